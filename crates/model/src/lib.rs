@@ -1,0 +1,1 @@
+//! nslab-model (being written)

@@ -1,0 +1,1 @@
+//! nslab-netlink (being written)

@@ -1,0 +1,1 @@
+//! nslab-nft (being written)

@@ -1,0 +1,1 @@
+//! nslab-probe (being written)

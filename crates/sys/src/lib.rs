@@ -1,0 +1,1 @@
+//! nslab-sys (being written)
