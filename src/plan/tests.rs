@@ -1,0 +1,318 @@
+//! Planner tests against the in-memory host: the promises `up` makes.
+
+use super::*;
+use crate::apply::apply;
+use crate::host::fake::FakeHost;
+use crate::host::{Host, Scope};
+use crate::state::{Cidr, MacvlanMode};
+
+fn cidr(s: &str) -> Cidr {
+    let (a, p) = s.split_once('/').expect("cidr");
+    Cidr {
+        addr: a.parse().expect("addr"),
+        prefix: p.parse().expect("prefix"),
+    }
+}
+
+fn node(lab: &str, name: &str) -> NodeState {
+    NodeState::new(Some(format!("{lab}-{name}")))
+}
+
+fn veth(node: &str, ifname: &str) -> LinkState {
+    LinkState::new(LinkKind::Veth {
+        peer: Endpoint::new(node, ifname),
+    })
+}
+
+/// h1 -- sw(br0) -- h2, addresses, a default route, a macvlan in h3 on
+/// h1's eth1.
+fn lab() -> State {
+    let mut s = State {
+        lab: "t".into(),
+        nodes: BTreeMap::new(),
+    };
+    let mut sw = node("t", "sw");
+    sw.links.insert(
+        "br0".into(),
+        LinkState::new(LinkKind::Bridge {
+            stp: false,
+            ageing_secs: 300,
+            vlan_filtering: false,
+        }),
+    );
+    for (port, host) in [("p1", "h1"), ("p2", "h2")] {
+        let mut l = veth(host, "eth0");
+        l.master = Some("br0".into());
+        sw.links.insert(port.into(), l);
+    }
+    sw.links.get_mut("p1").expect("p1").hairpin = true;
+    sw.sysctls.insert("net.ipv4.ip_forward".into(), "1".into());
+    s.nodes.insert("sw".into(), sw);
+    for (i, (h, port)) in [("h1", "p1"), ("h2", "p2")].into_iter().enumerate() {
+        let mut n = node("t", h);
+        let mut l = veth("sw", port);
+        l.addresses.insert(cidr(&format!("10.0.0.{}/24", i + 1)));
+        l.mtu = Some(1400);
+        n.links.insert("eth0".into(), l);
+        n.routes.insert(RouteState {
+            to: None,
+            v6: false,
+            via: Some("10.0.0.254".parse().expect("ip")),
+            dev: None,
+            metric: None,
+            src: None,
+            table: None,
+        });
+        s.nodes.insert(h.into(), n);
+    }
+    s.nodes
+        .get_mut("h1")
+        .expect("h1")
+        .links
+        .insert("eth1".into(), veth("h3", "up"));
+    let mut h3 = node("t", "h3");
+    h3.links.insert("up".into(), veth("h1", "eth1"));
+    h3.links.insert(
+        "mv0".into(),
+        LinkState::new(LinkKind::Macvlan {
+            parent: Endpoint::new("h1", "eth1"),
+            mode: MacvlanMode::Bridge,
+        }),
+    );
+    s.nodes.insert("h3".into(), h3);
+    s
+}
+
+fn up(host: &mut FakeHost, desired: &State) -> Plan {
+    let observed = host.observe(&Scope::default()).expect("observe");
+    let p = plan(desired, &observed);
+    apply(host, &p, &mut |_, _| {}).expect("apply");
+    p
+}
+
+fn lines(p: &Plan) -> Vec<String> {
+    p.steps.iter().map(|s| s.op.to_string()).collect()
+}
+
+#[test]
+fn up_then_plan_is_empty() {
+    let mut host = FakeHost::new("t");
+    let d = lab();
+    let first = up(&mut host, &d);
+    assert!(first.len() > 10, "{:#?}", lines(&first));
+    let again = plan(&d, &host.observe(&Scope::default()).expect("observe"));
+    assert!(
+        again.is_empty(),
+        "second plan not empty: {:#?}",
+        lines(&again)
+    );
+}
+
+#[test]
+fn each_veth_pair_is_created_once() {
+    let p = plan(&lab(), &State::default());
+    let veths = lines(&p)
+        .into_iter()
+        .filter(|l| l.contains("type veth"))
+        .count();
+    assert_eq!(veths, 3);
+}
+
+#[test]
+fn parents_before_children_and_netns_first() {
+    let p = plan(&lab(), &State::default());
+    let l = lines(&p);
+    let pos = |needle: &str| {
+        l.iter()
+            .position(|x| x.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} in {l:#?}"))
+    };
+    assert!(pos("ip netns add t-h3") < pos("link add eth1"));
+    assert!(pos("link add eth1") < pos("type macvlan"));
+    assert!(pos("type bridge") < pos("master br0"));
+    assert!(pos("master br0") < pos("route add default"));
+    assert!(pos("addr add 10.0.0.1/24") < pos("route add default"));
+    // The macvlan is made next to its parent (in h1) and placed in h3.
+    assert!(
+        l.iter()
+            .any(|x| x
+                == "ip -n t-h1 link add link eth1 name mv0 netns t-h3 type macvlan mode bridge"),
+        "{l:#?}"
+    );
+}
+
+#[test]
+fn a_changed_attribute_changes_only_that() {
+    let mut host = FakeHost::new("t");
+    let mut d = lab();
+    up(&mut host, &d);
+    let eth0 = d
+        .nodes
+        .get_mut("h2")
+        .and_then(|n| n.links.get_mut("eth0"))
+        .expect("eth0");
+    eth0.mtu = Some(1300);
+    eth0.addresses = [cidr("10.0.0.9/24")].into();
+    let p = up(&mut host, &d);
+    assert_eq!(
+        lines(&p),
+        vec![
+            "ip -n t-h2 link set eth0 mtu 1300",
+            "ip -n t-h2 addr add 10.0.0.9/24 dev eth0",
+            "ip -n t-h2 addr del 10.0.0.2/24 dev eth0",
+        ]
+    );
+    assert!(plan(&d, &host.state).is_empty());
+}
+
+#[test]
+fn a_removed_node_takes_its_links_and_children_along() {
+    let mut host = FakeHost::new("t");
+    let mut d = lab();
+    up(&mut host, &d);
+    d.nodes.remove("h3");
+    d.nodes.get_mut("h1").expect("h1").links.remove("eth1");
+    let p = up(&mut host, &d);
+    let l = lines(&p);
+    assert!(l.contains(&"ip netns del t-h3".to_string()), "{l:#?}");
+    // The veth is deleted once, from whichever end comes first.
+    assert_eq!(
+        l.iter().filter(|x| x.contains("link del")).count(),
+        1,
+        "{l:#?}"
+    );
+    assert!(plan(&d, &host.state).is_empty());
+}
+
+#[test]
+fn changing_a_kind_parameter_recreates_the_link() {
+    let mut host = FakeHost::new("t");
+    let mut d = lab();
+    up(&mut host, &d);
+    let mv = d
+        .nodes
+        .get_mut("h3")
+        .and_then(|n| n.links.get_mut("mv0"))
+        .expect("mv0");
+    mv.kind = LinkKind::Macvlan {
+        parent: Endpoint::new("h1", "eth1"),
+        mode: MacvlanMode::Private,
+    };
+    let l = lines(&up(&mut host, &d));
+    assert_eq!(l[0], "ip -n t-h3 link del mv0");
+    assert!(l[1].ends_with("type macvlan mode private"), "{l:#?}");
+    assert!(plan(&d, &host.state).is_empty());
+}
+
+#[test]
+fn a_failure_half_way_undoes_everything_this_run_did() {
+    let d = lab();
+    let total = plan(&d, &State::default()).len();
+    for fail_at in [0, 1, total / 2, total - 1] {
+        let mut host = FakeHost::new("t");
+        host.fail_at = Some(fail_at);
+        let p = plan(&d, &host.state);
+        let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("must fail");
+        assert_eq!(err.failed.op, p.steps[fail_at].op.to_string());
+        assert!(err.undo_errors.is_empty(), "{:#?}", err.undo_errors);
+        assert!(
+            host.state.nodes.is_empty(),
+            "left behind after failing at {fail_at}: {:#?}",
+            host.state
+        );
+    }
+}
+
+#[test]
+fn a_failed_change_restores_the_previous_lab() {
+    let mut host = FakeHost::new("t");
+    let d = lab();
+    up(&mut host, &d);
+    let before = host.state.clone();
+    let mut d2 = d.clone();
+    d2.nodes
+        .get_mut("h1")
+        .expect("h1")
+        .links
+        .get_mut("eth0")
+        .expect("eth0")
+        .mtu = Some(9000);
+    d2.nodes
+        .get_mut("sw")
+        .expect("sw")
+        .sysctls
+        .insert("net.ipv4.ip_forward".into(), "0".into());
+    let p = plan(&d2, &host.state);
+    host.fail_at = Some(host.applied + p.len() - 1);
+    apply(&mut host, &p, &mut |_, _| {}).expect_err("must fail");
+    assert_eq!(host.state, before);
+}
+
+#[test]
+fn teardown_removes_everything() {
+    let mut host = FakeHost::new("t");
+    up(&mut host, &lab());
+    let p = teardown(&host.state);
+    apply(&mut host, &p, &mut |_, _| {}).expect("teardown");
+    assert!(host.state.nodes.is_empty());
+    assert!(
+        lines(&p).iter().all(|l| l.starts_with("ip netns del")),
+        "{:#?}",
+        lines(&p)
+    );
+}
+
+#[test]
+fn host_node_objects_are_deleted_one_by_one() {
+    let mut host = FakeHost::new("t");
+    let mut d = lab();
+    let mut h = NodeState::new(None);
+    h.links.insert("vh1".into(), veth("h2", "eth9"));
+    d.nodes
+        .get_mut("h2")
+        .expect("h2")
+        .links
+        .insert("eth9".into(), veth("host", "vh1"));
+    d.nodes.insert("host".into(), h);
+    // The host node always exists.
+    host.state.nodes.insert("host".into(), NodeState::new(None));
+    up(&mut host, &d);
+    let l = lines(&teardown(&host.state));
+    let del = l
+        .iter()
+        .position(|x| x == "ip link del vh1")
+        .expect("host link deleted explicitly");
+    let ns = l
+        .iter()
+        .position(|x| x.starts_with("ip netns del"))
+        .expect("netns");
+    assert!(del < ns);
+}
+
+#[test]
+fn physical_interfaces_move_in_and_back() {
+    let mut host = FakeHost::new("t");
+    host.host_ifaces.insert("ens41".into());
+    let mut d = State {
+        lab: "t".into(),
+        nodes: BTreeMap::new(),
+    };
+    let mut n = node("t", "n1");
+    n.links.insert(
+        "wan".into(),
+        LinkState::new(LinkKind::Physical {
+            from: "ens41".into(),
+        }),
+    );
+    d.nodes.insert("n1".into(), n);
+    let l = lines(&up(&mut host, &d));
+    assert!(
+        l.contains(&"ip link set ens41 netns t-n1 name wan".to_string()),
+        "{l:#?}"
+    );
+    assert!(!host.host_ifaces.contains("ens41"));
+    let p = teardown(&host.state);
+    assert_eq!(lines(&p)[0], "ip -n t-n1 link set wan netns 1 name ens41");
+    apply(&mut host, &p, &mut |_, _| {}).expect("down");
+    assert!(host.host_ifaces.contains("ens41"));
+}

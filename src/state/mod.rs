@@ -1,0 +1,262 @@
+//! One `State` type for both sides of a plan: what the file asks for
+//! (built by [`desired`]) and what the kernel has (built by the observer in
+//! [`crate::host`]). Plain data, no side effects; the planner diffs two of
+//! them.
+
+pub mod desired;
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::IpAddr;
+
+/// The whole lab, node by node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub lab: String,
+    pub nodes: BTreeMap<String, NodeState>,
+}
+
+/// One network namespace (or the namespace nslab runs in, for `kind: host`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeState {
+    /// Name under /run/netns; `None` for the host node.
+    pub netns: Option<String>,
+    pub lo_up: bool,
+    /// Full dotted keys (`net.ipv4.ip_forward`) to values as written to /proc.
+    pub sysctls: BTreeMap<String, String>,
+    pub links: BTreeMap<String, LinkState>,
+    pub routes: BTreeSet<RouteState>,
+}
+
+impl NodeState {
+    pub fn new(netns: Option<String>) -> NodeState {
+        NodeState {
+            netns,
+            lo_up: true,
+            sysctls: BTreeMap::new(),
+            links: BTreeMap::new(),
+            routes: BTreeSet::new(),
+        }
+    }
+}
+
+/// `node:ifname`, the way the spec writes an interface of another node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub node: String,
+    pub ifname: String,
+}
+
+impl Endpoint {
+    pub fn new(node: impl Into<String>, ifname: impl Into<String>) -> Endpoint {
+        Endpoint {
+            node: node.into(),
+            ifname: ifname.into(),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.node, self.ifname)
+    }
+}
+
+/// An address with its prefix length, host bits kept (`10.0.0.1/24`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MacvlanMode {
+    Bridge,
+    Vepa,
+    Private,
+    Passthru,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpvlanMode {
+    L2,
+    L3,
+    L3s,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpvlanFlag {
+    Bridge,
+    Private,
+    Vepa,
+}
+
+/// What a link is. Two links of different kinds, or of one kind with
+/// different kind parameters, cannot be changed into each other in place:
+/// the planner recreates them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum LinkKind {
+    Veth {
+        peer: Endpoint,
+    },
+    Bridge {
+        stp: bool,
+        ageing_secs: u32,
+        vlan_filtering: bool,
+    },
+    Vlan {
+        parent: Endpoint,
+        id: u16,
+    },
+    Macvlan {
+        parent: Endpoint,
+        mode: MacvlanMode,
+    },
+    Ipvlan {
+        parent: Endpoint,
+        mode: IpvlanMode,
+        flag: IpvlanFlag,
+    },
+    Vxlan {
+        vni: u32,
+        remote: Option<IpAddr>,
+        group: Option<IpAddr>,
+        local: Option<IpAddr>,
+        dev: Option<String>,
+        port: u16,
+        learning: bool,
+    },
+    Tap {
+        owner: Option<u32>,
+    },
+    /// An interface of the host namespace moved into the node; `from` is its
+    /// name in the host namespace, restored on `down`.
+    Physical {
+        from: String,
+    },
+    /// Seen in the kernel but not something nslab makes (observed only).
+    Other {
+        kind: String,
+    },
+}
+
+impl LinkKind {
+    pub fn name(&self) -> &str {
+        match self {
+            LinkKind::Veth { .. } => "veth",
+            LinkKind::Bridge { .. } => "bridge",
+            LinkKind::Vlan { .. } => "vlan",
+            LinkKind::Macvlan { .. } => "macvlan",
+            LinkKind::Ipvlan { .. } => "ipvlan",
+            LinkKind::Vxlan { .. } => "vxlan",
+            LinkKind::Tap { .. } => "tap",
+            LinkKind::Physical { .. } => "physical",
+            LinkKind::Other { kind } => kind,
+        }
+    }
+
+    /// The interface this one is stacked on, if any (it must exist first).
+    pub fn parent(&self) -> Option<&Endpoint> {
+        match self {
+            LinkKind::Vlan { parent, .. }
+            | LinkKind::Macvlan { parent, .. }
+            | LinkKind::Ipvlan { parent, .. } => Some(parent),
+            _ => None,
+        }
+    }
+}
+
+/// Egress impairment of an interface (netem/tbf); `None` fields are unset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impair {
+    pub delay_us: Option<u32>,
+    pub jitter_us: Option<u32>,
+    /// Loss in parts per million.
+    pub loss_ppm: Option<u32>,
+    pub rate_bps: Option<u64>,
+}
+
+/// One interface of a node. `None` in `mtu`/`mac` means "whatever the
+/// kernel chose": desired `None` never differs from an observed value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    pub kind: LinkKind,
+    pub addresses: BTreeSet<Cidr>,
+    pub up: bool,
+    pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
+    pub master: Option<String>,
+    pub hairpin: bool,
+    pub impair: Option<Impair>,
+}
+
+impl LinkState {
+    pub fn new(kind: LinkKind) -> LinkState {
+        LinkState {
+            kind,
+            addresses: BTreeSet::new(),
+            up: true,
+            mtu: None,
+            mac: None,
+            master: None,
+            hairpin: false,
+            impair: None,
+        }
+    }
+}
+
+/// A route nslab manages (connected routes are the kernel's and never
+/// appear here).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RouteState {
+    /// `None` is the default route of the family of `via`/`family_v6`.
+    pub to: Option<Cidr>,
+    pub v6: bool,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub metric: Option<u32>,
+    pub src: Option<IpAddr>,
+    pub table: Option<u32>,
+}
+
+impl fmt::Display for RouteState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.to {
+            Some(to) => write!(f, "{to}")?,
+            None => write!(f, "default")?,
+        }
+        if let Some(via) = &self.via {
+            write!(f, " via {via}")?;
+        }
+        if let Some(dev) = &self.dev {
+            write!(f, " dev {dev}")?;
+        }
+        if let Some(metric) = &self.metric {
+            write!(f, " metric {metric}")?;
+        }
+        if let Some(src) = &self.src {
+            write!(f, " src {src}")?;
+        }
+        if let Some(table) = &self.table {
+            write!(f, " table {table}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn fmt_mac(mac: &[u8; 6]) -> String {
+    let parts: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
+}
