@@ -1,0 +1,239 @@
+//! Dump replies (`netlink-packet-route` messages) -> plain types.
+
+use std::net::IpAddr;
+
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{
+    BridgeStpState, InfoBridge, InfoBridgePort, InfoData, InfoIpVlan, InfoMacVlan, InfoPortData,
+    InfoVlan, InfoVxlan, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    LinkProtoInfoBridge, MacVlanMode,
+};
+use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
+use netlink_packet_route::AddressFamily;
+
+use crate::types::{
+    Address, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode, Route,
+};
+
+/// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
+const IFLA_BRPORT_MODE: u16 = 4;
+
+/// The link a `RTM_NEWLINK` reply describes.
+pub fn link(msg: &LinkMessage) -> Link {
+    let mut link = Link {
+        index: msg.header.index,
+        name: String::new(),
+        kind: None,
+        mtu: 0,
+        mac: None,
+        alias: None,
+        master: None,
+        admin_up: msg.header.flags.contains(LinkFlags::Up),
+        oper_state: "UNKNOWN".to_string(),
+        link: None,
+        link_netnsid: None,
+        details: LinkDetails::default(),
+    };
+    for attr in &msg.attributes {
+        match attr {
+            LinkAttribute::IfName(name) => link.name = name.clone(),
+            LinkAttribute::Mtu(mtu) => link.mtu = *mtu,
+            LinkAttribute::Address(mac) => link.mac = <[u8; 6]>::try_from(mac.as_slice()).ok(),
+            LinkAttribute::IfAlias(alias) => link.alias = Some(alias.clone()),
+            LinkAttribute::Controller(master) => link.master = Some(*master),
+            LinkAttribute::OperState(state) => link.oper_state = state.to_string(),
+            LinkAttribute::Link(index) => link.link = Some(*index),
+            LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
+            LinkAttribute::LinkInfo(infos) => link_info(infos, &mut link),
+            LinkAttribute::ProtoInfoBridge(infos) => {
+                for info in infos {
+                    if let LinkProtoInfoBridge::Other(nla) = info {
+                        use netlink_packet_core::Nla;
+                        let mut value = [0u8; 1];
+                        if nla.kind() == IFLA_BRPORT_MODE && nla.value_len() == 1 {
+                            nla.emit_value(&mut value);
+                            link.details.hairpin = Some(value[0] != 0);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    link
+}
+
+fn link_info(infos: &[LinkInfo], link: &mut Link) {
+    for info in infos {
+        match info {
+            LinkInfo::Kind(kind) => link.kind = Some(kind.to_string()),
+            LinkInfo::Data(data) => link.details.info = kind_info(data),
+            LinkInfo::PortData(InfoPortData::BridgePort(port)) => {
+                for attr in port {
+                    if let InfoBridgePort::HairpinMode(on) = attr {
+                        link.details.hairpin = Some(*on);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn kind_info(data: &InfoData) -> Option<KindInfo> {
+    match data {
+        InfoData::Bridge(attrs) => {
+            let (mut stp, mut ageing_secs, mut vlan_filtering) = (false, 0, false);
+            for attr in attrs {
+                match attr {
+                    InfoBridge::StpState(s) => stp = *s != BridgeStpState::Disabled,
+                    InfoBridge::AgeingTime(cs) => ageing_secs = cs / 100,
+                    InfoBridge::VlanFiltering(v) => vlan_filtering = *v,
+                    _ => {}
+                }
+            }
+            Some(KindInfo::Bridge {
+                stp,
+                ageing_secs,
+                vlan_filtering,
+            })
+        }
+        InfoData::Vlan(attrs) => attrs.iter().find_map(|a| match a {
+            InfoVlan::Id(id) => Some(KindInfo::Vlan { id: *id }),
+            _ => None,
+        }),
+        InfoData::MacVlan(attrs) => attrs.iter().find_map(|a| match a {
+            InfoMacVlan::Mode(mode) => macvlan_mode(mode).map(|mode| KindInfo::Macvlan { mode }),
+            _ => None,
+        }),
+        InfoData::IpVlan(attrs) => ipvlan(attrs),
+        InfoData::Vxlan(attrs) => Some(vxlan(attrs)),
+        _ => None,
+    }
+}
+
+fn macvlan_mode(mode: &MacVlanMode) -> Option<MacvlanMode> {
+    Some(match mode {
+        MacVlanMode::Private => MacvlanMode::Private,
+        MacVlanMode::Vepa => MacvlanMode::Vepa,
+        MacVlanMode::Bridge => MacvlanMode::Bridge,
+        MacVlanMode::Passthrough => MacvlanMode::Passthru,
+        MacVlanMode::Source => MacvlanMode::Source,
+        _ => return None,
+    })
+}
+
+fn ipvlan(attrs: &[InfoIpVlan]) -> Option<KindInfo> {
+    let mut mode = None;
+    let mut flags = IpvlanFlag::Bridge;
+    for attr in attrs {
+        match attr {
+            InfoIpVlan::Mode(IpVlanMode::L2) => mode = Some(IpvlanMode::L2),
+            InfoIpVlan::Mode(IpVlanMode::L3) => mode = Some(IpvlanMode::L3),
+            InfoIpVlan::Mode(IpVlanMode::L3S) => mode = Some(IpvlanMode::L3s),
+            InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Private) => flags = IpvlanFlag::Private,
+            InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Vepa) => flags = IpvlanFlag::Vepa,
+            _ => {}
+        }
+    }
+    mode.map(|mode| KindInfo::Ipvlan { mode, flags })
+}
+
+fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
+    let (mut vni, mut peer, mut local, mut dev, mut port, mut learning) =
+        (0, None, None, None, 0, false);
+    for attr in attrs {
+        match attr {
+            InfoVxlan::Id(id) => vni = *id,
+            InfoVxlan::Group(a) => peer = Some(IpAddr::V4(*a)),
+            InfoVxlan::Group6(a) => peer = Some(IpAddr::V6(*a)),
+            InfoVxlan::Local(a) => local = Some(IpAddr::V4(*a)),
+            InfoVxlan::Local6(a) => local = Some(IpAddr::V6(*a)),
+            InfoVxlan::Link(index) => dev = Some(*index),
+            InfoVxlan::Port(p) => port = *p,
+            InfoVxlan::Learning(l) => learning = *l,
+            _ => {}
+        }
+    }
+    // The kernel keeps remote and group in one field (vxlan_fill_info).
+    let (remote, group) = match peer {
+        Some(p) if p.is_multicast() => (None, Some(p)),
+        other => (other, None),
+    };
+    KindInfo::Vxlan {
+        vni,
+        remote,
+        group,
+        local,
+        dev,
+        port,
+        learning,
+    }
+}
+
+/// The address a `RTM_NEWADDR` reply describes; `None` without one.
+pub fn address(msg: &AddressMessage) -> Option<Address> {
+    // IFA_LOCAL is the local address when present (IPv4 always, IPv6
+    // with a peer); IFA_ADDRESS is then the peer.
+    let mut local = None;
+    let mut address = None;
+    for attr in &msg.attributes {
+        match attr {
+            AddressAttribute::Local(a) => local = Some(*a),
+            AddressAttribute::Address(a) => address = Some(*a),
+            _ => {}
+        }
+    }
+    Some(Address {
+        index: msg.header.index,
+        addr: local.or(address)?,
+        prefix_len: msg.header.prefix_len,
+    })
+}
+
+fn route_addr(addr: &RouteAddress) -> Option<IpAddr> {
+    match addr {
+        RouteAddress::Inet(a) => Some(IpAddr::V4(*a)),
+        RouteAddress::Inet6(a) => Some(IpAddr::V6(*a)),
+        _ => None,
+    }
+}
+
+/// The route a `RTM_NEWROUTE` reply describes; `None` if not IPv4/IPv6.
+pub fn route(msg: &RouteMessage) -> Option<Route> {
+    let h = &msg.header;
+    let family = match h.address_family {
+        AddressFamily::Inet => Family::V4,
+        AddressFamily::Inet6 => Family::V6,
+        _ => return None,
+    };
+    let mut r = Route {
+        table: u32::from(h.table),
+        dst: None,
+        family,
+        gateway: None,
+        oif: None,
+        metric: None,
+        prefsrc: None,
+        protocol: h.protocol.into(),
+        scope: h.scope.into(),
+        kind: h.kind.into(),
+    };
+    for attr in &msg.attributes {
+        match attr {
+            RouteAttribute::Table(t) => r.table = *t,
+            RouteAttribute::Destination(a) => {
+                r.dst = route_addr(a).map(|a| (a, h.destination_prefix_length))
+            }
+            RouteAttribute::Gateway(a) => r.gateway = route_addr(a),
+            RouteAttribute::PrefSource(a) => r.prefsrc = route_addr(a),
+            RouteAttribute::Oif(i) => r.oif = Some(*i),
+            RouteAttribute::Priority(m) => r.metric = Some(*m),
+            _ => {}
+        }
+    }
+    if h.destination_prefix_length == 0 {
+        r.dst = None;
+    }
+    Some(r)
+}

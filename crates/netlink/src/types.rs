@@ -1,0 +1,384 @@
+//! Plain Rust descriptions of links, addresses, routes and the requests
+//! that change them. Nothing here knows about netlink bytes; `encode`
+//! turns requests into messages and `decode` turns dump replies into
+//! these types.
+
+use std::net::IpAddr;
+use std::os::fd::RawFd;
+
+/// `RT_TABLE_MAIN` (uapi/linux/rtnetlink.h).
+pub const RT_TABLE_MAIN: u32 = 254;
+/// `RT_TABLE_LOCAL`.
+pub const RT_TABLE_LOCAL: u32 = 255;
+/// `RTPROT_KERNEL`: route installed by the kernel (e.g. for an address).
+pub const RTPROT_KERNEL: u8 = 2;
+/// `RTPROT_BOOT`: `ip route add` without `proto`.
+pub const RTPROT_BOOT: u8 = 3;
+/// `RTPROT_STATIC`: our default protocol for routes we add.
+pub const RTPROT_STATIC: u8 = 4;
+/// `RT_SCOPE_UNIVERSE`.
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+/// `RT_SCOPE_LINK`.
+pub const RT_SCOPE_LINK: u8 = 253;
+/// `RT_SCOPE_HOST`.
+pub const RT_SCOPE_HOST: u8 = 254;
+/// `RT_SCOPE_NOWHERE`: in a delete request, matches any scope.
+pub const RT_SCOPE_NOWHERE: u8 = 255;
+/// `RTN_UNICAST`.
+pub const RTN_UNICAST: u8 = 1;
+/// `RTN_LOCAL`.
+pub const RTN_LOCAL: u8 = 2;
+/// `RTN_BLACKHOLE`.
+pub const RTN_BLACKHOLE: u8 = 6;
+/// `RTN_UNREACHABLE`.
+pub const RTN_UNREACHABLE: u8 = 7;
+
+/// One change to the kernel. `Socket::execute` sends many at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// `RTM_NEWLINK` with `NLM_F_CREATE | NLM_F_EXCL`.
+    NewLink(NewLink),
+    /// `RTM_NEWLINK` without `NLM_F_CREATE` on an existing link (what
+    /// `ip link set` sends; unlike `RTM_SETLINK` it also carries
+    /// `IFLA_LINKINFO`, needed for bridge-port options).
+    SetLink(SetLink),
+    /// `RTM_DELLINK`. Deleting one end of a veth deletes both.
+    DelLink { index: u32 },
+    /// `RTM_NEWADDR` with `NLM_F_CREATE | NLM_F_EXCL`; IPv6 addresses get
+    /// `IFA_F_NODAD` so they are usable at once.
+    AddAddress(Address),
+    /// `RTM_DELADDR`.
+    DelAddress(Address),
+    /// `RTM_NEWROUTE` with `NLM_F_CREATE | NLM_F_EXCL`.
+    AddRoute(Route),
+    /// `RTM_DELROUTE`. Sent with `RT_SCOPE_NOWHERE` so any scope matches;
+    /// table, destination, gateway, oif, metric, protocol and type must
+    /// match the installed route (a zero protocol/type matches any).
+    DelRoute(Route),
+}
+
+/// A link to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub name: String,
+    pub kind: LinkKind,
+    pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
+    /// `IFLA_IFALIAS`. The kernel ignores it in a create request
+    /// (`rtnl_create_link` does not read it), so `execute` sets it with a
+    /// second message once the create has succeeded. That only works when
+    /// the link stays in the socket's namespace: with `netns_fd` set, use
+    /// `SetLink` on that namespace's socket instead (rejected with EINVAL).
+    pub alias: Option<String>,
+    /// `IFF_UP` in the `ifinfomsg`.
+    pub up: bool,
+    /// `IFLA_LINK`: the lower device of a macvlan/ipvlan/vlan, looked up
+    /// in the socket's namespace even when `netns_fd` is set.
+    pub parent: Option<u32>,
+    /// `IFLA_MASTER`, honoured at creation.
+    pub master: Option<u32>,
+    /// `IFLA_NET_NS_FD`: create the link directly in that namespace.
+    pub netns_fd: Option<RawFd>,
+}
+
+impl NewLink {
+    /// A link with just a name and a kind; everything else unset.
+    pub fn new(name: impl Into<String>, kind: LinkKind) -> NewLink {
+        NewLink {
+            name: name.into(),
+            kind,
+            mtu: None,
+            mac: None,
+            alias: None,
+            up: false,
+            parent: None,
+            master: None,
+            netns_fd: None,
+        }
+    }
+}
+
+/// The kind of a link to create, with its `IFLA_INFO_DATA`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkKind {
+    /// The peer is described in `VETH_INFO_PEER` (a nested `ifinfomsg`).
+    Veth {
+        peer_name: String,
+        /// Create the peer directly in this namespace.
+        peer_netns_fd: Option<RawFd>,
+        peer_mtu: Option<u32>,
+        peer_mac: Option<[u8; 6]>,
+        /// Same rule as `NewLink::alias`: only when the peer stays in the
+        /// socket's namespace.
+        peer_alias: Option<String>,
+        // No `peer_up`: the kernel refuses to open a veth peer before the
+        // pair is linked (veth_open: ENOTCONN), so bring the peer up with a
+        // `SetLink` afterwards (on its namespace's socket).
+    },
+    Bridge {
+        stp: bool,
+        /// Sent as `IFLA_BR_AGEING_TIME` in centiseconds (clock_t).
+        ageing_secs: u32,
+        vlan_filtering: bool,
+    },
+    /// 802.1Q; needs `parent`.
+    Vlan { id: u16 },
+    /// Needs `parent`.
+    Macvlan { mode: MacvlanMode },
+    /// Needs `parent`.
+    Ipvlan { mode: IpvlanMode, flags: IpvlanFlag },
+    Vxlan {
+        vni: u32,
+        /// Unicast remote; sent as `IFLA_VXLAN_GROUP(6)` like `ip` does.
+        remote: Option<IpAddr>,
+        /// Multicast group; mutually exclusive with `remote`.
+        group: Option<IpAddr>,
+        local: Option<IpAddr>,
+        /// `IFLA_VXLAN_LINK`: underlying device.
+        dev: Option<u32>,
+        /// UDP destination port; 0 leaves the kernel default (8472).
+        port: u16,
+        learning: bool,
+    },
+}
+
+impl LinkKind {
+    /// A veth whose peer has only a name and stays in this namespace.
+    pub fn veth(peer_name: impl Into<String>) -> LinkKind {
+        LinkKind::Veth {
+            peer_name: peer_name.into(),
+            peer_netns_fd: None,
+            peer_mtu: None,
+            peer_mac: None,
+            peer_alias: None,
+        }
+    }
+
+    /// The `IFLA_INFO_KIND` string.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            LinkKind::Veth { .. } => "veth",
+            LinkKind::Bridge { .. } => "bridge",
+            LinkKind::Vlan { .. } => "vlan",
+            LinkKind::Macvlan { .. } => "macvlan",
+            LinkKind::Ipvlan { .. } => "ipvlan",
+            LinkKind::Vxlan { .. } => "vxlan",
+        }
+    }
+}
+
+/// `MACVLAN_MODE_*` (if_link.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MacvlanMode {
+    Private,
+    Vepa,
+    Bridge,
+    Passthru,
+    Source,
+}
+
+/// `IPVLAN_MODE_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpvlanMode {
+    L2,
+    L3,
+    L3s,
+}
+
+/// `IPVLAN_F_*`: bridge is the absence of both flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpvlanFlag {
+    Bridge,
+    Private,
+    Vepa,
+}
+
+/// Which link a `SetLink` changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LinkRef {
+    /// `ifi_index`.
+    Index(u32),
+    /// `IFLA_IFNAME` with `ifi_index = 0` (the kernel looks the name up).
+    Name(String),
+}
+
+/// Changes to an existing link. `None` leaves a property as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetLink {
+    pub link: LinkRef,
+    pub up: Option<bool>,
+    pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
+    /// `IFLA_MASTER`; `Some(0)` detaches (nomaster).
+    pub master: Option<u32>,
+    /// `IFLA_IFALIAS`; `Some("")` removes the alias.
+    pub alias: Option<String>,
+    /// Rename; only with `LinkRef::Index` (rejected with EINVAL otherwise).
+    pub name: Option<String>,
+    /// `IFLA_NET_NS_FD`: move the link to that namespace.
+    pub netns_fd: Option<RawFd>,
+    /// Bridge port `IFLA_BRPORT_MODE` (hairpin), sent in
+    /// `IFLA_INFO_SLAVE_DATA`. The kernel applies slave data before the
+    /// master change, so with `master` set too it goes in a second message.
+    pub hairpin: Option<bool>,
+}
+
+impl SetLink {
+    /// No change yet to the link at `index`.
+    pub fn index(index: u32) -> SetLink {
+        SetLink::of(LinkRef::Index(index))
+    }
+
+    /// No change yet to the link called `name`.
+    pub fn name(name: impl Into<String>) -> SetLink {
+        SetLink::of(LinkRef::Name(name.into()))
+    }
+
+    fn of(link: LinkRef) -> SetLink {
+        SetLink {
+            link,
+            up: None,
+            mtu: None,
+            mac: None,
+            master: None,
+            alias: None,
+            name: None,
+            netns_fd: None,
+            hairpin: None,
+        }
+    }
+}
+
+/// A link as the kernel reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: String,
+    /// `IFLA_INFO_KIND`: "veth", "bridge", ...; `None` for lo and devices
+    /// without rtnl_link_ops.
+    pub kind: Option<String>,
+    pub mtu: u32,
+    pub mac: Option<[u8; 6]>,
+    pub alias: Option<String>,
+    pub master: Option<u32>,
+    /// `IFF_UP`.
+    pub admin_up: bool,
+    /// `IFLA_OPERSTATE` as `ip` prints it: "UP", "DOWN", "LOWERLAYERDOWN"...
+    pub oper_state: String,
+    /// `IFLA_LINK`: veth peer or parent ifindex (in `link_netnsid`'s
+    /// namespace when that is set).
+    pub link: Option<u32>,
+    /// `IFLA_LINK_NETNSID`: the namespace of `link`, as this namespace
+    /// numbers it (see `Socket::nsid_of`).
+    pub link_netnsid: Option<i32>,
+    pub details: LinkDetails,
+}
+
+/// Decoded kind-specific and bridge-port data of a link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkDetails {
+    /// From `IFLA_INFO_DATA`; `None` for kinds without decoded data.
+    pub info: Option<KindInfo>,
+    /// Bridge port hairpin (`IFLA_BRPORT_MODE`); `None` if not a bridge port.
+    pub hairpin: Option<bool>,
+}
+
+/// The `IFLA_INFO_DATA` we decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindInfo {
+    Bridge {
+        stp: bool,
+        ageing_secs: u32,
+        vlan_filtering: bool,
+    },
+    Vlan {
+        id: u16,
+    },
+    Macvlan {
+        mode: MacvlanMode,
+    },
+    Ipvlan {
+        mode: IpvlanMode,
+        flags: IpvlanFlag,
+    },
+    Vxlan {
+        vni: u32,
+        remote: Option<IpAddr>,
+        group: Option<IpAddr>,
+        local: Option<IpAddr>,
+        dev: Option<u32>,
+        port: u16,
+        learning: bool,
+    },
+}
+
+/// An interface address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Address {
+    pub index: u32,
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+}
+
+/// Address family of a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    /// The family of an address.
+    pub fn of(addr: &IpAddr) -> Family {
+        match addr {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+}
+
+/// A route, as sent or as dumped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Route {
+    pub table: u32,
+    /// `None` is the default route (`dst_len` 0).
+    pub dst: Option<(IpAddr, u8)>,
+    pub family: Family,
+    pub gateway: Option<IpAddr>,
+    pub oif: Option<u32>,
+    /// `RTA_PRIORITY`.
+    pub metric: Option<u32>,
+    pub prefsrc: Option<IpAddr>,
+    pub protocol: u8,
+    pub scope: u8,
+    /// `RTN_UNICAST` etc.
+    pub kind: u8,
+}
+
+impl Route {
+    /// A unicast route in the main table with protocol static: universe
+    /// scope with a gateway, link scope without one.
+    pub fn unicast(
+        family: Family,
+        dst: Option<(IpAddr, u8)>,
+        gateway: Option<IpAddr>,
+        oif: Option<u32>,
+    ) -> Route {
+        Route {
+            table: RT_TABLE_MAIN,
+            dst,
+            family,
+            gateway,
+            oif,
+            metric: None,
+            prefsrc: None,
+            protocol: RTPROT_STATIC,
+            scope: if gateway.is_some() || family == Family::V6 {
+                RT_SCOPE_UNIVERSE
+            } else {
+                RT_SCOPE_LINK
+            },
+            kind: RTN_UNICAST,
+        }
+    }
+}

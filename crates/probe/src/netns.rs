@@ -1,0 +1,96 @@
+//! Running code inside another network namespace.
+//!
+//! `setns(2)` switches only the calling thread, and a socket stays in the
+//! namespace it was created in. So every entry point of this crate that
+//! takes a namespace fd opens its sockets on a short-lived scoped thread
+//! that first joined the namespace ([`in_netns`]); the sockets it returns
+//! keep working from any thread afterwards.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::thread;
+
+use nix::sched::{setns, unshare, CloneFlags};
+
+/// Runs `f` on a new thread that has joined the network namespace `ns`,
+/// and returns its result. The caller's thread is not moved.
+///
+/// A panic in `f` is passed on to the caller.
+pub fn in_netns<R: Send>(ns: BorrowedFd<'_>, f: impl FnOnce() -> R + Send) -> io::Result<R> {
+    thread::scope(|scope| {
+        let handle = thread::Builder::new()
+            .name("nslab-netns".into())
+            .spawn_scoped(scope, move || -> io::Result<R> {
+                setns(ns, CloneFlags::CLONE_NEWNET)?;
+                Ok(f())
+            })?;
+        match handle.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Creates a new, empty network namespace (only a down `lo`) that lives as
+/// long as the returned fd, without mounting anything: a thread unshares
+/// its network namespace, opens a handle to it and ends. Meant for tests
+/// and scratch work; labs use named namespaces under `/run/netns`.
+pub fn unshare_netns() -> io::Result<OwnedFd> {
+    thread::scope(|scope| {
+        let handle = thread::Builder::new()
+            .name("nslab-unshare".into())
+            .spawn_scoped(scope, || -> io::Result<OwnedFd> {
+                unshare(CloneFlags::CLONE_NEWNET)?;
+                Ok(File::open("/proc/thread-self/ns/net")?.into())
+            })?;
+        match handle.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Sets or clears `IFF_UP` on the interface `name` in namespace `ns`
+/// (the `SIOCSIFFLAGS` ioctl, as `ifconfig NAME up` does). Enough to bring
+/// `lo` up in a fresh namespace without netlink.
+pub fn set_link_up(ns: BorrowedFd<'_>, name: &str, up: bool) -> Result<(), crate::Error> {
+    in_netns(ns, || crate::sys::set_iff_up(name, up)).map_err(crate::Error::Netns)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    fn netns_inode(path: &str) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().ino()
+    }
+
+    #[test]
+    fn in_netns_runs_in_the_namespace_and_leaves_the_caller_alone() {
+        let before = netns_inode("/proc/thread-self/ns/net");
+        let ns = unshare_netns().unwrap();
+        let inside = in_netns(ns.as_fd(), || netns_inode("/proc/thread-self/ns/net")).unwrap();
+        let ns_ino = {
+            use std::os::unix::fs::MetadataExt;
+            File::from(ns.try_clone().unwrap())
+                .metadata()
+                .unwrap()
+                .ino()
+        };
+        assert_eq!(inside, ns_ino);
+        assert_ne!(inside, before);
+        assert_eq!(netns_inode("/proc/thread-self/ns/net"), before);
+    }
+
+    #[test]
+    fn set_link_up_on_missing_interface_names_it() {
+        let ns = unshare_netns().unwrap();
+        match set_link_up(ns.as_fd(), "nope0", true) {
+            Err(crate::Error::NoSuchInterface { name }) => assert_eq!(name, "nope0"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
