@@ -1,1 +1,38 @@
-//! nslab-model (being written)
+#![deny(unsafe_code)]
+//! nslab-model: the topology file, parsed and validated.
+//!
+//! # Layout
+//!
+//! Untrusted text becomes a typed [`Topology`] in three steps, each its own
+//! module, in the manner of smoltcp's `Packet` → `Repr`:
+//!
+//! | step | module | what |
+//! |---|---|---|
+//! | read | [`raw`] | serde structs that mirror the file, every leaf `Spanned` (line and column); unknown keys and wrong shapes stop here |
+//! | lower | `lower` | every leaf parsed into a newtype ([`names`], [`values`], [`impair`]), strings (`default via …`, `h1 -> h2`, `8080:80`) split in `words`; links and networks resolved; member addresses allocated |
+//! | check | `validate` | cross-references, duplicates, address and subnet rules, `physical` against [`HostInterfaces`] |
+//!
+//! Problems are collected, not returned at the first: [`Problems`] holds all
+//! of them (kind, message, file, line, column, hint) and renders as a miette
+//! diagnostic. Nothing here touches the kernel; the only outside knowledge,
+//! which interfaces the host has, comes in through [`HostInterfaces`].
+
+pub mod impair;
+mod loc;
+pub mod names;
+mod problem;
+pub mod raw;
+mod topology;
+pub mod values;
+
+pub use impair::{Impair, Percent, Rate};
+pub use loc::{Loc, SourceFile};
+pub use names::{IfName, LabName, NodeName, SysctlKey};
+pub use problem::{Problem, ProblemDiagnostic, ProblemKind, Problems, ValueError};
+pub use topology::*;
+pub use values::{Cidr, MacAddr, Mtu, Port, Proto, VlanId, Vni};
+mod lower;
+mod parse;
+mod validate;
+
+pub use parse::{parse_file, parse_raw, parse_str};

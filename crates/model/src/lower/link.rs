@@ -1,0 +1,144 @@
+//! `links:`: veth pairs, short (`[h1:eth0, h2:eth0]`) and long form.
+
+use super::{words, Ctx};
+use crate::loc::Loc;
+use crate::names::NodeName;
+use crate::problem::ProblemKind;
+use crate::raw::{loc_of, Leaf, RawLink};
+use crate::topology::{IfKind, IfRef, Interface, Link, Node};
+use crate::values::Mtu;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+/// Links whose ends parsed, before they are attached to nodes.
+pub(crate) struct Drafts {
+    links: Vec<Link>,
+    /// Every link end, with where it is written.
+    pub(crate) ends: BTreeMap<IfRef, Loc>,
+}
+
+pub(crate) fn lower_links(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawLink>>) -> Drafts {
+    let mut d = Drafts {
+        links: Vec::new(),
+        ends: BTreeMap::new(),
+    };
+    for (i, sp) in raw.into_iter().enumerate() {
+        let loc = loc_of(&sp);
+        let (ends, mtu): (Vec<Leaf>, Option<Leaf>) = match sp.value {
+            RawLink::Short(ends) => (ends, None),
+            RawLink::Long(long) => match long.endpoints {
+                Some(e) => (e, long.mtu),
+                None => {
+                    cx.push(
+                        ProblemKind::MissingKey,
+                        loc,
+                        "the link has no `endpoints`",
+                        "write `endpoints: [h1:eth0, h2:eth0]`",
+                    );
+                    continue;
+                }
+            },
+            RawLink::Other(s) => {
+                cx.push(
+                    ProblemKind::WrongType,
+                    loc,
+                    format!("expected a link, found {}", s.describe()),
+                    "write a link as [h1:eth0, h2:eth0] or {endpoints: [h1:eth0, h2:eth0], mtu: 9000}",
+                );
+                continue;
+            }
+        };
+        let mtu: Option<Mtu> = mtu.and_then(|m| cx.number(&m, "MTU"));
+        if ends.len() != 2 {
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc,
+                format!("a link has two ends, this one has {}", ends.len()),
+                "write a link as [h1:eth0, h2:eth0]",
+            );
+            continue;
+        }
+        let mut refs = Vec::new();
+        for (leaf, side) in ends.iter().zip(["a", "b"]) {
+            cx.span(format!("links.{i}.{side}"), loc_of(leaf));
+            let r = cx
+                .text(leaf, "node:ifname")
+                .and_then(|t| match words::endpoint(&t) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        cx.value_err(loc_of(leaf), e);
+                        None
+                    }
+                });
+            refs.push(r.map(|r| (r, loc_of(leaf))));
+        }
+        let (Some((a, aloc)), Some((b, bloc))) = (refs[0].clone(), refs[1].clone()) else {
+            continue;
+        };
+        if a == b {
+            cx.push(
+                ProblemKind::SelfLink,
+                bloc,
+                format!("the link connects {a} to itself"),
+                "a veth pair needs two different interfaces",
+            );
+            continue;
+        }
+        let mut ok = true;
+        for (r, l) in [(&a, aloc), (&b, bloc)] {
+            if let Some(first) = d.ends.get(r) {
+                cx.push(
+                    ProblemKind::EndpointReused,
+                    l,
+                    format!("{r} is already the end of the link at line {}", first.line),
+                    "an interface can be the end of one link only; give this end another name",
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        d.ends.insert(a.clone(), aloc);
+        d.ends.insert(b.clone(), bloc);
+        d.links.push(Link { a, b, mtu, loc });
+    }
+    d
+}
+
+/// Check that link ends name existing nodes, give ends that the file does
+/// not configure a default veth, and put the link's MTU on both ends.
+pub(crate) fn attach_links(
+    cx: &mut Ctx<'_>,
+    d: Drafts,
+    nodes: &mut BTreeMap<NodeName, Node>,
+) -> Vec<Link> {
+    let mut out = Vec::new();
+    for link in d.links {
+        let mut ok = true;
+        for end in [&link.a, &link.b] {
+            let loc = d.ends.get(end).copied().unwrap_or(link.loc);
+            let Some(node) = nodes.get_mut(&end.node) else {
+                cx.push(
+                    ProblemKind::UnknownReference,
+                    loc,
+                    format!("link end {end}: there is no node `{}`", end.node),
+                    format!("add `{}` under `nodes:`, or fix the name", end.node),
+                );
+                ok = false;
+                continue;
+            };
+            let iface = node
+                .interfaces
+                .entry(end.ifname.clone())
+                .or_insert_with(|| Interface::new(IfKind::Veth, loc));
+            if iface.mtu.is_none() {
+                iface.mtu = link.mtu;
+            }
+        }
+        if ok {
+            out.push(link);
+        }
+    }
+    out
+}

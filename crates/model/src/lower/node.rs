@@ -1,0 +1,115 @@
+//! `nodes:`: one node and its settings; interfaces, routes and NAT are in
+//! their own modules.
+
+use super::{words, Ctx};
+use crate::loc::Loc;
+use crate::names::{IfName, NodeName, SysctlKey};
+use crate::problem::ProblemKind;
+use crate::raw::{loc_of, Leaf, RawNode, Scalar};
+use crate::topology::{IfRef, Node, NodeKind};
+use std::collections::BTreeMap;
+
+pub(crate) fn lower_node(
+    cx: &mut Ctx<'_>,
+    name: &NodeName,
+    loc: Loc,
+    raw: RawNode,
+    ends: &BTreeMap<IfRef, Loc>,
+) -> Node {
+    let p = format!("nodes.{name}");
+    let mut node = Node::plain(loc);
+    if let Some(k) = &raw.kind {
+        cx.span(format!("{p}.kind"), loc_of(k));
+        let kinds = [("netns", NodeKind::Netns), ("host", NodeKind::Host)];
+        node.kind = cx.choice(k, "node kind", &kinds).unwrap_or_default();
+    }
+    if let Some(n) = &raw.netns {
+        cx.span(format!("{p}.netns"), loc_of(n));
+        node.netns = netns_name(cx, n);
+        if node.kind == NodeKind::Host {
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc_of(n),
+                format!("node `{name}` is the host namespace; it has no `netns` name"),
+                "remove `netns:`, or remove `kind: host`",
+            );
+        }
+    }
+    if let Some(lo) = &raw.lo {
+        node.lo_up = match &lo.value {
+            Scalar::Bool(b) => *b,
+            _ => cx
+                .choice(lo, "lo state", &[("up", true), ("down", false)])
+                .unwrap_or(true),
+        };
+    }
+    if let Some(f) = &raw.forwarding {
+        node.forwarding = cx.bool(f, "forwarding");
+    }
+    for (k, v) in raw.sysctls.unwrap_or_default().0 {
+        let key: Option<SysctlKey> = cx.parse(&k, "a sysctl key");
+        let val = match &v.value {
+            Scalar::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+            _ => cx.text(&v, "a sysctl value"),
+        };
+        if let (Some(key), Some(val)) = (key, val) {
+            node.sysctls.insert(key, val);
+        }
+    }
+    for (k, v) in raw.interfaces.unwrap_or_default().0 {
+        let Some(ifname) = cx.parse::<IfName>(&k, "an interface name") else {
+            continue;
+        };
+        let iloc = loc_of(&k);
+        let here = IfRef {
+            node: name.clone(),
+            ifname: ifname.clone(),
+        };
+        let ip = format!("{p}.interfaces.{ifname}");
+        cx.span(ip.clone(), iloc);
+        let iface =
+            super::interface::lower_interface(cx, &ip, &here, iloc, v.unwrap_or_default(), ends);
+        node.interfaces.insert(ifname, iface);
+    }
+    for (i, r) in raw.routes.unwrap_or_default().into_iter().enumerate() {
+        if let Some(route) = super::route::lower_route(cx, &format!("{p}.routes.{i}"), r) {
+            node.routes.push(route);
+        }
+    }
+    node.nat = super::route::lower_nat(cx, &format!("{p}.nat"), raw.nat.unwrap_or_default());
+    if node.forwarding.is_none() && !node.nat.is_empty() {
+        node.forwarding = Some(true);
+    }
+    for s in raw.serve.unwrap_or_default() {
+        if let Some(t) = cx.text(&s, "a service like tcp/80") {
+            match words::service(&t) {
+                Ok(svc) => node.serve.push(svc),
+                Err(e) => cx.value_err(loc_of(&s), e),
+            }
+        }
+    }
+    for r in raw.run.unwrap_or_default() {
+        if let Some(t) = cx.text(&r, "a command line") {
+            match words::argv(&t) {
+                Ok(argv) => node.run.push(argv),
+                Err(e) => cx.value_err(loc_of(&r), e),
+            }
+        }
+    }
+    node
+}
+
+/// `netns:`: a file name under /run/netns.
+fn netns_name(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
+    let t = cx.text(leaf, "a namespace name")?;
+    if t.is_empty() || t == "." || t == ".." || t.contains('/') || t.len() > 255 {
+        cx.push(
+            ProblemKind::InvalidName,
+            loc_of(leaf),
+            format!("`{t}` cannot be a namespace name"),
+            "a namespace name is a file name under /run/netns: no `/`, not `.` or `..`",
+        );
+        return None;
+    }
+    Some(t)
+}

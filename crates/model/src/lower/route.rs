@@ -1,0 +1,212 @@
+//! A node's routes (`ip route` words or map form) and NAT rules.
+
+use super::{words, Ctx};
+use crate::names::IfName;
+use crate::problem::ProblemKind;
+use crate::raw::{loc_of, Leaf, RawNat, RawRoute};
+use crate::topology::{Family, Forward, Masquerade, Nat, Route};
+use crate::values::{Cidr, Port, Proto};
+use serde_saphyr::Spanned;
+
+pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -> Option<Route> {
+    let loc = loc_of(&sp);
+    cx.span(path.to_string(), loc);
+    let mut route = Route {
+        to: None,
+        via: None,
+        dev: None,
+        metric: None,
+        src: None,
+        table: None,
+        loc,
+    };
+    let mut via_loc = loc;
+    let mut src_loc = loc;
+    match sp.value {
+        RawRoute::Words(text) => match words::route(&text) {
+            Ok(w) => {
+                for (name, off) in &w.offsets {
+                    let l = cx.within(loc, *off);
+                    cx.span(format!("{path}.{name}"), l);
+                    match *name {
+                        "via" => via_loc = l,
+                        "src" => src_loc = l,
+                        _ => {}
+                    }
+                }
+                route.to = w.to;
+                route.via = w.via;
+                route.dev = w.dev;
+                route.metric = w.metric;
+                route.src = w.src;
+                route.table = w.table;
+            }
+            Err((off, e)) => {
+                let l = cx.within(loc, off);
+                cx.value_err(l, e);
+                return None;
+            }
+        },
+        RawRoute::Map(m) => {
+            let Some(to) = &m.to else {
+                cx.push(
+                    ProblemKind::MissingKey,
+                    loc,
+                    "the route has no `to`",
+                    "add `to: 10.3.0.0/16` (or `to: default`)",
+                );
+                return None;
+            };
+            cx.span(format!("{path}.to"), loc_of(to));
+            let t = cx.text(to, "a destination")?;
+            route.to = match words::destination(&t) {
+                Ok(d) => d,
+                Err(e) => {
+                    cx.value_err(loc_of(to), e);
+                    return None;
+                }
+            };
+            if let Some(l) = &m.via {
+                via_loc = loc_of(l);
+                cx.span(format!("{path}.via"), via_loc);
+                route.via = cx.ip(l, "a gateway address");
+            }
+            if let Some(l) = &m.dev {
+                cx.span(format!("{path}.dev"), loc_of(l));
+                route.dev = cx.parse(l, "an interface name");
+            }
+            if let Some(l) = &m.src {
+                src_loc = loc_of(l);
+                cx.span(format!("{path}.src"), src_loc);
+                route.src = cx.ip(l, "a source address");
+            }
+            route.metric = m.metric.as_ref().and_then(|l| cx.u32(l, "metric"));
+            route.table = m.table.as_ref().and_then(|l| cx.u32(l, "table"));
+        }
+        RawRoute::Other(s) => {
+            cx.push(
+                ProblemKind::WrongType,
+                loc,
+                format!("expected a route, found {}", s.describe()),
+                "write `default via 10.0.0.1` or `{ to: 10.3.0.0/16, dev: eth1 }`",
+            );
+            return None;
+        }
+    }
+    if route.via.is_none() && route.dev.is_none() {
+        cx.push(
+            ProblemKind::MissingKey,
+            loc,
+            "the route has neither `via` nor `dev`",
+            "add `via ADDRESS` or `dev INTERFACE`",
+        );
+    }
+    let fam = route.family();
+    for (ip, l) in [(route.via, via_loc), (route.src, src_loc)] {
+        if let Some(ip) = ip {
+            if Family::of(ip) != fam {
+                cx.push(
+                    ProblemKind::FamilyMismatch,
+                    l,
+                    format!(
+                        "{ip} is {} but the route is {}",
+                        words::family_name(Family::of(ip)),
+                        words::family_name(fam)
+                    ),
+                    "a route's destination, via and src must be of one IP family",
+                );
+            }
+        }
+    }
+    Some(route)
+}
+
+pub(crate) fn lower_nat(cx: &mut Ctx<'_>, path: &str, raw: RawNat) -> Nat {
+    let mut nat = Nat::default();
+    for (i, sp) in raw.masquerade.unwrap_or_default().into_iter().enumerate() {
+        let loc = loc_of(&sp);
+        let p = format!("{path}.masquerade.{i}");
+        cx.span(p.clone(), loc);
+        let m = sp.value;
+        let ifname = |cx: &mut Ctx<'_>, l: &Option<Leaf>, key: &str| {
+            let l = l.as_ref()?;
+            cx.span(format!("{p}.{key}"), loc_of(l));
+            cx.parse::<IfName>(l, "an interface name")
+        };
+        let out = ifname(cx, &m.out, "out");
+        let not_out = ifname(cx, &m.not_out, "not-out");
+        if let (Some(_), Some(l)) = (&m.out, &m.not_out) {
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc_of(l),
+                "a masquerade rule has both `out` and `not-out`",
+                "keep one of them",
+            );
+        }
+        let from = m.from.as_ref().and_then(|l| {
+            cx.span(format!("{p}.from"), loc_of(l));
+            cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16")
+        });
+        nat.masquerade.push(Masquerade {
+            from: from.map(|c| c.network()),
+            out,
+            not_out,
+            loc,
+        });
+    }
+    for (i, sp) in raw.forward.unwrap_or_default().into_iter().enumerate() {
+        let loc = loc_of(&sp);
+        let p = format!("{path}.forward.{i}");
+        cx.span(p.clone(), loc);
+        let f = sp.value;
+        let proto = match &f.proto {
+            Some(l) => cx.parse::<Proto>(l, "tcp or udp"),
+            None => Some(Proto::Tcp),
+        };
+        let port = match &f.port {
+            Some(l) => cx.number::<Port>(l, "port"),
+            None => {
+                cx.push(
+                    ProblemKind::MissingKey,
+                    loc,
+                    "the forward has no `port`",
+                    "add `port: 8080`",
+                );
+                None
+            }
+        };
+        let to = match &f.to {
+            Some(l) => {
+                cx.span(format!("{p}.to"), loc_of(l));
+                cx.text(l, "address:port").and_then(|t| {
+                    words::socket(&t)
+                        .map_err(|e| cx.value_err(loc_of(l), e))
+                        .ok()
+                })
+            }
+            None => {
+                cx.push(
+                    ProblemKind::MissingKey,
+                    loc,
+                    "the forward has no `to`",
+                    "add `to: 172.17.10.10:80`",
+                );
+                None
+            }
+        };
+        let in_ = f.in_.as_ref().and_then(|l| {
+            cx.span(format!("{p}.in"), loc_of(l));
+            cx.parse::<IfName>(l, "an interface name")
+        });
+        if let (Some(proto), Some(port), Some(to)) = (proto, port, to) {
+            nat.forward.push(Forward {
+                proto,
+                port,
+                to,
+                in_,
+                loc,
+            });
+        }
+    }
+    nat
+}

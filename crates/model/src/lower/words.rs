@@ -1,0 +1,486 @@
+//! The string forms: `h1:eth0`, `default via 10.0.0.1 dev eth0`,
+//! `h1 -> h2`, `tcp/80`, `8080:80/udp`, and `run:` command lines.
+//!
+//! Each parser is pure and returns a [`ValueError`]; those that read several
+//! words also return the character offset of the bad word, so the problem
+//! points at it.
+
+use crate::names::{IfName, NodeName};
+use crate::problem::{ProblemKind, ValueError};
+use crate::topology::{Family, IfRef, Outcome, Publish, Service, Target};
+use crate::values::{Cidr, Port, Proto};
+use std::net::{IpAddr, SocketAddr};
+
+fn invalid(message: String, hint: &str) -> ValueError {
+    ValueError::new(ProblemKind::InvalidValue, message, hint)
+}
+
+/// `node:ifname`.
+pub(crate) fn endpoint(s: &str) -> Result<IfRef, ValueError> {
+    let hint = "write a link end as node:ifname, like h1:eth0";
+    let Some((node, ifname)) = s.split_once(':') else {
+        return Err(invalid(format!("`{s}` is not node:ifname"), hint));
+    };
+    Ok(IfRef {
+        node: node.parse()?,
+        ifname: ifname.parse()?,
+    })
+}
+
+/// `ifname` (in `this` node) or `node:ifname`.
+pub(crate) fn parent(s: &str, this: &NodeName) -> Result<IfRef, ValueError> {
+    if s.contains(':') {
+        endpoint(s)
+    } else {
+        Ok(IfRef {
+            node: this.clone(),
+            ifname: s.parse()?,
+        })
+    }
+}
+
+/// A route destination: `default` (`None`), a CIDR, or an address (a host
+/// route).
+pub(crate) fn destination(s: &str) -> Result<Option<Cidr>, ValueError> {
+    if s == "default" {
+        return Ok(None);
+    }
+    if s.contains('/') {
+        return s.parse().map(Some);
+    }
+    match s.parse::<IpAddr>() {
+        Ok(ip) => Ok(Some(Cidr::host(ip))),
+        Err(_) => Err(invalid(
+            format!("`{s}` is not a route destination"),
+            "write default, a subnet like 10.2.0.0/16, or an address",
+        )),
+    }
+}
+
+/// A route read from `ip route` words, with where each word was.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct RouteWords {
+    pub to: Option<Cidr>,
+    pub via: Option<IpAddr>,
+    pub dev: Option<IfName>,
+    pub metric: Option<u32>,
+    pub src: Option<IpAddr>,
+    pub table: Option<u32>,
+    /// (`to`, `via`, `dev`, `src`…) → character offset of its value.
+    pub offsets: Vec<(&'static str, usize)>,
+}
+
+/// Words of `s` with their character offsets.
+fn words(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (ci, (bi, c)) in s.char_indices().enumerate() {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some((ci, bi)),
+            (true, Some((cs, bs))) => {
+                out.push((cs, &s[bs..bi]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some((cs, bs)) = start {
+        out.push((cs, &s[bs..]));
+    }
+    out
+}
+
+/// `[to] DEST [via ADDR] [dev IF] [metric N] [src ADDR] [table N]`.
+pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
+    let hint = "write a route like `10.2.0.0/16 via 10.0.0.254 dev eth0 metric 10`";
+    let w = words(s);
+    let mut i = 0;
+    if w.first().is_some_and(|(_, x)| *x == "to") {
+        i = 1;
+    }
+    let Some(&(off, dest)) = w.get(i) else {
+        return Err((0, invalid(format!("route `{s}` has no destination"), hint)));
+    };
+    let mut r = RouteWords {
+        to: destination(dest).map_err(|e| (off, e))?,
+        ..RouteWords::default()
+    };
+    r.offsets.push(("to", off));
+    i += 1;
+    while let Some(&(koff, key)) = w.get(i) {
+        let Some(&(voff, val)) = w.get(i + 1) else {
+            return Err((koff, invalid(format!("`{key}` needs a value"), hint)));
+        };
+        let ip = |v: &str| {
+            v.parse::<IpAddr>()
+                .map_err(|_| (voff, invalid(format!("`{v}` is not an IP address"), hint)))
+        };
+        let num = |v: &str| {
+            v.parse::<u32>()
+                .map_err(|_| (voff, invalid(format!("`{v}` is not a number"), hint)))
+        };
+        let dup = |set: bool| {
+            if set {
+                Err((koff, invalid(format!("`{key}` is given twice"), hint)))
+            } else {
+                Ok(())
+            }
+        };
+        let name: &'static str = match key {
+            "via" => {
+                dup(r.via.is_some())?;
+                r.via = Some(ip(val)?);
+                "via"
+            }
+            "dev" => {
+                dup(r.dev.is_some())?;
+                r.dev = Some(val.parse().map_err(|e| (voff, e))?);
+                "dev"
+            }
+            "metric" | "priority" | "preference" => {
+                dup(r.metric.is_some())?;
+                r.metric = Some(num(val)?);
+                "metric"
+            }
+            "src" => {
+                dup(r.src.is_some())?;
+                r.src = Some(ip(val)?);
+                "src"
+            }
+            "table" => {
+                dup(r.table.is_some())?;
+                r.table = Some(num(val)?);
+                "table"
+            }
+            _ => {
+                return Err((
+                    koff,
+                    invalid(
+                        format!("`{key}` is not a route word"),
+                        "use: to, via, dev, metric, src, table",
+                    ),
+                ))
+            }
+        };
+        r.offsets.push((name, voff));
+        i += 2;
+    }
+    Ok(r)
+}
+
+/// `from -> to` or `from -x to`: the from node, the outcome, the target
+/// text and its offset.
+pub(crate) fn arrow(s: &str) -> Result<(NodeName, Outcome, Target, usize), (usize, ValueError)> {
+    let hint = "write a check as `h1 -> h2`, `h1 -> 10.0.0.2` or `h1 -x h2`";
+    let w = words(s);
+    let [(_, from), (aoff, arrow), (toff, to)] = w.as_slice() else {
+        return Err((0, invalid(format!("`{s}` is not a check"), hint)));
+    };
+    let outcome = match *arrow {
+        "->" => Outcome::Ok,
+        "-x" => Outcome::Fail,
+        other => {
+            return Err((
+                *aoff,
+                invalid(format!("`{other}` is not `->` or `-x`"), hint),
+            ))
+        }
+    };
+    let from = from.parse().map_err(|e| (0, e))?;
+    let target = target(to).map_err(|e| (*toff, e))?;
+    Ok((from, outcome, target, *toff))
+}
+
+/// A check target: a node, an address, `addr:port`, `[v6]:port`, `node:port`.
+pub(crate) fn target(s: &str) -> Result<Target, ValueError> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(Target::Addr { ip, port: None });
+    }
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(Target::Addr {
+            ip: sa.ip(),
+            port: Some(Port::try_from(u64::from(sa.port()))?),
+        });
+    }
+    let (node, port) = match s.rsplit_once(':') {
+        Some((n, p)) => (n, Some(port(p)?)),
+        None => (s, None),
+    };
+    if node.starts_with(|c: char| c.is_ascii_digit()) || node.contains('.') {
+        return Err(invalid(
+            format!("`{s}` is not an address or a node"),
+            "write a node name, an address, or address:port",
+        ));
+    }
+    Ok(Target::Node {
+        node: node.parse()?,
+        port,
+    })
+}
+
+/// A port number from text.
+pub(crate) fn port(s: &str) -> Result<Port, ValueError> {
+    s.parse()
+}
+
+/// `tcp/80` or `udp/53`.
+pub(crate) fn service(s: &str) -> Result<Service, ValueError> {
+    let Some((proto, p)) = s.split_once('/') else {
+        return Err(invalid(
+            format!("`{s}` is not a service"),
+            "write proto/port, like tcp/80 or udp/53",
+        ));
+    };
+    Ok(Service {
+        proto: proto.parse()?,
+        port: port(p)?,
+    })
+}
+
+/// `[host-ip:]host-port:port[/tcp|udp]`, as `docker run -p` takes it.
+pub(crate) fn publish(s: &str) -> Result<Publish, ValueError> {
+    let hint = "write [host-ip:]host-port:port[/tcp|udp], like 8080:80 or 127.0.0.1:53:53/udp";
+    let (ports, proto) = match s.rsplit_once('/') {
+        Some((p, proto)) => (p, proto.parse()?),
+        None => (s, Proto::Tcp),
+    };
+    let Some((rest, inner)) = ports.rsplit_once(':') else {
+        return Err(invalid(format!("`{s}` has no host port"), hint));
+    };
+    let (host_ip, host_port) = match rest.rsplit_once(':') {
+        Some((ip, hp)) => {
+            let ip = ip.trim_start_matches('[').trim_end_matches(']');
+            let ip: IpAddr = ip
+                .parse()
+                .map_err(|_| invalid(format!("`{ip}` is not an IP address"), hint))?;
+            (Some(ip), hp)
+        }
+        None => (None, rest),
+    };
+    Ok(Publish {
+        host_ip,
+        host_port: port(host_port)?,
+        port: port(inner)?,
+        proto,
+    })
+}
+
+/// `addr:port` or `[v6]:port` (a NAT forward's `to`).
+pub(crate) fn socket(s: &str) -> Result<SocketAddr, ValueError> {
+    let sa: SocketAddr = s.parse().map_err(|_| {
+        invalid(
+            format!("`{s}` is not address:port"),
+            "write the target as 172.17.10.10:80 or [fd00::10]:80",
+        )
+    })?;
+    if sa.port() == 0 {
+        return Err(ValueError::new(
+            ProblemKind::OutOfRange,
+            "port 0 is out of range 1..=65535",
+            "ports are 1 to 65535",
+        ));
+    }
+    Ok(sa)
+}
+
+/// Split a command line into argv: whitespace separates words; '…' and "…"
+/// group (no expansion), `\` escapes the next character outside '…'.
+pub(crate) fn argv(s: &str) -> Result<Vec<String>, ValueError> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(x) => cur.push(x),
+                        None => return Err(unclosed(s)),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(x) => cur.push(x),
+                            None => return Err(unclosed(s)),
+                        },
+                        Some(x) => cur.push(x),
+                        None => return Err(unclosed(s)),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(x) = chars.next() {
+                    cur.push(x);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    if out.is_empty() {
+        return Err(invalid(
+            "the command is empty".into(),
+            "write the command and its arguments",
+        ));
+    }
+    Ok(out)
+}
+
+fn unclosed(s: &str) -> ValueError {
+    invalid(
+        format!("command `{s}` has an unclosed quote"),
+        "close the quote, or use `sh -c '…'`",
+    )
+}
+
+/// The family of an address, for messages.
+pub(crate) fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "IPv4",
+        Family::V6 => "IPv6",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn route_words() {
+        let r = route("default via 10.0.0.1").unwrap();
+        assert_eq!(r.to, None);
+        assert_eq!(r.via, Some(ip("10.0.0.1")));
+        let r =
+            route("to 10.2.0.0/16 via 10.0.0.254 dev eth0 metric 10 src 10.0.0.2 table 7").unwrap();
+        assert_eq!(r.to.unwrap().to_string(), "10.2.0.0/16");
+        assert_eq!(r.dev.unwrap(), "eth0");
+        assert_eq!((r.metric, r.table), (Some(10), Some(7)));
+        assert_eq!(r.src, Some(ip("10.0.0.2")));
+        let r = route("default via fe80::1 dev eth0").unwrap();
+        assert_eq!(r.via, Some(ip("fe80::1")));
+        assert_eq!(
+            route("10.9.9.9").unwrap().to.unwrap().to_string(),
+            "10.9.9.9/32"
+        );
+        // The offset points at the bad word.
+        assert_eq!(route("default via nope").unwrap_err().0, 12);
+        assert_eq!(route("default gw 1.2.3.4").unwrap_err().0, 8);
+        assert!(route("default via").is_err());
+        assert!(route("default via 1.1.1.1 via 1.1.1.2").is_err());
+        assert!(route("").is_err());
+    }
+
+    #[test]
+    fn arrows_and_targets() {
+        let (from, out, to, off) = arrow("h1 -> h2").unwrap();
+        assert_eq!((from.as_str(), out, off), ("h1", Outcome::Ok, 6));
+        assert_eq!(
+            to,
+            Target::Node {
+                node: "h2".parse().unwrap(),
+                port: None
+            }
+        );
+        let (_, out, to, _) = arrow("ns0 -x 10.0.1.1").unwrap();
+        assert_eq!(out, Outcome::Fail);
+        assert_eq!(
+            to,
+            Target::Addr {
+                ip: ip("10.0.1.1"),
+                port: None
+            }
+        );
+        assert!(arrow("h1 => h2").is_err());
+        assert!(arrow("h1 ->").is_err());
+        assert_eq!(target("[fd00::1]:80").unwrap().port().unwrap().get(), 80);
+        assert_eq!(
+            target("192.168.54.230:8080").unwrap().port().unwrap().get(),
+            8080
+        );
+        assert_eq!(
+            target("nginx:80").unwrap(),
+            Target::Node {
+                node: "nginx".parse().unwrap(),
+                port: Some(Port::try_from(80).unwrap())
+            }
+        );
+        assert!(target("10.0.0").is_err());
+        assert!(target("10.0.0.1:99999").is_err());
+    }
+
+    #[test]
+    fn services_and_publish() {
+        let s = service("udp/53").unwrap();
+        assert_eq!((s.proto, s.port.get()), (Proto::Udp, 53));
+        assert!(service("tcp80").is_err());
+        assert!(service("sctp/80").is_err());
+        assert_eq!(service("tcp/0").unwrap_err().kind, ProblemKind::OutOfRange);
+        let p = publish("8080:80").unwrap();
+        assert_eq!(
+            (p.host_ip, p.host_port.get(), p.port.get(), p.proto),
+            (None, 8080, 80, Proto::Tcp)
+        );
+        let p = publish("127.0.0.1:5353:53/udp").unwrap();
+        assert_eq!((p.host_ip, p.proto), (Some(ip("127.0.0.1")), Proto::Udp));
+        let p = publish("[::1]:80:80").unwrap();
+        assert_eq!(p.host_ip, Some(ip("::1")));
+        assert!(publish("80").is_err());
+        assert_eq!(
+            publish("70000:80").unwrap_err().kind,
+            ProblemKind::OutOfRange
+        );
+    }
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(
+            argv("python3 -m http.server 80").unwrap(),
+            ["python3", "-m", "http.server", "80"]
+        );
+        assert_eq!(
+            argv("sh -c 'echo hi; sleep 1'").unwrap(),
+            ["sh", "-c", "echo hi; sleep 1"]
+        );
+        assert_eq!(
+            argv(r#"echo "a \"b\"" c\ d"#).unwrap(),
+            ["echo", "a \"b\"", "c d"]
+        );
+        assert_eq!(argv("x ''").unwrap(), ["x", ""]);
+        assert!(argv("echo 'oops").is_err());
+        assert!(argv("   ").is_err());
+    }
+
+    #[test]
+    fn endpoints_and_parents() {
+        let e = endpoint("h1:eth0").unwrap();
+        assert_eq!(e.to_string(), "h1:eth0");
+        assert!(endpoint("h1").is_err());
+        let h2: NodeName = "h2".parse().unwrap();
+        assert_eq!(parent("eth0", &h2).unwrap().to_string(), "h2:eth0");
+        assert_eq!(parent("ns1:ens41", &h2).unwrap().to_string(), "ns1:ens41");
+    }
+}

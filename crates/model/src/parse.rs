@@ -1,0 +1,232 @@
+//! Entry points: text or file → [`Topology`] or every [`Problem`] found.
+
+use crate::loc::{Loc, SourceFile};
+use crate::problem::{Problem, ProblemKind, Problems};
+use crate::raw::RawTopology;
+use crate::topology::{HostInterfaces, Topology};
+use serde_saphyr::Error as YamlError;
+use std::path::Path;
+
+/// Read, parse and validate the topology file at `path`.
+///
+/// `host` answers whether an interface exists in the host namespace (for
+/// `physical` interfaces); pass [`crate::AnyHostInterfaces`] to skip that
+/// check (offline planning).
+pub fn parse_file(path: &Path, host: &dyn HostInterfaces) -> Result<Topology, Problems> {
+    let name = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_str(&name, &text, host),
+        Err(e) => Err(one(
+            SourceFile::new(name.clone(), ""),
+            ProblemKind::Io,
+            Loc::UNKNOWN,
+            format!("cannot read {name}: {e}"),
+            "check the path and its permissions",
+        )),
+    }
+}
+
+/// Parse and validate topology `text`; `name` is used in messages.
+pub fn parse_str(name: &str, text: &str, host: &dyn HostInterfaces) -> Result<Topology, Problems> {
+    let source = SourceFile::new(name, text);
+    let raw = parse_raw_in(&source)?;
+    let (topo, problems) = crate::lower::lower(raw, &source, host);
+    match topo {
+        Some(t) if problems.is_empty() => Ok(t),
+        _ => Err(Problems::new(source, problems)),
+    }
+}
+
+/// Only the first step: the file's shape, unvalidated (unknown keys, wrong
+/// shapes and YAML syntax are still reported). For tools that show a file
+/// as written.
+pub fn parse_raw(name: &str, text: &str) -> Result<RawTopology, Problems> {
+    parse_raw_in(&SourceFile::new(name, text))
+}
+
+fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
+    let text: &str = &source.text;
+    if is_empty(text) {
+        return Err(one(
+            source.clone(),
+            ProblemKind::Empty,
+            Loc::new(1, 1),
+            "the file is empty; a lab needs at least `lab:`".into(),
+            "start the file with `lab: NAME`",
+        ));
+    }
+    // YAML 1.2 booleans only: a node called `off` or `no` is a name, not
+    // `false` (the YAML 1.1 "Norway problem"); `010` stays as written.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    serde_saphyr::from_str_with_options::<RawTopology>(text, options).map_err(|e| {
+        let (kind, message, hint) = classify(&e);
+        let loc = e.location().map(Loc::from).unwrap_or(Loc::UNKNOWN);
+        let loc = if loc.is_known() { loc } else { Loc::new(1, 1) };
+        one(source.clone(), kind, loc, message, &hint)
+    })
+}
+
+/// Blank, comments, and document markers only.
+fn is_empty(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+    })
+}
+
+fn one(source: SourceFile, kind: ProblemKind, loc: Loc, message: String, hint: &str) -> Problems {
+    let file = source.name.clone();
+    Problems::new(
+        source,
+        vec![Problem {
+            kind,
+            message,
+            file,
+            loc,
+            hint: hint.to_string(),
+        }],
+    )
+}
+
+/// The YAML reader's error as a problem kind, message and hint.
+fn classify(e: &YamlError) -> (ProblemKind, String, String) {
+    match e {
+        YamlError::AliasError { error, .. } | YamlError::WithSnippet { error, .. } => {
+            classify(error)
+        }
+        YamlError::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let known = expected.join(", ");
+            let hint = match closest(field, expected) {
+                Some(k) => format!("did you mean `{k}`? Known keys here: {known}"),
+                None => format!("known keys here: {known}"),
+            };
+            (
+                ProblemKind::UnknownKey,
+                format!("unknown key `{field}`"),
+                hint,
+            )
+        }
+        YamlError::SerdeMissingField { field, .. } => (
+            ProblemKind::MissingKey,
+            format!("missing key `{field}`"),
+            format!("add `{field}:`"),
+        ),
+        YamlError::DuplicateMappingKey { key, .. } => {
+            let key = key.clone().unwrap_or_default();
+            (
+                ProblemKind::DuplicateName,
+                format!("`{key}` is written twice in this map"),
+                "each name may appear once; rename or merge the two entries".into(),
+            )
+        }
+        YamlError::Unexpected { expected, .. } => (
+            ProblemKind::WrongType,
+            format!("expected {}", plain_expected(expected)),
+            "check the indentation and the brackets; see the spec for this key's form".into(),
+        ),
+        YamlError::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => (
+            ProblemKind::WrongType,
+            format!("expected {expected}, found {unexpected}"),
+            "see the spec for this key's form".into(),
+        ),
+        YamlError::SerdeInvalidLength { .. }
+        | YamlError::InvalidScalar { .. }
+        | YamlError::NullIntoString { .. }
+        | YamlError::InvalidBooleanStrict { .. }
+        | YamlError::ExternallyTaggedEnumExpectedScalarOrMapping { .. } => (
+            ProblemKind::WrongType,
+            strip_location(&render(e)),
+            "see the spec for this key's form".into(),
+        ),
+        YamlError::SerdeInvalidValue { .. } | YamlError::SerdeUnknownVariant { .. } => (
+            ProblemKind::InvalidValue,
+            strip_location(&render(e)),
+            "see the spec for this key's values".into(),
+        ),
+        _ => (
+            ProblemKind::Syntax,
+            format!("YAML syntax: {}", strip_location(&render(e))),
+            "fix the YAML (indentation, quotes, brackets) at this spot".into(),
+        ),
+    }
+}
+
+fn plain_expected(e: &str) -> String {
+    match e {
+        "mapping start" => "a map (`key: value` entries) here".into(),
+        "sequence start" => "a list (`- item` or `[a, b]`) here".into(),
+        other => other.to_string(),
+    }
+}
+
+fn render(e: &YamlError) -> String {
+    let mut o = serde_saphyr::RenderOptions::default();
+    o.snippets = serde_saphyr::SnippetMode::Off;
+    e.render_with_options(o)
+}
+
+/// The reader appends " at line L, column C"; we show the location ourselves.
+fn strip_location(s: &str) -> String {
+    let first = s.lines().next().unwrap_or(s);
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first.to_string(),
+    }
+}
+
+/// The known key closest to a misspelt one, if it is close (edit distance
+/// at most 2).
+fn closest<'a>(typo: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (distance(typo, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_key() {
+        assert_eq!(
+            closest("adresses", &["kind", "addresses"]),
+            Some("addresses")
+        );
+        assert_eq!(closest("nodse", &["lab", "nodes", "links"]), Some("nodes"));
+        assert_eq!(closest("zzzzzz", &["lab", "nodes"]), None);
+    }
+
+    #[test]
+    fn empty_means_blank_comments_or_markers() {
+        assert!(is_empty(""));
+        assert!(is_empty("# only a comment\n---\n\n"));
+        assert!(!is_empty("lab: x\n"));
+    }
+}

@@ -1,0 +1,213 @@
+//! Interfaces, their kinds, and links (veth pairs).
+
+use crate::impair::Impair;
+use crate::loc::Loc;
+use crate::names::{IfName, NodeName};
+use crate::values::{Cidr, MacAddr, Mtu, Port, VlanId, Vni};
+use std::fmt;
+use std::net::IpAddr;
+
+/// `node:ifname`: an interface of a node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IfRef {
+    /// The node.
+    pub node: NodeName,
+    /// The interface inside it.
+    pub ifname: IfName,
+}
+
+impl fmt::Display for IfRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.node, self.ifname)
+    }
+}
+
+/// One interface of a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    /// What it is.
+    pub kind: IfKind,
+    /// Addresses, host bits kept, in file order.
+    pub addresses: Vec<Cidr>,
+    /// Bring it up (default true).
+    pub up: bool,
+    /// MTU; kernel default when `None` (a link's `mtu` lands here for both ends).
+    pub mtu: Option<Mtu>,
+    /// MAC address; kernel chooses when `None`.
+    pub mac: Option<MacAddr>,
+    /// Bridge in the same node to enslave this interface to.
+    pub master: Option<IfName>,
+    /// As a bridge port: reflect frames back out the port they came in on.
+    pub hairpin: bool,
+    /// Egress impairment.
+    pub impair: Option<Impair>,
+    /// Where the interface is named (its key; for a default link end, the
+    /// endpoint in `links`).
+    pub loc: Loc,
+}
+
+impl Interface {
+    /// An interface of `kind` with every default (up, no address).
+    pub fn new(kind: IfKind, loc: Loc) -> Interface {
+        Interface {
+            kind,
+            addresses: Vec::new(),
+            up: true,
+            mtu: None,
+            mac: None,
+            master: None,
+            hairpin: false,
+            impair: None,
+            loc,
+        }
+    }
+}
+
+/// An interface's kind and its own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfKind {
+    /// One end of a veth pair made by a link; the peer is in [`crate::Topology::links`].
+    Veth,
+    /// A Linux bridge.
+    Bridge {
+        /// Spanning tree on (default false).
+        stp: bool,
+        /// FDB ageing time in seconds (default 300).
+        ageing_secs: u32,
+        /// VLAN filtering on (default false).
+        vlan_filtering: bool,
+    },
+    /// An 802.1Q sub-interface.
+    Vlan {
+        /// The parent, resolved to its node.
+        parent: IfRef,
+        /// The VLAN id.
+        id: VlanId,
+    },
+    /// A MACVLAN child of `parent`.
+    Macvlan {
+        /// The parent, resolved to its node.
+        parent: IfRef,
+        /// The mode (default bridge).
+        mode: MacvlanMode,
+    },
+    /// An IPVLAN child of `parent`.
+    Ipvlan {
+        /// The parent, resolved to its node.
+        parent: IfRef,
+        /// The mode (default l2).
+        mode: IpvlanMode,
+        /// The flag (default bridge).
+        flag: IpvlanFlag,
+    },
+    /// A VXLAN device. Exactly one of `remote` and `group` is set.
+    Vxlan {
+        /// The VNI.
+        vni: Vni,
+        /// Unicast peer.
+        remote: Option<IpAddr>,
+        /// Multicast group.
+        group: Option<IpAddr>,
+        /// Local source address.
+        local: Option<IpAddr>,
+        /// Underlay device in the same node.
+        dev: Option<IfName>,
+        /// UDP destination port (default 4789).
+        port: Port,
+        /// MAC learning (default true).
+        learning: bool,
+    },
+    /// A host-namespace interface moved into the node (and back on `down`).
+    Physical {
+        /// Its name in the host namespace (default: the interface's name).
+        from: IfName,
+    },
+    /// A TAP device.
+    Tap {
+        /// Owning uid.
+        owner: Option<u32>,
+    },
+}
+
+impl IfKind {
+    /// The kind's name as the file writes it (`veth`, `bridge`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            IfKind::Veth => "veth",
+            IfKind::Bridge { .. } => "bridge",
+            IfKind::Vlan { .. } => "vlan",
+            IfKind::Macvlan { .. } => "macvlan",
+            IfKind::Ipvlan { .. } => "ipvlan",
+            IfKind::Vxlan { .. } => "vxlan",
+            IfKind::Physical { .. } => "physical",
+            IfKind::Tap { .. } => "tap",
+        }
+    }
+
+    /// The parent of a VLAN, MACVLAN or IPVLAN.
+    pub fn parent(&self) -> Option<&IfRef> {
+        match self {
+            IfKind::Vlan { parent, .. }
+            | IfKind::Macvlan { parent, .. }
+            | IfKind::Ipvlan { parent, .. } => Some(parent),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a bridge.
+    pub fn is_bridge(&self) -> bool {
+        matches!(self, IfKind::Bridge { .. })
+    }
+}
+
+/// MACVLAN mode (`ip link ... type macvlan mode X`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum MacvlanMode {
+    /// Children talk to each other inside the parent (default).
+    #[default]
+    Bridge,
+    /// All traffic goes out through the parent's external port.
+    Vepa,
+    /// Children cannot talk to each other.
+    Private,
+    /// One child takes over the parent.
+    Passthru,
+}
+
+/// IPVLAN mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum IpvlanMode {
+    /// Layer 2 (default).
+    #[default]
+    L2,
+    /// Layer 3.
+    L3,
+    /// Layer 3 with netfilter (`l3s`).
+    L3s,
+}
+
+/// IPVLAN flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum IpvlanFlag {
+    /// Default.
+    #[default]
+    Bridge,
+    /// Children cannot talk to each other.
+    Private,
+    /// Traffic goes out through the parent.
+    Vepa,
+}
+
+/// A veth pair between two interfaces (usually of two nodes). Both ends are
+/// in their nodes' `interfaces` with kind [`IfKind::Veth`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// First end.
+    pub a: IfRef,
+    /// Second end.
+    pub b: IfRef,
+    /// MTU for both ends (an end's own `mtu` wins).
+    pub mtu: Option<Mtu>,
+    /// Where the link is written.
+    pub loc: Loc,
+}

@@ -1,0 +1,160 @@
+//! Cross-checks on the lowered topology (spec: topology.md, "Validation").
+//!
+//! Lowering has already checked each value on its own; this module checks
+//! how they fit together: names used twice, references to things that do
+//! not exist, bridge ports, sub-interface parents, addresses and subnets,
+//! route gateways, and `physical` interfaces against the host.
+
+use crate::loc::Loc;
+mod addresses;
+mod interfaces;
+
+use crate::lower::Ctx;
+use crate::names::{IfName, NodeName};
+use crate::problem::ProblemKind;
+use crate::topology::{HostInterfaces, IfRef, Network, NodeKind, Topology};
+use std::collections::BTreeMap;
+
+/// Where an interface of a node comes from.
+#[derive(Debug, Clone)]
+pub(super) enum Origin {
+    /// Written under the node's `interfaces` (or a default link end).
+    File,
+    /// The bridge of a network.
+    Bridge(IfName),
+    /// A member's interface in a network.
+    Member(IfName),
+    /// The bridge-side end of a member's veth.
+    Port(IfName, NodeName),
+}
+
+/// Every interface of every node, the file's and the networks'.
+pub(super) type Known = BTreeMap<NodeName, BTreeMap<IfName, Origin>>;
+
+pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: &dyn HostInterfaces) {
+    let known = known_interfaces(cx, t);
+    check_netns_names(cx, t);
+    interfaces::check_interfaces(cx, t, &known, host);
+    addresses::check_routes_and_nat(cx, t, &known, host);
+    addresses::check_addresses(cx, t);
+    addresses::check_subnet_overlap(cx, t);
+    addresses::check_expects(cx, t);
+}
+
+fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
+    let mut known: Known = BTreeMap::new();
+    for (name, node) in &t.nodes {
+        let m = known.entry(name.clone()).or_default();
+        for ifname in node.interfaces.keys() {
+            m.insert(ifname.clone(), Origin::File);
+        }
+    }
+    let mut add = |cx: &mut Ctx<'_>, node: &NodeName, ifname: IfName, origin: Origin, loc: Loc| {
+        let Some(m) = known.get_mut(node) else { return };
+        if let Some(prev) = m.get(&ifname) {
+            let what = match prev {
+                Origin::File => "an interface of the node".to_string(),
+                Origin::Bridge(n) => format!("the bridge of network `{n}`"),
+                Origin::Member(n) => format!("the interface of network `{n}`"),
+                Origin::Port(n, mem) => format!("the port of `{mem}` on network `{n}`"),
+            };
+            cx.push(
+                ProblemKind::DuplicateName,
+                loc,
+                format!("node `{node}` already has an interface `{ifname}` ({what})"),
+                "interface names must be unique within a node; rename one (`ifname:` for a network member)",
+            );
+            return;
+        }
+        m.insert(ifname, origin);
+    };
+    for (bridge, net) in &t.networks {
+        let nloc = cx.spans.get_or(&format!("networks.{bridge}.node"), net.loc);
+        if !t.nodes.contains_key(&net.node) {
+            cx.push(
+                ProblemKind::UnknownReference,
+                nloc,
+                format!("network `{bridge}`: there is no node `{}`", net.node),
+                format!("add `{}` under `nodes:`, or fix the name", net.node),
+            );
+            continue;
+        }
+        add(
+            cx,
+            &net.node,
+            bridge.clone(),
+            Origin::Bridge(bridge.clone()),
+            net.loc,
+        );
+        for (member, m) in &net.members {
+            if *member == net.node {
+                cx.push(
+                    ProblemKind::InvalidValue,
+                    m.loc,
+                    format!(
+                        "`{member}` holds the bridge of `{bridge}` and cannot also be its member"
+                    ),
+                    "remove it from `members`",
+                );
+                continue;
+            }
+            let port = Network::port_name(&t.lab, bridge, member);
+            add(
+                cx,
+                &net.node,
+                port,
+                Origin::Port(bridge.clone(), member.clone()),
+                m.loc,
+            );
+            let iloc = cx
+                .spans
+                .get_or(&format!("networks.{bridge}.members.{member}.ifname"), m.loc);
+            add(
+                cx,
+                member,
+                m.ifname.clone(),
+                Origin::Member(bridge.clone()),
+                iloc,
+            );
+        }
+    }
+    known
+}
+
+fn check_netns_names(cx: &mut Ctx<'_>, t: &Topology) {
+    let mut seen: BTreeMap<String, NodeName> = BTreeMap::new();
+    let mut host: Option<&NodeName> = None;
+    for (name, node) in &t.nodes {
+        let loc = cx.spans.get_or(&format!("nodes.{name}.netns"), node.loc);
+        if node.kind == NodeKind::Host {
+            if let Some(first) = host {
+                let kl = cx.spans.get_or(&format!("nodes.{name}.kind"), node.loc);
+                cx.push(
+                    ProblemKind::DuplicateName,
+                    kl,
+                    format!("nodes `{first}` and `{name}` are both the host namespace"),
+                    "a lab has at most one `kind: host` node",
+                );
+            }
+            host = Some(name);
+            continue;
+        }
+        let ns = node.netns_name(&t.lab, name);
+        if let Some(first) = seen.get(&ns) {
+            cx.push(
+                ProblemKind::DuplicateName,
+                loc,
+                format!("nodes `{first}` and `{name}` would both be namespace `{ns}`"),
+                "give one of them another `netns:` name",
+            );
+        } else {
+            seen.insert(ns, name.clone());
+        }
+    }
+}
+
+pub(super) fn exists(known: &Known, r: &IfRef) -> bool {
+    known
+        .get(&r.node)
+        .is_some_and(|m| m.contains_key(&r.ifname))
+}

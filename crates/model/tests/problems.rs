@@ -1,0 +1,233 @@
+//! All problems are reported at once, rendered for people, and the rules
+//! beyond the fixtures (checks a user would expect).
+
+use nslab_model::{parse_str, Loc, NoHostInterfaces, ProblemKind, ProblemKind::*, Problems};
+
+fn problems(text: &str) -> Problems {
+    match parse_str("lab.yaml", text, &NoHostInterfaces) {
+        Ok(_) => panic!("parsed without problems:\n{text}"),
+        Err(p) => p,
+    }
+}
+
+fn only(text: &str) -> (ProblemKind, Loc) {
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{}", p.render_plain());
+    let first = p.iter().next().unwrap();
+    (first.kind, first.loc)
+}
+
+#[test]
+fn every_problem_is_reported_not_just_the_first() {
+    let text = r#"lab: many
+nodes:
+  h1:
+    interfaces:
+      br0: { kind: bridge, mtu: 10, addresses: [10.0.0.1/40] }
+      v1: { kind: vlan, parent: br0, id: 0 }
+      t1: { kind: tap, master: nosuch }
+    routes:
+      - default via 192.168.1.1
+  h2:
+    interfaces:
+      br0: { kind: bridge, addresses: [10.0.0.5/24, 10.9.9.9/24] }
+  h3:
+    interfaces:
+      b: { kind: bridge, addresses: [10.9.9.9/24] }
+links:
+  - [h1:eth0, h9:eth0]
+expect:
+  - ghost -> h2
+"#;
+    let p = problems(text);
+    assert_eq!(
+        p.kinds(),
+        vec![
+            OutOfRange,       // mtu 10
+            OutOfRange,       // /40
+            OutOfRange,       // VLAN id 0
+            UnknownReference, // master nosuch
+            ViaUnreachable,   // 192.168.1.1
+            DuplicateAddress, // 10.9.9.9 in h2 and h3
+            UnknownReference, // link end h9
+            UnknownReference, // expect from ghost
+        ],
+        "{}",
+        p.render_plain()
+    );
+    let locs: Vec<Loc> = p.iter().map(|x| x.loc).collect();
+    assert_eq!(locs[0], Loc::new(5, 33));
+    assert_eq!(locs[1], Loc::new(5, 49));
+    assert_eq!(locs[4], Loc::new(9, 21));
+    assert_eq!(p.len(), 8);
+}
+
+#[test]
+fn renders_as_miette_diagnostic_with_every_problem_related() {
+    use miette::Diagnostic;
+    let p = problems("lab: r\nnodes:\n  h1:\n    interfaces:\n      b: { kind: bridge, mtu: 1 }\n      c: { kind: tap, master: b, mtu: 2 }\n");
+    let related: Vec<_> = p.related().unwrap().collect();
+    assert_eq!(related.len(), 2);
+    assert_eq!(
+        related[0].to_string(),
+        "lab.yaml:5:31: MTU 1 is out of range 68..=65535"
+    );
+    assert!(related[0]
+        .help()
+        .unwrap()
+        .to_string()
+        .contains("68 to 65535"));
+    let label = related[0].labels().unwrap().next().unwrap();
+    let src = "lab: r\nnodes:\n  h1:\n    interfaces:\n      b: { kind: bridge, mtu: 1 }\n";
+    assert_eq!(&src[label.offset()..label.offset() + label.len()], "1");
+    assert!(related[0].source_code().is_some());
+    assert_eq!(p.to_string(), "lab.yaml: 2 problems found");
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .render_report(&mut out, &p)
+        .unwrap();
+    assert!(out.contains("lab.yaml:5:31"), "{out}");
+    assert!(out.contains("help:"), "{out}");
+}
+
+#[test]
+fn physical_interface_present_on_host_is_accepted() {
+    let text =
+        "lab: p\nnodes:\n  n1:\n    interfaces:\n      up0: { kind: physical, from: ens41 }\n";
+    let host = |n: &str| n == "ens41";
+    let t = parse_str("p.yaml", text, &host).unwrap();
+    assert_eq!(t.nodes.len(), 1);
+    assert!(parse_str("p.yaml", text, &NoHostInterfaces).is_err());
+}
+
+#[test]
+fn vxlan_needs_remote_or_group() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      vx0: { kind: vxlan, vni: 1 }\n";
+    assert_eq!(only(text), (VxlanDestination, Loc::new(5, 7)));
+}
+
+#[test]
+fn vlan_needs_an_id() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      b: { kind: bridge }\n      b.1: { kind: vlan, parent: b }\n";
+    assert_eq!(only(text), (MissingKey, Loc::new(6, 7)));
+}
+
+#[test]
+fn key_of_another_kind_is_unknown() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      b: { kind: bridge, vni: 5 }\n";
+    assert_eq!(only(text), (UnknownKey, Loc::new(5, 31)));
+}
+
+#[test]
+fn macvlan_and_ipvlan_cannot_share_a_parent() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      b: { kind: bridge }\n      m: { kind: macvlan, parent: b }\n      i: { kind: ipvlan, parent: b }\n";
+    assert_eq!(only(text).0, BadParent);
+}
+
+#[test]
+fn parent_cycle() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      a: { kind: vlan, parent: b, id: 1 }\n      b: { kind: vlan, parent: a, id: 2 }\n";
+    let p = problems(text);
+    assert!(
+        p.kinds().iter().all(|k| *k == BadParent),
+        "{}",
+        p.render_plain()
+    );
+    assert_eq!(p.iter().next().unwrap().loc, Loc::new(5, 32));
+}
+
+#[test]
+fn parent_on_another_node_is_allowed_but_must_exist() {
+    let ok = "lab: v\nnodes:\n  a:\n    interfaces:\n      b: { kind: bridge }\n  c:\n    interfaces:\n      m: { kind: macvlan, parent: a:b }\n";
+    assert!(parse_str("x", ok, &NoHostInterfaces).is_ok());
+    let bad = ok.replace("parent: a:b", "parent: z:b");
+    assert_eq!(only(&bad), (UnknownReference, Loc::new(8, 35)));
+}
+
+#[test]
+fn veth_kind_without_a_link() {
+    let text = "lab: v\nnodes:\n  h1:\n    interfaces:\n      e: { kind: veth }\n";
+    assert_eq!(only(text), (UnknownReference, Loc::new(5, 18)));
+}
+
+#[test]
+fn tcp_check_needs_a_port() {
+    let text = "lab: v\nnodes:\n  h1: { interfaces: { b: { kind: bridge, addresses: [10.0.0.1/24] } } }\nexpect:\n  - { from: h1, to: 10.0.0.1, proto: tcp }\n";
+    assert_eq!(only(text), (MissingKey, Loc::new(5, 21)));
+}
+
+#[test]
+fn nat_interfaces_must_exist() {
+    let text = "lab: v\nnodes:\n  h1:\n    nat:\n      masquerade: [{ out: wan0 }]\n";
+    assert_eq!(only(text), (UnknownReference, Loc::new(5, 27)));
+}
+
+#[test]
+fn network_node_must_exist() {
+    let text = "lab: v\nnetworks:\n  br0: { node: nope, subnet: 10.1.0.0/24 }\n";
+    assert_eq!(only(text), (UnknownReference, Loc::new(3, 16)));
+}
+
+#[test]
+fn network_bridge_counts_as_bridge_for_master() {
+    let text = "lab: v\nnodes:\n  gw:\n    interfaces:\n      t: { kind: tap, master: br0 }\nnetworks:\n  br0: { node: gw, subnet: 10.1.0.0/24 }\n";
+    assert!(parse_str("x", text, &NoHostInterfaces).is_ok());
+}
+
+#[test]
+fn route_via_network_subnet_is_connected() {
+    let text = "lab: v\nnodes:\n  gw: {}\n  m:\n    routes: [10.50.0.0/16 via 10.1.0.1]\nnetworks:\n  br0: { node: gw, subnet: 10.1.0.0/24, members: { m: {} } }\n";
+    assert!(parse_str("x", text, &NoHostInterfaces).is_ok());
+}
+
+#[test]
+fn duplicate_address_with_network_gateway() {
+    let text = "lab: v\nnodes:\n  gw: {}\n  h:\n    interfaces:\n      b: { kind: bridge, addresses: [10.1.0.1/24] }\nnetworks:\n  br0: { node: gw, subnet: 10.1.0.0/24 }\n";
+    assert_eq!(only(text).0, DuplicateAddress);
+}
+
+#[test]
+fn wrong_shape_is_a_wrong_type() {
+    let text = "lab: v\nnodes: [a, b]\n";
+    assert_eq!(only(text), (WrongType, Loc::new(2, 8)));
+}
+
+#[test]
+fn gateway_outside_subnet() {
+    let text = "lab: v\nnodes:\n  gw: {}\nnetworks:\n  br0: { node: gw, subnet: 10.1.0.0/24, gateway: 10.2.0.1 }\n";
+    assert_eq!(only(text), (AddressOutsideSubnet, Loc::new(5, 50)));
+}
+
+#[test]
+fn lo_and_forwarding_values() {
+    let text = "lab: v\nnodes:\n  h1: { lo: sideways }\n";
+    assert_eq!(only(text), (InvalidValue, Loc::new(3, 13)));
+    let text = "lab: v\nnodes:\n  h1: { forwarding: 2 }\n";
+    assert_eq!(only(text), (WrongType, Loc::new(3, 21)));
+}
+
+#[test]
+fn raw_parse_is_available_without_validation() {
+    let raw = nslab_model::parse_raw(
+        "x",
+        "lab: v\nnodes:\n  h1: { interfaces: { e: { kind: veth } } }\n",
+    )
+    .unwrap();
+    assert!(raw.nodes.is_some());
+    assert_eq!(
+        nslab_model::parse_raw("x", "lab: v\nbogus: 1\n")
+            .unwrap_err()
+            .kinds(),
+        vec![UnknownKey]
+    );
+}
+
+#[test]
+fn yaml_1_1_booleans_are_names() {
+    // examples/loopback.yaml has a node called `off`.
+    let text = "lab: v\nnodes:\n  off: { lo: down }\n  no: {}\nexpect:\n  - off -x 127.0.0.1\n";
+    let t = parse_str("x", text, &NoHostInterfaces).unwrap();
+    assert!(t.nodes.contains_key("off"));
+    assert!(t.nodes.contains_key("no"));
+    assert!(!t.nodes["off"].lo_up);
+}
