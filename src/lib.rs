@@ -18,6 +18,11 @@
 //! | cli | [`cli`] | argv → request → library; printing |
 
 pub mod apply;
+pub mod check;
+pub mod cli;
 pub mod host;
+pub mod lab;
 pub mod plan;
+pub mod record;
+pub mod services;
 pub mod state;

@@ -1,1 +1,6 @@
-fn main() {}
+#![deny(unsafe_code)]
+//! The `nslab` binary: everything is in the library; see `nslab::cli`.
+
+fn main() -> std::process::ExitCode {
+    nslab::cli::main()
+}

@@ -5,9 +5,12 @@
 //! tested without root.
 
 pub mod fake;
+pub mod linux;
+mod observe;
 
 use crate::plan::Op;
 use crate::state::State;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Which nodes to look at, and where they live.
@@ -16,6 +19,10 @@ pub struct Scope {
     pub lab: String,
     /// node name -> namespace name (`None` for the host node).
     pub nodes: Vec<(String, Option<String>)>,
+    /// node -> sysctl keys whose values matter.
+    pub sysctls: BTreeMap<String, Vec<String>>,
+    /// `node:ifname` -> host name, for interfaces moved in by `physical`.
+    pub physical: BTreeMap<String, String>,
 }
 
 /// An operation the kernel refused, in its own words.

@@ -336,7 +336,12 @@ fn plan_links(
 }
 
 fn same_kind(d: &LinkKind, o: &LinkKind) -> bool {
-    d == o
+    match (d, o) {
+        // The kernel's link dump does not report a tap's owner: an unknown
+        // owner is taken to match.
+        (LinkKind::Tap { .. }, LinkKind::Tap { owner: None }) => true,
+        _ => d == o,
+    }
 }
 
 fn create_link(ph: &mut Phases, desired: &State, ep: &Endpoint, here: &At, dl: &LinkState) {

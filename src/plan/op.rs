@@ -347,7 +347,7 @@ impl fmt::Display for Op {
 }
 
 fn fmt_us(us: u32) -> String {
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         format!("{}ms", us / 1000)
     } else {
         format!("{us}us")

@@ -1,1 +1,217 @@
-//! desired (todo)
+//! The validated topology as the state the kernel should have: links
+//! resolved into veth peers, `networks:` expanded into a bridge, one veth
+//! per member, addresses and default routes (what Docker's bridge driver
+//! does for `docker0`).
+
+use super::{
+    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
+    RouteState, State,
+};
+use nslab_model as m;
+use std::collections::BTreeMap;
+
+fn cidr(c: &m::Cidr) -> Cidr {
+    Cidr {
+        addr: c.addr(),
+        prefix: c.prefix(),
+    }
+}
+
+fn ep(r: &m::IfRef) -> Endpoint {
+    Endpoint::new(r.node.as_str(), r.ifname.as_str())
+}
+
+fn impair(i: &m::Impair) -> Impair {
+    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+    Impair {
+        delay_us: i.delay.map(us),
+        jitter_us: i.jitter.map(us),
+        loss_ppm: i.loss.map(|l| l.ppm()),
+        rate_bps: i.rate.map(|r| r.bits_per_sec()),
+    }
+}
+
+fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
+    match k {
+        m::IfKind::Veth => LinkKind::Veth {
+            // Validation guarantees every veth end is on a link.
+            peer: peer.unwrap_or_else(|| Endpoint::new("", ifname)),
+        },
+        m::IfKind::Bridge {
+            stp,
+            ageing_secs,
+            vlan_filtering,
+        } => LinkKind::Bridge {
+            stp: *stp,
+            ageing_secs: *ageing_secs,
+            vlan_filtering: *vlan_filtering,
+        },
+        m::IfKind::Vlan { parent, id } => LinkKind::Vlan {
+            parent: ep(parent),
+            id: id.get(),
+        },
+        m::IfKind::Macvlan { parent, mode } => LinkKind::Macvlan {
+            parent: ep(parent),
+            mode: match mode {
+                m::MacvlanMode::Bridge => MacvlanMode::Bridge,
+                m::MacvlanMode::Vepa => MacvlanMode::Vepa,
+                m::MacvlanMode::Private => MacvlanMode::Private,
+                m::MacvlanMode::Passthru => MacvlanMode::Passthru,
+            },
+        },
+        m::IfKind::Ipvlan { parent, mode, flag } => LinkKind::Ipvlan {
+            parent: ep(parent),
+            mode: match mode {
+                m::IpvlanMode::L2 => IpvlanMode::L2,
+                m::IpvlanMode::L3 => IpvlanMode::L3,
+                m::IpvlanMode::L3s => IpvlanMode::L3s,
+            },
+            flag: match flag {
+                m::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
+                m::IpvlanFlag::Private => IpvlanFlag::Private,
+                m::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
+            },
+        },
+        m::IfKind::Vxlan {
+            vni,
+            remote,
+            group,
+            local,
+            dev,
+            port,
+            learning,
+        } => LinkKind::Vxlan {
+            vni: vni.get(),
+            remote: *remote,
+            group: *group,
+            local: *local,
+            dev: dev.as_ref().map(|d| d.to_string()),
+            port: port.get(),
+            learning: *learning,
+        },
+        m::IfKind::Physical { from } => LinkKind::Physical {
+            from: from.to_string(),
+        },
+        m::IfKind::Tap { owner } => LinkKind::Tap { owner: *owner },
+    }
+}
+
+/// The kernel fills in a metric when none is given (0 for IPv4, 1024 for
+/// IPv6); writing that value is the same as writing none.
+pub fn route(r: &m::Route) -> RouteState {
+    let v6 = r.family() == m::Family::V6;
+    let default_metric = if v6 { 1024 } else { 0 };
+    RouteState {
+        to: r.to.map(|c| cidr(&c.network())).filter(|c| c.prefix != 0),
+        v6,
+        via: r.via,
+        dev: r.dev.as_ref().map(|d| d.to_string()),
+        metric: r.metric.filter(|m| *m != default_metric),
+        src: r.src,
+        table: r.table.filter(|t| *t != 254),
+    }
+}
+
+fn set_forwarding(n: &mut NodeState, on: bool) {
+    let v = if on { "1" } else { "0" };
+    n.sysctls.insert("net.ipv4.ip_forward".into(), v.into());
+    n.sysctls
+        .insert("net.ipv6.conf.all.forwarding".into(), v.into());
+}
+
+pub fn desired(t: &m::Topology) -> State {
+    let mut peers: BTreeMap<Endpoint, Endpoint> = BTreeMap::new();
+    for l in &t.links {
+        peers.insert(ep(&l.a), ep(&l.b));
+        peers.insert(ep(&l.b), ep(&l.a));
+    }
+    let mut s = State {
+        lab: t.lab.to_string(),
+        nodes: BTreeMap::new(),
+    };
+    for (name, node) in &t.nodes {
+        let mut n = NodeState::new(t.netns_of(name));
+        n.lo_up = node.lo_up;
+        for (k, v) in &node.sysctls {
+            n.sysctls.insert(k.to_string(), v.clone());
+        }
+        let forwarding_on =
+            node.wants_forwarding() || t.networks.values().any(|net| net.node == *name);
+        if forwarding_on || node.forwarding == Some(false) {
+            set_forwarding(&mut n, node.forwarding.unwrap_or(forwarding_on));
+        }
+        for (ifname, i) in &node.interfaces {
+            let here = Endpoint::new(name.as_str(), ifname.as_str());
+            let mut l = LinkState::new(kind(&i.kind, peers.get(&here).cloned(), ifname.as_str()));
+            l.addresses = i.addresses.iter().map(cidr).collect();
+            l.up = i.up;
+            l.mtu = i.mtu.map(|m| m.get());
+            l.mac = i.mac.map(|m| m.octets());
+            l.master = i.master.as_ref().map(|m| m.to_string());
+            l.hairpin = i.hairpin;
+            l.impair = i.impair.as_ref().map(impair);
+            n.links.insert(ifname.to_string(), l);
+        }
+        n.routes = node.routes.iter().map(route).collect();
+        s.nodes.insert(name.to_string(), n);
+    }
+    for (bridge, net) in &t.networks {
+        expand_network(&mut s, &t.lab, bridge, net);
+    }
+    s
+}
+
+fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net: &m::Network) {
+    let bridge = bridge_name.as_str();
+    let holder = net.node.to_string();
+    let mut br = LinkState::new(LinkKind::Bridge {
+        stp: false,
+        ageing_secs: 300,
+        vlan_filtering: false,
+    });
+    br.addresses = net
+        .subnets
+        .iter()
+        .map(|sn| cidr(&sn.gateway_cidr()))
+        .collect();
+    let Some(h) = s.nodes.get_mut(&holder) else {
+        return;
+    };
+    h.links.insert(bridge.to_string(), br);
+    for (member, mb) in &net.members {
+        // Validation has checked that these names collide with nothing.
+        let port = m::Network::port_name(lab, bridge_name, member).to_string();
+        let inside = Endpoint::new(member.as_str(), mb.ifname.as_str());
+        let outside = Endpoint::new(holder.as_str(), port.as_str());
+        let mut p = LinkState::new(LinkKind::Veth {
+            peer: inside.clone(),
+        });
+        p.master = Some(bridge.to_string());
+        if let Some(h) = s.nodes.get_mut(&holder) {
+            h.links.insert(port, p);
+        }
+        let Some(n) = s.nodes.get_mut(member.as_str()) else {
+            continue;
+        };
+        let mut l = LinkState::new(LinkKind::Veth { peer: outside });
+        l.addresses = mb.addresses.iter().map(cidr).collect();
+        n.links.insert(inside.ifname.clone(), l);
+        for sn in &net.subnets {
+            let v6 = sn.cidr.is_ipv6();
+            // A member's default route is the network's gateway, as Docker
+            // gives containers, unless the node routes its own default.
+            if n.routes.iter().any(|r| r.to.is_none() && r.v6 == v6) {
+                continue;
+            }
+            n.routes.insert(RouteState {
+                to: None,
+                v6,
+                via: Some(sn.gateway),
+                dev: None,
+                metric: None,
+                src: None,
+                table: None,
+            });
+        }
+    }
+}

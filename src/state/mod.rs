@@ -199,6 +199,10 @@ pub struct LinkState {
     pub master: Option<String>,
     pub hairpin: bool,
     pub impair: Option<Impair>,
+    /// Observed only: the kernel's operational state (`up`, `down`,
+    /// `lowerlayerdown`...), for `show`; never planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oper: Option<String>,
 }
 
 impl LinkState {
@@ -212,6 +216,7 @@ impl LinkState {
             master: None,
             hairpin: false,
             impair: None,
+            oper: None,
         }
     }
 }

@@ -1,0 +1,397 @@
+//! One function per command, each the same shape: resolve the request,
+//! call the library, print.
+
+use super::args::Command;
+use super::load::{self, Loaded};
+use super::{fail, show, Exit};
+use crate::host::linux::Linux;
+use crate::host::Host;
+use crate::lab::{self, LabError};
+use crate::plan::{self, Plan};
+use crate::record::{self, Record};
+use crate::state::State;
+use nslab_sys::statedir::StateDir;
+use nslab_sys::{exec, netns};
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(cmd: Command) -> Exit {
+    match cmd {
+        Command::Up { file, check, json } => up(file.as_deref(), check, json),
+        Command::Down { lab, json } => down_lab(&lab, json),
+        Command::Plan {
+            file,
+            exit_code,
+            offline,
+            json,
+        } => plan_cmd(file.as_deref(), exit_code, offline, json),
+        Command::Validate { file, json } => validate(&file, json),
+        Command::Ls { json } => ls(json),
+        Command::Show { lab, node, json } => show_lab(&lab, node.as_deref(), json),
+        Command::Exec { lab, node, cmd } => exec_cmd(&lab, &node, &cmd),
+        Command::Shell { lab, node } => shell(&lab, &node),
+        Command::Check { lab, junit, json } => crate::check::cli(&lab, junit.as_deref(), json),
+        Command::Ping {
+            lab,
+            from,
+            to,
+            json,
+        } => crate::check::ping_cli(&lab, from.as_deref(), to.as_deref(), json),
+        Command::Demo => crate::check::demo(),
+        Command::Serve { label, services } => crate::services::serve_cli(&label, &services),
+    }
+}
+
+fn print_plan(p: &Plan, json: bool) {
+    if json {
+        let ops: Vec<_> = p
+            .steps
+            .iter()
+            .map(|s| serde_json::json!({"op": s.op, "line": s.op.to_string()}))
+            .collect();
+        println!("{}", serde_json::Value::Array(ops));
+    } else {
+        for s in &p.steps {
+            println!("{}", s.op);
+        }
+    }
+}
+
+fn lab_error(e: LabError) -> Exit {
+    fail(e)
+}
+
+pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal() && !json;
+    let mut progress = |done: usize, total: usize| {
+        if tty && total > 50 {
+            eprint!("\r  applying {done}/{total}");
+        }
+    };
+    let report = lab::up(&l.desired, &l.source, &l.text, &mut progress).map_err(lab_error)?;
+    if tty && report.plan.len() > 50 {
+        eprintln!();
+    }
+    crate::services::start(&l.topology, &l.desired).map_err(fail)?;
+    if json {
+        print_plan(&report.plan, true);
+    } else {
+        summary(&l.desired, &report.plan, started);
+    }
+    Ok(report.plan)
+}
+
+fn summary(desired: &State, p: &Plan, started: Instant) {
+    for (name, n) in &desired.nodes {
+        let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
+        let addrs: Vec<String> = n
+            .links
+            .values()
+            .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
+            .collect();
+        println!(
+            "  {:<15} {} interface(s) {}  {}",
+            name,
+            n.links.len(),
+            if addrs.is_empty() {
+                String::new()
+            } else {
+                addrs.join(" ")
+            },
+            if changed == 0 {
+                "unchanged".to_string()
+            } else {
+                format!("{changed} change(s)")
+            }
+        );
+    }
+    println!(
+        "lab {} is up: {} node(s), {} operation(s) in {:.2}s",
+        desired.lab,
+        desired.nodes.len(),
+        p.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
+    let loaded = match file {
+        Some(f) => match load::from_file(f) {
+            Ok(l) => l,
+            Err(e) => return e,
+        },
+        None => match load::demo() {
+            Ok(l) => l,
+            Err(e) => return e,
+        },
+    };
+    if let Err(e) = up_loaded(&loaded, json) {
+        return e;
+    }
+    if check {
+        return crate::check::run_checks(&loaded, None, json);
+    }
+    Exit::Ok
+}
+
+/// A lab's name, from a name or the path of its topology file.
+pub(crate) fn lab_name(lab: &str) -> Result<String, Exit> {
+    let p = Path::new(lab);
+    let looks_like_file =
+        lab.contains('/') || [".yaml", ".yml", ".json"].iter().any(|e| lab.ends_with(e));
+    if looks_like_file && p.exists() {
+        return load::from_file(p).map(|l| l.desired.lab.clone());
+    }
+    Ok(lab.to_string())
+}
+
+pub(crate) fn down_lab(lab: &str, json: bool) -> Exit {
+    let name = match lab_name(lab) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let started = Instant::now();
+    match lab::down(&name) {
+        Ok(r) => {
+            if json {
+                print_plan(&r.plan, true);
+            }
+            for e in &r.errors {
+                eprintln!("error: {e}");
+            }
+            if !r.errors.is_empty() {
+                return fail(format!(
+                    "lab {name} was not removed completely; run `nslab down {name}` again"
+                ));
+            }
+            if !json {
+                println!(
+                    "lab {name} is down: {} operation(s) in {:.2}s",
+                    r.plan.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Exit::Ok
+        }
+        Err(e) => lab_error(e),
+    }
+}
+
+fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json: bool) -> Exit {
+    let loaded = match file {
+        Some(f) => match load::from_file(f) {
+            Ok(l) => l,
+            Err(e) => return e,
+        },
+        None => match load::demo() {
+            Ok(l) => l,
+            Err(e) => return e,
+        },
+    };
+    // Without root, a lab that is not up plans against an empty machine.
+    let online = !offline && nix_is_root();
+    let p = if online {
+        match lab::plan_up(&loaded.desired) {
+            Ok(p) => p,
+            Err(e) => return lab_error(e),
+        }
+    } else {
+        plan::plan(
+            &loaded.desired,
+            &State {
+                lab: loaded.desired.lab.clone(),
+                ..Default::default()
+            },
+        )
+    };
+    print_plan(&p, json);
+    if !json && p.is_empty() {
+        eprintln!("lab {} matches the file: nothing to do", loaded.desired.lab);
+    }
+    if exit_code && !p.is_empty() {
+        return Exit::Changes;
+    }
+    Exit::Ok
+}
+
+fn nix_is_root() -> bool {
+    nslab_sys::sandbox::is_root()
+}
+
+fn validate(file: &Path, json: bool) -> Exit {
+    match load::from_file(file) {
+        Ok(l) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"file": file, "ok": true, "lab": l.desired.lab})
+                );
+            } else {
+                println!(
+                    "{}: ok (lab {}, {} node(s))",
+                    file.display(),
+                    l.desired.lab,
+                    l.desired.nodes.len()
+                );
+            }
+            Exit::Ok
+        }
+        Err(e) => e,
+    }
+}
+
+/// The record of a lab that is up, or an error naming it.
+pub(crate) fn record_of(lab: &str) -> Result<Record, Exit> {
+    let dir = StateDir::open(lab).map_err(fail)?;
+    match dir.read(record::FILE).map_err(fail)? {
+        Some(bytes) => Record::from_json(&bytes).map_err(fail),
+        None => Err(fail(format!("lab {lab} is not up (see `nslab ls`)"))),
+    }
+}
+
+fn ls(json: bool) -> Exit {
+    let labs = StateDir::list_labs().unwrap_or_default();
+    let mut rows = Vec::new();
+    for lab in labs {
+        let Ok(rec) = record_of(&lab) else { continue };
+        let total = rec.nodes.len();
+        let present = rec
+            .nodes
+            .values()
+            .filter(|ns| ns.as_deref().is_none_or(netns::exists))
+            .count();
+        let health = if rec.incomplete {
+            "incomplete (an up was interrupted: run up again or down)"
+        } else if present == total {
+            "ok"
+        } else {
+            "degraded (namespaces missing)"
+        };
+        rows.push((lab, total, present, health.to_string(), rec.source));
+    }
+    if json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(lab, total, present, health, source)| {
+                serde_json::json!({"lab": lab, "nodes": total, "present": present, "health": health, "source": source})
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else if rows.is_empty() {
+        println!("no labs are up");
+    } else {
+        println!("{:<13} {:>5}  {:<10} source", "lab", "nodes", "health");
+        for (lab, total, _, health, source) in rows {
+            println!("{lab:<13} {total:>5}  {health:<10} {source}");
+        }
+    }
+    Exit::Ok
+}
+
+pub(crate) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
+    let name = match lab_name(lab) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let rec = match record_of(&name) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if let Some(n) = node {
+        if !rec.nodes.contains_key(n) {
+            return fail(format!(
+                "lab {name} has no node {n}; its nodes: {}",
+                rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let scope = crate::host::Scope {
+        lab: name.clone(),
+        nodes: rec.nodes.clone().into_iter().collect(),
+        sysctls: Default::default(),
+        physical: rec.physical.clone(),
+    };
+    let mut host = Linux::new(&name);
+    let state = match host.observe(&scope) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if json {
+        let nodes: serde_json::Map<_, _> = state
+            .nodes
+            .iter()
+            .filter(|(n, _)| node.is_none_or(|x| x == *n))
+            .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
+            .collect();
+        println!("{}", serde_json::json!({"lab": name, "nodes": nodes}));
+    } else {
+        print!("{}", show::render(&state, node));
+        crate::services::show(&rec, node);
+    }
+    Exit::Ok
+}
+
+/// The namespace of `node` in lab `lab`.
+pub(crate) fn node_netns(lab: &str, node: &str) -> Result<String, Exit> {
+    let name = lab_name(lab)?;
+    let rec = record_of(&name)?;
+    match rec.nodes.get(node) {
+        Some(Some(ns)) => Ok(ns.clone()),
+        Some(None) => Err(fail(format!(
+            "node {node} is the host namespace; run the command directly"
+        ))),
+        None => Err(fail(format!(
+            "lab {name} has no node {node}; its nodes: {}",
+            rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn status_exit(status: std::process::ExitStatus) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => Exit::Code(u8::try_from(c).unwrap_or(1)),
+        (None, Some(sig)) => Exit::Code(u8::try_from(128 + sig).unwrap_or(1)),
+        _ => Exit::Failed,
+    }
+}
+
+fn exec_cmd(lab: &str, node: &str, argv: &[OsString]) -> Exit {
+    let ns = match node_netns(lab, node) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let mut cmd = match exec::command_in(&ns, argv) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    match cmd.status() {
+        Ok(s) => status_exit(s),
+        Err(e) => fail(format!(
+            "cannot run {:?} in {lab}/{node}: {e}",
+            argv.first().unwrap_or(&OsString::new())
+        )),
+    }
+}
+
+fn shell(lab: &str, node: &str) -> Exit {
+    let ns = match node_netns(lab, node) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let label = match lab_name(lab) {
+        Ok(l) => format!("{l}/{node}"),
+        Err(e) => return e,
+    };
+    let mut cmd = match exec::shell_command(&ns, &label) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    match cmd.status() {
+        Ok(s) => status_exit(s),
+        Err(e) => fail(format!("cannot start a shell in {label}: {e}")),
+    }
+}

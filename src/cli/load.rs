@@ -1,0 +1,74 @@
+//! From a path (or the built-in demo) to a validated topology and its
+//! desired state; bad input is printed with file:line:column and a hint and
+//! ends the command with status 2 before anything is changed.
+
+use super::Exit;
+use crate::state::{desired::desired, State};
+use nslab_model::{HostInterfaces, Topology};
+use nslab_netlink as nl;
+use std::path::Path;
+
+/// The built-in demo lab: the Docker bridge setup of the spec.
+pub const DEMO: &str = include_str!("../../examples/docker-bridge.yaml");
+
+pub struct Loaded {
+    pub topology: Topology,
+    pub desired: State,
+    /// The file's text, kept in the state directory for `check`.
+    pub text: String,
+    /// Where it came from, for `ls`.
+    pub source: String,
+}
+
+/// Interfaces of the namespace nslab runs in, asked over netlink
+/// (`/sys/class/net` would show the namespace sysfs was mounted in).
+struct KernelInterfaces;
+
+impl HostInterfaces for KernelInterfaces {
+    fn exists(&self, name: &str) -> bool {
+        // One socket per question: only `physical` interfaces are asked about.
+        nl::Socket::open()
+            .ok()
+            .and_then(|mut s| s.link_by_name(name).ok().flatten())
+            .is_some()
+    }
+}
+
+pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
+    let host = KernelInterfaces;
+    match nslab_model::parse_str(name, text, &host) {
+        Ok(topology) => {
+            let desired = desired(&topology);
+            Ok(Loaded {
+                topology,
+                desired,
+                text: text.to_string(),
+                source: name.to_string(),
+            })
+        }
+        Err(problems) => {
+            eprint!("{}", problems.render_plain());
+            eprintln!("{problems}; nothing was changed");
+            Err(Exit::BadInput)
+        }
+    }
+}
+
+pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Err(Exit::BadInput);
+        }
+    };
+    let name = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    parse(&path.display().to_string(), &text).map(|mut l| {
+        l.source = name.display().to_string();
+        l
+    })
+}
+
+pub fn demo() -> Result<Loaded, Exit> {
+    parse("(built-in demo)", DEMO)
+}

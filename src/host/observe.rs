@@ -1,0 +1,330 @@
+//! Read a lab back from the kernel as a [`State`]: links, addresses and
+//! routes over netlink, sysctls from inside each node, and veth peers and
+//! sub-interface parents resolved across namespaces (IFLA_LINK plus
+//! IFLA_LINK_NETNSID, checked with RTM_GETNSID when ambiguous).
+
+use super::linux::Linux;
+use super::{OpError, Scope};
+use crate::plan::At;
+use crate::state::{
+    Cidr, Endpoint, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
+    RouteState, State,
+};
+use nslab_netlink as nl;
+use nslab_sys::{netns, sysctl};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::os::fd::AsFd;
+
+pub use nl::{RTPROT_STATIC, RT_TABLE_LOCAL, RT_TABLE_MAIN};
+
+pub fn nl_macvlan(m: MacvlanMode) -> nl::MacvlanMode {
+    match m {
+        MacvlanMode::Bridge => nl::MacvlanMode::Bridge,
+        MacvlanMode::Vepa => nl::MacvlanMode::Vepa,
+        MacvlanMode::Private => nl::MacvlanMode::Private,
+        MacvlanMode::Passthru => nl::MacvlanMode::Passthru,
+    }
+}
+
+pub fn nl_ipvlan_mode(m: IpvlanMode) -> nl::IpvlanMode {
+    match m {
+        IpvlanMode::L2 => nl::IpvlanMode::L2,
+        IpvlanMode::L3 => nl::IpvlanMode::L3,
+        IpvlanMode::L3s => nl::IpvlanMode::L3s,
+    }
+}
+
+pub fn nl_ipvlan_flag(f: IpvlanFlag) -> nl::IpvlanFlag {
+    match f {
+        IpvlanFlag::Bridge => nl::IpvlanFlag::Bridge,
+        IpvlanFlag::Private => nl::IpvlanFlag::Private,
+        IpvlanFlag::Vepa => nl::IpvlanFlag::Vepa,
+    }
+}
+
+/// One node's raw dumps, before cross-namespace references are resolved.
+struct Seen {
+    at: At,
+    links: Vec<nl::Link>,
+    addrs: Vec<nl::Address>,
+    routes: Vec<nl::Route>,
+    sysctls: BTreeMap<String, String>,
+}
+
+fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
+    OpError {
+        op: format!("observe {what}"),
+        node: at.node.clone(),
+        message: e.to_string(),
+    }
+}
+
+pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
+    let mut seen = Vec::new();
+    for (node, ns) in &scope.nodes {
+        let at = At {
+            node: node.clone(),
+            netns: ns.clone(),
+        };
+        if let Some(name) = ns {
+            if !netns::exists(name) {
+                host.close(name);
+                continue;
+            }
+        }
+        let alias = host.alias().to_string();
+        let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
+        let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
+        if ns.is_none() {
+            // In the host namespace only what the lab made is the lab's.
+            links.retain(|l| l.alias.as_deref() == Some(alias.as_str()) || l.name == "lo");
+        }
+        let addrs = h.sock.addresses().map_err(|e| err(&at, "addresses", e))?;
+        let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
+        let keys = scope.sysctls.get(node).cloned().unwrap_or_default();
+        let sysctls = netns::run_in(h.fd.as_fd(), || {
+            keys.iter()
+                .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
+                .collect::<BTreeMap<_, _>>()
+        })
+        .map_err(|e| err(&at, "sysctls", e))?;
+        seen.push(Seen {
+            at,
+            links,
+            addrs,
+            routes,
+            sysctls,
+        });
+    }
+    let mut state = State {
+        lab: scope.lab.clone(),
+        nodes: BTreeMap::new(),
+    };
+    for i in 0..seen.len() {
+        let node = build_node(host, &seen, i, scope);
+        state.nodes.insert(seen[i].at.node.clone(), node);
+    }
+    Ok(state)
+}
+
+fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeState {
+    let s = &seen[i];
+    let mut n = NodeState::new(s.at.netns.clone());
+    n.sysctls = s.sysctls.clone();
+    let name_of = |idx: u32| {
+        s.links
+            .iter()
+            .find(|l| l.index == idx)
+            .map(|l| l.name.clone())
+    };
+    for l in &s.links {
+        if l.name == "lo" {
+            n.lo_up = l.admin_up;
+            continue;
+        }
+        let key = format!("{}:{}", s.at.node, l.name);
+        let kind = if let Some(from) = scope.physical.get(&key) {
+            LinkKind::Physical { from: from.clone() }
+        } else {
+            link_kind(host, seen, i, l)
+        };
+        let mut ls = LinkState::new(kind);
+        ls.up = l.admin_up;
+        ls.oper = Some(l.oper_state.to_lowercase());
+        ls.mtu = Some(l.mtu);
+        ls.mac = l.mac;
+        ls.master = l.master.and_then(name_of);
+        ls.hairpin = l.details.hairpin.unwrap_or(false);
+        ls.addresses = s
+            .addrs
+            .iter()
+            .filter(|a| a.index == l.index && !is_link_local(&a.addr))
+            .map(|a| Cidr {
+                addr: a.addr,
+                prefix: a.prefix_len,
+            })
+            .collect();
+        n.links.insert(l.name.clone(), ls);
+    }
+    for r in &s.routes {
+        if r.protocol != RTPROT_STATIC || r.table == RT_TABLE_LOCAL {
+            continue;
+        }
+        let v6 = matches!(r.family, nl::Family::V6);
+        let default_metric = if v6 { 1024 } else { 0 };
+        n.routes.insert(RouteState {
+            to: r
+                .dst
+                .filter(|(_, p)| *p != 0)
+                .map(|(addr, prefix)| Cidr { addr, prefix }),
+            v6,
+            via: r.gateway,
+            dev: r.oif.and_then(name_of),
+            metric: r.metric.filter(|m| *m != default_metric),
+            src: r.prefsrc,
+            table: Some(r.table).filter(|t| *t != RT_TABLE_MAIN),
+        });
+    }
+    n
+}
+
+fn is_link_local(a: &IpAddr) -> bool {
+    match a {
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(_) => false,
+    }
+}
+
+/// Which node holds ifindex `index`, as seen from node `i` through
+/// `netnsid` (None: the same namespace).
+fn resolve(
+    host: &mut Linux,
+    seen: &[Seen],
+    i: usize,
+    index: u32,
+    netnsid: Option<i32>,
+    back: Option<u32>,
+) -> Option<Endpoint> {
+    let Some(nsid) = netnsid else {
+        let s = &seen[i];
+        return s
+            .links
+            .iter()
+            .find(|l| l.index == index)
+            .map(|l| Endpoint::new(&s.at.node, &l.name));
+    };
+    let candidates: Vec<(usize, String)> = seen
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .filter_map(|(j, s)| {
+            s.links
+                .iter()
+                .find(|l| l.index == index && (back.is_none() || l.link == back))
+                .map(|l| (j, l.name.clone()))
+        })
+        .collect();
+    if candidates.len() == 1 {
+        let (j, name) = &candidates[0];
+        return Some(Endpoint::new(&seen[*j].at.node, name));
+    }
+    for (j, name) in candidates {
+        let other = seen[j].at.clone();
+        let fd = match host.handle(&other) {
+            Ok(h) => h.fd.try_clone().ok(),
+            Err(_) => None,
+        };
+        let Some(fd) = fd else { continue };
+        let Ok(h) = host.handle(&seen[i].at) else {
+            continue;
+        };
+        if h.sock.nsid_of(fd.as_fd()).ok().flatten() == Some(nsid) {
+            return Some(Endpoint::new(&other.node, &name));
+        }
+    }
+    None
+}
+
+fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKind {
+    let other = || LinkKind::Other {
+        kind: l.kind.clone().unwrap_or_else(|| "device".to_string()),
+    };
+    let parent = |host: &mut Linux| {
+        l.link
+            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, None))
+    };
+    match (l.kind.as_deref(), &l.details.info) {
+        (Some("veth"), _) => match l
+            .link
+            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, Some(l.index)))
+        {
+            Some(peer) => LinkKind::Veth { peer },
+            None => other(),
+        },
+        (
+            Some("bridge"),
+            Some(nl::KindInfo::Bridge {
+                stp,
+                ageing_secs,
+                vlan_filtering,
+            }),
+        ) => LinkKind::Bridge {
+            stp: *stp,
+            ageing_secs: *ageing_secs,
+            vlan_filtering: *vlan_filtering,
+        },
+        (Some("vlan"), Some(nl::KindInfo::Vlan { id })) => match parent(host) {
+            Some(parent) => LinkKind::Vlan { parent, id: *id },
+            None => other(),
+        },
+        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => {
+            match (parent(host), from_nl_macvlan(*mode)) {
+                (Some(parent), Some(mode)) => LinkKind::Macvlan { parent, mode },
+                _ => other(),
+            }
+        }
+        (Some("ipvlan"), Some(nl::KindInfo::Ipvlan { mode, flags })) => match parent(host) {
+            Some(parent) => LinkKind::Ipvlan {
+                parent,
+                mode: match mode {
+                    nl::IpvlanMode::L2 => IpvlanMode::L2,
+                    nl::IpvlanMode::L3 => IpvlanMode::L3,
+                    nl::IpvlanMode::L3s => IpvlanMode::L3s,
+                },
+                flag: match flags {
+                    nl::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
+                    nl::IpvlanFlag::Private => IpvlanFlag::Private,
+                    nl::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
+                },
+            },
+            None => other(),
+        },
+        (
+            Some("vxlan"),
+            Some(nl::KindInfo::Vxlan {
+                vni,
+                remote,
+                group,
+                local,
+                dev,
+                port,
+                learning,
+            }),
+        ) => LinkKind::Vxlan {
+            vni: *vni,
+            remote: *remote,
+            group: *group,
+            local: *local,
+            dev: dev.and_then(|idx| {
+                seen[i]
+                    .links
+                    .iter()
+                    .find(|x| x.index == idx)
+                    .map(|x| x.name.clone())
+            }),
+            port: *port,
+            learning: *learning,
+        },
+        (Some("tun"), _) => LinkKind::Tap {
+            owner: tap_owner(l),
+        },
+        _ => other(),
+    }
+}
+
+/// The owner of a tap is not in the netlink dump this layer decodes; the
+/// planner compares it, so report what cannot differ.
+fn tap_owner(_l: &nl::Link) -> Option<u32> {
+    None
+}
+
+fn from_nl_macvlan(m: nl::MacvlanMode) -> Option<MacvlanMode> {
+    match m {
+        nl::MacvlanMode::Bridge => Some(MacvlanMode::Bridge),
+        nl::MacvlanMode::Vepa => Some(MacvlanMode::Vepa),
+        nl::MacvlanMode::Private => Some(MacvlanMode::Private),
+        nl::MacvlanMode::Passthru => Some(MacvlanMode::Passthru),
+        nl::MacvlanMode::Source => None,
+    }
+}

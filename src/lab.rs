@@ -1,0 +1,211 @@
+//! The lab lifecycle on the real host: `up` (reconcile) and `down`
+//! (teardown by record and by ownership), under the lab's lock, with the
+//! record written before the kernel is touched.
+
+use crate::apply::{apply, ApplyError};
+use crate::host::linux::Linux;
+use crate::host::{Host, OpError, Scope};
+use crate::plan::{plan, teardown, Plan};
+use crate::record::{self, Record};
+use crate::state::{LinkKind, State};
+use nslab_netlink as nl;
+use nslab_sys::netns;
+use nslab_sys::statedir::StateDir;
+use std::collections::BTreeMap;
+use std::os::fd::AsFd;
+
+/// The name the host node gets in a scope built without the file.
+pub const HOST: &str = "host";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("state directory: {0}")]
+    StateDir(String),
+    #[error("{0}")]
+    Observe(OpError),
+    #[error("{0}")]
+    Apply(ApplyError),
+    #[error("lab {0} is not up (no state under /run/nslab and no namespace owned by it)")]
+    NotFound(String),
+}
+
+/// What `up` did.
+#[derive(Debug)]
+pub struct UpReport {
+    pub plan: Plan,
+    pub observed: State,
+}
+
+/// Scope of a lab: the nodes of the desired state, plus those an earlier
+/// (perhaps interrupted) run recorded.
+pub fn scope_for(desired: &State, record: &Record) -> Scope {
+    let mut nodes: BTreeMap<String, Option<String>> = record.nodes.clone();
+    for (name, n) in &desired.nodes {
+        nodes.insert(name.clone(), n.netns.clone());
+    }
+    let sysctls = desired
+        .nodes
+        .iter()
+        .map(|(name, n)| (name.clone(), n.sysctls.keys().cloned().collect()))
+        .collect();
+    Scope {
+        lab: desired.lab.clone(),
+        nodes: nodes.into_iter().collect(),
+        sysctls,
+        physical: record.physical.clone(),
+    }
+}
+
+fn record_of(desired: &State) -> Record {
+    let mut r = Record::new(&desired.lab);
+    for (name, n) in &desired.nodes {
+        r.nodes.insert(name.clone(), n.netns.clone());
+        for (ifname, l) in &n.links {
+            if let LinkKind::Physical { from } = &l.kind {
+                r.physical.insert(format!("{name}:{ifname}"), from.clone());
+            }
+        }
+    }
+    r
+}
+
+fn sd_err(e: impl std::fmt::Display) -> LabError {
+    LabError::StateDir(e.to_string())
+}
+
+fn read_record(dir: &StateDir) -> Result<Option<Record>, LabError> {
+    match dir.read(record::FILE).map_err(sd_err)? {
+        Some(bytes) => Record::from_json(&bytes).map(Some).map_err(sd_err),
+        None => Ok(None),
+    }
+}
+
+/// Plan only: what `up` would do now.
+pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
+    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
+    let prev = read_record(&dir)?.unwrap_or_else(|| Record::new(&desired.lab));
+    let scope = scope_for(desired, &prev);
+    let mut host = Linux::new(&desired.lab);
+    let observed = host.observe(&scope).map_err(LabError::Observe)?;
+    Ok(plan(desired, &observed))
+}
+
+/// Make the kernel match `desired`. `topology` is the file's text, kept for
+/// `check` and `show`.
+pub fn up(
+    desired: &State,
+    source: &str,
+    topology: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<UpReport, LabError> {
+    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
+    let _lock = dir.lock().map_err(sd_err)?;
+    let prev = read_record(&dir)?.unwrap_or_else(|| Record::new(&desired.lab));
+    // Before the kernel is touched: everything this run may create.
+    let mut intent = record_of(desired);
+    intent.source = source.to_string();
+    intent.merge(&prev);
+    intent.incomplete = true;
+    dir.write_atomic(record::FILE, &intent.to_json())
+        .map_err(sd_err)?;
+    dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
+        .map_err(sd_err)?;
+
+    let scope = scope_for(desired, &prev);
+    let mut host = Linux::new(&desired.lab);
+    let observed = host.observe(&scope).map_err(LabError::Observe)?;
+    let p = plan(desired, &observed);
+    match apply(&mut host, &p, progress) {
+        Ok(_) => {
+            let mut done = record_of(desired);
+            done.source = source.to_string();
+            done.processes = prev.processes.clone();
+            dir.write_atomic(record::FILE, &done.to_json())
+                .map_err(sd_err)?;
+            Ok(UpReport { plan: p, observed })
+        }
+        Err(e) => {
+            // Rolled back: the kernel is as before this run.
+            if prev.nodes.is_empty() {
+                drop(_lock);
+                let _ = dir.remove();
+            } else {
+                let _ = dir.write_atomic(record::FILE, &prev.to_json());
+            }
+            Err(LabError::Apply(e))
+        }
+    }
+}
+
+/// Namespaces under /run/netns whose `lo` carries the lab's alias.
+pub fn owned_namespaces(lab: &str) -> Vec<String> {
+    let alias = format!("nslab:{lab}");
+    let mut found = Vec::new();
+    for name in netns::list().unwrap_or_default() {
+        let Ok(fd) = netns::open(&name) else { continue };
+        let lo_alias = netns::run_in(fd.as_fd(), || {
+            let mut s = nl::Socket::open().ok()?;
+            s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
+        })
+        .ok()
+        .flatten();
+        if lo_alias.as_deref() == Some(alias.as_str()) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// What `down` removed.
+#[derive(Debug, Default)]
+pub struct DownReport {
+    pub plan: Plan,
+    pub errors: Vec<OpError>,
+}
+
+/// Remove everything the lab owns: what its record lists and what carries
+/// its mark, even if an `up` was killed half-way.
+pub fn down(lab: &str) -> Result<DownReport, LabError> {
+    let dir = StateDir::open(lab).map_err(sd_err)?;
+    let lock = dir.lock().map_err(sd_err)?;
+    let rec = read_record(&dir)?;
+    let found = owned_namespaces(lab);
+    let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
+        drop(lock);
+        let _ = dir.remove();
+        return Err(LabError::NotFound(lab.to_string()));
+    };
+    crate::services::stop_all(&rec);
+    let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
+    let known: Vec<Option<String>> = nodes.values().cloned().collect();
+    for ns in found {
+        if !known.contains(&Some(ns.clone())) {
+            nodes.insert(format!("(netns {ns})"), Some(ns));
+        }
+    }
+    if !nodes.values().any(|n| n.is_none()) {
+        nodes.insert(HOST.to_string(), None);
+    }
+    let scope = Scope {
+        lab: lab.to_string(),
+        nodes: nodes.into_iter().collect(),
+        sysctls: BTreeMap::new(),
+        physical: rec.physical.clone(),
+    };
+    let mut host = Linux::new(lab);
+    let observed = host.observe(&scope).map_err(LabError::Observe)?;
+    let p = teardown(&observed);
+    // Teardown keeps going past errors and reports them all.
+    let mut errors = Vec::new();
+    for s in &p.steps {
+        if let Err(e) = host.apply(&s.op) {
+            errors.push(e);
+        }
+    }
+    drop(host);
+    if errors.is_empty() {
+        drop(lock);
+        dir.remove().map_err(sd_err)?;
+    }
+    Ok(DownReport { plan: p, errors })
+}

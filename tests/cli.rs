@@ -1,0 +1,111 @@
+//! The command line without a kernel: validation of good and bad files,
+//! exit statuses, `plan --offline`.
+
+mod common;
+use common::*;
+
+fn invalid_files() -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(fixtures().join("invalid"))
+        .expect("tests/fixtures/invalid")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `validate` on each malformed file exits 2 and points at file:line:col
+/// with a hint.
+#[test]
+fn every_malformed_file_is_rejected_with_a_location_and_a_hint() {
+    let files = invalid_files();
+    assert!(files.len() >= 20, "only {} malformed fixtures", files.len());
+    for f in files {
+        let p = f.to_str().expect("utf-8 path");
+        let o = nslab(&["validate", p]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{p}:\n{t}");
+        let located = t.lines().any(|l| {
+            l.strip_prefix(p)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .is_some_and(|rest| {
+                    let mut it = rest.splitn(3, ':');
+                    let line = it.next().and_then(|x| x.parse::<u32>().ok());
+                    let col = it.next().and_then(|x| x.parse::<u32>().ok());
+                    line.is_some_and(|l| l > 0) && col.is_some_and(|c| c > 0)
+                })
+        });
+        assert!(located, "{p}: no file:line:col in\n{t}");
+        assert!(t.contains("help:"), "{p}: no hint in\n{t}");
+    }
+}
+
+/// `up` on a malformed file exits 2 and creates nothing.
+#[test]
+fn up_on_a_malformed_file_changes_nothing() {
+    if !sandbox("up_on_a_malformed_file_changes_nothing") {
+        return;
+    }
+    for f in invalid_files() {
+        let p = f.to_str().expect("utf-8 path");
+        let o = nslab(&["up", p]);
+        assert_eq!(o.status.code(), Some(2), "{p}:\n{}", text(&o));
+        let netns: Vec<_> = std::fs::read_dir("/run/netns")
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(netns.is_empty(), "{p} created namespaces");
+        let state: Vec<_> = std::fs::read_dir("/run/nslab")
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(state.is_empty(), "{p} wrote state");
+    }
+}
+
+#[test]
+fn every_example_validates() {
+    let mut n = 0;
+    for e in std::fs::read_dir(examples()).expect("examples").flatten() {
+        let p = e.path();
+        let p = p.to_str().expect("utf-8 path");
+        nslab_ok(&["validate", p], 0);
+        n += 1;
+    }
+    assert!(n >= 9, "only {n} examples");
+}
+
+#[test]
+fn plan_offline_reads_like_ip_commands() {
+    let path = examples().join("bridge.yaml");
+    let out = nslab_ok(&["plan", "--offline", path.to_str().expect("utf-8")], 0);
+    for line in [
+        "ip netns add bridge-net1",
+        "ip -n bridge-sw link add name js type bridge",
+        "ip -n bridge-net1 addr add 10.0.1.1/24 dev eth1",
+        "ip -n bridge-sw link set veth1 master js",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(line)),
+            "missing `{line}` in\n{out}"
+        );
+    }
+    let o = nslab(&[
+        "plan",
+        "--offline",
+        "--exit-code",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "an empty machine needs changes");
+}
+
+#[test]
+fn unknown_command_and_missing_file_are_bad_input() {
+    assert_eq!(
+        nslab(&["validate", "/nonexistent/lab.yaml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(nslab(&["frobnicate"]).status.code(), Some(2));
+}

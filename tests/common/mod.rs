@@ -1,0 +1,155 @@
+//! Kernel-test support: every test body runs in a sandbox of its own — a
+//! child process in fresh network and mount namespaces with a private
+//! tmpfs on /run (so /run/netns and /run/nslab are the test's own) — and
+//! drives the real `nslab` binary there.
+//!
+//! A test calls [`sandbox`] first: in the parent it re-runs the test binary
+//! for just this test under `unshare --net --mount --propagation private`
+//! and asserts that it passed; in the child it prepares /run and returns
+//! `true` so the body runs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const INSIDE: &str = "NSLAB_TEST_SANDBOX";
+
+pub fn nslab_bin() -> PathBuf {
+    std::env::var_os("NSLAB_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nslab")))
+}
+
+pub fn examples() -> PathBuf {
+    std::env::var_os("NSLAB_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+}
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("NSLAB_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
+}
+
+fn is_root() -> bool {
+    // The effective uid is the third field of `Uid:` in /proc/self/status.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// `true` inside the sandbox (run the body); `false` in the parent after
+/// the sandboxed run passed. Panics (the test fails) when it did not, or
+/// when the tests are not run as root.
+pub fn sandbox(test: &str) -> bool {
+    if std::env::var_os(INSIDE).is_some() {
+        prepare_inside();
+        return true;
+    }
+    assert!(
+        is_root(),
+        "kernel tests need root (they run in namespaces of their own): sudo cargo test"
+    );
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new("unshare")
+        .args(["--net", "--mount", "--propagation", "private", "--"])
+        .arg(exe)
+        .args([
+            "--exact",
+            test,
+            "--nocapture",
+            "--include-ignored",
+            "--test-threads=1",
+        ])
+        .env(INSIDE, "1")
+        .output()
+        .expect("run unshare");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "sandboxed test {test} failed:\n{text}"
+    );
+    assert!(
+        text.contains("1 passed"),
+        "sandboxed test {test} did not run:\n{text}"
+    );
+    false
+}
+
+fn prepare_inside() {
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "nslab-test", "/run"])
+        .status()
+        .expect("mount");
+    assert!(ok.success(), "mount tmpfs on /run");
+}
+
+/// Run nslab with arguments; returns the output.
+pub fn nslab(args: &[&str]) -> Output {
+    Command::new(nslab_bin())
+        .args(args)
+        .output()
+        .expect("run nslab")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Run nslab and require an exit status.
+pub fn nslab_ok(args: &[&str], code: i32) -> String {
+    let o = nslab(args);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "nslab {} exited {:?}:\n{t}",
+        args.join(" "),
+        o.status.code()
+    );
+    t
+}
+
+/// Run a command (tests may use `ip` to cross-check).
+pub fn sh(cmd: &str) -> String {
+    let o = Command::new("sh").args(["-c", cmd]).output().expect("sh");
+    text(&o)
+}
+
+/// Nothing the lab owned is left: no namespace, no link with its alias in
+/// this (the sandbox's) namespace, no state.
+pub fn assert_nothing_left(lab: &str) {
+    let netns: Vec<_> = std::fs::read_dir("/run/netns")
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(netns.is_empty(), "namespaces left: {netns:?}");
+    let mut sock = nslab_netlink::Socket::open().expect("route socket");
+    let alias = format!("nslab:{lab}");
+    let left: Vec<String> = sock
+        .links()
+        .expect("link dump")
+        .into_iter()
+        .filter(|l| l.alias.as_deref() == Some(alias.as_str()))
+        .map(|l| l.name)
+        .collect();
+    assert!(left.is_empty(), "links of lab {lab} left: {left:?}");
+    assert!(
+        !Path::new(&format!("/run/nslab/{lab}")).exists(),
+        "state left in /run/nslab/{lab}"
+    );
+}

@@ -1,0 +1,169 @@
+//! Every example in examples/ brought up for real in a sandbox: the
+//! reachability its tutorial shows (and the failures it shows), `plan
+//! --exit-code` is 0 afterwards, and `down` leaves nothing behind.
+
+mod common;
+use common::*;
+
+/// up, check, plan --exit-code, down, and nothing left.
+fn run_example(file: &str, lab: &str) {
+    let path = examples().join(file);
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["validate", path], 0);
+    let up = nslab_ok(&["up", path], 0);
+    assert!(up.contains(&format!("lab {lab} is up")), "{up}");
+    let check = nslab(&["check", lab]);
+    let check_text = text(&check);
+    let plan = nslab(&["plan", "--exit-code", path]);
+    let plan_text = text(&plan);
+    let show = nslab_ok(&["show", lab], 0);
+    // Always take the lab down, then judge.
+    nslab_ok(&["down", lab], 0);
+    assert_nothing_left(lab);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "checks of {file} failed:\n{check_text}"
+    );
+    assert!(check_text.contains(" 0 failed"), "{check_text}");
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after up is not empty for {file}:\n{plan_text}\n{show}"
+    );
+}
+
+#[test]
+fn example_loopback() {
+    if sandbox("example_loopback") {
+        run_example("loopback.yaml", "loopback");
+    }
+}
+
+#[test]
+fn example_veth_pair() {
+    if sandbox("example_veth_pair") {
+        run_example("veth-pair.yaml", "veth");
+    }
+}
+
+#[test]
+fn example_bridge() {
+    if sandbox("example_bridge") {
+        run_example("bridge.yaml", "bridge");
+    }
+}
+
+#[test]
+fn example_macvlan() {
+    if sandbox("example_macvlan") {
+        run_example("macvlan.yaml", "mv");
+    }
+}
+
+#[test]
+fn example_vxlan() {
+    if sandbox("example_vxlan") {
+        run_example("vxlan.yaml", "vxlan");
+    }
+}
+
+#[test]
+#[ignore = "needs 802.1Q VLAN, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
+fn vm_example_vlan() {
+    if sandbox("vm_example_vlan") {
+        run_example("vlan.yaml", "vlan");
+    }
+}
+
+#[test]
+#[ignore = "needs IPVLAN, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
+fn vm_example_ipvlan() {
+    if sandbox("vm_example_ipvlan") {
+        run_example("ipvlan.yaml", "ipv");
+    }
+}
+
+/// `show` names each veth's peer as node:interface, and the bridge port's
+/// master, as read back from the kernel.
+#[test]
+fn show_names_veth_peers_and_masters() {
+    if !sandbox("show_names_veth_peers_and_masters") {
+        return;
+    }
+    let path = examples().join("bridge.yaml");
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    let show = nslab_ok(&["show", "bridge"], 0);
+    let json = nslab_ok(&["show", "bridge", "--json"], 0);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    let line = show
+        .lines()
+        .find(|l| l.trim_start().starts_with("veth1 "))
+        .unwrap_or_else(|| panic!("{show}"));
+    assert!(
+        line.contains("peer net1:eth1") && line.contains("master js"),
+        "{line}"
+    );
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("show --json is JSON");
+    assert_eq!(
+        v["nodes"]["net1"]["links"]["eth1"]["kind"]["peer"]["node"], "sw",
+        "{v}"
+    );
+}
+
+/// `ip netns` sees the lab's namespaces, and `nslab exec` behaves like
+/// `ip netns exec` (its exit status, the node's interfaces in /sys).
+#[test]
+fn namespaces_are_ip_netns_compatible() {
+    if !sandbox("namespaces_are_ip_netns_compatible") {
+        return;
+    }
+    let path = examples().join("veth-pair.yaml");
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    let list = sh("ip netns list");
+    let exec_ip = sh("ip netns exec veth-net1 ip -br addr");
+    let sys = nslab(&["exec", "veth", "net1", "--", "ls", "/sys/class/net"]);
+    let status = nslab(&["exec", "veth", "net2", "--", "sh", "-c", "exit 7"]);
+    nslab_ok(&["down", "veth"], 0);
+    assert_nothing_left("veth");
+    assert!(
+        list.contains("veth-net1") && list.contains("veth-net2"),
+        "{list}"
+    );
+    assert!(exec_ip.contains("10.0.1.1/24"), "{exec_ip}");
+    let sys = text(&sys);
+    assert!(sys.contains("veth1") && !sys.contains("veth2"), "{sys}");
+    assert_eq!(status.status.code(), Some(7));
+}
+
+/// Running `up` twice changes nothing the second time.
+#[test]
+fn up_twice_changes_nothing() {
+    if !sandbox("up_twice_changes_nothing") {
+        return;
+    }
+    let path = examples().join("macvlan.yaml");
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    let second = nslab_ok(&["up", path], 0);
+    nslab_ok(&["down", "mv"], 0);
+    assert_nothing_left("mv");
+    assert!(second.contains("0 operation(s)"), "{second}");
+}
+
+/// `down` finds a lab by ownership even when its state file is gone.
+#[test]
+fn down_without_state_file_still_removes_everything() {
+    if !sandbox("down_without_state_file_still_removes_everything") {
+        return;
+    }
+    let path = examples().join("bridge.yaml");
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    std::fs::remove_dir_all("/run/nslab/bridge").expect("remove state");
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+}
