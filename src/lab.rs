@@ -127,8 +127,10 @@ pub fn up(
         Err(e) => {
             // Rolled back: the kernel is as before this run.
             if prev.nodes.is_empty() {
-                drop(_lock);
+                // Remove while still holding the lock: a waiting `up` then
+                // finds the directory gone and makes a fresh one.
                 let _ = dir.remove();
+                drop(_lock);
             } else {
                 let _ = dir.write_atomic(record::FILE, &prev.to_json());
             }
@@ -171,8 +173,8 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let rec = read_record(&dir)?;
     let found = owned_namespaces(lab);
     let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
-        drop(lock);
         let _ = dir.remove();
+        drop(lock);
         return Err(LabError::NotFound(lab.to_string()));
     };
     crate::services::stop_all(&rec);
@@ -204,8 +206,8 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     }
     drop(host);
     if errors.is_empty() {
-        drop(lock);
         dir.remove().map_err(sd_err)?;
     }
+    drop(lock);
     Ok(DownReport { plan: p, errors })
 }

@@ -1,1 +1,38 @@
-//! nslab-sys (being written)
+//! nslab-sys: the operating-system layer of nslab — everything that touches
+//! the kernel except netlink (crate `nslab-netlink`) and nftables (crate
+//! `nslab-nft`).
+//!
+//! # Layout
+//!
+//! | module | job |
+//! |---|---|
+//! | [`netns`] | named network namespaces under `/run/netns`, made and removed exactly as `ip netns add`/`del` do; [`netns::run_in`] runs code on a thread inside a namespace |
+//! | [`sysctl`] | read and write `net.*` sysctls of the calling thread's namespace |
+//! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
+//! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
+//! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
+//! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces |
+//!
+//! # Threads and namespaces
+//!
+//! `setns(2)` and `unshare(CLONE_NEWNET)` change only the calling thread, and
+//! `/proc/sys/net` and `/dev/net/tun` bind to the namespace of the thread that
+//! opens them. So nothing here ever moves the caller's thread: work inside a
+//! namespace runs on a short-lived thread of our own ([`netns::run_in`]),
+//! and child processes enter their namespace in a `pre_exec` hook between
+//! `fork` and `exec`. Sockets opened inside [`netns::run_in`] stay in that
+//! namespace and may be used from any thread afterwards.
+//!
+//! Environment overrides, meant for tests only: `NSLAB_NETNS_DIR` (instead
+//! of `/run/netns`) and `NSLAB_RUN_DIR` (instead of `/run/nslab`).
+
+mod error;
+pub mod exec;
+pub mod netns;
+#[doc(hidden)]
+pub mod sandbox;
+pub mod statedir;
+pub mod sysctl;
+pub mod tap;
+
+pub use error::Error;

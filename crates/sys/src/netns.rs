@@ -1,0 +1,314 @@
+//! Named network namespaces, compatible with `ip netns`.
+//!
+//! A named namespace is an nsfs bind mount on a file under [`netns_dir`],
+//! made the way iproute2's `ip/ipnetns.c` (`netns_add`) makes it, so
+//! `ip netns list`, `ip netns exec` and `ip netns del` work on nslab's
+//! namespaces and the other way round:
+//!
+//! 1. `mkdir /run/netns` (0755);
+//! 2. make it a shared mount, so that unmounting a namespace file in one
+//!    mount namespace unmounts it in all of them and the kernel can free the
+//!    namespace; when it is not a mount point yet (`EINVAL`), bind-mount it
+//!    onto itself first;
+//! 3. create the file `O_RDONLY|O_CREAT|O_EXCL`, mode 0 — `EEXIST` means the
+//!    name is taken;
+//! 4. on a thread of its own, `unshare(CLONE_NEWNET)` and bind-mount that
+//!    thread's `/proc/self/task/<tid>/ns/net` onto the file;
+//! 5. if that fails, remove the file again.
+//!
+//! The calling thread never changes namespace. [`run_in`] runs a closure on
+//! a fresh scoped thread that joined a namespace.
+
+use std::fs::{DirBuilder, File};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread;
+
+use nix::errno::Errno;
+use nix::fcntl::{open as nix_open, OFlag};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::sys::stat::Mode;
+use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
+
+use crate::error::{check_component, Error};
+
+/// Where named namespaces live: `/run/netns`, as for `ip netns`.
+///
+/// The environment variable `NSLAB_NETNS_DIR` overrides it. That is for
+/// tests only: `ip netns` does not look there.
+pub fn netns_dir() -> PathBuf {
+    std::env::var_os("NSLAB_NETNS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/netns"))
+}
+
+fn path_of(name: &str) -> Result<PathBuf, Error> {
+    check_component("namespace", name)?;
+    Ok(netns_dir().join(name))
+}
+
+/// Serialises step 2 within this process: two threads that both found the
+/// directory not yet a mount point would otherwise bind-mount it twice.
+static SHARED_DIR: Mutex<()> = Mutex::new(());
+
+/// Steps 1 and 2 of `ip netns add`: the directory exists and is a shared
+/// mount point.
+fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
+    let _guard = SHARED_DIR.lock().unwrap_or_else(|p| p.into_inner());
+    match DirBuilder::new().recursive(true).mode(0o755).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::path("cannot create", dir, e)),
+    }
+    let mut made_mount_point = false;
+    loop {
+        match mount(
+            None::<&str>,
+            dir,
+            Some("none"),
+            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            None::<&str>,
+        ) {
+            Ok(()) => return Ok(()),
+            // Not a mount point yet: make it one and try again (once).
+            Err(Errno::EINVAL) if !made_mount_point => {
+                mount(
+                    Some(dir),
+                    dir,
+                    Some("none"),
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None::<&str>,
+                )
+                .map_err(|e| Error::path("cannot bind-mount onto itself", dir, e))?;
+                made_mount_point = true;
+            }
+            Err(e) => return Err(Error::path("mount --make-shared", dir, e)),
+        }
+    }
+}
+
+/// Creates the named network namespace `name` as `ip netns add NAME` does
+/// and returns an fd of it. It holds only a `lo` that is down.
+///
+/// Fails with [`Error::NetnsExists`] when the name is taken. Safe to call
+/// from any thread of a multithreaded process: the namespace is made on a
+/// short-lived thread of its own.
+pub fn create(name: &str) -> Result<OwnedFd, Error> {
+    let path = path_of(name)?;
+    ensure_shared_dir(&netns_dir())?;
+    match nix_open(
+        &path,
+        OFlag::O_RDONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => drop(fd),
+        Err(Errno::EEXIST) => {
+            return Err(Error::NetnsExists {
+                name: name.to_string(),
+            })
+        }
+        Err(e) => return Err(Error::path("cannot create namespace file", &path, e)),
+    }
+    let made = on_new_thread("nslab-netns-add", || -> Result<OwnedFd, Error> {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
+        let own = format!("/proc/self/task/{}/ns/net", nix::unistd::gettid());
+        let fd = File::open(&own).map_err(|e| Error::path("cannot open", own.as_str(), e))?;
+        mount(
+            Some(own.as_str()),
+            &path,
+            Some("none"),
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| Error::path("cannot bind-mount the namespace on", &path, e))?;
+        Ok(fd.into())
+    })
+    .and_then(|r| r);
+    if made.is_err() {
+        // Step 5: leave no file behind. The namespace itself went away with
+        // the thread.
+        let _ = std::fs::remove_file(&path);
+    }
+    made
+}
+
+/// Opens the named namespace. [`Error::NetnsNotFound`] when there is no such
+/// file, [`Error::NotNetns`] when it is a file with no namespace on it.
+pub fn open(name: &str) -> Result<OwnedFd, Error> {
+    let path = path_of(name)?;
+    let fd = match nix_open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => {
+            return Err(Error::NetnsNotFound {
+                name: name.to_string(),
+            })
+        }
+        Err(e) => return Err(Error::path("cannot open", &path, e)),
+    };
+    check_nsfs(fd.as_fd(), &path)?;
+    Ok(fd)
+}
+
+fn check_nsfs(fd: BorrowedFd<'_>, path: &Path) -> Result<(), Error> {
+    let fs = fstatfs(fd).map_err(|e| Error::path("cannot statfs", path, e))?;
+    if fs.filesystem_type() == NSFS_MAGIC {
+        Ok(())
+    } else {
+        Err(Error::NotNetns {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// Whether a file of that name is under [`netns_dir`] (what `ip netns list`
+/// would show). An invalid name does not exist.
+pub fn exists(name: &str) -> bool {
+    path_of(name).is_ok_and(|p| p.symlink_metadata().is_ok())
+}
+
+/// The names under [`netns_dir`], sorted, as `ip netns list` shows them.
+/// No directory means no namespaces. Names that are not UTF-8 are skipped.
+pub fn list() -> Result<Vec<String>, Error> {
+    let dir = netns_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::path("cannot list", &dir, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::path("cannot list", &dir, e))?;
+        if let Some(n) = entry.file_name().to_str() {
+            names.push(n.to_string());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Removes the named namespace as `ip netns del NAME` does: detach the
+/// mount (here and, through the shared mount, in every mount namespace),
+/// then unlink the file. The kernel frees the namespace once no process,
+/// fd or mount holds it any more — which may be later (see the design
+/// notes: do not reuse host-side names right away).
+pub fn delete(name: &str) -> Result<(), Error> {
+    let path = path_of(name)?;
+    // Fails with EINVAL when nothing is mounted there; the unlink decides.
+    let _ = umount2(&path, MntFlags::MNT_DETACH);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NetnsNotFound {
+            name: name.to_string(),
+        }),
+        Err(e) => Err(Error::path("cannot remove namespace file", &path, e)),
+    }
+}
+
+/// The calling thread's network namespace.
+pub fn current() -> Result<OwnedFd, Error> {
+    let path = "/proc/thread-self/ns/net";
+    File::open(path)
+        .map(OwnedFd::from)
+        .map_err(|e| Error::path("cannot open", path, e))
+}
+
+/// Runs `f` on a new scoped thread that first joined the namespace `ns`
+/// (`setns(ns, CLONE_NEWNET)`), and returns what `f` returned. The calling
+/// thread is not moved. Sockets (and `/proc/sys/net` or `/dev/net/tun`
+/// files) opened inside stay bound to `ns` and may be used from any thread
+/// afterwards. A panic in `f` is passed on to the caller.
+///
+/// One thread per call: about as cheap as a few system calls, fine for
+/// thousands of calls.
+pub fn run_in<R, F>(ns: BorrowedFd<'_>, f: F) -> Result<R, Error>
+where
+    R: Send,
+    F: FnOnce() -> R + Send,
+{
+    on_new_thread("nslab-netns", move || -> Result<R, Error> {
+        setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+        Ok(f())
+    })
+    .and_then(|r| r)
+}
+
+/// Runs `f` on a fresh scoped thread; re-raises its panic.
+fn on_new_thread<R: Send>(name: &str, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    thread::scope(|scope| {
+        let handle = thread::Builder::new()
+            .name(name.to_string())
+            .spawn_scoped(scope, f)
+            .map_err(|e| Error::os("cannot start a thread", e))?;
+        match handle.join() {
+            Ok(r) => Ok(r),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// The path of the namespace file `name` (checked like every other name).
+pub fn path(name: &str) -> Result<PathBuf, Error> {
+    path_of(name)
+}
+
+/// `true` when `name` can be a namespace name (one path component, as
+/// `ip netns` requires).
+pub fn is_valid_name(name: &str) -> bool {
+    check_component("namespace", name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_not_one_path_component_are_refused() {
+        for bad in ["", ".", "..", "a/b", "/x", "a\0b"] {
+            assert!(!is_valid_name(bad), "{bad:?}");
+            assert!(
+                matches!(create(bad), Err(Error::InvalidName { .. })),
+                "{bad:?}"
+            );
+            assert!(
+                matches!(open(bad), Err(Error::InvalidName { .. })),
+                "{bad:?}"
+            );
+            assert!(
+                matches!(delete(bad), Err(Error::InvalidName { .. })),
+                "{bad:?}"
+            );
+            assert!(!exists(bad));
+        }
+        assert!(is_valid_name("demo-h1"));
+        assert!(is_valid_name("eth0.100"));
+    }
+
+    #[test]
+    fn run_in_leaves_the_calling_thread_where_it_was() {
+        use std::os::unix::fs::MetadataExt;
+        let ino = |p: &str| std::fs::metadata(p).map(|m| m.ino()).unwrap();
+        let before = ino("/proc/thread-self/ns/net");
+        let here = current().unwrap();
+        let inside = run_in(here.as_fd(), || ino("/proc/thread-self/ns/net")).unwrap();
+        assert_eq!(inside, before);
+        assert_eq!(ino("/proc/thread-self/ns/net"), before);
+    }
+
+    #[test]
+    fn run_in_passes_a_panic_on() {
+        let here = current().unwrap();
+        let r = std::panic::catch_unwind(|| run_in(here.as_fd(), || panic!("boom")));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn run_in_refuses_an_fd_that_is_not_a_namespace() {
+        let f = File::open("/proc/self/status").unwrap();
+        assert!(matches!(run_in(f.as_fd(), || ()), Err(Error::Os { .. })));
+    }
+}
