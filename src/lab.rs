@@ -80,6 +80,17 @@ fn read_record(dir: &StateDir) -> Result<Option<Record>, LabError> {
     }
 }
 
+/// A namespace file of the lab's with no namespace mounted on it is what
+/// an `up` killed between creating the file and mounting leaves behind:
+/// remove it (as `ip netns del` would) so the name can be used again.
+fn clear_leftover_files(record: &Record) {
+    for ns in record.nodes.values().flatten() {
+        if matches!(netns::open(ns), Err(nslab_sys::Error::NotNetns { .. })) {
+            let _ = netns::delete(ns);
+        }
+    }
+}
+
 /// Plan only: what `up` would do now.
 pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
@@ -111,6 +122,7 @@ pub fn up(
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
         .map_err(sd_err)?;
 
+    clear_leftover_files(&prev);
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -178,6 +190,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         return Err(LabError::NotFound(lab.to_string()));
     };
     crate::services::stop_all(&rec);
+    clear_leftover_files(&rec);
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
     let known: Vec<Option<String>> = nodes.values().cloned().collect();
     for ns in found {

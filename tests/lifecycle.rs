@@ -1,0 +1,240 @@
+//! The promises around a lab's life: a failed `up` undoes itself and says
+//! what failed where; an `up` killed half-way is still taken down whole;
+//! `up` reconciles a changed file; `kind: host` and `physical` touch the
+//! namespace nslab runs in and give back what they took; no `ip`-family
+//! process is ever started.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write topology");
+    p.to_str().expect("utf-8").to_string()
+}
+
+fn tmp() -> std::path::PathBuf {
+    // Inside the sandbox /run is a private tmpfs.
+    let d = Path::new("/run/test-files");
+    std::fs::create_dir_all(d).expect("mkdir");
+    d.to_path_buf()
+}
+
+/// An interface that is down has no connected route, so the kernel refuses
+/// a route via it — half-way through `up`, after namespaces and links
+/// exist. Everything must be undone, and the error must name the
+/// operation, the node and the kernel's words.
+#[test]
+fn a_failure_half_way_is_undone_and_explained() {
+    if !sandbox("a_failure_half_way_is_undone_and_explained") {
+        return;
+    }
+    let f = write(
+        &tmp(),
+        "fail.yaml",
+        "lab: fail\nnodes:\n  h1:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24], up: false }\n    routes: [10.9.0.0/16 via 10.0.0.254]\n  h2:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\nlinks:\n  - [h1:eth0, h2:eth0]\n",
+    );
+    let o = nslab(&["up", &f]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("route add 10.9.0.0/16 via 10.0.0.254"),
+        "names the operation: {t}"
+    );
+    assert!(t.contains("node h1"), "names the node: {t}");
+    assert!(
+        t.to_lowercase().contains("unreachable") || t.contains("invalid gateway"),
+        "kernel's words: {t}"
+    );
+    assert!(t.contains("undid"), "says it rolled back: {t}");
+    assert_nothing_left("fail");
+    assert!(!Path::new("/run/nslab/fail").exists());
+}
+
+/// Kill `up` with SIGKILL part-way through a large lab: `down` still
+/// removes every namespace and the state.
+#[test]
+fn down_after_a_killed_up_leaves_nothing() {
+    if !sandbox("down_after_a_killed_up_leaves_nothing") {
+        return;
+    }
+    let mut y =
+        String::from("lab: killed\nnodes:\n  sw:\n    interfaces:\n      br0: { kind: bridge }\n");
+    for i in 0..150 {
+        y.push_str(&format!("      p{i}: {{ master: br0 }}\n"));
+    }
+    for i in 0..150 {
+        y.push_str(&format!(
+            "  h{i}:\n    interfaces:\n      eth0: {{ addresses: [10.1.{}.{}/16] }}\n",
+            i / 200,
+            i % 200 + 1
+        ));
+    }
+    y.push_str("links:\n");
+    for i in 0..150 {
+        y.push_str(&format!("  - [sw:p{i}, h{i}:eth0]\n"));
+    }
+    let f = write(&tmp(), "killed.yaml", &y);
+    let mut child = Command::new(nslab_bin())
+        .args(["up", &f])
+        .spawn()
+        .expect("spawn up");
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = child.kill();
+    let _ = child.wait();
+    let made = std::fs::read_dir("/run/netns")
+        .map(|d| d.count())
+        .unwrap_or(0);
+    eprintln!("namespaces when up was killed: {made}");
+    nslab_ok(&["down", "killed"], 0);
+    assert_nothing_left("killed");
+}
+
+/// Changing the file and running `up` again changes exactly that.
+#[test]
+fn up_reconciles_a_changed_file() {
+    if !sandbox("up_reconciles_a_changed_file") {
+        return;
+    }
+    let d = tmp();
+    let v1 = "lab: rec\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24] }\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\n  c: {}\nlinks:\n  - [a:eth0, b:eth0]\n";
+    let v2 = "lab: rec\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24, 10.0.1.1/24], mtu: 1400 }\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.1.2/24], mtu: 1400 }\n    routes: [default via 10.0.1.1]\nlinks:\n  - [a:eth0, b:eth0]\n";
+    let f1 = write(&d, "v1.yaml", v1);
+    let f2 = write(&d, "v2.yaml", v2);
+    nslab_ok(&["up", &f1], 0);
+    let plan = nslab_ok(&["plan", &f2], 0);
+    nslab_ok(&["up", &f2], 0);
+    let again = nslab(&["plan", "--exit-code", &f2]);
+    let addr_b = sh("ip netns exec rec-b ip -4 -o addr show dev eth0");
+    let route_b = sh("ip netns exec rec-b ip route show default");
+    let mtu_a = sh("ip netns exec rec-a cat /sys/class/net/eth0/mtu");
+    let list = sh("ip netns list");
+    nslab_ok(&["down", "rec"], 0);
+    assert_nothing_left("rec");
+    assert!(plan.contains("ip netns del rec-c"), "{plan}");
+    assert!(plan.contains("addr del 10.0.0.2/24 dev eth0"), "{plan}");
+    assert!(!plan.contains("link add"), "nothing is recreated: {plan}");
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        addr_b.contains("10.0.1.2/24") && !addr_b.contains("10.0.0.2"),
+        "{addr_b}"
+    );
+    assert!(route_b.contains("default via 10.0.1.1"), "{route_b}");
+    assert!(!list.contains("rec-c"), "{list}");
+    assert_eq!(mtu_a.trim(), "1400", "the MTU was changed in place");
+}
+
+/// `kind: host`: a bridge and a veth end in the namespace nslab runs in
+/// (here the sandbox's), removed by `down`, nothing else touched.
+#[test]
+fn host_node_objects_are_tagged_and_removed() {
+    if !sandbox("host_node_objects_are_tagged_and_removed") {
+        return;
+    }
+    // Something of the "host" that is not the lab's: must survive.
+    sh("ip link add keepme type bridge");
+    let f = write(
+        &tmp(),
+        "host.yaml",
+        "lab: hst\nnodes:\n  me:\n    kind: host\n    interfaces:\n      hbr0: { kind: bridge, addresses: [10.7.0.1/24] }\n      hv0: { master: hbr0 }\n  h1:\n    interfaces:\n      eth0: { addresses: [10.7.0.2/24] }\n    routes: [default via 10.7.0.1]\nlinks:\n  - [me:hv0, h1:eth0]\nexpect:\n  - h1 -> 10.7.0.1\n",
+    );
+    nslab_ok(&["up", &f], 0);
+    let links = sh("ip -d link show hbr0");
+    let check = nslab(&["check", "hst"]);
+    nslab_ok(&["down", "hst"], 0);
+    assert_nothing_left("hst");
+    assert!(links.contains("alias nslab:hst"), "{links}");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(
+        sh("ip link show keepme").contains("keepme"),
+        "a link the lab does not own was touched"
+    );
+    assert!(sh("ip link show hbr0").contains("does not exist"));
+}
+
+/// `physical`: an interface of the namespace nslab runs in is moved into a
+/// node under a new name and given back under its old one.
+#[test]
+fn physical_interfaces_are_moved_in_and_given_back() {
+    if !sandbox("physical_interfaces_are_moved_in_and_given_back") {
+        return;
+    }
+    // Stand-ins for NICs: a veth pair in the sandbox's own namespace.
+    sh("ip link add ens41 type veth peer name ens42");
+    let f = write(
+        &tmp(),
+        "phys.yaml",
+        "lab: phys\nnodes:\n  n1:\n    interfaces:\n      wan: { kind: physical, from: ens41, addresses: [10.8.0.1/24] }\n",
+    );
+    nslab_ok(&["up", &f], 0);
+    let inside = sh("ip netns exec phys-n1 ip -br addr show wan");
+    let host_has = sh("ip link show ens41");
+    nslab_ok(&["down", "phys"], 0);
+    assert_nothing_left("phys");
+    assert!(inside.contains("10.8.0.1/24"), "{inside}");
+    assert!(host_has.contains("does not exist"), "{host_has}");
+    assert!(
+        sh("ip link show ens41").contains("ens41"),
+        "ens41 is back in the host namespace"
+    );
+}
+
+/// No `ip`, `bridge`, `tc`, `nft` or `iptables` process is started by
+/// nslab: stand-ins for them on PATH record any call.
+#[test]
+fn no_ip_family_process_is_spawned() {
+    if !sandbox("no_ip_family_process_is_spawned") {
+        return;
+    }
+    let bin = tmp().join("trap");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let log = tmp().join("spawned.log");
+    for tool in [
+        "ip",
+        "bridge",
+        "tc",
+        "nft",
+        "iptables",
+        "ip6tables",
+        "sysctl",
+        "ping",
+    ] {
+        let p = bin.join(tool);
+        std::fs::write(
+            &p,
+            format!(
+                "#!/bin/sh\necho {tool} \"$@\" >> {}\nexit 1\n",
+                log.display()
+            ),
+        )
+        .expect("write");
+        sh(&format!("chmod +x {}", p.display()));
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ex = examples().join("macvlan.yaml");
+    for args in [
+        vec!["up", ex.to_str().expect("utf-8")],
+        vec!["check", "mv"],
+        vec!["show", "mv"],
+        vec!["down", "mv"],
+    ] {
+        let o = Command::new(nslab_bin())
+            .args(&args)
+            .env("PATH", &path)
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    }
+    assert_nothing_left("mv");
+    assert!(
+        !log.exists(),
+        "nslab spawned: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
