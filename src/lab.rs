@@ -53,6 +53,7 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         nodes: nodes.into_iter().collect(),
         sysctls,
         physical: record.physical.clone(),
+        nat: record.nat.clone(),
     }
 }
 
@@ -60,6 +61,9 @@ fn record_of(desired: &State) -> Record {
     let mut r = Record::new(&desired.lab);
     for (name, n) in &desired.nodes {
         r.nodes.insert(name.clone(), n.netns.clone());
+        if let Some(nat) = &n.nat {
+            r.nat.insert(name.clone(), nat.clone());
+        }
         for (ifname, l) in &n.links {
             if let LinkKind::Physical { from } = &l.kind {
                 r.physical.insert(format!("{name}:{ifname}"), from.clone());
@@ -206,6 +210,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         nodes: nodes.into_iter().collect(),
         sysctls: BTreeMap::new(),
         physical: rec.physical.clone(),
+        nat: rec.nat.clone(),
     };
     let mut host = Linux::new(lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;

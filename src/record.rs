@@ -25,6 +25,10 @@ pub struct Record {
     pub physical: BTreeMap<String, String>,
     /// Processes started for `serve:` and `run:` (process group ids).
     pub processes: Vec<Process>,
+    /// node -> the NAT rules last installed in its table (the kernel's
+    /// copy is checked for presence and rule count).
+    #[serde(default)]
+    pub nat: BTreeMap<String, crate::state::nat::Nat>,
     /// Set while an `up` is in progress; cleared when it finishes.
     pub incomplete: bool,
 }

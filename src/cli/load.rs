@@ -6,6 +6,7 @@ use super::Exit;
 use crate::state::{desired::desired, State};
 use nslab_model::{HostInterfaces, Topology};
 use nslab_netlink as nl;
+use std::io::IsTerminal;
 use std::path::Path;
 
 /// The built-in demo lab: the Docker bridge setup of the spec.
@@ -47,6 +48,16 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
             })
         }
         Err(problems) => {
+            // On a terminal, miette's report: the file's lines with a label
+            // under each value. Otherwise (pipes, CI) one line per problem.
+            let mut fancy = String::new();
+            let graphical = std::io::stderr().is_terminal()
+                && miette::GraphicalReportHandler::new()
+                    .render_report(&mut fancy, &problems)
+                    .is_ok();
+            if graphical {
+                eprint!("{fancy}");
+            }
             eprint!("{}", problems.render_plain());
             eprintln!("{problems}; nothing was changed");
             Err(Exit::BadInput)

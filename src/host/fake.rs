@@ -238,6 +238,9 @@ impl FakeHost {
                     return Err(OpError::new(op, "No such process"));
                 }
             }
+            Op::SetNat { at, nat, .. } => {
+                self.node(op, &at.node)?.nat = nat.clone();
+            }
             Op::SetImpair { at, ifname, impair } => {
                 self.link(op, &Endpoint::new(&at.node, ifname))?.impair = *impair;
             }

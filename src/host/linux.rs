@@ -237,6 +237,7 @@ impl Linux {
                 };
                 h.exec(vec![req])
             }
+            Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
             Op::SetImpair { .. } => {
                 Err("impairments (netem) are not supported by this build yet".to_string())
             }
@@ -333,6 +334,15 @@ impl Linux {
             self.set_alias(&end.at, &end.ifname, alias)?;
         }
         Ok(())
+    }
+
+    fn set_nat(
+        &mut self,
+        _at: &At,
+        _table: &str,
+        _nat: Option<&crate::state::nat::Nat>,
+    ) -> Result<(), String> {
+        Err("NAT rules (nftables) are not supported by this build yet".to_string())
     }
 
     fn set_alias(&mut self, at: &At, ifname: &str, alias: Option<String>) -> Result<(), String> {

@@ -23,6 +23,8 @@ pub struct Scope {
     pub sysctls: BTreeMap<String, Vec<String>>,
     /// `node:ifname` -> host name, for interfaces moved in by `physical`.
     pub physical: BTreeMap<String, String>,
+    /// node -> NAT rules recorded as installed.
+    pub nat: BTreeMap<String, crate::state::nat::Nat>,
 }
 
 /// An operation the kernel refused, in its own words.

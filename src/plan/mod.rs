@@ -49,6 +49,7 @@ struct Phases {
     addrs: Vec<Step>,
     sysctls: Vec<Step>,
     routes_in: Vec<Step>,
+    nat: Vec<Step>,
     impair: Vec<Step>,
 }
 
@@ -167,6 +168,22 @@ pub fn plan(desired: &State, observed: &State) -> Plan {
                 ));
             }
         }
+        if d.nat != o.nat {
+            let table = format!("nslab-{}", desired.lab);
+            let undo = Op::SetNat {
+                at: here.clone(),
+                table: table.clone(),
+                nat: o.nat.clone(),
+            };
+            ph.nat.push(step(
+                Op::SetNat {
+                    at: here.clone(),
+                    table,
+                    nat: d.nat.clone(),
+                },
+                Some(undo),
+            ));
+        }
         for r in &d.routes {
             if !o.routes.iter().any(|or| route_matches(r, or)) {
                 let undo = Op::DelRoute {
@@ -196,6 +213,7 @@ pub fn plan(desired: &State, observed: &State) -> Plan {
     steps.extend(ph.addrs);
     steps.extend(ph.sysctls);
     steps.extend(ph.routes_in);
+    steps.extend(ph.nat);
     steps.extend(ph.impair);
     Plan { steps }
 }

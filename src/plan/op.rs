@@ -122,6 +122,14 @@ pub enum Op {
         at: At,
         route: RouteState,
     },
+    /// Replace the node's nftables table in one transaction (`None`
+    /// deletes it).
+    SetNat {
+        at: At,
+        /// `nslab-<lab>`.
+        table: String,
+        nat: Option<crate::state::nat::Nat>,
+    },
     /// Replace the egress qdisc (`None` removes the impairment).
     SetImpair {
         at: At,
@@ -147,6 +155,7 @@ impl Op {
             | Op::DelAddress { at, .. }
             | Op::AddRoute { at, .. }
             | Op::DelRoute { at, .. }
+            | Op::SetNat { at, .. }
             | Op::SetImpair { at, .. } => &at.node,
         }
     }
@@ -317,6 +326,22 @@ impl fmt::Display for Op {
             }
             Op::AddRoute { at, route } => write!(f, "{}route add {route}", at.ip()),
             Op::DelRoute { at, route } => write!(f, "{}route del {route}", at.ip()),
+            Op::SetNat { at, table, nat } => {
+                let nft = match &at.netns {
+                    Some(ns) => format!("ip netns exec {ns} nft"),
+                    None => "nft".to_string(),
+                };
+                match nat {
+                    None => write!(f, "{nft} delete table inet {table}"),
+                    Some(n) => {
+                        write!(f, "{nft} 'flush table inet {table}")?;
+                        for r in &n.rules {
+                            write!(f, "; add rule inet {table} {} {r}", r.hook.name())?;
+                        }
+                        write!(f, "'")
+                    }
+                }
+            }
             Op::SetImpair { at, ifname, impair } => {
                 let tc = match &at.netns {
                     Some(ns) => format!("tc -n {ns}"),

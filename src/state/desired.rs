@@ -3,6 +3,7 @@
 //! per member, addresses and default routes (what Docker's bridge driver
 //! does for `docker0`).
 
+use super::nat::{Action, Hook, Match, Nat, Rule, L4};
 use super::{
     Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
@@ -112,6 +113,141 @@ pub fn route(r: &m::Route) -> RouteState {
     }
 }
 
+fn l4(p: m::Proto) -> L4 {
+    match p {
+        m::Proto::Tcp => L4::Tcp,
+        m::Proto::Udp => L4::Udp,
+    }
+}
+
+fn host_cidr(ip: std::net::IpAddr) -> Cidr {
+    Cidr {
+        addr: ip,
+        prefix: if ip.is_ipv6() { 128 } else { 32 },
+    }
+}
+
+/// DNAT of `dst` (local, or `host_ip`) port `port` to `to`: from outside
+/// (prerouting, optionally only from `iif`) and from the node itself
+/// (output; never for loopback destinations, which cannot be routed out).
+fn publish_rules(
+    rules: &mut Vec<Rule>,
+    proto: L4,
+    port: u16,
+    to: std::net::SocketAddr,
+    host_ip: Option<std::net::IpAddr>,
+    iif: Option<String>,
+) {
+    let dst = match host_ip {
+        Some(ip) => Match::DstNet(host_cidr(ip)),
+        None => Match::DstLocal,
+    };
+    let action = Action::Dnat {
+        addr: to.ip(),
+        port: to.port(),
+    };
+    let mut pre = Vec::new();
+    if let Some(i) = &iif {
+        pre.push(Match::IifName(i.clone()));
+    }
+    pre.extend([dst.clone(), Match::Proto(proto), Match::DstPort(port)]);
+    rules.push(Rule {
+        hook: Hook::Prerouting,
+        matches: pre,
+        action: action.clone(),
+    });
+    if iif.is_none() {
+        let lo = if to.is_ipv6() {
+            "::1/128"
+        } else {
+            "127.0.0.0/8"
+        };
+        let lo = lo.split_once('/').and_then(|(a, p)| {
+            Some(Cidr {
+                addr: a.parse().ok()?,
+                prefix: p.parse().ok()?,
+            })
+        });
+        let mut out = vec![dst];
+        out.extend(lo.map(Match::NotDstNet));
+        out.extend([Match::Proto(proto), Match::DstPort(port)]);
+        rules.push(Rule {
+            hook: Hook::Output,
+            matches: out,
+            action,
+        });
+    }
+}
+
+/// Traffic DNATed back out of the bridge it came in on (a member reaching
+/// a published port of its own network) is masqueraded to the gateway, so
+/// the answer comes back through the node and is un-NATed there.
+fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
+    Rule {
+        hook: Hook::Postrouting,
+        matches: vec![
+            Match::CtDnat,
+            Match::SrcNet(subnet),
+            Match::OifName(bridge.to_string()),
+        ],
+        action: Action::Masquerade,
+    }
+}
+
+fn network_of(c: &Cidr) -> Cidr {
+    let m = m::Cidr::new(c.addr, c.prefix).map(|x| x.network());
+    m.map(|x| cidr(&x)).unwrap_or(*c)
+}
+
+/// A node's own `nat:` rules.
+fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for mq in &nat.masquerade {
+        let mut matches = Vec::new();
+        if let Some(f) = &mq.from {
+            matches.push(Match::SrcNet(cidr(&f.network())));
+        }
+        if let Some(o) = &mq.out {
+            matches.push(Match::OifName(o.to_string()));
+        }
+        if let Some(o) = &mq.not_out {
+            matches.push(Match::NotOifName(o.to_string()));
+        }
+        rules.push(Rule {
+            hook: Hook::Postrouting,
+            matches,
+            action: Action::Masquerade,
+        });
+    }
+    let mut hairpins = Vec::new();
+    for fw in &nat.forward {
+        publish_rules(
+            &mut rules,
+            l4(fw.proto),
+            fw.port.get(),
+            fw.to,
+            None,
+            fw.in_.as_ref().map(|i| i.to_string()),
+        );
+        // The target behind a bridge of this node: hairpin back through it.
+        for (ifname, i) in &node.interfaces {
+            if !i.kind.is_bridge() {
+                continue;
+            }
+            for a in &i.addresses {
+                if a.contains(fw.to.ip()) {
+                    let r = hairpin_rule(network_of(&cidr(a)), ifname.as_str());
+                    if !hairpins.contains(&r) {
+                        hairpins.push(r);
+                    }
+                }
+            }
+        }
+    }
+    rules.extend(hairpins);
+    rules
+}
+
 fn set_forwarding(n: &mut NodeState, on: bool) {
     let v = if on { "1" } else { "0" };
     n.sysctls.insert("net.ipv4.ip_forward".into(), v.into());
@@ -153,6 +289,10 @@ pub fn desired(t: &m::Topology) -> State {
             n.links.insert(ifname.to_string(), l);
         }
         n.routes = node.routes.iter().map(route).collect();
+        let rules = node_nat(&node.nat, node);
+        if !rules.is_empty() {
+            n.nat = Some(Nat { rules });
+        }
         s.nodes.insert(name.to_string(), n);
     }
     for (bridge, net) in &t.networks {
@@ -178,6 +318,49 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
         return;
     };
     h.links.insert(bridge.to_string(), br);
+    // Docker's rules for the network: MASQUERADE what leaves the subnets
+    // through other interfaces, DNAT each published port, SNAT hairpins.
+    let mut rules = Vec::new();
+    if net.masquerade {
+        for sn in &net.subnets {
+            rules.push(Rule {
+                hook: Hook::Postrouting,
+                matches: vec![
+                    Match::SrcNet(cidr(&sn.cidr)),
+                    Match::NotOifName(bridge.to_string()),
+                ],
+                action: Action::Masquerade,
+            });
+        }
+    }
+    let mut any_publish = false;
+    for mb in net.members.values() {
+        for p in &mb.publish {
+            // The member's address of the family the port is published on.
+            let want_v6 = p.host_ip.is_some_and(|ip| ip.is_ipv6());
+            let Some(addr) = mb.addresses.iter().find(|a| a.is_ipv6() == want_v6) else {
+                continue;
+            };
+            let to = std::net::SocketAddr::new(addr.addr(), p.port.get());
+            publish_rules(
+                &mut rules,
+                l4(p.proto),
+                p.host_port.get(),
+                to,
+                p.host_ip,
+                None,
+            );
+            any_publish = true;
+        }
+    }
+    if any_publish {
+        for sn in &net.subnets {
+            rules.push(hairpin_rule(cidr(&sn.cidr), bridge));
+        }
+    }
+    if !rules.is_empty() {
+        h.nat.get_or_insert_with(Nat::default).rules.extend(rules);
+    }
     for (member, mb) in &net.members {
         // Validation has checked that these names collide with nothing.
         let port = m::Network::port_name(lab, bridge_name, member).to_string();

@@ -4,6 +4,7 @@
 //! them.
 
 pub mod desired;
+pub mod nat;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,9 @@ pub struct NodeState {
     pub sysctls: BTreeMap<String, String>,
     pub links: BTreeMap<String, LinkState>,
     pub routes: BTreeSet<RouteState>,
+    /// The node's nftables table `nslab-<lab>`; `None`: no table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat: Option<nat::Nat>,
 }
 
 impl NodeState {
@@ -37,6 +41,7 @@ impl NodeState {
             sysctls: BTreeMap::new(),
             links: BTreeMap::new(),
             routes: BTreeSet::new(),
+            nat: None,
         }
     }
 }

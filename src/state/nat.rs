@@ -1,0 +1,120 @@
+//! NAT of one node as data: the rules of its nftables table
+//! `nslab-<lab>`, the way Docker's bridge driver writes them with
+//! iptables (MASQUERADE for what leaves a subnet, DNAT for published ports
+//! from outside and from the node itself, and SNAT of hairpin traffic).
+
+use super::Cidr;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hook {
+    Prerouting,
+    Output,
+    Postrouting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L4 {
+    Tcp,
+    Udp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Match {
+    SrcNet(Cidr),
+    DstNet(Cidr),
+    NotDstNet(Cidr),
+    IifName(String),
+    OifName(String),
+    NotOifName(String),
+    Proto(L4),
+    DstPort(u16),
+    /// The destination is an address of this node (`fib daddr type local`,
+    /// iptables' `-m addrtype --dst-type LOCAL`).
+    DstLocal,
+    /// The connection was DNATed (`ct status dnat`).
+    CtDnat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Masquerade,
+    Dnat { addr: IpAddr, port: u16 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rule {
+    pub hook: Hook,
+    pub matches: Vec<Match>,
+    pub action: Action,
+}
+
+/// All NAT rules of a node, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nat {
+    pub rules: Vec<Rule>,
+}
+
+impl Nat {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+fn family(c: &Cidr) -> &'static str {
+    if c.addr.is_ipv6() {
+        "ip6"
+    } else {
+        "ip"
+    }
+}
+
+impl fmt::Display for Match {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Match::SrcNet(c) => write!(f, "{} saddr {c}", family(c)),
+            Match::DstNet(c) => write!(f, "{} daddr {c}", family(c)),
+            Match::NotDstNet(c) => write!(f, "{} daddr != {c}", family(c)),
+            Match::IifName(n) => write!(f, "iifname \"{n}\""),
+            Match::OifName(n) => write!(f, "oifname \"{n}\""),
+            Match::NotOifName(n) => write!(f, "oifname != \"{n}\""),
+            Match::Proto(L4::Tcp) => write!(f, "meta l4proto tcp"),
+            Match::Proto(L4::Udp) => write!(f, "meta l4proto udp"),
+            Match::DstPort(p) => write!(f, "th dport {p}"),
+            Match::DstLocal => write!(f, "fib daddr type local"),
+            Match::CtDnat => write!(f, "ct status dnat"),
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for m in &self.matches {
+            write!(f, "{m} ")?;
+        }
+        match &self.action {
+            Action::Masquerade => write!(f, "masquerade"),
+            Action::Dnat {
+                addr: IpAddr::V6(a),
+                port,
+            } => write!(f, "dnat ip6 to [{a}]:{port}"),
+            Action::Dnat { addr, port } => write!(f, "dnat ip to {addr}:{port}"),
+        }
+    }
+}
+
+impl Hook {
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Prerouting => "prerouting",
+            Hook::Output => "output",
+            Hook::Postrouting => "postrouting",
+        }
+    }
+}
