@@ -89,6 +89,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Watch an interface of a node, or write a pcap file.
+    Capture {
+        lab: String,
+        /// NODE:INTERFACE
+        target: String,
+        /// Write a pcap file instead of one line per packet.
+        #[arg(short = 'w', long)]
+        write: Option<PathBuf>,
+        /// Stop after this many packets.
+        #[arg(short = 'c', long)]
+        count: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(short = 's', long)]
+        seconds: Option<u64>,
+    },
+    /// The topology as a graph (Graphviz dot or Mermaid).
+    Graph {
+        lab: String,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: super::graph::Format,
+    },
     /// The built-in demo: up, check, show, down.
     Demo,
     /// Internal: the built-in responder of `serve:`, run inside a node.

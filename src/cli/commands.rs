@@ -39,6 +39,14 @@ pub fn run(cmd: Command) -> Exit {
             to,
             json,
         } => crate::check::ping_cli(&lab, from.as_deref(), to.as_deref(), json),
+        Command::Capture {
+            lab,
+            target,
+            write,
+            count,
+            seconds,
+        } => super::capture::run(&lab, &target, write.as_deref(), count, seconds),
+        Command::Graph { lab, format } => graph(&lab, format),
         Command::Demo => crate::check::demo(),
         Command::Serve { label, services } => crate::services::serve_cli(&label, &services),
     }
@@ -394,5 +402,34 @@ fn shell(lab: &str, node: &str) -> Exit {
     match cmd.status() {
         Ok(s) => status_exit(s),
         Err(e) => fail(format!("cannot start a shell in {label}: {e}")),
+    }
+}
+
+/// `graph`: from a file (no root, no kernel) or a lab that is up.
+fn graph(lab: &str, format: super::graph::Format) -> Exit {
+    let p = Path::new(lab);
+    let loaded = if p.is_file() {
+        load::from_file(p)
+    } else {
+        let name = match lab_name(lab) {
+            Ok(n) => n,
+            Err(e) => return e,
+        };
+        let dir = match StateDir::open(&name) {
+            Ok(d) => d,
+            Err(e) => return fail(e),
+        };
+        match dir.read(record::TOPOLOGY) {
+            Ok(Some(b)) => load::parse(&name, &String::from_utf8_lossy(&b)),
+            Ok(None) => return fail(format!("`{lab}` is neither a file nor a lab that is up")),
+            Err(e) => return fail(e),
+        }
+    };
+    match loaded {
+        Ok(l) => {
+            print!("{}", super::graph::render(&l.desired, format));
+            Exit::Ok
+        }
+        Err(e) => e,
     }
 }

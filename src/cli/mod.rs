@@ -3,7 +3,9 @@
 //! input (nothing changed), 3 `plan --exit-code` found changes.
 
 pub mod args;
+mod capture;
 mod commands;
+pub mod graph;
 pub mod load;
 
 pub(crate) use commands::{down_lab, lab_name, show_lab, up_loaded};

@@ -1,8 +1,9 @@
 //! Kernel tests: each runs on a thread of its own that has unshared its
 //! network namespace (only that thread moves), so the host's namespace is
-//! never touched. They need root and are skipped (with a message) without.
+//! never touched. They need root and fail without it.
 
 mod batch;
 mod common;
 mod links;
 mod netns;
+mod tc;

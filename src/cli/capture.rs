@@ -1,0 +1,94 @@
+//! `nslab capture LAB NODE:IFACE [-w FILE] [-c COUNT]`: watch an interface
+//! of a node (ARP who-has/is-at, ICMP echo, TCP flags, UDP) or write a pcap
+//! file that tcpdump and Wireshark read — what the tutorials do with
+//! `tcpdump -i br01`, without tcpdump.
+
+use super::commands::node_netns;
+use super::{fail, Exit};
+use nslab_probe::capture::{summarize, Capture, PcapWriter};
+use nslab_sys::netns;
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub fn run(
+    lab: &str,
+    target: &str,
+    write: Option<&Path>,
+    count: Option<u64>,
+    seconds: Option<u64>,
+) -> Exit {
+    let Some((node, ifname)) = target.split_once(':') else {
+        return fail(format!("`{target}`: write NODE:INTERFACE, e.g. sw:br0"));
+    };
+    let ns = match node_netns(lab, node) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let fd = match netns::open(&ns) {
+        Ok(fd) => fd,
+        Err(e) => return fail(e),
+    };
+    let mut cap = match Capture::open(fd.as_fd(), ifname) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot capture on {target}: {e}")),
+    };
+    let mut pcap = match write {
+        Some(p) => match std::fs::File::create(p)
+            .and_then(|f| PcapWriter::new(std::io::BufWriter::new(f)))
+        {
+            Ok(w) => Some(w),
+            Err(e) => return fail(format!("cannot write {}: {e}", p.display())),
+        },
+        None => None,
+    };
+    let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut seen = 0u64;
+    let stdout = std::io::stdout();
+    while count.is_none_or(|c| seen < c) {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            break;
+        }
+        let p = match cap.next_packet(left.or(Some(Duration::from_millis(500)))) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => return fail(e),
+        };
+        seen += 1;
+        match &mut pcap {
+            Some(w) => {
+                if let Err(e) = w.write_packet(p.ts, &p.data, p.data.len()) {
+                    return fail(e);
+                }
+            }
+            None => {
+                let ts =
+                    p.ts.duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default();
+                let secs = ts.as_secs() % 86400;
+                let line = format!(
+                    "{:02}:{:02}:{:02}.{:06} {} {}",
+                    secs / 3600,
+                    secs / 60 % 60,
+                    secs % 60,
+                    ts.subsec_micros(),
+                    if p.outgoing { "Out" } else { "In " },
+                    summarize(&p.data)
+                );
+                let mut out = stdout.lock();
+                if writeln!(out, "{line}").is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(mut w) = pcap {
+        if let Err(e) = w.flush() {
+            return fail(e);
+        }
+        eprintln!("{seen} packet(s) written");
+    }
+    Exit::Ok
+}
