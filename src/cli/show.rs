@@ -51,6 +51,12 @@ fn render_node(out: &mut String, lab: &str, name: &str, n: &NodeState) {
     for r in &n.routes {
         let _ = writeln!(out, "  route {r}");
     }
+    if let Some(nat) = &n.nat {
+        let _ = writeln!(out, "  nat (nftables table inet nslab-{lab}):");
+        for r in &nat.rules {
+            let _ = writeln!(out, "    {:<11} {r}", r.hook.name());
+        }
+    }
     for (k, v) in &n.sysctls {
         let _ = writeln!(out, "  sysctl {k} = {v}");
     }

@@ -15,6 +15,8 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 pub(super) struct Handle {
     pub fd: OwnedFd,
     pub sock: nl::Socket,
+    /// The namespace's netfilter socket, opened when first needed.
+    nft: Option<nslab_nftables::Socket>,
     index: HashMap<String, u32>,
 }
 
@@ -30,8 +32,21 @@ impl Handle {
         Ok(Handle {
             fd,
             sock,
+            nft: None,
             index: HashMap::new(),
         })
+    }
+
+    pub(super) fn nft(&mut self) -> Result<&mut nslab_nftables::Socket, String> {
+        if self.nft.is_none() {
+            let s = netns::run_in(self.fd.as_fd(), nslab_nftables::Socket::open)
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            self.nft = Some(s);
+        }
+        self.nft
+            .as_mut()
+            .ok_or_else(|| "netfilter socket".to_string())
     }
 
     /// The ifindex of `name` in this namespace.
@@ -338,11 +353,16 @@ impl Linux {
 
     fn set_nat(
         &mut self,
-        _at: &At,
-        _table: &str,
-        _nat: Option<&crate::state::nat::Nat>,
+        at: &At,
+        table: &str,
+        nat: Option<&crate::state::nat::Nat>,
     ) -> Result<(), String> {
-        Err("NAT rules (nftables) are not supported by this build yet".to_string())
+        let sock = self.handle(at)?.nft()?;
+        match nat {
+            Some(n) => sock.replace(&super::nat::table(table, n)),
+            None => sock.delete(table),
+        }
+        .map_err(|e| e.to_string())
     }
 
     fn set_alias(&mut self, at: &At, ifname: &str, alias: Option<String>) -> Result<(), String> {

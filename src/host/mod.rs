@@ -6,6 +6,7 @@
 
 pub mod fake;
 pub mod linux;
+pub mod nat;
 mod observe;
 
 use crate::plan::Op;

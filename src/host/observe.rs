@@ -50,6 +50,7 @@ struct Seen {
     addrs: Vec<nl::Address>,
     routes: Vec<nl::Route>,
     sysctls: BTreeMap<String, String>,
+    nat: Option<crate::state::nat::Nat>,
 }
 
 fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
@@ -89,12 +90,32 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
                 .collect::<BTreeMap<_, _>>()
         })
         .map_err(|e| err(&at, "sysctls", e))?;
+        // NAT: the table's presence and rule count are read from the
+        // kernel; its rules are what the record says was installed.
+        let table = format!("nslab-{}", scope.lab);
+        let nft = h.nft().map_err(|e| err(&at, "nftables", e))?;
+        let nat = if nft
+            .table_exists(&table)
+            .map_err(|e| err(&at, "nftables", e))?
+        {
+            let count = nft
+                .rule_count(&table)
+                .map_err(|e| err(&at, "nftables", e))?;
+            match scope.nat.get(node) {
+                Some(n) if n.rules.len() == count => Some(n.clone()),
+                // Present but not as recorded: replace it.
+                _ => Some(crate::state::nat::Nat::default()),
+            }
+        } else {
+            None
+        };
         seen.push(Seen {
             at,
             links,
             addrs,
             routes,
             sysctls,
+            nat,
         });
     }
     let mut state = State {
@@ -112,6 +133,7 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
     let s = &seen[i];
     let mut n = NodeState::new(s.at.netns.clone());
     n.sysctls = s.sysctls.clone();
+    n.nat = s.nat.clone();
     let name_of = |idx: u32| {
         s.links
             .iter()

@@ -370,6 +370,11 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             peer: inside.clone(),
         });
         p.master = Some(bridge.to_string());
+        // As Docker does without its userland proxy: where br_netfilter
+        // is active, a member reaching a published port of its own
+        // network is DNATed at the bridge and sent back out the port it
+        // came in on, which only a hairpin port allows.
+        p.hairpin = any_publish;
         if let Some(h) = s.nodes.get_mut(&holder) {
             h.links.insert(port, p);
         }

@@ -1,0 +1,66 @@
+//! A node's NAT rules ([`crate::state::nat`]) as the nftables table that
+//! holds them: chains at the NAT hooks with the standard priorities
+//! (dstnat -100 for prerouting and output, srcnat 100 for postrouting).
+
+use crate::state::nat::{Action, Hook, Match, Nat, L4};
+use nslab_nftables as nft;
+
+fn hook(h: Hook) -> (nft::Hook, i32) {
+    match h {
+        Hook::Prerouting => (nft::Hook::Prerouting, -100),
+        Hook::Output => (nft::Hook::Output, -100),
+        Hook::Postrouting => (nft::Hook::Postrouting, 100),
+    }
+}
+
+fn m(x: &Match) -> nft::Match {
+    match x {
+        Match::SrcNet(c) => nft::Match::SrcNet(c.addr, c.prefix),
+        Match::DstNet(c) => nft::Match::DstNet(c.addr, c.prefix),
+        Match::NotDstNet(c) => nft::Match::NotDstNet(c.addr, c.prefix),
+        Match::IifName(n) => nft::Match::IifName(n.clone()),
+        Match::OifName(n) => nft::Match::OifName(n.clone()),
+        Match::NotOifName(n) => nft::Match::NotOifName(n.clone()),
+        Match::Proto(L4::Tcp) => nft::Match::L4Proto(nft::Proto::Tcp),
+        Match::Proto(L4::Udp) => nft::Match::L4Proto(nft::Proto::Udp),
+        Match::DstPort(p) => nft::Match::DstPort(*p),
+        Match::DstLocal => nft::Match::DstLocal,
+        Match::CtDnat => nft::Match::CtStatusDnat,
+    }
+}
+
+pub fn table(name: &str, nat: &Nat) -> nft::Table {
+    let mut chains: Vec<nft::Chain> = Vec::new();
+    for h in [Hook::Prerouting, Hook::Output, Hook::Postrouting] {
+        let rules: Vec<nft::Rule> = nat
+            .rules
+            .iter()
+            .filter(|r| r.hook == h)
+            .map(|r| nft::Rule {
+                matches: r.matches.iter().map(m).collect(),
+                action: match &r.action {
+                    Action::Masquerade => nft::Action::Masquerade,
+                    Action::Dnat { addr, port } => nft::Action::Dnat {
+                        addr: *addr,
+                        port: Some(*port),
+                    },
+                },
+            })
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let (hook, priority) = hook(h);
+        chains.push(nft::Chain {
+            name: h.name().to_string(),
+            hook,
+            kind: nft::ChainType::Nat,
+            priority,
+            rules,
+        });
+    }
+    nft::Table {
+        name: name.to_string(),
+        chains,
+    }
+}
