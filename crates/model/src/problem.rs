@@ -251,7 +251,9 @@ impl Diagnostic for Problems {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("nothing was changed; fix the problems listed below"))
+        Some(Box::new(
+            "nothing was changed; fix the problems listed below",
+        ))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
