@@ -69,6 +69,20 @@ fn example_vxlan() {
 }
 
 #[test]
+fn example_docker_bridge() {
+    if sandbox("example_docker_bridge") {
+        run_example("docker-bridge.yaml", "docker");
+    }
+}
+
+#[test]
+fn example_nat_gateway() {
+    if sandbox("example_nat_gateway") {
+        run_example("nat-gateway.yaml", "natgw");
+    }
+}
+
+#[test]
 #[ignore = "needs 802.1Q VLAN, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
 fn vm_example_vlan() {
     if sandbox("vm_example_vlan") {

@@ -1,6 +1,7 @@
 //! Kernel-test support: every test body runs in a sandbox of its own — a
 //! child process in fresh network and mount namespaces with a private
-//! tmpfs on /run (so /run/netns and /run/nslab are the test's own) — and
+//! tmpfs on /run (so /run/netns and /run/nslab are the test's own), and a
+//! PID namespace with its own /proc — and
 //! drives the real `nslab` binary there.
 //!
 //! A test calls [`sandbox`] first: in the parent it re-runs the test binary
@@ -59,7 +60,18 @@ pub fn sandbox(test: &str) -> bool {
     );
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new("unshare")
-        .args(["--net", "--mount", "--propagation", "private", "--"])
+        // A PID namespace too: the test sees only its own processes, and
+        // everything it started dies with it.
+        .args([
+            "--net",
+            "--mount",
+            "--propagation",
+            "private",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--",
+        ])
         .arg(exe)
         .args([
             "--exact",

@@ -1,0 +1,177 @@
+//! Networks, NAT, the built-in responder, `run:`, checks and the demo:
+//! what issue "Docker-style networks, NAT, services and self-checks"
+//! promises, on the real kernel in sandboxes.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn write(name: &str, text: &str) -> String {
+    let d = Path::new("/run/test-files");
+    std::fs::create_dir_all(d).expect("mkdir");
+    let p = d.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.to_str().expect("utf-8").to_string()
+}
+
+/// Processes whose command line mentions `needle`.
+fn processes(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(needle) {
+            out.push(cmd);
+        }
+    }
+    out
+}
+
+const SVC: &str = "lab: svc\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24] }\n    run: [\"sh -c 'sleep 1001 & sleep 1002'\"]\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\n    serve: [tcp/80, udp/53]\nlinks:\n  - [a:eth0, b:eth0]\nexpect:\n  - { from: a, to: 10.0.0.2:80, proto: tcp, reply-from: b, seen-as: 10.0.0.1 }\n  - { from: a, to: 10.0.0.2:53, proto: udp, reply-from: b }\n  - { from: a, to: b, proto: http, reply-from: b }\n  - { from: a, to: 10.0.0.2:81, proto: tcp, expect: fail }\n";
+
+/// The responder answers TCP, UDP and HTTP as `<lab>/<node> <client>`;
+/// `run:` commands and their children run until `down` stops them.
+#[test]
+fn serve_and_run_live_from_up_to_down() {
+    if !sandbox("serve_and_run_live_from_up_to_down") {
+        return;
+    }
+    let f = write("svc.yaml", SVC);
+    nslab_ok(&["up", &f, "--check"], 0);
+    // The `sh -c` of `run:`, its background child, and the responder.
+    let running = (
+        processes("sh -c sleep 1001 & sleep 1002").len(),
+        processes("sleep 1001").len() - 1,
+        processes("__serve svc/b").len(),
+    );
+    let again = nslab_ok(&["up", &f], 0);
+    let still = processes("__serve svc/b").len();
+    nslab_ok(&["down", "svc"], 0);
+    assert_nothing_left("svc");
+    assert_eq!(running, (1, 1, 1), "run: and serve: processes");
+    assert_eq!(still, 1, "a second up starts nothing twice: {again}");
+    assert!(
+        processes("sleep 100").is_empty(),
+        "run: children left: {:?}",
+        processes("sleep 100")
+    );
+    assert!(processes("__serve").is_empty(), "responders left");
+}
+
+/// A check that should fail is reported as ✗ with the reason, and `check`
+/// exits 1; `--junit` writes the same results.
+#[test]
+fn failing_checks_say_why_and_exit_1() {
+    if !sandbox("failing_checks_say_why_and_exit_1") {
+        return;
+    }
+    let wrong = SVC.replace(
+        "reply-from: b, seen-as: 10.0.0.1",
+        "reply-from: a, seen-as: 10.0.0.9",
+    ) + "  - a -> 10.0.0.77\n  - a -x 10.0.0.1\n";
+    let f = write("wrong.yaml", &wrong);
+    nslab_ok(&["up", &f], 0);
+    let junit = "/run/test-files/junit.xml";
+    let o = nslab(&["check", "svc", "--junit", junit]);
+    let t = text(&o);
+    let xml = std::fs::read_to_string(junit).unwrap_or_default();
+    nslab_ok(&["down", "svc"], 0);
+    assert_nothing_left("svc");
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    let line = |needle: &str| {
+        t.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in\n{t}"))
+            .to_string()
+    };
+    let l = line("reply-from a");
+    assert!(
+        l.contains('✗') && l.contains("answered by svc/b, expected svc/a"),
+        "{l}"
+    );
+    let l = line("a -> 10.0.0.77");
+    assert!(
+        l.contains('✗') && (l.contains("no echo reply") || l.contains("nreachable")),
+        "{l}"
+    );
+    let l = line("a -x 10.0.0.1");
+    assert!(
+        l.contains('✗') && l.contains("must not be reachable"),
+        "{l}"
+    );
+    assert!(line("udp reply-from b").contains('✓'));
+    assert!(t.contains("3 passed, 3 failed"), "{t}");
+    assert!(xml.contains("tests=\"6\" failures=\"3\""), "{xml}");
+}
+
+/// The tables nslab installs, as `nft` (test-only) reads them back.
+#[test]
+fn docker_nat_rules_as_nft_sees_them() {
+    if !sandbox("docker_nat_rules_as_nft_sees_them") {
+        return;
+    }
+    let ex = examples().join("docker-bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let rules = sh("ip netns exec docker-docker nft list ruleset");
+    let json = sh("ip netns exec docker-docker nft -j list ruleset");
+    let elsewhere = sh("ip netns exec docker-nginx nft list ruleset");
+    nslab_ok(&["down", "docker"], 0);
+    assert_nothing_left("docker");
+    for want in [
+        "table inet nslab-docker",
+        "ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade",
+        "fib daddr type local tcp dport 8080 dnat ip to 172.17.10.10:80",
+        "fib daddr type local tcp dport 9090 dnat ip to 172.17.10.20:80",
+        "ct status dnat ip saddr 172.17.0.0/16 oifname \"docker0\" masquerade",
+    ] {
+        assert!(rules.contains(want), "`{want}` not in\n{rules}");
+    }
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("nft -j is JSON");
+    let n_rules = v["nftables"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x.get("rule").is_some()).count());
+    assert_eq!(n_rules, Some(6), "{json}");
+    assert!(
+        !elsewhere.contains("nslab"),
+        "only the network's node has a table: {elsewhere}"
+    );
+}
+
+/// `nslab ping`: one pair, and one node to all, with loss and rtt.
+#[test]
+fn ping_reports_loss_and_round_trip_times() {
+    if !sandbox("ping_reports_loss_and_round_trip_times") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let pair = nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
+    let all = nslab(&["ping", "bridge", "net1"]);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    assert!(
+        pair.contains("net1 -> net2 (10.0.1.2): 3/3 received, 0% loss"),
+        "{pair}"
+    );
+    assert!(pair.contains("rtt min/avg/max"), "{pair}");
+    // sw has no address: it is skipped; net2 is reached.
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all));
+}
+
+/// `nslab demo`, the newcomer's first command: up, check, show, down, 0.
+#[test]
+fn demo_runs_and_leaves_nothing() {
+    if !sandbox("demo_runs_and_leaves_nothing") {
+        return;
+    }
+    let out = nslab_ok(&["demo"], 0);
+    assert_nothing_left("docker");
+    assert!(out.contains("8 passed, 0 failed"), "{out}");
+    assert!(
+        out.contains("== nslab show docker") && out.contains("peer nginx:eth0"),
+        "{out}"
+    );
+    assert!(processes("__serve").is_empty());
+}
