@@ -238,3 +238,98 @@ fn no_ip_family_process_is_spawned() {
         std::fs::read_to_string(&log).unwrap_or_default()
     );
 }
+
+/// Every interface setting this kernel supports, read back by `ip`, and
+/// `up` twice changes nothing: tap with owner, MAC, MTU on a link, bridge
+/// STP and ageing, hairpin, `up: false`, routes in both forms and both
+/// families, sysctls, forwarding, `lo: down`, a custom `netns:` name.
+#[test]
+fn every_setting_is_applied_and_read_back() {
+    if !sandbox("every_setting_is_applied_and_read_back") {
+        return;
+    }
+    let f = write(
+        &tmp(),
+        "all.yaml",
+        r#"lab: all
+nodes:
+  r:
+    netns: custom-r
+    forwarding: true
+    sysctls:
+      net.ipv4.conf.all.rp_filter: 2
+    interfaces:
+      br0: { kind: bridge, stp: true, ageing: 120, addresses: [10.1.0.1/24, "fd01::1/64"] }
+      p1: { master: br0, hairpin: true }
+      t0: { kind: tap, owner: 1000, mtu: 1400, up: false }
+      e2: { mac: "02:00:00:00:00:02", addresses: [10.2.0.1/24] }
+  h:
+    lo: down
+    interfaces:
+      e1: { addresses: [10.1.0.2/24, "fd01::2/64"] }
+    routes:
+      - default via 10.1.0.1
+      - "fd02::/64 via fd01::1 metric 50"
+      - { to: 10.9.0.0/16, dev: e1 }
+  x:
+    interfaces:
+      e2: { addresses: [10.2.0.2/24] }
+links:
+  - [r:p1, h:e1]
+  - endpoints: [r:e2, x:e2]
+    mtu: 9000
+"#,
+    );
+    nslab_ok(&["up", &f], 0);
+    let again = nslab_ok(&["plan", "--exit-code", &f], 0);
+    let r = |cmd: &str| sh(&format!("ip netns exec custom-r {cmd}"));
+    let br = r("ip -d link show br0");
+    let p1 = r("ip -d link show p1");
+    let t0 = r("ip -d link show t0");
+    let owner = r("cat /sys/class/net/t0/owner");
+    let e2 = r("ip -d link show e2");
+    let fwd = r("cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/all/rp_filter");
+    let routes4 = sh("ip netns exec all-h ip route");
+    let routes6 = sh("ip netns exec all-h ip -6 route");
+    let lo = sh("ip netns exec all-h ip link show lo");
+    let x_mtu = sh("ip netns exec all-x cat /sys/class/net/e2/mtu");
+    nslab_ok(&["down", "all"], 0);
+    assert_nothing_left("all");
+    assert!(
+        again.contains("nothing to do") || again.is_empty(),
+        "{again}"
+    );
+    assert!(
+        br.contains("stp_state 1") && br.contains("ageing_time 12000"),
+        "{br}"
+    );
+    assert!(
+        p1.contains("master br0") && p1.contains("hairpin on"),
+        "{p1}"
+    );
+    assert!(
+        t0.contains("tun type tap") && t0.contains("mtu 1400"),
+        "{t0}"
+    );
+    assert_eq!(owner.trim(), "1000", "tap owner");
+    assert!(!t0.contains(",UP"), "up: false is honoured: {t0}");
+    assert!(
+        e2.contains("02:00:00:00:00:02") && e2.contains("mtu 9000"),
+        "{e2}"
+    );
+    assert_eq!(x_mtu.trim(), "9000", "a link's mtu is on both ends");
+    assert_eq!(
+        fwd.split_whitespace().collect::<Vec<_>>(),
+        ["1", "1", "2"],
+        "{fwd}"
+    );
+    assert!(
+        routes4.contains("default via 10.1.0.1") && routes4.contains("10.9.0.0/16 dev e1"),
+        "{routes4}"
+    );
+    assert!(
+        routes6.contains("fd02::/64 via fd01::1") && routes6.contains("metric 50"),
+        "{routes6}"
+    );
+    assert!(lo.contains("state DOWN"), "{lo}");
+}
