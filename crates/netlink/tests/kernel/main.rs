@@ -6,4 +6,3 @@ mod batch;
 mod common;
 mod links;
 mod netns;
-mod tc;
