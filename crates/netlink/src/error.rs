@@ -29,6 +29,9 @@ pub enum Op {
     DumpRoutes,
     GetLink,
     GetNsid,
+    ReplaceQdisc,
+    DelQdisc,
+    DumpQdiscs,
 }
 
 impl fmt::Display for Op {
@@ -47,6 +50,9 @@ impl fmt::Display for Op {
             Op::DumpRoutes => "dump routes",
             Op::GetLink => "get link",
             Op::GetNsid => "get nsid",
+            Op::ReplaceQdisc => "replace qdisc",
+            Op::DelQdisc => "delete qdisc",
+            Op::DumpQdiscs => "dump qdiscs",
         })
     }
 }

@@ -10,6 +10,9 @@
 //! - [`mod@encode`]: pure builders, request -> messages -> bytes (unit tested
 //!   byte for byte against the uapi layouts, no root needed).
 //! - [`decode`]: dump replies -> [`Link`], [`Address`], [`Route`].
+//! - [`tc`]: the root qdisc of an interface as a netem qdisc
+//!   ([`Impair`]): its request bodies, its dump decoding and
+//!   [`Socket::qdiscs`].
 //! - [`error`]: [`Error`] (errno, the kernel's extended-ack text, the
 //!   operation) and the `NLMSG_ERROR`/`NLMSG_DONE` parser.
 //! - `wire`: walking the messages of a received datagram; `mmsg`:
@@ -26,11 +29,14 @@ pub mod encode;
 pub mod error;
 mod mmsg;
 mod socket;
+pub mod tc;
 pub mod types;
 mod wire;
 
 #[cfg(test)]
 mod encode_tests;
+#[cfg(test)]
+mod tc_tests;
 #[cfg(test)]
 mod wire_tests;
 

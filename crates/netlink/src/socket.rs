@@ -216,7 +216,7 @@ impl Socket {
 
     /// Runs a dump to its end, retrying when the kernel flags it
     /// `NLM_F_DUMP_INTR` (the tables changed while dumping).
-    fn dump(&mut self, what: Dump, op: Op) -> Result<Vec<RouteNetlinkMessage>, Error> {
+    pub(crate) fn dump(&mut self, what: Dump, op: Op) -> Result<Vec<RouteNetlinkMessage>, Error> {
         for _ in 0..DUMP_ATTEMPTS {
             let seq = self.next_seq();
             let mut out = Vec::new();

@@ -6,6 +6,8 @@
 use std::net::IpAddr;
 use std::os::fd::RawFd;
 
+pub use crate::tc::{Impair, Qdisc, QdiscInfo};
+
 /// `RT_TABLE_MAIN` (uapi/linux/rtnetlink.h).
 pub const RT_TABLE_MAIN: u32 = 254;
 /// `RT_TABLE_LOCAL`.
@@ -55,6 +57,15 @@ pub enum Request {
     /// table, destination, gateway, oif, metric, protocol and type must
     /// match the installed route (a zero protocol/type matches any).
     DelRoute(Route),
+    /// `RTM_NEWQDISC` with `NLM_F_CREATE | NLM_F_REPLACE`: make a netem
+    /// qdisc the root qdisc of an interface, or change the netem qdisc
+    /// already there in place (`tc qdisc replace dev X root netem ...`).
+    ReplaceQdisc(Qdisc),
+    /// `RTM_DELQDISC` of the root qdisc: the interface goes back to its
+    /// default qdisc. Without a qdisc of ours there (the default one has
+    /// handle 0) it fails with ENOENT, without the link with ENODEV: both
+    /// are `Error::is_not_found`.
+    DelQdisc { index: u32 },
 }
 
 /// A link to create.

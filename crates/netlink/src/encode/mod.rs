@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
-    NLM_F_REQUEST,
+    NLM_F_REPLACE, NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressHeaderFlags, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkExtentMask, LinkMessage};
@@ -14,6 +14,7 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::error::{Error, Op};
+use crate::tc;
 use crate::types::{Address, Family, Request, Route, RT_SCOPE_NOWHERE};
 
 mod link;
@@ -42,6 +43,8 @@ pub fn op_of(req: &Request) -> Op {
         Request::DelAddress(_) => Op::DelAddress,
         Request::AddRoute(_) => Op::AddRoute,
         Request::DelRoute(_) => Op::DelRoute,
+        Request::ReplaceQdisc(_) => Op::ReplaceQdisc,
+        Request::DelQdisc { .. } => Op::DelQdisc,
     }
 }
 
@@ -65,6 +68,14 @@ pub fn messages(req: &Request) -> Result<Messages, Error> {
         Request::DelAddress(addr) => one(ACK, RouteNetlinkMessage::DelAddress(address(addr))),
         Request::AddRoute(r) => one(CREATE, RouteNetlinkMessage::NewRoute(route(r, false)?)),
         Request::DelRoute(r) => one(ACK, RouteNetlinkMessage::DelRoute(route(r, true)?)),
+        Request::ReplaceQdisc(q) => one(
+            ACK | NLM_F_CREATE | NLM_F_REPLACE,
+            RouteNetlinkMessage::NewQueueDiscipline(tc::replace_qdisc(q)?),
+        ),
+        Request::DelQdisc { index } => one(
+            ACK,
+            RouteNetlinkMessage::DelQueueDiscipline(tc::del_qdisc(*index)?),
+        ),
     })
 }
 
@@ -168,6 +179,7 @@ pub(crate) enum Dump {
     Links,
     Addresses(Family),
     Routes(Family),
+    Qdiscs,
 }
 
 /// `NLM_F_REQUEST | NLM_F_DUMP` request; headers zeroed as
@@ -191,6 +203,7 @@ pub(crate) fn dump_request(what: Dump) -> Message {
             msg.header.address_family = family(f);
             RouteNetlinkMessage::GetRoute(msg)
         }
+        Dump::Qdiscs => RouteNetlinkMessage::GetQueueDiscipline(tc::dump_request()),
     };
     message(NLM_F_REQUEST | NLM_F_DUMP, body)
 }

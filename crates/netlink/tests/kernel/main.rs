@@ -6,3 +6,4 @@ mod batch;
 mod common;
 mod links;
 mod netns;
+mod tc;
