@@ -107,6 +107,22 @@ fn detail(l: &LinkState) -> String {
     if l.hairpin {
         parts.push("hairpin".into());
     }
+    if let Some(i) = &l.impair {
+        let mut w = vec!["impair".to_string()];
+        if let Some(d) = i.delay_us {
+            w.push(format!("delay {}ms", f64::from(d) / 1000.0));
+        }
+        if let Some(j) = i.jitter_us {
+            w.push(format!("jitter {}ms", f64::from(j) / 1000.0));
+        }
+        if let Some(l) = i.loss_ppm {
+            w.push(format!("loss {}%", f64::from(l) / 10_000.0));
+        }
+        if let Some(r) = i.rate_bps {
+            w.push(format!("rate {}kbit", r / 1000));
+        }
+        parts.push(w.join(" "));
+    }
     parts.join("  ")
 }
 

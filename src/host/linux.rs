@@ -16,7 +16,7 @@ pub(super) struct Handle {
     pub fd: OwnedFd,
     pub sock: nl::Socket,
     /// The namespace's netfilter socket, opened when first needed.
-    nft: Option<nslab_nftables::Socket>,
+    nft: Option<nslab_nft::Socket>,
     index: HashMap<String, u32>,
 }
 
@@ -37,9 +37,9 @@ impl Handle {
         })
     }
 
-    pub(super) fn nft(&mut self) -> Result<&mut nslab_nftables::Socket, String> {
+    pub(super) fn nft(&mut self) -> Result<&mut nslab_nft::Socket, String> {
         if self.nft.is_none() {
-            let s = netns::run_in(self.fd.as_fd(), nslab_nftables::Socket::open)
+            let s = netns::run_in(self.fd.as_fd(), nslab_nft::Socket::open)
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
             self.nft = Some(s);
@@ -253,8 +253,26 @@ impl Linux {
                 h.exec(vec![req])
             }
             Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
-            Op::SetImpair { .. } => {
-                Err("impairments (netem) are not supported by this build yet".to_string())
+            Op::SetImpair { at, ifname, impair } => {
+                let h = self.handle(at)?;
+                let index = h.index(ifname)?;
+                match impair {
+                    Some(i) => h.exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
+                        index,
+                        impair: nl::Impair {
+                            delay_us: i.delay_us,
+                            jitter_us: i.jitter_us,
+                            loss_ppm: i.loss_ppm,
+                            rate_bps: i.rate_bps,
+                        },
+                    })]),
+                    // Back to the kernel's default root qdisc; none to
+                    // remove is no error.
+                    None => match h.sock.execute(&[nl::Request::DelQdisc { index }]).pop() {
+                        Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                        _ => Ok(()),
+                    },
+                }
             }
         }
     }

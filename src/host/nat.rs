@@ -3,7 +3,7 @@
 //! (dstnat -100 for prerouting and output, srcnat 100 for postrouting).
 
 use crate::state::nat::{Action, Hook, Match, Nat, L4};
-use nslab_nftables as nft;
+use nslab_nft as nft;
 
 fn hook(h: Hook) -> (nft::Hook, i32) {
     match h {
@@ -15,9 +15,9 @@ fn hook(h: Hook) -> (nft::Hook, i32) {
 
 fn m(x: &Match) -> nft::Match {
     match x {
-        Match::SrcNet(c) => nft::Match::SrcNet(c.addr, c.prefix),
-        Match::DstNet(c) => nft::Match::DstNet(c.addr, c.prefix),
-        Match::NotDstNet(c) => nft::Match::NotDstNet(c.addr, c.prefix),
+        Match::SrcNet(c) => nft::Match::SrcNet(nft::IpNet::new(c.addr, c.prefix)),
+        Match::DstNet(c) => nft::Match::DstNet(nft::IpNet::new(c.addr, c.prefix)),
+        Match::NotDstNet(c) => nft::Match::NotDstNet(nft::IpNet::new(c.addr, c.prefix)),
         Match::IifName(n) => nft::Match::IifName(n.clone()),
         Match::OifName(n) => nft::Match::OifName(n.clone()),
         Match::NotOifName(n) => nft::Match::NotOifName(n.clone()),

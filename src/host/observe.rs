@@ -7,7 +7,7 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::At;
 use crate::state::{
-    Cidr, Endpoint, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
+    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
 };
 use nslab_netlink as nl;
@@ -51,6 +51,7 @@ struct Seen {
     routes: Vec<nl::Route>,
     sysctls: BTreeMap<String, String>,
     nat: Option<crate::state::nat::Nat>,
+    qdiscs: Vec<nl::QdiscInfo>,
 }
 
 fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
@@ -83,6 +84,7 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         }
         let addrs = h.sock.addresses().map_err(|e| err(&at, "addresses", e))?;
         let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
+        let qdiscs = h.sock.qdiscs().map_err(|e| err(&at, "qdiscs", e))?;
         let keys = scope.sysctls.get(node).cloned().unwrap_or_default();
         let sysctls = netns::run_in(h.fd.as_fd(), || {
             keys.iter()
@@ -116,6 +118,7 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
             routes,
             sysctls,
             nat,
+            qdiscs,
         });
     }
     let mut state = State {
@@ -158,6 +161,18 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         ls.mac = l.mac;
         ls.master = l.master.and_then(name_of);
         ls.hairpin = l.details.hairpin.unwrap_or(false);
+        ls.impair = s
+            .qdiscs
+            .iter()
+            .find(|q| q.index == l.index)
+            .and_then(|q| q.impair)
+            .filter(|i| !i.is_none())
+            .map(|i| Impair {
+                delay_us: i.delay_us,
+                jitter_us: i.jitter_us,
+                loss_ppm: i.loss_ppm,
+                rate_bps: i.rate_bps,
+            });
         ls.addresses = s
             .addrs
             .iter()

@@ -22,14 +22,17 @@ fn ep(r: &m::IfRef) -> Endpoint {
     Endpoint::new(r.node.as_str(), r.ifname.as_str())
 }
 
-fn impair(i: &m::Impair) -> Impair {
+/// As the kernel will report it: zero is unset, and a rate is kept in
+/// bytes per second (so whole multiples of 8 bits).
+fn impair(i: &m::Impair) -> Option<Impair> {
     let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    Impair {
-        delay_us: i.delay.map(us),
-        jitter_us: i.jitter.map(us),
-        loss_ppm: i.loss.map(|l| l.ppm()),
-        rate_bps: i.rate.map(|r| r.bits_per_sec()),
-    }
+    let i = Impair {
+        delay_us: i.delay.map(us).filter(|v| *v != 0),
+        jitter_us: i.jitter.map(us).filter(|v| *v != 0),
+        loss_ppm: i.loss.map(|l| l.ppm()).filter(|v| *v != 0),
+        rate_bps: i.rate.map(|r| r.bits_per_sec() / 8 * 8).filter(|v| *v != 0),
+    };
+    (i != Impair::default()).then_some(i)
 }
 
 fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
@@ -285,7 +288,7 @@ pub fn desired(t: &m::Topology) -> State {
             l.mac = i.mac.map(|m| m.octets());
             l.master = i.master.as_ref().map(|m| m.to_string());
             l.hairpin = i.hairpin;
-            l.impair = i.impair.as_ref().map(impair);
+            l.impair = i.impair.as_ref().and_then(impair);
             n.links.insert(ifname.to_string(), l);
         }
         n.routes = node.routes.iter().map(route).collect();

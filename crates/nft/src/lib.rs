@@ -1,1 +1,73 @@
-//! nslab-nft (being written)
+//! nslab-nft: nftables over netlink (NETLINK_NETFILTER), written from the
+//! kernel's uapi headers: no `nft` binary, no libnftnl.
+//!
+//! A node's NAT is one `inet` table (`nslab-<lab>`) of base chains, built
+//! from data and replaced in one kernel transaction.
+//!
+//! # Layout
+//!
+//! - [`model`]: the rule set as data: [`Table`], [`Chain`], [`Rule`],
+//!   [`Match`], [`Action`].
+//! - [`describe`](describe()): nft-like text of a table for plan and show.
+//! - `validate`: what cannot be encoded, all problems at once
+//!   ([`InvalidTable`]).
+//! - `expr`: a rule lowered to nf_tables expressions (meta, payload,
+//!   bitwise, cmp, fib, ct, immediate, nat, masq) and their attributes.
+//! - `batch`: messages framed as one transaction ([`encode_replace_batch`],
+//!   [`encode_delete_batch`] → [`Batch`]).
+//! - `wire`: netlink headers and attributes as bytes; `uapi`: the kernel's
+//!   constants.
+//! - `socket`: [`Socket`] sends batches, collects ACKs and extended-ACK
+//!   errors, and dumps tables, chains and rules. The only module with
+//!   `unsafe` (two `setsockopt` calls).
+//!
+//! ```no_run
+//! use nslab_nft::*;
+//! let table = Table {
+//!     name: "nslab-demo".into(),
+//!     chains: vec![Chain {
+//!         name: "postrouting".into(),
+//!         hook: Hook::Postrouting,
+//!         kind: ChainType::Nat,
+//!         priority: 100,
+//!         rules: vec![Rule {
+//!             matches: vec![
+//!                 Match::SrcNet("172.17.0.0/16".parse().unwrap()),
+//!                 Match::NotOifName("docker0".into()),
+//!             ],
+//!             action: Action::Masquerade,
+//!         }],
+//!     }],
+//! };
+//! print!("{}", describe(&table));
+//! Socket::open()?.replace(&table)?;
+//! # Ok::<(), nslab_nft::Error>(())
+//! ```
+
+#![deny(unsafe_code)]
+
+mod batch;
+mod describe;
+mod error;
+mod expr;
+pub mod model;
+#[allow(unsafe_code)]
+mod socket;
+mod uapi;
+mod validate;
+mod wire;
+
+#[cfg(test)]
+mod encode_tests;
+#[cfg(test)]
+mod expr_tests;
+
+pub use batch::{encode_delete_batch, encode_replace_batch, Batch, BatchMsg, MsgKind};
+pub use describe::describe;
+pub use error::{Error, Rejection};
+pub use model::{Action, Chain, ChainType, Hook, IpNet, Match, Proto, Rule, Table};
+pub use socket::{ListedTable, Socket};
+pub use validate::{InvalidTable, Problem, ProblemKind};
+
+/// `NFPROTO_INET`: the family of every table this crate writes.
+pub const FAMILY_INET: u8 = uapi::NFPROTO_INET;

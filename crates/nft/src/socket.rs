@@ -1,0 +1,378 @@
+//! A NETLINK_NETFILTER socket: sends batches and collects their ACKs, and
+//! lists tables, chains and rules with dumps.
+//!
+//! nfnetlink processes a batch inside `sendmsg`, so when `send` returns
+//! every ACK and error is already queued on the socket: they are drained
+//! without blocking, as nft does. Errors carry the kernel's extended ACK
+//! (`NETLINK_EXT_ACK`); requests are not echoed back (`NETLINK_CAP_ACK`).
+
+use std::io;
+
+use netlink_sys::{protocols::NETLINK_NETFILTER, SocketAddr};
+
+use crate::batch::{encode_delete_batch, encode_replace_batch, Batch};
+use crate::error::{Error, Rejection};
+use crate::model::Table;
+use crate::uapi::*;
+use crate::wire::{self, attrs, messages, strz, Msg, MsgWriter};
+
+/// Receive buffer: room for the ACKs of a large batch (each ACK is its own
+/// datagram, about 1 KiB of accounted memory).
+const RCVBUF: usize = 4 << 20;
+/// Send buffer; grown for batches larger than this.
+const SNDBUF: usize = 1 << 20;
+const RECV_LEN: usize = 256 << 10;
+
+/// A table as the kernel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTable {
+    /// `NFPROTO_*`: 1 inet, 2 ip, 10 ip6, 3 arp, 7 bridge, 5 netdev.
+    pub family: u8,
+    pub name: String,
+}
+
+pub struct Socket {
+    sock: netlink_sys::Socket,
+    seq: u32,
+    /// The send buffer size asked for: a batch is one datagram.
+    sndbuf: usize,
+    buf: Vec<u8>,
+}
+
+impl Socket {
+    /// A socket in the calling thread's network namespace.
+    pub fn open() -> Result<Self, Error> {
+        let mut sock = netlink_sys::Socket::new(NETLINK_NETFILTER).map_err(Error::Open)?;
+        sock.bind_auto().map_err(Error::Open)?;
+        sock.set_ext_ack(true).map_err(Error::Open)?;
+        sock.set_cap_ack(true).map_err(Error::Open)?;
+        set_buf(&sock, libc::SO_RCVBUFFORCE, libc::SO_RCVBUF, RCVBUF);
+        set_buf(&sock, libc::SO_SNDBUFFORCE, libc::SO_SNDBUF, SNDBUF);
+        set_rcvtimeo(&sock, 10).map_err(Error::Open)?;
+        Ok(Socket {
+            sock,
+            seq: 1,
+            sndbuf: SNDBUF,
+            buf: Vec::with_capacity(RECV_LEN),
+        })
+    }
+
+    /// Sequence numbers for a batch of `n` messages, begin and end included.
+    fn take_seq(&mut self, n: usize) -> u32 {
+        let s = self.seq;
+        self.seq = self.seq.wrapping_add(n as u32 + 2);
+        s
+    }
+
+    /// Makes the `inet` table `table.name` hold exactly `table`.
+    pub fn replace(&mut self, table: &Table) -> Result<(), Error> {
+        let n = 3 + table
+            .chains
+            .iter()
+            .map(|c| 1 + c.rules.len())
+            .sum::<usize>();
+        let batch = encode_replace_batch(table, self.take_seq(n))?;
+        self.apply(&batch)
+    }
+
+    /// Deletes the `inet` table `name`; a missing table is not an error.
+    pub fn delete(&mut self, name: &str) -> Result<(), Error> {
+        let batch = encode_delete_batch(name, self.take_seq(2))?;
+        self.apply(&batch)
+    }
+
+    /// Sends `batch` and waits for the kernel's answer to each message.
+    /// The kernel applies all of it or none; on refusal the error names the
+    /// first refused message.
+    pub fn apply(&mut self, batch: &Batch) -> Result<(), Error> {
+        let kernel = SocketAddr::new(0, 0);
+        // A netlink datagram may not exceed the send buffer (EMSGSIZE).
+        if batch.as_bytes().len() + 1024 > self.sndbuf {
+            self.sndbuf = 2 * batch.as_bytes().len() + 1024;
+            set_buf(
+                &self.sock,
+                libc::SO_SNDBUFFORCE,
+                libc::SO_SNDBUF,
+                self.sndbuf,
+            );
+        }
+        self.sock
+            .send_to(batch.as_bytes(), &kernel, 0)
+            .map_err(|source| Error::Io { op: "send", source })?;
+        let mut acked = vec![false; batch.messages().len()];
+        let mut refused: Vec<Rejection> = Vec::new();
+        let first = batch.messages().first().map_or(0, |m| m.seq);
+        loop {
+            self.buf.clear();
+            match self.sock.recv(&mut self.buf, libc::MSG_DONTWAIT) {
+                Ok(n) if n > self.buf.len() => return Err(Error::Malformed("reply truncated")),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(source) => {
+                    return Err(Error::Io {
+                        op: "receive ACKs",
+                        source,
+                    })
+                }
+            }
+            for m in messages(&self.buf).map_err(Error::Malformed)? {
+                if m.ty != NLMSG_ERROR {
+                    continue;
+                }
+                let (errno, message, bad_attr_offset) = parse_error(&m)?;
+                // Sequence numbers may wrap past u32::MAX within a batch.
+                if let Some(a) = acked.get_mut(m.seq.wrapping_sub(first) as usize) {
+                    *a = true;
+                }
+                if errno != 0 {
+                    if let Some(bm) = batch.message(m.seq) {
+                        refused.push(Rejection {
+                            seq: m.seq,
+                            kind: bm.kind,
+                            what: bm.what,
+                            errno,
+                            message,
+                            bad_attr_offset,
+                            later: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        if !refused.is_empty() {
+            refused.sort_by_key(|r| r.seq.wrapping_sub(first));
+            let mut first = refused.remove(0);
+            first.later = refused.iter().map(|r| (r.seq, r.kind, r.errno)).collect();
+            return Err(Error::Rejected(Box::new(first)));
+        }
+        if let Some(i) = acked.iter().position(|a| !a) {
+            let m = &batch.messages()[i];
+            return Err(Error::NoAck {
+                seq: m.seq,
+                what: m.what.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every table of every family in this namespace.
+    pub fn list_tables(&mut self) -> Result<Vec<ListedTable>, Error> {
+        self.dump("GETTABLE", NFT_MSG_GETTABLE, NFPROTO_UNSPEC, None, |m| {
+            let family = m.payload.first().copied().unwrap_or(0);
+            find_str(m, NFTA_TABLE_NAME).map(|name| ListedTable { family, name })
+        })
+    }
+
+    /// Whether the `inet` table `name` exists.
+    pub fn table_exists(&mut self, name: &str) -> Result<bool, Error> {
+        let tables = self.list_tables()?;
+        Ok(tables
+            .iter()
+            .any(|t| t.family == NFPROTO_INET && t.name == name))
+    }
+
+    /// Names of the chains of the `inet` table `table`, in kernel order.
+    pub fn list_chains(&mut self, table: &str) -> Result<Vec<String>, Error> {
+        let filter = (NFTA_CHAIN_TABLE, table);
+        self.dump(
+            "GETCHAIN",
+            NFT_MSG_GETCHAIN,
+            NFPROTO_INET,
+            Some(filter),
+            |m| {
+                (find_str(m, NFTA_CHAIN_TABLE)? == table)
+                    .then(|| find_str(m, NFTA_CHAIN_NAME))
+                    .flatten()
+            },
+        )
+    }
+
+    /// How many rules the `inet` table `table` holds (0 if it is missing).
+    pub fn rule_count(&mut self, table: &str) -> Result<usize, Error> {
+        let filter = (NFTA_RULE_TABLE, table);
+        let rules = self.dump(
+            "GETRULE",
+            NFT_MSG_GETRULE,
+            NFPROTO_INET,
+            Some(filter),
+            |m| (find_str(m, NFTA_RULE_TABLE)? == table).then_some(()),
+        )?;
+        Ok(rules.len())
+    }
+
+    /// One dump request; `pick` turns each reply message into an item.
+    /// Retried when the rule set changed during the dump (`NLM_F_DUMP_INTR`).
+    fn dump<T>(
+        &mut self,
+        request: &'static str,
+        msg: u16,
+        family: u8,
+        filter: Option<(u16, &str)>,
+        pick: impl Fn(&Msg<'_>) -> Option<T>,
+    ) -> Result<Vec<T>, Error> {
+        'retry: for _ in 0..5 {
+            let seq = self.take_seq(0);
+            let mut req = Vec::new();
+            let mut w = MsgWriter::begin(
+                &mut req,
+                nft_type(msg),
+                NLM_F_REQUEST | NLM_F_DUMP,
+                seq,
+                family,
+                0,
+            );
+            if let Some((attr, value)) = filter {
+                w.put_strz(attr, value);
+            }
+            w.finish();
+            self.sock
+                .send_to(&req, &SocketAddr::new(0, 0), 0)
+                .map_err(|source| Error::Io {
+                    op: "send dump request",
+                    source,
+                })?;
+            let mut out = Vec::new();
+            loop {
+                self.buf.clear();
+                let n = self
+                    .sock
+                    .recv(&mut self.buf, 0)
+                    .map_err(|source| Error::Io {
+                        op: "receive dump",
+                        source,
+                    })?;
+                if n > self.buf.len() {
+                    return Err(Error::Malformed("dump reply truncated"));
+                }
+                for m in messages(&self.buf).map_err(Error::Malformed)? {
+                    if m.seq != seq {
+                        continue;
+                    }
+                    if m.flags & NLM_F_DUMP_INTR != 0 {
+                        self.drain(seq)?;
+                        continue 'retry;
+                    }
+                    match m.ty {
+                        NLMSG_DONE => return Ok(out),
+                        NLMSG_ERROR => {
+                            let (errno, _, _) = parse_error(&m)?;
+                            return Err(Error::Dump { request, errno });
+                        }
+                        _ => out.extend(pick(&m)),
+                    }
+                }
+            }
+        }
+        Err(Error::Dump {
+            request,
+            errno: libc::EINTR,
+        })
+    }
+
+    /// Reads the rest of an interrupted dump.
+    fn drain(&mut self, seq: u32) -> Result<(), Error> {
+        loop {
+            self.buf.clear();
+            self.sock
+                .recv(&mut self.buf, 0)
+                .map_err(|source| Error::Io {
+                    op: "receive dump",
+                    source,
+                })?;
+            let msgs = messages(&self.buf).map_err(Error::Malformed)?;
+            if msgs
+                .iter()
+                .any(|m| m.seq == seq && (m.ty == NLMSG_DONE || m.ty == NLMSG_ERROR))
+            {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The string attribute `ty` of an nf_tables message (after `nfgenmsg`).
+fn find_str(m: &Msg<'_>, ty: u16) -> Option<String> {
+    let body = m.payload.get(4..)?;
+    attrs(body)
+        .into_iter()
+        .find(|(t, _)| *t == ty)
+        .map(|(_, p)| strz(p))
+}
+
+/// `struct nlmsgerr { int error; struct nlmsghdr msg; }`, then (the request
+/// payload unless `NLM_F_CAPPED`) extended-ACK attributes if
+/// `NLM_F_ACK_TLVS`. Returns (positive errno or 0, text, attribute offset).
+fn parse_error(m: &Msg<'_>) -> Result<(i32, Option<String>, Option<u32>), Error> {
+    let p = m.payload;
+    if p.len() < 4 + NLMSG_HDRLEN {
+        return Err(Error::Malformed("short NLMSG_ERROR"));
+    }
+    let errno = -(wire::u32_at(p, 0) as i32);
+    let mut tlv_at = 4 + NLMSG_HDRLEN;
+    if m.flags & NLM_F_CAPPED == 0 {
+        let orig_len = wire::u32_at(p, 4) as usize;
+        tlv_at = 4 + wire::align4(orig_len);
+    }
+    let (mut text, mut offs) = (None, None);
+    if m.flags & NLM_F_ACK_TLVS != 0 {
+        for (ty, v) in attrs(p.get(tlv_at..).unwrap_or(&[])) {
+            match ty {
+                NLMSGERR_ATTR_MSG => text = Some(strz(v)),
+                NLMSGERR_ATTR_OFFS if v.len() >= 4 => offs = Some(wire::u32_at(v, 0)),
+                _ => {}
+            }
+        }
+    }
+    Ok((errno, text, offs))
+}
+
+/// Socket buffer sizes: as root the `*FORCE` option passes `rmem_max` /
+/// `wmem_max`; otherwise the plain one, which the kernel caps. Best effort:
+/// a too-small buffer shows up as an error of the send or of the ACKs.
+fn set_buf(sock: &netlink_sys::Socket, force: libc::c_int, plain: libc::c_int, size: usize) {
+    use std::os::fd::AsRawFd;
+    let size = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
+    for opt in [force, plain] {
+        // SAFETY: setsockopt reads `size_of::<c_int>()` bytes from a live local.
+        let rc = unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            return;
+        }
+    }
+}
+
+/// A receive timeout so a dump never hangs forever.
+fn set_rcvtimeo(sock: &netlink_sys::Socket, secs: libc::time_t) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let tv = libc::timeval {
+        tv_sec: secs,
+        tv_usec: 0,
+    };
+    // SAFETY: setsockopt reads `size_of::<timeval>()` bytes from a live local.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&tv as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+#[path = "socket_tests.rs"]
+mod tests;
