@@ -26,13 +26,16 @@ impl Handle {
             Some(name) => netns::open(name).map_err(|e| e.to_string())?,
             None => netns::current().map_err(|e| e.to_string())?,
         };
-        let sock = netns::run_in(fd.as_fd(), nl::Socket::open)
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        // Both sockets from one visit to the namespace (a thread each
+        // time): route now, netfilter for observing and NAT.
+        let (sock, nft) = netns::run_in(fd.as_fd(), || {
+            (nl::Socket::open(), nslab_nft::Socket::open())
+        })
+        .map_err(|e| e.to_string())?;
         Ok(Handle {
             fd,
-            sock,
-            nft: None,
+            sock: sock.map_err(|e| e.to_string())?,
+            nft: nft.ok(),
             index: HashMap::new(),
         })
     }

@@ -86,12 +86,16 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
         let qdiscs = h.sock.qdiscs().map_err(|e| err(&at, "qdiscs", e))?;
         let keys = scope.sysctls.get(node).cloned().unwrap_or_default();
-        let sysctls = netns::run_in(h.fd.as_fd(), || {
-            keys.iter()
-                .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
-                .collect::<BTreeMap<_, _>>()
-        })
-        .map_err(|e| err(&at, "sysctls", e))?;
+        let sysctls = if keys.is_empty() {
+            BTreeMap::new()
+        } else {
+            netns::run_in(h.fd.as_fd(), || {
+                keys.iter()
+                    .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .map_err(|e| err(&at, "sysctls", e))?
+        };
         // NAT: the table's presence and rule count are read from the
         // kernel; its rules are what the record says was installed.
         let table = format!("nslab-{}", scope.lab);
