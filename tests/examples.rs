@@ -90,6 +90,17 @@ fn vm_example_vlan() {
     }
 }
 
+/// The host lane runs this example too (`example_macvlan`); the VM lane
+/// runs it again to prove all four modes, passthru included, on a stock
+/// Debian kernel.
+#[test]
+#[ignore = "VM lane (tests/vm/run): macvlan modes on a stock Debian kernel; example_macvlan covers this kernel"]
+fn vm_example_macvlan() {
+    if sandbox("vm_example_macvlan") {
+        run_example("macvlan.yaml", "mv");
+    }
+}
+
 #[test]
 #[ignore = "needs IPVLAN, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
 fn vm_example_ipvlan() {

@@ -47,6 +47,7 @@ fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
     let after = rtt_ms();
     let idempotent = nslab(&["plan", "--exit-code", &delayed]);
     let show = nslab_ok(&["show", "imp", "a"], 0);
+    let tc = sh("ip netns exec imp-a tc qdisc show dev eth0");
     nslab_ok(&["up", &plain], 0);
     let removed = rtt_ms();
     nslab_ok(&["down", "imp"], 0);
@@ -62,6 +63,10 @@ fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
     );
     assert_eq!(idempotent.status.code(), Some(0), "{}", text(&idempotent));
     assert!(show.contains("impair delay 50ms"), "{show}");
+    assert!(
+        tc.contains("netem") && tc.contains("delay 50ms"),
+        "tc sees it: {tc}"
+    );
     assert!(
         removed < before + 20.0,
         "impairment removed: {removed:.1}ms"
