@@ -53,6 +53,7 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         nodes: nodes.into_iter().collect(),
         sysctls,
         physical: record.physical.clone(),
+        owned: record.nodes.values().flatten().cloned().collect(),
         nat: record.nat.clone(),
     }
 }
@@ -115,7 +116,24 @@ pub fn up(
 ) -> Result<UpReport, LabError> {
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
-    let prev = read_record(&dir)?.unwrap_or_else(|| Record::new(&desired.lab));
+    let prev_file = read_record(&dir)?;
+    let prev = prev_file.clone().unwrap_or_else(|| Record::new(&desired.lab));
+    clear_leftover_files(&prev);
+    // Look before anything is written: a namespace of the file's that
+    // belongs to someone else stops the run here, and is never recorded
+    // as this lab's.
+    let scope = scope_for(desired, &prev);
+    let mut host = Linux::new(&desired.lab);
+    let observed = match host.observe(&scope) {
+        Ok(o) => o,
+        Err(e) => {
+            if prev_file.is_none() {
+                let _ = dir.remove();
+            }
+            return Err(LabError::Observe(e));
+        }
+    };
+    let p = plan(desired, &observed);
     // Before the kernel is touched: everything this run may create.
     let mut intent = record_of(desired);
     intent.source = source.to_string();
@@ -126,11 +144,6 @@ pub fn up(
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
         .map_err(sd_err)?;
 
-    clear_leftover_files(&prev);
-    let scope = scope_for(desired, &prev);
-    let mut host = Linux::new(&desired.lab);
-    let observed = host.observe(&scope).map_err(LabError::Observe)?;
-    let p = plan(desired, &observed);
     match apply(&mut host, &p, progress) {
         Ok(_) => {
             let mut done = record_of(desired);
@@ -210,6 +223,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         nodes: nodes.into_iter().collect(),
         sysctls: BTreeMap::new(),
         physical: rec.physical.clone(),
+        owned: rec.nodes.values().flatten().cloned().collect(),
         nat: rec.nat.clone(),
     };
     let mut host = Linux::new(lab);

@@ -321,6 +321,7 @@ pub(crate) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
         nodes: rec.nodes.clone().into_iter().collect(),
         sysctls: Default::default(),
         physical: rec.physical.clone(),
+        owned: rec.nodes.values().flatten().cloned().collect(),
         nat: rec.nat.clone(),
     };
     let mut host = Linux::new(&name);

@@ -24,6 +24,9 @@ pub struct Scope {
     pub sysctls: BTreeMap<String, Vec<String>>,
     /// `node:ifname` -> host name, for interfaces moved in by `physical`.
     pub physical: BTreeMap<String, String>,
+    /// Namespace names an earlier run of this lab recorded (a namespace
+    /// without the lab's mark is still the lab's if listed here).
+    pub owned: std::collections::BTreeSet<String>,
     /// node -> NAT rules recorded as installed.
     pub nat: BTreeMap<String, crate::state::nat::Nat>,
 }

@@ -78,6 +78,25 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         let alias = host.alias().to_string();
         let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
         let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
+        // A namespace of that name that this lab did not make (another
+        // lab's, or one made by hand) is never taken over.
+        if let Some(name) = ns {
+            let lo_alias = links.iter().find(|l| l.name == "lo").and_then(|l| l.alias.clone());
+            let ours = match lo_alias.as_deref() {
+                Some(a) => a == alias,
+                // Unmarked: ours only if an earlier run of this lab recorded it
+                // (killed between creating and marking it).
+                None => scope.owned.contains(name),
+            };
+            if !ours {
+                let whose = lo_alias.map(|a| format!("it belongs to {a}")).unwrap_or_else(|| "nslab did not make it".into());
+                return Err(err(
+                    &at,
+                    "namespace",
+                    format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)"),
+                ));
+            }
+        }
         if ns.is_none() {
             // In the host namespace only what the lab made is the lab's.
             links.retain(|l| l.alias.as_deref() == Some(alias.as_str()) || l.name == "lo");
