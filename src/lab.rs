@@ -117,7 +117,9 @@ pub fn up(
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
     let prev_file = read_record(&dir)?;
-    let prev = prev_file.clone().unwrap_or_else(|| Record::new(&desired.lab));
+    let prev = prev_file
+        .clone()
+        .unwrap_or_else(|| Record::new(&desired.lab));
     clear_leftover_files(&prev);
     // Look before anything is written: a namespace of the file's that
     // belongs to someone else stops the run here, and is never recorded

@@ -342,22 +342,44 @@ fn a_namespace_the_lab_does_not_own_is_left_alone() {
         return;
     }
     sh("ip netns add mine && ip -n mine link add keep type bridge");
-    let f = write(&tmp(), "steal.yaml", "lab: steal\nnodes:\n  a:\n    netns: mine\n  b: {}\n");
+    let f = write(
+        &tmp(),
+        "steal.yaml",
+        "lab: steal\nnodes:\n  a:\n    netns: mine\n  b: {}\n",
+    );
     let o = nslab(&["up", &f]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("namespace mine already exists") && t.contains("ip netns del mine"), "{t}");
-    assert!(sh("ip -n mine link show keep").contains("keep"), "the hand-made namespace was touched");
+    assert!(
+        t.contains("namespace mine already exists") && t.contains("ip netns del mine"),
+        "{t}"
+    );
+    assert!(
+        sh("ip -n mine link show keep").contains("keep"),
+        "the hand-made namespace was touched"
+    );
     assert!(!Path::new("/run/nslab/steal").exists(), "nothing recorded");
     assert!(!sh("ip netns list").contains("steal-b"), "nothing created");
     // Another lab's namespace, likewise.
-    let other = write(&tmp(), "other.yaml", "lab: other\nnodes:\n  x:\n    netns: shared\n");
-    let thief = write(&tmp(), "thief.yaml", "lab: thief\nnodes:\n  y:\n    netns: shared\n");
+    let other = write(
+        &tmp(),
+        "other.yaml",
+        "lab: other\nnodes:\n  x:\n    netns: shared\n",
+    );
+    let thief = write(
+        &tmp(),
+        "thief.yaml",
+        "lab: thief\nnodes:\n  y:\n    netns: shared\n",
+    );
     nslab_ok(&["up", &other], 0);
     let o = nslab(&["up", &thief]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("belongs to nslab:other"), "{}", text(&o));
-    assert_eq!(nslab(&["down", "thief"]).status.code(), Some(1), "thief owns nothing");
+    assert_eq!(
+        nslab(&["down", "thief"]).status.code(),
+        Some(1),
+        "thief owns nothing"
+    );
     nslab_ok(&["down", "other"], 0);
     sh("ip netns del mine");
     assert_nothing_left("other");

@@ -175,3 +175,77 @@ fn demo_runs_and_leaves_nothing() {
     );
     assert!(processes("__serve").is_empty());
 }
+
+/// `nat: forward` with `in:` and UDP, a TCP forward that also works from
+/// behind the target's bridge (hairpin), and a dual-stack network: every
+/// member gets an address in both subnets and both default routes.
+#[test]
+fn forwards_udp_in_and_hairpin_and_dual_stack_networks() {
+    if !sandbox("forwards_udp_in_and_hairpin_and_dual_stack_networks") {
+        return;
+    }
+    let f = write(
+        "fwd.yaml",
+        r#"lab: fwd
+nodes:
+  out:
+    interfaces:
+      wan: { addresses: [10.5.0.2/24] }
+  gw:
+    interfaces:
+      ens41: { addresses: [10.5.0.1/24] }
+      br0: { kind: bridge, addresses: [10.6.0.1/24] }
+      p1: { master: br0 }
+      p2: { master: br0 }
+    nat:
+      forward:
+        - { proto: udp, port: 5353, to: 10.6.0.10:53, in: ens41 }
+        - { port: 8080, to: 10.6.0.10:80 }
+  srv:
+    interfaces:
+      eth0: { addresses: [10.6.0.10/24] }
+    routes: [default via 10.6.0.1]
+    serve: [udp/53, tcp/80]
+  nb:
+    interfaces:
+      eth0: { addresses: [10.6.0.11/24] }
+    routes: [default via 10.6.0.1]
+  c6: { serve: [tcp/80] }
+  d6: {}
+links:
+  - [out:wan, gw:ens41]
+  - [gw:p1, srv:eth0]
+  - [gw:p2, nb:eth0]
+networks:
+  dual:
+    node: gw
+    subnets: [10.7.0.0/24, "fd07::/64"]
+    members:
+      c6: {}
+      d6: {}
+expect:
+  - { from: out, to: 10.5.0.1:5353, proto: udp, reply-from: srv, seen-as: 10.5.0.2 }
+  - { from: gw, to: 10.5.0.1:5353, proto: udp, expect: fail }
+  - { from: out, to: 10.5.0.1:8080, proto: http, reply-from: srv }
+  - { from: gw, to: 10.5.0.1:8080, proto: http, reply-from: srv }
+  - { from: nb, to: 10.5.0.1:8080, proto: http, reply-from: srv }
+  - { from: srv, to: 10.5.0.1:8080, proto: http, reply-from: srv }
+  - { from: d6, to: "[fd07::2]:80", proto: tcp, reply-from: c6 }
+  - d6 -> fd07::1
+  - d6 -> 10.7.0.1
+"#,
+    );
+    let up = nslab(&["up", &f, "--check"]);
+    let show = nslab_ok(&["show", "fwd", "d6"], 0);
+    nslab_ok(&["down", "fwd"], 0);
+    assert_nothing_left("fwd");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(
+        show.contains("10.7.0.3/24") && show.contains("fd07::3/64"),
+        "{show}"
+    );
+    assert!(
+        show.contains("default via 10.7.0.1") && show.contains("default via fd07::1"),
+        "{show}"
+    );
+}

@@ -81,7 +81,10 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         // A namespace of that name that this lab did not make (another
         // lab's, or one made by hand) is never taken over.
         if let Some(name) = ns {
-            let lo_alias = links.iter().find(|l| l.name == "lo").and_then(|l| l.alias.clone());
+            let lo_alias = links
+                .iter()
+                .find(|l| l.name == "lo")
+                .and_then(|l| l.alias.clone());
             let ours = match lo_alias.as_deref() {
                 Some(a) => a == alias,
                 // Unmarked: ours only if an earlier run of this lab recorded it
@@ -89,7 +92,9 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
                 None => scope.owned.contains(name),
             };
             if !ours {
-                let whose = lo_alias.map(|a| format!("it belongs to {a}")).unwrap_or_else(|| "nslab did not make it".into());
+                let whose = lo_alias
+                    .map(|a| format!("it belongs to {a}"))
+                    .unwrap_or_else(|| "nslab did not make it".into());
                 return Err(err(
                     &at,
                     "namespace",

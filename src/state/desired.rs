@@ -301,7 +301,41 @@ pub fn desired(t: &m::Topology) -> State {
     for (bridge, net) in &t.networks {
         expand_network(&mut s, &t.lab, bridge, net);
     }
+    for (name, node) in &t.nodes {
+        for fw in &node.nat.forward {
+            hairpin_ports_behind(&mut s, name.as_str(), fw.to.ip());
+        }
+    }
     s
+}
+
+/// Ports of the bridges of `node` that `target` sits behind get hairpin
+/// on: where br_netfilter is active, a DNATed connection from behind the
+/// same bridge is turned around at the bridge, out the port it came in on.
+fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
+    let Some(n) = s.nodes.get_mut(node) else {
+        return;
+    };
+    let bridges: Vec<String> = n
+        .links
+        .iter()
+        .filter(|(_, l)| matches!(l.kind, LinkKind::Bridge { .. }))
+        .filter(|(_, l)| {
+            l.addresses.iter().any(|a| {
+                network_of(a)
+                    == network_of(&Cidr {
+                        addr: target,
+                        prefix: a.prefix,
+                    })
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for l in n.links.values_mut() {
+        if l.master.as_ref().is_some_and(|m| bridges.contains(m)) {
+            l.hairpin = true;
+        }
+    }
 }
 
 fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net: &m::Network) {
