@@ -189,6 +189,46 @@ pub fn owned_namespaces(lab: &str) -> Vec<String> {
     found
 }
 
+/// Host-side veth ends go away with their peers' namespaces, which the
+/// kernel destroys asynchronously. Wait for them (so their names can be
+/// used again at once), and delete any that outlast the wait.
+fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
+    let alias = format!("nslab:{lab}");
+    let fail = |m: String| OpError {
+        op: "remove host links".into(),
+        node: HOST.into(),
+        message: m,
+    };
+    let mut sock = nl::Socket::open().map_err(|e| fail(e.to_string()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: Vec<nl::Link> = sock
+            .links()
+            .map_err(|e| fail(e.to_string()))?
+            .into_iter()
+            .filter(|l| l.alias.as_deref() == Some(alias.as_str()))
+            .collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            let reqs: Vec<nl::Request> = left
+                .iter()
+                .map(|l| nl::Request::DelLink { index: l.index })
+                .collect();
+            for (l, r) in left.iter().zip(sock.execute(&reqs)) {
+                if let Err(e) = r {
+                    if !e.is_not_found() {
+                        return Err(fail(format!("{}: {e}", l.name)));
+                    }
+                }
+            }
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// What `down` removed.
 #[derive(Debug, Default)]
 pub struct DownReport {
@@ -239,6 +279,9 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         }
     }
     drop(host);
+    if let Err(e) = wait_host_links_gone(lab) {
+        errors.push(e);
+    }
     if errors.is_empty() {
         dir.remove().map_err(sd_err)?;
     }

@@ -168,7 +168,10 @@ fn demo_runs_and_leaves_nothing() {
     }
     let out = nslab_ok(&["demo"], 0);
     assert_nothing_left("docker");
-    assert!(out.contains("8 passed, 0 failed"), "{out}");
+    assert!(
+        out.contains(" passed, 0 failed") && !out.contains('✗'),
+        "{out}"
+    );
     assert!(
         out.contains("== nslab show docker") && out.contains("peer nginx:eth0"),
         "{out}"

@@ -67,6 +67,14 @@ fn at(node: &str, n: &NodeState) -> At {
 /// Everything `desired` needs that `observed` lacks, and everything the lab
 /// owns in `observed` that `desired` no longer has.
 pub fn plan(desired: &State, observed: &State) -> Plan {
+    plan_inner(desired, observed, false)
+}
+
+/// `lazy_host_veths`: leave host-side veth ends whose peers' namespaces
+/// are deleted to the kernel, which destroys them with those namespaces
+/// in one batch (deleting each by hand costs an RCU grace period apiece);
+/// `down` then waits for them to be gone.
+fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan {
     let mut ph = Phases::default();
     // Links that go away as a side effect of another deletion (a veth's
     // peer, a sub-interface of a deleted parent): never deleted twice.
@@ -101,7 +109,18 @@ pub fn plan(desired: &State, observed: &State) -> Plan {
                 LinkKind::Physical { .. } => true,
                 _ => false,
             };
-            if o.netns.is_none() || survives_elsewhere {
+            let dies_with_peer = lazy_host_veths
+                && match &l.kind {
+                    LinkKind::Veth { peer } => {
+                        !desired.nodes.contains_key(&peer.node)
+                            && observed
+                                .nodes
+                                .get(&peer.node)
+                                .is_some_and(|p| p.netns.is_some())
+                    }
+                    _ => false,
+                };
+            if (o.netns.is_none() && !dies_with_peer) || survives_elsewhere {
                 delete_link(&mut ph, &mut gone, observed, &ep, &here, l);
             }
         }
@@ -528,7 +547,7 @@ pub fn teardown(observed: &State) -> Plan {
         lab: observed.lab.clone(),
         nodes: BTreeMap::new(),
     };
-    plan(&empty, observed)
+    plan_inner(&empty, observed, true)
 }
 
 #[cfg(test)]

@@ -263,11 +263,19 @@ fn teardown_removes_everything() {
 }
 
 #[test]
-fn host_node_objects_are_deleted_one_by_one() {
+fn host_node_objects_are_deleted_by_reconcile_and_with_their_peers_by_teardown() {
     let mut host = FakeHost::new("t");
     let mut d = lab();
     let mut h = NodeState::new(None);
     h.links.insert("vh1".into(), veth("h2", "eth9"));
+    h.links.insert(
+        "hbr".into(),
+        LinkState::new(LinkKind::Bridge {
+            stp: false,
+            ageing_secs: 300,
+            vlan_filtering: false,
+        }),
+    );
     d.nodes
         .get_mut("h2")
         .expect("h2")
@@ -277,16 +285,38 @@ fn host_node_objects_are_deleted_one_by_one() {
     // The host node always exists.
     host.state.nodes.insert("host".into(), NodeState::new(None));
     up(&mut host, &d);
-    let l = lines(&teardown(&host.state));
+    // Reconcile: removing h2 deletes the pair explicitly (from either
+    // end), before the namespace goes.
+    let mut without_h2 = d.clone();
+    without_h2.nodes.remove("h2");
+    without_h2
+        .nodes
+        .get_mut("host")
+        .expect("host")
+        .links
+        .remove("vh1");
+    let l = lines(&plan(&without_h2, &host.state));
     let del = l
         .iter()
-        .position(|x| x == "ip link del vh1")
-        .expect("host link deleted explicitly");
+        .position(|x| x == "ip link del vh1" || x == "ip -n t-h2 link del eth9")
+        .expect("the pair is deleted explicitly");
     let ns = l
         .iter()
         .position(|x| x.starts_with("ip netns del"))
         .expect("netns");
-    assert!(del < ns);
+    assert!(del < ns, "{l:#?}");
+    // Teardown: the veth goes with h2's namespace; the bridge, which no
+    // namespace takes along, is deleted explicitly.
+    let p = teardown(&host.state);
+    let l = lines(&p);
+    assert!(!l.contains(&"ip link del vh1".to_string()), "{l:#?}");
+    assert!(l.contains(&"ip link del hbr".to_string()), "{l:#?}");
+    apply(&mut host, &p, &mut |_, _| {}).expect("teardown");
+    assert!(host
+        .state
+        .nodes
+        .get("host")
+        .is_some_and(|h| h.links.is_empty()));
 }
 
 #[test]
