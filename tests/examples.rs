@@ -1,4 +1,5 @@
-//! Every example in examples/ brought up for real in a sandbox: the
+//! Every example in examples/ brought up for real in a sandbox (`up
+//! --check`, then `check` again): the
 //! reachability its tutorial shows (and the failures it shows), `plan
 //! --exit-code` is 0 afterwards, and `down` leaves nothing behind.
 
@@ -10,7 +11,7 @@ fn run_example(file: &str, lab: &str) {
     let path = examples().join(file);
     let path = path.to_str().expect("utf-8 path");
     nslab_ok(&["validate", path], 0);
-    let up = nslab_ok(&["up", path], 0);
+    let up = nslab_ok(&["up", "--check", path], 0);
     assert!(up.contains(&format!("lab {lab} is up")), "{up}");
     let check = nslab(&["check", lab]);
     let check_text = text(&check);

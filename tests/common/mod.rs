@@ -143,8 +143,9 @@ pub fn sh(cmd: &str) -> String {
     text(&o)
 }
 
-/// Nothing the lab owned is left: no namespace, no link with its alias in
-/// this (the sandbox's) namespace, no state.
+/// Nothing the lab owned is left: no namespace, no link with its alias and
+/// no nft table in this (the sandbox's) namespace, no responder process,
+/// no state.
 pub fn assert_nothing_left(lab: &str) {
     let netns: Vec<_> = std::fs::read_dir("/run/netns")
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
@@ -160,6 +161,25 @@ pub fn assert_nothing_left(lab: &str) {
         .map(|l| l.name)
         .collect();
     assert!(left.is_empty(), "links of lab {lab} left: {left:?}");
+    let mut nft = nslab_nft::Socket::open().expect("netfilter socket");
+    let table = format!("nslab-{lab}");
+    assert!(
+        !nft.table_exists(&table).expect("list tables"),
+        "nft table {table} left"
+    );
+    // The sandbox has a PID namespace of its own: every process here is
+    // the test's.
+    let label = format!("__serve {lab}/");
+    let procs: Vec<String> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .filter(|c| c.contains(&label))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(procs.is_empty(), "processes of lab {lab} left: {procs:?}");
     assert!(
         !Path::new(&format!("/run/nslab/{lab}")).exists(),
         "state left in /run/nslab/{lab}"
