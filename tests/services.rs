@@ -252,3 +252,57 @@ expect:
         "{show}"
     );
 }
+
+/// What tutorial 000 watches with tcpdump on the bridge: the ARP exchange
+/// and the echo requests and replies between two namespaces — and a pcap
+/// file with the same frames.
+#[test]
+fn capture_on_the_bridge_sees_arp_and_echo() {
+    if !sandbox("capture_on_the_bridge_sees_arp_and_echo") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let cap = std::process::Command::new(nslab_bin())
+        .args(["capture", "bridge", "sw:js", "-s", "3"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("capture");
+    let pcap = std::process::Command::new(nslab_bin())
+        .args([
+            "capture",
+            "bridge",
+            "net1:eth1",
+            "-s",
+            "3",
+            "-w",
+            "/run/test.pcap",
+        ])
+        .spawn()
+        .expect("capture -w");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
+    let out = cap.wait_with_output().expect("capture output");
+    let _ = pcap.wait_with_output();
+    let file = std::fs::read("/run/test.pcap").unwrap_or_default();
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    let lines = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        lines.contains("ARP, Request who-has 10.0.1.2 tell 10.0.1.1"),
+        "{lines}"
+    );
+    assert!(lines.contains("ARP, Reply 10.0.1.2 is-at"), "{lines}");
+    assert!(
+        lines.contains("IP 10.0.1.1 > 10.0.1.2: ICMP echo request"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("IP 10.0.1.2 > 10.0.1.1: ICMP echo reply"),
+        "{lines}"
+    );
+    // pcap: the classic magic number, Ethernet link type, and frames.
+    assert!(file.len() > 24 + 16 + 42, "pcap of {} bytes", file.len());
+    assert_eq!(&file[0..4], &0xa1b2c3d4u32.to_le_bytes());
+    assert_eq!(&file[20..24], &1u32.to_le_bytes());
+}

@@ -115,3 +115,27 @@ pub(crate) fn bind_packet(sock: &OwnedFd, ifindex: i32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Puts the interface in promiscuous mode for as long as the socket lives
+/// (`PACKET_MR_PROMISC`, as tcpdump does): on a bridge this shows frames
+/// bridged between its ports, not only those for the bridge itself.
+pub(crate) fn packet_promisc(sock: &OwnedFd, ifindex: i32) -> io::Result<()> {
+    // SAFETY: packet_mreq is plain old data; all-zero is valid.
+    let mut mr: libc::packet_mreq = unsafe { std::mem::zeroed() };
+    mr.mr_ifindex = ifindex;
+    mr.mr_type = libc::PACKET_MR_PROMISC as u16;
+    // SAFETY: we pass a pointer to a live packet_mreq and its exact size.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_ADD_MEMBERSHIP,
+            std::ptr::addr_of!(mr).cast::<libc::c_void>(),
+            std::mem::size_of::<libc::packet_mreq>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -62,6 +62,8 @@ impl Capture {
         .map_err(|e| Error::socket("socket(AF_PACKET)")(e.into()))?;
         crate::sys::bind_packet(&fd, index)
             .map_err(Error::socket("bind AF_PACKET socket to the interface"))?;
+        crate::sys::packet_promisc(&fd, index)
+            .map_err(Error::socket("promiscuous mode on the interface"))?;
         Ok(Capture {
             fd,
             skip_outgoing: loopback,
