@@ -138,14 +138,19 @@ fn host_node_objects_are_tagged_and_removed() {
     let f = write(
         &tmp(),
         "host.yaml",
-        "lab: hst\nnodes:\n  me:\n    kind: host\n    interfaces:\n      hbr0: { kind: bridge, addresses: [10.7.0.1/24] }\n      hv0: { master: hbr0 }\n  h1:\n    interfaces:\n      eth0: { addresses: [10.7.0.2/24] }\n    routes: [default via 10.7.0.1]\nlinks:\n  - [me:hv0, h1:eth0]\nexpect:\n  - h1 -> 10.7.0.1\n",
+        "lab: hst\nnodes:\n  me:\n    kind: host\n    nat:\n      masquerade: [{ from: 10.7.0.0/24, not-out: hbr0 }]\n    interfaces:\n      hbr0: { kind: bridge, addresses: [10.7.0.1/24] }\n      hv0: { master: hbr0 }\n  h1:\n    interfaces:\n      eth0: { addresses: [10.7.0.2/24] }\n    routes: [default via 10.7.0.1]\nlinks:\n  - [me:hv0, h1:eth0]\nexpect:\n  - h1 -> 10.7.0.1\n",
     );
     nslab_ok(&["up", &f], 0);
     let links = sh("ip -d link show hbr0");
+    let rules = sh("nft list ruleset");
     let check = nslab(&["check", "hst"]);
     nslab_ok(&["down", "hst"], 0);
     assert_nothing_left("hst");
     assert!(links.contains("alias nslab:hst"), "{links}");
+    assert!(
+        rules.contains("table inet nslab-hst") && rules.contains("masquerade"),
+        "{rules}"
+    );
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     assert!(
         sh("ip link show keepme").contains("keepme"),

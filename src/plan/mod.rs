@@ -86,12 +86,23 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
             continue;
         }
         let here = at(name, o);
-        for r in &o.routes {
-            if o.netns.is_none() {
+        // In the host node nothing goes away by itself: routes and the NAT
+        // table are removed one by one.
+        if o.netns.is_none() {
+            for r in &o.routes {
+                let op = Op::DelRoute {
+                    at: here.clone(),
+                    route: r.clone(),
+                };
+                ph.routes_out.push(step(op, None));
+            }
+            if o.nat.is_some() {
+                let table = format!("nslab-{}", observed.lab);
                 ph.routes_out.push(step(
-                    Op::DelRoute {
+                    Op::SetNat {
                         at: here.clone(),
-                        route: r.clone(),
+                        table,
+                        nat: None,
                     },
                     None,
                 ));

@@ -281,6 +281,13 @@ fn host_node_objects_are_deleted_by_reconcile_and_with_their_peers_by_teardown()
         .expect("h2")
         .links
         .insert("eth9".into(), veth("host", "vh1"));
+    h.nat = Some(crate::state::nat::Nat {
+        rules: vec![crate::state::nat::Rule {
+            hook: crate::state::nat::Hook::Postrouting,
+            matches: vec![],
+            action: crate::state::nat::Action::Masquerade,
+        }],
+    });
     d.nodes.insert("host".into(), h);
     // The host node always exists.
     host.state.nodes.insert("host".into(), NodeState::new(None));
@@ -311,6 +318,11 @@ fn host_node_objects_are_deleted_by_reconcile_and_with_their_peers_by_teardown()
     let l = lines(&p);
     assert!(!l.contains(&"ip link del vh1".to_string()), "{l:#?}");
     assert!(l.contains(&"ip link del hbr".to_string()), "{l:#?}");
+    // The host's NAT table does not go away by itself either.
+    assert!(
+        l.iter().any(|x| x == "nft delete table inet nslab-t"),
+        "{l:#?}"
+    );
     apply(&mut host, &p, &mut |_, _| {}).expect("teardown");
     assert!(host
         .state
