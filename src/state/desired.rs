@@ -3,7 +3,8 @@
 //! per member, addresses and default routes (what Docker's bridge driver
 //! does for `docker0`).
 
-use super::nat::{Action, Hook, Match, Nat, Rule, L4};
+use super::nat::{Action, Hook, Match, Nat, Rule};
+use super::nat_rules::{hairpin_rule, l4, network_of, node_nat, publish_rules};
 use super::{
     Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
@@ -11,7 +12,7 @@ use super::{
 use nslab_model as m;
 use std::collections::BTreeMap;
 
-fn cidr(c: &m::Cidr) -> Cidr {
+pub(super) fn cidr(c: &m::Cidr) -> Cidr {
     Cidr {
         addr: c.addr(),
         prefix: c.prefix(),
@@ -114,141 +115,6 @@ pub fn route(r: &m::Route) -> RouteState {
         src: r.src,
         table: r.table.filter(|t| *t != 254),
     }
-}
-
-fn l4(p: m::Proto) -> L4 {
-    match p {
-        m::Proto::Tcp => L4::Tcp,
-        m::Proto::Udp => L4::Udp,
-    }
-}
-
-fn host_cidr(ip: std::net::IpAddr) -> Cidr {
-    Cidr {
-        addr: ip,
-        prefix: if ip.is_ipv6() { 128 } else { 32 },
-    }
-}
-
-/// DNAT of `dst` (local, or `host_ip`) port `port` to `to`: from outside
-/// (prerouting, optionally only from `iif`) and from the node itself
-/// (output; never for loopback destinations, which cannot be routed out).
-fn publish_rules(
-    rules: &mut Vec<Rule>,
-    proto: L4,
-    port: u16,
-    to: std::net::SocketAddr,
-    host_ip: Option<std::net::IpAddr>,
-    iif: Option<String>,
-) {
-    let dst = match host_ip {
-        Some(ip) => Match::DstNet(host_cidr(ip)),
-        None => Match::DstLocal,
-    };
-    let action = Action::Dnat {
-        addr: to.ip(),
-        port: to.port(),
-    };
-    let mut pre = Vec::new();
-    if let Some(i) = &iif {
-        pre.push(Match::IifName(i.clone()));
-    }
-    pre.extend([dst.clone(), Match::Proto(proto), Match::DstPort(port)]);
-    rules.push(Rule {
-        hook: Hook::Prerouting,
-        matches: pre,
-        action: action.clone(),
-    });
-    if iif.is_none() {
-        let lo = if to.is_ipv6() {
-            "::1/128"
-        } else {
-            "127.0.0.0/8"
-        };
-        let lo = lo.split_once('/').and_then(|(a, p)| {
-            Some(Cidr {
-                addr: a.parse().ok()?,
-                prefix: p.parse().ok()?,
-            })
-        });
-        let mut out = vec![dst];
-        out.extend(lo.map(Match::NotDstNet));
-        out.extend([Match::Proto(proto), Match::DstPort(port)]);
-        rules.push(Rule {
-            hook: Hook::Output,
-            matches: out,
-            action,
-        });
-    }
-}
-
-/// Traffic DNATed back out of the bridge it came in on (a member reaching
-/// a published port of its own network) is masqueraded to the gateway, so
-/// the answer comes back through the node and is un-NATed there.
-fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
-    Rule {
-        hook: Hook::Postrouting,
-        matches: vec![
-            Match::CtDnat,
-            Match::SrcNet(subnet),
-            Match::OifName(bridge.to_string()),
-        ],
-        action: Action::Masquerade,
-    }
-}
-
-fn network_of(c: &Cidr) -> Cidr {
-    let m = m::Cidr::new(c.addr, c.prefix).map(|x| x.network());
-    m.map(|x| cidr(&x)).unwrap_or(*c)
-}
-
-/// A node's own `nat:` rules.
-fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
-    let mut rules = Vec::new();
-    for mq in &nat.masquerade {
-        let mut matches = Vec::new();
-        if let Some(f) = &mq.from {
-            matches.push(Match::SrcNet(cidr(&f.network())));
-        }
-        if let Some(o) = &mq.out {
-            matches.push(Match::OifName(o.to_string()));
-        }
-        if let Some(o) = &mq.not_out {
-            matches.push(Match::NotOifName(o.to_string()));
-        }
-        rules.push(Rule {
-            hook: Hook::Postrouting,
-            matches,
-            action: Action::Masquerade,
-        });
-    }
-    let mut hairpins = Vec::new();
-    for fw in &nat.forward {
-        publish_rules(
-            &mut rules,
-            l4(fw.proto),
-            fw.port.get(),
-            fw.to,
-            None,
-            fw.in_.as_ref().map(|i| i.to_string()),
-        );
-        // The target behind a bridge of this node: hairpin back through it.
-        for (ifname, i) in &node.interfaces {
-            if !i.kind.is_bridge() {
-                continue;
-            }
-            for a in &i.addresses {
-                if a.contains(fw.to.ip()) {
-                    let r = hairpin_rule(network_of(&cidr(a)), ifname.as_str());
-                    if !hairpins.contains(&r) {
-                        hairpins.push(r);
-                    }
-                }
-            }
-        }
-    }
-    rules.extend(hairpins);
-    rules
 }
 
 fn set_forwarding(n: &mut NodeState, on: bool) {

@@ -5,6 +5,7 @@
 
 pub mod desired;
 pub mod nat;
+mod nat_rules;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
