@@ -109,3 +109,28 @@ fn unknown_command_and_missing_file_are_bad_input() {
     );
     assert_eq!(nslab(&["frobnicate"]).status.code(), Some(2));
 }
+
+/// `validate --json`: the problems as data, with their codes and places.
+#[test]
+fn validate_json_lists_problems_with_places() {
+    let bad = fixtures().join("invalid").join("master-not-bridge.yaml");
+    let o = nslab(&["validate", "--json", bad.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["ok"], false);
+    let p = &v["problems"][0];
+    assert_eq!(
+        (p["line"].as_u64(), p["column"].as_u64()),
+        (Some(6), Some(32)),
+        "{v}"
+    );
+    assert_eq!(p["code"], "nslab::master-not-bridge");
+    assert!(p["hint"].as_str().is_some_and(|h| !h.is_empty()));
+    let good = examples().join("bridge.yaml");
+    let o = nslab(&["validate", "--json", good.to_str().expect("utf-8")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        (v["ok"].as_bool(), v["lab"].as_str()),
+        (Some(true), Some("bridge"))
+    );
+}

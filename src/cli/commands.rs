@@ -230,21 +230,17 @@ fn nix_is_root() -> bool {
 }
 
 fn validate(file: &Path, json: bool) -> Exit {
+    if json {
+        return load::validate_json(file);
+    }
     match load::from_file(file) {
         Ok(l) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"file": file, "ok": true, "lab": l.desired.lab})
-                );
-            } else {
-                println!(
-                    "{}: ok (lab {}, {} node(s))",
-                    file.display(),
-                    l.desired.lab,
-                    l.desired.nodes.len()
-                );
-            }
+            let n = l.desired.nodes.len();
+            println!(
+                "{}: ok (lab {}, {n} node(s))",
+                file.display(),
+                l.desired.lab
+            );
             Exit::Ok
         }
         Err(e) => e,

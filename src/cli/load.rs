@@ -83,3 +83,49 @@ pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
 pub fn demo() -> Result<Loaded, Exit> {
     parse("(built-in demo)", DEMO)
 }
+
+/// `validate --json`: the verdict and every problem as data, for editors
+/// and scripts (`{"file", "ok", "lab"}` or `{"file", "ok": false,
+/// "problems": [{code, message, line, column, hint}]}`).
+pub fn validate_json(path: &Path) -> Exit {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let problem = serde_json::json!({"code": "nslab::io", "message": format!("cannot read {name}: {e}"), "line": 0, "column": 0, "hint": "check the path"});
+            println!(
+                "{}",
+                serde_json::json!({"file": name, "ok": false, "problems": [problem]})
+            );
+            return Exit::BadInput;
+        }
+    };
+    match nslab_model::parse_str(&name, &text, &KernelInterfaces) {
+        Ok(t) => {
+            println!(
+                "{}",
+                serde_json::json!({"file": name, "ok": true, "lab": t.lab.as_str(), "nodes": t.nodes.len()})
+            );
+            Exit::Ok
+        }
+        Err(problems) => {
+            let list: Vec<_> = problems
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "code": p.kind.code(),
+                        "message": p.message,
+                        "line": p.loc.line,
+                        "column": p.loc.col,
+                        "hint": p.hint,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"file": name, "ok": false, "problems": list})
+            );
+            Exit::BadInput
+        }
+    }
+}
