@@ -195,7 +195,9 @@ impl Linux {
                 end,
                 kind,
                 parent_at,
-            } => self.add_link(end, kind, parent_at.as_ref(), alias),
+            } => self
+                .add_link(end, kind, parent_at.as_ref(), alias)
+                .map_err(|e| with_module_hint(e, kind)),
             Op::DeleteLink { at, ifname } => {
                 let h = self.handle(at)?;
                 let index = h.index(ifname)?;
@@ -429,6 +431,24 @@ impl Linux {
     }
 }
 
+/// The kernel says "Unknown device type" when the driver of a link kind is
+/// not there: name the module that provides it.
+fn with_module_hint(e: String, kind: &LinkKind) -> String {
+    let module = match kind {
+        LinkKind::Vlan { .. } => "8021q",
+        LinkKind::Macvlan { .. } => "macvlan",
+        LinkKind::Ipvlan { .. } => "ipvlan",
+        LinkKind::Vxlan { .. } => "vxlan",
+        LinkKind::Bridge { .. } => "bridge",
+        _ => return e,
+    };
+    if e.contains("Unknown device type") {
+        format!("{e}; this kernel has no {} driver: load the module `{module}` (modprobe {module}) or use a kernel that has it", kind.name())
+    } else {
+        e
+    }
+}
+
 fn address(index: u32, cidr: &Cidr) -> nl::Address {
     nl::Address {
         index,
@@ -463,5 +483,26 @@ impl Host for Linux {
 
     fn apply(&mut self, op: &Op) -> Result<(), OpError> {
         self.run(op).map_err(|m| OpError::new(op, m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Endpoint;
+
+    #[test]
+    fn a_missing_driver_names_its_module() {
+        let vlan = LinkKind::Vlan {
+            parent: Endpoint::new("a", "eth0"),
+            id: 100,
+        };
+        let e = with_module_hint(
+            "Operation not supported (kernel: \"Unknown device type\")".into(),
+            &vlan,
+        );
+        assert!(e.contains("modprobe 8021q"), "{e}");
+        let other = with_module_hint("File exists".into(), &vlan);
+        assert_eq!(other, "File exists");
     }
 }
