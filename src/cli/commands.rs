@@ -92,29 +92,41 @@ pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     Ok(report.plan)
 }
 
+/// One line per node (unless the lab is large), what changed when it is
+/// little (a reconcile), and the totals.
 fn summary(desired: &State, p: &Plan, started: Instant) {
-    for (name, n) in &desired.nodes {
-        let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
-        let addrs: Vec<String> = n
-            .links
-            .values()
-            .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
-            .collect();
-        println!(
-            "  {:<15} {} interface(s) {}  {}",
-            name,
-            n.links.len(),
-            if addrs.is_empty() {
-                String::new()
-            } else {
-                addrs.join(" ")
-            },
-            if changed == 0 {
+    const PER_NODE_UP_TO: usize = 40;
+    const CHANGES_UP_TO: usize = 30;
+    if desired.nodes.len() <= PER_NODE_UP_TO {
+        for (name, n) in &desired.nodes {
+            let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
+            let addrs: Vec<String> = n
+                .links
+                .values()
+                .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
+                .collect();
+            let what = if changed == 0 {
                 "unchanged".to_string()
             } else {
                 format!("{changed} change(s)")
-            }
-        );
+            };
+            println!(
+                "  {:<15} {} interface(s) {:<32} {what}",
+                name,
+                n.links.len(),
+                addrs.join(" ")
+            );
+        }
+    }
+    let creating = p
+        .steps
+        .iter()
+        .any(|s| matches!(s.op, crate::plan::Op::CreateNetns { .. }));
+    if !p.is_empty() && !creating && p.len() <= CHANGES_UP_TO {
+        println!("  changed:");
+        for s in &p.steps {
+            println!("    {}", s.op);
+        }
     }
     println!(
         "lab {} is up: {} node(s), {} operation(s) in {:.2}s",
