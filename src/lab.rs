@@ -39,19 +39,26 @@ pub struct UpReport {
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
 /// (perhaps interrupted) run recorded.
 pub fn scope_for(desired: &State, record: &Record) -> Scope {
-    let mut nodes: BTreeMap<String, Option<String>> = record.nodes.clone();
+    let mut scope = scope_of_record(&desired.lab, record);
+    let mut nodes: BTreeMap<String, Option<String>> = scope.nodes.into_iter().collect();
     for (name, n) in &desired.nodes {
         nodes.insert(name.clone(), n.netns.clone());
     }
-    let sysctls = desired
+    scope.nodes = nodes.into_iter().collect();
+    scope.sysctls = desired
         .nodes
         .iter()
         .map(|(name, n)| (name.clone(), n.sysctls.keys().cloned().collect()))
         .collect();
+    scope
+}
+
+/// What a lab's record says to look at (for `down` and `show`).
+pub fn scope_of_record(lab: &str, record: &Record) -> Scope {
     Scope {
-        lab: desired.lab.clone(),
-        nodes: nodes.into_iter().collect(),
-        sysctls,
+        lab: lab.to_string(),
+        nodes: record.nodes.clone().into_iter().collect(),
+        sysctls: BTreeMap::new(),
         physical: record.physical.clone(),
         owned: record.nodes.values().flatten().cloned().collect(),
         nat: record.nat.clone(),
@@ -260,14 +267,8 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     if !nodes.values().any(|n| n.is_none()) {
         nodes.insert(HOST.to_string(), None);
     }
-    let scope = Scope {
-        lab: lab.to_string(),
-        nodes: nodes.into_iter().collect(),
-        sysctls: BTreeMap::new(),
-        physical: rec.physical.clone(),
-        owned: rec.nodes.values().flatten().cloned().collect(),
-        nat: rec.nat.clone(),
-    };
+    let mut scope = scope_of_record(lab, &rec);
+    scope.nodes = nodes.into_iter().collect();
     let mut host = Linux::new(lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);

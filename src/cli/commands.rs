@@ -138,15 +138,9 @@ fn summary(desired: &State, p: &Plan, started: Instant) {
 }
 
 fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
-    let loaded = match file {
-        Some(f) => match load::from_file(f) {
-            Ok(l) => l,
-            Err(e) => return e,
-        },
-        None => match load::demo() {
-            Ok(l) => l,
-            Err(e) => return e,
-        },
+    let loaded = match load::file_or_demo(file) {
+        Ok(l) => l,
+        Err(e) => return e,
     };
     if let Err(e) = up_loaded(&loaded, json) {
         return e;
@@ -201,15 +195,9 @@ pub(crate) fn down_lab(lab: &str, json: bool) -> Exit {
 }
 
 fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json: bool) -> Exit {
-    let loaded = match file {
-        Some(f) => match load::from_file(f) {
-            Ok(l) => l,
-            Err(e) => return e,
-        },
-        None => match load::demo() {
-            Ok(l) => l,
-            Err(e) => return e,
-        },
+    let loaded = match load::file_or_demo(file) {
+        Ok(l) => l,
+        Err(e) => return e,
     };
     // Without root, a lab that is not up plans against an empty machine.
     let online = !offline && nix_is_root();
@@ -324,14 +312,7 @@ pub(crate) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             ));
         }
     }
-    let scope = crate::host::Scope {
-        lab: name.clone(),
-        nodes: rec.nodes.clone().into_iter().collect(),
-        sysctls: Default::default(),
-        physical: rec.physical.clone(),
-        owned: rec.nodes.values().flatten().cloned().collect(),
-        nat: rec.nat.clone(),
-    };
+    let scope = lab::scope_of_record(&name, &rec);
     let mut host = Linux::new(&name);
     let state = match host.observe(&scope) {
         Ok(s) => s,

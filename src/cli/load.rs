@@ -84,6 +84,14 @@ pub fn demo() -> Result<Loaded, Exit> {
     parse("(built-in demo)", DEMO)
 }
 
+/// FILE, or the built-in demo lab when there is none (`up`, `plan`).
+pub fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
+    match file {
+        Some(f) => from_file(f),
+        None => demo(),
+    }
+}
+
 /// `validate --json`: the verdict and every problem as data, for editors
 /// and scripts (`{"file", "ok", "lab"}` or `{"file", "ok": false,
 /// "problems": [{code, message, line, column, hint}]}`).
