@@ -179,8 +179,12 @@ pub fn up(
 
 /// Namespaces under /run/netns whose `lo` carries the lab's alias.
 pub fn owned_namespaces(lab: &str) -> Vec<String> {
-    let alias = format!("nslab:{lab}");
-    let mut found = Vec::new();
+    marked_namespaces().remove(lab).unwrap_or_default()
+}
+
+/// Every namespace under /run/netns that carries a lab's mark, by lab.
+pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in netns::list().unwrap_or_default() {
         let Ok(fd) = netns::open(&name) else { continue };
         let lo_alias = netns::run_in(fd.as_fd(), || {
@@ -189,8 +193,8 @@ pub fn owned_namespaces(lab: &str) -> Vec<String> {
         })
         .ok()
         .flatten();
-        if lo_alias.as_deref() == Some(alias.as_str()) {
-            found.push(name);
+        if let Some(lab) = lo_alias.as_deref().and_then(|a| a.strip_prefix("nslab:")) {
+            found.entry(lab.to_string()).or_default().push(name);
         }
     }
     found

@@ -189,7 +189,23 @@ fn down_without_state_file_still_removes_everything() {
     let path = examples().join("bridge.yaml");
     let path = path.to_str().expect("utf-8 path");
     nslab_ok(&["up", path], 0);
+    let listed = nslab_ok(&["ls"], 0);
     std::fs::remove_dir_all("/run/nslab/bridge").expect("remove state");
+    let unrecorded = nslab_ok(&["ls"], 0);
     nslab_ok(&["down", "bridge"], 0);
+    let after = nslab_ok(&["ls"], 0);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("bridge") && l.contains(" 3 ") && l.contains("ok")),
+        "{listed}"
+    );
+    assert!(
+        unrecorded
+            .lines()
+            .any(|l| l.starts_with("bridge") && l.contains("no record")),
+        "{unrecorded}"
+    );
+    assert!(after.contains("no labs are up"), "{after}");
     assert_nothing_left("bridge");
 }

@@ -259,8 +259,8 @@ pub(crate) fn record_of(lab: &str) -> Result<Record, Exit> {
 fn ls(json: bool) -> Exit {
     let labs = StateDir::list_labs().unwrap_or_default();
     let mut rows = Vec::new();
-    for lab in labs {
-        let Ok(rec) = record_of(&lab) else { continue };
+    for lab in &labs {
+        let Ok(rec) = record_of(lab) else { continue };
         let total = rec.nodes.len();
         let present = rec
             .nodes
@@ -274,7 +274,20 @@ fn ls(json: bool) -> Exit {
         } else {
             "degraded (namespaces missing)"
         };
-        rows.push((lab, total, present, health.to_string(), rec.source));
+        rows.push((lab.clone(), total, present, health.to_string(), rec.source));
+    }
+    // Labs whose namespaces carry their mark but whose record is gone.
+    for (lab, namespaces) in lab::marked_namespaces() {
+        if !labs.contains(&lab) {
+            let n = namespaces.len();
+            rows.push((
+                lab,
+                n,
+                n,
+                "no record (remove it with `nslab down`)".to_string(),
+                String::new(),
+            ));
+        }
     }
     if json {
         let v: Vec<_> = rows
