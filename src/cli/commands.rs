@@ -68,7 +68,13 @@ fn print_plan(p: &Plan, json: bool) {
 }
 
 fn lab_error(e: LabError) -> Exit {
-    fail(e)
+    if nix_is_root() {
+        fail(e)
+    } else {
+        fail(format!(
+            "{e}\n  hint: changing the kernel needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+        ))
+    }
 }
 
 pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {

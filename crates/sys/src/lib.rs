@@ -10,7 +10,8 @@
 //! | [`sysctl`] | read and write `net.*` sysctls of the calling thread's namespace |
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
-//! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
+//! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
+| [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces |
 //!
 //! # Threads and namespaces
@@ -29,6 +30,7 @@
 mod error;
 pub mod exec;
 pub mod netns;
+pub mod process;
 #[doc(hidden)]
 pub mod sandbox;
 pub mod statedir;
