@@ -2,6 +2,11 @@
 //! The `nslab` binary: everything is in the library; see `nslab::cli`.
 
 fn main() -> std::process::ExitCode {
-    nslab_sys::process::default_sigpipe();
+    // The responder writes to sockets peers may close at any time: it keeps
+    // SIGPIPE ignored (an error, not a signal). Everything else ends
+    // quietly when its output pipe closes.
+    if std::env::args_os().nth(1).is_none_or(|a| a != "__serve") {
+        nslab_sys::process::default_sigpipe();
+    }
     nslab::cli::main()
 }
