@@ -11,7 +11,7 @@
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
-| [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
+//! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces |
 //!
 //! # Threads and namespaces
