@@ -38,6 +38,7 @@ pub mod reply;
 pub mod responder;
 pub mod service;
 mod sys;
+mod tcpread;
 
 pub use error::{Error, ProbeError};
 pub use icmp::ping::{icmp_echo, icmp_echo_here, PingFailure, PingStats};

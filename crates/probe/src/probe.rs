@@ -2,7 +2,8 @@
 //! bounded by a timeout. Each has an `_here` twin that uses the calling
 //! thread's namespace (for callers that already entered it).
 
-use std::io::{self, Read, Write};
+use crate::tcpread::{read_until, ReadEnd};
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
@@ -50,9 +51,13 @@ pub fn tcp_probe_here(dst: SocketAddr, timeout: Duration) -> Result<Reply, Probe
         .min(SILENT_PEER_WAIT)
         .max(FIRST_BYTE_WAIT + Duration::from_millis(300));
     let mut buf = Vec::new();
-    read_until(&mut stream, &mut buf, Instant::now() + wait, |b| {
-        b.contains(&b'\n')
-    })
+    read_until(
+        &mut stream,
+        &mut buf,
+        Instant::now() + wait,
+        MAX_ANSWER,
+        |b| b.contains(&b'\n'),
+    )
     .map_err(|e| classify_io("read", e, timeout))?;
     Ok(Reply::from_text(first_line(&buf), None, rtt))
 }
@@ -123,8 +128,15 @@ pub fn http_probe_here(dst: SocketAddr, timeout: Duration) -> Result<Reply, Prob
         .write_all(&format_http_request(dst))
         .map_err(|e| classify_io("write", e, timeout))?;
     let mut buf = Vec::new();
-    let closed = read_until(&mut stream, &mut buf, deadline, response_complete)
-        .map_err(|e| classify_io("read", e, timeout))?;
+    let closed = read_until(
+        &mut stream,
+        &mut buf,
+        deadline,
+        MAX_ANSWER,
+        response_complete,
+    )
+    .map_err(|e| classify_io("read", e, timeout))?
+        == ReadEnd::Eof;
     let rtt = start.elapsed();
     if buf.is_empty() {
         return Err(match closed {
@@ -145,39 +157,4 @@ fn connect(dst: SocketAddr, timeout: Duration) -> Result<TcpStream, ProbeError> 
         return Err(ProbeError::Timeout { after: timeout });
     }
     TcpStream::connect_timeout(&dst, timeout).map_err(|e| classify_io("connect", e, timeout))
-}
-
-/// Reads until `done(buf)`, EOF (returns `true`) or `deadline` (returns
-/// `false`).
-fn read_until(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    deadline: Instant,
-    done: impl Fn(&[u8]) -> bool,
-) -> io::Result<bool> {
-    let mut chunk = [0u8; 4096];
-    while !done(buf) && buf.len() < MAX_ANSWER {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(false);
-        }
-        stream.set_read_timeout(Some(left))?;
-        match stream.read(&mut chunk) {
-            Ok(0) => return Ok(true),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Ok(false)
-            }
-            // The answer may already be here when the peer resets.
-            Err(_) if !buf.is_empty() => return Ok(true),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(false)
 }

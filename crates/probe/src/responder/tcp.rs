@@ -1,7 +1,8 @@
 //! Answering TCP connections: the plain line, or an HTTP response when the
 //! client opens with an HTTP request line.
 
-use std::io::{self, Read, Write};
+use crate::tcpread::{read_until, ReadEnd};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,38 +75,6 @@ fn is_resource_limit(e: &io::Error) -> bool {
     )
 }
 
-/// Reads into `buf` until `done(buf)` or `deadline`. Returns false on EOF.
-fn read_until(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    deadline: Instant,
-    done: impl Fn(&[u8]) -> bool,
-) -> io::Result<bool> {
-    let mut chunk = [0u8; 2048];
-    while !done(buf) && buf.len() < MAX_HEAD {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(true);
-        }
-        stream.set_read_timeout(Some(left))?;
-        match stream.read(&mut chunk) {
-            Ok(0) => return Ok(false),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Ok(true)
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
-}
-
 /// Answers one connection, then closes it.
 fn answer(mut stream: TcpStream, peer: SocketAddr, label: &str) -> io::Result<()> {
     stream.set_nonblocking(false)?;
@@ -113,20 +82,30 @@ fn answer(mut stream: TcpStream, peer: SocketAddr, label: &str) -> io::Result<()
     let start = Instant::now();
     let mut buf = Vec::new();
     // Wait briefly for a first byte, then give a started request more time.
-    let mut open = read_until(&mut stream, &mut buf, start + FIRST_BYTE_WAIT, |b| {
-        !b.is_empty()
-    })?;
+    let mut open = read_until(
+        &mut stream,
+        &mut buf,
+        start + FIRST_BYTE_WAIT,
+        MAX_HEAD,
+        |b| !b.is_empty(),
+    )? != ReadEnd::Eof;
     let mut kind = classify_request(&buf);
     if open && !buf.is_empty() && kind == RequestStart::NeedMore {
-        open = read_until(&mut stream, &mut buf, start + REQUEST_WAIT, |b| {
+        open = read_until(&mut stream, &mut buf, start + REQUEST_WAIT, MAX_HEAD, |b| {
             classify_request(b) != RequestStart::NeedMore
-        })?;
+        })? != ReadEnd::Eof;
         kind = classify_request(&buf);
     }
     match kind {
         RequestStart::Http { head } => {
             if open {
-                read_until(&mut stream, &mut buf, start + REQUEST_WAIT, head_complete)?;
+                read_until(
+                    &mut stream,
+                    &mut buf,
+                    start + REQUEST_WAIT,
+                    MAX_HEAD,
+                    head_complete,
+                )?;
             }
             stream.write_all(&format_http_response(&line, head))?;
         }
@@ -134,8 +113,12 @@ fn answer(mut stream: TcpStream, peer: SocketAddr, label: &str) -> io::Result<()
     }
     stream.shutdown(Shutdown::Write)?;
     let mut rest = Vec::new();
-    read_until(&mut stream, &mut rest, Instant::now() + DRAIN_WAIT, |_| {
-        false
-    })?;
+    read_until(
+        &mut stream,
+        &mut rest,
+        Instant::now() + DRAIN_WAIT,
+        MAX_HEAD,
+        |_| false,
+    )?;
     Ok(())
 }
