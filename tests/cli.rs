@@ -134,3 +134,22 @@ fn validate_json_lists_problems_with_places() {
         (Some(true), Some("bridge"))
     );
 }
+
+/// The README's "file, in short" is a valid lab (so it can be copied).
+#[test]
+fn the_readme_example_validates() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README");
+    let start = readme.find("## The file, in short").expect("section");
+    let body = &readme[start..];
+    let yaml_start = body.find("```yaml\n").expect("yaml block") + "```yaml\n".len();
+    let yaml_end = yaml_start + body[yaml_start..].find("```").expect("end of block");
+    let dir = std::env::temp_dir().join(format!("nslab-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let f = dir.join("readme.yaml");
+    std::fs::write(&f, &body[yaml_start..yaml_end]).expect("write");
+    let o = nslab(&["validate", f.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
