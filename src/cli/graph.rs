@@ -27,14 +27,10 @@ fn edges(s: &State) -> Vec<(String, String, String, String, String)> {
             let (other, label) = match &l.kind {
                 LinkKind::Veth { peer } => (peer.clone(), "veth".to_string()),
                 LinkKind::Vlan { parent, id } => (parent.clone(), format!("vlan {id}")),
-                LinkKind::Macvlan { parent, mode } => (
-                    parent.clone(),
-                    format!("macvlan {}", format!("{mode:?}").to_lowercase()),
-                ),
-                LinkKind::Ipvlan { parent, mode, .. } => (
-                    parent.clone(),
-                    format!("ipvlan {}", format!("{mode:?}").to_lowercase()),
-                ),
+                LinkKind::Macvlan { parent, mode } => (parent.clone(), format!("macvlan {}", mode)),
+                LinkKind::Ipvlan { parent, mode, .. } => {
+                    (parent.clone(), format!("ipvlan {}", mode))
+                }
                 _ => continue,
             };
             let key = if (node.as_str(), ifname.as_str())

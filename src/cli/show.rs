@@ -77,15 +77,10 @@ fn detail(l: &LinkState) -> String {
     match &l.kind {
         LinkKind::Veth { peer } => parts.push(format!("peer {peer}")),
         LinkKind::Vlan { parent, id } => parts.push(format!("id {id} on {parent}")),
-        LinkKind::Macvlan { parent, mode } => parts.push(format!(
-            "{} on {parent}",
-            format!("{mode:?}").to_lowercase()
-        )),
-        LinkKind::Ipvlan { parent, mode, flag } => parts.push(format!(
-            "{} {} on {parent}",
-            format!("{mode:?}").to_lowercase(),
-            format!("{flag:?}").to_lowercase()
-        )),
+        LinkKind::Macvlan { parent, mode } => parts.push(format!("{} on {parent}", mode)),
+        LinkKind::Ipvlan { parent, mode, flag } => {
+            parts.push(format!("{} {} on {parent}", mode, flag))
+        }
         LinkKind::Vxlan {
             vni, remote, group, ..
         } => {

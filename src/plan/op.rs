@@ -186,13 +186,9 @@ fn kind_words(kind: &LinkKind) -> String {
         ),
         LinkKind::Vlan { id, .. } => format!("type vlan id {id}"),
         LinkKind::Macvlan { mode, .. } => {
-            format!("type macvlan mode {}", format!("{mode:?}").to_lowercase())
+            format!("type macvlan mode {}", mode)
         }
-        LinkKind::Ipvlan { mode, flag, .. } => format!(
-            "type ipvlan mode {} {}",
-            format!("{mode:?}").to_lowercase(),
-            format!("{flag:?}").to_lowercase()
-        ),
+        LinkKind::Ipvlan { mode, flag, .. } => format!("type ipvlan mode {} {}", mode, flag),
         LinkKind::Vxlan {
             vni,
             remote,

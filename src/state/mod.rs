@@ -107,6 +107,23 @@ pub enum IpvlanFlag {
     Vepa,
 }
 
+/// The names `ip link` uses (and the file's): `bridge`, `vepa`, `l3s`...
+macro_rules! lowercase_display {
+    ($($t:ty { $($v:ident => $n:literal),* })*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $(Self::$v => $n),* })
+            }
+        }
+    )*};
+}
+
+lowercase_display! {
+    MacvlanMode { Bridge => "bridge", Vepa => "vepa", Private => "private", Passthru => "passthru" }
+    IpvlanMode { L2 => "l2", L3 => "l3", L3s => "l3s" }
+    IpvlanFlag { Bridge => "bridge", Private => "private", Vepa => "vepa" }
+}
+
 /// What a link is. Two links of different kinds, or of one kind with
 /// different kind parameters, cannot be changed into each other in place:
 /// the planner recreates them.
