@@ -61,6 +61,7 @@ mod tests {
             text: "a -> <b>".into(),
             from: "a".into(),
             from_netns: None,
+            to_netns: None,
             to: "10.0.0.1".parse().expect("ip"),
             port: None,
             proto: Proto::Icmp,

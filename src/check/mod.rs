@@ -38,6 +38,9 @@ pub struct Check {
     pub from: String,
     /// `None` for the host node.
     pub from_netns: Option<String>,
+    /// The node the check targets by name, and its namespace (`None`: the
+    /// check names an address, or the target is the host node).
+    pub to_netns: Option<String>,
     pub to: IpAddr,
     pub port: Option<u16>,
     pub proto: Proto,
@@ -58,17 +61,42 @@ pub struct Outcome {
     pub took: Duration,
 }
 
-/// Judge one probe result against the check. `answer` is `Ok((label,
-/// seen_as))` when something answered, `Err(reason)` when nothing did.
-pub fn judge(
-    check: &Check,
-    answer: Result<(Option<String>, Option<IpAddr>), String>,
-) -> (bool, String) {
+/// What a probe found. "Nobody answered" and "could not ask" are
+/// different outcomes: the first is what a negative check wants, the second
+/// fails every check, because it proves nothing about the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Something answered: nslab's responder (with its label and the source
+    /// address it saw), another server, or an echo reply.
+    Answered {
+        label: Option<String>,
+        seen_as: Option<IpAddr>,
+    },
+    /// Something answered, but not in the form a probe expects (a TCP peer
+    /// that reset the connection, an HTTP reply that does not parse).
+    Unexpected(String),
+    /// The probe went out and nothing came back: a timeout, a refused port,
+    /// an ICMP error from a router, or the local kernel refusing to send
+    /// because of the network as configured (no route, a firewall rule).
+    NoAnswer(String),
+    /// The probe could not be made: the node's namespace is gone, a socket
+    /// could not be opened, the target node does not exist any more.
+    CouldNotAsk(String),
+}
+
+/// Judge one probe result against the check.
+pub fn judge(check: &Check, answer: Answer) -> (bool, String) {
     match (answer, check.should_answer) {
-        (Err(why), true) => (false, why),
-        (Err(why), false) => (true, format!("no answer, as expected ({why})")),
-        (Ok((label, seen)), should) => {
-            let who = match (&label, &seen) {
+        (Answer::CouldNotAsk(why), _) => (false, format!("could not probe: {why}")),
+        (Answer::NoAnswer(why), true) => (false, why),
+        (Answer::NoAnswer(why), false) => (true, format!("no answer, as expected ({why})")),
+        (Answer::Unexpected(what), true) => (false, what),
+        (Answer::Unexpected(what), false) => (
+            false,
+            format!("something answered ({what}), but must not be reachable"),
+        ),
+        (Answer::Answered { label, seen_as }, should) => {
+            let who = match (&label, &seen_as) {
                 (Some(l), Some(s)) => format!("answered by {l} as seen from {s}"),
                 (Some(l), None) => format!("answered by {l}"),
                 _ => "answered".to_string(),
@@ -84,8 +112,8 @@ pub fn judge(
                 }
             }
             if let Some(want) = check.seen_as {
-                if seen != Some(want) {
-                    let got = seen
+                if seen_as != Some(want) {
+                    let got = seen_as
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "unknown".into());
                     return (false, format!("seen as {got}, expected {want}"));
@@ -105,6 +133,7 @@ mod tests {
             text: "a -> b".into(),
             from: "a".into(),
             from_netns: Some("t-a".into()),
+            to_netns: Some("t-b".into()),
             to: "10.0.0.2".parse().expect("ip"),
             port: Some(80),
             proto: Proto::Tcp,
@@ -114,44 +143,64 @@ mod tests {
         }
     }
 
+    fn answered(label: &str, seen: &str) -> Answer {
+        Answer::Answered {
+            label: Some(label.into()),
+            seen_as: Some(seen.parse().expect("ip")),
+        }
+    }
+
     #[test]
     fn the_right_node_seen_as_the_right_address_passes() {
-        let ok = judge(
-            &check(true),
-            Ok((
-                Some("t/nginx".into()),
-                Some("10.0.0.1".parse().expect("ip")),
-            )),
-        );
+        let ok = judge(&check(true), answered("t/nginx", "10.0.0.1"));
         assert!(ok.0, "{}", ok.1);
     }
 
     #[test]
     fn the_wrong_node_or_source_fails_and_says_why() {
-        let (pass, why) = judge(
-            &check(true),
-            Ok((
-                Some("t/gitlab".into()),
-                Some("10.0.0.1".parse().expect("ip")),
-            )),
-        );
+        let (pass, why) = judge(&check(true), answered("t/gitlab", "10.0.0.1"));
         assert!(!pass);
         assert!(why.contains("t/gitlab") && why.contains("t/nginx"), "{why}");
-        let (pass, why) = judge(
-            &check(true),
-            Ok((
-                Some("t/nginx".into()),
-                Some("172.17.0.1".parse().expect("ip")),
-            )),
-        );
+        let (pass, why) = judge(&check(true), answered("t/nginx", "172.17.0.1"));
         assert!(!pass);
         assert!(why.contains("seen as 172.17.0.1"), "{why}");
     }
 
     #[test]
     fn no_answer_fails_a_positive_check_and_passes_a_negative_one() {
-        assert!(!judge(&check(true), Err("timeout".into())).0);
-        assert!(judge(&check(false), Err("timeout".into())).0);
-        assert!(!judge(&check(false), Ok((None, None))).0);
+        let none = || Answer::NoAnswer("timed out".into());
+        assert!(!judge(&check(true), none()).0);
+        assert!(judge(&check(false), none()).0);
+        let anon = Answer::Answered {
+            label: None,
+            seen_as: None,
+        };
+        assert!(!judge(&check(false), anon).0);
+    }
+
+    /// Every way a probe can fail to be made fails the check, whichever
+    /// way the check points; so does an unexpected answer to a negative
+    /// check.
+    #[test]
+    fn could_not_ask_and_unexpected_answers_fail_both_kinds_of_check() {
+        let outcomes = [
+            Answer::CouldNotAsk("cannot enter node a: No such file or directory".into()),
+            Answer::CouldNotAsk("raw ICMP socket: Operation not permitted".into()),
+            Answer::CouldNotAsk("node b's namespace t-b does not exist".into()),
+        ];
+        for o in outcomes {
+            for should in [true, false] {
+                let (pass, why) = judge(&check(should), o.clone());
+                assert!(!pass, "{o:?} with should_answer={should} passed");
+                assert!(why.starts_with("could not probe: "), "{why}");
+            }
+        }
+        let (pass, why) = judge(
+            &check(false),
+            Answer::Unexpected("connection reset after connecting".into()),
+        );
+        assert!(!pass);
+        assert!(why.contains("must not be reachable"), "{why}");
+        assert!(!judge(&check(true), Answer::Unexpected("bad reply".into())).0);
     }
 }

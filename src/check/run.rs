@@ -2,7 +2,7 @@
 //! inside the nodes, print one line each; and `nslab ping` and `nslab demo`
 //! built on the same probes.
 
-use super::{judge, junit, Check, Outcome, Proto};
+use super::{judge, junit, Answer, Check, Outcome, Proto};
 use crate::cli::{fail, Exit};
 use crate::record;
 use crate::state::State;
@@ -38,14 +38,14 @@ pub fn first_address(state: &State, node: &str) -> Option<IpAddr> {
 pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, String> {
     let mut out = Vec::new();
     for e in &t.expect {
-        let (to, port) = match &e.to {
+        let (to, port, to_netns) = match &e.to {
             m::Target::Node { node, port } => {
                 let ip = first_address(state, node.as_str()).ok_or_else(|| {
                     format!("check from {}: node {node} has no address to probe", e.from)
                 })?;
-                (ip, port.map(|p| p.get()))
+                (ip, port.map(|p| p.get()), t.netns_of(node))
             }
-            m::Target::Addr { ip, port } => (*ip, port.map(|p| p.get())),
+            m::Target::Addr { ip, port } => (*ip, port.map(|p| p.get()), None),
         };
         let proto = match e.proto {
             m::ProbeProto::Icmp => Proto::Icmp,
@@ -80,6 +80,7 @@ pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, String> {
             text,
             from: e.from.to_string(),
             from_netns: t.netns_of(&e.from),
+            to_netns,
             to,
             port,
             proto,
@@ -101,9 +102,14 @@ fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, String> {
 /// Run one check.
 pub fn probe(c: &Check) -> Outcome {
     let started = Instant::now();
-    let answer = match open_ns(c.from_netns.as_deref()) {
-        Err(e) => Err(format!("cannot enter node {}: {e}", c.from)),
-        Ok(fd) => probe_in(fd.as_fd(), c),
+    let answer = match (open_ns(c.from_netns.as_deref()), &c.to_netns) {
+        (Err(e), _) => Answer::CouldNotAsk(format!("cannot enter node {}: {e}", c.from)),
+        // A target node whose namespace is gone cannot answer: that proves
+        // nothing about the network between the two.
+        (Ok(_), Some(ns)) if !netns::exists(ns) => {
+            Answer::CouldNotAsk(format!("the target's namespace {ns} does not exist"))
+        }
+        (Ok(fd), _) => probe_in(fd.as_fd(), c),
     };
     let (pass, seen) = judge(c, answer);
     Outcome {
@@ -113,13 +119,53 @@ pub fn probe(c: &Check) -> Outcome {
     }
 }
 
-type Answer = Result<(Option<String>, Option<IpAddr>), String>;
+/// Sort a TCP/UDP/HTTP probe's failure: nothing answered, something
+/// answered oddly, or the probe could not be made.
+fn answer_of(e: nslab_probe::ProbeError) -> Answer {
+    use nslab_probe::ProbeError as P;
+    match e {
+        P::Timeout { .. } | P::Refused | P::Unreachable(_) => Answer::NoAnswer(e.to_string()),
+        P::BadReply(_) => Answer::Unexpected(e.to_string()),
+        P::Os { op, ref source }
+            if matches!(op, "read" | "write" | "recv")
+                && matches!(
+                    source.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+                ) =>
+        {
+            Answer::Unexpected(format!("connected, then {e}"))
+        }
+        other => Answer::CouldNotAsk(other.to_string()),
+    }
+}
+
+/// Sort an ICMP echo run: replies, errors from the network or the local
+/// kernel's refusal to route, or a send that failed for another reason.
+fn answer_of_ping(stats: &nslab_probe::PingStats) -> Answer {
+    if stats.success() {
+        return Answer::Answered {
+            label: None,
+            seen_as: None,
+        };
+    }
+    let local_fault = stats.errors.iter().find(|f| {
+        f.errno
+            .is_some_and(|n| !nslab_probe::error::is_network_refusal(n))
+    });
+    if let Some(f) = local_fault {
+        return Answer::CouldNotAsk(format!("cannot send an echo request: {}", f.reason));
+    }
+    Answer::NoAnswer(match stats.errors.first() {
+        Some(e) => e.to_string(),
+        None => format!("no echo reply in {}ms", TIMEOUT.as_millis()),
+    })
+}
 
 fn probe_in(fd: std::os::fd::BorrowedFd, c: &Check) -> Answer {
     let port = c.port.unwrap_or(0);
     let dst = SocketAddr::new(c.to, port);
     if c.proto != Proto::Icmp && port == 0 {
-        return Err(format!("{} needs a port (write {}:PORT)", c.proto, c.to));
+        return Answer::CouldNotAsk(format!("{} needs a port (write {}:PORT)", c.proto, c.to));
     }
     let reply = match c.proto {
         Proto::Icmp => {
@@ -131,12 +177,8 @@ fn probe_in(fd: std::os::fd::BorrowedFd, c: &Check) -> Answer {
                 Duration::from_millis(100),
                 TIMEOUT,
             ) {
-                Ok(stats) if stats.success() => Ok((None, None)),
-                Ok(stats) => Err(match stats.errors.first() {
-                    Some(e) => e.to_string(),
-                    None => format!("no echo reply in {}ms", TIMEOUT.as_millis()),
-                }),
-                Err(e) => Err(e.to_string()),
+                Ok(stats) => answer_of_ping(&stats),
+                Err(e) => Answer::CouldNotAsk(error_chain(&e)),
             };
         }
         Proto::Tcp => nslab_probe::tcp_probe(fd, dst, TIMEOUT),
@@ -144,9 +186,24 @@ fn probe_in(fd: std::os::fd::BorrowedFd, c: &Check) -> Answer {
         Proto::Http => nslab_probe::http_probe(fd, dst, TIMEOUT),
     };
     match reply {
-        Ok(r) => Ok((r.from_label, r.seen_as)),
-        Err(e) => Err(e.to_string()),
+        Ok(r) => Answer::Answered {
+            label: r.from_label,
+            seen_as: r.seen_as,
+        },
+        Err(e) => answer_of(e),
     }
+}
+
+/// An error and its sources, `: `-joined (`raw ICMP socket: Operation not
+/// permitted`).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
 }
 
 /// Run all checks in parallel, in the order given.
@@ -349,5 +406,92 @@ pub fn demo() -> Exit {
         (Exit::Ok, Exit::Ok) => Exit::Ok,
         (Exit::Ok, other) => other,
         (failed, _) => failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nslab_probe::ProbeError as P;
+    use std::io;
+
+    /// Every kind of probe failure lands on the side a user expects.
+    #[test]
+    fn probe_failures_are_sorted_into_no_answer_unexpected_and_could_not_ask() {
+        let t = Duration::from_secs(1);
+        let kind = |a: &Answer| match a {
+            Answer::Answered { .. } => "answered",
+            Answer::NoAnswer(_) => "no",
+            Answer::Unexpected(_) => "odd",
+            Answer::CouldNotAsk(_) => "cant",
+        };
+        let os = |op, errno| P::Os {
+            op,
+            source: io::Error::from_raw_os_error(errno),
+        };
+        let table: Vec<(P, &str)> = vec![
+            (P::Timeout { after: t }, "no"),
+            (P::Refused, "no"),
+            (P::Unreachable("No route to host".into()), "no"),
+            (P::BadReply("HTTP/1.1 garbage".into()), "odd"),
+            (os("read", libc::ECONNRESET), "odd"),
+            (os("write", libc::EPIPE), "odd"),
+            (os("bind", libc::EADDRINUSE), "cant"),
+            (os("socket", libc::EMFILE), "cant"),
+            (
+                P::Setup(nslab_probe::Error::Netns(io::Error::from_raw_os_error(
+                    libc::EPERM,
+                ))),
+                "cant",
+            ),
+        ];
+        for (e, want) in table {
+            let shown = format!("{e:?}");
+            let a = answer_of(e);
+            assert_eq!(kind(&a), want, "{shown} became {a:?}");
+        }
+    }
+
+    fn stats(received: u32, errors: Vec<nslab_probe::PingFailure>) -> nslab_probe::PingStats {
+        nslab_probe::PingStats {
+            dst: "10.0.0.2".parse().expect("ip"),
+            sent: 2,
+            received,
+            rtts: vec![],
+            errors,
+        }
+    }
+
+    fn fail(errno: Option<i32>, from: Option<&str>) -> nslab_probe::PingFailure {
+        nslab_probe::PingFailure {
+            seq: 1,
+            from: from.map(|f| f.parse().expect("ip")),
+            reason: "reason".into(),
+            errno,
+        }
+    }
+
+    #[test]
+    fn ping_outcomes_tell_a_send_that_could_not_be_made_from_silence() {
+        assert!(matches!(
+            answer_of_ping(&stats(1, vec![])),
+            Answer::Answered { .. }
+        ));
+        assert!(matches!(
+            answer_of_ping(&stats(0, vec![])),
+            Answer::NoAnswer(_)
+        ));
+        assert!(matches!(
+            answer_of_ping(&stats(0, vec![fail(None, Some("10.0.0.254"))])),
+            Answer::NoAnswer(_)
+        ));
+        assert!(matches!(
+            answer_of_ping(&stats(0, vec![fail(Some(libc::ENETUNREACH), None)])),
+            Answer::NoAnswer(_)
+        ));
+        assert!(matches!(
+            answer_of_ping(&stats(0, vec![fail(Some(libc::EBADF), None)])),
+            Answer::CouldNotAsk(_)
+        ));
     }
 }

@@ -103,7 +103,6 @@ pub(crate) fn os_text(e: &io::Error) -> String {
 
 /// Sorts a socket error from a probe into the [`ProbeError`] kinds.
 pub(crate) fn classify_io(op: &'static str, e: io::Error, timeout: Duration) -> ProbeError {
-    use nix::errno::Errno;
     match e.kind() {
         io::ErrorKind::ConnectionRefused => return ProbeError::Refused,
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
@@ -111,18 +110,28 @@ pub(crate) fn classify_io(op: &'static str, e: io::Error, timeout: Duration) -> 
         }
         _ => {}
     }
-    match e.raw_os_error().map(Errno::from_raw) {
-        Some(
-            Errno::ENETUNREACH
+    match e.raw_os_error() {
+        Some(code) if is_network_refusal(code) => ProbeError::Unreachable(os_text(&e)),
+        _ => ProbeError::Os { op, source: e },
+    }
+}
+
+/// Errors with which the local kernel refuses to send because of the
+/// network as configured — no route, no neighbour, a firewall rule that
+/// drops or rejects locally — as opposed to a probe that could not be made
+/// at all. A negative check counts the first kind as "no answer".
+pub fn is_network_refusal(errno: i32) -> bool {
+    use nix::errno::Errno;
+    matches!(
+        Errno::from_raw(errno),
+        Errno::ENETUNREACH
             | Errno::EHOSTUNREACH
             | Errno::EHOSTDOWN
             | Errno::ENONET
             | Errno::EADDRNOTAVAIL
             | Errno::EACCES
-            | Errno::EPERM,
-        ) => ProbeError::Unreachable(os_text(&e)),
-        _ => ProbeError::Os { op, source: e },
-    }
+            | Errno::EPERM
+    )
 }
 
 #[cfg(test)]

@@ -40,6 +40,9 @@ pub struct PingFailure {
     /// kernel refused to send (for example `Network is unreachable`).
     pub from: Option<IpAddr>,
     pub reason: String,
+    /// The local send error's errno (`None` for ICMP errors from the
+    /// network).
+    pub errno: Option<i32>,
 }
 
 impl fmt::Display for PingFailure {
@@ -199,6 +202,7 @@ impl Run {
                     seq,
                     from: Some(from),
                     reason,
+                    errno: None,
                 });
             }
             _ => {}
@@ -250,6 +254,7 @@ fn run(
                     seq,
                     from: None,
                     reason: os_text(&e.into()),
+                    errno: Some(e as i32),
                 });
             }
             last_send = now;
@@ -347,6 +352,7 @@ mod tests {
             seq: 2,
             from: Some("10.0.0.1".parse().unwrap()),
             reason: "Destination Host Unreachable".into(),
+            errno: None,
         };
         assert_eq!(
             f.to_string(),
@@ -356,6 +362,7 @@ mod tests {
             seq: 1,
             from: None,
             reason: "Network is unreachable".into(),
+            errno: Some(libc::ENETUNREACH),
         };
         assert_eq!(f.to_string(), "icmp_seq=1: Network is unreachable");
     }
