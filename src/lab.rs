@@ -85,10 +85,71 @@ fn sd_err(e: impl std::fmt::Display) -> LabError {
     LabError::StateDir(e.to_string())
 }
 
-fn read_record(dir: &StateDir) -> Result<Option<Record>, LabError> {
-    match dir.read(record::FILE).map_err(sd_err)? {
-        Some(bytes) => Record::from_json(&bytes).map(Some).map_err(sd_err),
-        None => Ok(None),
+/// What a lab's state directory says about it.
+#[derive(Debug)]
+pub enum Recorded {
+    /// No record (the lab is not up, or its record was lost).
+    Missing,
+    Found(Record),
+    /// A record that cannot be used (corrupt, empty, a link, not a file):
+    /// why.
+    Unreadable(String),
+}
+
+/// Reads a lab's record without changing anything.
+pub fn look(dir: &StateDir) -> Result<Recorded, LabError> {
+    let bytes = match dir.read(record::FILE) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(Recorded::Missing),
+        // A link or something that is not a file: not a record.
+        Err(
+            e @ nslab_sys::Error::Path {
+                op: "refusing to use",
+                ..
+            },
+        ) => return Ok(Recorded::Unreadable(e.to_string())),
+        Err(e) => return Err(sd_err(e)),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Recorded::Unreadable(format!(
+            "{} is empty",
+            dir.path().join(record::FILE).display()
+        )));
+    }
+    match Record::from_json(&bytes) {
+        Ok(r) => Ok(Recorded::Found(r)),
+        Err(e) => Ok(Recorded::Unreadable(format!(
+            "{} is not a record: {e}",
+            dir.path().join(record::FILE).display()
+        ))),
+    }
+}
+
+/// The record for a run that changes the lab. One that cannot be read does
+/// not block it: with `set_aside` it is renamed `state.json.corrupt-<time>`
+/// (kept for a post-mortem), and the lab is handled by the marks its
+/// namespaces and links carry in the kernel. Either way a warning says so.
+fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabError> {
+    match look(dir)? {
+        Recorded::Found(r) => Ok(Some(r)),
+        Recorded::Missing => Ok(None),
+        Recorded::Unreadable(why) => {
+            let what = if set_aside {
+                match dir.set_aside(record::FILE).map_err(sd_err)? {
+                    Some(to) => format!("it was set aside as {}", to.display()),
+                    None => "it is gone".to_string(),
+                }
+            } else {
+                "it was left as it is".to_string()
+            };
+            eprintln!(
+                "warning: the record of lab {} cannot be read ({why}); {what}, and the lab is \
+                 handled by what carries its mark (nslab:{}) in the kernel",
+                dir.lab(),
+                dir.lab()
+            );
+            Ok(None)
+        }
     }
 }
 
@@ -105,8 +166,12 @@ fn clear_leftover_files(record: &Record) {
 
 /// Plan only: what `up` would do now.
 pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
-    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
-    let prev = read_record(&dir)?.unwrap_or_else(|| Record::new(&desired.lab));
+    // Planning changes nothing: not even a state directory is made.
+    let prev = match StateDir::find(&desired.lab).map_err(sd_err)? {
+        Some(dir) => read_record(&dir, false)?,
+        None => None,
+    }
+    .unwrap_or_else(|| Record::new(&desired.lab));
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -123,7 +188,7 @@ pub fn up(
 ) -> Result<UpReport, LabError> {
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
-    let prev_file = read_record(&dir)?;
+    let prev_file = read_record(&dir, true)?;
     let prev = prev_file
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
@@ -250,10 +315,16 @@ pub struct DownReport {
 /// Remove everything the lab owns: what its record lists and what carries
 /// its mark, even if an `up` was killed half-way.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
-    let dir = StateDir::open(lab).map_err(sd_err)?;
-    let lock = dir.lock().map_err(sd_err)?;
-    let rec = read_record(&dir)?;
     let found = owned_namespaces(lab);
+    // A lab with neither a directory nor a namespace is not up: say so
+    // without making a directory for it.
+    let dir = match StateDir::find(lab).map_err(sd_err)? {
+        Some(d) => d,
+        None if found.is_empty() => return Err(LabError::NotFound(lab.to_string())),
+        None => StateDir::open(lab).map_err(sd_err)?,
+    };
+    let lock = dir.lock().map_err(sd_err)?;
+    let rec = read_record(&dir, true)?;
     let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
         let _ = dir.remove();
         drop(lock);

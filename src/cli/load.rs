@@ -80,8 +80,11 @@ pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
     })
 }
 
+/// The source recorded for a lab brought up from the built-in demo.
+pub const DEMO_SOURCE: &str = "(built-in demo)";
+
 pub fn demo() -> Result<Loaded, Exit> {
-    parse("(built-in demo)", DEMO)
+    parse(DEMO_SOURCE, DEMO)
 }
 
 /// FILE, or the built-in demo lab when there is none (`up`, `plan`).
