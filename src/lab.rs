@@ -34,6 +34,9 @@ pub enum LabError {
 pub struct UpReport {
     pub plan: Plan,
     pub observed: State,
+    /// What the user must know (a physical interface given back under
+    /// another name).
+    pub notes: Vec<String>,
 }
 
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
@@ -208,11 +211,14 @@ pub fn up(
         }
     };
     let p = plan(desired, &observed);
-    // Before the kernel is touched: everything this run may create.
+    // Before the kernel is touched: everything this run may create, and
+    // how the physical interfaces it moves in are now.
     let mut intent = record_of(desired);
     intent.source = source.to_string();
+    intent.physical_was = physical_originals(desired, &prev, &observed);
     intent.merge(&prev);
     intent.incomplete = true;
+    host.give_back_as(intent.physical_was.clone());
     dir.write_atomic(record::FILE, &intent.to_json())
         .map_err(sd_err)?;
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
@@ -223,9 +229,19 @@ pub fn up(
             let mut done = record_of(desired);
             done.source = source.to_string();
             done.processes = prev.processes.clone();
+            let wanted: Vec<&String> = done.physical.values().collect();
+            done.physical_was = intent
+                .physical_was
+                .into_iter()
+                .filter(|(from, _)| wanted.contains(&from))
+                .collect();
             dir.write_atomic(record::FILE, &done.to_json())
                 .map_err(sd_err)?;
-            Ok(UpReport { plan: p, observed })
+            Ok(UpReport {
+                plan: p,
+                observed,
+                notes: host.take_notes(),
+            })
         }
         Err(e) => {
             // Rolled back: the kernel is as before this run.
@@ -240,6 +256,66 @@ pub fn up(
             Err(LabError::Apply(e))
         }
     }
+}
+
+/// How each physical interface the file moves in is now, in the host,
+/// before it is moved: what an earlier run recorded (it was moved in
+/// then), else what the host has under its name.
+fn physical_originals(
+    desired: &State,
+    prev: &Record,
+    observed: &State,
+) -> BTreeMap<String, record::PhysicalWas> {
+    let mut out = BTreeMap::new();
+    let mut sock = None;
+    for (node, n) in &desired.nodes {
+        for (ifname, l) in &n.links {
+            let LinkKind::Physical { from } = &l.kind else {
+                continue;
+            };
+            if let Some(w) = prev.physical_was.get(from) {
+                out.insert(from.clone(), w.clone());
+                continue;
+            }
+            let moved = observed
+                .nodes
+                .get(node)
+                .is_some_and(|o| o.links.contains_key(ifname));
+            if moved {
+                continue;
+            }
+            if sock.is_none() {
+                sock = nl::Socket::open().ok();
+            }
+            let Some(s) = sock.as_mut() else { continue };
+            let Ok(Some(link)) = s.link_by_name(from) else {
+                continue;
+            };
+            let addresses = s
+                .addresses()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.index == link.index)
+                .filter(|a| match a.addr {
+                    std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                    std::net::IpAddr::V4(_) => true,
+                })
+                .map(|a| crate::state::Cidr {
+                    addr: a.addr,
+                    prefix: a.prefix_len,
+                })
+                .collect();
+            out.insert(
+                from.clone(),
+                record::PhysicalWas {
+                    mtu: link.mtu,
+                    up: link.admin_up,
+                    addresses,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// Namespaces under /run/netns whose `lo` carries the lab's alias.
@@ -310,6 +386,9 @@ fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
 pub struct DownReport {
     pub plan: Plan,
     pub errors: Vec<OpError>,
+    /// What the user must know (a physical interface given back under
+    /// another name).
+    pub notes: Vec<String>,
 }
 
 /// Remove everything the lab owns: what its record lists and what carries
@@ -345,6 +424,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let mut scope = scope_of_record(lab, &rec);
     scope.nodes = nodes.into_iter().collect();
     let mut host = Linux::new(lab);
+    host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);
     // Teardown keeps going past errors and reports them all.
@@ -354,6 +434,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
             errors.push(e);
         }
     }
+    let notes = host.take_notes();
     drop(host);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
@@ -362,5 +443,9 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         dir.remove().map_err(sd_err)?;
     }
     drop(lock);
-    Ok(DownReport { plan: p, errors })
+    Ok(DownReport {
+        plan: p,
+        errors,
+        notes,
+    })
 }

@@ -95,6 +95,9 @@ pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     } else {
         summary(&l.desired, &report.plan, started);
     }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
     Ok(report.plan)
 }
 
@@ -219,6 +222,9 @@ pub(crate) fn down_lab(lab: &str, json: bool) -> Exit {
         Ok(r) => {
             if json {
                 print_plan(&r.plan, true);
+            }
+            for n in &r.notes {
+                eprintln!("note: {n}");
             }
             for e in &r.errors {
                 eprintln!("error: {e}");
