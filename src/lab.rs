@@ -48,6 +48,16 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         nodes.insert(name.clone(), n.netns.clone());
     }
     scope.nodes = nodes.into_iter().collect();
+    if desired.nodes.values().any(|n| {
+        n.links
+            .values()
+            .any(|l| matches!(l.kind, LinkKind::Physical { .. }))
+    }) || !record.physical.is_empty()
+    {
+        for (k, from) in physical_marks(&desired.lab, &scope.nodes) {
+            scope.physical.entry(k).or_insert(from);
+        }
+    }
     scope.sysctls = desired
         .nodes
         .iter()
@@ -311,8 +321,34 @@ fn physical_originals(
                     mtu: link.mtu,
                     up: link.admin_up,
                     addresses,
+                    alias: link.alias.clone(),
                 },
             );
+        }
+    }
+    out
+}
+
+/// Physical interfaces lab `lab` has moved into the nodes of `scope`, as
+/// their marks say (`node:ifname` -> host name): what the record says
+/// even when the record is lost.
+pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (node, ns) in nodes {
+        let Some(ns) = ns else { continue };
+        let Ok(fd) = netns::open(ns) else { continue };
+        let links = netns::run_in(fd.as_fd(), || nl::Socket::open().ok()?.links().ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        for l in links {
+            if let Some(from) = l
+                .alias
+                .as_deref()
+                .and_then(|a| crate::host::linux::physical_from_mark(lab, a))
+            {
+                out.insert(format!("{node}:{}", l.name), from.to_string());
+            }
         }
     }
     out
@@ -423,6 +459,9 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     }
     let mut scope = scope_of_record(lab, &rec);
     scope.nodes = nodes.into_iter().collect();
+    for (k, from) in physical_marks(lab, &scope.nodes) {
+        scope.physical.entry(k).or_insert(from);
+    }
     let mut host = Linux::new(lab);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;

@@ -45,6 +45,9 @@ pub struct PhysicalWas {
     pub up: bool,
     /// Its addresses (not the IPv6 link-local ones the kernel makes).
     pub addresses: Vec<crate::state::Cidr>,
+    /// Its alias (nslab marks it while the lab has it).
+    #[serde(default)]
+    pub alias: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

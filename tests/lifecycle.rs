@@ -220,6 +220,24 @@ fn physical_interfaces_are_moved_in_and_given_back() {
     // in the host.
     assert_eq!(nslab(&["down", "phys"]).status.code(), Some(1));
     as_it_was("ens41-1");
+
+    // The record lost: the interface's mark still says what it is, so the
+    // file validates and plans, and `down` gives it back under its name
+    // (its former MTU and addresses were only in the record).
+    sh("ip link del ens41 && ip link set ens41-1 name ens41");
+    nslab_ok(&["up", &f], 0);
+    std::fs::write("/run/nslab/phys/state.json", "{").expect("corrupt");
+    nslab_ok(&["validate", &f], 0);
+    nslab_ok(&["plan", &f, "--exit-code"], 0);
+    nslab_ok(&["up", &f], 0);
+    std::fs::remove_file("/run/nslab/phys/state.json").expect("lose the record");
+    nslab_ok(&["down", "phys"], 0);
+    assert_nothing_left("phys");
+    let back = sh("ip -d link show ens41");
+    assert!(
+        back.contains("ens41@ens42") && !back.contains("nslab"),
+        "{back}"
+    );
 }
 
 /// No `ip`, `bridge`, `tc`, `nft` or `iptables` process is started by

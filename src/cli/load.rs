@@ -52,21 +52,28 @@ impl KernelInterfaces {
         let Ok(t) = nslab_model::parse_str("", text, &nslab_model::AnyHostInterfaces) else {
             return KernelInterfaces::default();
         };
-        let Ok(Some(dir)) = StateDir::find(t.lab.as_str()) else {
-            return KernelInterfaces::default();
-        };
-        let Ok(crate::lab::Recorded::Found(rec)) = crate::lab::look(&dir) else {
-            return KernelInterfaces::default();
-        };
-        let moved_in = rec
-            .physical
-            .iter()
-            .filter(|(key, _)| {
-                let node = key.rsplit_once(':').map_or(key.as_str(), |(n, _)| n);
-                matches!(rec.nodes.get(node), Some(Some(ns)) if nslab_sys::netns::exists(ns))
-            })
-            .map(|(_, from)| from.clone())
+        let lab = t.lab.as_str();
+        // What the record says, and what the marks on the interfaces in
+        // the lab's namespaces say (the record may be lost).
+        let mut moved_in: Vec<String> = Vec::new();
+        if let Ok(Some(dir)) = StateDir::find(lab) {
+            if let Ok(crate::lab::Recorded::Found(rec)) = crate::lab::look(&dir) {
+                moved_in.extend(
+                    rec.physical
+                        .iter()
+                        .filter(|(key, _)| {
+                            let node = key.rsplit_once(':').map_or(key.as_str(), |(n, _)| n);
+                            matches!(rec.nodes.get(node), Some(Some(ns)) if nslab_sys::netns::exists(ns))
+                        })
+                        .map(|(_, from)| from.clone()),
+                );
+            }
+        }
+        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(lab)
+            .into_iter()
+            .map(|ns| (ns.clone(), Some(ns)))
             .collect();
+        moved_in.extend(crate::lab::physical_marks(lab, &owned).into_values());
         KernelInterfaces { moved_in }
     }
 }

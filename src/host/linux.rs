@@ -237,7 +237,11 @@ impl Linux {
                     name: Some(ifname.clone()),
                     up: Some(false),
                     ..nl::SetLink::index(index)
-                })])
+                })])?;
+                // Marked with its host name: without the record, `down`
+                // still knows what it is and where it goes back to.
+                let mark = physical_mark(&self.lab, from);
+                self.set_alias(at, ifname, Some(mark))
             }
             Op::MoveOut { at, ifname, to } => {
                 let host = At {
@@ -421,16 +425,26 @@ impl Linux {
     /// Give an interface moved back to the host (now called `name`) the
     /// MTU, addresses and admin state it had before it was moved in.
     fn restore_physical(&mut self, orig: &str, name: &str) -> Result<(), String> {
-        let Some(was) = self.physical_was.get(orig).cloned() else {
-            return Ok(());
-        };
         let host = At {
             node: "host".into(),
             netns: None,
         };
+        let was = self.physical_was.get(orig).cloned();
         let h = self.handle(&host)?;
         h.forget(name);
         let index = h.index(name)?;
+        // Our mark goes (the alias it had comes back).
+        let alias = was
+            .as_ref()
+            .and_then(|w| w.alias.clone())
+            .unwrap_or_default();
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            alias: Some(alias),
+            ..nl::SetLink::index(index)
+        })])?;
+        let Some(was) = was else {
+            return Ok(());
+        };
         let mut reqs = vec![nl::Request::SetLink(nl::SetLink {
             mtu: Some(was.mtu),
             ..nl::SetLink::index(index)
@@ -512,6 +526,22 @@ fn with_module_hint(e: String, kind: &LinkKind) -> String {
     } else {
         e
     }
+}
+
+/// The alias of a physical interface while lab `lab` has it: names the
+/// lab and the interface's host name.
+pub fn physical_mark(lab: &str, from: &str) -> String {
+    format!("nslab:{lab} physical {from}")
+}
+
+/// The host name of a physical interface from its alias, if lab `lab`
+/// marked it.
+pub fn physical_from_mark<'a>(lab: &str, alias: &'a str) -> Option<&'a str> {
+    alias
+        .strip_prefix("nslab:")
+        .and_then(|a| a.strip_prefix(lab))
+        .and_then(|a| a.strip_prefix(" physical "))
+        .filter(|f| !f.is_empty())
 }
 
 /// `want`, or when the host has an interface of that name, `want-1`,
