@@ -441,9 +441,11 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let lock = dir.lock().map_err(sd_err)?;
     let rec = read_record(&dir, true)?;
     let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
-        let _ = dir.remove();
+        // The directory was there (an `up` killed before it recorded or
+        // made anything): nothing is left but the directory.
+        dir.remove().map_err(sd_err)?;
         drop(lock);
-        return Err(LabError::NotFound(lab.to_string()));
+        return Ok(DownReport::default());
     };
     crate::services::stop_all(&rec);
     clear_leftover_files(&rec);
