@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const LAB: &str = "lab: st\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24] }\n    run: [\"sleep 1001\"]\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\nlinks:\n  - [a:eth0, b:eth0]\n";
+const LAB: &str = "lab: st\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24] }\n    run: [\"sh -c 'echo written; sleep 1001'\"]\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\nlinks:\n  - [a:eth0, b:eth0]\n";
 
 fn lab_file() -> String {
     let d = Path::new("/run/test-files");
@@ -47,7 +47,18 @@ fn links_planted_in_the_state_directory_are_never_followed() {
     let f = lab_file();
     // The record and the topology: replaced, never written through.
     for name in ["state.json", "topology.yaml", "a.0.log"] {
-        nslab_ok(&["up", &f], 0);
+        // Planted before the first `up` (the directory made by hand as
+        // `up` would), then again before a second `up` and before `down`.
+        std::fs::create_dir_all(STATE).expect("mkdir");
+        let victim = plant(name);
+        let o = nslab(&["up", &f]);
+        untouched(&victim, &format!("first up with {name} a link"));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "first up with {name} a link:\n{}",
+            text(&o)
+        );
         let victim = plant(name);
         let o = nslab(&["up", &f]);
         untouched(&victim, &format!("up with {name} a link"));
