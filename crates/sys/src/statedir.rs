@@ -18,7 +18,7 @@
 //! opened with `O_NOFOLLOW` (a link is an error naming it), temporary files
 //! are created exclusively, renames replace a link rather than write through
 //! it. The base and the lab's directory must be real directories owned by
-//! the user running nslab (root) and writable by no one else, so no one
+//! root (or the user running nslab) and writable by no one else, so no one
 //! else can plant anything in them. [`StateDir::find`] looks a lab up
 //! without creating anything: only `up` makes a lab's directory.
 
@@ -325,12 +325,14 @@ fn check_dir(dir: &Path) -> Result<(), Error> {
     if !t.is_dir() {
         return Err(refuse(dir, "it is not a directory; remove it".into()));
     }
+    // Root's, or (for a base of one's own, `NSLAB_RUN_DIR`) the user's who
+    // runs nslab: anyone may read a lab root brought up.
     let me = nix::unistd::geteuid().as_raw();
-    if m.uid() != me {
+    if m.uid() != 0 && m.uid() != me {
         return Err(refuse(
             dir,
             format!(
-                "it is owned by uid {}, not by uid {me} who runs nslab; remove it",
+                "it is owned by uid {}, neither root nor uid {me} who runs nslab; remove it",
                 m.uid()
             ),
         ));
