@@ -112,6 +112,18 @@ fn links_planted_in_the_state_directory_are_never_followed() {
     assert!(text(&o).contains("chmod go-w"), "{}", text(&o));
     std::fs::remove_dir(STATE).expect("rmdir");
     assert_nothing_left("st");
+    // The base, /run/nslab, a link.
+    std::fs::remove_dir("/run/nslab").expect("rmdir base");
+    std::os::unix::fs::symlink("/run/elsewhere", "/run/nslab").expect("plant base link");
+    let o = nslab(&["up", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("/run/nslab: it is a symbolic link"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read_dir("/run/elsewhere").expect("ls").count(), 0);
+    assert!(sh("ls /run/netns 2>/dev/null").trim().is_empty());
 }
 
 /// A record that is corrupt or empty is set aside with a warning; `ls`
