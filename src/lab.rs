@@ -34,6 +34,9 @@ pub enum LabError {
 pub struct UpReport {
     pub plan: Plan,
     pub observed: State,
+    /// What the user must know (a physical interface given back under
+    /// another name).
+    pub notes: Vec<String>,
 }
 
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
@@ -45,6 +48,16 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         nodes.insert(name.clone(), n.netns.clone());
     }
     scope.nodes = nodes.into_iter().collect();
+    if desired.nodes.values().any(|n| {
+        n.links
+            .values()
+            .any(|l| matches!(l.kind, LinkKind::Physical { .. }))
+    }) || !record.physical.is_empty()
+    {
+        for (k, from) in physical_marks(&desired.lab, &scope.nodes) {
+            scope.physical.entry(k).or_insert(from);
+        }
+    }
     scope.sysctls = desired
         .nodes
         .iter()
@@ -85,10 +98,71 @@ fn sd_err(e: impl std::fmt::Display) -> LabError {
     LabError::StateDir(e.to_string())
 }
 
-fn read_record(dir: &StateDir) -> Result<Option<Record>, LabError> {
-    match dir.read(record::FILE).map_err(sd_err)? {
-        Some(bytes) => Record::from_json(&bytes).map(Some).map_err(sd_err),
-        None => Ok(None),
+/// What a lab's state directory says about it.
+#[derive(Debug)]
+pub enum Recorded {
+    /// No record (the lab is not up, or its record was lost).
+    Missing,
+    Found(Record),
+    /// A record that cannot be used (corrupt, empty, a link, not a file):
+    /// why.
+    Unreadable(String),
+}
+
+/// Reads a lab's record without changing anything.
+pub fn look(dir: &StateDir) -> Result<Recorded, LabError> {
+    let bytes = match dir.read(record::FILE) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(Recorded::Missing),
+        // A link or something that is not a file: not a record.
+        Err(
+            e @ nslab_sys::Error::Path {
+                op: "refusing to use",
+                ..
+            },
+        ) => return Ok(Recorded::Unreadable(e.to_string())),
+        Err(e) => return Err(sd_err(e)),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Recorded::Unreadable(format!(
+            "{} is empty",
+            dir.path().join(record::FILE).display()
+        )));
+    }
+    match Record::from_json(&bytes) {
+        Ok(r) => Ok(Recorded::Found(r)),
+        Err(e) => Ok(Recorded::Unreadable(format!(
+            "{} is not a record: {e}",
+            dir.path().join(record::FILE).display()
+        ))),
+    }
+}
+
+/// The record for a run that changes the lab. One that cannot be read does
+/// not block it: with `set_aside` it is renamed `state.json.corrupt-<time>`
+/// (kept for a post-mortem), and the lab is handled by the marks its
+/// namespaces and links carry in the kernel. Either way a warning says so.
+fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabError> {
+    match look(dir)? {
+        Recorded::Found(r) => Ok(Some(r)),
+        Recorded::Missing => Ok(None),
+        Recorded::Unreadable(why) => {
+            let what = if set_aside {
+                match dir.set_aside(record::FILE).map_err(sd_err)? {
+                    Some(to) => format!("it was set aside as {}", to.display()),
+                    None => "it is gone".to_string(),
+                }
+            } else {
+                "it was left as it is".to_string()
+            };
+            eprintln!(
+                "warning: the record of lab {} cannot be read ({why}); {what}, and the lab is \
+                 handled by what carries its mark (nslab:{}) in the kernel",
+                dir.lab(),
+                dir.lab()
+            );
+            Ok(None)
+        }
     }
 }
 
@@ -105,8 +179,12 @@ fn clear_leftover_files(record: &Record) {
 
 /// Plan only: what `up` would do now.
 pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
-    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
-    let prev = read_record(&dir)?.unwrap_or_else(|| Record::new(&desired.lab));
+    // Planning changes nothing: not even a state directory is made.
+    let prev = match StateDir::find(&desired.lab).map_err(sd_err)? {
+        Some(dir) => read_record(&dir, false)?,
+        None => None,
+    }
+    .unwrap_or_else(|| Record::new(&desired.lab));
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -123,7 +201,7 @@ pub fn up(
 ) -> Result<UpReport, LabError> {
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
-    let prev_file = read_record(&dir)?;
+    let prev_file = read_record(&dir, true)?;
     let prev = prev_file
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
@@ -143,11 +221,14 @@ pub fn up(
         }
     };
     let p = plan(desired, &observed);
-    // Before the kernel is touched: everything this run may create.
+    // Before the kernel is touched: everything this run may create, and
+    // how the physical interfaces it moves in are now.
     let mut intent = record_of(desired);
     intent.source = source.to_string();
+    intent.physical_was = physical_originals(desired, &prev, &observed);
     intent.merge(&prev);
     intent.incomplete = true;
+    host.give_back_as(intent.physical_was.clone());
     dir.write_atomic(record::FILE, &intent.to_json())
         .map_err(sd_err)?;
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
@@ -158,9 +239,19 @@ pub fn up(
             let mut done = record_of(desired);
             done.source = source.to_string();
             done.processes = prev.processes.clone();
+            let wanted: Vec<&String> = done.physical.values().collect();
+            done.physical_was = intent
+                .physical_was
+                .into_iter()
+                .filter(|(from, _)| wanted.contains(&from))
+                .collect();
             dir.write_atomic(record::FILE, &done.to_json())
                 .map_err(sd_err)?;
-            Ok(UpReport { plan: p, observed })
+            Ok(UpReport {
+                plan: p,
+                observed,
+                notes: host.take_notes(),
+            })
         }
         Err(e) => {
             // Rolled back: the kernel is as before this run.
@@ -175,6 +266,92 @@ pub fn up(
             Err(LabError::Apply(e))
         }
     }
+}
+
+/// How each physical interface the file moves in is now, in the host,
+/// before it is moved: what an earlier run recorded (it was moved in
+/// then), else what the host has under its name.
+fn physical_originals(
+    desired: &State,
+    prev: &Record,
+    observed: &State,
+) -> BTreeMap<String, record::PhysicalWas> {
+    let mut out = BTreeMap::new();
+    let mut sock = None;
+    for (node, n) in &desired.nodes {
+        for (ifname, l) in &n.links {
+            let LinkKind::Physical { from } = &l.kind else {
+                continue;
+            };
+            if let Some(w) = prev.physical_was.get(from) {
+                out.insert(from.clone(), w.clone());
+                continue;
+            }
+            let moved = observed
+                .nodes
+                .get(node)
+                .is_some_and(|o| o.links.contains_key(ifname));
+            if moved {
+                continue;
+            }
+            if sock.is_none() {
+                sock = nl::Socket::open().ok();
+            }
+            let Some(s) = sock.as_mut() else { continue };
+            let Ok(Some(link)) = s.link_by_name(from) else {
+                continue;
+            };
+            let addresses = s
+                .addresses()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.index == link.index)
+                .filter(|a| match a.addr {
+                    std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                    std::net::IpAddr::V4(_) => true,
+                })
+                .map(|a| crate::state::Cidr {
+                    addr: a.addr,
+                    prefix: a.prefix_len,
+                })
+                .collect();
+            out.insert(
+                from.clone(),
+                record::PhysicalWas {
+                    mtu: link.mtu,
+                    up: link.admin_up,
+                    addresses,
+                    alias: link.alias.clone(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Physical interfaces lab `lab` has moved into the nodes of `scope`, as
+/// their marks say (`node:ifname` -> host name): what the record says
+/// even when the record is lost.
+pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (node, ns) in nodes {
+        let Some(ns) = ns else { continue };
+        let Ok(fd) = netns::open(ns) else { continue };
+        let links = netns::run_in(fd.as_fd(), || nl::Socket::open().ok()?.links().ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        for l in links {
+            if let Some(from) = l
+                .alias
+                .as_deref()
+                .and_then(|a| crate::host::linux::physical_from_mark(lab, a))
+            {
+                out.insert(format!("{node}:{}", l.name), from.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// Namespaces under /run/netns whose `lo` carries the lab's alias.
@@ -245,19 +422,30 @@ fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
 pub struct DownReport {
     pub plan: Plan,
     pub errors: Vec<OpError>,
+    /// What the user must know (a physical interface given back under
+    /// another name).
+    pub notes: Vec<String>,
 }
 
 /// Remove everything the lab owns: what its record lists and what carries
 /// its mark, even if an `up` was killed half-way.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
-    let dir = StateDir::open(lab).map_err(sd_err)?;
-    let lock = dir.lock().map_err(sd_err)?;
-    let rec = read_record(&dir)?;
     let found = owned_namespaces(lab);
+    // A lab with neither a directory nor a namespace is not up: say so
+    // without making a directory for it.
+    let dir = match StateDir::find(lab).map_err(sd_err)? {
+        Some(d) => d,
+        None if found.is_empty() => return Err(LabError::NotFound(lab.to_string())),
+        None => StateDir::open(lab).map_err(sd_err)?,
+    };
+    let lock = dir.lock().map_err(sd_err)?;
+    let rec = read_record(&dir, true)?;
     let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
-        let _ = dir.remove();
+        // The directory was there (an `up` killed before it recorded or
+        // made anything): nothing is left but the directory.
+        dir.remove().map_err(sd_err)?;
         drop(lock);
-        return Err(LabError::NotFound(lab.to_string()));
+        return Ok(DownReport::default());
     };
     crate::services::stop_all(&rec);
     clear_leftover_files(&rec);
@@ -273,7 +461,11 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     }
     let mut scope = scope_of_record(lab, &rec);
     scope.nodes = nodes.into_iter().collect();
+    for (k, from) in physical_marks(lab, &scope.nodes) {
+        scope.physical.entry(k).or_insert(from);
+    }
     let mut host = Linux::new(lab);
+    host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);
     // Teardown keeps going past errors and reports them all.
@@ -283,6 +475,7 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
             errors.push(e);
         }
     }
+    let notes = host.take_notes();
     drop(host);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
@@ -291,5 +484,9 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         dir.remove().map_err(sd_err)?;
     }
     drop(lock);
-    Ok(DownReport { plan: p, errors })
+    Ok(DownReport {
+        plan: p,
+        errors,
+        notes,
+    })
 }

@@ -23,6 +23,11 @@ pub struct Record {
     /// `node:ifname` -> the host interface name it had before it was moved
     /// in (restored on `down`).
     pub physical: BTreeMap<String, String>,
+    /// Host interface name -> how that interface was before it was moved
+    /// in (MTU, addresses, admin state), recorded before the move and
+    /// restored when it is given back.
+    #[serde(default)]
+    pub physical_was: BTreeMap<String, PhysicalWas>,
     /// Processes started for `serve:` and `run:` (process group ids).
     pub processes: Vec<Process>,
     /// node -> the NAT rules last installed in its table (the kernel's
@@ -31,6 +36,18 @@ pub struct Record {
     pub nat: BTreeMap<String, crate::state::nat::Nat>,
     /// Set while an `up` is in progress; cleared when it finishes.
     pub incomplete: bool,
+}
+
+/// A physical interface as it was in the host namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhysicalWas {
+    pub mtu: u32,
+    pub up: bool,
+    /// Its addresses (not the IPv6 link-local ones the kernel makes).
+    pub addresses: Vec<crate::state::Cidr>,
+    /// Its alias (nslab marks it while the lab has it).
+    #[serde(default)]
+    pub alias: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +73,11 @@ impl Record {
         }
         for (k, v) in &other.physical {
             self.physical.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &other.physical_was {
+            self.physical_was
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
         }
         for p in &other.processes {
             if !self.processes.contains(p) {

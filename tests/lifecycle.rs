@@ -160,29 +160,83 @@ fn host_node_objects_are_tagged_and_removed() {
 }
 
 /// `physical`: an interface of the namespace nslab runs in is moved into a
-/// node under a new name and given back under its old one.
+/// node under a new name, with the file's MTU and addresses; while it is
+/// there `up`, `plan` and `down` of the same file work; `down` gives it
+/// back as it was (name, MTU, addresses, admin state). When its name was
+/// taken meanwhile, it comes back under a free name derived from it, and
+/// `down` says so.
 #[test]
 fn physical_interfaces_are_moved_in_and_given_back() {
     if !sandbox("physical_interfaces_are_moved_in_and_given_back") {
         return;
     }
     // Stand-ins for NICs: a veth pair in the sandbox's own namespace.
-    sh("ip link add ens41 type veth peer name ens42");
+    sh(
+        "ip link add ens41 type veth peer name ens42 && ip link set ens41 mtu 1400 \
+        && ip addr add 192.0.2.7/24 dev ens41 && ip link set ens42 up && ip link set ens41 up",
+    );
+    let as_it_was = |name: &str| {
+        let link = sh(&format!("ip -o link show {name}"));
+        let addrs = sh(&format!("ip -br addr show {name}"));
+        assert!(link.contains("mtu 1400"), "{name}: {link}");
+        assert!(link.contains(",UP"), "{name} is up again: {link}");
+        assert!(
+            addrs.contains("192.0.2.7/24") && !addrs.contains("10.8.0.1"),
+            "{addrs}"
+        );
+    };
     let f = write(
         &tmp(),
         "phys.yaml",
-        "lab: phys\nnodes:\n  n1:\n    interfaces:\n      wan: { kind: physical, from: ens41, addresses: [10.8.0.1/24] }\n",
+        "lab: phys\nnodes:\n  n1:\n    interfaces:\n      wan: { kind: physical, from: ens41, mtu: 1300, addresses: [10.8.0.1/24] }\n",
     );
     nslab_ok(&["up", &f], 0);
-    let inside = sh("ip netns exec phys-n1 ip -br addr show wan");
-    let host_has = sh("ip link show ens41");
+    let inside =
+        sh("ip netns exec phys-n1 ip -o addr show wan; ip netns exec phys-n1 ip -o link show wan");
+    assert!(inside.contains("10.8.0.1/24"), "{inside}");
+    assert!(!inside.contains("192.0.2.7"), "{inside}");
+    assert!(inside.contains("mtu 1300"), "the file's MTU: {inside}");
+    assert!(sh("ip link show ens41").contains("does not exist"));
+    // While it is in the node, the file still validates and plans.
+    nslab_ok(&["validate", &f], 0);
+    nslab_ok(&["plan", &f, "--exit-code"], 0);
+    nslab_ok(&["up", &f], 0);
+    nslab_ok(&["down", &f], 0);
+    assert_nothing_left("phys");
+    as_it_was("ens41");
+
+    // Its name taken while it was away: back under a free name, said so.
+    nslab_ok(&["up", &f], 0);
+    sh("ip link add ens41 type veth peer name ens43");
+    let out = nslab_ok(&["down", "phys"], 0);
+    assert!(out.contains("ens41-1") && out.contains("taken"), "{out}");
+    assert_nothing_left("phys");
+    as_it_was("ens41-1");
+    assert!(
+        sh("ip -o link show ens41").contains("ens43"),
+        "the newcomer is left alone"
+    );
+    // Nothing to lose on a second `down`: the lab is gone, the interface is
+    // in the host.
+    assert_eq!(nslab(&["down", "phys"]).status.code(), Some(1));
+    as_it_was("ens41-1");
+
+    // The record lost: the interface's mark still says what it is, so the
+    // file validates and plans, and `down` gives it back under its name
+    // (its former MTU and addresses were only in the record).
+    sh("ip link del ens41 && ip link set ens41-1 name ens41");
+    nslab_ok(&["up", &f], 0);
+    std::fs::write("/run/nslab/phys/state.json", "{").expect("corrupt");
+    nslab_ok(&["validate", &f], 0);
+    nslab_ok(&["plan", &f, "--exit-code"], 0);
+    nslab_ok(&["up", &f], 0);
+    std::fs::remove_file("/run/nslab/phys/state.json").expect("lose the record");
     nslab_ok(&["down", "phys"], 0);
     assert_nothing_left("phys");
-    assert!(inside.contains("10.8.0.1/24"), "{inside}");
-    assert!(host_has.contains("does not exist"), "{host_has}");
+    let back = sh("ip -d link show ens41");
     assert!(
-        sh("ip link show ens41").contains("ens41"),
-        "ens41 is back in the host namespace"
+        back.contains("ens41@ens42") && !back.contains("nslab"),
+        "{back}"
     );
 }
 

@@ -8,7 +8,6 @@ use crate::record;
 use crate::state::State;
 use nslab_model as m;
 use nslab_sys::netns;
-use nslab_sys::statedir::StateDir;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
@@ -271,10 +270,10 @@ pub fn run_checks(l: &crate::cli::load::Loaded, junit_path: Option<&Path>, json:
 /// The topology a lab was brought up from (kept in its state directory).
 fn loaded_lab(lab: &str) -> Result<crate::cli::load::Loaded, Exit> {
     let name = crate::cli::lab_name(lab)?;
-    let dir = StateDir::open(&name).map_err(fail)?;
+    let dir = crate::cli::state_dir_of(&name)?;
     let text = match dir.read(record::TOPOLOGY).map_err(fail)? {
         Some(b) => String::from_utf8_lossy(&b).into_owned(),
-        None => return Err(fail(format!("lab {name} is not up (see `nslab ls`)"))),
+        None => return Err(crate::cli::not_up(&name)),
     };
     crate::cli::load::parse(&format!("{name} (as brought up)"), &text)
 }
@@ -392,6 +391,9 @@ pub fn demo() -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
+    if let Err(e) = crate::cli::demo_may_take(&l.desired.lab) {
+        return e;
+    }
     println!("== nslab up (the built-in demo: Docker's bridge network, by hand)");
     if let Err(e) = crate::cli::up_loaded(&l, false) {
         return e;

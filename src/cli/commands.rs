@@ -95,6 +95,9 @@ pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     } else {
         summary(&l.desired, &report.plan, started);
     }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
     Ok(report.plan)
 }
 
@@ -148,6 +151,11 @@ fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
+    if file.is_none() {
+        if let Err(e) = demo_may_take(&loaded.desired.lab) {
+            return e;
+        }
+    }
     if let Err(e) = up_loaded(&loaded, json) {
         return e;
     }
@@ -155,6 +163,42 @@ fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
         return crate::check::run_checks(&loaded, None, json);
     }
     Exit::Ok
+}
+
+/// The built-in demo (`nslab demo`, `nslab up` with no file) only ever
+/// touches a lab it made: one whose record says it came from the demo. A
+/// lab of that name brought up from a file, or whose record is unreadable
+/// or lost while namespaces carry its mark, is refused (status 2) and left
+/// as it is.
+pub(crate) fn demo_may_take(lab: &str) -> Result<(), Exit> {
+    let refuse = |whose: String| {
+        eprintln!(
+            "error: a lab named {lab} is up and {whose}; the built-in demo does not touch a lab it did not make. \
+             Take it down first (`nslab down {lab}`), then run the demo again; nothing was changed"
+        );
+        Exit::BadInput
+    };
+    let looked = match StateDir::find(lab) {
+        Ok(Some(dir)) => lab::look(&dir).map_err(fail)?,
+        Ok(None) => lab::Recorded::Missing,
+        Err(e) => return Err(refuse(format!("its state directory is unusable ({e})"))),
+    };
+    match looked {
+        lab::Recorded::Found(r) if r.source == load::DEMO_SOURCE => Ok(()),
+        lab::Recorded::Found(r) => Err(refuse(format!("was brought up from {}", r.source))),
+        lab::Recorded::Unreadable(why) => Err(refuse(format!("its record cannot be read ({why})"))),
+        lab::Recorded::Missing => {
+            let found = lab::owned_namespaces(lab);
+            if found.is_empty() {
+                Ok(())
+            } else {
+                Err(refuse(format!(
+                    "has no record, but namespaces carry its mark ({})",
+                    found.join(", ")
+                )))
+            }
+        }
+    }
 }
 
 /// A lab's name, from a name or the path of its topology file.
@@ -178,6 +222,9 @@ pub(crate) fn down_lab(lab: &str, json: bool) -> Exit {
         Ok(r) => {
             if json {
                 print_plan(&r.plan, true);
+            }
+            for n in &r.notes {
+                eprintln!("note: {n}");
             }
             for e in &r.errors {
                 eprintln!("error: {e}");
@@ -253,20 +300,66 @@ fn validate(file: &Path, json: bool) -> Exit {
     }
 }
 
+/// A lab name that no lab is up under: bad input (status 2).
+pub(crate) fn not_up(lab: &str) -> Exit {
+    eprintln!("error: lab {lab} is not up (`nslab ls` lists the labs that are; `nslab up FILE` brings one up)");
+    Exit::BadInput
+}
+
+/// The state directory of a lab that is up, or "not up" (status 2). Only
+/// `up` makes a lab's directory: looking never does.
+pub(crate) fn state_dir_of(lab: &str) -> Result<StateDir, Exit> {
+    match StateDir::find(lab) {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err(not_up(lab)),
+        Err(e @ nslab_sys::Error::InvalidName { .. }) => {
+            eprintln!("error: {e}");
+            Err(Exit::BadInput)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
 /// The record of a lab that is up, or an error naming it.
 pub(crate) fn record_of(lab: &str) -> Result<Record, Exit> {
-    let dir = StateDir::open(lab).map_err(fail)?;
-    match dir.read(record::FILE).map_err(fail)? {
-        Some(bytes) => Record::from_json(&bytes).map_err(fail),
-        None => Err(fail(format!("lab {lab} is not up (see `nslab ls`)"))),
+    let dir = state_dir_of(lab)?;
+    match lab::look(&dir) {
+        Ok(lab::Recorded::Found(r)) => Ok(r),
+        Ok(lab::Recorded::Missing) => Err(not_up(lab)),
+        Ok(lab::Recorded::Unreadable(why)) => Err(fail(format!(
+            "the record of lab {lab} cannot be read ({why}); `nslab down {lab}` removes the lab by the marks it left in the kernel"
+        ))),
+        Err(e) => Err(fail(e)),
     }
 }
 
 fn ls(json: bool) -> Exit {
     let labs = StateDir::list_labs().unwrap_or_default();
+    let marked = lab::marked_namespaces();
     let mut rows = Vec::new();
     for lab in &labs {
-        let Ok(rec) = record_of(lab) else { continue };
+        let looked = StateDir::find(lab)
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                d.map(|d| lab::look(&d).map_err(|e| e.to_string()))
+                    .transpose()
+            });
+        let rec = match looked {
+            Ok(Some(lab::Recorded::Found(r))) => r,
+            // No record: listed below if its namespaces carry its mark.
+            Ok(None | Some(lab::Recorded::Missing)) => continue,
+            Ok(Some(lab::Recorded::Unreadable(why))) | Err(why) => {
+                let n = marked.get(lab).map_or(0, Vec::len);
+                rows.push((
+                    lab.clone(),
+                    n,
+                    n,
+                    format!("record unreadable ({why}); `nslab down {lab}` removes the lab by its marks"),
+                    String::new(),
+                ));
+                continue;
+            }
+        };
         let total = rec.nodes.len();
         let present = rec
             .nodes
@@ -283,8 +376,8 @@ fn ls(json: bool) -> Exit {
         rows.push((lab.clone(), total, present, health.to_string(), rec.source));
     }
     // Labs whose namespaces carry their mark but whose record is gone.
-    for (lab, namespaces) in lab::marked_namespaces() {
-        if !labs.contains(&lab) {
+    for (lab, namespaces) in marked {
+        if !rows.iter().any(|r| r.0 == lab) {
             let n = namespaces.len();
             rows.push((
                 lab,
@@ -424,13 +517,14 @@ fn graph(lab: &str, format: super::graph::Format) -> Exit {
             Ok(n) => n,
             Err(e) => return e,
         };
-        let dir = match StateDir::open(&name) {
-            Ok(d) => d,
+        let dir = match StateDir::find(&name) {
+            Ok(Some(d)) => d,
+            Ok(None) => return not_up(&name),
             Err(e) => return fail(e),
         };
         match dir.read(record::TOPOLOGY) {
             Ok(Some(b)) => load::parse(&name, &String::from_utf8_lossy(&b)),
-            Ok(None) => return fail(format!("`{lab}` is neither a file nor a lab that is up")),
+            Ok(None) => return not_up(&name),
             Err(e) => return fail(e),
         }
     };

@@ -6,6 +6,7 @@ use super::Exit;
 use crate::state::{desired::desired, State};
 use nslab_model::{HostInterfaces, Topology};
 use nslab_netlink as nl;
+use nslab_sys::statedir::StateDir;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -22,21 +23,63 @@ pub struct Loaded {
 }
 
 /// Interfaces of the namespace nslab runs in, asked over netlink
-/// (`/sys/class/net` would show the namespace sysfs was mounted in).
-struct KernelInterfaces;
+/// (`/sys/class/net` would show the namespace sysfs was mounted in), and
+/// those the file's lab has moved into its nodes (they are not in the host
+/// while the lab is up, yet the file is right to name them).
+#[derive(Default)]
+struct KernelInterfaces {
+    moved_in: Vec<String>,
+}
 
 impl HostInterfaces for KernelInterfaces {
     fn exists(&self, name: &str) -> bool {
         // One socket per question: only `physical` interfaces are asked about.
-        nl::Socket::open()
-            .ok()
-            .and_then(|mut s| s.link_by_name(name).ok().flatten())
-            .is_some()
+        self.moved_in.iter().any(|m| m == name)
+            || nl::Socket::open()
+                .ok()
+                .and_then(|mut s| s.link_by_name(name).ok().flatten())
+                .is_some()
+    }
+}
+
+impl KernelInterfaces {
+    /// For a file with `physical` interfaces: the host interfaces its lab's
+    /// record says are in the lab's nodes now.
+    fn for_file(text: &str) -> KernelInterfaces {
+        if !text.contains("physical") {
+            return KernelInterfaces::default();
+        }
+        let Ok(t) = nslab_model::parse_str("", text, &nslab_model::AnyHostInterfaces) else {
+            return KernelInterfaces::default();
+        };
+        let lab = t.lab.as_str();
+        // What the record says, and what the marks on the interfaces in
+        // the lab's namespaces say (the record may be lost).
+        let mut moved_in: Vec<String> = Vec::new();
+        if let Ok(Some(dir)) = StateDir::find(lab) {
+            if let Ok(crate::lab::Recorded::Found(rec)) = crate::lab::look(&dir) {
+                moved_in.extend(
+                    rec.physical
+                        .iter()
+                        .filter(|(key, _)| {
+                            let node = key.rsplit_once(':').map_or(key.as_str(), |(n, _)| n);
+                            matches!(rec.nodes.get(node), Some(Some(ns)) if nslab_sys::netns::exists(ns))
+                        })
+                        .map(|(_, from)| from.clone()),
+                );
+            }
+        }
+        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(lab)
+            .into_iter()
+            .map(|ns| (ns.clone(), Some(ns)))
+            .collect();
+        moved_in.extend(crate::lab::physical_marks(lab, &owned).into_values());
+        KernelInterfaces { moved_in }
     }
 }
 
 pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
-    let host = KernelInterfaces;
+    let host = KernelInterfaces::for_file(text);
     match nslab_model::parse_str(name, text, &host) {
         Ok(topology) => {
             let desired = desired(&topology);
@@ -80,8 +123,11 @@ pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
     })
 }
 
+/// The source recorded for a lab brought up from the built-in demo.
+pub const DEMO_SOURCE: &str = "(built-in demo)";
+
 pub fn demo() -> Result<Loaded, Exit> {
-    parse("(built-in demo)", DEMO)
+    parse(DEMO_SOURCE, DEMO)
 }
 
 /// FILE, or the built-in demo lab when there is none (`up`, `plan`).
@@ -108,7 +154,7 @@ pub fn validate_json(path: &Path) -> Exit {
             return Exit::BadInput;
         }
     };
-    match nslab_model::parse_str(&name, &text, &KernelInterfaces) {
+    match nslab_model::parse_str(&name, &text, &KernelInterfaces::for_file(&text)) {
         Ok(t) => {
             println!(
                 "{}",

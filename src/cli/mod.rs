@@ -8,7 +8,9 @@ mod commands;
 pub mod graph;
 pub mod load;
 
-pub(crate) use commands::{down_lab, lab_name, show_lab, up_loaded};
+pub(crate) use commands::{
+    demo_may_take, down_lab, lab_name, not_up, show_lab, state_dir_of, up_loaded,
+};
 pub mod show;
 
 use clap::Parser;

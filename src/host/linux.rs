@@ -5,10 +5,11 @@
 use super::observe;
 use super::{Host, OpError, Scope};
 use crate::plan::{At, LinkChange, Op};
+use crate::record::PhysicalWas;
 use crate::state::{Cidr, LinkKind, RouteState, State};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl, tap};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 /// An open namespace: its fd, its route socket, and a name → index cache.
@@ -83,6 +84,11 @@ pub struct Linux {
     lab: String,
     alias: String,
     handles: HashMap<Option<String>, Handle>,
+    /// How physical interfaces were before they were moved in (by host
+    /// name), restored when they are moved out.
+    physical_was: BTreeMap<String, PhysicalWas>,
+    /// What the user must know about what was given back.
+    notes: Vec<String>,
 }
 
 impl Linux {
@@ -91,7 +97,20 @@ impl Linux {
             lab: lab.to_string(),
             alias: format!("nslab:{lab}"),
             handles: HashMap::new(),
+            physical_was: BTreeMap::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// How the physical interfaces were before they were moved in: a
+    /// `MoveOut` gives each back so.
+    pub fn give_back_as(&mut self, was: BTreeMap<String, PhysicalWas>) {
+        self.physical_was = was;
+    }
+
+    /// Notes on interfaces given back (one came back under another name).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     pub fn alias(&self) -> &str {
@@ -218,7 +237,11 @@ impl Linux {
                     name: Some(ifname.clone()),
                     up: Some(false),
                     ..nl::SetLink::index(index)
-                })])
+                })])?;
+                // Marked with its host name: without the record, `down`
+                // still knows what it is and where it goes back to.
+                let mark = physical_mark(&self.lab, from);
+                self.set_alias(at, ifname, Some(mark))
             }
             Op::MoveOut { at, ifname, to } => {
                 let host = At {
@@ -226,15 +249,26 @@ impl Linux {
                     netns: None,
                 };
                 let host_fd = self.raw_fd(&host)?;
+                // Its name, or a free one made from it when that was taken
+                // while the interface was away.
+                let name = free_name(&mut self.handle(&host)?.sock, to)?;
                 let h = self.handle(at)?;
                 let index = h.index(ifname)?;
                 h.forget(ifname);
                 h.exec(vec![nl::Request::SetLink(nl::SetLink {
                     netns_fd: Some(host_fd),
-                    name: Some(to.clone()),
+                    name: Some(name.clone()),
                     up: Some(false),
                     ..nl::SetLink::index(index)
-                })])
+                })])?;
+                if name != *to {
+                    self.notes.push(format!(
+                        "{ifname} of node {} was given back to the host as {name}, not {to}: \
+                         {to} is taken there now (`ip link set {name} name {to}` once it is free)",
+                        at.node
+                    ));
+                }
+                self.restore_physical(to, &name)
             }
             Op::SetLink { at, ifname, change } => self.set_link(at, ifname, change),
             Op::AddAddress { at, ifname, cidr } | Op::DelAddress { at, ifname, cidr } => {
@@ -388,6 +422,51 @@ impl Linux {
         .map_err(|e| e.to_string())
     }
 
+    /// Give an interface moved back to the host (now called `name`) the
+    /// MTU, addresses and admin state it had before it was moved in.
+    fn restore_physical(&mut self, orig: &str, name: &str) -> Result<(), String> {
+        let host = At {
+            node: "host".into(),
+            netns: None,
+        };
+        let was = self.physical_was.get(orig).cloned();
+        let h = self.handle(&host)?;
+        h.forget(name);
+        let index = h.index(name)?;
+        // Our mark goes (the alias it had comes back).
+        let alias = was
+            .as_ref()
+            .and_then(|w| w.alias.clone())
+            .unwrap_or_default();
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            alias: Some(alias),
+            ..nl::SetLink::index(index)
+        })])?;
+        let Some(was) = was else {
+            return Ok(());
+        };
+        let mut reqs = vec![nl::Request::SetLink(nl::SetLink {
+            mtu: Some(was.mtu),
+            ..nl::SetLink::index(index)
+        })];
+        reqs.extend(
+            was.addresses
+                .iter()
+                .map(|c| nl::Request::AddAddress(address(index, c))),
+        );
+        reqs.push(nl::Request::SetLink(nl::SetLink {
+            up: Some(was.up),
+            ..nl::SetLink::index(index)
+        }));
+        for r in h.sock.execute(&reqs) {
+            match r {
+                Err(e) if !e.is_exists() => return Err(format!("restoring {name}: {e}")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn set_alias(&mut self, at: &At, ifname: &str, alias: Option<String>) -> Result<(), String> {
         let h = self.handle(at)?;
         let index = h.index(ifname)?;
@@ -447,6 +526,49 @@ fn with_module_hint(e: String, kind: &LinkKind) -> String {
     } else {
         e
     }
+}
+
+/// The alias of a physical interface while lab `lab` has it: names the
+/// lab and the interface's host name.
+pub fn physical_mark(lab: &str, from: &str) -> String {
+    format!("nslab:{lab} physical {from}")
+}
+
+/// The host name of a physical interface from its alias, if lab `lab`
+/// marked it.
+pub fn physical_from_mark<'a>(lab: &str, alias: &'a str) -> Option<&'a str> {
+    alias
+        .strip_prefix("nslab:")
+        .and_then(|a| a.strip_prefix(lab))
+        .and_then(|a| a.strip_prefix(" physical "))
+        .filter(|f| !f.is_empty())
+}
+
+/// `want`, or when the host has an interface of that name, `want-1`,
+/// `want-2`... (shortened to fit the kernel's 15 bytes).
+fn free_name(sock: &mut nl::Socket, want: &str) -> Result<String, String> {
+    let taken = |s: &mut nl::Socket, n: &str| {
+        s.link_by_name(n)
+            .map(|l| l.is_some())
+            .map_err(|e| e.to_string())
+    };
+    if !taken(sock, want)? {
+        return Ok(want.to_string());
+    }
+    for k in 1..1000 {
+        let suffix = format!("-{k}");
+        let mut stem = want.to_string();
+        while stem.len() + suffix.len() > 15 {
+            stem.pop();
+        }
+        let name = format!("{stem}{suffix}");
+        if !taken(sock, &name)? {
+            return Ok(name);
+        }
+    }
+    Err(format!(
+        "{want} is taken in the host and no free name was found for it"
+    ))
 }
 
 fn address(index: u32, cidr: &Cidr) -> nl::Address {

@@ -178,11 +178,14 @@ fn create_link(ph: &mut Phases, desired: &State, ep: &Endpoint, here: &At, dl: &
             ph.links_in.push((depth, step(op, undo)));
         }
     }
-    // A physical interface keeps its MTU and MAC unless the file sets them.
+    // A created link has the file's MTU and MAC from its creation; a
+    // physical interface keeps its own unless the file sets them, so they
+    // are set after the move.
+    let physical = matches!(dl.kind, LinkKind::Physical { .. });
     let blank = LinkState {
         up: false,
-        mtu: dl.mtu,
-        mac: dl.mac,
+        mtu: if physical { None } else { dl.mtu },
+        mac: if physical { None } else { dl.mac },
         ..LinkState::new(dl.kind.clone())
     };
     update_link(ph, here, &ep.ifname, dl, &blank);

@@ -13,10 +13,18 @@
 //! - [`StateDir::write_atomic`] writes a temporary file, fsyncs it and
 //!   renames it over the target: a reader sees the old or the new content,
 //!   never half of it.
+//!
+//! Nothing in the directory is followed if it is a symbolic link: files are
+//! opened with `O_NOFOLLOW` (a link is an error naming it), temporary files
+//! are created exclusively, renames replace a link rather than write through
+//! it. The base and the lab's directory must be real directories owned by
+//! root (or the user running nslab) and writable by no one else, so no one
+//! else can plant anything in them. [`StateDir::find`] looks a lab up
+//! without creating anything: only `up` makes a lab's directory.
 
 use std::fs::{DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -58,12 +66,36 @@ impl StateDir {
     /// [`StateDir::open`] under another base directory.
     pub fn open_in(base: &Path, lab: &str) -> Result<StateDir, Error> {
         check_component("lab", lab)?;
+        make_dirs(base)?;
         let dir = base.join(lab);
         make_dir(&dir)?;
         Ok(StateDir {
             lab: lab.to_string(),
             dir,
         })
+    }
+
+    /// The directory of `lab` if it exists, else `None`; never creates
+    /// anything (for commands that only look at a lab).
+    pub fn find(lab: &str) -> Result<Option<StateDir>, Error> {
+        StateDir::find_in(&base_dir(), lab)
+    }
+
+    /// [`StateDir::find`] under another base directory.
+    pub fn find_in(base: &Path, lab: &str) -> Result<Option<StateDir>, Error> {
+        check_component("lab", lab)?;
+        let dir = base.join(lab);
+        for d in [base, dir.as_path()] {
+            match std::fs::symlink_metadata(d) {
+                Ok(_) => check_dir(d)?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(Error::path("cannot look at", d, e)),
+            }
+        }
+        Ok(Some(StateDir {
+            lab: lab.to_string(),
+            dir,
+        }))
     }
 
     /// The labs that have a directory under [`base_dir`], sorted.
@@ -98,10 +130,17 @@ impl StateDir {
     }
 
     /// The log file of process number `idx` of `node`: `<dir>/<node>.<idx>.log`
-    /// (a `/` in the node name becomes `_`).
+    /// (a `/` in the node name becomes `_`). Whatever is at that path and
+    /// is not a regular file (a planted symbolic link) is removed, so the
+    /// log is never written through it.
     pub fn log_path(&self, node: &str, idx: usize) -> PathBuf {
-        self.dir
-            .join(format!("{}.{idx}.log", node.replace('/', "_")))
+        let path = self
+            .dir
+            .join(format!("{}.{idx}.log", node.replace('/', "_")));
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            let _ = std::fs::remove_file(&path);
+        }
+        path
     }
 
     /// Takes the lab's lock, waiting up to [`LOCK_WAIT`].
@@ -121,8 +160,10 @@ impl StateDir {
                 .create(true)
                 .truncate(false)
                 .mode(0o644)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
                 .open(&path)
-                .map_err(|e| Error::path("cannot open", &path, e))?;
+                .map_err(|e| open_error("cannot open", &path, e))?;
+            regular(&file, &path)?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -157,11 +198,17 @@ impl StateDir {
         let target = self.dir.join(file);
         let tmp = self.dir.join(format!(".{file}.tmp.{}", std::process::id()));
         let written = (|| -> io::Result<()> {
+            // Whatever is at the temporary name (a planted link) goes; the
+            // file is then made anew, never opened through a link.
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             let mut f = OpenOptions::new()
                 .write(true)
-                .create(true)
-                .truncate(true)
+                .create_new(true)
                 .mode(0o644)
+                .custom_flags(libc::O_NOFOLLOW)
                 .open(&tmp)?;
             f.write_all(bytes)?;
             f.sync_all()?;
@@ -175,15 +222,49 @@ impl StateDir {
         })
     }
 
-    /// The content of `file`, or `None` when there is no such file.
+    /// The content of `file`, or `None` when there is no such file. A
+    /// symbolic link or anything else that is not a regular file is an
+    /// error naming it.
     pub fn read(&self, file: &str) -> Result<Option<Vec<u8>>, Error> {
         check_component("state file", file)?;
         let path = self.dir.join(file);
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::path("cannot read", &path, e)),
+        let mut f = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(open_error("cannot read", &path, e)),
+        };
+        regular(&f, &path)?;
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes)
+            .map_err(|e| Error::path("cannot read", &path, e))?;
+        Ok(Some(bytes))
+    }
+
+    /// Renames `file` to `<file>.corrupt-<seconds since 1970>` (a link is
+    /// renamed, not followed) and returns the new path; `None` when there
+    /// is no such file.
+    pub fn set_aside(&self, file: &str) -> Result<Option<PathBuf>, Error> {
+        check_component("state file", file)?;
+        let path = self.dir.join(file);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
         }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut to = self.dir.join(format!("{file}.corrupt-{secs}"));
+        let mut n = 1;
+        while std::fs::symlink_metadata(&to).is_ok() {
+            to = self.dir.join(format!("{file}.corrupt-{secs}.{n}"));
+            n += 1;
+        }
+        std::fs::rename(&path, &to).map_err(|e| Error::path("cannot set aside", &path, e))?;
+        Ok(Some(to))
     }
 
     /// Removes the directory and everything in it (logs, lock). Removing a
@@ -203,16 +284,105 @@ impl StateDir {
     }
 }
 
+/// Creates the base directory (with its parents) if needed, then checks it.
+fn make_dirs(dir: &Path) -> Result<(), Error> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)
+            .map_err(|e| Error::path("cannot create", dir, e))?;
+    }
+    check_dir(dir)
+}
+
+/// Creates a lab's directory (not its parents) if needed, then checks it.
 fn make_dir(dir: &Path) -> Result<(), Error> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(dir)
-        .map_err(|e| Error::path("cannot create", dir, e))
+    match DirBuilder::new().mode(0o755).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::path("cannot create", dir, e)),
+    }
+    check_dir(dir)
+}
+
+fn refuse(dir: &Path, why: String) -> Error {
+    Error::path("refusing to use", dir, io::Error::other(why))
+}
+
+/// A real directory (not a link to one), owned by the user running nslab,
+/// writable by no one else.
+fn check_dir(dir: &Path) -> Result<(), Error> {
+    let m = std::fs::symlink_metadata(dir).map_err(|e| Error::path("cannot look at", dir, e))?;
+    let t = m.file_type();
+    if t.is_symlink() {
+        return Err(refuse(
+            dir,
+            "it is a symbolic link, and nslab follows none in its state directory; remove it"
+                .into(),
+        ));
+    }
+    if !t.is_dir() {
+        return Err(refuse(dir, "it is not a directory; remove it".into()));
+    }
+    // Root's, or (for a base of one's own, `NSLAB_RUN_DIR`) the user's who
+    // runs nslab: anyone may read a lab root brought up.
+    let me = nix::unistd::geteuid().as_raw();
+    if m.uid() != 0 && m.uid() != me {
+        return Err(refuse(
+            dir,
+            format!(
+                "it is owned by uid {}, neither root nor uid {me} who runs nslab; remove it",
+                m.uid()
+            ),
+        ));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Err(refuse(
+            dir,
+            format!(
+                "group or others may write to it (mode {:o}); `chmod go-w` it",
+                m.mode() & 0o7777
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error of an `O_NOFOLLOW` open: a link says so.
+fn open_error(op: &'static str, path: &Path, e: io::Error) -> Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        refuse(
+            path,
+            "it is a symbolic link, and nslab follows none in its state directory; remove it"
+                .into(),
+        )
+    } else {
+        Error::path(op, path, e)
+    }
+}
+
+/// Only regular files are state (not a fifo, device or directory).
+fn regular(f: &File, path: &Path) -> Result<(), Error> {
+    let m = f
+        .metadata()
+        .map_err(|e| Error::path("cannot look at", path, e))?;
+    let t = m.file_type();
+    if t.is_file() {
+        return Ok(());
+    }
+    let what = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a fifo"
+    } else {
+        "not a regular file"
+    };
+    Err(refuse(path, format!("it is {what}; remove it")))
 }
 
 fn same_file(file: &File, path: &Path) -> bool {
-    match (file.metadata(), std::fs::metadata(path)) {
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }

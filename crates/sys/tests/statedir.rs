@@ -1,5 +1,6 @@
 //! The state directory, in a temporary base directory (no root needed).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -123,4 +124,166 @@ fn a_waiter_gets_a_working_directory_after_the_holder_removed_it() {
         dir.read("state.json").unwrap().as_deref(),
         Some(&b"new"[..])
     );
+}
+
+/// A target outside the state directory that a planted link points at.
+fn victim(base: &Base, name: &str) -> PathBuf {
+    let outside = base.0.with_extension(format!("outside-{name}"));
+    std::fs::write(&outside, "precious").unwrap();
+    outside
+}
+
+fn untouched(outside: &PathBuf) {
+    assert_eq!(
+        std::fs::read_to_string(outside).unwrap(),
+        "precious",
+        "{} was written through a link",
+        outside.display()
+    );
+    std::fs::remove_file(outside).unwrap();
+}
+
+fn says_link(e: &Error) {
+    let m = e.to_string();
+    assert!(
+        m.contains("symbolic link") && m.contains("remove it"),
+        "{m}"
+    );
+}
+
+#[test]
+fn no_file_of_the_directory_is_followed_when_it_is_a_link() {
+    let base = Base::new("links");
+    let dir = StateDir::open_in(&base.0, "lab").unwrap();
+    let link = |name: &str| {
+        let outside = victim(&base, name);
+        std::os::unix::fs::symlink(&outside, dir.path().join(name)).unwrap();
+        outside
+    };
+    // The lock: an error naming it, the target unchanged.
+    let outside = link("lock");
+    says_link(&dir.lock_within(Duration::ZERO).unwrap_err());
+    untouched(&outside);
+    std::fs::remove_file(dir.path().join("lock")).unwrap();
+    // Reading the record or the topology: an error naming it.
+    for name in ["state.json", "topology.yaml"] {
+        let outside = link(name);
+        says_link(&dir.read(name).unwrap_err());
+        // Writing replaces the link itself; the target is not written.
+        dir.write_atomic(name, b"new").unwrap();
+        assert_eq!(dir.read(name).unwrap().as_deref(), Some(&b"new"[..]));
+        untouched(&outside);
+    }
+    // The temporary file of an atomic write.
+    let tmp = format!(".state.json.tmp.{}", std::process::id());
+    let outside = link(&tmp);
+    dir.write_atomic("state.json", b"newer").unwrap();
+    assert_eq!(
+        dir.read("state.json").unwrap().as_deref(),
+        Some(&b"newer"[..])
+    );
+    assert!(std::fs::symlink_metadata(dir.path().join(&tmp)).is_err());
+    untouched(&outside);
+    // A process's log.
+    let outside = link("h1.0.log");
+    let log = dir.log_path("h1", 0);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"log line")
+        .unwrap();
+    untouched(&outside);
+    // A fifo as the record is refused, not waited on.
+    assert!(std::process::Command::new("mkfifo")
+        .arg(dir.path().join("fifo"))
+        .status()
+        .unwrap()
+        .success());
+    let e = dir.read("fifo").unwrap_err().to_string();
+    assert!(e.contains("fifo"), "{e}");
+}
+
+#[test]
+fn the_directories_must_be_real_private_and_ours() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = Base::new("dirs");
+    std::fs::create_dir_all(&base.0).unwrap();
+    // A lab directory that is a link to another directory.
+    let elsewhere = base.0.with_extension("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, base.0.join("lab")).unwrap();
+    for e in [
+        StateDir::open_in(&base.0, "lab").unwrap_err(),
+        StateDir::find_in(&base.0, "lab").unwrap_err(),
+    ] {
+        says_link(&e);
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    std::fs::remove_dir(&elsewhere).unwrap();
+    // A file, not a directory.
+    std::fs::remove_file(base.0.join("lab")).unwrap();
+    std::fs::write(base.0.join("lab"), "").unwrap();
+    let e = StateDir::open_in(&base.0, "lab").unwrap_err().to_string();
+    assert!(e.contains("not a directory"), "{e}");
+    std::fs::remove_file(base.0.join("lab")).unwrap();
+    // Writable by others: the lab's directory, then the base.
+    let dir = StateDir::open_in(&base.0, "lab").unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let e = StateDir::find_in(&base.0, "lab").unwrap_err().to_string();
+    assert!(e.contains("chmod go-w") && e.contains("777"), "{e}");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&base.0, std::fs::Permissions::from_mode(0o775)).unwrap();
+    let e = StateDir::open_in(&base.0, "lab").unwrap_err().to_string();
+    assert!(e.contains("chmod go-w"), "{e}");
+    std::fs::set_permissions(&base.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The base itself as a link.
+    let link = base.0.with_extension("link");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&base.0, &link).unwrap();
+    says_link(&StateDir::open_in(&link, "lab").unwrap_err());
+    std::fs::remove_file(&link).unwrap();
+    // Owned by someone else (only root can make one).
+    if nix_euid_is_root() {
+        let other = StateDir::open_in(&base.0, "other").unwrap();
+        std::os::unix::fs::chown(other.path(), Some(65534), None).unwrap();
+        let e = StateDir::find_in(&base.0, "other").unwrap_err().to_string();
+        assert!(e.contains("owned by uid 65534"), "{e}");
+    }
+}
+
+fn nix_euid_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn find_creates_nothing_and_set_aside_keeps_the_bytes() {
+    let base = Base::new("find");
+    assert!(StateDir::find_in(&base.0, "nope").unwrap().is_none());
+    assert!(!base.0.exists(), "find created the base directory");
+    let dir = StateDir::open_in(&base.0, "lab").unwrap();
+    assert!(StateDir::find_in(&base.0, "nope").unwrap().is_none());
+    assert!(!base.0.join("nope").exists());
+    assert!(StateDir::find_in(&base.0, "lab").unwrap().is_some());
+    assert!(dir.set_aside("state.json").unwrap().is_none());
+    dir.write_atomic("state.json", b"{corrupt").unwrap();
+    let aside = dir.set_aside("state.json").unwrap().unwrap();
+    assert!(aside
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("state.json.corrupt-"));
+    assert_eq!(std::fs::read(&aside).unwrap(), b"{corrupt");
+    assert_eq!(dir.read("state.json").unwrap(), None);
+    // A second one in the same second gets a name of its own.
+    dir.write_atomic("state.json", b"").unwrap();
+    let again = dir.set_aside("state.json").unwrap().unwrap();
+    assert_ne!(again, aside);
 }
