@@ -7,7 +7,7 @@ use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{plan, teardown, Plan};
 use crate::record::{self, Record};
-use crate::state::{LinkKind, State};
+use crate::state::{LinkKind, RouteState, State};
 use nslab_netlink as nl;
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
@@ -40,6 +40,7 @@ pub struct UpReport {
 /// (perhaps interrupted) run recorded.
 pub fn scope_for(desired: &State, record: &Record) -> Scope {
     let mut scope = scope_of_record(&desired.lab, record);
+    scope.skip_foreign = false;
     let mut nodes: BTreeMap<String, Option<String>> = scope.nodes.into_iter().collect();
     for (name, n) in &desired.nodes {
         nodes.insert(name.clone(), n.netns.clone());
@@ -50,35 +51,69 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         .iter()
         .map(|(name, n)| (name.clone(), n.sysctls.keys().cloned().collect()))
         .collect();
+    for r in host_routes(desired) {
+        if !scope.host_routes.contains(&r) {
+            scope.host_routes.push(r);
+        }
+    }
     scope
 }
 
-/// What a lab's record says to look at (for `down` and `show`).
+/// What a lab's record says to look at (for `down` and `show`): what is
+/// there but not the lab's is left out.
 pub fn scope_of_record(lab: &str, record: &Record) -> Scope {
     Scope {
         lab: lab.to_string(),
         nodes: record.nodes.clone().into_iter().collect(),
         sysctls: BTreeMap::new(),
         physical: record.physical.clone(),
-        owned: record.nodes.values().flatten().cloned().collect(),
-        nat: record.nat.clone(),
+        host_routes: record.host_routes.clone(),
+        skip_foreign: true,
     }
+}
+
+/// The routes the file puts in the host node.
+fn host_routes(desired: &State) -> Vec<RouteState> {
+    desired
+        .nodes
+        .values()
+        .filter(|n| n.netns.is_none())
+        .flat_map(|n| n.routes.iter().cloned())
+        .collect()
 }
 
 fn record_of(desired: &State) -> Record {
     let mut r = Record::new(&desired.lab);
     for (name, n) in &desired.nodes {
         r.nodes.insert(name.clone(), n.netns.clone());
-        if let Some(nat) = &n.nat {
-            r.nat.insert(name.clone(), nat.clone());
-        }
         for (ifname, l) in &n.links {
             if let LinkKind::Physical { from } = &l.kind {
                 r.physical.insert(format!("{name}:{ifname}"), from.clone());
             }
         }
     }
+    r.host_routes = host_routes(desired);
     r
+}
+
+/// The host sysctls `desired` sets, each with the value it had before the
+/// lab first changed it: from the earlier record when it has one (that is
+/// the value from before the lab), otherwise as observed now.
+fn saved_host_sysctls(
+    desired: &State,
+    observed: &State,
+    prev: &Record,
+) -> BTreeMap<String, String> {
+    let mut saved = prev.host_sysctls.clone();
+    for (name, d) in desired.nodes.iter().filter(|(_, n)| n.netns.is_none()) {
+        let now = observed.nodes.get(name).map(|o| &o.sysctls);
+        for key in d.sysctls.keys() {
+            if let Some(v) = now.and_then(|s| s.get(key)) {
+                saved.entry(key.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    saved
 }
 
 fn sd_err(e: impl std::fmt::Display) -> LabError {
@@ -146,6 +181,7 @@ pub fn up(
     // Before the kernel is touched: everything this run may create.
     let mut intent = record_of(desired);
     intent.source = source.to_string();
+    intent.host_sysctls = saved_host_sysctls(desired, &observed, &prev);
     intent.merge(&prev);
     intent.incomplete = true;
     dir.write_atomic(record::FILE, &intent.to_json())
@@ -158,6 +194,8 @@ pub fn up(
             let mut done = record_of(desired);
             done.source = source.to_string();
             done.processes = prev.processes.clone();
+            // Restored by `down`, even for keys the file no longer sets.
+            done.host_sysctls = intent.host_sysctls.clone();
             dir.write_atomic(record::FILE, &done.to_json())
                 .map_err(sd_err)?;
             Ok(UpReport { plan: p, observed })
@@ -286,6 +324,16 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     drop(host);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
+    }
+    // The host node's sysctls as they were before the lab.
+    for (key, value) in &rec.host_sysctls {
+        if let Err(e) = nslab_sys::sysctl::write(key, value) {
+            errors.push(OpError {
+                op: format!("sysctl -w {key}={value}"),
+                node: HOST.into(),
+                message: e.to_string(),
+            });
+        }
     }
     if errors.is_empty() {
         dir.remove().map_err(sd_err)?;
