@@ -225,7 +225,7 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         if r.table == RT_TABLE_LOCAL {
             continue;
         }
-        let rs = route_state(r, &name_of);
+        let rs = route_state(r, name_of);
         let host = s.at.netns.is_none();
         let claimed = || scope.host_routes.iter().any(|c| route_matches(c, &rs));
         let ours = r.protocol == RTPROT_NSLAB && (!host || claimed());
