@@ -36,9 +36,18 @@ fn routes_nslab_did_not_add_are_never_the_labs() {
     }
     fake_host_uplink();
     sh("ip route add 198.51.100.0/24 via 192.0.2.254 proto static");
+    // Hand routes of every kind of origin, each also claimed by the lab.
+    let protos = ["static", "boot", "dhcp", "bird", "99"];
+    let mut claimed = String::new();
+    for (i, p) in protos.iter().enumerate() {
+        sh(&format!(
+            "ip route add 198.18.{i}.0/24 via 192.0.2.254 proto {p}"
+        ));
+        claimed.push_str(&format!("      - 198.18.{i}.0/24 via 192.0.2.254\n"));
+    }
     let a = write(
         "ra.yaml",
-        "lab: ra\nnodes:\n  me:\n    kind: host\n    interfaces:\n      rav: { addresses: [10.61.0.1/24] }\n    routes:\n      - 198.51.100.0/24 via 192.0.2.254\n      - 203.0.113.0/24 via 192.0.2.254\n  h1:\n    interfaces:\n      eth0: { addresses: [10.61.0.2/24] }\n    routes: [default via 10.61.0.1]\nlinks:\n  - [me:rav, h1:eth0]\n",
+        &format!("lab: ra\nnodes:\n  me:\n    kind: host\n    interfaces:\n      rav: {{ addresses: [10.61.0.1/24] }}\n    routes:\n      - 198.51.100.0/24 via 192.0.2.254\n      - 203.0.113.0/24 via 192.0.2.254\n{claimed}  h1:\n    interfaces:\n      eth0: {{ addresses: [10.61.0.2/24] }}\n    routes: [default via 10.61.0.1]\nlinks:\n  - [me:rav, h1:eth0]\n"),
     );
     let b = write(
         "rb.yaml",
@@ -53,7 +62,11 @@ fn routes_nslab_did_not_add_are_never_the_labs() {
     let ours = sh("ip route show proto 231");
     assert!(ours.contains("203.0.113.0/24 via 192.0.2.254"), "{ours}");
     // A hand route in a node is not the lab's.
-    sh("ip -n ra-h1 route add 10.99.0.0/16 dev eth0 proto static");
+    for (i, p) in protos.iter().enumerate() {
+        sh(&format!(
+            "ip -n ra-h1 route add 10.99.{i}.0/24 dev eth0 proto {p}"
+        ));
+    }
     nslab_ok(&["plan", "--exit-code", &a], 0);
     nslab_ok(&["up", &b], 0);
     // Each lab sees only its own host routes.
@@ -77,6 +90,12 @@ fn routes_nslab_did_not_add_are_never_the_labs() {
         routes.contains("198.51.100.0/24 via 192.0.2.254 dev up0 proto static"),
         "the hand-made route equal to a lab route is gone: {routes}"
     );
+    for (i, p) in protos.iter().enumerate() {
+        assert!(
+            routes.contains(&format!("198.18.{i}.0/24 via 192.0.2.254")),
+            "the hand-made route of proto {p} is gone: {routes}"
+        );
+    }
     assert_eq!(sh("ip route show proto 231"), "", "lab routes left");
 }
 
@@ -241,27 +260,35 @@ fn an_nft_table_without_the_labs_mark_is_never_taken_over() {
     if !sandbox("an_nft_table_without_the_labs_mark_is_never_taken_over") {
         return;
     }
-    sh("nft add table inet nslab-tk && nft add chain inet nslab-tk mine && nft add rule inet nslab-tk mine counter");
-    let before = sh("nft list ruleset");
     let f = write(
         "tk.yaml",
         "lab: tk\nnodes:\n  me:\n    kind: host\n    nat:\n      masquerade: [{ from: 10.67.0.0/24 }]\n    interfaces:\n      tkv: { addresses: [10.67.0.1/24] }\n  h1:\n    interfaces:\n      eth0: { addresses: [10.67.0.2/24] }\nlinks:\n  - [me:tkv, h1:eth0]\n",
     );
-    for cmd in ["plan", "up"] {
-        let o = nslab(&[cmd, &f]);
-        let t = text(&o);
-        assert_eq!(o.status.code(), Some(1), "{cmd}: {t}");
-        assert!(
-            t.contains("table inet nslab-tk exists and is not this lab's")
-                && t.contains("nft delete table inet nslab-tk")
-                && t.contains("rename the lab"),
-            "{cmd}: {t}"
-        );
+    // No comment; another lab's mark; a comment that only starts alike.
+    for comment in [
+        "",
+        "{ comment \"nslab:other\" ; }",
+        "{ comment \"nslab:tk2\" ; }",
+    ] {
+        sh(&format!("nft add table inet nslab-tk '{comment}' && nft add chain inet nslab-tk mine && nft add rule inet nslab-tk mine counter"));
+        let before = sh("nft list ruleset");
+        assert!(before.contains("nslab-tk"), "{before}");
+        for cmd in ["plan", "up"] {
+            let o = nslab(&[cmd, &f]);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{cmd}: {t}");
+            assert!(
+                t.contains("table inet nslab-tk exists and is not this lab's")
+                    && t.contains("nft delete table inet nslab-tk")
+                    && t.contains("rename the lab"),
+                "{cmd}: {t}"
+            );
+        }
+        assert_eq!(sh("nft list ruleset"), before, "the table was changed");
+        assert!(!Path::new("/run/nslab/tk").exists(), "nothing recorded");
+        sh("nft delete table inet nslab-tk");
     }
-    assert_eq!(sh("nft list ruleset"), before, "the table was changed");
-    assert!(!Path::new("/run/nslab/tk").exists(), "nothing recorded");
     // Made by hand while the lab is up: `down` leaves it.
-    sh("nft delete table inet nslab-tk");
     nslab_ok(&["up", &f], 0);
     sh("nft delete table inet nslab-tk && nft add table inet nslab-tk");
     nslab_ok(&["down", "tk"], 0);
