@@ -51,6 +51,11 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         .iter()
         .map(|(name, n)| (name.clone(), n.sysctls.keys().cloned().collect()))
         .collect();
+    scope.wanted_routes = desired
+        .nodes
+        .iter()
+        .map(|(name, n)| (name.clone(), n.routes.iter().cloned().collect()))
+        .collect();
     for r in host_routes(desired) {
         if !scope.host_routes.contains(&r) {
             scope.host_routes.push(r);
@@ -68,6 +73,7 @@ pub fn scope_of_record(lab: &str, record: &Record) -> Scope {
         sysctls: BTreeMap::new(),
         physical: record.physical.clone(),
         host_routes: record.host_routes.clone(),
+        wanted_routes: BTreeMap::new(),
         skip_foreign: true,
     }
 }

@@ -68,6 +68,13 @@ fn routes_nslab_did_not_add_are_never_the_labs() {
         ));
     }
     nslab_ok(&["plan", "--exit-code", &a], 0);
+    // The lab's route replaced by the same one made by hand: it serves, and
+    // is left alone.
+    sh("ip -n ra-h1 route del default && ip -n ra-h1 route add default via 10.61.0.1 proto static");
+    nslab_ok(&["plan", "--exit-code", &a], 0);
+    nslab_ok(&["up", &a], 0);
+    let h1 = sh("ip -n ra-h1 route show default");
+    assert!(h1.contains("proto static"), "{h1}");
     nslab_ok(&["up", &b], 0);
     // Each lab sees only its own host routes.
     nslab_ok(&["plan", "--exit-code", &a], 0);

@@ -249,10 +249,10 @@ impl Linux {
                 let h = self.handle(at)?;
                 let r = to_route(h, route)?;
                 // The delete names nslab's protocol: the kernel removes no
-                // route someone else made. In the host node a route the
-                // lab wanted but found made by hand is not there to remove.
+                // route someone else made. A route the lab wanted but found
+                // made by someone else is not there to remove.
                 match h.sock.execute(&[nl::Request::DelRoute(r)]).pop() {
-                    Some(Err(e)) if !(at.netns.is_none() && e.is_not_found()) => Err(e.to_string()),
+                    Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
                     _ => Ok(()),
                 }
             }
@@ -379,6 +379,18 @@ impl Linux {
         table: &str,
         nat: Option<&crate::state::nat::Nat>,
     ) -> Result<(), String> {
+        if nat.is_some_and(|n| {
+            n.rules.iter().any(|r| {
+                r.matches.contains(&crate::state::nat::Match::IifName(
+                    observe::FOREIGN_RULE.into(),
+                ))
+            })
+        }) {
+            // Undoing a repair: what was there was not nslab's to write.
+            return Err(format!(
+                "table inet {table} held rules not written by nslab; they cannot be put back"
+            ));
+        }
         let mark = self.alias.clone();
         let sock = self.handle(at)?.nft()?;
         match nat {

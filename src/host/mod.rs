@@ -36,6 +36,10 @@ pub struct Scope {
     /// namespace, so a route there is this lab's only if it carries the
     /// protocol *and* is claimed here.
     pub host_routes: Vec<crate::state::RouteState>,
+    /// node -> the routes the file wants there. One made by someone else
+    /// (`proto static`, ...) serves: it counts as present, so `up` does
+    /// not add it twice, and is never deleted.
+    pub wanted_routes: BTreeMap<String, Vec<crate::state::RouteState>>,
     /// For `down`: a namespace or nft table of a planned name that is not
     /// the lab's is left out of the observation (so nothing touches it)
     /// instead of refused.

@@ -229,15 +229,20 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         let host = s.at.netns.is_none();
         let claimed = || scope.host_routes.iter().any(|c| route_matches(c, &rs));
         let ours = r.protocol == RTPROT_NSLAB && (!host || claimed());
-        // In the host node a route the lab wants that someone else made
-        // (`proto static`, `boot`, ...) already serves: it is taken as
-        // present, so `up` does not try to add it twice, and it is never
-        // deleted (a delete asks for nslab's protocol only).
-        let served = host
-            && !scope.skip_foreign
+        // A route the lab wants that someone else made (`proto static`,
+        // `boot`, ...) already serves: it is taken as present, so `up`
+        // does not try to add it twice, and it is never deleted (a delete
+        // asks for nslab's protocol only).
+        let wanted = || {
+            scope
+                .wanted_routes
+                .get(&s.at.node)
+                .is_some_and(|w| w.iter().any(|d| route_matches(d, &rs)))
+        };
+        let served = !scope.skip_foreign
             && r.protocol != RTPROT_KERNEL
             && r.kind == nl::RTN_UNICAST
-            && claimed();
+            && wanted();
         if ours || served {
             n.routes.insert(rs);
         }
