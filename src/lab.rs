@@ -291,8 +291,13 @@ pub struct DownReport {
     pub errors: Vec<OpError>,
 }
 
-/// Remove everything the lab owns: what its record lists and what carries
-/// its mark, even if an `up` was killed half-way.
+/// Remove everything the lab owns, even if an `up` was killed half-way:
+/// what carries its mark where the record says to look (namespaces, host
+/// links, routes with nslab's protocol that the record lists for the host,
+/// the marked nft table) and every namespace under /run/netns marked as
+/// the lab's. What is there but unmarked is left alone. Host sysctls go
+/// back to the values recorded before the lab changed them. Without the
+/// record, host routes and sysctls cannot be attributed and stay.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let dir = StateDir::open(lab).map_err(sd_err)?;
     let lock = dir.lock().map_err(sd_err)?;

@@ -184,6 +184,42 @@ fn a_namespace_made_by_hand_under_a_recorded_name_is_never_the_labs() {
     assert_nothing_left("nsh");
 }
 
+/// An `up` killed right after writing its record (which lists every
+/// namespace it may create) and before creating any: a namespace then made
+/// by hand under a listed name is not the lab's. `up` refuses it, `down`
+/// leaves it.
+#[test]
+fn a_namespace_listed_by_a_killed_up_but_made_by_hand_is_never_the_labs() {
+    if !sandbox("a_namespace_listed_by_a_killed_up_but_made_by_hand_is_never_the_labs") {
+        return;
+    }
+    let f = write(
+        "nsk.yaml",
+        "lab: nsk\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.68.0.1/24] }\n  b:\n    interfaces:\n      eth0: { addresses: [10.68.0.2/24] }\nlinks:\n  - [a:eth0, b:eth0]\n",
+    );
+    // What the killed `up` left: its record, nothing in the kernel.
+    std::fs::create_dir_all("/run/nslab/nsk").expect("mkdir");
+    std::fs::write(
+        "/run/nslab/nsk/state.json",
+        r#"{"lab":"nsk","source":"nsk.yaml","nodes":{"a":"nsk-a","b":"nsk-b"},"physical":{},"processes":[],"incomplete":true}"#,
+    )
+    .expect("record");
+    sh("ip netns add nsk-a && ip -n nsk-a link add eth0 type veth peer name keep");
+    let o = nslab(&["up", &f]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("namespace nsk-a already exists"), "{t}");
+    assert!(!sh("ip netns list").contains("nsk-b"), "up went on");
+    nslab_ok(&["down", "nsk"], 0);
+    let links = sh("ip -n nsk-a -br link");
+    assert!(
+        links.contains("eth0") && links.contains("keep"),
+        "down touched it: {links}"
+    );
+    sh("ip netns del nsk-a");
+    assert_nothing_left("nsk");
+}
+
 /// The namespace is marked before it has a name: `init` runs inside it
 /// while the file under /run/netns is not yet a namespace.
 #[test]
