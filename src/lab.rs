@@ -7,7 +7,7 @@ use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{plan, teardown, Plan};
 use crate::record::{self, Record};
-use crate::state::{LinkKind, State};
+use crate::state::{LinkKind, RouteState, State};
 use nslab_netlink as nl;
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
@@ -43,6 +43,7 @@ pub struct UpReport {
 /// (perhaps interrupted) run recorded.
 pub fn scope_for(desired: &State, record: &Record) -> Scope {
     let mut scope = scope_of_record(&desired.lab, record);
+    scope.skip_foreign = false;
     let mut nodes: BTreeMap<String, Option<String>> = scope.nodes.into_iter().collect();
     for (name, n) in &desired.nodes {
         nodes.insert(name.clone(), n.netns.clone());
@@ -63,35 +64,75 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
         .iter()
         .map(|(name, n)| (name.clone(), n.sysctls.keys().cloned().collect()))
         .collect();
+    scope.wanted_routes = desired
+        .nodes
+        .iter()
+        .map(|(name, n)| (name.clone(), n.routes.iter().cloned().collect()))
+        .collect();
+    for r in host_routes(desired) {
+        if !scope.host_routes.contains(&r) {
+            scope.host_routes.push(r);
+        }
+    }
     scope
 }
 
-/// What a lab's record says to look at (for `down` and `show`).
+/// What a lab's record says to look at (for `down` and `show`): what is
+/// there but not the lab's is left out.
 pub fn scope_of_record(lab: &str, record: &Record) -> Scope {
     Scope {
         lab: lab.to_string(),
         nodes: record.nodes.clone().into_iter().collect(),
         sysctls: BTreeMap::new(),
         physical: record.physical.clone(),
-        owned: record.nodes.values().flatten().cloned().collect(),
-        nat: record.nat.clone(),
+        host_routes: record.host_routes.clone(),
+        wanted_routes: BTreeMap::new(),
+        skip_foreign: true,
     }
+}
+
+/// The routes the file puts in the host node.
+fn host_routes(desired: &State) -> Vec<RouteState> {
+    desired
+        .nodes
+        .values()
+        .filter(|n| n.netns.is_none())
+        .flat_map(|n| n.routes.iter().cloned())
+        .collect()
 }
 
 fn record_of(desired: &State) -> Record {
     let mut r = Record::new(&desired.lab);
     for (name, n) in &desired.nodes {
         r.nodes.insert(name.clone(), n.netns.clone());
-        if let Some(nat) = &n.nat {
-            r.nat.insert(name.clone(), nat.clone());
-        }
         for (ifname, l) in &n.links {
             if let LinkKind::Physical { from } = &l.kind {
                 r.physical.insert(format!("{name}:{ifname}"), from.clone());
             }
         }
     }
+    r.host_routes = host_routes(desired);
     r
+}
+
+/// The host sysctls `desired` sets, each with the value it had before the
+/// lab first changed it: from the earlier record when it has one (that is
+/// the value from before the lab), otherwise as observed now.
+fn saved_host_sysctls(
+    desired: &State,
+    observed: &State,
+    prev: &Record,
+) -> BTreeMap<String, String> {
+    let mut saved = prev.host_sysctls.clone();
+    for (name, d) in desired.nodes.iter().filter(|(_, n)| n.netns.is_none()) {
+        let now = observed.nodes.get(name).map(|o| &o.sysctls);
+        for key in d.sysctls.keys() {
+            if let Some(v) = now.and_then(|s| s.get(key)) {
+                saved.entry(key.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    saved
 }
 
 fn sd_err(e: impl std::fmt::Display) -> LabError {
@@ -226,6 +267,7 @@ pub fn up(
     let mut intent = record_of(desired);
     intent.source = source.to_string();
     intent.physical_was = physical_originals(desired, &prev, &observed);
+    intent.host_sysctls = saved_host_sysctls(desired, &observed, &prev);
     intent.merge(&prev);
     intent.incomplete = true;
     host.give_back_as(intent.physical_was.clone());
@@ -245,6 +287,8 @@ pub fn up(
                 .into_iter()
                 .filter(|(from, _)| wanted.contains(&from))
                 .collect();
+            // Restored by `down`, even for keys the file no longer sets.
+            done.host_sysctls = intent.host_sysctls.clone();
             dir.write_atomic(record::FILE, &done.to_json())
                 .map_err(sd_err)?;
             Ok(UpReport {
@@ -427,8 +471,13 @@ pub struct DownReport {
     pub notes: Vec<String>,
 }
 
-/// Remove everything the lab owns: what its record lists and what carries
-/// its mark, even if an `up` was killed half-way.
+/// Remove everything the lab owns, even if an `up` was killed half-way:
+/// what carries its mark where the record says to look (namespaces, host
+/// links, routes with nslab's protocol that the record lists for the host,
+/// the marked nft table) and every namespace under /run/netns marked as
+/// the lab's. What is there but unmarked is left alone. Host sysctls go
+/// back to the values recorded before the lab changed them. Without the
+/// record, host routes and sysctls cannot be attributed and stay.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let found = owned_namespaces(lab);
     // A lab with neither a directory nor a namespace is not up: say so
@@ -479,6 +528,16 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     drop(host);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
+    }
+    // The host node's sysctls as they were before the lab.
+    for (key, value) in &rec.host_sysctls {
+        if let Err(e) = nslab_sys::sysctl::write(key, value) {
+            errors.push(OpError {
+                op: format!("sysctl -w {key}={value}"),
+                node: HOST.into(),
+                message: e.to_string(),
+            });
+        }
     }
     if errors.is_empty() {
         dir.remove().map_err(sd_err)?;

@@ -1,10 +1,13 @@
 //! What a lab has created, kept in `/run/nslab/<lab>/state.json`.
 //!
 //! The record is written *before* the kernel is touched (it then lists every
-//! namespace the run may create), and again when the run is over. `down`
-//! uses it together with what it finds by ownership (namespaces whose `lo`
-//! carries the alias `nslab:<lab>`, host links with that alias), so a lab
-//! killed half-way is still removed whole.
+//! namespace the run may create, every host route it may add, and the
+//! previous value of every host sysctl it may change), and again when the
+//! run is over. The record says where to look; what is found there is the
+//! lab's only if it carries the lab's mark (namespaces whose `lo` carries
+//! the alias `nslab:<lab>`, host links with that alias, routes with nslab's
+//! protocol, the nft table with the comment `nslab:<lab>`), so a lab killed
+//! half-way is still removed whole and nothing else is.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,10 +33,16 @@ pub struct Record {
     pub physical_was: BTreeMap<String, PhysicalWas>,
     /// Processes started for `serve:` and `run:` (process group ids).
     pub processes: Vec<Process>,
-    /// node -> the NAT rules last installed in its table (the kernel's
-    /// copy is checked for presence and rule count).
+    /// Routes this lab added to the host node (nslab's route protocol is
+    /// shared by every lab there: a host route is this lab's only if it
+    /// carries the protocol and is listed here or in the file).
     #[serde(default)]
-    pub nat: BTreeMap<String, crate::state::nat::Nat>,
+    pub host_routes: Vec<crate::state::RouteState>,
+    /// Sysctls of the host node the lab changed, with the value each had
+    /// before the lab first changed it (written before the change;
+    /// restored by `down`).
+    #[serde(default)]
+    pub host_sysctls: BTreeMap<String, String>,
     /// Set while an `up` is in progress; cleared when it finishes.
     pub incomplete: bool,
 }
@@ -76,6 +85,16 @@ impl Record {
         }
         for (k, v) in &other.physical_was {
             self.physical_was
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
+        for r in &other.host_routes {
+            if !self.host_routes.contains(r) {
+                self.host_routes.push(r.clone());
+            }
+        }
+        for (k, v) in &other.host_sysctls {
+            self.host_sysctls
                 .entry(k.clone())
                 .or_insert_with(|| v.clone());
         }

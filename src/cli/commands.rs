@@ -252,9 +252,15 @@ fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json: bool) -> 
         Ok(l) => l,
         Err(e) => return e,
     };
-    // Without root, a lab that is not up plans against an empty machine.
-    let online = !offline && nix_is_root();
-    let p = if online {
+    // Without root the kernel cannot be read: planning against an empty
+    // machine would report a lab that is up as missing.
+    if !offline && !nix_is_root() {
+        eprintln!(
+            "error: plan reads the kernel's state and needs root: run it as root (sudo nslab plan ...), or add --offline to plan against an empty machine"
+        );
+        return Exit::BadInput;
+    }
+    let p = if !offline {
         match lab::plan_up(&loaded.desired) {
             Ok(p) => p,
             Err(e) => return lab_error(e),

@@ -144,21 +144,14 @@ impl Linux {
     fn run(&mut self, op: &Op) -> Result<(), String> {
         let alias = Some(self.alias.clone());
         match op {
-            Op::CreateNetns { node, netns: name } => {
-                let fd = netns::create(name).map_err(|e| e.to_string())?;
+            Op::CreateNetns { netns: name, .. } => {
+                // Mark the namespace as the lab's before it has a name:
+                // ownership is this mark (`down` finds it even without the
+                // state file), and no one can open it unmarked.
+                let fd = netns::create_with(name, || mark_lo(alias.as_deref()))
+                    .map_err(|e| e.to_string())?;
                 drop(fd);
-                let at = At {
-                    node: node.clone(),
-                    netns: Some(name.clone()),
-                };
-                // Mark the namespace as the lab's: `down` finds it by this
-                // even without the state file.
-                let h = self.handle(&at)?;
-                let lo = h.index("lo")?;
-                h.exec(vec![nl::Request::SetLink(nl::SetLink {
-                    alias: alias.clone(),
-                    ..nl::SetLink::index(lo)
-                })])
+                Ok(())
             }
             Op::DeleteNetns { netns: name, .. } => {
                 self.close(name);
@@ -281,15 +274,21 @@ impl Linux {
                 };
                 h.exec(vec![req])
             }
-            Op::AddRoute { at, route } | Op::DelRoute { at, route } => {
+            Op::AddRoute { at, route } => {
                 let h = self.handle(at)?;
                 let r = to_route(h, route)?;
-                let req = if matches!(op, Op::AddRoute { .. }) {
-                    nl::Request::AddRoute(r)
-                } else {
-                    nl::Request::DelRoute(r)
-                };
-                h.exec(vec![req])
+                h.exec(vec![nl::Request::AddRoute(r)])
+            }
+            Op::DelRoute { at, route } => {
+                let h = self.handle(at)?;
+                let r = to_route(h, route)?;
+                // The delete names nslab's protocol: the kernel removes no
+                // route someone else made. A route the lab wanted but found
+                // made by someone else is not there to remove.
+                match h.sock.execute(&[nl::Request::DelRoute(r)]).pop() {
+                    Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                    _ => Ok(()),
+                }
             }
             Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
             Op::SetImpair { at, ifname, impair } => {
@@ -414,9 +413,22 @@ impl Linux {
         table: &str,
         nat: Option<&crate::state::nat::Nat>,
     ) -> Result<(), String> {
+        if nat.is_some_and(|n| {
+            n.rules.iter().any(|r| {
+                r.matches.contains(&crate::state::nat::Match::IifName(
+                    observe::FOREIGN_RULE.into(),
+                ))
+            })
+        }) {
+            // Undoing a repair: what was there was not nslab's to write.
+            return Err(format!(
+                "table inet {table} held rules not written by nslab; they cannot be put back"
+            ));
+        }
+        let mark = self.alias.clone();
         let sock = self.handle(at)?.nft()?;
         match nat {
-            Some(n) => sock.replace(&super::nat::table(table, n)),
+            Some(n) => sock.replace(&super::nat::table(table, &mark, n)),
             None => sock.delete(table),
         }
         .map_err(|e| e.to_string())
@@ -510,6 +522,22 @@ impl Linux {
     }
 }
 
+/// Sets `lo`'s alias in the calling thread's namespace.
+fn mark_lo(alias: Option<&str>) -> Result<(), String> {
+    let mut sock = nl::Socket::open().map_err(|e| e.to_string())?;
+    let lo = sock
+        .link_by_name("lo")
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the new namespace has no lo".to_string())?;
+    for r in sock.execute(&[nl::Request::SetLink(nl::SetLink {
+        alias: alias.map(str::to_string),
+        ..nl::SetLink::index(lo.index)
+    })]) {
+        r.map_err(|e| format!("mark lo: {e}"))?;
+    }
+    Ok(())
+}
+
 /// The kernel says "Unknown device type" when the driver of a link kind is
 /// not there: name the module that provides it.
 fn with_module_hint(e: String, kind: &LinkKind) -> String {
@@ -592,7 +620,7 @@ fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, String> {
         oif,
         metric: r.metric,
         prefsrc: r.src,
-        protocol: observe::RTPROT_STATIC,
+        protocol: observe::RTPROT_NSLAB,
         scope: if r.via.is_some() { 0 } else { 253 },
         kind: 1,
     })

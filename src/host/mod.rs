@@ -14,7 +14,14 @@ use crate::state::State;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Which nodes to look at, and where they live.
+/// Which nodes to look at, and what in them is the lab's.
+///
+/// Ownership is read from the kernel, never from a record alone: a
+/// namespace is the lab's when its `lo` carries the alias `nslab:<lab>`,
+/// a link when it carries that alias (in the host node), a route when it
+/// carries nslab's protocol ([`nslab_netlink::RTPROT_NSLAB`]; in the host
+/// node also only when the lab claims it, see `host_routes`), the nft
+/// table `nslab-<lab>` when its user data holds the mark `nslab:<lab>`.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub lab: String,
@@ -24,11 +31,19 @@ pub struct Scope {
     pub sysctls: BTreeMap<String, Vec<String>>,
     /// `node:ifname` -> host name, for interfaces moved in by `physical`.
     pub physical: BTreeMap<String, String>,
-    /// Namespace names an earlier run of this lab recorded (a namespace
-    /// without the lab's mark is still the lab's if listed here).
-    pub owned: std::collections::BTreeSet<String>,
-    /// node -> NAT rules recorded as installed.
-    pub nat: BTreeMap<String, crate::state::nat::Nat>,
+    /// The host node's routes this lab claims (the file's and those its
+    /// record says it added). Labs share nslab's route protocol in the host
+    /// namespace, so a route there is this lab's only if it carries the
+    /// protocol *and* is claimed here.
+    pub host_routes: Vec<crate::state::RouteState>,
+    /// node -> the routes the file wants there. One made by someone else
+    /// (`proto static`, ...) serves: it counts as present, so `up` does
+    /// not add it twice, and is never deleted.
+    pub wanted_routes: BTreeMap<String, Vec<crate::state::RouteState>>,
+    /// For `down`: a namespace or nft table of a planned name that is not
+    /// the lab's is left out of the observation (so nothing touches it)
+    /// instead of refused.
+    pub skip_foreign: bool,
 }
 
 /// An operation the kernel refused, in its own words.

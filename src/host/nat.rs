@@ -29,7 +29,9 @@ fn m(x: &Match) -> nft::Match {
     }
 }
 
-pub fn table(name: &str, nat: &Nat) -> nft::Table {
+/// The table `name` holding `nat`, marked with `mark` (`nslab:<lab>`) in
+/// its comment: the mark is how a table is known to be the lab's.
+pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
     let mut chains: Vec<nft::Chain> = Vec::new();
     for h in [Hook::Prerouting, Hook::Output, Hook::Postrouting] {
         let rules: Vec<nft::Rule> = nat
@@ -61,6 +63,7 @@ pub fn table(name: &str, nat: &Nat) -> nft::Table {
     }
     nft::Table {
         name: name.to_string(),
+        comment: Some(mark.to_string()),
         chains,
     }
 }

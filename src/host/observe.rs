@@ -5,7 +5,10 @@
 
 use super::linux::Linux;
 use super::{OpError, Scope};
-use crate::plan::At;
+use crate::plan::{route_matches, At};
+use crate::state::nat::{
+    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule, L4,
+};
 use crate::state::{
     Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
@@ -16,7 +19,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
-pub use nl::{RTPROT_STATIC, RT_TABLE_LOCAL, RT_TABLE_MAIN};
+pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
 
 pub fn nl_macvlan(m: MacvlanMode) -> nl::MacvlanMode {
     match m {
@@ -50,7 +53,7 @@ struct Seen {
     addrs: Vec<nl::Address>,
     routes: Vec<nl::Route>,
     sysctls: BTreeMap<String, String>,
-    nat: Option<crate::state::nat::Nat>,
+    nat: Option<Nat>,
     qdiscs: Vec<nl::QdiscInfo>,
 }
 
@@ -78,20 +81,19 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         let alias = host.alias().to_string();
         let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
         let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
-        // A namespace of that name that this lab did not make (another
-        // lab's, or one made by hand) is never taken over.
+        // A namespace is the lab's only if its `lo` carries the lab's mark
+        // (it is marked before it gets its name, so an unmarked one was
+        // made by someone else). Never taken over; `down` leaves it out.
         if let Some(name) = ns {
             let lo_alias = links
                 .iter()
                 .find(|l| l.name == "lo")
                 .and_then(|l| l.alias.clone());
-            let ours = match lo_alias.as_deref() {
-                Some(a) => a == alias,
-                // Unmarked: ours only if an earlier run of this lab recorded it
-                // (killed between creating and marking it).
-                None => scope.owned.contains(name),
-            };
-            if !ours {
+            if lo_alias.as_deref() != Some(alias.as_str()) {
+                host.close(name);
+                if scope.skip_foreign {
+                    continue;
+                }
                 let whose = lo_alias
                     .map(|a| format!("it belongs to {a}"))
                     .unwrap_or_else(|| "nslab did not make it".into());
@@ -120,24 +122,31 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
             })
             .map_err(|e| err(&at, "sysctls", e))?
         };
-        // NAT: the table's presence and rule count are read from the
-        // kernel; its rules are what the record says was installed.
+        // NAT: the table read back from the kernel, rules decoded.
         let table = format!("nslab-{}", scope.lab);
         let nft = h.nft().map_err(|e| err(&at, "nftables", e))?;
-        let nat = if nft
-            .table_exists(&table)
-            .map_err(|e| err(&at, "nftables", e))?
-        {
-            let count = nft
-                .rule_count(&table)
-                .map_err(|e| err(&at, "nftables", e))?;
-            match scope.nat.get(node) {
-                Some(n) if n.rules.len() == count => Some(n.clone()),
-                // Present but not as recorded: replace it.
-                _ => Some(crate::state::nat::Nat::default()),
+        let read = nft
+            .read_table(&table)
+            .map_err(|e| err(&at, "nftables", e))?;
+        let nat = match read {
+            None => None,
+            Some(t) if t.comment.as_deref() == Some(alias.as_str()) => Some(nat_of(&t, &alias)),
+            Some(_) if scope.skip_foreign => None,
+            Some(t) => {
+                let whose = t
+                    .comment
+                    .map(|c| format!("its comment is {c:?}"))
+                    .unwrap_or_else(|| "it has no comment".into());
+                let inside = ns
+                    .as_ref()
+                    .map(|n| format!("ip netns exec {n} "))
+                    .unwrap_or_default();
+                return Err(err(
+                    &at,
+                    "nftables",
+                    format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab"),
+                ));
             }
-        } else {
-            None
         };
         seen.push(Seen {
             at,
@@ -213,25 +222,131 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         n.links.insert(l.name.clone(), ls);
     }
     for r in &s.routes {
-        if r.protocol != RTPROT_STATIC || r.table == RT_TABLE_LOCAL {
+        if r.table == RT_TABLE_LOCAL {
             continue;
         }
-        let v6 = matches!(r.family, nl::Family::V6);
-        let default_metric = if v6 { 1024 } else { 0 };
-        n.routes.insert(RouteState {
-            to: r
-                .dst
-                .filter(|(_, p)| *p != 0)
-                .map(|(addr, prefix)| Cidr { addr, prefix }),
-            v6,
-            via: r.gateway,
-            dev: r.oif.and_then(name_of),
-            metric: r.metric.filter(|m| *m != default_metric),
-            src: r.prefsrc,
-            table: Some(r.table).filter(|t| *t != RT_TABLE_MAIN),
-        });
+        let rs = route_state(r, name_of);
+        let host = s.at.netns.is_none();
+        let claimed = || scope.host_routes.iter().any(|c| route_matches(c, &rs));
+        let ours = r.protocol == RTPROT_NSLAB && (!host || claimed());
+        // A route the lab wants that someone else made (`proto static`,
+        // `boot`, ...) already serves: it is taken as present, so `up`
+        // does not try to add it twice, and it is never deleted (a delete
+        // asks for nslab's protocol only).
+        let wanted = || {
+            scope
+                .wanted_routes
+                .get(&s.at.node)
+                .is_some_and(|w| w.iter().any(|d| route_matches(d, &rs)))
+        };
+        let served = !scope.skip_foreign
+            && r.protocol != RTPROT_KERNEL
+            && r.kind == nl::RTN_UNICAST
+            && wanted();
+        if ours || served {
+            n.routes.insert(rs);
+        }
     }
     n
+}
+
+fn route_state(r: &nl::Route, name_of: impl Fn(u32) -> Option<String>) -> RouteState {
+    let v6 = matches!(r.family, nl::Family::V6);
+    let default_metric = if v6 { 1024 } else { 0 };
+    RouteState {
+        to: r
+            .dst
+            .filter(|(_, p)| *p != 0)
+            .map(|(addr, prefix)| Cidr { addr, prefix }),
+        v6,
+        via: r.gateway,
+        dev: r.oif.and_then(name_of),
+        metric: r.metric.filter(|m| *m != default_metric),
+        src: r.prefsrc,
+        table: Some(r.table).filter(|t| *t != RT_TABLE_MAIN),
+    }
+}
+
+/// The NAT rules of the lab's table as read back. Anything nslab would not
+/// have written for them (a rule or chain added or edited by hand) becomes
+/// a rule no file asks for, so the table differs from every desired one
+/// and `up` replaces it.
+fn nat_of(t: &nslab_nft::ReadTable, mark: &str) -> Nat {
+    let decoded = t.to_table().and_then(|table| {
+        let nat = nat_rules(&table)?;
+        (super::nat::table(&t.name, mark, &nat) == table).then_some(nat)
+    });
+    decoded.unwrap_or_else(|| Nat {
+        rules: vec![NatRule {
+            hook: NatHook::Prerouting,
+            matches: vec![NatMatch::IifName(FOREIGN_RULE.to_string())],
+            action: NatAction::Masquerade,
+        }],
+    })
+}
+
+/// Stands for rules nslab did not write (shown in `plan` as
+/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
+/// replaces the whole table.
+pub const FOREIGN_RULE: &str = "(rules not written by nslab)";
+
+fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
+    use nslab_nft as nft;
+    let mut rules = Vec::new();
+    for c in &t.chains {
+        let hook = match c.hook {
+            nft::Hook::Prerouting => NatHook::Prerouting,
+            nft::Hook::Output => NatHook::Output,
+            nft::Hook::Postrouting => NatHook::Postrouting,
+            _ => return None,
+        };
+        for r in &c.rules {
+            let matches = r
+                .matches
+                .iter()
+                .map(|m| {
+                    Some(match m {
+                        nft::Match::SrcNet(n) => NatMatch::SrcNet(cidr_of(n)),
+                        nft::Match::DstNet(n) => NatMatch::DstNet(cidr_of(n)),
+                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(cidr_of(n)),
+                        nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
+                        nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
+                        nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
+                        nft::Match::L4Proto(nft::Proto::Tcp) => NatMatch::Proto(L4::Tcp),
+                        nft::Match::L4Proto(nft::Proto::Udp) => NatMatch::Proto(L4::Udp),
+                        nft::Match::DstPort(p) => NatMatch::DstPort(*p),
+                        nft::Match::DstLocal => NatMatch::DstLocal,
+                        nft::Match::CtStatusDnat => NatMatch::CtDnat,
+                        _ => return None,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            let action = match &r.action {
+                nft::Action::Masquerade => NatAction::Masquerade,
+                nft::Action::Dnat {
+                    addr,
+                    port: Some(port),
+                } => NatAction::Dnat {
+                    addr: *addr,
+                    port: *port,
+                },
+                _ => return None,
+            };
+            rules.push(NatRule {
+                hook,
+                matches,
+                action,
+            });
+        }
+    }
+    Some(Nat { rules })
+}
+
+fn cidr_of(n: &nslab_nft::IpNet) -> Cidr {
+    Cidr {
+        addr: n.addr,
+        prefix: n.prefix,
+    }
 }
 
 fn is_link_local(a: &IpAddr) -> bool {
@@ -371,17 +486,14 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             port: *port,
             learning: *learning,
         },
-        (Some("tun"), _) => LinkKind::Tap {
-            owner: tap_owner(l),
+        (Some("tun"), info) => LinkKind::Tap {
+            owner: match info {
+                Some(nl::KindInfo::Tun { owner }) => *owner,
+                _ => None,
+            },
         },
         _ => other(),
     }
-}
-
-/// The owner of a tap is not in the netlink dump this layer decodes; the
-/// planner compares it, so report what cannot differ.
-fn tap_owner(_l: &nl::Link) -> Option<u32> {
-    None
 }
 
 fn from_nl_macvlan(m: nl::MacvlanMode) -> Option<MacvlanMode> {

@@ -172,6 +172,13 @@ pub fn desired(t: &m::Topology) -> State {
             hairpin_ports_behind(&mut s, name.as_str(), fw.to.ip());
         }
     }
+    // As the kernel lists them: one chain per hook, in hook order (the
+    // order within a hook is kept, and only it matters to packets).
+    for n in s.nodes.values_mut() {
+        if let Some(nat) = &mut n.nat {
+            nat.rules.sort_by_key(|r| r.hook);
+        }
+    }
     s
 }
 

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
     BridgeStpState, InfoBridge, InfoBridgePort, InfoData, InfoIpVlan, InfoMacVlan, InfoPortData,
-    InfoVlan, InfoVxlan, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
-    LinkProtoInfoBridge, MacVlanMode,
+    InfoTun, InfoVlan, InfoVxlan, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage, LinkProtoInfoBridge, MacVlanMode,
 };
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
@@ -17,6 +17,8 @@ use crate::types::{
 
 /// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
 const IFLA_BRPORT_MODE: u16 = 4;
+/// `IFLA_TUN_OWNER` inside `IFLA_INFO_DATA` of kind "tun" (uapi/linux/if_link.h).
+const IFLA_TUN_OWNER: u16 = 1;
 
 /// The link a `RTM_NEWLINK` reply describes.
 pub fn link(msg: &LinkMessage) -> Link {
@@ -108,8 +110,23 @@ fn kind_info(data: &InfoData) -> Option<KindInfo> {
         }),
         InfoData::IpVlan(attrs) => ipvlan(attrs),
         InfoData::Vxlan(attrs) => Some(vxlan(attrs)),
+        InfoData::Tun(attrs) => Some(tun(attrs)),
         _ => None,
     }
+}
+
+fn tun(attrs: &[InfoTun]) -> KindInfo {
+    use netlink_packet_core::Nla;
+    let mut owner = None;
+    for attr in attrs {
+        let InfoTun::Other(nla) = attr else { continue };
+        if nla.kind() == IFLA_TUN_OWNER && nla.value_len() == 4 {
+            let mut v = [0u8; 4];
+            nla.emit_value(&mut v);
+            owner = Some(u32::from_ne_bytes(v));
+        }
+    }
+    KindInfo::Tun { owner }
 }
 
 fn macvlan_mode(mode: &MacVlanMode) -> Option<MacvlanMode> {
@@ -236,4 +253,40 @@ pub fn route(msg: &RouteMessage) -> Option<Route> {
         r.dst = None;
     }
     Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlink_packet_core::DefaultNla;
+
+    fn tun_link(data: Vec<InfoTun>) -> Link {
+        let mut msg = LinkMessage::default();
+        msg.header.index = 7;
+        msg.attributes.push(LinkAttribute::IfName("t0".into()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(netlink_packet_route::link::InfoKind::Tun),
+            LinkInfo::Data(InfoData::Tun(data)),
+        ]));
+        link(&msg)
+    }
+
+    #[test]
+    fn a_taps_owner_is_read_back() {
+        let owned = tun_link(vec![
+            InfoTun::Other(DefaultNla::new(
+                IFLA_TUN_OWNER,
+                1000u32.to_ne_bytes().to_vec(),
+            )),
+            // IFLA_TUN_TYPE and others are ignored.
+            InfoTun::Other(DefaultNla::new(3, vec![2])),
+        ]);
+        assert_eq!(owned.kind.as_deref(), Some("tun"));
+        assert_eq!(
+            owned.details.info,
+            Some(KindInfo::Tun { owner: Some(1000) })
+        );
+        let unowned = tun_link(vec![InfoTun::Other(DefaultNla::new(3, vec![2]))]);
+        assert_eq!(unowned.details.info, Some(KindInfo::Tun { owner: None }));
+    }
 }

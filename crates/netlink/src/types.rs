@@ -16,8 +16,17 @@ pub const RT_TABLE_LOCAL: u32 = 255;
 pub const RTPROT_KERNEL: u8 = 2;
 /// `RTPROT_BOOT`: `ip route add` without `proto`.
 pub const RTPROT_BOOT: u8 = 3;
-/// `RTPROT_STATIC`: our default protocol for routes we add.
+/// `RTPROT_STATIC`: `ip route add ... proto static`, and what
+/// NetworkManager and systemd-networkd give the routes they install.
 pub const RTPROT_STATIC: u8 = 4;
+/// nslab's own route protocol: every route nslab adds carries it, and only
+/// routes that carry it can be a lab's. `ip route` shows it as `proto 231`
+/// (or as `proto nslab` with a line `231 nslab` in
+/// `/etc/iproute2/rt_protos.d/nslab.conf`). 231 is in none of the kernel's
+/// `RTPROT_*` (uapi/linux/rtnetlink.h: 0-4, 8-18, 42, 99, 186-192) nor in
+/// iproute2's `rt_protos`, nor among the numbers FRR (186-198), BIRD (12)
+/// or Calico (80) use.
+pub const RTPROT_NSLAB: u8 = 231;
 /// `RT_SCOPE_UNIVERSE`.
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
 /// `RT_SCOPE_LINK`.
@@ -320,6 +329,12 @@ pub enum KindInfo {
         dev: Option<u32>,
         port: u16,
         learning: bool,
+    },
+    /// A tun/tap device (`IFLA_INFO_KIND` "tun").
+    Tun {
+        /// `IFLA_TUN_OWNER`: the uid allowed to attach; `None` when unset
+        /// (the kernel leaves the attribute out).
+        owner: Option<u32>,
     },
 }
 

@@ -115,13 +115,16 @@ impl Batch {
         self
     }
 
-    fn table(&mut self, kind: MsgKind, name: &str) {
+    fn table(&mut self, kind: MsgKind, name: &str, comment: Option<&str>) {
         let wire = match kind {
             MsgKind::DelTable => (NFT_MSG_DELTABLE, 0),
             _ => (NFT_MSG_NEWTABLE, NLM_F_CREATE),
         };
         self.push(kind, wire, format!("table inet {name}"), |w| {
-            w.put_strz(NFTA_TABLE_NAME, name)
+            w.put_strz(NFTA_TABLE_NAME, name);
+            if let Some(c) = comment {
+                w.put(NFTA_TABLE_USERDATA, &comment_udata(c));
+            }
         });
     }
 
@@ -159,6 +162,15 @@ impl Batch {
     }
 }
 
+/// A comment as nft stores it in a table's user data: one TLV
+/// (`NFTNL_UDATA_TABLE_COMMENT`, length, the text and its NUL).
+pub(crate) fn comment_udata(c: &str) -> Vec<u8> {
+    let mut b = vec![NFTNL_UDATA_TABLE_COMMENT, (c.len() + 1) as u8];
+    b.extend_from_slice(c.as_bytes());
+    b.push(0);
+    b
+}
+
 /// `NFNL_MSG_BATCH_BEGIN`/`END`: no ACK asked (as nft does), family
 /// `AF_UNSPEC`, `res_id` = `NFNL_SUBSYS_NFTABLES` (big-endian), which tells
 /// nfnetlink which subsystem the batch is for.
@@ -180,9 +192,9 @@ fn control(out: &mut Vec<u8>, ty: u16, seq: u32) {
 pub fn encode_replace_batch(table: &Table, seq_start: u32) -> Result<Batch, InvalidTable> {
     check(table)?;
     let mut b = Batch::new(seq_start);
-    b.table(MsgKind::NewTable, &table.name);
-    b.table(MsgKind::DelTable, &table.name);
-    b.table(MsgKind::NewTable, &table.name);
+    b.table(MsgKind::NewTable, &table.name, None);
+    b.table(MsgKind::DelTable, &table.name, None);
+    b.table(MsgKind::NewTable, &table.name, table.comment.as_deref());
     for c in &table.chains {
         b.chain(&table.name, c);
     }
@@ -199,11 +211,12 @@ pub fn encode_replace_batch(table: &Table, seq_start: u32) -> Result<Batch, Inva
 pub fn encode_delete_batch(name: &str, seq_start: u32) -> Result<Batch, InvalidTable> {
     check(&Table {
         name: name.to_string(),
+        comment: None,
         chains: Vec::new(),
     })?;
     let mut b = Batch::new(seq_start);
-    b.table(MsgKind::NewTable, name);
-    b.table(MsgKind::DelTable, name);
+    b.table(MsgKind::NewTable, name, None);
+    b.table(MsgKind::DelTable, name, None);
     Ok(b.finish())
 }
 

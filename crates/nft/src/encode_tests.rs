@@ -42,6 +42,7 @@ fn split(b: &[u8]) -> Vec<&[u8]> {
 fn pre_table(rules: Vec<Rule>) -> Table {
     Table {
         name: "t".into(),
+        comment: None,
         chains: vec![Chain {
             name: "pre".into(),
             hook: Hook::Prerouting,

@@ -137,6 +137,7 @@ fn ipnet_masks_and_parsing() {
 fn demo() -> Table {
     Table {
         name: "nslab-demo".into(),
+        comment: None,
         chains: vec![
             Chain {
                 name: "prerouting".into(),

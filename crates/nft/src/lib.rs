@@ -18,13 +18,16 @@
 //! - `wire`: netlink headers and attributes as bytes; `uapi`: the kernel's
 //!   constants.
 //! - `socket`: [`Socket`] sends batches, collects ACKs and extended-ACK
-//!   errors, and dumps tables, chains and rules. The only module with
+//!   errors, and dumps tables, chains and rules.
+//! - `read`: a table read back ([`Socket::read_table`]) and its rules
+//!   decoded into the model ([`ReadTable`]), so hand edits show. The only module with
 //!   `unsafe` (two `setsockopt` calls).
 //!
 //! ```no_run
 //! use nslab_nft::*;
 //! let table = Table {
 //!     name: "nslab-demo".into(),
+//!     comment: Some("nslab:demo".into()),
 //!     chains: vec![Chain {
 //!         name: "postrouting".into(),
 //!         hook: Hook::Postrouting,
@@ -51,6 +54,7 @@ mod describe;
 mod error;
 mod expr;
 pub mod model;
+mod read;
 #[allow(unsafe_code)]
 mod socket;
 mod uapi;
@@ -61,11 +65,14 @@ mod wire;
 mod encode_tests;
 #[cfg(test)]
 mod expr_tests;
+#[cfg(test)]
+mod read_tests;
 
 pub use batch::{encode_delete_batch, encode_replace_batch, Batch, BatchMsg, MsgKind};
 pub use describe::describe;
 pub use error::{Error, Rejection};
 pub use model::{Action, Chain, ChainType, Hook, IpNet, Match, Proto, Rule, Table};
+pub use read::{ReadChain, ReadTable};
 pub use socket::{ListedTable, Socket};
 pub use validate::{InvalidTable, Problem, ProblemKind};
 

@@ -10,6 +10,10 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     pub name: String,
+    /// The table's comment (`nft add table inet t '{ comment "..." ; }'`),
+    /// kept in `NFTA_TABLE_USERDATA` as nft keeps it. nslab marks its
+    /// tables with it.
+    pub comment: Option<String>,
     pub chains: Vec<Chain>,
 }
 

@@ -53,10 +53,17 @@ pub const NFT_MSG_GETRULE: u16 = 7;
 
 // enum nft_table_attributes, nft_chain_attributes, nft_hook_attributes
 pub const NFTA_TABLE_NAME: u16 = 1;
+pub const NFTA_TABLE_USERDATA: u16 = 6;
+/// libnftnl's `NFTNL_UDATA_TABLE_COMMENT`: the comment's TLV type inside
+/// the user data (`u8 type, u8 len, value`), as nft writes it.
+pub const NFTNL_UDATA_TABLE_COMMENT: u8 = 0;
+/// `NFT_USERDATA_MAXLEN`.
+pub const NFT_USERDATA_MAXLEN: usize = 256;
 pub const NFTA_CHAIN_TABLE: u16 = 1;
 pub const NFTA_CHAIN_NAME: u16 = 3;
 pub const NFTA_CHAIN_HOOK: u16 = 4;
 pub const NFTA_CHAIN_TYPE: u16 = 7;
+pub const NFTA_RULE_USERDATA: u16 = 7;
 pub const NFTA_HOOK_HOOKNUM: u16 = 1;
 pub const NFTA_HOOK_PRIORITY: u16 = 2;
 
@@ -84,6 +91,9 @@ pub const NFTA_BITWISE_DREG: u16 = 2;
 pub const NFTA_BITWISE_LEN: u16 = 3;
 pub const NFTA_BITWISE_MASK: u16 = 4;
 pub const NFTA_BITWISE_XOR: u16 = 5;
+pub const NFTA_BITWISE_OP: u16 = 6;
+/// `NFT_BITWISE_BOOL` (renamed `NFT_BITWISE_MASK_XOR` in newer headers).
+pub const NFT_BITWISE_BOOL: u32 = 0;
 pub const NFTA_CMP_SREG: u16 = 1;
 pub const NFTA_CMP_OP: u16 = 2;
 pub const NFTA_CMP_DATA: u16 = 3;
@@ -112,7 +122,9 @@ pub const NFTA_FIB_F_DADDR: u32 = 1 << 1;
 pub const NFTA_NAT_TYPE: u16 = 1;
 pub const NFTA_NAT_FAMILY: u16 = 2;
 pub const NFTA_NAT_REG_ADDR_MIN: u16 = 3;
+pub const NFTA_NAT_REG_ADDR_MAX: u16 = 4;
 pub const NFTA_NAT_REG_PROTO_MIN: u16 = 5;
+pub const NFTA_NAT_REG_PROTO_MAX: u16 = 6;
 pub const NFTA_NAT_FLAGS: u16 = 7;
 pub const NFT_NAT_DNAT: u32 = 1;
 // linux/netfilter/nf_nat.h

@@ -41,6 +41,8 @@ pub enum ProblemKind {
     MixedFamilies,
     #[error("a port needs a protocol (meta l4proto tcp|udp) in the same rule")]
     PortWithoutProto,
+    #[error("comment {0:?} must be at most 253 bytes with no NUL")]
+    BadComment(String),
 }
 
 fn list(problems: &[Problem]) -> String {
@@ -73,6 +75,12 @@ pub fn check(table: &Table) -> Result<(), InvalidTable> {
     };
     if !good_name(&table.name) {
         push(None, None, ProblemKind::BadName(table.name.clone()));
+    }
+    if let Some(c) = &table.comment {
+        // One TLV of user data: type, length byte, text, NUL.
+        if c.len() + 3 > crate::uapi::NFT_USERDATA_MAXLEN || c.contains('\0') {
+            push(None, None, ProblemKind::BadComment(c.clone()));
+        }
     }
     for (i, c) in table.chains.iter().enumerate() {
         if !good_name(&c.name) {

@@ -12,9 +12,16 @@
 //!    onto itself first;
 //! 3. create the file `O_RDONLY|O_CREAT|O_EXCL`, mode 0 — `EEXIST` means the
 //!    name is taken;
-//! 4. on a thread of its own, `unshare(CLONE_NEWNET)` and bind-mount that
-//!    thread's `/proc/self/task/<tid>/ns/net` onto the file;
+//! 4. on a thread of its own, `unshare(CLONE_NEWNET)`, run the caller's
+//!    `init` there ([`create_with`]: nslab marks the namespace's `lo` with
+//!    the lab's alias), and bind-mount that thread's
+//!    `/proc/self/task/<tid>/ns/net` onto the file;
 //! 5. if that fails, remove the file again.
+//!
+//! So a name under the directory is at every moment either a file with
+//! nothing mounted on it (a leftover of a killed run) or a namespace that
+//! went through `init`: there is no moment when it is a namespace without
+//! the caller's mark.
 //!
 //! The calling thread never changes namespace. [`run_in`] runs a closure on
 //! a fresh scoped thread that joined a namespace.
@@ -99,6 +106,17 @@ fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
 /// from any thread of a multithreaded process: the namespace is made on a
 /// short-lived thread of its own.
 pub fn create(name: &str) -> Result<OwnedFd, Error> {
+    create_with(name, || Ok(()))
+}
+
+/// [`create`], running `init` inside the new namespace before it gets its
+/// name (before the bind mount): what `init` does is there by the time
+/// anyone can open the namespace by name. An `Err` from `init` fails the
+/// creation and leaves nothing behind.
+pub fn create_with<F>(name: &str, init: F) -> Result<OwnedFd, Error>
+where
+    F: FnOnce() -> Result<(), String> + Send,
+{
     let path = path_of(name)?;
     ensure_shared_dir(&netns_dir())?;
     match nix_open(
@@ -118,6 +136,7 @@ pub fn create(name: &str) -> Result<OwnedFd, Error> {
         unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
         let own = format!("/proc/self/task/{}/ns/net", nix::unistd::gettid());
         let fd = File::open(&own).map_err(|e| Error::path("cannot open", own.as_str(), e))?;
+        init().map_err(|m| Error::os("prepare the new namespace", io::Error::other(m)))?;
         mount(
             Some(own.as_str()),
             &path,

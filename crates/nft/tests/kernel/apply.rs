@@ -46,6 +46,7 @@ fn replacing_leaves_only_the_new_rules() {
         // An empty table is a valid replacement.
         let empty = Table {
             name: "nslab-demo".into(),
+            comment: None,
             chains: vec![],
         };
         s.replace(&empty).unwrap();
@@ -127,5 +128,51 @@ fn a_large_table_gets_every_ack() {
             .collect();
         s.replace(&t).unwrap();
         assert_eq!(s.rule_count("nslab-big").unwrap(), rule_total(&t));
+    });
+}
+
+/// What `read_table` decodes is what was written, comment included; a
+/// rule added or deleted by hand (with the `nft` CLI) makes it differ.
+#[test]
+fn a_table_reads_back_as_written_and_hand_edits_show() {
+    in_new_netns(|| {
+        let mut s = Socket::open().unwrap();
+        assert_eq!(s.read_table("nslab-demo").unwrap(), None);
+        let t = everything("nslab-demo");
+        s.replace(&t).unwrap();
+        let read = s.read_table("nslab-demo").unwrap().expect("table");
+        assert_eq!(read.comment.as_deref(), Some("nslab:demo"));
+        assert_eq!(read.to_table().as_ref(), Some(&t));
+        if !std::process::Command::new("nft")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            eprintln!("no nft binary: hand edits not tried");
+            return;
+        }
+        let nft = |cmd: &str| {
+            let o = std::process::Command::new("nft")
+                .args(cmd.split(' '))
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "nft {cmd}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        nft("add rule inet nslab-demo postrouting counter");
+        let read = s.read_table("nslab-demo").unwrap().expect("table");
+        assert_eq!(read.chains.last().and_then(|c| c.rules.last()), Some(&None));
+        assert_eq!(read.to_table(), None);
+        s.replace(&t).unwrap();
+        nft("flush chain inet nslab-demo output");
+        let back = s
+            .read_table("nslab-demo")
+            .unwrap()
+            .expect("table")
+            .to_table();
+        assert!(back.is_some_and(|b| b != t), "a deleted rule shows");
     });
 }

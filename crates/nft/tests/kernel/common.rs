@@ -118,6 +118,7 @@ pub fn everything(name: &str) -> Table {
     ];
     Table {
         name: name.into(),
+        comment: Some("nslab:demo".into()),
         chains: vec![
             chain("prerouting", Hook::Prerouting, -100, pre),
             chain("output", Hook::Output, -100, out),
