@@ -81,9 +81,20 @@ fn down_after_a_killed_up_leaves_nothing() {
         .args(["up", &f])
         .spawn()
         .expect("spawn up");
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Kill it once it has begun to change the kernel (a fixed delay
+    // would, on a busy machine, kill it before it did anything at all).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir("/run/netns").map_or(0, |d| d.count()) < 10
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     let _ = child.kill();
-    let _ = child.wait();
+    let status = child.wait().expect("wait for up");
+    assert!(
+        !status.success(),
+        "up finished before it could be killed: the test proves nothing"
+    );
     let made = std::fs::read_dir("/run/netns")
         .map(|d| d.count())
         .unwrap_or(0);
