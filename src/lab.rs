@@ -254,12 +254,14 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let lock = dir.lock().map_err(sd_err)?;
     let rec = read_record(&dir)?;
     let found = owned_namespaces(lab);
-    let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
+    // Processes first, while their namespaces still have names.
+    let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
+    let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
+    else {
         let _ = dir.remove();
         drop(lock);
         return Err(LabError::NotFound(lab.to_string()));
     };
-    crate::services::stop_all(&rec);
     clear_leftover_files(&rec);
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
     let known: Vec<Option<String>> = nodes.values().cloned().collect();

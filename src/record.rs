@@ -23,7 +23,8 @@ pub struct Record {
     /// `node:ifname` -> the host interface name it had before it was moved
     /// in (restored on `down`).
     pub physical: BTreeMap<String, String>,
-    /// Processes started for `serve:` and `run:` (process group ids).
+    /// Processes started for `serve:` and `run:`, each identified by pid
+    /// and start time (see `services`).
     pub processes: Vec<Process>,
     /// node -> the NAT rules last installed in its table (the kernel's
     /// copy is checked for presence and rule count).
@@ -36,7 +37,16 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub node: String,
+    /// Process id, also its process-group and session id (it leads both).
     pub pid: i32,
+    /// Start time of `pid` (field 22 of `/proc/PID/stat`). A pid whose
+    /// start time differs is another process and is never signalled; 0
+    /// (records written before it was kept) never matches.
+    #[serde(default)]
+    pub start: u64,
+    /// The network namespace it was started in, as (device, inode).
+    #[serde(default)]
+    pub netns: Option<(u64, u64)>,
     pub what: String,
 }
 
