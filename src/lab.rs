@@ -286,6 +286,8 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
         }
     }
     drop(host);
+    // A process that entered a namespace after the first look.
+    crate::services::stop_all(lab, None, &[]);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
     }

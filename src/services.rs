@@ -138,22 +138,14 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
     let own = own_namespace();
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     let stopped_leaders: Vec<i32> = stop.iter().map(|h| h.pid).collect();
-    for q in procs::scan() {
+    stop_where(stop, |q| {
         let kept = keep
             .iter()
             .any(|k| k.pid == q.pid || k.pid == q.stat.session);
-        if kept || stop.iter().any(|h| h.pid == q.pid) {
-            continue;
-        }
-        let marked_here = has_mark(&q, lab)
-            && (q.ns.is_some_and(|n| lab_ns.contains(&n)) || orphaned(&q, &named, own));
-        if marked_here || stopped_leaders.contains(&q.stat.session) {
-            if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
-                stop.push(h);
-            }
-        }
-    }
-    procs::stop(&stop, GRACE);
+        let marked_here = has_mark(q, lab)
+            && (q.ns.is_some_and(|n| lab_ns.contains(&n)) || orphaned(q, &named, own));
+        !kept && (marked_here || stopped_leaders.contains(&q.stat.session))
+    });
     rec.processes = keep;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the nslab binary: {e}"))?;
     let mut started: Vec<procs::Handle> = Vec::new();
@@ -182,14 +174,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
     if result.is_err() {
         // Undo this run's part: stop what it started (with their children).
         let leaders: Vec<i32> = started.iter().map(|h| h.pid).collect();
-        for q in procs::scan() {
-            if leaders.contains(&q.stat.session) && !leaders.contains(&q.pid) {
-                if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
-                    started.push(h);
-                }
-            }
-        }
-        procs::stop(&started, GRACE);
+        stop_where(started, |q| leaders.contains(&q.stat.session));
         rec.processes.retain(|p| !leaders.contains(&p.pid));
     }
     dir.write_atomic(record::FILE, &rec.to_json())
@@ -270,31 +255,47 @@ fn start_one(
 /// namespace has no name any more. Works without a record. Returns how
 /// many processes were stopped.
 pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
-    let mut stop: Vec<procs::Handle> = rec
+    let recorded: Vec<procs::Handle> = rec
         .map(|r| r.processes.iter().filter_map(verified).collect())
         .unwrap_or_default();
-    let leaders: Vec<i32> = stop.iter().map(|h| h.pid).collect();
+    let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
     let lab_ns = ids_of(owned);
     let named: Vec<NsId> = procs::named_namespaces()
         .into_iter()
         .map(|(_, id)| id)
         .collect();
     let own = own_namespace();
-    for q in procs::scan() {
-        if leaders.contains(&q.pid) {
-            continue;
-        }
-        let ours = q.ns.is_some_and(|n| lab_ns.contains(&n))
-            || (has_mark(&q, lab) && orphaned(&q, &named, own))
-            || leaders.contains(&q.stat.session);
-        if ours {
-            if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
-                stop.push(h);
+    stop_where(recorded, |q| {
+        q.ns.is_some_and(|n| lab_ns.contains(&n))
+            || (has_mark(q, lab) && orphaned(q, &named, own))
+            || leaders.contains(&q.stat.session)
+    })
+}
+
+/// Stops `first` and every live process `select` picks, then looks again
+/// until nothing is picked: a process may fork between a scan and the
+/// signal, and its child is only seen by the next scan. Returns how many
+/// were stopped.
+fn stop_where(first: Vec<procs::Handle>, select: impl Fn(&procs::Proc) -> bool) -> usize {
+    const ROUNDS: usize = 5;
+    let mut total = 0;
+    let mut stop = first;
+    for _ in 0..ROUNDS {
+        for q in procs::scan() {
+            if select(&q) && !stop.iter().any(|h| h.pid == q.pid) {
+                if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
+                    stop.push(h);
+                }
             }
         }
+        if stop.is_empty() {
+            break;
+        }
+        procs::stop(&stop, GRACE);
+        total += stop.len();
+        stop = Vec::new();
     }
-    procs::stop(&stop, GRACE);
-    stop.len()
+    total
 }
 
 /// Processes of a node, for `show`: running (the recorded process, in its
