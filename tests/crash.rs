@@ -20,16 +20,22 @@ use std::time::{Duration, Instant};
 const LAB: &str = "crash";
 const NODES: usize = 40;
 
-/// The lab: `out` — `gw` (holds the bridge `br0`), and 38 members on the
+/// The lab: `hst` (the sandbox's own namespace) — `out` — `gw` (holds the
+/// bridge `br0`), and 37 members on the
 /// network, every third one serving tcp/80 (some published on gw), every
 /// fourth one running a `run:` command with a child. `edited` changes the
 /// subnet's members, addresses, services and commands (a reconcile).
 fn topology(edited: bool) -> String {
     let mut t = format!("lab: {LAB}\nnodes:\n");
     t.push_str("  out:\n    interfaces:\n      wan: { addresses: [192.168.77.1/24] }\n");
+    t.push_str("      hv1: { addresses: [192.168.78.2/24] }\n");
+    // The sandbox's own namespace: a veth end, an address, a route.
+    t.push_str("  hst:\n    kind: host\n    interfaces:\n");
+    t.push_str("      hv0: { addresses: [192.168.78.1/24] }\n");
+    t.push_str("    routes: [10.99.0.0/16 via 192.168.78.2]\n");
     t.push_str("  gw:\n    interfaces:\n      ens41: { addresses: [192.168.77.2/24] }\n");
     t.push_str("    routes: [default via 192.168.77.1]\n");
-    let members = NODES - 2 - usize::from(edited) * 3;
+    let members = NODES - 3 - usize::from(edited) * 3;
     for i in 0..members {
         let mut line = format!("  m{i}: {{");
         let mut parts = Vec::new();
@@ -44,7 +50,7 @@ fn topology(edited: bool) -> String {
         line.push_str(" }\n");
         t.push_str(&line);
     }
-    t.push_str("links:\n  - [out:wan, gw:ens41]\n");
+    t.push_str("links:\n  - [out:wan, gw:ens41]\n  - [hst:hv0, out:hv1]\n");
     t.push_str("networks:\n  br0:\n    node: gw\n");
     let subnet = if edited { "172.21" } else { "172.20" };
     t.push_str(&format!("    subnet: {subnet}.0.0/16\n    members:\n"));
@@ -175,26 +181,49 @@ fn scrub(base: &Snapshot) {
     std::thread::sleep(Duration::from_millis(100));
 }
 
-/// Runs `nslab args` and kills it with SIGKILL after `after` (if it has not
+/// Responders of the lab running now.
+fn responders() -> usize {
+    live_processes()
+        .iter()
+        .filter(|p| p.contains(&format!("__serve {LAB}/")))
+        .count()
+}
+
+/// When to kill a run.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    /// This long after it started.
+    After(Duration),
+    /// Once this many responders run (while `up` starts processes).
+    Responders(usize),
+}
+
+/// Runs `nslab args` and kills it with SIGKILL at `when` (if it has not
 /// finished by then). Returns whether it was killed.
-fn killed_after(args: &[&str], after: Duration) -> bool {
+fn killed_at(args: &[&str], when: When) -> bool {
     let mut child = Command::new(nslab_bin())
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("nslab");
-    let deadline = Instant::now() + after;
+    let start = Instant::now();
     loop {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
         }
-        if Instant::now() >= deadline {
+        let now = match when {
+            When::After(d) => start.elapsed() >= d,
+            When::Responders(n) => responders() >= n || start.elapsed() > Duration::from_secs(30),
+        };
+        if now {
             let _ = child.kill();
             let _ = child.wait();
             return true;
         }
-        std::thread::sleep(Duration::from_micros(500));
+        if matches!(when, When::After(_)) {
+            std::thread::sleep(Duration::from_micros(500));
+        }
     }
 }
 
@@ -238,19 +267,37 @@ fn moment(k: usize, n: usize, run: Duration) -> Duration {
 
 /// One phase: `n` times, `prepare`, then `args` killed at its moment, then
 /// `down` and the check. Ends with a fresh `up` + `down` that must work.
-fn phase(name: &str, args: &[&str], prepare: &[&[&str]], n: usize, run: Duration) {
+///
+/// With `by_responders`, every fourth kill instead comes once a given
+/// number of responders run: `up` is then starting processes for sure.
+fn phase(
+    name: &str,
+    args: &[&str],
+    prepare: &[&[&str]],
+    n: usize,
+    run: Duration,
+    by_responders: bool,
+) {
     let fresh = write("fresh.yaml", &topology(false));
     let base = snapshot();
     let mut leaks = Vec::new();
     let mut killed = 0;
+    let mut while_starting = 0;
     let started = Instant::now();
     for k in 0..n {
         for p in prepare {
             nslab_ok(p, 0);
         }
-        let at = moment(k, n, run);
-        if killed_after(args, at) {
+        let at = if by_responders && k % 4 == 3 {
+            When::Responders(1 + (k / 4) % 12)
+        } else {
+            When::After(moment(k, n, run))
+        };
+        if killed_at(args, at) {
             killed += 1;
+            if responders() > 0 {
+                while_starting += 1;
+            }
         }
         let mut found = Vec::new();
         if let Err(e) = down_after_crash() {
@@ -267,6 +314,17 @@ fn phase(name: &str, args: &[&str], prepare: &[&[&str]], n: usize, run: Duration
             if !o.status.success() {
                 leaks.push(format!("kill {k}: the next up failed: {}", text(&o)));
             }
+            // The check can see what the lab makes: a lab that is up
+            // differs from the baseline in every respect checked.
+            let up = snapshot();
+            assert!(
+                up.netns.len() == NODES - 1
+                    && up.links != base.links
+                    && up.routes != base.routes
+                    && up.processes.len() > base.processes.len() + 20
+                    && up.state,
+                "the lab is not up as expected: {up:?}"
+            );
             if let Err(e) = down_after_crash() {
                 leaks.push(format!("kill {k}: down after the fresh up: {e}"));
             }
@@ -281,7 +339,7 @@ fn phase(name: &str, args: &[&str], prepare: &[&[&str]], n: usize, run: Duration
         }
     }
     let mut report = format!(
-        "crash phase {name}: {n} runs, {killed} killed mid-run (run {run:?}), {} leak(s), {:.1}s\n",
+        "crash phase {name}: {n} runs, {killed} killed mid-run ({while_starting} with responders running; run {run:?}), {} leak(s), {:.1}s\n",
         leaks.len(),
         started.elapsed().as_secs_f64()
     );
@@ -320,7 +378,7 @@ fn up_killed_at_any_moment_then_down_leaves_nothing() {
     }
     let f = write("a.yaml", &topology(false));
     let run = measure(&["up", &f], &["down", LAB], &[]);
-    phase("up", &["up", &f], &[], kills(20), run);
+    phase("up", &["up", &f], &[], kills(20), run, true);
 }
 
 #[test]
@@ -330,7 +388,14 @@ fn down_killed_at_any_moment_then_down_leaves_nothing() {
     }
     let f = write("a.yaml", &topology(false));
     let run = measure(&["down", LAB], &[], &["up", &f]);
-    phase("down", &["down", LAB], &[&["up", &f]], kills(10), run);
+    phase(
+        "down",
+        &["down", LAB],
+        &[&["up", &f]],
+        kills(10),
+        run,
+        false,
+    );
 }
 
 #[test]
@@ -341,5 +406,12 @@ fn reconcile_up_killed_at_any_moment_then_down_leaves_nothing() {
     let a = write("a.yaml", &topology(false));
     let b = write("b.yaml", &topology(true));
     let run = measure(&["up", &b], &["down", LAB], &["up", &a]);
-    phase("reconcile", &["up", &b], &[&["up", &a]], kills(10), run);
+    phase(
+        "reconcile",
+        &["up", &b],
+        &[&["up", &a]],
+        kills(10),
+        run,
+        false,
+    );
 }
