@@ -286,6 +286,41 @@ mod tests {
     }
 
     #[test]
+    fn a_marked_process_is_found_by_its_namespace_and_mark() {
+        if !crate::sandbox::enter(
+            "procs::tests::a_marked_process_is_found_by_its_namespace_and_mark",
+        ) {
+            return;
+        }
+        let ns = crate::netns::create("p1").unwrap();
+        let id = ns_id(std::os::fd::AsFd::as_fd(&ns)).unwrap();
+        assert_eq!(named_namespaces(), vec![("p1".to_string(), id)]);
+        let argv: Vec<std::ffi::OsString> = ["sleep", "30"].iter().map(Into::into).collect();
+        let log = std::path::Path::new("/run/nslab/p/p1.log");
+        let mut child = crate::exec::spawn_in(std::os::fd::AsFd::as_fd(&ns), &argv, log)
+            .unwrap()
+            .env(LAB_VAR, "lab")
+            .env(NODE_VAR, "p1")
+            .spawn()
+            .unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        let found: Vec<Proc> = scan().into_iter().filter(|p| p.pid == pid).collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].ns, Some(id));
+        assert_eq!(found[0].mark, Some(("lab".into(), "p1".into())));
+        assert_eq!(found[0].stat.session, pid);
+        assert_ne!(ns_of(1), Some(id));
+        // Deleting the name leaves the process in a namespace with none.
+        drop(ns);
+        crate::netns::delete("p1").unwrap();
+        assert!(named_namespaces().is_empty());
+        assert_eq!(ns_of(pid), Some(id));
+        let h = Handle::open(pid, found[0].stat.start).unwrap();
+        assert_eq!(stop(&[h], Duration::from_secs(2)), 0);
+        let _ = child.wait();
+    }
+
+    #[test]
     fn a_handle_needs_the_right_start_time_and_signals_only_its_process() {
         let mut child = std::process::Command::new("sleep")
             .arg("30")
