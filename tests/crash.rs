@@ -268,6 +268,7 @@ fn moment(k: usize, n: usize, run: Duration) -> Duration {
 /// One phase: `n` times, `prepare`, then `args` killed at its moment, then
 /// `down` and the check. Ends with a fresh `up` + `down` that must work.
 ///
+/// `serves`: for an `up`, how many responders its file asks for.
 /// With `by_responders`, every fourth kill instead comes once a given
 /// number of responders run: `up` is then starting processes for sure.
 fn phase(
@@ -277,6 +278,7 @@ fn phase(
     n: usize,
     run: Duration,
     by_responders: bool,
+    serves: Option<usize>,
 ) {
     let fresh = write("fresh.yaml", &topology(false));
     let base = snapshot();
@@ -300,6 +302,18 @@ fn phase(
             }
         }
         let mut found = Vec::new();
+        // Every third kill of an `up`: the same `up` again, without a
+        // `down` first, must finish the job — every responder once.
+        if let (Some(want), 1) = (serves, k % 3) {
+            let o = nslab(args);
+            let running = responders();
+            if !o.status.success() || running != want {
+                found.push(format!(
+                    "the same up again: {running} of {want} responder(s): {}",
+                    text(&o)
+                ));
+            }
+        }
         if let Err(e) = down_after_crash() {
             found.push(e);
         }
@@ -378,7 +392,8 @@ fn up_killed_at_any_moment_then_down_leaves_nothing() {
     }
     let f = write("a.yaml", &topology(false));
     let run = measure(&["up", &f], &["down", LAB], &[]);
-    phase("up", &["up", &f], &[], kills(20), run, true);
+    let serves = topology(false).matches("serve:").count();
+    phase("up", &["up", &f], &[], kills(20), run, true, Some(serves));
 }
 
 #[test]
@@ -395,6 +410,7 @@ fn down_killed_at_any_moment_then_down_leaves_nothing() {
         kills(10),
         run,
         false,
+        None,
     );
 }
 
@@ -406,6 +422,7 @@ fn reconcile_up_killed_at_any_moment_then_down_leaves_nothing() {
     let a = write("a.yaml", &topology(false));
     let b = write("b.yaml", &topology(true));
     let run = measure(&["up", &b], &["down", LAB], &["up", &a]);
+    let serves = topology(true).matches("serve:").count();
     phase(
         "reconcile",
         &["up", &b],
@@ -413,5 +430,6 @@ fn reconcile_up_killed_at_any_moment_then_down_leaves_nothing() {
         kills(10),
         run,
         false,
+        Some(serves),
     );
 }
