@@ -13,9 +13,11 @@ use crate::cli::Exit;
 use crate::record::{self, Process, Record};
 use crate::state::State;
 use nslab_model::Topology;
+use nslab_netlink as nl;
 use nslab_sys::procs::{self, NsId};
 use nslab_sys::statedir::StateDir;
 use nslab_sys::{exec, netns};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
@@ -70,11 +72,57 @@ fn ids_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
         .collect()
 }
 
-/// Whether a marked process lives in a namespace that has no name any
-/// more (deleted by `down`, by hand, or by a run that was killed): nothing
-/// but the lab can reach it there.
-fn orphaned(q: &procs::Proc, named: &[NsId], own: Option<NsId>) -> bool {
-    q.ns.is_some_and(|n| !named.contains(&n) && Some(n) != own)
+/// Finds the lab's orphans: processes living in a namespace that has no
+/// name any more (deleted by `down`, by hand, or by a run that was killed)
+/// and that is the lab's by proof — its `lo` still carries the alias
+/// `nslab:<lab>`. The environment mark alone could be forged or inherited
+/// (a container's process, say), the namespace's own mark cannot.
+struct Orphans<'a> {
+    lab: &'a str,
+    named: Vec<NsId>,
+    own: Option<NsId>,
+    seen: RefCell<BTreeMap<NsId, bool>>,
+}
+
+impl<'a> Orphans<'a> {
+    fn new(lab: &'a str) -> Orphans<'a> {
+        Orphans {
+            lab,
+            named: procs::named_namespaces()
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect(),
+            own: own_namespace(),
+            seen: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    fn is_orphan(&self, q: &procs::Proc) -> bool {
+        let Some(n) = q.ns else { return false };
+        if !has_mark(q, self.lab) || self.named.contains(&n) || Some(n) == self.own {
+            return false;
+        }
+        if let Some(known) = self.seen.borrow().get(&n) {
+            return *known;
+        }
+        let alias = format!("nslab:{}", self.lab);
+        let ours = std::fs::File::open(format!("/proc/{}/ns/net", q.pid))
+            .ok()
+            .and_then(|f| {
+                netns::run_in(f.as_fd(), || {
+                    let mut s = nl::Socket::open().ok()?;
+                    s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
+                })
+                .ok()
+                .flatten()
+            })
+            // The process may be in the namespace it claims, with no
+            // other process left there: check it is the same one.
+            .is_some_and(|a| a == alias)
+            && procs::ns_of(q.pid) == Some(n);
+        self.seen.borrow_mut().insert(n, ours);
+        ours
+    }
 }
 
 fn has_mark(q: &procs::Proc, lab: &str) -> bool {
@@ -131,19 +179,15 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
             None => {}
         }
     }
-    let named: Vec<NsId> = procs::named_namespaces()
-        .into_iter()
-        .map(|(_, id)| id)
-        .collect();
-    let own = own_namespace();
+    let orphans = Orphans::new(lab);
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     let stopped_leaders: Vec<i32> = stop.iter().map(|h| h.pid).collect();
     stop_where(stop, |q| {
         let kept = keep
             .iter()
             .any(|k| k.pid == q.pid || k.pid == q.stat.session);
-        let marked_here = has_mark(q, lab)
-            && (q.ns.is_some_and(|n| lab_ns.contains(&n)) || orphaned(q, &named, own));
+        let marked_here = has_mark(q, lab) && q.ns.is_some_and(|n| lab_ns.contains(&n));
+        let marked_here = marked_here || orphans.is_orphan(q);
         !kept && (marked_here || stopped_leaders.contains(&q.stat.session))
     });
     rec.processes = keep;
@@ -260,14 +304,10 @@ pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
         .unwrap_or_default();
     let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
     let lab_ns = ids_of(owned);
-    let named: Vec<NsId> = procs::named_namespaces()
-        .into_iter()
-        .map(|(_, id)| id)
-        .collect();
-    let own = own_namespace();
+    let orphans = Orphans::new(lab);
     stop_where(recorded, |q| {
         q.ns.is_some_and(|n| lab_ns.contains(&n))
-            || (has_mark(q, lab) && orphaned(q, &named, own))
+            || orphans.is_orphan(q)
             || leaders.contains(&q.stat.session)
     })
 }

@@ -385,7 +385,8 @@ fn down_without_state_stops_the_processes() {
 }
 
 /// Processes whose namespace lost its name (deleted by hand after its
-/// lab's state was lost) are found by their mark.
+/// lab's state was lost) are found by their mark and their namespace's;
+/// the environment mark alone is not enough.
 #[test]
 fn down_stops_marked_processes_whose_namespace_has_no_name() {
     if !sandbox("down_stops_marked_processes_whose_namespace_has_no_name") {
@@ -393,14 +394,28 @@ fn down_stops_marked_processes_whose_namespace_has_no_name() {
     }
     let f = write("svc.yaml", SVC);
     nslab_ok(&["up", &f], 0);
+    // Not the lab's: the mark copied into a process in a namespace of its
+    // own (as a container's process could carry it).
+    let mut forged = std::process::Command::new("unshare")
+        .args(["-n", "env", "NSLAB_LAB=svc", "NSLAB_NODE=b", "sleep", "300"])
+        .spawn()
+        .expect("unshare");
+    std::thread::sleep(std::time::Duration::from_millis(200));
     sh("ip netns del svc-b");
     std::fs::remove_dir_all("/run/nslab/svc").expect("rm state");
     nslab_ok(&["down", "svc"], 0);
+    let forged_alive = alive(forged.id());
+    let _ = forged.kill();
+    let _ = forged.wait();
     assert_nothing_left("svc");
     assert!(
         processes("sleep 100").is_empty(),
         "{:?}",
         processes("sleep 100")
+    );
+    assert!(
+        forged_alive,
+        "down stopped a process that only carried the mark"
     );
 }
 
