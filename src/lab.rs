@@ -481,22 +481,30 @@ pub struct DownReport {
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let found = owned_namespaces(lab);
     // A lab with neither a directory nor a namespace is not up: say so
-    // without making a directory for it.
+    // without making a directory for it (after stopping any process that
+    // still carries its mark in a namespace that lost its name).
     let dir = match StateDir::find(lab).map_err(sd_err)? {
         Some(d) => d,
-        None if found.is_empty() => return Err(LabError::NotFound(lab.to_string())),
+        None if found.is_empty() => {
+            if crate::services::stop_all(lab, None, &found) > 0 {
+                return Ok(DownReport::default());
+            }
+            return Err(LabError::NotFound(lab.to_string()));
+        }
         None => StateDir::open(lab).map_err(sd_err)?,
     };
     let lock = dir.lock().map_err(sd_err)?;
     let rec = read_record(&dir, true)?;
-    let Some(rec) = rec.or_else(|| (!found.is_empty()).then(|| Record::new(lab))) else {
+    // Processes first, while their namespaces still have names.
+    let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
+    let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
+    else {
         // The directory was there (an `up` killed before it recorded or
         // made anything): nothing is left but the directory.
         dir.remove().map_err(sd_err)?;
         drop(lock);
         return Ok(DownReport::default());
     };
-    crate::services::stop_all(&rec);
     clear_leftover_files(&rec);
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
     let known: Vec<Option<String>> = nodes.values().cloned().collect();
@@ -526,6 +534,8 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     }
     let notes = host.take_notes();
     drop(host);
+    // A process that entered a namespace after the first look.
+    crate::services::stop_all(lab, None, &[]);
     if let Err(e) = wait_host_links_gone(lab) {
         errors.push(e);
     }

@@ -31,7 +31,8 @@ pub struct Record {
     /// restored when it is given back.
     #[serde(default)]
     pub physical_was: BTreeMap<String, PhysicalWas>,
-    /// Processes started for `serve:` and `run:` (process group ids).
+    /// Processes started for `serve:` and `run:`, each identified by pid
+    /// and start time (see `services`).
     pub processes: Vec<Process>,
     /// Routes this lab added to the host node (nslab's route protocol is
     /// shared by every lab there: a host route is this lab's only if it
@@ -62,7 +63,16 @@ pub struct PhysicalWas {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub node: String,
+    /// Process id, also its process-group and session id (it leads both).
     pub pid: i32,
+    /// Start time of `pid` (field 22 of `/proc/PID/stat`). A pid whose
+    /// start time differs is another process and is never signalled; 0
+    /// (records written before it was kept) never matches.
+    #[serde(default)]
+    pub start: u64,
+    /// The network namespace it was started in, as (device, inode).
+    #[serde(default)]
+    pub netns: Option<(u64, u64)>,
     pub what: String,
 }
 

@@ -1,13 +1,24 @@
 //! `serve:` and `run:`: processes that live inside nodes between `up` and
-//! `down`. Each runs in a process group of its own (so `down` stops its
-//! children too) and is listed in the lab's record.
+//! `down`. Each leads a session and process group of its own, carries the
+//! lab's mark in its environment (`NSLAB_LAB`, `NSLAB_NODE`, inherited by
+//! its children) and is listed in the lab's record by pid and start time.
+//!
+//! A process is the lab's by proof, not by record: a recorded pid is
+//! signalled only while its start time matches (through a pidfd), and
+//! `down` also finds the lab's processes by the namespace they live in and
+//! by the mark, so a lost record or a namespace that lost its name leaves
+//! nothing running.
 
 use crate::cli::Exit;
 use crate::record::{self, Process, Record};
 use crate::state::State;
 use nslab_model::Topology;
+use nslab_netlink as nl;
+use nslab_sys::procs::{self, NsId};
 use nslab_sys::statedir::StateDir;
 use nslab_sys::{exec, netns};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
@@ -38,34 +49,151 @@ fn what(argv: &[String]) -> String {
     argv.join(" ")
 }
 
-fn alive(pid: i32) -> bool {
-    // Signal 0 checks existence without touching the process.
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+/// How long stopped processes get between `SIGTERM` and `SIGKILL`.
+const GRACE: Duration = Duration::from_secs(2);
+
+fn id_pair(id: NsId) -> (u64, u64) {
+    (id.dev, id.ino)
+}
+
+/// The namespace nslab itself runs in (never a lab's).
+fn own_namespace() -> Option<NsId> {
+    i32::try_from(std::process::id())
+        .ok()
+        .and_then(procs::ns_of)
+}
+
+/// Identities of the named namespaces `names` (missing ones are skipped).
+fn ids_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
+    names
+        .into_iter()
+        .filter_map(|n| netns::open(n).ok())
+        .filter_map(|fd| procs::ns_id(fd.as_fd()).ok())
+        .collect()
+}
+
+/// Finds the lab's orphans: processes living in a namespace that has no
+/// name any more (deleted by `down`, by hand, or by a run that was killed)
+/// and that is the lab's by proof — its `lo` still carries the alias
+/// `nslab:<lab>`. The environment mark alone could be forged or inherited
+/// (a container's process, say), the namespace's own mark cannot.
+struct Orphans<'a> {
+    lab: &'a str,
+    named: Vec<NsId>,
+    own: Option<NsId>,
+    seen: RefCell<BTreeMap<NsId, bool>>,
+}
+
+impl<'a> Orphans<'a> {
+    fn new(lab: &'a str) -> Orphans<'a> {
+        Orphans {
+            lab,
+            named: procs::named_namespaces()
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect(),
+            own: own_namespace(),
+            seen: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    fn is_orphan(&self, q: &procs::Proc) -> bool {
+        let Some(n) = q.ns else { return false };
+        if !has_mark(q, self.lab) || self.named.contains(&n) || Some(n) == self.own {
+            return false;
+        }
+        if let Some(known) = self.seen.borrow().get(&n) {
+            return *known;
+        }
+        let alias = format!("nslab:{}", self.lab);
+        let ours = std::fs::File::open(format!("/proc/{}/ns/net", q.pid))
+            .ok()
+            .and_then(|f| {
+                netns::run_in(f.as_fd(), || {
+                    let mut s = nl::Socket::open().ok()?;
+                    s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
+                })
+                .ok()
+                .flatten()
+            })
+            // The process may be in the namespace it claims, with no
+            // other process left there: check it is the same one.
+            .is_some_and(|a| a == alias)
+            && procs::ns_of(q.pid) == Some(n);
+        self.seen.borrow_mut().insert(n, ours);
+        ours
+    }
+}
+
+fn has_mark(q: &procs::Proc, lab: &str) -> bool {
+    q.mark.as_ref().is_some_and(|(l, _)| l == lab)
+}
+
+/// A recorded process, if it is still the process that was started: alive
+/// and with the recorded start time (a reused pid never matches).
+fn verified(p: &Process) -> Option<procs::Handle> {
+    procs::Handle::open(p.pid, p.start)
 }
 
 /// Start what the file asks for and is not running; stop what runs but is
-/// no longer asked for. Updates the record.
+/// no longer asked for, and any process of the lab's that is not the one
+/// recorded. Updates the record.
+///
+/// A recorded process is kept only if it is alive, its start time matches
+/// and it lives in its node's current namespace. Processes carrying the
+/// lab's mark that are not kept are stopped when they live in one of the
+/// lab's namespaces (a run killed before it recorded them) or in a
+/// namespace with no name (a node's namespace deleted by hand).
+///
+/// If a process cannot start, the ones this run started are stopped again
+/// and the record lists only those kept from before.
 pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
-    let dir = StateDir::open(t.lab.as_str()).map_err(|e| e.to_string())?;
+    let lab = t.lab.as_str();
+    let dir = StateDir::open(lab).map_err(|e| e.to_string())?;
     let _lock = dir.lock().map_err(|e| e.to_string())?;
     let mut rec = match dir.read(record::FILE).map_err(|e| e.to_string())? {
         Some(b) => Record::from_json(&b).map_err(|e| e.to_string())?,
-        None => Record::new(t.lab.as_str()),
+        None => Record::new(lab),
     };
     let want = wanted(t, desired);
-    let mut keep = Vec::new();
-    for p in std::mem::take(&mut rec.processes) {
-        let still = want
-            .iter()
-            .any(|(n, argv)| *n == p.node && what(argv) == p.what);
-        if still && alive(p.pid) {
-            keep.push(p);
-        } else {
-            exec::kill_group(p.pid, Duration::from_secs(2));
+    let mut node_ns: BTreeMap<String, NsId> = BTreeMap::new();
+    for (name, n) in &desired.nodes {
+        if let Some(ns) = &n.netns {
+            if let Some(id) = ids_of([ns]).first() {
+                node_ns.insert(name.clone(), *id);
+            }
         }
     }
+    let mut keep = Vec::new();
+    let mut stop = Vec::new();
+    for p in std::mem::take(&mut rec.processes) {
+        let h = verified(&p);
+        let asked = want
+            .iter()
+            .any(|(n, argv)| *n == p.node && what(argv) == p.what);
+        let at_home =
+            procs::ns_of(p.pid).is_some() && procs::ns_of(p.pid) == node_ns.get(&p.node).copied();
+        match h {
+            Some(_) if asked && at_home => keep.push(p),
+            Some(h) => stop.push(h),
+            None => {}
+        }
+    }
+    let orphans = Orphans::new(lab);
+    let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
+    let stopped_leaders: Vec<i32> = stop.iter().map(|h| h.pid).collect();
+    stop_where(stop, |q| {
+        let kept = keep
+            .iter()
+            .any(|k| k.pid == q.pid || k.pid == q.stat.session);
+        let marked_here = has_mark(q, lab) && q.ns.is_some_and(|n| lab_ns.contains(&n));
+        let marked_here = marked_here || orphans.is_orphan(q);
+        !kept && (marked_here || stopped_leaders.contains(&q.stat.session))
+    });
     rec.processes = keep;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the nslab binary: {e}"))?;
+    let mut started: Vec<procs::Handle> = Vec::new();
+    let mut result = Ok(());
     for (i, (node, argv)) in want.iter().enumerate() {
         if rec
             .processes
@@ -74,69 +202,157 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
         {
             continue;
         }
-        let Some(Some(ns)) = desired.nodes.get(node).map(|n| n.netns.clone()) else {
-            return Err(format!(
-                "node {node}: `serve`/`run` need a node with a namespace of its own"
-            ));
-        };
-        let fd = netns::open(&ns).map_err(|e| e.to_string())?;
-        let is_serve = argv.first().map(String::as_str) == Some("__serve");
-        let full: Vec<OsString> = if is_serve {
-            std::iter::once(exe.clone().into_os_string())
-                .chain(argv.iter().map(OsString::from))
-                .collect()
-        } else {
-            argv.iter().map(OsString::from).collect()
-        };
-        let log = dir.log_path(node, i);
-        let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log).map_err(|e| e.to_string())?;
-        if is_serve {
-            cmd.stdout(Stdio::piped());
-        }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("node {node}: cannot start `{}`: {e}", what(argv)))?;
-        if is_serve {
-            // The responder prints one line once its sockets are bound.
-            let ready = child.stdout.take().map(|out| {
-                let mut line = String::new();
-                BufReader::new(out).read_line(&mut line).map(|_| line)
-            });
-            if !matches!(ready, Some(Ok(ref l)) if l.starts_with("ready")) {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(format!(
-                    "node {node}: the responder did not start: {}",
-                    log_text.trim()
-                ));
+        match start_one(&dir, &exe, lab, node, i, argv, desired, &node_ns) {
+            Ok(p) => {
+                if let Some(h) = verified(&p) {
+                    started.push(h);
+                }
+                rec.processes.push(p);
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
             }
         }
-        let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
-        rec.processes.push(Process {
-            node: node.clone(),
-            pid,
-            what: what(argv),
-        });
-        // The child is reaped by init once nslab exits; `down` stops it.
-        std::mem::forget(child);
+    }
+    if result.is_err() {
+        // Undo this run's part: stop what it started (with their children).
+        let leaders: Vec<i32> = started.iter().map(|h| h.pid).collect();
+        stop_where(started, |q| leaders.contains(&q.stat.session));
+        rec.processes.retain(|p| !leaders.contains(&p.pid));
     }
     dir.write_atomic(record::FILE, &rec.to_json())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    result
 }
 
-/// Stop every process the record lists (and their process groups).
-pub fn stop_all(rec: &Record) {
-    for p in &rec.processes {
-        exec::kill_group(p.pid, Duration::from_secs(2));
+/// Starts one `serve:` or `run:` entry in its node, marked with the lab
+/// and node; for `serve:`, waits until the responder is listening.
+#[allow(clippy::too_many_arguments)]
+fn start_one(
+    dir: &StateDir,
+    exe: &std::path::Path,
+    lab: &str,
+    node: &str,
+    i: usize,
+    argv: &[String],
+    desired: &State,
+    node_ns: &BTreeMap<String, NsId>,
+) -> Result<Process, String> {
+    let Some(Some(ns)) = desired.nodes.get(node).map(|n| n.netns.clone()) else {
+        return Err(format!(
+            "node {node}: `serve`/`run` need a node with a namespace of its own"
+        ));
+    };
+    let fd = netns::open(&ns).map_err(|e| e.to_string())?;
+    let is_serve = argv.first().map(String::as_str) == Some("__serve");
+    let full: Vec<OsString> = if is_serve {
+        std::iter::once(exe.as_os_str().to_owned())
+            .chain(argv.iter().map(OsString::from))
+            .collect()
+    } else {
+        argv.iter().map(OsString::from).collect()
+    };
+    let log = dir.log_path(node, i);
+    let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log).map_err(|e| e.to_string())?;
+    cmd.env(procs::LAB_VAR, lab).env(procs::NODE_VAR, node);
+    if is_serve {
+        cmd.stdout(Stdio::piped());
     }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("node {node}: cannot start `{}`: {e}", what(argv)))?;
+    let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
+    // Our child: it cannot be reaped (nor its pid reused) before we wait.
+    let start = procs::start_time(pid).unwrap_or(0);
+    if is_serve {
+        // The responder prints one line once its sockets are bound.
+        let ready = child.stdout.take().map(|out| {
+            let mut line = String::new();
+            BufReader::new(out).read_line(&mut line).map(|_| line)
+        });
+        if !matches!(ready, Some(Ok(ref l)) if l.starts_with("ready")) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(format!(
+                "node {node}: the responder did not start: {}",
+                log_text.trim()
+            ));
+        }
+    }
+    // The child is reaped by init once nslab exits; `down` stops it.
+    std::mem::forget(child);
+    Ok(Process {
+        node: node.to_string(),
+        pid,
+        start,
+        netns: node_ns.get(node).copied().map(id_pair),
+        what: what(argv),
+    })
 }
 
-/// Processes of a node, for `show`.
+/// Stops every process of the lab, before its namespaces are deleted:
+/// the recorded ones that are still the processes recorded (pid and start
+/// time) with their sessions, every process living in one of the lab's
+/// namespaces `owned`, and every process carrying the lab's mark whose
+/// namespace has no name any more. Works without a record. Returns how
+/// many processes were stopped.
+pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
+    let recorded: Vec<procs::Handle> = rec
+        .map(|r| r.processes.iter().filter_map(verified).collect())
+        .unwrap_or_default();
+    let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
+    let lab_ns = ids_of(owned);
+    let orphans = Orphans::new(lab);
+    stop_where(recorded, |q| {
+        q.ns.is_some_and(|n| lab_ns.contains(&n))
+            || orphans.is_orphan(q)
+            || leaders.contains(&q.stat.session)
+    })
+}
+
+/// Stops `first` and every live process `select` picks, then looks again
+/// until nothing is picked: a process may fork between a scan and the
+/// signal, and its child is only seen by the next scan. Returns how many
+/// were stopped.
+fn stop_where(first: Vec<procs::Handle>, select: impl Fn(&procs::Proc) -> bool) -> usize {
+    const ROUNDS: usize = 5;
+    let mut total = 0;
+    let mut stop = first;
+    for _ in 0..ROUNDS {
+        for q in procs::scan() {
+            if select(&q) && !stop.iter().any(|h| h.pid == q.pid) {
+                if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
+                    stop.push(h);
+                }
+            }
+        }
+        if stop.is_empty() {
+            break;
+        }
+        procs::stop(&stop, GRACE);
+        total += stop.len();
+        stop = Vec::new();
+    }
+    total
+}
+
+/// Processes of a node, for `show`: running (the recorded process, in its
+/// node's namespace), exited, or left in a namespace that is gone.
 pub fn show(rec: &Record, node: Option<&str>) {
     for p in &rec.processes {
         if node.is_none_or(|n| n == p.node) {
-            let state = if alive(p.pid) { "running" } else { "exited" };
+            let home = rec
+                .nodes
+                .get(&p.node)
+                .and_then(|ns| ns.as_ref())
+                .and_then(|ns| ids_of([ns]).first().copied());
+            let state = match verified(p) {
+                None => "exited",
+                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => "running",
+                Some(_) => "running outside its node's namespace",
+            };
             println!(
                 "{}: pid {} {state}: {}",
                 p.node,
@@ -166,5 +382,30 @@ pub fn serve_cli(label: &str, services: &[String]) -> Exit {
     match responder.wait() {
         Ok(never) => match never {},
         Err(e) => crate::cli::fail(e),
+    }
+}
+
+/// After `start` failed (and stopped what it had started): a lab this
+/// `up` created is removed again, so nothing of the run is left; an
+/// existing lab keeps the network this run applied. Returns the message.
+pub fn undo_up(lab: &str, fresh: bool, err: String) -> String {
+    if !fresh {
+        return format!(
+            "{err}\n  the processes this run started were stopped; the network matches the file, \
+             the processes that were running before still run; fix the entry and run `nslab up` again"
+        );
+    }
+    match crate::lab::down(lab) {
+        Ok(r) if r.errors.is_empty() => {
+            format!("{err}\n  the lab was removed again: nothing this run made is left")
+        }
+        Ok(r) => {
+            let errs: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+            format!(
+                "{err}\n  removing the lab again failed: {}; run `nslab down {lab}`",
+                errs.join("; ")
+            )
+        }
+        Err(e) => format!("{err}\n  removing the lab again failed: {e}; run `nslab down {lab}`"),
     }
 }

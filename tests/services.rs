@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 
 fn write(name: &str, text: &str) -> String {
@@ -305,4 +306,228 @@ fn capture_on_the_bridge_sees_arp_and_echo() {
     assert!(file.len() > 24 + 16 + 42, "pcap of {} bytes", file.len());
     assert_eq!(&file[0..4], &0xa1b2c3d4u32.to_le_bytes());
     assert_eq!(&file[20..24], &1u32.to_le_bytes());
+}
+
+/// Whether process `pid` is alive (not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().to_string()))
+        .is_some_and(|r| !r.starts_with('Z') && !r.starts_with('X'))
+}
+
+/// Adds a process entry to the lab's record, as a crafted or stale record
+/// would have it.
+fn add_recorded(lab: &str, node: &str, pid: u32, start: u64) {
+    let path = format!("/run/nslab/{lab}/state.json");
+    let text = std::fs::read_to_string(&path).expect("record");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["processes"]
+        .as_array_mut()
+        .expect("processes")
+        .push(serde_json::json!({"node": node, "pid": pid, "start": start, "what": "sleep 300"}));
+    std::fs::write(&path, v.to_string()).expect("write record");
+}
+
+/// A recorded pid whose start time does not match is another process (the
+/// recorded one exited and its pid was reused): neither `up` nor `down`
+/// signals it.
+#[test]
+fn a_reused_pid_is_never_signalled() {
+    if !sandbox("a_reused_pid_is_never_signalled") {
+        return;
+    }
+    let f = write("svc.yaml", SVC);
+    nslab_ok(&["up", &f], 0);
+    // A group leader, as a reused pid often is (daemons, shells' jobs).
+    let mut other = std::process::Command::new("sleep")
+        .arg("300")
+        .process_group(0)
+        .spawn()
+        .expect("sleep");
+    let pid = other.id();
+    let start: u64 = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .expect("stat")
+        .rsplit_once(')')
+        .and_then(|(_, r)| r.split_whitespace().nth(19).map(str::to_string))
+        .and_then(|s| s.parse().ok())
+        .expect("start time");
+    add_recorded("svc", "a", pid, start + 1);
+    nslab_ok(&["up", &f], 0);
+    let after_up = alive(pid);
+    add_recorded("svc", "b", pid, 0);
+    nslab_ok(&["down", "svc"], 0);
+    let after_down = alive(pid);
+    let _ = other.kill();
+    let _ = other.wait();
+    assert_nothing_left("svc");
+    assert!(after_up, "up signalled an unrelated process");
+    assert!(after_down, "down signalled an unrelated process");
+}
+
+/// With the state directory gone, `down` still finds the lab (by its
+/// namespaces) and stops its processes (by the namespace they live in).
+#[test]
+fn down_without_state_stops_the_processes() {
+    if !sandbox("down_without_state_stops_the_processes") {
+        return;
+    }
+    let f = write("svc.yaml", SVC);
+    nslab_ok(&["up", &f], 0);
+    std::fs::remove_dir_all("/run/nslab/svc").expect("rm state");
+    nslab_ok(&["down", "svc"], 0);
+    assert_nothing_left("svc");
+    assert!(
+        processes("sleep 100").is_empty(),
+        "{:?}",
+        processes("sleep 100")
+    );
+}
+
+/// Processes whose namespace lost its name (deleted by hand after its
+/// lab's state was lost) are found by their mark and their namespace's;
+/// the environment mark alone is not enough.
+#[test]
+fn down_stops_marked_processes_whose_namespace_has_no_name() {
+    if !sandbox("down_stops_marked_processes_whose_namespace_has_no_name") {
+        return;
+    }
+    let f = write("svc.yaml", SVC);
+    nslab_ok(&["up", &f], 0);
+    // Not the lab's: the mark copied into a process in a namespace of its
+    // own (as a container's process could carry it).
+    let mut forged = std::process::Command::new("unshare")
+        .args(["-n", "env", "NSLAB_LAB=svc", "NSLAB_NODE=b", "sleep", "300"])
+        .spawn()
+        .expect("unshare");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    sh("ip netns del svc-b");
+    std::fs::remove_dir_all("/run/nslab/svc").expect("rm state");
+    nslab_ok(&["down", "svc"], 0);
+    let forged_alive = alive(forged.id());
+    let _ = forged.kill();
+    let _ = forged.wait();
+    assert_nothing_left("svc");
+    assert!(
+        processes("sleep 100").is_empty(),
+        "{:?}",
+        processes("sleep 100")
+    );
+    assert!(
+        forged_alive,
+        "down stopped a process that only carried the mark"
+    );
+}
+
+/// `up` killed while its processes start: `down` leaves nothing, and the
+/// next `up` works (nothing still holds tcp/80).
+#[test]
+fn up_killed_while_processes_start_then_down_leaves_nothing() {
+    if !sandbox("up_killed_while_processes_start_then_down_leaves_nothing") {
+        return;
+    }
+    let mut text = String::from("lab: many\nnodes:\n");
+    for i in 0..12 {
+        text.push_str(&format!(
+            "  n{i}: {{ serve: [tcp/80], run: [\"sleep 1{i:03}\"] }}\n"
+        ));
+    }
+    let f = write("many.yaml", &text);
+    for round in 0..2 {
+        let mut up = std::process::Command::new(nslab_bin())
+            .args(["up", &f])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("up");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while processes("__serve many/").len() < 3 + round * 3
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = up.kill();
+        let _ = up.wait();
+        assert!(!processes("__serve many/").is_empty(), "killed too late");
+        if round == 1 {
+            // The next `up` of a half-started lab converges.
+            nslab_ok(&["up", &f], 0);
+            assert_eq!(processes("__serve many/").len(), 12);
+        }
+        nslab_ok(&["down", "many"], 0);
+        assert_nothing_left("many");
+        assert!(
+            processes("sleep 1").is_empty(),
+            "{:?}",
+            processes("sleep 1")
+        );
+    }
+    nslab_ok(&["up", &f, "--check"], 0);
+    nslab_ok(&["down", "many"], 0);
+    assert_nothing_left("many");
+}
+
+/// A `run:` entry that cannot start fails `up`; the processes this run
+/// started before it are stopped, and a lab this run created is removed.
+/// On an existing lab, what ran before keeps running.
+#[test]
+fn a_run_entry_that_cannot_start_fails_up_and_leaves_nothing() {
+    if !sandbox("a_run_entry_that_cannot_start_fails_up_and_leaves_nothing") {
+        return;
+    }
+    let prog = write("not-executable", "#!/bin/sh\nsleep 1\n");
+    let bad = SVC.replace(
+        "links:",
+        &format!("  c: {{ run: [\"sleep 1003\", \"{prog}\"] }}\nlinks:"),
+    );
+    let f = write("bad.yaml", &bad);
+    let o = nslab(&["up", &f]);
+    let t = text(&o);
+    let left_after_fresh = (processes("sleep 100"), processes("__serve"));
+    assert_nothing_left("svc");
+    assert_ne!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("cannot start") && t.contains("not-executable"),
+        "{t}"
+    );
+    assert_eq!(left_after_fresh, (vec![], vec![]), "{t}");
+    // On a lab that is up: the old processes stay, the new ones go.
+    let good = write("svc.yaml", SVC);
+    nslab_ok(&["up", &good], 0);
+    let o = nslab(&["up", &f]);
+    let t = text(&o);
+    let after = (
+        processes("sleep 1001").len(),
+        processes("sleep 1003").len(),
+        processes("__serve svc/b").len(),
+    );
+    nslab_ok(&["down", "svc"], 0);
+    assert_nothing_left("svc");
+    assert_ne!(o.status.code(), Some(0), "{t}");
+    assert_eq!(after, (2, 0, 1), "{t}");
+}
+
+/// A node's namespace deleted by hand: the next `up` stops the responder
+/// left in the orphaned namespace and starts one in the new namespace;
+/// `show` says the truth before and after.
+#[test]
+fn a_namespace_deleted_by_hand_gets_a_new_responder() {
+    if !sandbox("a_namespace_deleted_by_hand_gets_a_new_responder") {
+        return;
+    }
+    let f = write("svc.yaml", SVC);
+    nslab_ok(&["up", &f], 0);
+    sh("ip netns del svc-b");
+    let before = nslab_ok(&["show", "svc", "b"], 0);
+    let up = nslab(&["up", &f]);
+    let responders = processes("__serve svc/b").len();
+    let check = nslab(&["check", "svc"]);
+    let after = nslab_ok(&["show", "svc", "b"], 0);
+    nslab_ok(&["down", "svc"], 0);
+    assert_nothing_left("svc");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(!before.contains(" running: serve"), "{before}");
+    assert_eq!(responders, 1, "old responder still running");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(after.contains(" running: serve"), "{after}");
 }

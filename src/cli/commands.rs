@@ -85,11 +85,15 @@ pub(crate) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
             eprint!("\r  applying {done}/{total}");
         }
     };
+    // A lab this run creates is removed again if its processes fail.
+    let fresh = lab::owned_namespaces(&l.desired.lab).is_empty();
     let report = lab::up(&l.desired, &l.source, &l.text, &mut progress).map_err(lab_error)?;
     if tty && report.plan.len() > 50 {
         eprintln!();
     }
-    crate::services::start(&l.topology, &l.desired).map_err(fail)?;
+    if let Err(e) = crate::services::start(&l.topology, &l.desired) {
+        return Err(fail(crate::services::undo_up(&l.desired.lab, fresh, e)));
+    }
     if json {
         print_plan(&report.plan, true);
     } else {

@@ -11,6 +11,7 @@
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
+//! | [`procs`] | processes in `/proc`: pid + start time, namespace, nslab's mark; signals through a pidfd |
 //! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces |
 //!
@@ -31,6 +32,7 @@ mod error;
 pub mod exec;
 pub mod netns;
 pub mod process;
+pub mod procs;
 #[doc(hidden)]
 pub mod sandbox;
 pub mod statedir;

@@ -70,6 +70,11 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
 /// for it to go, then `SIGKILL`. Returns `true` when no live member is left
 /// (zombies awaiting their parent do not count).
 ///
+/// A process-group id is a pid: once the group is gone the number may name
+/// someone else's group. Call this only for a group whose leader was just
+/// verified (pid and start time, see [`crate::procs::Handle`]); nslab's
+/// services are stopped through [`crate::procs::stop`] instead.
+///
 /// Refuses (returns `false`, sends nothing) for `pgid <= 1` — `kill(0)` and
 /// `kill(-1)` would hit our own group or every process — and for our own
 /// process group.
