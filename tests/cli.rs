@@ -153,3 +153,33 @@ fn the_readme_example_validates() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+/// A file past the 4 MiB bound (sparse 100 MB, `/dev/zero`) is refused
+/// quickly, naming the file and the limit, by `validate`, `validate --json`
+/// and `plan --offline`.
+#[test]
+fn a_huge_or_endless_file_is_refused_with_the_limit() {
+    let dir = std::env::temp_dir().join(format!("nslab-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let big = dir.join("big.yaml");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(100 << 20).expect("sparse file");
+    drop(f);
+    for path in [big.to_str().expect("utf-8"), "/dev/zero"] {
+        for args in [vec!["validate", path], vec!["plan", "--offline", path]] {
+            let start = std::time::Instant::now();
+            let o = nslab(&args);
+            let t = text(&o);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{args:?}"
+            );
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {t}");
+            assert!(t.contains(path) && t.contains("4 MiB"), "{args:?}: {t}");
+        }
+        let o = nslab(&["validate", "--json", path]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert_eq!(v["problems"][0]["code"], "nslab::too-large", "{v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

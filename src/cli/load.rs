@@ -65,11 +65,18 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
     }
 }
 
+/// The file's text, read with the model's bound (`/dev/zero` or a 100 MB
+/// file is refused after 4 MiB, with the file and the limit named).
+fn read(path: &Path) -> Result<String, nslab_model::Problems> {
+    nslab_model::read_file(path)
+}
+
 pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read(path) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+        Err(problems) => {
+            eprint!("{}", problems.render_plain());
+            eprintln!("{problems}; nothing was changed");
             return Err(Exit::BadInput);
         }
     };
@@ -97,18 +104,9 @@ pub fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
 /// "problems": [{code, message, line, column, hint}]}`).
 pub fn validate_json(path: &Path) -> Exit {
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let problem = serde_json::json!({"code": "nslab::io", "message": format!("cannot read {name}: {e}"), "line": 0, "column": 0, "hint": "check the path"});
-            println!(
-                "{}",
-                serde_json::json!({"file": name, "ok": false, "problems": [problem]})
-            );
-            return Exit::BadInput;
-        }
-    };
-    match nslab_model::parse_str(&name, &text, &KernelInterfaces) {
+    let parsed =
+        read(path).and_then(|text| nslab_model::parse_str(&name, &text, &KernelInterfaces));
+    match parsed {
         Ok(t) => {
             println!(
                 "{}",

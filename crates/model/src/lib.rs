@@ -18,6 +18,7 @@
 //! which interfaces the host has, comes in through [`HostInterfaces`].
 
 pub mod impair;
+pub mod limits;
 mod loc;
 pub mod names;
 mod problem;
@@ -35,4 +36,5 @@ mod lower;
 mod parse;
 mod validate;
 
-pub use parse::{parse_file, parse_raw, parse_str};
+pub use limits::MAX_FILE_BYTES;
+pub use parse::{parse_file, parse_raw, parse_str, read_file};

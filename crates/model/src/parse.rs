@@ -1,10 +1,12 @@
 //! Entry points: text or file → [`Topology`] or every [`Problem`] found.
 
+use crate::limits::{MAX_FILE_BYTES, MAX_FILE_TEXT};
 use crate::loc::{Loc, SourceFile};
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::raw::RawTopology;
 use crate::topology::{HostInterfaces, Topology};
 use serde_saphyr::Error as YamlError;
+use std::io::Read;
 use std::path::Path;
 
 /// Read, parse and validate the topology file at `path`.
@@ -13,17 +15,72 @@ use std::path::Path;
 /// `physical` interfaces); pass [`crate::AnyHostInterfaces`] to skip that
 /// check (offline planning).
 pub fn parse_file(path: &Path, host: &dyn HostInterfaces) -> Result<Topology, Problems> {
+    let text = read_file(path)?;
+    parse_str(&path.display().to_string(), &text, host)
+}
+
+/// Read the topology file at `path`: at most [`MAX_FILE_BYTES`] (reading
+/// stops one byte past it, so `/dev/zero` costs 4 MiB), UTF-8. A problem
+/// names the file; for a file too large or not UTF-8, also the place.
+pub fn read_file(path: &Path) -> Result<String, Problems> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_str(&name, &text, host),
-        Err(e) => Err(one(
+    let fail = |loc: Loc, kind: ProblemKind, message: String, hint: &str| {
+        Err(one(
             SourceFile::new(name.clone(), ""),
-            ProblemKind::Io,
+            kind,
+            loc,
+            message,
+            hint,
+        ))
+    };
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| {
+        let limit = u64::try_from(MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
+        f.take(limit).read_to_end(&mut bytes)
+    });
+    if let Err(e) = read {
+        return fail(
             Loc::UNKNOWN,
+            ProblemKind::Io,
             format!("cannot read {name}: {e}"),
             "check the path and its permissions",
-        )),
+        );
     }
+    if bytes.len() > MAX_FILE_BYTES {
+        let loc = place(&bytes[..MAX_FILE_BYTES]);
+        return fail(
+            loc,
+            ProblemKind::TooLarge,
+            format!("{name} is larger than {MAX_FILE_TEXT}, the most nslab reads"),
+            "a topology file is a few kilobytes; check that this is the right file",
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let loc = place(&e.as_bytes()[..at]);
+            fail(
+                loc,
+                ProblemKind::Syntax,
+                format!("{name} is not UTF-8 text (byte {at})"),
+                "save the file as UTF-8",
+            )
+        }
+    }
+}
+
+/// The line and column just after `prefix` (valid UTF-8 up to its end,
+/// give or take a cut character).
+fn place(prefix: &[u8]) -> Loc {
+    let text = String::from_utf8_lossy(prefix);
+    let line = text.matches('\n').count() + 1;
+    let last = text.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = text[last..].chars().count() + 1;
+    Loc::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
 }
 
 /// Parse and validate topology `text`; `name` is used in messages.
@@ -46,6 +103,18 @@ pub fn parse_raw(name: &str, text: &str) -> Result<RawTopology, Problems> {
 
 fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
     let text: &str = &source.text;
+    if text.len() > MAX_FILE_BYTES {
+        return Err(one(
+            source.clone(),
+            ProblemKind::TooLarge,
+            place(&text.as_bytes()[..MAX_FILE_BYTES]),
+            format!(
+                "{} is larger than {MAX_FILE_TEXT}, the most nslab reads",
+                source.name
+            ),
+            "a topology file is a few kilobytes; check that this is the right file",
+        ));
+    }
     if is_empty(text) {
         return Err(one(
             source.clone(),
@@ -55,11 +124,7 @@ fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
             "start the file with `lab: NAME`",
         ));
     }
-    // YAML 1.2 booleans only: a node called `off` or `no` is a name, not
-    // `false` (the YAML 1.1 "Norway problem"); `010` stays as written.
-    let mut options = serde_saphyr::Options::default();
-    options.strict_booleans = true;
-    options.leading_zero_numbers_as_strings = true;
+    let options = crate::limits::yaml_options();
     serde_saphyr::from_str_with_options::<RawTopology>(text, options).map_err(|e| {
         let (kind, message, hint) = classify(&e);
         let loc = e.location().map(Loc::from).unwrap_or(Loc::UNKNOWN);
@@ -96,6 +161,19 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
         YamlError::AliasError { error, .. } | YamlError::WithSnippet { error, .. } => {
             classify(error)
         }
+        YamlError::Budget { .. }
+        | YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. }
+        | YamlError::AliasReplayCounterOverflow { .. } => (
+            ProblemKind::TooLarge,
+            format!("the file goes past nslab's limits: {}", strip_location(&render(e))),
+            format!(
+                "a topology file nests at most {} levels and expands at most {} values through aliases (`*name`); write the values out, or nest less",
+                crate::limits::MAX_DEPTH,
+                crate::limits::MAX_REPLAYED_EVENTS
+            ),
+        ),
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {

@@ -16,6 +16,9 @@ use std::sync::Arc;
 pub enum ProblemKind {
     /// The file could not be read.
     Io,
+    /// The file goes past a limit of [`crate::limits`] (size, nesting,
+    /// aliases).
+    TooLarge,
     /// The file is empty (or only comments).
     Empty,
     /// The YAML itself is malformed.
@@ -75,6 +78,7 @@ impl ProblemKind {
     pub fn code(self) -> &'static str {
         match self {
             ProblemKind::Io => "nslab::io",
+            ProblemKind::TooLarge => "nslab::too-large",
             ProblemKind::Empty => "nslab::empty",
             ProblemKind::Syntax => "nslab::syntax",
             ProblemKind::UnknownKey => "nslab::unknown-key",
