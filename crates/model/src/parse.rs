@@ -115,6 +115,15 @@ fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
             "a topology file is a few kilobytes; check that this is the right file",
         ));
     }
+    if let Some(at) = lone_cr(text) {
+        return Err(one(
+            source.clone(),
+            ProblemKind::Syntax,
+            place(&text.as_bytes()[..at]),
+            "a carriage return without a line feed (an old Mac line ending)".into(),
+            "save the file with Unix (LF) or Windows (CRLF) line endings",
+        ));
+    }
     if is_empty(text) {
         return Err(one(
             source.clone(),
@@ -131,6 +140,14 @@ fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
         let loc = if loc.is_known() { loc } else { Loc::new(1, 1) };
         one(source.clone(), kind, loc, message, &hint)
     })
+}
+
+/// The byte offset of a `\r` not followed by `\n`. YAML counts it as a
+/// line break, editors and this crate's locations do not; refused so that
+/// every line and column means the same to both.
+fn lone_cr(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
 }
 
 /// Blank, comments, and document markers only.

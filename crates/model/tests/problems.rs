@@ -231,3 +231,22 @@ fn yaml_1_1_booleans_are_names() {
     assert!(t.nodes.contains_key("no"));
     assert!(!t.nodes["off"].lo_up);
 }
+
+/// Found by the fuzzer: every problem's place is inside the file, also for
+/// a value folded over two lines and for a lone carriage return (which
+/// YAML counts as a line break and editors do not).
+#[test]
+fn places_stay_inside_the_file() {
+    let folded = "lab: f\nnodes:\n  h1:\n    routes:\n      - default via 10.0.0.1\n       - x\n";
+    let p = problems(folded);
+    for x in p.iter() {
+        let line = folded.split('\n').nth(x.loc.line as usize - 1).unwrap();
+        assert!(
+            x.loc.col as usize <= line.chars().count() + 1,
+            "{}",
+            p.render_plain()
+        );
+    }
+    let (kind, loc) = only("lab: x\r\nnodes:\r  h1:\n");
+    assert_eq!((kind, loc), (Syntax, Loc::new(2, 7)));
+}
