@@ -250,3 +250,67 @@ fn places_stay_inside_the_file() {
     let (kind, loc) = only("lab: x\r\nnodes:\r  h1:\n");
     assert_eq!((kind, loc), (Syntax, Loc::new(2, 7)));
 }
+
+/// Interface names the kernel refuses or reserves, in every place a name
+/// comes from: control characters (a NUL would cut the name short), `/`,
+/// `:`, whitespace, `.`/`..`, `all`/`default` (they are the
+/// /proc/sys/net/*/conf/{all,default} entries), and `lo` anywhere but the
+/// node's own loopback entry.
+#[test]
+fn reserved_and_control_character_interface_names_are_refused_everywhere() {
+    let places: &[&str] = &[
+        "lab: n\nnodes:\n  h1:\n    interfaces:\n      \"NAME\": { kind: bridge }\n",
+        "lab: n\nnodes:\n  h1:\n  h2:\nlinks:\n  - [\"h1:NAME\", h2:eth0]\n",
+        "lab: n\nnodes:\n  gw:\n  h1:\nnetworks:\n  \"NAME\": { node: gw, subnet: 10.0.0.0/24, members: { h1: {} } }\n",
+        "lab: n\nnodes:\n  gw:\n  h1:\nnetworks:\n  br0: { node: gw, subnet: 10.0.0.0/24, members: { h1: { ifname: \"NAME\" } } }\n",
+        "lab: n\nnodes:\n  h1:\n    interfaces:\n      e0: { kind: physical, from: \"NAME\" }\n",
+        "lab: n\nnodes:\n  h1:\n    interfaces:\n      vx: { kind: vxlan, vni: 1, remote: 10.0.0.2, dev: \"NAME\" }\n",
+        "lab: n\nnodes:\n  h1:\n    routes:\n      - { to: 10.0.0.0/8, dev: \"NAME\" }\n",
+    ];
+    let names = [
+        r"a\0b", r"e\x01", r"e\x7f", r"e\u0085", r"a\tb", "all", "default", "lo",
+    ];
+    for template in places {
+        // The name's value starts at the quote before NAME.
+        let at = template.find("NAME").unwrap();
+        let quote = template[..at].rfind('"').unwrap();
+        let line_start = template[..quote].rfind('\n').map_or(0, |i| i + 1);
+        let line = template[..quote].matches('\n').count() as u32 + 1;
+        let col = (quote - line_start) as u32 + 1;
+        for name in names {
+            // `lo` is a fine reference (a route via lo, vxlan over lo in the
+            // host): only names that make an interface refuse it.
+            let refers = template.contains("dev: \"NAME");
+            if name == "lo" && refers {
+                continue;
+            }
+            let text = template.replace("NAME", name);
+            let p = match parse_str("n.yaml", &text, &|_: &str| true) {
+                Ok(_) => panic!("accepted {name}:\n{text}"),
+                Err(p) => p,
+            };
+            let hit = p
+                .iter()
+                .find(|x| x.kind == InvalidName)
+                .unwrap_or_else(|| panic!("{name}:\n{text}\n{}", p.render_plain()));
+            assert_eq!(
+                hit.loc,
+                Loc::new(line, col),
+                "{name}:\n{text}\n{}",
+                p.render_plain()
+            );
+            assert!(!hit.hint.is_empty());
+        }
+    }
+    // The loopback entry itself, and names that merely contain the words.
+    let ok = "lab: n\nnodes:\n  h1:\n    lo: down\n    interfaces:\n      allx: { kind: bridge }\n      lo0: { kind: bridge }\n";
+    if let Err(p) = parse_str("ok.yaml", ok, &NoHostInterfaces) {
+        panic!("{}", p.render_plain());
+    }
+}
+
+#[test]
+fn a_namespace_name_with_a_control_character_is_refused() {
+    let (kind, loc) = only("lab: n\nnodes:\n  h1:\n    netns: \"a\\0b\"\n");
+    assert_eq!((kind, loc), (InvalidName, Loc::new(4, 12)));
+}

@@ -102,12 +102,18 @@ pub(crate) fn lower_node(
 /// `netns:`: a file name under /run/netns.
 fn netns_name(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
     let t = cx.text(leaf, "a namespace name")?;
-    if t.is_empty() || t == "." || t == ".." || t.contains('/') || t.len() > 255 {
+    let bad = t.is_empty()
+        || t == "."
+        || t == ".."
+        || t.contains('/')
+        || t.chars().any(char::is_control)
+        || t.len() > 255;
+    if bad {
         cx.push(
             ProblemKind::InvalidName,
             loc_of(leaf),
-            format!("`{t}` cannot be a namespace name"),
-            "a namespace name is a file name under /run/netns: no `/`, not `.` or `..`",
+            format!("`{}` cannot be a namespace name", t.escape_debug()),
+            "a namespace name is a file name under /run/netns: no `/` or control characters, not `.` or `..`",
         );
         return None;
     }

@@ -45,11 +45,21 @@ fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
     let mut known: Known = BTreeMap::new();
     for (name, node) in &t.nodes {
         let m = known.entry(name.clone()).or_default();
-        for ifname in node.interfaces.keys() {
+        for (ifname, iface) in &node.interfaces {
+            if *ifname == IfName::LOOPBACK {
+                let at = cx
+                    .spans
+                    .get_or(&format!("nodes.{name}.interfaces.{ifname}"), iface.loc);
+                loopback(cx, at);
+            }
             m.insert(ifname.clone(), Origin::File);
         }
     }
     let mut add = |cx: &mut Ctx<'_>, node: &NodeName, ifname: IfName, origin: Origin, loc: Loc| {
+        if ifname == IfName::LOOPBACK {
+            loopback(cx, loc);
+            return;
+        }
         let Some(m) = known.get_mut(node) else { return };
         if let Some(prev) = m.get(&ifname) {
             let what = match prev {
@@ -119,6 +129,16 @@ fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
         }
     }
     known
+}
+
+/// `lo` where the file would make an interface.
+pub(super) fn loopback(cx: &mut Ctx<'_>, loc: Loc) {
+    cx.push(
+        ProblemKind::InvalidName,
+        loc,
+        "`lo` is the namespace's own loopback interface; nslab cannot make another",
+        "set the loopback with the node's `lo: up` or `lo: down`, and give this interface another name",
+    );
 }
 
 fn check_netns_names(cx: &mut Ctx<'_>, t: &Topology) {
