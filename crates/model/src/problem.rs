@@ -71,6 +71,13 @@ pub enum ProblemKind {
     VxlanDestination,
     /// A `physical` interface that the host namespace does not have.
     PhysicalMissing,
+    /// A host port published twice on one node (or a `serve:` port
+    /// listed twice).
+    PortConflict,
+    /// Two routes of a node with the same destination, table and metric.
+    DuplicateRoute,
+    /// A `run:` program that does not exist or cannot be executed.
+    ProgramMissing,
 }
 
 impl ProblemKind {
@@ -104,6 +111,9 @@ impl ProblemKind {
             ProblemKind::PassthruShared => "nslab::passthru-shared",
             ProblemKind::VxlanDestination => "nslab::vxlan-destination",
             ProblemKind::PhysicalMissing => "nslab::physical-missing",
+            ProblemKind::PortConflict => "nslab::port-conflict",
+            ProblemKind::DuplicateRoute => "nslab::duplicate-route",
+            ProblemKind::ProgramMissing => "nslab::program-missing",
         }
     }
 }

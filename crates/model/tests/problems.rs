@@ -314,3 +314,110 @@ fn a_namespace_name_with_a_control_character_is_refused() {
     let (kind, loc) = only("lab: n\nnodes:\n  h1:\n    netns: \"a\\0b\"\n");
     assert_eq!((kind, loc), (InvalidName, Loc::new(4, 12)));
 }
+
+/// A host port published twice on one node, by any two of: a member's
+/// `publish` (any network of that node), a `nat: forward`; and a `serve:`
+/// port listed twice. Only overlapping rules conflict.
+#[test]
+fn a_host_port_published_twice_on_a_node_is_refused() {
+    let head = "lab: p\nnodes:\n  gw:\n";
+    let nets = |a: &str, b: &str| {
+        format!(
+            "networks:\n  br0:\n    node: gw\n    subnet: 10.1.0.0/24\n    members:\n      a: {{ publish: [{a}] }}\n  br1:\n    node: gw\n    subnet: 10.2.0.0/24\n    members:\n      b: {{ publish: [{b}] }}\n"
+        )
+    };
+    let fwd = |f: &str| format!("    nat:\n      forward:\n        - {f}\n");
+    // (file, conflicts?)
+    let cases: Vec<(String, bool)> = vec![
+        (format!("{head}{}", nets("\"8080:80\"", "\"8080:81\"")), true),
+        (format!("{head}{}", nets("\"8080:80/udp\"", "\"8080:80/udp\"")), true),
+        (format!("{head}{}", nets("\"8080:80/udp\"", "\"8080:80\"")), false),
+        (format!("{head}{}", nets("\"8080:80\"", "\"8081:80\"")), false),
+        (format!("{head}{}", nets("\"10.9.0.1:8080:80\"", "\"10.9.0.2:8080:80\"")), false),
+        (format!("{head}{}", nets("\"10.9.0.1:8080:80\"", "\"8080:80\"")), true),
+        (format!("{head}{}", nets("\"8080:80\", \"8080:90\"", "\"1:1\"")), true),
+        (format!("{head}{}{}", fwd("{ port: 8080, to: 10.1.0.9:80 }"), nets("\"8080:80\"", "\"1:1\"")), true),
+        (format!("{head}    interfaces:\n      eth0: {{ kind: bridge }}\n{}{}", fwd("{ port: 8080, to: 10.1.0.9:80, in: eth0 }"), nets("\"8081:80\"", "\"1:1\"")), false),
+        (format!("{head}    interfaces:\n      eth0: {{ kind: bridge }}\n      eth1: {{ kind: bridge }}\n    nat:\n      forward:\n        - {{ port: 53, proto: udp, to: 10.1.0.9:53, in: eth0 }}\n        - {{ port: 53, proto: udp, to: 10.1.0.9:53, in: eth1 }}\n        - {{ port: 53, proto: udp, to: 10.1.0.9:53 }}\n"), true),
+        (format!("{head}    serve: [tcp/80, udp/80, tcp/80]\n"), true),
+        (format!("{head}    serve: [tcp/80, udp/80]\n"), false),
+    ];
+    for (text, conflicts) in cases {
+        let r = parse_str("p.yaml", &text, &NoHostInterfaces);
+        match (r, conflicts) {
+            (Ok(_), false) => {}
+            (Ok(_), true) => panic!("accepted:\n{text}"),
+            (Err(p), c) => {
+                let found = p.iter().filter(|x| x.kind == PortConflict).count();
+                assert_eq!(found, usize::from(c), "{text}\n{}", p.render_plain());
+                if !c {
+                    panic!("{text}\n{}", p.render_plain());
+                }
+            }
+        }
+    }
+    // The second one is named, at its place, and the first in the message.
+    let text = format!("{head}{}", nets("\"8080:80\"", "\"8080:81\""));
+    let p = problems(&text);
+    let x = p.iter().next().unwrap();
+    assert_eq!(x.loc, Loc::new(14, 22), "{}", p.render_plain());
+    assert!(
+        x.message.contains("tcp/8080") && x.message.contains("`a` of network `br0` at 9:22"),
+        "{}",
+        x.message
+    );
+}
+
+/// Two routes of a node to the same destination in the same table with the
+/// same metric; the kernel says "File exists" at `up`.
+#[test]
+fn two_routes_the_kernel_would_not_take_twice_are_refused() {
+    let head = "lab: r\nnodes:\n  h1:\n    interfaces:\n      eth0: { kind: bridge, addresses: [10.0.0.2/24, \"fd00::2/64\"] }\n    routes:\n";
+    let cases: &[(&[&str], bool)] = &[
+        (&["default via 10.0.0.1", "default via 10.0.0.9"], true),
+        (&["default via 10.0.0.1", "0.0.0.0/0 via 10.0.0.9"], true),
+        (
+            &["default via 10.0.0.1", "{ to: default, dev: eth0 }"],
+            true,
+        ),
+        (&["10.5.0.0/16 via 10.0.0.1", "10.5.7.7/16 dev eth0"], true),
+        (
+            &["default via 10.0.0.1 metric 0", "default via 10.0.0.9"],
+            true,
+        ),
+        (
+            &["default via 10.0.0.1 table 254", "default via 10.0.0.9"],
+            true,
+        ),
+        (
+            &["default via fd00::1", "default via fd00::9 metric 1024"],
+            true,
+        ),
+        (&["default via 10.0.0.1", "default via fd00::1"], false),
+        (
+            &["default via 10.0.0.1", "default via 10.0.0.9 metric 100"],
+            false,
+        ),
+        (
+            &["default via 10.0.0.1", "default via 10.0.0.9 table 100"],
+            false,
+        ),
+        (
+            &["10.5.0.0/16 via 10.0.0.1", "10.5.0.0/24 via 10.0.0.1"],
+            false,
+        ),
+    ];
+    for (routes, dup) in cases {
+        let list: String = routes.iter().map(|r| format!("      - {r}\n")).collect();
+        let text = format!("{head}{list}");
+        match parse_str("r.yaml", &text, &NoHostInterfaces) {
+            Ok(_) => assert!(!dup, "accepted:\n{text}"),
+            Err(p) => {
+                assert!(*dup, "{text}\n{}", p.render_plain());
+                assert_eq!(p.kinds(), vec![DuplicateRoute], "{}", p.render_plain());
+                let x = p.iter().next().unwrap();
+                assert_eq!(x.loc, Loc::new(8, 9), "{}", p.render_plain());
+            }
+        }
+    }
+}

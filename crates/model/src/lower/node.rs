@@ -83,7 +83,10 @@ pub(crate) fn lower_node(
     for s in raw.serve.unwrap_or_default() {
         if let Some(t) = cx.text(&s, "a service like tcp/80") {
             match words::service(&t) {
-                Ok(svc) => node.serve.push(svc),
+                Ok(svc) => {
+                    cx.span(format!("{p}.serve.{}", node.serve.len()), loc_of(&s));
+                    node.serve.push(svc);
+                }
                 Err(e) => cx.value_err(loc_of(&s), e),
             }
         }
@@ -91,7 +94,10 @@ pub(crate) fn lower_node(
     for r in raw.run.unwrap_or_default() {
         if let Some(t) = cx.text(&r, "a command line") {
             match words::argv(&t) {
-                Ok(argv) => node.run.push(argv),
+                Ok(argv) => {
+                    cx.span(format!("{p}.run.{}", node.run.len()), loc_of(&r));
+                    node.run.push(argv);
+                }
                 Err(e) => cx.value_err(loc_of(&r), e),
             }
         }

@@ -7,6 +7,7 @@
 
 use crate::loc::Loc;
 mod addresses;
+mod conflicts;
 mod interfaces;
 
 use crate::lower::Ctx;
@@ -39,6 +40,8 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: &dyn HostInterfaces
     addresses::check_addresses(cx, t);
     addresses::check_subnet_overlap(cx, t);
     addresses::check_expects(cx, t);
+    conflicts::check_ports(cx, t);
+    conflicts::check_routes(cx, t);
 }
 
 fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
