@@ -183,3 +183,43 @@ fn a_huge_or_endless_file_is_refused_with_the_limit() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `run:` programs are checked on this machine as `execvp` would find
+/// them: a missing path, a name not on PATH, a directory or a file without
+/// `x` is bad input (exit 2, at its entry); an installed one passes.
+#[test]
+fn run_programs_are_checked_on_this_machine() {
+    let dir = std::env::temp_dir().join(format!("nslab-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let f = dir.join("lab.yaml");
+    let write = |run: &str| {
+        std::fs::write(
+            &f,
+            format!("lab: r\nnodes:\n  h1:\n    run:\n      - {run}\n"),
+        )
+        .expect("write");
+    };
+    let p = f.to_str().expect("utf-8");
+    let plain = dir.join("not-executable");
+    std::fs::write(&plain, "#!/bin/sh\n").expect("write");
+    let plain = plain.to_str().expect("utf-8").to_string();
+    for bad in [
+        "/nonexistent/prog",
+        "nslab-no-such-program-here",
+        "/etc",
+        plain.as_str(),
+    ] {
+        write(bad);
+        let o = nslab(&["validate", p]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {t}");
+        assert!(t.contains(&format!("{p}:5:9:")), "{bad}: {t}");
+        assert!(t.contains("help:"), "{bad}: {t}");
+    }
+    for good in ["sleep 1", "/bin/sh -c true", "env"] {
+        write(good);
+        let o = nslab(&["validate", p]);
+        assert_eq!(o.status.code(), Some(0), "{good}: {}", text(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,7 +4,7 @@
 
 use super::Exit;
 use crate::state::{desired::desired, State};
-use nslab_model::{HostInterfaces, Topology};
+use nslab_model::{Host, HostInterfaces, HostPrograms, ProgramLookup, Topology};
 use nslab_netlink as nl;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -35,9 +35,64 @@ impl HostInterfaces for KernelInterfaces {
     }
 }
 
+/// Programs as `execvp` finds them when `run:` starts one: argv\[0\] with
+/// a `/` is a path; without, the first executable `PATH` entry of that name
+/// (`PATH` unset: /bin:/usr/bin, as glibc does).
+struct FileSystemPrograms;
+
+impl FileSystemPrograms {
+    fn executable(path: &Path) -> ProgramLookup {
+        match std::fs::metadata(path) {
+            Err(_) => ProgramLookup::Missing,
+            Ok(m) if !m.is_file() => ProgramLookup::NotExecutable,
+            Ok(_) => {
+                if nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok() {
+                    ProgramLookup::Found
+                } else {
+                    ProgramLookup::NotExecutable
+                }
+            }
+        }
+    }
+}
+
+impl HostPrograms for FileSystemPrograms {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        if argv0.is_empty() || argv0.contains('\0') {
+            return ProgramLookup::Missing;
+        }
+        if argv0.contains('/') {
+            return Self::executable(Path::new(argv0));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+        let mut seen = ProgramLookup::Missing;
+        for dir in std::env::split_paths(&path) {
+            // An empty entry is the current directory, as for execvp.
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                dir
+            };
+            match Self::executable(&dir.join(argv0)) {
+                ProgramLookup::Found => return ProgramLookup::Found,
+                ProgramLookup::NotExecutable => seen = ProgramLookup::NotExecutable,
+                ProgramLookup::Missing => {}
+            }
+        }
+        seen
+    }
+}
+
+/// The machine nslab runs on, as the model asks about it.
+fn host() -> Host<'static> {
+    Host {
+        interfaces: &KernelInterfaces,
+        programs: &FileSystemPrograms,
+    }
+}
+
 pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
-    let host = KernelInterfaces;
-    match nslab_model::parse_str(name, text, &host) {
+    match nslab_model::parse_str_on(name, text, host()) {
         Ok(topology) => {
             let desired = desired(&topology);
             Ok(Loaded {

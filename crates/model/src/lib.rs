@@ -37,4 +37,4 @@ mod parse;
 mod validate;
 
 pub use limits::MAX_FILE_BYTES;
-pub use parse::{parse_file, parse_raw, parse_str, read_file};
+pub use parse::{parse_file, parse_raw, parse_str, parse_str_on, read_file};

@@ -4,7 +4,7 @@ use crate::limits::{MAX_FILE_BYTES, MAX_FILE_TEXT};
 use crate::loc::{Loc, SourceFile};
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::raw::RawTopology;
-use crate::topology::{HostInterfaces, Topology};
+use crate::topology::{AnyPrograms, Host, HostInterfaces, Topology};
 use serde_saphyr::Error as YamlError;
 use std::io::Read;
 use std::path::Path;
@@ -85,6 +85,16 @@ fn place(prefix: &[u8]) -> Loc {
 
 /// Parse and validate topology `text`; `name` is used in messages.
 pub fn parse_str(name: &str, text: &str, host: &dyn HostInterfaces) -> Result<Topology, Problems> {
+    let host = Host {
+        interfaces: host,
+        programs: &AnyPrograms,
+    };
+    parse_str_on(name, text, host)
+}
+
+/// Parse and validate topology `text` against the host: its interfaces
+/// (`physical`) and its programs (`run:`).
+pub fn parse_str_on(name: &str, text: &str, host: Host<'_>) -> Result<Topology, Problems> {
     let source = SourceFile::new(name, text);
     let raw = parse_raw_in(&source)?;
     let (topo, problems) = crate::lower::lower(raw, &source, host);

@@ -421,3 +421,36 @@ fn two_routes_the_kernel_would_not_take_twice_are_refused() {
         }
     }
 }
+
+/// `run:` programs are looked up on the host (through `HostPrograms`),
+/// each at its own entry, with a hint for each way it can be wrong.
+#[test]
+fn run_programs_that_cannot_start_are_refused() {
+    use nslab_model::{parse_str_on, Host, ProgramLookup};
+    let lookup = |p: &str| match p {
+        "sleep" | "/bin/true" => ProgramLookup::Found,
+        "/etc/passwd" | "/tmp" => ProgramLookup::NotExecutable,
+        _ => ProgramLookup::Missing,
+    };
+    let text = "lab: r\nnodes:\n  h1:\n    run:\n      - sleep 100\n      - /nonexistent/prog -x\n      - /bin/true\n      - nosuch-prog\n      - /etc/passwd\n";
+    let host = Host {
+        interfaces: &NoHostInterfaces,
+        programs: &lookup,
+    };
+    let p = match parse_str_on("r.yaml", text, host) {
+        Ok(_) => panic!("accepted"),
+        Err(p) => p,
+    };
+    assert_eq!(p.kinds(), vec![ProgramMissing; 3], "{}", p.render_plain());
+    let locs: Vec<Loc> = p.iter().map(|x| x.loc).collect();
+    assert_eq!(locs, vec![Loc::new(6, 9), Loc::new(8, 9), Loc::new(9, 9)]);
+    let msgs: Vec<&str> = p.iter().map(|x| x.message.as_str()).collect();
+    assert!(
+        msgs[0].contains("`/nonexistent/prog` does not exist"),
+        "{msgs:?}"
+    );
+    assert!(msgs[1].contains("not found on PATH"), "{msgs:?}");
+    assert!(msgs[2].contains("not an executable"), "{msgs:?}");
+    // Without a host to ask (parse_str), programs are not checked.
+    assert!(parse_str("r.yaml", text, &NoHostInterfaces).is_ok());
+}

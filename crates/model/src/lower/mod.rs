@@ -17,7 +17,7 @@ use crate::loc::{Loc, SourceFile};
 use crate::names::LabName;
 use crate::problem::{Problem, ProblemKind, ValueError};
 use crate::raw::{loc_of, Leaf, RawTopology, Scalar};
-use crate::topology::{HostInterfaces, Node, Spans, Topology};
+use crate::topology::{Host, Node, Spans, Topology};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -242,7 +242,7 @@ impl<'a> Ctx<'a> {
 pub(crate) fn lower(
     raw: RawTopology,
     source: &SourceFile,
-    host: &dyn HostInterfaces,
+    host: Host<'_>,
 ) -> (Option<Topology>, Vec<Problem>) {
     let mut cx = Ctx::new(source);
     let lab: Option<LabName> = match &raw.lab {

@@ -13,7 +13,7 @@ mod interfaces;
 use crate::lower::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
-use crate::topology::{HostInterfaces, IfRef, Network, NodeKind, Topology};
+use crate::topology::{Host, IfRef, Network, NodeKind, ProgramLookup, Topology};
 use std::collections::BTreeMap;
 
 /// Where an interface of a node comes from.
@@ -32,16 +32,52 @@ pub(super) enum Origin {
 /// Every interface of every node, the file's and the networks'.
 pub(super) type Known = BTreeMap<NodeName, BTreeMap<IfName, Origin>>;
 
-pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: &dyn HostInterfaces) {
+pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     let known = known_interfaces(cx, t);
     check_netns_names(cx, t);
-    interfaces::check_interfaces(cx, t, &known, host);
-    addresses::check_routes_and_nat(cx, t, &known, host);
+    interfaces::check_interfaces(cx, t, &known, host.interfaces);
+    addresses::check_routes_and_nat(cx, t, &known, host.interfaces);
     addresses::check_addresses(cx, t);
     addresses::check_subnet_overlap(cx, t);
     addresses::check_expects(cx, t);
     conflicts::check_ports(cx, t);
     conflicts::check_routes(cx, t);
+    check_programs(cx, t, host);
+}
+
+/// `run:` programs: argv\[0\] with a `/` must be an executable file;
+/// without, a name found on `PATH` (as `execvp` does when nslab starts it).
+fn check_programs(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
+    for (name, node) in &t.nodes {
+        for (i, argv) in node.run.iter().enumerate() {
+            let Some(prog) = argv.first() else { continue };
+            let loc = cx.spans.get_or(&format!("nodes.{name}.run.{i}"), node.loc);
+            let (why, hint) = match host.programs.lookup(prog) {
+                ProgramLookup::Found => continue,
+                ProgramLookup::Missing if prog.contains('/') => (
+                    "does not exist",
+                    "write the path of an installed program (`command -v NAME` prints it)",
+                ),
+                ProgramLookup::Missing => (
+                    "is not found on PATH",
+                    "install it, or write its full path (`command -v NAME` prints it)",
+                ),
+                ProgramLookup::NotExecutable => (
+                    "is not an executable file",
+                    "name an executable file (check its `x` permission), or run it through its interpreter (`sh script`)",
+                ),
+            };
+            cx.push(
+                ProblemKind::ProgramMissing,
+                loc,
+                format!(
+                    "node `{name}`: `run:` program `{}` {why}",
+                    prog.escape_debug()
+                ),
+                hint,
+            );
+        }
+    }
 }
 
 fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
