@@ -34,6 +34,7 @@ pub use topology::*;
 pub use values::{Cidr, MacAddr, Mtu, Port, Proto, VlanId, Vni};
 mod lower;
 mod parse;
+mod shape;
 mod validate;
 
 pub use limits::MAX_FILE_BYTES;

@@ -143,6 +143,18 @@ fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
             "start the file with `lab: NAME`",
         ));
     }
+    let yaml_error = |e: YamlError| {
+        let (kind, message, hint) = classify(&e);
+        let loc = e.location().map(Loc::from).unwrap_or(Loc::UNKNOWN);
+        let loc = if loc.is_known() { loc } else { Loc::new(1, 1) };
+        one(source.clone(), kind, loc, message, &hint)
+    };
+    // First the shape, every problem at once; then the typed structs.
+    let shape = crate::shape::check(text, &source.name, crate::limits::yaml_options())
+        .map_err(yaml_error)?;
+    if !shape.is_empty() {
+        return Err(Problems::new(source.clone(), shape));
+    }
     let options = crate::limits::yaml_options();
     serde_saphyr::from_str_with_options::<RawTopology>(text, options).map_err(|e| {
         let (kind, message, hint) = classify(&e);
@@ -289,7 +301,7 @@ fn strip_location(s: &str) -> String {
 
 /// The known key closest to a misspelt one, if it is close (edit distance
 /// at most 2).
-fn closest<'a>(typo: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(typo: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (distance(typo, k), *k))

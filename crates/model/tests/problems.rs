@@ -454,3 +454,71 @@ fn run_programs_that_cannot_start_are_refused() {
     // Without a host to ask (parse_str), programs are not checked.
     assert!(parse_str("r.yaml", text, &NoHostInterfaces).is_ok());
 }
+
+/// Unknown keys, wrong shapes and keys written twice, anywhere in the
+/// file, all in one run (they used to stop at the first), each at its
+/// place; and `validate` of the fixed file then passes.
+#[test]
+fn every_typo_and_wrong_shape_is_reported_in_one_run() {
+    let text = "lab: typos
+nodes:
+  h1:
+    kind: netns
+    interfce:
+      eth0: { kind: bridge }
+    routes: default via 10.0.0.1
+  h2:
+    interfaces:
+      br0: { kind: bridge, adresses: [10.0.0.1/24], impair: { dealy: 1ms } }
+      br1: [kind, bridge]
+    nat:
+      forward:
+        - { prot: udp, port: 53, to: 10.0.0.2:53 }
+    serve: tcp/80
+networks:
+  br9:
+    node: h1
+    subnet: 10.9.0.0/24
+    members:
+      h2: { adress: 10.9.0.5, publish: \"8080:80\" }
+links:
+  - { endpoint: [h1:eth1, h2:eth1] }
+expect:
+  - { form: h1, to: h2 }
+nodse: {}
+";
+    let p = problems(text);
+    let got: Vec<(ProblemKind, Loc)> = p.iter().map(|x| (x.kind, x.loc)).collect();
+    let want = vec![
+        (UnknownKey, Loc::new(5, 5)),
+        (WrongType, Loc::new(7, 13)),
+        (UnknownKey, Loc::new(10, 28)),
+        (UnknownKey, Loc::new(10, 63)),
+        (WrongType, Loc::new(11, 12)),
+        (UnknownKey, Loc::new(14, 13)),
+        (WrongType, Loc::new(15, 12)),
+        (UnknownKey, Loc::new(21, 13)),
+        (WrongType, Loc::new(21, 40)),
+        (UnknownKey, Loc::new(23, 7)),
+        (UnknownKey, Loc::new(25, 7)),
+        (UnknownKey, Loc::new(26, 1)),
+    ];
+    assert_eq!(got, want, "{}", p.render_plain());
+    let hints: Vec<&str> = p.iter().map(|x| x.hint.as_str()).collect();
+    assert!(hints[0].contains("did you mean `interfaces`"), "{hints:?}");
+    assert!(hints[2].contains("did you mean `addresses`"), "{hints:?}");
+    assert!(hints[11].contains("did you mean `nodes`"), "{hints:?}");
+    // Keys written twice, in a node list and in an interface.
+    let twice = "lab: t\nnodes:\n  h1:\n  h1:\n    kind: netns\n    kind: host\n";
+    let p = problems(twice);
+    let got: Vec<(ProblemKind, Loc)> = p.iter().map(|x| (x.kind, x.loc)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (DuplicateName, Loc::new(4, 3)),
+            (DuplicateName, Loc::new(6, 5))
+        ],
+        "{}",
+        p.render_plain()
+    );
+}
