@@ -159,8 +159,7 @@ pub fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
 /// "problems": [{code, message, line, column, hint}]}`).
 pub fn validate_json(path: &Path) -> Exit {
     let name = path.display().to_string();
-    let parsed =
-        read(path).and_then(|text| nslab_model::parse_str(&name, &text, &KernelInterfaces));
+    let parsed = read(path).and_then(|text| nslab_model::parse_str_on(&name, &text, host()));
     match parsed {
         Ok(t) => {
             println!(

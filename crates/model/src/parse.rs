@@ -213,6 +213,14 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
                 crate::limits::MAX_REPLAYED_EVENTS
             ),
         ),
+        _ if render(e).contains("recursion limit exceeded") => (
+            ProblemKind::TooLarge,
+            format!(
+                "the file nests lists and maps deeper than {} levels",
+                crate::limits::MAX_DEPTH
+            ),
+            "a topology file nests a few levels; check the brackets and the indentation here".into(),
+        ),
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {

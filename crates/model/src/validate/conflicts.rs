@@ -74,7 +74,9 @@ pub(super) fn check_ports(cx: &mut Ctx<'_>, t: &Topology) {
             }
         }
     }
-    for (node, rules) in &by_node {
+    for (node, rules) in by_node.iter_mut() {
+        // In file order: the second one written is the one reported.
+        rules.sort_by_key(|r| r.loc);
         for (i, r) in rules.iter().enumerate() {
             let first = rules[..i]
                 .iter()
