@@ -9,11 +9,36 @@
 //! -p nslab-model --test fuzz`. The cargo-fuzz target in `fuzz/` drives
 //! the same entry point for coverage-guided runs.
 
-use nslab_model::{parse_str, AnyHostInterfaces, NoHostInterfaces, Problems};
+use nslab_model::{
+    parse_str, parse_str_on, AnyHostInterfaces, Host, NoHostInterfaces, Problems, ProgramLookup,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Cases run and the slowest one, for the soak's report.
+static RUN: AtomicU64 = AtomicU64::new(0);
+static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
+
+fn report(test: &str, start: Instant) {
+    eprintln!(
+        "{test}: {} cases in {:?}, slowest {} us",
+        RUN.swap(0, Ordering::Relaxed),
+        start.elapsed(),
+        SLOWEST_US.swap(0, Ordering::Relaxed)
+    );
+}
+
+/// Some programs exist, some do not (so `run:` checks are exercised).
+fn programs(p: &str) -> ProgramLookup {
+    match p.len() % 3 {
+        0 => ProgramLookup::Found,
+        1 => ProgramLookup::Missing,
+        _ => ProgramLookup::NotExecutable,
+    }
+}
 
 /// Longest one parse may take (debug build, a loaded CI machine).
 const BOUND: Duration = Duration::from_secs(3);
@@ -66,11 +91,20 @@ fn inside(text: &str, line: u32, col: u32) -> bool {
 /// Parse and validate `text`, asserting what a user relies on.
 fn check(text: &str) -> Result<(), TestCaseError> {
     let start = Instant::now();
+    let host = Host {
+        interfaces: &AnyHostInterfaces,
+        programs: &programs,
+    };
     let results = [
         parse_str("fuzz.yaml", text, &NoHostInterfaces),
-        parse_str("fuzz.yaml", text, &AnyHostInterfaces),
+        parse_str_on("fuzz.yaml", text, host),
     ];
     let took = start.elapsed();
+    RUN.fetch_add(1, Ordering::Relaxed);
+    SLOWEST_US.fetch_max(
+        u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
     prop_assert!(took < BOUND, "took {took:?}");
     for r in results {
         if let Err(p) = r {
@@ -389,12 +423,14 @@ fn apply(text: &str, edits: &[Edit]) -> String {
 
 #[test]
 fn arbitrary_bytes_never_panic_and_problems_are_placed() {
+    let start = Instant::now();
     let mut runner = TestRunner::new(config(1000));
     runner
         .run(&proptest::collection::vec(any::<u8>(), 0..400), |bytes| {
             check(&String::from_utf8_lossy(&bytes))
         })
         .unwrap_or_else(|e| panic!("{e}"));
+    report("bytes", start);
 }
 
 /// Text made of YAML's own punctuation and nslab's keys, so the fuzzer
@@ -414,12 +450,14 @@ fn yaml_shaped_text_never_panics_and_problems_are_placed() {
         Just("}".to_string()),
         Just("lab: x\nnodes:\n".to_string()),
     ];
+    let start = Instant::now();
     let mut runner = TestRunner::new(config(1000));
     runner
         .run(&proptest::collection::vec(token, 0..60), |toks| {
             check(&toks.concat())
         })
         .unwrap_or_else(|e| panic!("{e}"));
+    report("yaml-shaped", start);
 }
 
 #[test]
@@ -432,6 +470,7 @@ fn mutated_examples_never_panic_and_problems_are_placed() {
         }
     }
     let n = examples.len();
+    let start = Instant::now();
     let mut runner = TestRunner::new(config(2000));
     runner
         .run(
@@ -439,4 +478,5 @@ fn mutated_examples_never_panic_and_problems_are_placed() {
             |(i, edits)| check(&apply(&examples[i].1, &edits)),
         )
         .unwrap_or_else(|e| panic!("{e}"));
+    report("mutated examples", start);
 }
