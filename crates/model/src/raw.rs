@@ -2,10 +2,13 @@
 //! [`Spanned`] [`Scalar`] so the lowering step can parse it, report every bad
 //! value with its line and column, and go on.
 //!
-//! Unknown keys (`deny_unknown_fields`), a list where a map belongs, and
-//! YAML syntax errors stop here, at the first one: the shape of the file has
-//! to be right before its values can be checked. Use [`crate::parse_raw`] on its own
-//! for tools that want the file's shape without validation.
+//! The shape of the file has to be right before its values can be
+//! checked: unknown keys, a list where a map belongs and keys written twice
+//! are found first, all of them in one run, by a pass over the YAML as a
+//! generic tree (`shape.rs`, whose key table mirrors these structs); only a
+//! file that passes it is read into them (where serde would stop at the
+//! first problem). Use [`crate::parse_raw`] on its own for tools that want
+//! the file's shape without validation.
 
 use crate::loc::Loc;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
