@@ -102,6 +102,7 @@ const CORPUS: &[(&str, &str, u32, u32)] = &[
     ("not-utf8.yaml", "nslab::syntax", 3, 4),
     ("subnet-exhausted.yaml", "nslab::subnet-exhausted", 11, 7),
     ("list-where-map.yaml", "nslab::wrong-type", 2, 8),
+    ("serve-on-host.yaml", "nslab::invalid-value", 5, 13),
 ];
 
 fn expected(f: &std::path::Path) -> (&'static str, u32, u32) {

@@ -522,3 +522,22 @@ nodse: {}
         p.render_plain()
     );
 }
+
+/// `serve:` and `run:` start processes in the node's own namespace; a
+/// `kind: host` node has none (`up` used to fail half-way on it).
+#[test]
+fn serve_and_run_on_the_host_node_are_refused() {
+    let p = problems(
+        "lab: hs\nnodes:\n  h:\n    kind: host\n    serve: [tcp/80]\n    run: [sleep 9]\n",
+    );
+    let got: Vec<(ProblemKind, Loc)> = p.iter().map(|x| (x.kind, x.loc)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (InvalidValue, Loc::new(5, 13)),
+            (InvalidValue, Loc::new(6, 11))
+        ],
+        "{}",
+        p.render_plain()
+    );
+}

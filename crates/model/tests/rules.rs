@@ -76,6 +76,7 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
     ("not-utf8.yaml", Syntax, 3, 4),
     ("subnet-exhausted.yaml", SubnetExhausted, 11, 7),
     ("list-where-map.yaml", WrongType, 2, 8),
+    ("serve-on-host.yaml", InvalidValue, 5, 13),
 ];
 
 /// Fixtures with more than one problem: every kind, in file order.
@@ -195,6 +196,7 @@ rules! {
     not_utf8 => "not-utf8.yaml",
     subnet_exhausted => "subnet-exhausted.yaml",
     list_where_a_map_belongs => "list-where-map.yaml",
+    serve_on_the_host_node => "serve-on-host.yaml",
 }
 
 #[test]

@@ -43,6 +43,30 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     conflicts::check_ports(cx, t);
     conflicts::check_routes(cx, t);
     check_programs(cx, t, host);
+    check_host_services(cx, t);
+}
+
+/// `serve:`/`run:` processes live in the node's namespace; the host node
+/// has none of its own.
+fn check_host_services(cx: &mut Ctx<'_>, t: &Topology) {
+    for (name, node) in &t.nodes {
+        if node.kind != NodeKind::Host {
+            continue;
+        }
+        let entries = [("serve", node.serve.len()), ("run", node.run.len())];
+        for (key, n) in entries {
+            if n == 0 {
+                continue;
+            }
+            let loc = cx.spans.get_or(&format!("nodes.{name}.{key}.0"), node.loc);
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc,
+                format!("node `{name}` is the host namespace; nslab starts `{key}:` processes only in a namespace of its own"),
+                format!("move `{key}:` to a node without `kind: host`"),
+            );
+        }
+    }
 }
 
 /// `run:` programs: argv\[0\] with a `/` must be an executable file;
