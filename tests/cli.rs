@@ -365,3 +365,36 @@ fn run_programs_are_checked_on_this_machine() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Four typos and a wrong shape: one `validate` run lists all five, each
+/// with its code and place (they used to take five runs).
+#[test]
+fn validate_lists_every_typo_in_one_run() {
+    let f = fixtures().join("invalid").join("many-typos.yaml");
+    let o = nslab(&["validate", "--json", f.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let got: Vec<(String, u64, u64)> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap_or("").to_string(),
+                p["line"].as_u64().unwrap_or(0),
+                p["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64, u64)> = [
+        ("nslab::unknown-key", 5, 5),
+        ("nslab::unknown-key", 9, 28),
+        ("nslab::wrong-type", 10, 13),
+        ("nslab::unknown-key", 12, 7),
+        ("nslab::unknown-key", 13, 1),
+    ]
+    .iter()
+    .map(|(c, l, col)| (c.to_string(), *l, *col))
+    .collect();
+    assert_eq!(got, want, "{v}");
+}
