@@ -83,7 +83,9 @@ fn place(prefix: &[u8]) -> Loc {
     )
 }
 
-/// Parse and validate topology `text`; `name` is used in messages.
+/// Parse and validate topology `text`; `name` is used in messages. `run:`
+/// programs are not looked up: use [`parse_str_on`] with the host's
+/// [`crate::HostPrograms`] for that.
 pub fn parse_str(name: &str, text: &str, host: &dyn HostInterfaces) -> Result<Topology, Problems> {
     let host = Host {
         interfaces: host,

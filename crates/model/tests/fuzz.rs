@@ -14,20 +14,21 @@ use nslab_model::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Cases run and the slowest one, for the soak's report.
-static RUN: AtomicU64 = AtomicU64::new(0);
-static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// Cases run and the slowest one (µs), per test (each test runs on a
+    /// thread of its own), for the soak's report.
+    static RUN: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
 
 fn report(test: &str, start: Instant) {
+    let (n, slowest) = RUN.with(|r| r.replace((0, 0)));
     eprintln!(
-        "{test}: {} cases in {:?}, slowest {} us",
-        RUN.swap(0, Ordering::Relaxed),
-        start.elapsed(),
-        SLOWEST_US.swap(0, Ordering::Relaxed)
+        "{test}: {n} cases in {:?}, slowest {slowest} us",
+        start.elapsed()
     );
 }
 
@@ -100,11 +101,11 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         parse_str_on("fuzz.yaml", text, host),
     ];
     let took = start.elapsed();
-    RUN.fetch_add(1, Ordering::Relaxed);
-    SLOWEST_US.fetch_max(
-        u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-        Ordering::Relaxed,
-    );
+    let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+    RUN.with(|r| {
+        let (n, slowest) = r.get();
+        r.set((n + 1, slowest.max(us)));
+    });
     prop_assert!(took < BOUND, "took {took:?}");
     for r in results {
         if let Err(p) = r {
