@@ -98,8 +98,11 @@ pub fn parse_str(name: &str, text: &str, host: &dyn HostInterfaces) -> Result<To
 /// (`physical`) and its programs (`run:`).
 pub fn parse_str_on(name: &str, text: &str, host: Host<'_>) -> Result<Topology, Problems> {
     let source = SourceFile::new(name, text);
-    let raw = parse_raw_in(&source)?;
-    let (topo, problems) = crate::lower::lower(raw, &source, host);
+    let (raw, mut problems) = read_raw(&source)?;
+    // Unknown keys (the shape problems that still let the file be read)
+    // and bad values come out in the same run.
+    let (topo, lowered) = crate::lower::lower(raw, &source, host);
+    problems.extend(lowered);
     match topo {
         Some(t) if problems.is_empty() => Ok(t),
         _ => Err(Problems::new(source, problems)),
@@ -110,10 +113,17 @@ pub fn parse_str_on(name: &str, text: &str, host: Host<'_>) -> Result<Topology, 
 /// shapes and YAML syntax are still reported). For tools that show a file
 /// as written.
 pub fn parse_raw(name: &str, text: &str) -> Result<RawTopology, Problems> {
-    parse_raw_in(&SourceFile::new(name, text))
+    let source = SourceFile::new(name, text);
+    match read_raw(&source)? {
+        (raw, shape) if shape.is_empty() => Ok(raw),
+        (_, shape) => Err(Problems::new(source, shape)),
+    }
 }
 
-fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
+/// The file read into the raw structs, with the shape problems that did
+/// not stop the reading (unknown keys); `Err` when it could not be read at
+/// all (syntax, limits, a wrong shape), with every problem found.
+fn read_raw(source: &SourceFile) -> Result<(RawTopology, Vec<Problem>), Problems> {
     let text: &str = &source.text;
     if text.len() > MAX_FILE_BYTES {
         return Err(one(
@@ -154,16 +164,16 @@ fn parse_raw_in(source: &SourceFile) -> Result<RawTopology, Problems> {
     // First the shape, every problem at once; then the typed structs.
     let shape = crate::shape::check(text, &source.name, crate::limits::yaml_options())
         .map_err(yaml_error)?;
-    if !shape.is_empty() {
+    let only_unknown_keys = shape.iter().all(|p| p.kind == ProblemKind::UnknownKey);
+    if !only_unknown_keys {
         return Err(Problems::new(source.clone(), shape));
     }
     let options = crate::limits::yaml_options();
-    serde_saphyr::from_str_with_options::<RawTopology>(text, options).map_err(|e| {
-        let (kind, message, hint) = classify(&e);
-        let loc = e.location().map(Loc::from).unwrap_or(Loc::UNKNOWN);
-        let loc = if loc.is_known() { loc } else { Loc::new(1, 1) };
-        one(source.clone(), kind, loc, message, &hint)
-    })
+    match serde_saphyr::from_str_with_options::<RawTopology>(text, options) {
+        Ok(raw) => Ok((raw, shape)),
+        Err(_) if !shape.is_empty() => Err(Problems::new(source.clone(), shape)),
+        Err(e) => Err(yaml_error(e)),
+    }
 }
 
 /// The byte offset of a `\r` not followed by `\n`. YAML counts it as a

@@ -541,3 +541,24 @@ fn serve_and_run_on_the_host_node_are_refused() {
         p.render_plain()
     );
 }
+
+/// Typos and bad values come out in the same run (the typed structs skip
+/// the unknown keys the shape pass reported).
+#[test]
+fn typos_and_bad_values_are_reported_together() {
+    let text = "lab: mix\nnodes:\n  h1:\n    interfaces:\n      br0: { kind: bridge, mtu: 10, adresses: [10.0.0.1/24] }\n    rotes: []\n";
+    let p = problems(text);
+    let got: Vec<(ProblemKind, Loc)> = p.iter().map(|x| (x.kind, x.loc)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (OutOfRange, Loc::new(5, 33)),
+            (UnknownKey, Loc::new(5, 37)),
+            (UnknownKey, Loc::new(6, 5)),
+        ],
+        "{}",
+        p.render_plain()
+    );
+    // `parse_raw` (the file as written) still refuses unknown keys.
+    assert!(nslab_model::parse_raw("x", "lab: v\nbogus: 1\n").is_err());
+}
