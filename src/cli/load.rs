@@ -4,7 +4,7 @@
 
 use super::Exit;
 use crate::state::{desired::desired, State};
-use nslab_model::{HostInterfaces, Topology};
+use nslab_model::{Host, HostInterfaces, HostPrograms, ProgramLookup, Topology};
 use nslab_netlink as nl;
 use nslab_sys::statedir::StateDir;
 use std::io::IsTerminal;
@@ -78,9 +78,65 @@ impl KernelInterfaces {
     }
 }
 
+/// Programs as `execvp` finds them when `run:` starts one: argv\[0\] with
+/// a `/` is a path; without, the first executable `PATH` entry of that name
+/// (`PATH` unset: /bin:/usr/bin, as glibc does).
+struct FileSystemPrograms;
+
+impl FileSystemPrograms {
+    fn executable(path: &Path) -> ProgramLookup {
+        match std::fs::metadata(path) {
+            Err(_) => ProgramLookup::Missing,
+            Ok(m) if !m.is_file() => ProgramLookup::NotExecutable,
+            Ok(_) => {
+                if nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok() {
+                    ProgramLookup::Found
+                } else {
+                    ProgramLookup::NotExecutable
+                }
+            }
+        }
+    }
+}
+
+impl HostPrograms for FileSystemPrograms {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        if argv0.is_empty() || argv0.contains('\0') {
+            return ProgramLookup::Missing;
+        }
+        if argv0.contains('/') {
+            return Self::executable(Path::new(argv0));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+        let mut seen = ProgramLookup::Missing;
+        for dir in std::env::split_paths(&path) {
+            // An empty entry is the current directory, as for execvp.
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                dir
+            };
+            match Self::executable(&dir.join(argv0)) {
+                ProgramLookup::Found => return ProgramLookup::Found,
+                ProgramLookup::NotExecutable => seen = ProgramLookup::NotExecutable,
+                ProgramLookup::Missing => {}
+            }
+        }
+        seen
+    }
+}
+
+/// The machine nslab runs on, as the model asks about it.
+fn host(interfaces: &KernelInterfaces) -> Host<'_> {
+    Host {
+        interfaces,
+        programs: &FileSystemPrograms,
+    }
+}
+
 pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
-    let host = KernelInterfaces::for_file(text);
-    match nslab_model::parse_str(name, text, &host) {
+    let interfaces = KernelInterfaces::for_file(text);
+    match nslab_model::parse_str_on(name, text, host(&interfaces)) {
         Ok(topology) => {
             let desired = desired(&topology);
             Ok(Loaded {
@@ -108,11 +164,18 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
     }
 }
 
+/// The file's text, read with the model's bound (`/dev/zero` or a 100 MB
+/// file is refused after 4 MiB, with the file and the limit named).
+fn read(path: &Path) -> Result<String, nslab_model::Problems> {
+    nslab_model::read_file(path)
+}
+
 pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read(path) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+        Err(problems) => {
+            eprint!("{}", problems.render_plain());
+            eprintln!("{problems}; nothing was changed");
             return Err(Exit::BadInput);
         }
     };
@@ -143,18 +206,10 @@ pub fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
 /// "problems": [{code, message, line, column, hint}]}`).
 pub fn validate_json(path: &Path) -> Exit {
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let problem = serde_json::json!({"code": "nslab::io", "message": format!("cannot read {name}: {e}"), "line": 0, "column": 0, "hint": "check the path"});
-            println!(
-                "{}",
-                serde_json::json!({"file": name, "ok": false, "problems": [problem]})
-            );
-            return Exit::BadInput;
-        }
-    };
-    match nslab_model::parse_str(&name, &text, &KernelInterfaces::for_file(&text)) {
+    let parsed = read(path).and_then(|text| {
+        nslab_model::parse_str_on(&name, &text, host(&KernelInterfaces::for_file(&text)))
+    });
+    match parsed {
         Ok(t) => {
             println!(
                 "{}",

@@ -135,13 +135,17 @@ fn check_node(s: &str) -> Result<(), ValueError> {
 }
 
 /// The kernel's `dev_valid_name()` (net/core/dev.c): 1..IFNAMSIZ-1 bytes,
-/// not `.` or `..`, no `/`, `:` or whitespace.
+/// not `.` or `..`, no `/`, `:` or whitespace; and no control characters
+/// (a NUL would cut the name short in the kernel), and not `all` or
+/// `default`, which are the /proc/sys/net/*/conf/{all,default} entries.
+/// (`lo` is a valid name to refer to; validation refuses it where the file
+/// would make an interface.)
 fn check_ifname(s: &str) -> Result<(), ValueError> {
-    let hint = "interface names are 1 to 15 bytes, without `/`, `:` or spaces, and not `.` or `..`";
+    let hint = "interface names are 1 to 15 bytes, without `/`, `:`, spaces or control characters, and not `.`, `..`, `all` or `default`";
     let bad = |why: String| {
         ValueError::new(
             ProblemKind::InvalidName,
-            format!("interface name `{s}` {why}"),
+            format!("interface name `{}` {why}", s.escape_debug()),
             hint,
         )
     };
@@ -158,9 +162,14 @@ fn check_ifname(s: &str) -> Result<(), ValueError> {
     if s == "." || s == ".." {
         return Err(bad("is reserved".into()));
     }
+    if IfName::RESERVED.contains(&s) {
+        return Err(bad(
+            "is reserved by the kernel (/proc/sys/net/ipv4/conf/all and default)".into(),
+        ));
+    }
     if let Some(c) = s
         .chars()
-        .find(|c| *c == '/' || *c == ':' || c.is_whitespace())
+        .find(|c| *c == '/' || *c == ':' || c.is_whitespace() || c.is_control())
     {
         return Err(bad(format!("contains {c:?}")));
     }
@@ -227,6 +236,13 @@ impl IfName {
     /// Longest interface name (IFNAMSIZ - 1).
     pub const MAX_LEN: usize = 15;
 
+    /// Names no interface can have.
+    pub const RESERVED: [&'static str; 2] = ["all", "default"];
+
+    /// The loopback interface every namespace has; the file sets it with
+    /// a node's `lo:`, never as an interface of its own.
+    pub const LOOPBACK: &'static str = "lo";
+
     /// For names this crate generates and knows to be valid.
     pub(crate) fn new_unchecked(s: String) -> IfName {
         debug_assert!(check_ifname(&s).is_ok());
@@ -279,6 +295,12 @@ mod tests {
             "a b",
             "abcdefghijklmnop",
             "a\tb",
+            "a\0b",
+            "\0",
+            "e\x7f",
+            "e\u{85}",
+            "all",
+            "default",
         ] {
             let e = bad.parse::<IfName>().unwrap_err();
             assert_eq!(e.kind, ProblemKind::InvalidName, "{bad}");

@@ -16,6 +16,9 @@ use std::sync::Arc;
 pub enum ProblemKind {
     /// The file could not be read.
     Io,
+    /// The file goes past a limit of [`crate::limits`] (size, nesting,
+    /// aliases).
+    TooLarge,
     /// The file is empty (or only comments).
     Empty,
     /// The YAML itself is malformed.
@@ -68,6 +71,13 @@ pub enum ProblemKind {
     VxlanDestination,
     /// A `physical` interface that the host namespace does not have.
     PhysicalMissing,
+    /// A host port published twice on one node (or a `serve:` port
+    /// listed twice).
+    PortConflict,
+    /// Two routes of a node with the same destination, table and metric.
+    DuplicateRoute,
+    /// A `run:` program that does not exist or cannot be executed.
+    ProgramMissing,
 }
 
 impl ProblemKind {
@@ -75,6 +85,7 @@ impl ProblemKind {
     pub fn code(self) -> &'static str {
         match self {
             ProblemKind::Io => "nslab::io",
+            ProblemKind::TooLarge => "nslab::too-large",
             ProblemKind::Empty => "nslab::empty",
             ProblemKind::Syntax => "nslab::syntax",
             ProblemKind::UnknownKey => "nslab::unknown-key",
@@ -100,6 +111,9 @@ impl ProblemKind {
             ProblemKind::PassthruShared => "nslab::passthru-shared",
             ProblemKind::VxlanDestination => "nslab::vxlan-destination",
             ProblemKind::PhysicalMissing => "nslab::physical-missing",
+            ProblemKind::PortConflict => "nslab::port-conflict",
+            ProblemKind::DuplicateRoute => "nslab::duplicate-route",
+            ProblemKind::ProgramMissing => "nslab::program-missing",
         }
     }
 }

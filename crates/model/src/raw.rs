@@ -2,10 +2,14 @@
 //! [`Spanned`] [`Scalar`] so the lowering step can parse it, report every bad
 //! value with its line and column, and go on.
 //!
-//! Unknown keys (`deny_unknown_fields`), a list where a map belongs, and
-//! YAML syntax errors stop here, at the first one: the shape of the file has
-//! to be right before its values can be checked. Use [`crate::parse_raw`] on its own
-//! for tools that want the file's shape without validation.
+//! Unknown keys, a list where a map belongs and keys written twice are
+//! found before these structs are read, all of them in one run, by a pass
+//! over the YAML as a generic tree (`shape.rs`, whose key table mirrors
+//! these structs, a test checks). These structs skip unknown keys, so a
+//! file whose only shape problems are typos is still read and its values
+//! checked in the same run; a wrong shape stops here. Use
+//! [`crate::parse_raw`] on its own for tools that want the file's shape
+//! without validation.
 
 use crate::loc::Loc;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -161,7 +165,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct RawTopology {
     /// `lab:`
     pub lab: Option<Leaf>,
@@ -177,7 +181,7 @@ pub struct RawTopology {
 
 /// One node.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawNode {
     pub netns: Option<Leaf>,
@@ -195,7 +199,7 @@ pub struct RawNode {
 /// One interface: the common keys and every kind's own keys (the lowering
 /// step rejects keys that do not belong to the interface's kind).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawInterface {
     pub kind: Option<Leaf>,
@@ -231,7 +235,7 @@ pub struct RawInterface {
 
 /// `impair: {delay, jitter, loss, rate}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawImpair {
     pub delay: Option<Leaf>,
@@ -253,7 +257,7 @@ pub enum RawLink {
 
 /// The long form of a link.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawLinkLong {
     pub endpoints: Option<Vec<Leaf>>,
@@ -273,7 +277,7 @@ pub enum RawRoute {
 
 /// The map form of a route.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawRouteMap {
     pub to: Option<Leaf>,
@@ -286,7 +290,7 @@ pub struct RawRouteMap {
 
 /// `nat: {masquerade, forward}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawNat {
     pub masquerade: Option<Vec<Spanned<RawMasquerade>>>,
@@ -295,7 +299,7 @@ pub struct RawNat {
 
 /// `{ from, out, not-out }`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawMasquerade {
     pub from: Option<Leaf>,
@@ -305,7 +309,7 @@ pub struct RawMasquerade {
 
 /// `{ proto, port, to, in }`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawForward {
     pub proto: Option<Leaf>,
@@ -317,7 +321,7 @@ pub struct RawForward {
 
 /// A Docker-style network.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawNetwork {
     pub node: Option<Leaf>,
@@ -330,7 +334,7 @@ pub struct RawNetwork {
 
 /// One member of a network.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawMember {
     pub address: Option<Leaf>,
@@ -360,7 +364,7 @@ pub enum RawExpect {
 
 /// The map form of a check.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct RawExpectMap {
     pub from: Option<Leaf>,

@@ -3,7 +3,10 @@
 //! fails with that rule's `ProblemKind`, at that line and column, and only
 //! with it. The CLI tests reuse the same fixtures (`nslab validate` exits 2).
 
-use nslab_model::{parse_file, Loc, NoHostInterfaces, ProblemKind, ProblemKind::*};
+use nslab_model::{
+    parse_str_on, read_file, Host, Loc, NoHostInterfaces, ProblemKind, ProblemKind::*,
+    ProgramLookup,
+};
 use std::path::{Path, PathBuf};
 
 fn dir() -> PathBuf {
@@ -52,7 +55,44 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
     ("kind-conflict.yaml", KindConflict, 5, 21),
     ("vxlan-destination.yaml", VxlanDestination, 5, 63),
     ("bad-parent-bridge-port.yaml", BadParent, 8, 36),
+    ("publish-twice.yaml", PortConflict, 12, 24),
+    ("forward-publish-conflict.yaml", PortConflict, 13, 24),
+    ("serve-twice.yaml", PortConflict, 4, 29),
+    ("two-default-routes.yaml", DuplicateRoute, 10, 9),
+    ("ifname-nul.yaml", InvalidName, 5, 7),
+    ("ifname-reserved.yaml", InvalidName, 10, 21),
+    ("ifname-default.yaml", InvalidName, 6, 6),
+    ("ifname-lo.yaml", InvalidName, 6, 7),
+    ("physical-lo.yaml", InvalidName, 5, 39),
+    ("vxlan-dev-control.yaml", InvalidName, 5, 59),
+    ("netns-nul.yaml", InvalidName, 4, 12),
+    ("run-missing.yaml", ProgramMissing, 6, 9),
+    ("run-not-on-path.yaml", ProgramMissing, 5, 9),
+    ("many-typos.yaml", UnknownKey, 5, 5),
+    ("duplicate-key.yaml", DuplicateName, 5, 39),
+    ("deep-nesting.yaml", TooLarge, 4, 42),
+    ("alias-bomb.yaml", TooLarge, 5, 232),
+    ("lone-cr.yaml", Syntax, 2, 7),
+    ("not-utf8.yaml", Syntax, 3, 4),
+    ("subnet-exhausted.yaml", SubnetExhausted, 11, 7),
+    ("list-where-map.yaml", WrongType, 2, 8),
+    ("serve-on-host.yaml", InvalidValue, 5, 13),
 ];
+
+/// Fixtures with more than one problem: every kind, in file order.
+const MULTI: &[(&str, &[ProblemKind])] = &[(
+    "many-typos.yaml",
+    &[UnknownKey, UnknownKey, WrongType, UnknownKey, UnknownKey],
+)];
+
+/// Programs as on a machine where the fixtures' missing ones are missing.
+fn programs(p: &str) -> ProgramLookup {
+    if p.starts_with("/nonexistent/") || p.starts_with("nslab-no-such") {
+        ProgramLookup::Missing
+    } else {
+        ProgramLookup::Found
+    }
+}
 
 fn check(file: &str) {
     let (_, kind, line, col) = FIXTURES
@@ -60,12 +100,21 @@ fn check(file: &str) {
         .find(|(f, ..)| *f == file)
         .unwrap_or_else(|| panic!("{file} is not in FIXTURES"));
     let path = dir().join(file);
-    let problems = match parse_file(&path, &NoHostInterfaces) {
+    let host = Host {
+        interfaces: &NoHostInterfaces,
+        programs: &programs,
+    };
+    let parsed = read_file(&path).and_then(|t| parse_str_on(&path.display().to_string(), &t, host));
+    let problems = match parsed {
         Ok(_) => panic!("{file} parsed without problems"),
         Err(p) => p,
     };
     let text = problems.render_plain();
-    assert_eq!(problems.kinds(), vec![*kind], "{file}:\n{text}");
+    let kinds = MULTI
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map_or(vec![*kind], |(_, k)| k.to_vec());
+    assert_eq!(problems.kinds(), kinds, "{file}:\n{text}");
     let p = problems.iter().next().unwrap();
     assert_eq!(p.loc, Loc::new(*line, *col), "{file}:\n{text}");
     assert_eq!(p.file, path.display().to_string());
@@ -126,6 +175,28 @@ rules! {
     link_end_with_other_kind => "kind-conflict.yaml",
     vxlan_remote_and_group => "vxlan-destination.yaml",
     macvlan_on_bridge_port => "bad-parent-bridge-port.yaml",
+    host_port_published_twice => "publish-twice.yaml",
+    forward_and_publish_take_one_port => "forward-publish-conflict.yaml",
+    serve_port_twice => "serve-twice.yaml",
+    two_default_routes => "two-default-routes.yaml",
+    interface_name_with_nul => "ifname-nul.yaml",
+    interface_name_all => "ifname-reserved.yaml",
+    interface_name_default => "ifname-default.yaml",
+    interface_named_lo => "ifname-lo.yaml",
+    physical_from_lo => "physical-lo.yaml",
+    vxlan_dev_with_control_character => "vxlan-dev-control.yaml",
+    netns_name_with_nul => "netns-nul.yaml",
+    run_program_missing => "run-missing.yaml",
+    run_program_not_on_path => "run-not-on-path.yaml",
+    typos_all_at_once => "many-typos.yaml",
+    key_written_twice => "duplicate-key.yaml",
+    nesting_too_deep => "deep-nesting.yaml",
+    alias_bomb => "alias-bomb.yaml",
+    lone_carriage_return => "lone-cr.yaml",
+    not_utf8 => "not-utf8.yaml",
+    subnet_exhausted => "subnet-exhausted.yaml",
+    list_where_a_map_belongs => "list-where-map.yaml",
+    serve_on_the_host_node => "serve-on-host.yaml",
 }
 
 #[test]

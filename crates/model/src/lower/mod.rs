@@ -17,7 +17,7 @@ use crate::loc::{Loc, SourceFile};
 use crate::names::LabName;
 use crate::problem::{Problem, ProblemKind, ValueError};
 use crate::raw::{loc_of, Leaf, RawTopology, Scalar};
-use crate::topology::{HostInterfaces, Node, Spans, Topology};
+use crate::topology::{Host, Node, Spans, Topology};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -74,7 +74,19 @@ impl<'a> Ctx<'a> {
             .and_then(|b| self.source.text.get(b..))
             .is_some_and(|rest| rest.starts_with('"') || rest.starts_with('\''));
         let offset = u32::try_from(offset).unwrap_or(0) + u32::from(quoted);
-        Loc::new(loc.line, loc.col.saturating_add(offset))
+        let at = Loc::new(loc.line, loc.col.saturating_add(offset));
+        // A value folded over several lines (or with escapes) does not map
+        // word for word onto one line: point at the value itself then.
+        let line_len = self
+            .source
+            .text
+            .split('\n')
+            .nth(loc.line.saturating_sub(1) as usize)
+            .map(|l| l.chars().count());
+        match line_len {
+            Some(n) if (at.col as usize) <= n => at,
+            _ => loc,
+        }
     }
 
     /// The leaf as text (a string or a number), or a wrong-type problem.
@@ -230,7 +242,7 @@ impl<'a> Ctx<'a> {
 pub(crate) fn lower(
     raw: RawTopology,
     source: &SourceFile,
-    host: &dyn HostInterfaces,
+    host: Host<'_>,
 ) -> (Option<Topology>, Vec<Problem>) {
     let mut cx = Ctx::new(source);
     let lab: Option<LabName> = match &raw.lab {

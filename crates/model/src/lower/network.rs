@@ -165,7 +165,10 @@ pub(crate) fn lower_networks(
             for l in rm.publish.unwrap_or_default() {
                 if let Some(t) = cx.text(&l, "a published port like 8080:80") {
                     match words::publish(&t) {
-                        Ok(p) => publish.push(p),
+                        Ok(p) => {
+                            cx.span(format!("{mp}.publish.{}", publish.len()), loc_of(&l));
+                            publish.push(p);
+                        }
                         Err(e) => cx.value_err(loc_of(&l), e),
                     }
                 }

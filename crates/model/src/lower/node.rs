@@ -83,7 +83,10 @@ pub(crate) fn lower_node(
     for s in raw.serve.unwrap_or_default() {
         if let Some(t) = cx.text(&s, "a service like tcp/80") {
             match words::service(&t) {
-                Ok(svc) => node.serve.push(svc),
+                Ok(svc) => {
+                    cx.span(format!("{p}.serve.{}", node.serve.len()), loc_of(&s));
+                    node.serve.push(svc);
+                }
                 Err(e) => cx.value_err(loc_of(&s), e),
             }
         }
@@ -91,7 +94,10 @@ pub(crate) fn lower_node(
     for r in raw.run.unwrap_or_default() {
         if let Some(t) = cx.text(&r, "a command line") {
             match words::argv(&t) {
-                Ok(argv) => node.run.push(argv),
+                Ok(argv) => {
+                    cx.span(format!("{p}.run.{}", node.run.len()), loc_of(&r));
+                    node.run.push(argv);
+                }
                 Err(e) => cx.value_err(loc_of(&r), e),
             }
         }
@@ -102,12 +108,18 @@ pub(crate) fn lower_node(
 /// `netns:`: a file name under /run/netns.
 fn netns_name(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
     let t = cx.text(leaf, "a namespace name")?;
-    if t.is_empty() || t == "." || t == ".." || t.contains('/') || t.len() > 255 {
+    let bad = t.is_empty()
+        || t == "."
+        || t == ".."
+        || t.contains('/')
+        || t.chars().any(char::is_control)
+        || t.len() > 255;
+    if bad {
         cx.push(
             ProblemKind::InvalidName,
             loc_of(leaf),
-            format!("`{t}` cannot be a namespace name"),
-            "a namespace name is a file name under /run/netns: no `/`, not `.` or `..`",
+            format!("`{}` cannot be a namespace name", t.escape_debug()),
+            "a namespace name is a file name under /run/netns: no `/` or control characters, not `.` or `..`",
         );
         return None;
     }

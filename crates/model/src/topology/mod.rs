@@ -194,3 +194,49 @@ impl HostInterfaces for [&str] {
         self.contains(&name)
     }
 }
+
+/// What the host says about a `run:` program (its argv\[0\]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramLookup {
+    /// It would start: a path to an executable file, or a name found on
+    /// `PATH` as `execvp` would.
+    Found,
+    /// Nothing by that path or name.
+    Missing,
+    /// It exists but cannot be executed (a directory, no `x` permission).
+    NotExecutable,
+}
+
+/// Which programs the host can start, for `run:`. Injected like
+/// [`HostInterfaces`]: the root crate looks at the file system, tests pass
+/// a closure.
+pub trait HostPrograms {
+    /// What `argv0` (with a `/`: a path; without: a name on `PATH`) is.
+    fn lookup(&self, argv0: &str) -> ProgramLookup;
+}
+
+/// Every program exists (skip the check).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnyPrograms;
+
+impl HostPrograms for AnyPrograms {
+    fn lookup(&self, _argv0: &str) -> ProgramLookup {
+        ProgramLookup::Found
+    }
+}
+
+impl<F: Fn(&str) -> ProgramLookup> HostPrograms for F {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        self(argv0)
+    }
+}
+
+/// What the file is checked against: the host's interfaces and programs.
+#[derive(Clone, Copy)]
+pub struct Host<'a> {
+    /// Interfaces of the host namespace (`physical`, vxlan `dev` of a host
+    /// node).
+    pub interfaces: &'a dyn HostInterfaces,
+    /// Programs (`run:`).
+    pub programs: &'a dyn HostPrograms,
+}

@@ -58,7 +58,14 @@ pub(super) fn check_interfaces(
                 }
                 IfKind::Physical { from } => {
                     let fl = cx.spans.get_or(&format!("{p}.from"), iface.loc);
-                    if node.kind == NodeKind::Host {
+                    if *from == IfName::LOOPBACK {
+                        cx.push(
+                            ProblemKind::InvalidName,
+                            fl,
+                            "the host's `lo` cannot be moved into a namespace (every namespace has its own)",
+                            "name a physical interface of the host (`ip link`)",
+                        );
+                    } else if node.kind == NodeKind::Host {
                         cx.push(
                             ProblemKind::InvalidValue,
                             cx.spans.get_or(&format!("{p}.kind"), iface.loc),

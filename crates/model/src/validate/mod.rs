@@ -7,12 +7,13 @@
 
 use crate::loc::Loc;
 mod addresses;
+mod conflicts;
 mod interfaces;
 
 use crate::lower::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
-use crate::topology::{HostInterfaces, IfRef, Network, NodeKind, Topology};
+use crate::topology::{Host, IfRef, Network, NodeKind, ProgramLookup, Topology};
 use std::collections::BTreeMap;
 
 /// Where an interface of a node comes from.
@@ -31,25 +32,97 @@ pub(super) enum Origin {
 /// Every interface of every node, the file's and the networks'.
 pub(super) type Known = BTreeMap<NodeName, BTreeMap<IfName, Origin>>;
 
-pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: &dyn HostInterfaces) {
+pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     let known = known_interfaces(cx, t);
     check_netns_names(cx, t);
-    interfaces::check_interfaces(cx, t, &known, host);
-    addresses::check_routes_and_nat(cx, t, &known, host);
+    interfaces::check_interfaces(cx, t, &known, host.interfaces);
+    addresses::check_routes_and_nat(cx, t, &known, host.interfaces);
     addresses::check_addresses(cx, t);
     addresses::check_subnet_overlap(cx, t);
     addresses::check_expects(cx, t);
+    conflicts::check_ports(cx, t);
+    conflicts::check_routes(cx, t);
+    check_programs(cx, t, host);
+    check_host_services(cx, t);
+}
+
+/// `serve:`/`run:` processes live in the node's namespace; the host node
+/// has none of its own.
+fn check_host_services(cx: &mut Ctx<'_>, t: &Topology) {
+    for (name, node) in &t.nodes {
+        if node.kind != NodeKind::Host {
+            continue;
+        }
+        let entries = [("serve", node.serve.len()), ("run", node.run.len())];
+        for (key, n) in entries {
+            if n == 0 {
+                continue;
+            }
+            let loc = cx.spans.get_or(&format!("nodes.{name}.{key}.0"), node.loc);
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc,
+                format!("node `{name}` is the host namespace; nslab starts `{key}:` processes only in a namespace of its own"),
+                format!("move `{key}:` to a node without `kind: host`"),
+            );
+        }
+    }
+}
+
+/// `run:` programs: argv\[0\] with a `/` must be an executable file;
+/// without, a name found on `PATH` (as `execvp` does when nslab starts it).
+fn check_programs(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
+    for (name, node) in &t.nodes {
+        for (i, argv) in node.run.iter().enumerate() {
+            let Some(prog) = argv.first() else { continue };
+            let loc = cx.spans.get_or(&format!("nodes.{name}.run.{i}"), node.loc);
+            let (why, hint) = match host.programs.lookup(prog) {
+                ProgramLookup::Found => continue,
+                ProgramLookup::Missing if prog.contains('/') => (
+                    "does not exist",
+                    "write the path of an installed program (`command -v NAME` prints it)",
+                ),
+                ProgramLookup::Missing => (
+                    "is not found on PATH",
+                    "install it, or write its full path (`command -v NAME` prints it)",
+                ),
+                ProgramLookup::NotExecutable => (
+                    "is not an executable file",
+                    "name an executable file (check its `x` permission), or run it through its interpreter (`sh script`)",
+                ),
+            };
+            cx.push(
+                ProblemKind::ProgramMissing,
+                loc,
+                format!(
+                    "node `{name}`: `run:` program `{}` {why}",
+                    prog.escape_debug()
+                ),
+                hint,
+            );
+        }
+    }
 }
 
 fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
     let mut known: Known = BTreeMap::new();
     for (name, node) in &t.nodes {
         let m = known.entry(name.clone()).or_default();
-        for ifname in node.interfaces.keys() {
+        for (ifname, iface) in &node.interfaces {
+            if *ifname == IfName::LOOPBACK {
+                let at = cx
+                    .spans
+                    .get_or(&format!("nodes.{name}.interfaces.{ifname}"), iface.loc);
+                loopback(cx, at);
+            }
             m.insert(ifname.clone(), Origin::File);
         }
     }
     let mut add = |cx: &mut Ctx<'_>, node: &NodeName, ifname: IfName, origin: Origin, loc: Loc| {
+        if ifname == IfName::LOOPBACK {
+            loopback(cx, loc);
+            return;
+        }
         let Some(m) = known.get_mut(node) else { return };
         if let Some(prev) = m.get(&ifname) {
             let what = match prev {
@@ -119,6 +192,16 @@ fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
         }
     }
     known
+}
+
+/// `lo` where the file would make an interface.
+pub(super) fn loopback(cx: &mut Ctx<'_>, loc: Loc) {
+    cx.push(
+        ProblemKind::InvalidName,
+        loc,
+        "`lo` is the namespace's own loopback interface; nslab cannot make another",
+        "set the loopback with the node's `lo: up` or `lo: down`, and give this interface another name",
+    );
 }
 
 fn check_netns_names(cx: &mut Ctx<'_>, t: &Topology) {

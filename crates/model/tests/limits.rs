@@ -1,0 +1,106 @@
+//! Hostile input: a huge file, an endless file, alias bombs, deep nesting.
+//! Each gives one clear problem, quickly and in little memory.
+
+use nslab_model::{parse_file, parse_str, NoHostInterfaces, ProblemKind, MAX_FILE_BYTES};
+use std::time::{Duration, Instant};
+
+fn first(text: &str) -> (ProblemKind, String, nslab_model::Loc) {
+    let start = Instant::now();
+    let r = parse_str("bomb.yaml", text, &NoHostInterfaces);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    let Err(p) = r else {
+        panic!("must be rejected")
+    };
+    let f = p.iter().next().expect("a problem").clone();
+    (f.kind, f.message, f.loc)
+}
+
+/// Ten levels of ten aliases each: 10^10 values if expanded.
+fn laughs(key: &str) -> String {
+    let mut rows = vec![format!("&a0 [{}]", ["lol"; 10].join(","))];
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        rows.push(format!("&a{i} [{}]", vec![prev; 10].join(",")));
+    }
+    format!("lab: x\nnodes:\n  h1:\n    {key}: [{}]\n", rows.join(", "))
+}
+
+#[test]
+fn billion_laughs_is_refused() {
+    for key in ["run", "serve", "routes"] {
+        let (kind, msg, loc) = first(&laughs(key));
+        assert_eq!(kind, ProblemKind::TooLarge, "{key}: {msg}");
+        assert!(loc.is_known(), "{msg}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    for depth in [100, 10_000, 200_000] {
+        let flow = format!("lab: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let (kind, msg, _) = first(&flow);
+        assert!(
+            matches!(kind, ProblemKind::TooLarge | ProblemKind::Syntax),
+            "{kind:?} {msg}"
+        );
+        let mut block = String::from("lab:\n");
+        for i in 0..depth.min(2000) {
+            block.push_str(&" ".repeat(i + 1));
+            block.push_str("- \n");
+        }
+        let (kind, msg, _) = first(&block);
+        assert!(
+            matches!(
+                kind,
+                ProblemKind::TooLarge | ProblemKind::Syntax | ProblemKind::WrongType
+            ),
+            "{kind:?} {msg}"
+        );
+    }
+}
+
+#[test]
+fn a_file_over_the_limit_is_not_read_whole() {
+    let dir = std::env::temp_dir().join(format!("nslab-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let big = dir.join("big.yaml");
+    // Sparse: 100 MB of zeros that take no disk.
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(100 << 20).expect("set_len");
+    drop(f);
+    for path in [big.as_path(), std::path::Path::new("/dev/zero")] {
+        let start = Instant::now();
+        let Err(p) = parse_file(path, &NoHostInterfaces) else {
+            panic!("refused")
+        };
+        assert!(start.elapsed() < Duration::from_secs(2));
+        let f = p.iter().next().expect("a problem");
+        assert_eq!(f.kind, ProblemKind::TooLarge, "{}", f.message);
+        assert!(
+            f.message.contains(&path.display().to_string()),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("4 MiB"), "{}", f.message);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(MAX_FILE_BYTES, 4 << 20);
+}
+
+#[test]
+fn text_that_is_not_utf8_is_placed() {
+    let dir = std::env::temp_dir().join(format!("nslab-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let f = dir.join("latin1.yaml");
+    std::fs::write(&f, b"lab: x\nnodes:\n  h\xe91:\n").expect("write");
+    let Err(p) = parse_file(&f, &NoHostInterfaces) else {
+        panic!("refused")
+    };
+    let first = p.iter().next().expect("a problem");
+    assert_eq!(first.loc, nslab_model::Loc::new(3, 4), "{}", first.message);
+    let _ = std::fs::remove_dir_all(&dir);
+}
