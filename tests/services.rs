@@ -475,7 +475,13 @@ fn a_run_entry_that_cannot_start_fails_up_and_leaves_nothing() {
     if !sandbox("a_run_entry_that_cannot_start_fails_up_and_leaves_nothing") {
         return;
     }
-    let prog = write("not-executable", "#!/bin/sh\nsleep 1\n");
+    // Validation refuses a program that is missing or not executable, so
+    // this one passes it and fails only at exec: its interpreter is gone.
+    let prog = write("not-executable", "#!/nonexistent/interpreter\nsleep 1\n");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
     let bad = SVC.replace(
         "links:",
         &format!("  c: {{ run: [\"sleep 1003\", \"{prog}\"] }}\nlinks:"),
