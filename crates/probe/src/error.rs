@@ -49,6 +49,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// A failure to run on a thread inside the namespace
+    /// (`nslab_sys::netns::run_in`).
+    pub(crate) fn netns(e: nslab_sys::Error) -> Self {
+        Error::Netns(e.into())
+    }
+
     pub(crate) fn socket(op: &'static str) -> impl FnOnce(io::Error) -> Self {
         move |source| Error::Socket { op, source }
     }

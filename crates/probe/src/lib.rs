@@ -12,8 +12,8 @@
 //!
 //! # Layout
 //!
-//! - [`netns`]: [`in_netns`], [`unshare_netns`] (scratch namespaces for
-//!   tests), [`set_link_up`].
+//! - [`netns`]: [`in_netns`] and [`unshare_netns`] (scratch namespaces for
+//!   tests), both `nslab_sys::netns`'s own, re-exported; [`set_link_up`].
 //! - [`service`]: [`Proto`] and [`Service`] (`tcp/80`).
 //! - [`reply`]: the responder line `<lab>/<node> <client-address>`,
 //!   [`parse_reply`], and [`Reply`], what a probe got back.

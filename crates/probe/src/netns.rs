@@ -6,61 +6,28 @@
 //! that first joined the namespace ([`in_netns`]); the sockets it returns
 //! keep working from any thread afterwards.
 
-use std::fs::File;
-use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::thread;
-
-use nix::sched::{setns, unshare, CloneFlags};
+use std::os::fd::BorrowedFd;
 
 /// Runs `f` on a new thread that has joined the network namespace `ns`,
-/// and returns its result. The caller's thread is not moved.
-///
-/// A panic in `f` is passed on to the caller.
-pub fn in_netns<R: Send>(ns: BorrowedFd<'_>, f: impl FnOnce() -> R + Send) -> io::Result<R> {
-    thread::scope(|scope| {
-        let handle = thread::Builder::new()
-            .name("nslab-netns".into())
-            .spawn_scoped(scope, move || -> io::Result<R> {
-                setns(ns, CloneFlags::CLONE_NEWNET)?;
-                Ok(f())
-            })?;
-        match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
-}
+/// and returns its result; the caller's thread is not moved, a panic in `f`
+/// is passed on. The one such helper of nslab: `nslab_sys::netns::run_in`.
+pub use nslab_sys::netns::run_in as in_netns;
 
-/// Creates a new, empty network namespace (only a down `lo`) that lives as
-/// long as the returned fd, without mounting anything: a thread unshares
-/// its network namespace, opens a handle to it and ends. Meant for tests
-/// and scratch work; labs use named namespaces under `/run/netns`.
-pub fn unshare_netns() -> io::Result<OwnedFd> {
-    thread::scope(|scope| {
-        let handle = thread::Builder::new()
-            .name("nslab-unshare".into())
-            .spawn_scoped(scope, || -> io::Result<OwnedFd> {
-                unshare(CloneFlags::CLONE_NEWNET)?;
-                Ok(File::open("/proc/thread-self/ns/net")?.into())
-            })?;
-        match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
-}
+/// A new, empty network namespace (only a down `lo`) that lives as long as
+/// the returned fd, for tests and scratch work: `nslab_sys::netns::scratch`.
+pub use nslab_sys::netns::scratch as unshare_netns;
 
 /// Sets or clears `IFF_UP` on the interface `name` in namespace `ns`
 /// (the `SIOCSIFFLAGS` ioctl, as `ifconfig NAME up` does). Enough to bring
 /// `lo` up in a fresh namespace without netlink.
 pub fn set_link_up(ns: BorrowedFd<'_>, name: &str, up: bool) -> Result<(), crate::Error> {
-    in_netns(ns, || crate::sys::set_iff_up(name, up)).map_err(crate::Error::Netns)?
+    in_netns(ns, || crate::sys::set_iff_up(name, up)).map_err(crate::Error::netns)?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::os::fd::AsFd;
 
     fn netns_inode(path: &str) -> u64 {

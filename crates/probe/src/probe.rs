@@ -28,7 +28,7 @@ fn enter<R: Send>(
     ns: BorrowedFd<'_>,
     f: impl FnOnce() -> Result<R, ProbeError> + Send,
 ) -> Result<R, ProbeError> {
-    in_netns(ns, f).map_err(|e| ProbeError::Setup(Error::Netns(e)))?
+    in_netns(ns, f).map_err(|e| ProbeError::Setup(Error::netns(e)))?
 }
 
 /// Connects to `dst` from namespace `ns` and reads the responder's line.

@@ -82,6 +82,18 @@ impl Error {
     }
 }
 
+/// For callers whose own errors carry an `io::Error`: a failed system call
+/// gives its OS error (the errno stays readable, the operation is lost), any
+/// other error becomes an `io::Error` of kind `Other` with this message.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        match e {
+            Error::Os { source, .. } | Error::Path { source, .. } => source,
+            other => io::Error::other(other),
+        }
+    }
+}
+
 /// Names that become one path component: not empty, no `/` or NUL, not
 /// `.` or `..` (the rules of iproute2's `is_valid_netns_name`), at most
 /// `NAME_MAX` bytes.

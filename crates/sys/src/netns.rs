@@ -236,6 +236,19 @@ pub fn current() -> Result<OwnedFd, Error> {
         .map_err(|e| Error::path("cannot open", path, e))
 }
 
+/// Creates a new, empty network namespace (only a `lo` that is down) that
+/// lives as long as the returned fd, without a name and without mounting
+/// anything: a thread of its own unshares its network namespace, opens a
+/// handle to it and ends. For tests and scratch work; labs use named
+/// namespaces ([`create`]).
+pub fn scratch() -> Result<OwnedFd, Error> {
+    on_new_thread("nslab-unshare", || -> Result<OwnedFd, Error> {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
+        current()
+    })
+    .and_then(|r| r)
+}
+
 /// Runs `f` on a new scoped thread that first joined the namespace `ns`
 /// (`setns(ns, CLONE_NEWNET)`), and returns what `f` returned. The calling
 /// thread is not moved. Sockets (and `/proc/sys/net` or `/dev/net/tun`
@@ -323,6 +336,22 @@ mod tests {
         let here = current().unwrap();
         let r = std::panic::catch_unwind(|| run_in(here.as_fd(), || panic!("boom")));
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn scratch_is_a_namespace_of_its_own_and_run_in_enters_it() {
+        use std::os::unix::fs::MetadataExt;
+        let ino = |p: &str| std::fs::metadata(p).map(|m| m.ino()).unwrap();
+        let before = ino("/proc/thread-self/ns/net");
+        let ns = scratch().unwrap();
+        let ns_ino = File::from(ns.try_clone().unwrap())
+            .metadata()
+            .unwrap()
+            .ino();
+        let inside = run_in(ns.as_fd(), || ino("/proc/thread-self/ns/net")).unwrap();
+        assert_eq!(inside, ns_ino);
+        assert_ne!(inside, before);
+        assert_eq!(ino("/proc/thread-self/ns/net"), before);
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct Capture {
 impl Capture {
     /// Starts capturing on interface `ifname` of namespace `ns`.
     pub fn open(ns: BorrowedFd<'_>, ifname: &str) -> Result<Capture, Error> {
-        in_netns(ns, || Capture::open_here(ifname)).map_err(Error::Netns)?
+        in_netns(ns, || Capture::open_here(ifname)).map_err(Error::netns)?
     }
 
     /// [`Capture::open`] in the calling thread's namespace.

@@ -95,7 +95,7 @@ pub fn icmp_echo(
     interval: Duration,
     timeout: Duration,
 ) -> Result<PingStats, Error> {
-    let sock = in_netns(ns, || open_socket(dst)).map_err(Error::Netns)??;
+    let sock = in_netns(ns, || open_socket(dst)).map_err(Error::netns)??;
     run(&sock, dst, count, interval, timeout)
 }
 

@@ -44,7 +44,7 @@ pub fn serve(
     label: &str,
     services: &[(Proto, u16)],
 ) -> Result<Responder, Error> {
-    in_netns(ns, || Responder::bind_current(label, services)).map_err(Error::Netns)?
+    in_netns(ns, || Responder::bind_current(label, services)).map_err(Error::netns)?
 }
 
 /// Serves in the calling thread's namespace until a listener fails; for
