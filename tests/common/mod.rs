@@ -5,16 +5,16 @@
 //! drives the real `nslab` binary there.
 //!
 //! A test calls [`sandbox`] first: in the parent it re-runs the test binary
-//! for just this test under `unshare --net --mount --propagation private`
-//! and asserts that it passed; in the child it prepares /run and returns
-//! `true` so the body runs.
+//! for just this test under `unshare --net --mount --propagation private
+//! --pid --fork --mount-proc` and asserts that it passed; in the child it
+//! checks that it is in namespaces of its own, mounts the tmpfs on /run and
+//! returns `true` so the body runs. That is `nslab_sys::sandbox`, the one
+//! test sandbox of nslab.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const INSIDE: &str = "NSLAB_TEST_SANDBOX";
 
 pub fn nslab_bin() -> PathBuf {
     std::env::var_os("NSLAB_BIN")
@@ -34,77 +34,15 @@ pub fn fixtures() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
 }
 
-fn is_root() -> bool {
-    // The effective uid is the third field of `Uid:` in /proc/self/status.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
 /// `true` inside the sandbox (run the body); `false` in the parent after
-/// the sandboxed run passed. Panics (the test fails) when it did not, or
-/// when the tests are not run as root.
+/// the sandboxed run passed. Panics (the test fails) when it did not, when
+/// the tests are not run as root, or when the child cannot prove it is in
+/// namespaces of its own (it mounts nothing then).
 pub fn sandbox(test: &str) -> bool {
-    if std::env::var_os(INSIDE).is_some() {
-        prepare_inside();
-        return true;
-    }
-    assert!(
-        is_root(),
-        "kernel tests need root (they run in namespaces of their own): sudo cargo test"
-    );
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new("unshare")
-        // A PID namespace too: the test sees only its own processes, and
-        // everything it started dies with it.
-        .args([
-            "--net",
-            "--mount",
-            "--propagation",
-            "private",
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "--",
-        ])
-        .arg(exe)
-        .args([
-            "--exact",
-            test,
-            "--nocapture",
-            "--include-ignored",
-            "--test-threads=1",
-        ])
-        .env(INSIDE, "1")
-        .output()
-        .expect("run unshare");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "sandboxed test {test} failed:\n{text}"
-    );
-    assert!(
-        text.contains("1 passed"),
-        "sandboxed test {test} did not run:\n{text}"
-    );
-    false
-}
-
-fn prepare_inside() {
-    let ok = Command::new("mount")
-        .args(["-t", "tmpfs", "nslab-test", "/run"])
-        .status()
-        .expect("mount");
-    assert!(ok.success(), "mount tmpfs on /run");
+    nslab_sys::sandbox::Sandbox::new()
+        .with_pid_namespace()
+        .with_empty_run()
+        .enter(test)
 }
 
 /// Run nslab with arguments; returns the output.
