@@ -13,7 +13,8 @@
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
 //! | [`procs`] | processes in `/proc`: pid + start time, namespace, nslab's mark; signals through a pidfd |
 //! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
-//! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces |
+//! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces — the one test sandbox |
+//! | `testing` | test support for the crates below nslab, behind the `testing` feature: a scratch namespace per test |
 //!
 //! # Threads and namespaces
 //!
@@ -38,5 +39,7 @@ pub mod sandbox;
 pub mod statedir;
 pub mod sysctl;
 pub mod tap;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::Error;

@@ -1,29 +1,9 @@
-//! A namespace per test, and the tables the tests apply.
+//! The tables the tests apply; a namespace per test comes from
+//! `nslab_sys::testing`.
 
 use nslab_nft::*;
 
-pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// Runs `f` on a new thread inside a fresh network namespace.
-pub fn in_new_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    // Without root these tests cannot run; failing says so, where a silent
-    // pass would claim they did.
-    assert!(
-        is_root(),
-        "kernel tests need root: run them as root (they stay in namespaces of their own)"
-    );
-    std::thread::spawn(move || {
-        // SAFETY: unshare only changes this thread's namespace membership.
-        let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
-        assert_eq!(rc, 0, "unshare: {}", std::io::Error::last_os_error());
-        f()
-    })
-    .join()
-    .unwrap()
-}
+pub use nslab_sys::testing::in_new_netns;
 
 pub fn net(s: &str) -> IpNet {
     s.parse().unwrap()

@@ -10,9 +10,10 @@ use crate::common::*;
 
 /// `nft` run inside the calling thread's network namespace.
 fn nft_here(args: &[&str]) -> String {
-    // SAFETY: gettid has no preconditions.
-    let tid = unsafe { libc::gettid() };
-    let ns = format!("--net=/proc/{}/task/{tid}/ns/net", std::process::id());
+    let ns = format!(
+        "--net={}",
+        nslab_sys::testing::thread_netns_path().display()
+    );
     let out = Command::new("nsenter")
         .arg(ns)
         .arg("nft")
