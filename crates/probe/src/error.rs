@@ -49,6 +49,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// An error of an interface call on `name`: `ENODEV` is
+    /// [`Error::NoSuchInterface`], anything else a socket error.
+    pub(crate) fn interface(name: &str) -> impl FnOnce(io::Error) -> Self + '_ {
+        move |e| {
+            if e.raw_os_error() == Some(libc::ENODEV) {
+                Error::NoSuchInterface {
+                    name: name.to_string(),
+                }
+            } else {
+                Error::Socket {
+                    op: "interface ioctl",
+                    source: e,
+                }
+            }
+        }
+    }
+
     /// A failure to run on a thread inside the namespace
     /// (`nslab_sys::netns::run_in`).
     pub(crate) fn netns(e: nslab_sys::Error) -> Self {

@@ -24,9 +24,11 @@
 //!   byte-level build/parse and the checksum.
 //! - [`capture`]: `AF_PACKET` capture, one-line packet summaries and the
 //!   pcap file format.
-//! - `sys`: the only `unsafe` code (interface ioctls, `AF_PACKET` bind).
 //! - [`error`]: [`Error`] (setup) and [`ProbeError`] (probe outcomes).
-#![deny(unsafe_code)]
+//!
+//! No `unsafe` here: sockets go through `nix`; the interface ioctls and
+//! `AF_PACKET` binds it does not wrap are `nslab_sys::iface`'s.
+#![forbid(unsafe_code)]
 
 pub mod capture;
 pub mod error;
@@ -37,7 +39,6 @@ pub mod probe;
 pub mod reply;
 pub mod responder;
 pub mod service;
-mod sys;
 mod tcpread;
 
 pub use error::{Error, ProbeError};

@@ -21,7 +21,9 @@ pub use nslab_sys::netns::scratch as unshare_netns;
 /// (the `SIOCSIFFLAGS` ioctl, as `ifconfig NAME up` does). Enough to bring
 /// `lo` up in a fresh namespace without netlink.
 pub fn set_link_up(ns: BorrowedFd<'_>, name: &str, up: bool) -> Result<(), crate::Error> {
-    in_netns(ns, || crate::sys::set_iff_up(name, up)).map_err(crate::Error::netns)?
+    in_netns(ns, || nslab_sys::iface::set_up(name, up))
+        .map_err(crate::Error::netns)?
+        .map_err(crate::Error::interface(name))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! | [`netns`] | named network namespaces under `/run/netns`, made and removed exactly as `ip netns add`/`del` do; [`netns::run_in`] runs code on a thread inside a namespace |
 //! | [`sysctl`] | read and write `net.*` sysctls of the calling thread's namespace |
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
+//! | [`iface`] | interface flags by name and `AF_PACKET` binds: the ioctls and socket options `nix` does not wrap |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
 //! | [`procs`] | processes in `/proc`: pid + start time, namespace, nslab's mark; signals through a pidfd |
@@ -31,6 +32,7 @@
 
 mod error;
 pub mod exec;
+pub mod iface;
 pub mod netns;
 pub mod process;
 pub mod procs;

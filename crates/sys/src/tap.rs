@@ -32,12 +32,7 @@ pub fn create_tap(name: &str, owner: Option<u32>) -> Result<(), Error> {
         .map_err(|e| err("cannot open /dev/net/tun", e))?;
     let fd = tun.as_raw_fd();
 
-    // SAFETY: `ifreq` is a plain C struct (a name array and a union of
-    // integers and addresses); all zeroes is a valid value of it.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes()) {
-        *dst = src as libc::c_char;
-    }
+    let mut req = crate::iface::ifreq_for(name).map_err(|e| err("interface name", e))?;
     req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
 
     // SAFETY: `fd` is the open tun file; TUNSETIFF reads and writes an

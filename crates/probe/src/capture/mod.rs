@@ -51,8 +51,10 @@ impl Capture {
 
     /// [`Capture::open`] in the calling thread's namespace.
     pub fn open_here(ifname: &str) -> Result<Capture, Error> {
-        let index = crate::sys::ifindex(ifname)?;
-        let loopback = crate::sys::if_flags(ifname)? & libc::IFF_LOOPBACK as libc::c_short != 0;
+        use nslab_sys::iface;
+        let index = iface::index(ifname).map_err(Error::interface(ifname))?;
+        let flags = iface::flags(ifname).map_err(Error::interface(ifname))?;
+        let loopback = flags & libc::IFF_LOOPBACK as libc::c_short != 0;
         let fd = socket(
             AddressFamily::Packet,
             SockType::Raw,
@@ -60,9 +62,9 @@ impl Capture {
             SockProtocol::EthAll,
         )
         .map_err(|e| Error::socket("socket(AF_PACKET)")(e.into()))?;
-        crate::sys::bind_packet(&fd, index)
+        iface::bind_packet(&fd, index)
             .map_err(Error::socket("bind AF_PACKET socket to the interface"))?;
-        crate::sys::packet_promisc(&fd, index)
+        iface::packet_promisc(&fd, index)
             .map_err(Error::socket("promiscuous mode on the interface"))?;
         Ok(Capture {
             fd,
