@@ -3,8 +3,7 @@
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
-use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -48,18 +47,12 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
     let mut cmd = Command::new(program);
     cmd.args(args).stdin(Stdio::null()).stdout(out).stderr(err);
     // SAFETY: the hook runs between fork and exec and only makes the
-    // setns and setsid system calls on an fd it owns; errors are built
-    // from raw OS codes without allocating.
+    // setns and setsid system calls (through nix) on an fd it owns; errors
+    // are raw OS codes, nothing is allocated.
     unsafe {
         cmd.pre_exec(move || {
-            // SAFETY: setns(2) on an fd owned by the closure.
-            if libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // SAFETY: setsid(2) takes no arguments.
-            if libc::setsid() < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)?;
+            nix::unistd::setsid()?;
             Ok(())
         });
     }

@@ -15,13 +15,18 @@
 //! system calls (it runs between `fork` and `exec` of a multithreaded
 //! process, where allocating could deadlock).
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+
+use nix::errno::Errno;
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::sys::statvfs::{statvfs, FsFlags};
 
 use crate::{netns, Error};
 
@@ -82,77 +87,52 @@ impl Switch {
     /// Installs the hook on `cmd`; the hook owns the prepared values.
     pub(super) fn install(self, cmd: &mut Command) {
         // SAFETY: the closure runs in the child between fork and exec. It
-        // only calls setns, unshare, mount, umount2, statvfs and write on
-        // values prepared before the fork, all async-signal-safe, and
-        // builds `io::Error`s from raw OS codes, which does not allocate.
+        // only makes system calls (setns, unshare, mount, umount2, statvfs,
+        // write; through nix, which passes C strings as they are and errors
+        // as codes) on values prepared before the fork — async-signal-safe,
+        // nothing allocated.
         unsafe {
             cmd.pre_exec(move || self.enter());
         }
     }
 
     fn enter(&self) -> io::Result<()> {
-        // SAFETY (all blocks below): plain system calls on an fd we own and
-        // on NUL-terminated strings that live as long as `self`.
-        if unsafe { libc::setns(self.ns.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
-            return fail(&self.fail_setns);
-        }
-        if unsafe { libc::unshare(libc::CLONE_NEWNS) } < 0 {
-            return fail(&self.fail_unshare);
-        }
-        let slave = libc::MS_SLAVE | libc::MS_REC;
-        // SAFETY: see above; a NULL data pointer is allowed.
-        if unsafe {
-            libc::mount(
-                c"".as_ptr(),
-                self.root.as_ptr(),
-                self.none.as_ptr(),
-                slave,
-                std::ptr::null(),
-            )
-        } < 0
-        {
-            return fail(&self.fail_slave);
-        }
-        let mut flags: libc::c_ulong = 0;
-        // SAFETY: see above.
-        if unsafe { libc::umount2(self.sys.as_ptr(), libc::MNT_DETACH) } < 0 {
+        setns(&self.ns, CloneFlags::CLONE_NEWNET).or_else(|e| fail(&self.fail_setns, e))?;
+        unshare(CloneFlags::CLONE_NEWNS).or_else(|e| fail(&self.fail_unshare, e))?;
+        mount(
+            Some(c""),
+            self.root.as_c_str(),
+            Some(self.none.as_c_str()),
+            MsFlags::MS_SLAVE | MsFlags::MS_REC,
+            None::<&CStr>,
+        )
+        .or_else(|e| fail(&self.fail_slave, e))?;
+        let mut flags = MsFlags::empty();
+        if umount2(self.sys.as_c_str(), MntFlags::MNT_DETACH).is_err() {
             // Perhaps no sysfs was mounted. If one is and it is read-only,
             // a read-write one cannot shadow it.
-            // SAFETY: `st` is a plain C struct that statvfs fills in.
-            let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-            // SAFETY: see above; `st` lives across the call.
-            if unsafe { libc::statvfs(self.sys.as_ptr(), &mut st) } == 0
-                && st.f_flag & libc::ST_RDONLY != 0
+            if statvfs(self.sys.as_c_str()).is_ok_and(|st| st.flags().contains(FsFlags::ST_RDONLY))
             {
-                flags = libc::MS_RDONLY;
+                flags = MsFlags::MS_RDONLY;
             }
         }
-        // SAFETY: see above.
-        if unsafe {
-            libc::mount(
-                self.name.as_ptr(),
-                self.sys.as_ptr(),
-                self.sysfs.as_ptr(),
-                flags,
-                std::ptr::null(),
-            )
-        } < 0
-        {
-            return fail(&self.fail_sys);
-        }
+        mount(
+            Some(self.name.as_c_str()),
+            self.sys.as_c_str(),
+            Some(self.sysfs.as_c_str()),
+            flags,
+            None::<&CStr>,
+        )
+        .or_else(|e| fail(&self.fail_sys, e))?;
         for b in &self.etc {
-            let bind = libc::MS_BIND;
-            // SAFETY: see above.
-            if unsafe {
-                libc::mount(
-                    b.source.as_ptr(),
-                    b.target.as_ptr(),
-                    self.none.as_ptr(),
-                    bind,
-                    std::ptr::null(),
-                )
-            } < 0
-            {
+            let bound = mount(
+                Some(b.source.as_c_str()),
+                b.target.as_c_str(),
+                Some(self.none.as_c_str()),
+                MsFlags::MS_BIND,
+                None::<&CStr>,
+            );
+            if bound.is_err() {
                 say(&b.warning);
             }
         }
@@ -161,16 +141,14 @@ impl Switch {
 }
 
 /// Reports the failed step on stderr and returns the OS error.
-fn fail(message: &[u8]) -> io::Result<()> {
-    let e = io::Error::last_os_error();
+fn fail(message: &[u8], errno: Errno) -> io::Result<()> {
     say(message);
-    Err(e)
+    Err(errno.into())
 }
 
 fn say(message: &[u8]) {
-    // SAFETY: write(2) on fd 2 from a buffer that lives across the call; a
-    // short or failed write of a diagnostic is acceptable.
-    let _ = unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+    // A short or failed write of a diagnostic is acceptable.
+    let _ = nix::unistd::write(io::stderr(), message);
 }
 
 /// Step 5's list: `/etc/netns/NAME/ENTRY` (`dir/ENTRY`) -> `/etc/ENTRY`
