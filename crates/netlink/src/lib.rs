@@ -23,11 +23,17 @@
 //! A socket belongs to the network namespace of the thread that opened
 //! it, forever: enter a namespace on a thread of your own, open the socket
 //! there, go back, and use the socket from anywhere.
+//!
+//! `unsafe` only in `mmsg` (`recvmmsg`) and `socket` (`SO_RCVBUFFORCE`),
+//! one `// SAFETY:` line per block; every other module denies it.
+#![deny(unsafe_code)]
 
 pub mod decode;
 pub mod encode;
 pub mod error;
+#[allow(unsafe_code)]
 mod mmsg;
+#[allow(unsafe_code)]
 mod socket;
 pub mod tc;
 pub mod types;

@@ -29,17 +29,29 @@
 //!
 //! Environment overrides, meant for tests only: `NSLAB_NETNS_DIR` (instead
 //! of `/run/netns`) and `NSLAB_RUN_DIR` (instead of `/run/nslab`).
+//!
+//! # `unsafe`
+//!
+//! The system calls that `nix` and `std` do not wrap are here, and only in
+//! the modules marked `#[allow(unsafe_code)]` below (`iface`, `tap`,
+//! `procs`, `process`, and the `pre_exec` hooks of `exec`), one
+//! `// SAFETY:` line per block; every other module denies it.
+#![deny(unsafe_code)]
 
 mod error;
 pub mod exec;
+#[allow(unsafe_code)]
 pub mod iface;
 pub mod netns;
+#[allow(unsafe_code)]
 pub mod process;
+#[allow(unsafe_code)]
 pub mod procs;
 #[doc(hidden)]
 pub mod sandbox;
 pub mod statedir;
 pub mod sysctl;
+#[allow(unsafe_code)]
 pub mod tap;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

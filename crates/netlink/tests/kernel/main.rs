@@ -2,6 +2,8 @@
 //! network namespace (only that thread moves), so the host's namespace is
 //! never touched. They need root and fail without it.
 
+#![deny(unsafe_code)]
+
 mod batch;
 mod common;
 mod links;

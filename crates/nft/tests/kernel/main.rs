@@ -3,6 +3,8 @@
 //! never touched. The kernel accepting a batch is the proof of the
 //! encoding. They need root and fail without it.
 
+#![deny(unsafe_code)]
+
 mod apply;
 mod common;
 mod errors;

@@ -11,7 +11,9 @@
 //! whose `pre_exec` hook does only async-signal-safe system calls on values
 //! prepared before the fork.
 
+#[allow(unsafe_code)] // the pre_exec hook
 mod group;
+#[allow(unsafe_code)] // the pre_exec hook
 mod ipnetns;
 
 use std::ffi::OsString;
