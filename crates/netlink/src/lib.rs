@@ -24,16 +24,13 @@
 //! it, forever: enter a namespace on a thread of your own, open the socket
 //! there, go back, and use the socket from anywhere.
 //!
-//! `unsafe` only in `mmsg` (`recvmmsg`) and `socket` (`SO_RCVBUFFORCE`),
-//! one `// SAFETY:` line per block; every other module denies it.
-#![deny(unsafe_code)]
+//! No `unsafe`: socket options and `recvmmsg` go through `nix`.
+#![forbid(unsafe_code)]
 
 pub mod decode;
 pub mod encode;
 pub mod error;
-#[allow(unsafe_code)]
 mod mmsg;
-#[allow(unsafe_code)]
 mod socket;
 pub mod tc;
 pub mod types;

@@ -7,6 +7,7 @@ use netlink_packet_core::NLM_F_DUMP_INTR;
 use netlink_packet_route::nsid::NsidAttribute;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, SocketAddr};
+use nix::sys::socket::{setsockopt, sockopt};
 
 use crate::decode;
 use crate::encode::{self, Dump, Message};
@@ -362,18 +363,7 @@ fn set_err(results: &mut [Result<(), Error>], i: usize, e: Error) {
 /// `net.core.rmem_max`; otherwise `SO_RCVBUF` gets what the limit allows.
 fn set_rcvbuf(sock: &netlink_sys::Socket) {
     let value = RCVBUF;
-    // SAFETY: the fd is a valid socket owned by `sock`; the option value
-    // points to a live c_int whose size is passed alongside.
-    let rc = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
+    if setsockopt(sock, sockopt::RcvBufForce, &(value as usize)).is_err() {
         let _ = sock.set_rx_buf_sz(value);
     }
 }

@@ -20,8 +20,9 @@
 //! - `socket`: [`Socket`] sends batches, collects ACKs and extended-ACK
 //!   errors, and dumps tables, chains and rules.
 //! - `read`: a table read back ([`Socket::read_table`]) and its rules
-//!   decoded into the model ([`ReadTable`]), so hand edits show. The only module with
-//!   `unsafe` (two `setsockopt` calls).
+//!   decoded into the model ([`ReadTable`]), so hand edits show.
+//!
+//! No `unsafe`: socket options go through `nix`.
 //!
 //! ```no_run
 //! use nslab_nft::*;
@@ -47,7 +48,7 @@
 //! # Ok::<(), nslab_nft::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod batch;
 mod describe;
@@ -55,7 +56,6 @@ mod error;
 mod expr;
 pub mod model;
 mod read;
-#[allow(unsafe_code)]
 mod socket;
 mod uapi;
 mod validate;

@@ -9,6 +9,8 @@
 use std::io;
 
 use netlink_sys::{protocols::NETLINK_NETFILTER, SocketAddr};
+use nix::sys::socket::{setsockopt, sockopt};
+use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::batch::{encode_delete_batch, encode_replace_batch, Batch};
 use crate::error::{Error, Rejection};
@@ -47,8 +49,8 @@ impl Socket {
         sock.bind_auto().map_err(Error::Open)?;
         sock.set_ext_ack(true).map_err(Error::Open)?;
         sock.set_cap_ack(true).map_err(Error::Open)?;
-        set_buf(&sock, libc::SO_RCVBUFFORCE, libc::SO_RCVBUF, RCVBUF);
-        set_buf(&sock, libc::SO_SNDBUFFORCE, libc::SO_SNDBUF, SNDBUF);
+        set_buf(&sock, Buf::Rcv, RCVBUF);
+        set_buf(&sock, Buf::Snd, SNDBUF);
         set_rcvtimeo(&sock, 10).map_err(Error::Open)?;
         Ok(Socket {
             sock,
@@ -90,12 +92,7 @@ impl Socket {
         // A netlink datagram may not exceed the send buffer (EMSGSIZE).
         if batch.as_bytes().len() + 1024 > self.sndbuf {
             self.sndbuf = 2 * batch.as_bytes().len() + 1024;
-            set_buf(
-                &self.sock,
-                libc::SO_SNDBUFFORCE,
-                libc::SO_SNDBUF,
-                self.sndbuf,
-            );
+            set_buf(&self.sock, Buf::Snd, self.sndbuf);
         }
         self.sock
             .send_to(batch.as_bytes(), &kernel, 0)
@@ -384,48 +381,31 @@ fn parse_error(m: &Msg<'_>) -> Result<(i32, Option<String>, Option<u32>), Error>
 /// Socket buffer sizes: as root the `*FORCE` option passes `rmem_max` /
 /// `wmem_max`; otherwise the plain one, which the kernel caps. Best effort:
 /// a too-small buffer shows up as an error of the send or of the ACKs.
-fn set_buf(sock: &netlink_sys::Socket, force: libc::c_int, plain: libc::c_int, size: usize) {
-    use std::os::fd::AsRawFd;
-    let size = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
-    for opt in [force, plain] {
-        // SAFETY: setsockopt reads `size_of::<c_int>()` bytes from a live local.
-        let rc = unsafe {
-            libc::setsockopt(
-                sock.as_raw_fd(),
-                libc::SOL_SOCKET,
-                opt,
-                (&size as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if rc == 0 {
-            return;
-        }
-    }
+fn set_buf(sock: &netlink_sys::Socket, dir: Buf, size: usize) {
+    // The kernel takes an int.
+    let size = size.min(libc::c_int::MAX as usize);
+    let _ = match dir {
+        Buf::Rcv => setsockopt(sock, sockopt::RcvBufForce, &size)
+            .or_else(|_| setsockopt(sock, sockopt::RcvBuf, &size)),
+        Buf::Snd => setsockopt(sock, sockopt::SndBufForce, &size)
+            .or_else(|_| setsockopt(sock, sockopt::SndBuf, &size)),
+    };
+}
+
+/// Which buffer [`set_buf`] sizes.
+#[derive(Clone, Copy)]
+enum Buf {
+    Rcv,
+    Snd,
 }
 
 /// A receive timeout so a dump never hangs forever.
 fn set_rcvtimeo(sock: &netlink_sys::Socket, secs: libc::time_t) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let tv = libc::timeval {
-        tv_sec: secs,
-        tv_usec: 0,
-    };
-    // SAFETY: setsockopt reads `size_of::<timeval>()` bytes from a live local.
-    let rc = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&tv as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    Ok(setsockopt(
+        sock,
+        sockopt::ReceiveTimeout,
+        &TimeVal::seconds(secs),
+    )?)
 }
 
 #[cfg(test)]
