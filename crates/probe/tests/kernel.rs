@@ -1,6 +1,8 @@
 //! Kernel tests: each runs in a scratch network namespace of its own
 //! (`unshare_netns`), with only `lo`, and sends traffic only there.
 
+#![deny(unsafe_code)]
+
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, OwnedFd};

@@ -35,8 +35,10 @@
 //! The system calls that `nix` and `std` do not wrap are here, and only in
 //! the modules marked `#[allow(unsafe_code)]` below (`iface`, `tap`,
 //! `procs`, `process`, and the `pre_exec` hooks of `exec`), one
-//! `// SAFETY:` line per block; every other module denies it.
+//! `// SAFETY:` line per block (`clippy::undocumented_unsafe_blocks`
+//! denies a block without one); every other module denies `unsafe`.
 #![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod error;
 pub mod exec;

@@ -2,6 +2,8 @@
 //! mount namespaces, private tmpfs on /run), see `nslab_sys::sandbox`.
 //! `ip` is used only to cross-check.
 
+#![deny(unsafe_code)]
+
 use std::ffi::OsString;
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};

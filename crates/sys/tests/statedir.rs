@@ -1,5 +1,7 @@
 //! The state directory, in a temporary base directory (no root needed).
 
+#![deny(unsafe_code)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc;
