@@ -117,3 +117,28 @@ pub(crate) fn check_component(what: &'static str, name: &str) -> Result<(), Erro
         reason,
     })
 }
+
+#[cfg(test)]
+mod io_tests {
+    use super::*;
+
+    /// Callers that keep an `io::Error` (nslab-probe) still see the errno
+    /// of a failed system call, and the whole message of anything else.
+    #[test]
+    fn into_io_keeps_the_errno_or_the_message() {
+        let os = Error::os(
+            "setns(CLONE_NEWNET)",
+            io::Error::from_raw_os_error(libc::EPERM),
+        );
+        assert_eq!(io::Error::from(os).raw_os_error(), Some(libc::EPERM));
+        let path = Error::path(
+            "cannot open",
+            "/x",
+            io::Error::from_raw_os_error(libc::ENOENT),
+        );
+        assert_eq!(io::Error::from(path).raw_os_error(), Some(libc::ENOENT));
+        let other = io::Error::from(Error::NetnsNotFound { name: "n1".into() });
+        assert_eq!(other.kind(), io::ErrorKind::Other);
+        assert_eq!(other.to_string(), "namespace n1 does not exist");
+    }
+}
