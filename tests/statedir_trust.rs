@@ -234,7 +234,11 @@ fn the_demo_never_takes_over_a_lab_it_did_not_make() {
     let mine = mine.to_str().expect("utf-8");
     let snapshot = || {
         (
-            sh("ls /run/netns; ip -all netns exec ip -br addr"),
+            // Names, MTUs and global addresses: not the operational
+            // state or link-local addresses, which the kernel settles on
+            // its own for a while after `up`.
+            sh("ls /run/netns; ip -all netns exec sh -c \
+                'ip -o link | cut -d\" \" -f2,4,5; ip -o addr show scope global'"),
             std::fs::read("/run/nslab/docker/state.json").ok(),
         )
     };
