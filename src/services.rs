@@ -10,10 +10,10 @@
 //! nothing running.
 
 use crate::cli::Exit;
+use crate::host::query::lo_alias;
 use crate::record::{self, Process, Record};
 use crate::state::State;
 use nslab_model::Topology;
-use nslab_netlink as nl;
 use nslab_sys::procs::{self, NsId};
 use nslab_sys::statedir::StateDir;
 use nslab_sys::{exec, netns};
@@ -108,14 +108,7 @@ impl<'a> Orphans<'a> {
         let alias = format!("nslab:{}", self.lab);
         let ours = std::fs::File::open(format!("/proc/{}/ns/net", q.pid))
             .ok()
-            .and_then(|f| {
-                netns::run_in(f.as_fd(), || {
-                    let mut s = nl::Socket::open().ok()?;
-                    s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
-                })
-                .ok()
-                .flatten()
-            })
+            .and_then(|f| lo_alias(f.as_fd()))
             // The process may be in the namespace it claims, with no
             // other process left there: check it is the same one.
             .is_some_and(|a| a == alias)
