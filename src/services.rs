@@ -9,7 +9,6 @@
 //! by the mark, so a lost record or a namespace that lost its name leaves
 //! nothing running.
 
-use crate::cli::Exit;
 use crate::host::query::lo_alias;
 use crate::record::{self, Process, Record};
 use crate::state::State;
@@ -24,6 +23,34 @@ use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
 use std::process::Stdio;
 use std::time::Duration;
+
+/// Why processes could not be started (or the responder could not run).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The lab's state directory or a namespace could not be used.
+    #[error("{0}")]
+    Sys(#[from] nslab_sys::Error),
+    #[error("{0}")]
+    Record(#[from] serde_json::Error),
+    #[error("cannot find the nslab binary: {0}")]
+    NoBinary(std::io::Error),
+    #[error("node {node}: `serve`/`run` need a node with a namespace of its own")]
+    NoNamespace { node: String },
+    #[error("node {node}: cannot start `{what}`: {source}")]
+    Spawn {
+        node: String,
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Pid(#[from] std::num::TryFromIntError),
+    #[error("node {node}: the responder did not start: {log}")]
+    NotReady { node: String, log: String },
+    #[error("{0}")]
+    BadService(#[from] nslab_probe::ServiceParseError),
+    #[error("{0}")]
+    Responder(#[from] nslab_probe::Error),
+}
 
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.
 fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {
@@ -140,12 +167,12 @@ fn verified(p: &Process) -> Option<procs::Handle> {
 ///
 /// If a process cannot start, the ones this run started are stopped again
 /// and the record lists only those kept from before.
-pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
+pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
     let lab = t.lab.as_str();
-    let dir = StateDir::open(lab).map_err(|e| e.to_string())?;
-    let _lock = dir.lock().map_err(|e| e.to_string())?;
-    let mut rec = match dir.read(record::FILE).map_err(|e| e.to_string())? {
-        Some(b) => Record::from_json(&b).map_err(|e| e.to_string())?,
+    let dir = StateDir::open(lab)?;
+    let _lock = dir.lock()?;
+    let mut rec = match dir.read(record::FILE)? {
+        Some(b) => Record::from_json(&b)?,
         None => Record::new(lab),
     };
     let want = wanted(t, desired);
@@ -184,7 +211,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
         !kept && (marked_here || stopped_leaders.contains(&q.stat.session))
     });
     rec.processes = keep;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the nslab binary: {e}"))?;
+    let exe = std::env::current_exe().map_err(ServiceError::NoBinary)?;
     let mut started: Vec<procs::Handle> = Vec::new();
     let mut result = Ok(());
     for (i, (node, argv)) in want.iter().enumerate() {
@@ -214,8 +241,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), String> {
         stop_where(started, |q| leaders.contains(&q.stat.session));
         rec.processes.retain(|p| !leaders.contains(&p.pid));
     }
-    dir.write_atomic(record::FILE, &rec.to_json())
-        .map_err(|e| e.to_string())?;
+    dir.write_atomic(record::FILE, &rec.to_json())?;
     result
 }
 
@@ -231,13 +257,11 @@ fn start_one(
     argv: &[String],
     desired: &State,
     node_ns: &BTreeMap<String, NsId>,
-) -> Result<Process, String> {
+) -> Result<Process, ServiceError> {
     let Some(Some(ns)) = desired.nodes.get(node).map(|n| n.netns.clone()) else {
-        return Err(format!(
-            "node {node}: `serve`/`run` need a node with a namespace of its own"
-        ));
+        return Err(ServiceError::NoNamespace { node: node.into() });
     };
-    let fd = netns::open(&ns).map_err(|e| e.to_string())?;
+    let fd = netns::open(&ns)?;
     let is_serve = argv.first().map(String::as_str) == Some("__serve");
     let full: Vec<OsString> = if is_serve {
         std::iter::once(exe.as_os_str().to_owned())
@@ -247,15 +271,17 @@ fn start_one(
         argv.iter().map(OsString::from).collect()
     };
     let log = dir.log_path(node, i);
-    let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log).map_err(|e| e.to_string())?;
+    let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log)?;
     cmd.env(procs::LAB_VAR, lab).env(procs::NODE_VAR, node);
     if is_serve {
         cmd.stdout(Stdio::piped());
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("node {node}: cannot start `{}`: {e}", what(argv)))?;
-    let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
+    let mut child = cmd.spawn().map_err(|source| ServiceError::Spawn {
+        node: node.into(),
+        what: what(argv),
+        source,
+    })?;
+    let pid = i32::try_from(child.id())?;
     // Our child: it cannot be reaped (nor its pid reused) before we wait.
     let start = procs::start_time(pid).unwrap_or(0);
     if is_serve {
@@ -268,10 +294,10 @@ fn start_one(
             let _ = child.kill();
             let _ = child.wait();
             let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-            return Err(format!(
-                "node {node}: the responder did not start: {}",
-                log_text.trim()
-            ));
+            return Err(ServiceError::NotReady {
+                node: node.into(),
+                log: log_text.trim().to_string(),
+            });
         }
     }
     // The child is reaped by init once nslab exits; `down` stops it.
@@ -331,9 +357,30 @@ fn stop_where(first: Vec<procs::Handle>, select: impl Fn(&procs::Proc) -> bool) 
     total
 }
 
-/// Processes of a node, for `show`: running (the recorded process, in its
-/// node's namespace), exited, or left in a namespace that is gone.
-pub fn show(rec: &Record, node: Option<&str>) {
+/// How a recorded process is, for `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Running {
+    /// The recorded process, in its node's namespace.
+    Yes,
+    Exited,
+    /// Left in a namespace that is not its node's (gone, or replaced).
+    OutsideItsNode,
+}
+
+impl std::fmt::Display for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Running::Yes => "running",
+            Running::Exited => "exited",
+            Running::OutsideItsNode => "running outside its node's namespace",
+        })
+    }
+}
+
+/// The recorded processes of `node` (every node if `None`), each with how
+/// it is now.
+pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Running)> {
+    let mut out = Vec::new();
     for p in &rec.processes {
         if node.is_none_or(|n| n == p.node) {
             let home = rec
@@ -342,63 +389,27 @@ pub fn show(rec: &Record, node: Option<&str>) {
                 .and_then(|ns| ns.as_ref())
                 .and_then(|ns| ids_of([ns]).first().copied());
             let state = match verified(p) {
-                None => "exited",
-                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => "running",
-                Some(_) => "running outside its node's namespace",
+                None => Running::Exited,
+                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => Running::Yes,
+                Some(_) => Running::OutsideItsNode,
             };
-            println!(
-                "{}: pid {} {state}: {}",
-                p.node,
-                p.pid,
-                p.what.replacen("__serve", "serve", 1)
-            );
+            out.push((p, state));
         }
     }
+    out
 }
 
-/// `nslab __serve LABEL tcp/80 ...`: the built-in responder, run inside a
-/// node by `up`.
-pub fn serve_cli(label: &str, services: &[String]) -> Exit {
+/// The built-in responder (`nslab __serve LABEL tcp/80 ...`, run inside a
+/// node by [`start`]): binds `services`, prints `ready` (what `start`
+/// waits for; nothing is written to stdout after it) and serves until
+/// killed. Returns only on an error.
+pub fn serve(label: &str, services: &[String]) -> Result<std::convert::Infallible, ServiceError> {
     let mut parsed = Vec::new();
     for s in services {
-        match s.parse::<nslab_probe::Service>() {
-            Ok(svc) => parsed.push((svc.proto, svc.port)),
-            Err(e) => return crate::cli::fail(e),
-        }
+        let svc = s.parse::<nslab_probe::Service>()?;
+        parsed.push((svc.proto, svc.port));
     }
-    let responder = match nslab_probe::Responder::bind_current(label, &parsed) {
-        Ok(r) => r,
-        Err(e) => return crate::cli::fail(e),
-    };
-    // `up` waits for this line; nothing is written to stdout after it.
+    let responder = nslab_probe::Responder::bind_current(label, &parsed)?;
     println!("ready");
-    match responder.wait() {
-        Ok(never) => match never {},
-        Err(e) => crate::cli::fail(e),
-    }
-}
-
-/// After `start` failed (and stopped what it had started): a lab this
-/// `up` created is removed again, so nothing of the run is left; an
-/// existing lab keeps the network this run applied. Returns the message.
-pub fn undo_up(lab: &str, fresh: bool, err: String) -> String {
-    if !fresh {
-        return format!(
-            "{err}\n  the processes this run started were stopped; the network matches the file, \
-             the processes that were running before still run; fix the entry and run `nslab up` again"
-        );
-    }
-    match crate::lab::down(lab) {
-        Ok(r) if r.errors.is_empty() => {
-            format!("{err}\n  the lab was removed again: nothing this run made is left")
-        }
-        Ok(r) => {
-            let errs: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
-            format!(
-                "{err}\n  removing the lab again failed: {}; run `nslab down {lab}`",
-                errs.join("; ")
-            )
-        }
-        Err(e) => format!("{err}\n  removing the lab again failed: {e}; run `nslab down {lab}`"),
-    }
+    Ok(responder.wait()?)
 }
