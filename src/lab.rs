@@ -5,14 +5,17 @@
 use crate::apply::{apply, ApplyError};
 use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
-use crate::plan::{plan, teardown, Plan};
+use crate::plan::{plan, Plan};
 use crate::record::{self, Record};
 use crate::state::{LinkKind, RouteState, State};
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
 
+mod down;
+
 pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
+pub use down::{down, DownReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
@@ -344,103 +347,4 @@ fn physical_originals(
 /// Namespaces under /run/netns whose `lo` carries the lab's alias.
 pub fn owned_namespaces(lab: &str) -> Vec<String> {
     marked_namespaces().remove(lab).unwrap_or_default()
-}
-
-/// What `down` removed.
-#[derive(Debug, Default)]
-pub struct DownReport {
-    pub plan: Plan,
-    pub errors: Vec<OpError>,
-    /// What the user must know (a physical interface given back under
-    /// another name).
-    pub notes: Vec<String>,
-}
-
-/// Remove everything the lab owns, even if an `up` was killed half-way:
-/// what carries its mark where the record says to look (namespaces, host
-/// links, routes with nslab's protocol that the record lists for the host,
-/// the marked nft table) and every namespace under /run/netns marked as
-/// the lab's. What is there but unmarked is left alone. Host sysctls go
-/// back to the values recorded before the lab changed them. Without the
-/// record, host routes and sysctls cannot be attributed and stay.
-pub fn down(lab: &str) -> Result<DownReport, LabError> {
-    let found = owned_namespaces(lab);
-    // A lab with neither a directory nor a namespace is not up: say so
-    // without making a directory for it (after stopping any process that
-    // still carries its mark in a namespace that lost its name).
-    let dir = match StateDir::find(lab).map_err(sd_err)? {
-        Some(d) => d,
-        None if found.is_empty() => {
-            if crate::services::stop_all(lab, None, &found) > 0 {
-                return Ok(DownReport::default());
-            }
-            return Err(LabError::NotFound(lab.to_string()));
-        }
-        None => StateDir::open(lab).map_err(sd_err)?,
-    };
-    let lock = dir.lock().map_err(sd_err)?;
-    let rec = read_record(&dir, true)?;
-    // Processes first, while their namespaces still have names.
-    let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
-    let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
-    else {
-        // The directory was there (an `up` killed before it recorded or
-        // made anything): nothing is left but the directory.
-        dir.remove().map_err(sd_err)?;
-        drop(lock);
-        return Ok(DownReport::default());
-    };
-    clear_leftover_files(&rec);
-    let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
-    let known: Vec<Option<String>> = nodes.values().cloned().collect();
-    for ns in found {
-        if !known.contains(&Some(ns.clone())) {
-            nodes.insert(format!("(netns {ns})"), Some(ns));
-        }
-    }
-    if !nodes.values().any(|n| n.is_none()) {
-        nodes.insert(HOST.to_string(), None);
-    }
-    let mut scope = scope_of_record(lab, &rec);
-    scope.nodes = nodes.into_iter().collect();
-    for (k, from) in physical_marks(lab, &scope.nodes) {
-        scope.physical.entry(k).or_insert(from);
-    }
-    let mut host = Linux::new(lab);
-    host.give_back_as(rec.physical_was.clone());
-    let observed = host.observe(&scope).map_err(LabError::Observe)?;
-    let p = teardown(&observed);
-    // Teardown keeps going past errors and reports them all.
-    let mut errors = Vec::new();
-    for s in &p.steps {
-        if let Err(e) = host.apply(&s.op) {
-            errors.push(e);
-        }
-    }
-    let notes = host.take_notes();
-    drop(host);
-    // A process that entered a namespace after the first look.
-    crate::services::stop_all(lab, None, &[]);
-    if let Err(e) = crate::host::query::wait_host_links_gone(lab) {
-        errors.push(e);
-    }
-    // The host node's sysctls as they were before the lab.
-    for (key, value) in &rec.host_sysctls {
-        if let Err(e) = nslab_sys::sysctl::write(key, value) {
-            errors.push(OpError {
-                op: format!("sysctl -w {key}={value}"),
-                node: HOST.into(),
-                message: e.to_string(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        dir.remove().map_err(sd_err)?;
-    }
-    drop(lock);
-    Ok(DownReport {
-        plan: p,
-        errors,
-        notes,
-    })
 }

@@ -9,20 +9,17 @@
 //! by the mark, so a lost record or a namespace that lost its name leaves
 //! nothing running.
 
-use crate::host::query::lo_alias;
 use crate::record::{self, Process, Record};
 use crate::state::State;
 use nslab_model::Topology;
 use nslab_sys::procs::{self, NsId};
 use nslab_sys::statedir::StateDir;
 use nslab_sys::{exec, netns};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
 use std::process::Stdio;
-use std::time::Duration;
 
 /// Why processes could not be started (or the responder could not run).
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +49,10 @@ pub enum ServiceError {
     Responder(#[from] nslab_probe::Error),
 }
 
+mod stop;
+
+pub use stop::stop_all;
+
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.
 fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
@@ -76,18 +77,8 @@ fn what(argv: &[String]) -> String {
     argv.join(" ")
 }
 
-/// How long stopped processes get between `SIGTERM` and `SIGKILL`.
-const GRACE: Duration = Duration::from_secs(2);
-
 fn id_pair(id: NsId) -> (u64, u64) {
     (id.dev, id.ino)
-}
-
-/// The namespace nslab itself runs in (never a lab's).
-fn own_namespace() -> Option<NsId> {
-    i32::try_from(std::process::id())
-        .ok()
-        .and_then(procs::ns_of)
 }
 
 /// Identities of the named namespaces `names` (missing ones are skipped).
@@ -99,60 +90,49 @@ fn ids_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
         .collect()
 }
 
-/// Finds the lab's orphans: processes living in a namespace that has no
-/// name any more (deleted by `down`, by hand, or by a run that was killed)
-/// and that is the lab's by proof — its `lo` still carries the alias
-/// `nslab:<lab>`. The environment mark alone could be forged or inherited
-/// (a container's process, say), the namespace's own mark cannot.
-struct Orphans<'a> {
-    lab: &'a str,
-    named: Vec<NsId>,
-    own: Option<NsId>,
-    seen: RefCell<BTreeMap<NsId, bool>>,
-}
-
-impl<'a> Orphans<'a> {
-    fn new(lab: &'a str) -> Orphans<'a> {
-        Orphans {
-            lab,
-            named: procs::named_namespaces()
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect(),
-            own: own_namespace(),
-            seen: RefCell::new(BTreeMap::new()),
-        }
-    }
-
-    fn is_orphan(&self, q: &procs::Proc) -> bool {
-        let Some(n) = q.ns else { return false };
-        if !has_mark(q, self.lab) || self.named.contains(&n) || Some(n) == self.own {
-            return false;
-        }
-        if let Some(known) = self.seen.borrow().get(&n) {
-            return *known;
-        }
-        let alias = format!("nslab:{}", self.lab);
-        let ours = std::fs::File::open(format!("/proc/{}/ns/net", q.pid))
-            .ok()
-            .and_then(|f| lo_alias(f.as_fd()))
-            // The process may be in the namespace it claims, with no
-            // other process left there: check it is the same one.
-            .is_some_and(|a| a == alias)
-            && procs::ns_of(q.pid) == Some(n);
-        self.seen.borrow_mut().insert(n, ours);
-        ours
-    }
-}
-
-fn has_mark(q: &procs::Proc, lab: &str) -> bool {
-    q.mark.as_ref().is_some_and(|(l, _)| l == lab)
-}
-
 /// A recorded process, if it is still the process that was started: alive
 /// and with the recorded start time (a reused pid never matches).
 fn verified(p: &Process) -> Option<procs::Handle> {
     procs::Handle::open(p.pid, p.start)
+}
+
+/// The identity of each node's namespace, by node (nodes whose namespace
+/// is missing are left out).
+fn node_namespaces(desired: &State) -> BTreeMap<String, NsId> {
+    let mut node_ns = BTreeMap::new();
+    for (name, n) in &desired.nodes {
+        if let Some(ns) = &n.netns {
+            if let Some(id) = ids_of([ns]).first() {
+                node_ns.insert(name.clone(), *id);
+            }
+        }
+    }
+    node_ns
+}
+
+/// The recorded processes to keep (alive, asked for, in their node's
+/// namespace), and handles on those alive that are not to be kept.
+fn sort_recorded(
+    recorded: Vec<Process>,
+    want: &[(String, Vec<String>)],
+    node_ns: &BTreeMap<String, NsId>,
+) -> (Vec<Process>, Vec<procs::Handle>) {
+    let mut keep = Vec::new();
+    let mut stop = Vec::new();
+    for p in recorded {
+        let h = verified(&p);
+        let asked = want
+            .iter()
+            .any(|(n, argv)| *n == p.node && what(argv) == p.what);
+        let at_home =
+            procs::ns_of(p.pid).is_some() && procs::ns_of(p.pid) == node_ns.get(&p.node).copied();
+        match h {
+            Some(_) if asked && at_home => keep.push(p),
+            Some(h) => stop.push(h),
+            None => {}
+        }
+    }
+    (keep, stop)
 }
 
 /// Start what the file asks for and is not running; stop what runs but is
@@ -176,40 +156,10 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
         None => Record::new(lab),
     };
     let want = wanted(t, desired);
-    let mut node_ns: BTreeMap<String, NsId> = BTreeMap::new();
-    for (name, n) in &desired.nodes {
-        if let Some(ns) = &n.netns {
-            if let Some(id) = ids_of([ns]).first() {
-                node_ns.insert(name.clone(), *id);
-            }
-        }
-    }
-    let mut keep = Vec::new();
-    let mut stop = Vec::new();
-    for p in std::mem::take(&mut rec.processes) {
-        let h = verified(&p);
-        let asked = want
-            .iter()
-            .any(|(n, argv)| *n == p.node && what(argv) == p.what);
-        let at_home =
-            procs::ns_of(p.pid).is_some() && procs::ns_of(p.pid) == node_ns.get(&p.node).copied();
-        match h {
-            Some(_) if asked && at_home => keep.push(p),
-            Some(h) => stop.push(h),
-            None => {}
-        }
-    }
-    let orphans = Orphans::new(lab);
+    let node_ns = node_namespaces(desired);
+    let (keep, stop) = sort_recorded(std::mem::take(&mut rec.processes), &want, &node_ns);
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
-    let stopped_leaders: Vec<i32> = stop.iter().map(|h| h.pid).collect();
-    stop_where(stop, |q| {
-        let kept = keep
-            .iter()
-            .any(|k| k.pid == q.pid || k.pid == q.stat.session);
-        let marked_here = has_mark(q, lab) && q.ns.is_some_and(|n| lab_ns.contains(&n));
-        let marked_here = marked_here || orphans.is_orphan(q);
-        !kept && (marked_here || stopped_leaders.contains(&q.stat.session))
-    });
+    stop::all_but(lab, &keep, stop, &lab_ns);
     rec.processes = keep;
     let exe = std::env::current_exe().map_err(ServiceError::NoBinary)?;
     let mut started: Vec<procs::Handle> = Vec::new();
@@ -238,7 +188,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
     if result.is_err() {
         // Undo this run's part: stop what it started (with their children).
         let leaders: Vec<i32> = started.iter().map(|h| h.pid).collect();
-        stop_where(started, |q| leaders.contains(&q.stat.session));
+        stop::stop_where(started, |q| leaders.contains(&q.stat.session));
         rec.processes.retain(|p| !leaders.contains(&p.pid));
     }
     dir.write_atomic(record::FILE, &rec.to_json())?;
@@ -309,52 +259,6 @@ fn start_one(
         netns: node_ns.get(node).copied().map(id_pair),
         what: what(argv),
     })
-}
-
-/// Stops every process of the lab, before its namespaces are deleted:
-/// the recorded ones that are still the processes recorded (pid and start
-/// time) with their sessions, every process living in one of the lab's
-/// namespaces `owned`, and every process carrying the lab's mark whose
-/// namespace has no name any more. Works without a record. Returns how
-/// many processes were stopped.
-pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
-    let recorded: Vec<procs::Handle> = rec
-        .map(|r| r.processes.iter().filter_map(verified).collect())
-        .unwrap_or_default();
-    let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
-    let lab_ns = ids_of(owned);
-    let orphans = Orphans::new(lab);
-    stop_where(recorded, |q| {
-        q.ns.is_some_and(|n| lab_ns.contains(&n))
-            || orphans.is_orphan(q)
-            || leaders.contains(&q.stat.session)
-    })
-}
-
-/// Stops `first` and every live process `select` picks, then looks again
-/// until nothing is picked: a process may fork between a scan and the
-/// signal, and its child is only seen by the next scan. Returns how many
-/// were stopped.
-fn stop_where(first: Vec<procs::Handle>, select: impl Fn(&procs::Proc) -> bool) -> usize {
-    const ROUNDS: usize = 5;
-    let mut total = 0;
-    let mut stop = first;
-    for _ in 0..ROUNDS {
-        for q in procs::scan() {
-            if select(&q) && !stop.iter().any(|h| h.pid == q.pid) {
-                if let Some(h) = procs::Handle::open(q.pid, q.stat.start) {
-                    stop.push(h);
-                }
-            }
-        }
-        if stop.is_empty() {
-            break;
-        }
-        procs::stop(&stop, GRACE);
-        total += stop.len();
-        stop = Vec::new();
-    }
-    total
 }
 
 /// How a recorded process is, for `show`.
