@@ -193,3 +193,32 @@ fn only_host_talks_netlink_or_nftables() {
         wrong.join("\n")
     );
 }
+
+#[test]
+fn test_doubles_are_built_for_tests_only() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let mut wrong = Vec::new();
+    for f in &all {
+        let text = std::fs::read_to_string(f).expect("read a source file");
+        let mut before = "";
+        for line in text.lines() {
+            let decl = line
+                .trim_start()
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            let double = decl
+                .strip_prefix("mod ")
+                .is_some_and(|m| m.contains("fake") || m.contains("mock"));
+            if double && !before.trim_start().starts_with("#[cfg(test)]") {
+                wrong.push(format!("{}: `{}`", f.display(), line.trim()));
+            }
+            before = line;
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a test double in the shipped library (put #[cfg(test)] above it):\n{}",
+        wrong.join("\n")
+    );
+}

@@ -95,3 +95,62 @@ pub fn ping(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab(text: &str) -> State {
+        let t = nslab_model::parse_str("t.yaml", text, &nslab_model::AnyHostInterfaces)
+            .expect("a valid file");
+        crate::state::desired::desired(&t)
+    }
+
+    const THREE: &str = "lab: t
+nodes:
+  a: { interfaces: { e0: { addresses: [10.0.0.1/24] } } }
+  b: { interfaces: { e0: { addresses: [10.0.0.2/24] } } }
+  c: {}
+links:
+  - [a:e0, b:e0]
+";
+
+    #[test]
+    fn every_node_pings_every_other_node_with_an_address() {
+        let got = pairs(&lab(THREE), None, None).expect("pairs");
+        let got: Vec<String> = got
+            .iter()
+            .map(|(f, t, ip)| format!("{f}->{t}@{ip}"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "a->b@10.0.0.2",
+                "b->a@10.0.0.1",
+                "c->a@10.0.0.1",
+                "c->b@10.0.0.2"
+            ]
+        );
+    }
+
+    #[test]
+    fn one_source_and_an_address_target_are_kept_as_given() {
+        let got = pairs(&lab(THREE), Some("c"), Some("192.0.2.9")).expect("pairs");
+        assert_eq!(
+            got,
+            [(
+                "c".to_string(),
+                "192.0.2.9".to_string(),
+                "192.0.2.9".parse().expect("ip")
+            )]
+        );
+    }
+
+    #[test]
+    fn an_unknown_node_is_an_error_naming_the_lab_s_nodes() {
+        for (from, to) in [(Some("x"), None), (None, Some("x")), (Some("a"), Some("x"))] {
+            let e = pairs(&lab(THREE), from, to).expect_err("x is no node");
+            assert_eq!(e.to_string(), "lab t has no node x; its nodes: a, b, c");
+        }
+    }
+}
