@@ -11,7 +11,12 @@ use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 use std::path::Path;
 
-pub(super) fn ls(json: bool) -> Exit {
+/// One lab as `ls` lists it: name, nodes, nodes present, health, source.
+type Row = (String, usize, usize, String, String);
+
+/// Every lab that is up: by its state directory, or by the marks on its
+/// namespaces when it has no record.
+fn rows() -> Vec<Row> {
     let labs = StateDir::list_labs().unwrap_or_default();
     let marked = lab::marked_namespaces();
     let mut rows = Vec::new();
@@ -66,6 +71,11 @@ pub(super) fn ls(json: bool) -> Exit {
             ));
         }
     }
+    rows
+}
+
+pub(super) fn ls(json: bool) -> Exit {
+    let rows = rows();
     if json {
         let v: Vec<_> = rows
             .iter()
