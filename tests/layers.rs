@@ -62,9 +62,19 @@ fn code(path: &Path, with_tests: bool) -> String {
         return String::new();
     }
     let mut out = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
         if !with_tests && line == "#[cfg(test)]" {
-            break;
+            match lines.peek() {
+                // A test module written inline ends the file's code.
+                Some(next) if next.ends_with('{') => break,
+                // `mod fake;`, a test-only item of one line: skip it.
+                Some(_) => {
+                    lines.next();
+                    continue;
+                }
+                None => break,
+            }
         }
         if !line.trim_start().starts_with("//") {
             out.push_str(line);
@@ -109,6 +119,21 @@ fn crate_refs(code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+#[test]
+fn test_code_is_left_out_but_not_what_follows_a_test_only_declaration() {
+    let dir = std::env::temp_dir().join(format!("nslab-layers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let f = dir.join("m.rs");
+    std::fs::write(
+        &f,
+        "#[cfg(test)]\nmod fake;\nuse crate::plan::Op;\n// crate::cli in a comment\n#[cfg(test)]\nmod tests {\n    use crate::cli;\n}\n",
+    )
+    .expect("write");
+    let c = code(&f, false);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(crate_refs(&c), ["plan"], "{c}");
 }
 
 #[test]
