@@ -5,17 +5,17 @@
 use crate::apply::{apply, ApplyError};
 use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
-use crate::plan::{plan, teardown, Plan};
+use crate::plan::{plan, Plan};
 use crate::record::{self, Record};
 use crate::state::{LinkKind, RouteState, State};
-use nslab_netlink as nl;
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
-use std::os::fd::AsFd;
 
-/// The name the host node gets in a scope built without the file.
-pub const HOST: &str = "host";
+mod down;
+
+pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
+pub use down::{down, DownReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
@@ -321,7 +321,7 @@ fn physical_originals(
     observed: &State,
 ) -> BTreeMap<String, record::PhysicalWas> {
     let mut out = BTreeMap::new();
-    let mut sock = None;
+    let mut ask = Vec::new();
     for (node, n) in &desired.nodes {
         for (ifname, l) in &n.links {
             let LinkKind::Physical { from } = &l.kind else {
@@ -335,227 +335,16 @@ fn physical_originals(
                 .nodes
                 .get(node)
                 .is_some_and(|o| o.links.contains_key(ifname));
-            if moved {
-                continue;
-            }
-            if sock.is_none() {
-                sock = nl::Socket::open().ok();
-            }
-            let Some(s) = sock.as_mut() else { continue };
-            let Ok(Some(link)) = s.link_by_name(from) else {
-                continue;
-            };
-            let addresses = s
-                .addresses()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|a| a.index == link.index)
-                .filter(|a| match a.addr {
-                    std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
-                    std::net::IpAddr::V4(_) => true,
-                })
-                .map(|a| crate::state::Cidr {
-                    addr: a.addr,
-                    prefix: a.prefix_len,
-                })
-                .collect();
-            out.insert(
-                from.clone(),
-                record::PhysicalWas {
-                    mtu: link.mtu,
-                    up: link.admin_up,
-                    addresses,
-                    alias: link.alias.clone(),
-                },
-            );
-        }
-    }
-    out
-}
-
-/// Physical interfaces lab `lab` has moved into the nodes of `scope`, as
-/// their marks say (`node:ifname` -> host name): what the record says
-/// even when the record is lost.
-pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (node, ns) in nodes {
-        let Some(ns) = ns else { continue };
-        let Ok(fd) = netns::open(ns) else { continue };
-        let links = netns::run_in(fd.as_fd(), || nl::Socket::open().ok()?.links().ok())
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        for l in links {
-            if let Some(from) = l
-                .alias
-                .as_deref()
-                .and_then(|a| crate::host::linux::physical_from_mark(lab, a))
-            {
-                out.insert(format!("{node}:{}", l.name), from.to_string());
+            if !moved {
+                ask.push(from.as_str());
             }
         }
     }
+    out.extend(crate::host::query::host_interfaces(&ask));
     out
 }
 
 /// Namespaces under /run/netns whose `lo` carries the lab's alias.
 pub fn owned_namespaces(lab: &str) -> Vec<String> {
     marked_namespaces().remove(lab).unwrap_or_default()
-}
-
-/// Every namespace under /run/netns that carries a lab's mark, by lab.
-pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
-    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for name in netns::list().unwrap_or_default() {
-        let Ok(fd) = netns::open(&name) else { continue };
-        let lo_alias = netns::run_in(fd.as_fd(), || {
-            let mut s = nl::Socket::open().ok()?;
-            s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
-        })
-        .ok()
-        .flatten();
-        if let Some(lab) = lo_alias.as_deref().and_then(|a| a.strip_prefix("nslab:")) {
-            found.entry(lab.to_string()).or_default().push(name);
-        }
-    }
-    found
-}
-
-/// Host-side veth ends go away with their peers' namespaces, which the
-/// kernel destroys asynchronously. Wait for them (so their names can be
-/// used again at once), and delete any that outlast the wait.
-fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
-    let alias = format!("nslab:{lab}");
-    let fail = |m: String| OpError {
-        op: "remove host links".into(),
-        node: HOST.into(),
-        message: m,
-    };
-    let mut sock = nl::Socket::open().map_err(|e| fail(e.to_string()))?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let left: Vec<nl::Link> = sock
-            .links()
-            .map_err(|e| fail(e.to_string()))?
-            .into_iter()
-            .filter(|l| l.alias.as_deref() == Some(alias.as_str()))
-            .collect();
-        if left.is_empty() {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            let reqs: Vec<nl::Request> = left
-                .iter()
-                .map(|l| nl::Request::DelLink { index: l.index })
-                .collect();
-            for (l, r) in left.iter().zip(sock.execute(&reqs)) {
-                if let Err(e) = r {
-                    if !e.is_not_found() {
-                        return Err(fail(format!("{}: {e}", l.name)));
-                    }
-                }
-            }
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-/// What `down` removed.
-#[derive(Debug, Default)]
-pub struct DownReport {
-    pub plan: Plan,
-    pub errors: Vec<OpError>,
-    /// What the user must know (a physical interface given back under
-    /// another name).
-    pub notes: Vec<String>,
-}
-
-/// Remove everything the lab owns, even if an `up` was killed half-way:
-/// what carries its mark where the record says to look (namespaces, host
-/// links, routes with nslab's protocol that the record lists for the host,
-/// the marked nft table) and every namespace under /run/netns marked as
-/// the lab's. What is there but unmarked is left alone. Host sysctls go
-/// back to the values recorded before the lab changed them. Without the
-/// record, host routes and sysctls cannot be attributed and stay.
-pub fn down(lab: &str) -> Result<DownReport, LabError> {
-    let found = owned_namespaces(lab);
-    // A lab with neither a directory nor a namespace is not up: say so
-    // without making a directory for it (after stopping any process that
-    // still carries its mark in a namespace that lost its name).
-    let dir = match StateDir::find(lab).map_err(sd_err)? {
-        Some(d) => d,
-        None if found.is_empty() => {
-            if crate::services::stop_all(lab, None, &found) > 0 {
-                return Ok(DownReport::default());
-            }
-            return Err(LabError::NotFound(lab.to_string()));
-        }
-        None => StateDir::open(lab).map_err(sd_err)?,
-    };
-    let lock = dir.lock().map_err(sd_err)?;
-    let rec = read_record(&dir, true)?;
-    // Processes first, while their namespaces still have names.
-    let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
-    let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
-    else {
-        // The directory was there (an `up` killed before it recorded or
-        // made anything): nothing is left but the directory.
-        dir.remove().map_err(sd_err)?;
-        drop(lock);
-        return Ok(DownReport::default());
-    };
-    clear_leftover_files(&rec);
-    let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
-    let known: Vec<Option<String>> = nodes.values().cloned().collect();
-    for ns in found {
-        if !known.contains(&Some(ns.clone())) {
-            nodes.insert(format!("(netns {ns})"), Some(ns));
-        }
-    }
-    if !nodes.values().any(|n| n.is_none()) {
-        nodes.insert(HOST.to_string(), None);
-    }
-    let mut scope = scope_of_record(lab, &rec);
-    scope.nodes = nodes.into_iter().collect();
-    for (k, from) in physical_marks(lab, &scope.nodes) {
-        scope.physical.entry(k).or_insert(from);
-    }
-    let mut host = Linux::new(lab);
-    host.give_back_as(rec.physical_was.clone());
-    let observed = host.observe(&scope).map_err(LabError::Observe)?;
-    let p = teardown(&observed);
-    // Teardown keeps going past errors and reports them all.
-    let mut errors = Vec::new();
-    for s in &p.steps {
-        if let Err(e) = host.apply(&s.op) {
-            errors.push(e);
-        }
-    }
-    let notes = host.take_notes();
-    drop(host);
-    // A process that entered a namespace after the first look.
-    crate::services::stop_all(lab, None, &[]);
-    if let Err(e) = wait_host_links_gone(lab) {
-        errors.push(e);
-    }
-    // The host node's sysctls as they were before the lab.
-    for (key, value) in &rec.host_sysctls {
-        if let Err(e) = nslab_sys::sysctl::write(key, value) {
-            errors.push(OpError {
-                op: format!("sysctl -w {key}={value}"),
-                node: HOST.into(),
-                message: e.to_string(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        dir.remove().map_err(sd_err)?;
-    }
-    drop(lock);
-    Ok(DownReport {
-        plan: p,
-        errors,
-        notes,
-    })
 }

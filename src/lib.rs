@@ -5,17 +5,22 @@
 //! # Layout
 //!
 //! Data flows one way: file → model → desired state → plan → kernel, and
-//! kernel → observed state → plan (for reconcile and teardown).
+//! kernel → observed state → plan (for reconcile and teardown). The layers,
+//! from the bottom up:
 //!
 //! | layer | where | job |
 //! |---|---|---|
+//! | sys | crates `nslab-netlink`, `nslab-sys`, `nslab-nft`, `nslab-probe` | every side effect, and the only `unsafe` |
 //! | model | crate `nslab-model` | parse YAML with spans, validate the whole file, typed `Topology` |
 //! | state | [`state`] | one [`state::State`] for desired ([`state::desired`]) and observed |
-//! | plan | [`plan`] | `plan(desired, observed)` → ordered [`plan::Op`]s with inverses |
-//! | host | [`host`] | a [`host::Host`] observes and applies: over netlink, or in memory |
-//! | apply | [`apply`] | runs a plan, rolls back on failure |
-//! | sys | crates `nslab-netlink`, `nslab-sys`, `nslab-nft`, `nslab-probe` | every side effect, and the only `unsafe` |
-//! | cli | [`cli`] | argv → request → library; printing |
+//! | plan, record | [`plan`], [`record`] | `plan(desired, observed)` → ordered [`plan::Op`]s with inverses; what a lab made |
+//! | host | [`host`] | a [`host::Host`] observes and applies; the only module that talks netlink or nftables |
+//! | apply, services | [`apply`], [`services`] | runs a plan, rolls back on failure; `serve:`/`run:` processes |
+//! | lab, check | [`lab`], [`check`] | `up`/`down` of a lab; `expect:` checks, returned as data |
+//! | cli | [`cli`] | argv → request → library; printing and exit codes |
+//!
+//! Each row uses only the rows above it, never its own row or one below:
+//! `tests/layers.rs` reads this table and the sources and keeps it so.
 
 pub mod apply;
 pub mod check;

@@ -1,11 +1,14 @@
 //! `expect:` checks: each one a probe from inside a node (ICMP echo over a
 //! raw socket, or a TCP/UDP/HTTP client talking to the built-in responder),
-//! run in parallel, each passing or failing on its own.
+//! run in parallel, each passing or failing on its own. Checks return what
+//! they saw; printing it is the cli's job.
 
 pub mod junit;
+mod ping;
 mod run;
 
-pub use run::{cli, demo, ping_cli, run_checks};
+pub use ping::{ping, Pinged};
+pub use run::{first_address, probe, resolve, run, run_all};
 
 use std::fmt;
 use std::net::IpAddr;
@@ -28,6 +31,19 @@ impl fmt::Display for Proto {
             Proto::Http => "http",
         })
     }
+}
+
+/// Why checks cannot be run at all (bad input: nothing was probed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    #[error("check from {from}: node {node} has no address to probe")]
+    NoAddress { from: String, node: String },
+    #[error("lab {lab} has no node {node}; its nodes: {}", nodes.join(", "))]
+    NoNode {
+        lab: String,
+        node: String,
+        nodes: Vec<String>,
+    },
 }
 
 /// One check, resolved: where from (a namespace), to which address.

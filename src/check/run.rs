@@ -1,20 +1,16 @@
 //! Running checks: resolve them against the lab, probe in parallel from
-//! inside the nodes, print one line each; and `nslab ping` and `nslab demo`
-//! built on the same probes.
+//! inside the nodes, and return each check with what it saw.
 
-use super::{judge, junit, Answer, Check, Outcome, Proto};
-use crate::cli::{fail, Exit};
-use crate::record;
+use super::{judge, Answer, Check, CheckError, Outcome, Proto};
 use crate::state::State;
 use nslab_model as m;
 use nslab_sys::netns;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long a probe waits for an answer.
-const TIMEOUT: Duration = Duration::from_millis(1500);
+pub(super) const TIMEOUT: Duration = Duration::from_millis(1500);
 /// At most this many probes at once.
 const PARALLEL: usize = 32;
 
@@ -34,14 +30,16 @@ pub fn first_address(state: &State, node: &str) -> Option<IpAddr> {
 }
 
 /// Resolve the file's `expect:` entries against its desired state.
-pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, String> {
+pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, CheckError> {
     let mut out = Vec::new();
     for e in &t.expect {
         let (to, port, to_netns) = match &e.to {
             m::Target::Node { node, port } => {
-                let ip = first_address(state, node.as_str()).ok_or_else(|| {
-                    format!("check from {}: node {node} has no address to probe", e.from)
-                })?;
+                let ip =
+                    first_address(state, node.as_str()).ok_or_else(|| CheckError::NoAddress {
+                        from: e.from.to_string(),
+                        node: node.to_string(),
+                    })?;
                 (ip, port.map(|p| p.get()), t.netns_of(node))
             }
             m::Target::Addr { ip, port } => (*ip, port.map(|p| p.get()), None),
@@ -91,7 +89,7 @@ pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, String> {
     Ok(out)
 }
 
-fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, String> {
+pub(super) fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, String> {
     match netns_name {
         Some(n) => netns::open(n).map_err(|e| e.to_string()),
         None => netns::current().map_err(|e| e.to_string()),
@@ -224,191 +222,12 @@ pub fn run_all(checks: &[Check]) -> Vec<Outcome> {
     out.into_iter().flatten().collect()
 }
 
-fn print_results(results: &[(Check, Outcome)]) {
-    for (c, o) in results {
-        let mark = if o.pass { "✓" } else { "✗" };
-        let ms = o.took.as_secs_f64() * 1000.0;
-        if o.pass {
-            println!("  {mark} {:<60} {ms:>7.1}ms", c.text);
-        } else {
-            println!("  {mark} {:<60} {ms:>7.1}ms  {}", c.text, o.seen);
-        }
-    }
-}
-
-/// Run the lab's checks and print them; `Exit::Failed` when any fails.
-pub fn run_checks(l: &crate::cli::load::Loaded, junit_path: Option<&Path>, json: bool) -> Exit {
-    let checks = match resolve(&l.topology, &l.desired) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+/// Resolve the file's checks against `state` and run them all: each
+/// check with what it saw, in the file's order.
+pub fn run(t: &m::Topology, state: &State) -> Result<Vec<(Check, Outcome)>, CheckError> {
+    let checks = resolve(t, state)?;
     let outcomes = run_all(&checks);
-    let results: Vec<(Check, Outcome)> = checks.into_iter().zip(outcomes).collect();
-    let failed = results.iter().filter(|(_, o)| !o.pass).count();
-    if json {
-        let v: Vec<_> = results
-            .iter()
-            .map(|(c, o)| serde_json::json!({"check": c.text, "pass": o.pass, "seen": o.seen, "ms": o.took.as_secs_f64() * 1000.0}))
-            .collect();
-        println!("{}", serde_json::Value::Array(v));
-    } else {
-        print_results(&results);
-        println!("{} passed, {} failed", results.len() - failed, failed);
-    }
-    if let Some(p) = junit_path {
-        if let Err(e) = std::fs::write(p, junit::render(&l.desired.lab, &results)) {
-            return fail(format!("cannot write {}: {e}", p.display()));
-        }
-    }
-    if failed > 0 {
-        Exit::Failed
-    } else {
-        Exit::Ok
-    }
-}
-
-/// The topology a lab was brought up from (kept in its state directory).
-fn loaded_lab(lab: &str) -> Result<crate::cli::load::Loaded, Exit> {
-    let name = crate::cli::lab_name(lab)?;
-    let dir = crate::cli::state_dir_of(&name)?;
-    let text = match dir.read(record::TOPOLOGY).map_err(fail)? {
-        Some(b) => String::from_utf8_lossy(&b).into_owned(),
-        None => return Err(crate::cli::not_up(&name)),
-    };
-    crate::cli::load::parse(&format!("{name} (as brought up)"), &text)
-}
-
-/// `nslab check LAB`.
-pub fn cli(lab: &str, junit_path: Option<&Path>, json: bool) -> Exit {
-    match loaded_lab(lab) {
-        Ok(l) => run_checks(&l, junit_path, json),
-        Err(e) => e,
-    }
-}
-
-/// `nslab ping LAB [FROM [TO]]`: ICMP echo between nodes' first addresses.
-pub fn ping_cli(lab: &str, from: Option<&str>, to: Option<&str>, json: bool) -> Exit {
-    let l = match loaded_lab(lab) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
-    let nodes: Vec<String> = l.desired.nodes.keys().cloned().collect();
-    for n in from.iter().chain(to.iter()) {
-        if !nodes.iter().any(|x| x == n) && n.parse::<IpAddr>().is_err() {
-            return fail(format!(
-                "lab {} has no node {n}; its nodes: {}",
-                l.desired.lab,
-                nodes.join(", ")
-            ));
-        }
-    }
-    let sources: Vec<&String> = nodes
-        .iter()
-        .filter(|n| from.is_none_or(|f| f == n.as_str()))
-        .collect();
-    let mut pairs = Vec::new();
-    for s in &sources {
-        let targets: Vec<String> = match to {
-            Some(t) => vec![t.to_string()],
-            None => nodes.iter().filter(|t| t != s).cloned().collect(),
-        };
-        for t in targets {
-            let ip = t
-                .parse::<IpAddr>()
-                .ok()
-                .or_else(|| first_address(&l.desired, &t));
-            let Some(ip) = ip else { continue };
-            pairs.push(((*s).clone(), t, ip));
-        }
-    }
-    let results: Vec<_> = std::thread::scope(|sc| {
-        let hs: Vec<_> = pairs
-            .iter()
-            .map(|(s, _, ip)| {
-                let ns = l.desired.nodes.get(s).and_then(|n| n.netns.clone());
-                sc.spawn(move || {
-                    let fd = open_ns(ns.as_deref())?;
-                    nslab_probe::icmp_echo(fd.as_fd(), *ip, 3, Duration::from_millis(100), TIMEOUT)
-                        .map_err(|e| e.to_string())
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("probe thread panicked".into()))
-            })
-            .collect()
-    });
-    let mut any_fail = false;
-    let mut rows = Vec::new();
-    for ((s, t, ip), r) in pairs.iter().zip(results) {
-        match r {
-            Ok(st) => {
-                let ms = |d: Option<Duration>| {
-                    d.map(|d| format!("{:.3}", d.as_secs_f64() * 1000.0))
-                        .unwrap_or_else(|| "-".into())
-                };
-                any_fail |= !st.success();
-                if json {
-                    rows.push(serde_json::json!({"from": s, "to": t, "address": ip, "sent": st.sent, "received": st.received, "loss": st.loss(), "rtt_avg_ms": st.avg().map(|d| d.as_secs_f64() * 1000.0)}));
-                } else {
-                    println!(
-                        "  {} {s} -> {t} ({ip}): {}/{} received, {:.0}% loss, rtt min/avg/max {}/{}/{} ms",
-                        if st.success() { "✓" } else { "✗" },
-                        st.received,
-                        st.sent,
-                        st.loss() * 100.0,
-                        ms(st.min()),
-                        ms(st.avg()),
-                        ms(st.max())
-                    );
-                }
-            }
-            Err(e) => {
-                any_fail = true;
-                if json {
-                    rows.push(serde_json::json!({"from": s, "to": t, "address": ip, "error": e}));
-                } else {
-                    println!("  ✗ {s} -> {t} ({ip}): {e}");
-                }
-            }
-        }
-    }
-    if json {
-        println!("{}", serde_json::Value::Array(rows));
-    }
-    if any_fail {
-        Exit::Failed
-    } else {
-        Exit::Ok
-    }
-}
-
-/// `nslab demo`: up the built-in lab, check it, show it, take it down.
-pub fn demo() -> Exit {
-    let l = match crate::cli::load::demo() {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
-    if let Err(e) = crate::cli::demo_may_take(&l.desired.lab) {
-        return e;
-    }
-    println!("== nslab up (the built-in demo: Docker's bridge network, by hand)");
-    if let Err(e) = crate::cli::up_loaded(&l, false) {
-        return e;
-    }
-    println!("\n== nslab check {}", l.desired.lab);
-    let checked = run_checks(&l, None, false);
-    println!("\n== nslab show {}", l.desired.lab);
-    let _ = crate::cli::show_lab(&l.desired.lab, None, false);
-    println!("\n== nslab down {}", l.desired.lab);
-    let down = crate::cli::down_lab(&l.desired.lab, false);
-    match (checked, down) {
-        (Exit::Ok, Exit::Ok) => Exit::Ok,
-        (Exit::Ok, other) => other,
-        (failed, _) => failed,
-    }
+    Ok(checks.into_iter().zip(outcomes).collect())
 }
 
 #[cfg(test)]

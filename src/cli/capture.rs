@@ -3,7 +3,7 @@
 //! file that tcpdump and Wireshark read — what the tutorials do with
 //! `tcpdump -i br01`, without tcpdump.
 
-use super::commands::node_netns;
+use super::exec::node_netns;
 use super::{fail, Exit};
 use nslab_probe::capture::{summarize, Capture, PcapWriter};
 use nslab_sys::netns;

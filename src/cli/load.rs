@@ -5,7 +5,6 @@
 use super::Exit;
 use crate::state::{desired::desired, State};
 use nslab_model::{Host, HostInterfaces, HostPrograms, ProgramLookup, Topology};
-use nslab_netlink as nl;
 use nslab_sys::statedir::StateDir;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -34,11 +33,7 @@ struct KernelInterfaces {
 impl HostInterfaces for KernelInterfaces {
     fn exists(&self, name: &str) -> bool {
         // One socket per question: only `physical` interfaces are asked about.
-        self.moved_in.iter().any(|m| m == name)
-            || nl::Socket::open()
-                .ok()
-                .and_then(|mut s| s.link_by_name(name).ok().flatten())
-                .is_some()
+        self.moved_in.iter().any(|m| m == name) || crate::host::query::interface_exists(name)
     }
 }
 

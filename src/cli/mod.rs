@@ -4,13 +4,13 @@
 
 pub mod args;
 mod capture;
+mod checks;
 mod commands;
+mod exec;
 pub mod graph;
+mod inspect;
+mod lifecycle;
 pub mod load;
-
-pub(crate) use commands::{
-    demo_may_take, down_lab, lab_name, not_up, show_lab, state_dir_of, up_loaded,
-};
 pub mod show;
 
 use clap::Parser;

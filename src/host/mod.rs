@@ -1,13 +1,17 @@
 //! The boundary between the plan and the machine: a [`Host`] observes the
 //! kernel as a [`State`] and applies [`Op`]s. [`linux::Linux`] does it over
-//! netlink; [`fake::FakeHost`] does it in memory, so the planner's
-//! promises (`up` then `plan` is empty; a failed `up` undoes itself) are
-//! tested without root.
+//! netlink; `fake::FakeHost` (built for tests only) does it in memory, so
+//! the planner's promises (`up` then `plan` is empty; a failed `up` undoes
+//! itself) are tested without root. [`query`] answers the few questions
+//! the layers above ask the kernel outside a plan: `host` is the only
+//! module that talks netlink or nftables.
 
+#[cfg(test)]
 pub mod fake;
 pub mod linux;
 pub mod nat;
 mod observe;
+pub mod query;
 
 use crate::plan::Op;
 use crate::state::State;

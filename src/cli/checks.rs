@@ -1,0 +1,129 @@
+//! `check` and `ping`: run the probes of [`crate::check`] and print what
+//! they saw, one line each (or JSON, or a JUnit file).
+
+use super::commands::{lab_name, not_up, state_dir_of};
+use super::load::{self, Loaded};
+use super::{fail, Exit};
+use crate::check::{self, junit, Check, Outcome, Pinged};
+use crate::record;
+use std::path::Path;
+use std::time::Duration;
+
+fn print_results(results: &[(Check, Outcome)]) {
+    for (c, o) in results {
+        let mark = if o.pass { "✓" } else { "✗" };
+        let ms = o.took.as_secs_f64() * 1000.0;
+        if o.pass {
+            println!("  {mark} {:<60} {ms:>7.1}ms", c.text);
+        } else {
+            println!("  {mark} {:<60} {ms:>7.1}ms  {}", c.text, o.seen);
+        }
+    }
+}
+
+/// Run the lab's checks and print them; `Exit::Failed` when any fails.
+pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> Exit {
+    let results = match check::run(&l.topology, &l.desired) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let failed = results.iter().filter(|(_, o)| !o.pass).count();
+    if json {
+        let v: Vec<_> = results
+            .iter()
+            .map(|(c, o)| serde_json::json!({"check": c.text, "pass": o.pass, "seen": o.seen, "ms": o.took.as_secs_f64() * 1000.0}))
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else {
+        print_results(&results);
+        println!("{} passed, {} failed", results.len() - failed, failed);
+    }
+    if let Some(p) = junit_path {
+        if let Err(e) = std::fs::write(p, junit::render(&l.desired.lab, &results)) {
+            return fail(format!("cannot write {}: {e}", p.display()));
+        }
+    }
+    if failed > 0 {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
+}
+
+/// The topology a lab was brought up from (kept in its state directory).
+fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
+    let name = lab_name(lab)?;
+    let dir = state_dir_of(&name)?;
+    let text = match dir.read(record::TOPOLOGY).map_err(fail)? {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => return Err(not_up(&name)),
+    };
+    load::parse(&format!("{name} (as brought up)"), &text)
+}
+
+/// `nslab check LAB`.
+pub(crate) fn check_cmd(lab: &str, junit_path: Option<&Path>, json: bool) -> Exit {
+    match loaded_lab(lab) {
+        Ok(l) => run_checks(&l, junit_path, json),
+        Err(e) => e,
+    }
+}
+
+/// One line (or JSON row) for a pinged pair.
+fn ping_row(p: &Pinged, json: bool) -> Option<serde_json::Value> {
+    let (s, t, ip) = (&p.from, &p.to, &p.address);
+    match &p.result {
+        Ok(st) => {
+            let ms = |d: Option<Duration>| {
+                d.map(|d| format!("{:.3}", d.as_secs_f64() * 1000.0))
+                    .unwrap_or_else(|| "-".into())
+            };
+            if json {
+                return Some(
+                    serde_json::json!({"from": s, "to": t, "address": ip, "sent": st.sent, "received": st.received, "loss": st.loss(), "rtt_avg_ms": st.avg().map(|d| d.as_secs_f64() * 1000.0)}),
+                );
+            }
+            println!(
+                "  {} {s} -> {t} ({ip}): {}/{} received, {:.0}% loss, rtt min/avg/max {}/{}/{} ms",
+                if st.success() { "✓" } else { "✗" },
+                st.received,
+                st.sent,
+                st.loss() * 100.0,
+                ms(st.min()),
+                ms(st.avg()),
+                ms(st.max())
+            );
+        }
+        Err(e) => {
+            if json {
+                return Some(serde_json::json!({"from": s, "to": t, "address": ip, "error": e}));
+            }
+            println!("  ✗ {s} -> {t} ({ip}): {e}");
+        }
+    }
+    None
+}
+
+/// `nslab ping LAB [FROM [TO]]`: ICMP echo between nodes' first addresses.
+pub(crate) fn ping_cmd(lab: &str, from: Option<&str>, to: Option<&str>, json: bool) -> Exit {
+    let l = match loaded_lab(lab) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    let pinged = match check::ping(&l.desired, from, to) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let rows: Vec<_> = pinged.iter().filter_map(|p| ping_row(p, json)).collect();
+    if json {
+        println!("{}", serde_json::Value::Array(rows));
+    }
+    let any_fail = pinged
+        .iter()
+        .any(|p| p.result.as_ref().map_or(true, |st| !st.success()));
+    if any_fail {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
+}

@@ -1,0 +1,68 @@
+//! `exec` and `shell`: a command inside a node, its exit status ours.
+
+use super::commands::{lab_name, record_of};
+use super::{fail, Exit};
+use nslab_sys::exec;
+use std::ffi::OsString;
+
+/// The namespace of `node` in lab `lab`.
+pub(super) fn node_netns(lab: &str, node: &str) -> Result<String, Exit> {
+    let name = lab_name(lab)?;
+    let rec = record_of(&name)?;
+    match rec.nodes.get(node) {
+        Some(Some(ns)) => Ok(ns.clone()),
+        Some(None) => Err(fail(format!(
+            "node {node} is the host namespace; run the command directly"
+        ))),
+        None => Err(fail(format!(
+            "lab {name} has no node {node}; its nodes: {}",
+            rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+pub(super) fn status_exit(status: std::process::ExitStatus) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => Exit::Code(u8::try_from(c).unwrap_or(1)),
+        (None, Some(sig)) => Exit::Code(u8::try_from(128 + sig).unwrap_or(1)),
+        _ => Exit::Failed,
+    }
+}
+
+pub(super) fn exec_cmd(lab: &str, node: &str, argv: &[OsString]) -> Exit {
+    let ns = match node_netns(lab, node) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let mut cmd = match exec::command_in(&ns, argv) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    match cmd.status() {
+        Ok(s) => status_exit(s),
+        Err(e) => fail(format!(
+            "cannot run {:?} in {lab}/{node}: {e}",
+            argv.first().unwrap_or(&OsString::new())
+        )),
+    }
+}
+
+pub(super) fn shell(lab: &str, node: &str) -> Exit {
+    let ns = match node_netns(lab, node) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let label = match lab_name(lab) {
+        Ok(l) => format!("{l}/{node}"),
+        Err(e) => return e,
+    };
+    let mut cmd = match exec::shell_command(&ns, &label) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    match cmd.status() {
+        Ok(s) => status_exit(s),
+        Err(e) => fail(format!("cannot start a shell in {label}: {e}")),
+    }
+}

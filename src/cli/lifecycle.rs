@@ -1,0 +1,285 @@
+//! `up`, `down`, `plan`, `validate` and the built-in `demo`.
+
+use super::checks::run_checks;
+use super::commands::{lab_error, lab_name, nix_is_root, print_plan};
+use super::inspect::show_lab;
+use super::load::{self, Loaded};
+use super::{fail, Exit};
+use crate::lab;
+use crate::plan::{self, Plan};
+use crate::services::ServiceError;
+use crate::state::State;
+use nslab_sys::statedir::StateDir;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal() && !json;
+    let mut progress = |done: usize, total: usize| {
+        if tty && total > 50 {
+            eprint!("\r  applying {done}/{total}");
+        }
+    };
+    // A lab this run creates is removed again if its processes fail.
+    let fresh = lab::owned_namespaces(&l.desired.lab).is_empty();
+    let report = lab::up(&l.desired, &l.source, &l.text, &mut progress).map_err(lab_error)?;
+    if tty && report.plan.len() > 50 {
+        eprintln!();
+    }
+    if let Err(e) = crate::services::start(&l.topology, &l.desired) {
+        return Err(fail(undo_up(&l.desired.lab, fresh, e)));
+    }
+    if json {
+        print_plan(&report.plan, true);
+    } else {
+        summary(&l.desired, &report.plan, started);
+    }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(report.plan)
+}
+
+/// One line per node (unless the lab is large), what changed when it is
+/// little (a reconcile), and the totals.
+pub(super) fn summary(desired: &State, p: &Plan, started: Instant) {
+    const PER_NODE_UP_TO: usize = 40;
+    const CHANGES_UP_TO: usize = 30;
+    if desired.nodes.len() <= PER_NODE_UP_TO {
+        for (name, n) in &desired.nodes {
+            let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
+            let addrs: Vec<String> = n
+                .links
+                .values()
+                .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
+                .collect();
+            let what = if changed == 0 {
+                "unchanged".to_string()
+            } else {
+                format!("{changed} change(s)")
+            };
+            println!(
+                "  {:<15} {} interface(s) {:<32} {what}",
+                name,
+                n.links.len(),
+                addrs.join(" ")
+            );
+        }
+    }
+    let creating = p
+        .steps
+        .iter()
+        .any(|s| matches!(s.op, crate::plan::Op::CreateNetns { .. }));
+    if !p.is_empty() && !creating && p.len() <= CHANGES_UP_TO {
+        println!("  changed:");
+        for s in &p.steps {
+            println!("    {}", s.op);
+        }
+    }
+    println!(
+        "lab {} is up: {} node(s), {} operation(s) in {:.2}s",
+        desired.lab,
+        desired.nodes.len(),
+        p.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+pub(super) fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
+    let loaded = match load::file_or_demo(file) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    if file.is_none() {
+        if let Err(e) = demo_may_take(&loaded.desired.lab) {
+            return e;
+        }
+    }
+    if let Err(e) = up_loaded(&loaded, json) {
+        return e;
+    }
+    if check {
+        return run_checks(&loaded, None, json);
+    }
+    Exit::Ok
+}
+
+/// The built-in demo (`nslab demo`, `nslab up` with no file) only ever
+/// touches a lab it made: one whose record says it came from the demo. A
+/// lab of that name brought up from a file, or whose record is unreadable
+/// or lost while namespaces carry its mark, is refused (status 2) and left
+/// as it is.
+pub(super) fn demo_may_take(lab: &str) -> Result<(), Exit> {
+    let refuse = |whose: String| {
+        eprintln!(
+            "error: a lab named {lab} is up and {whose}; the built-in demo does not touch a lab it did not make. \
+             Take it down first (`nslab down {lab}`), then run the demo again; nothing was changed"
+        );
+        Exit::BadInput
+    };
+    let looked = match StateDir::find(lab) {
+        Ok(Some(dir)) => lab::look(&dir).map_err(fail)?,
+        Ok(None) => lab::Recorded::Missing,
+        Err(e) => return Err(refuse(format!("its state directory is unusable ({e})"))),
+    };
+    match looked {
+        lab::Recorded::Found(r) if r.source == load::DEMO_SOURCE => Ok(()),
+        lab::Recorded::Found(r) => Err(refuse(format!("was brought up from {}", r.source))),
+        lab::Recorded::Unreadable(why) => Err(refuse(format!("its record cannot be read ({why})"))),
+        lab::Recorded::Missing => {
+            let found = lab::owned_namespaces(lab);
+            if found.is_empty() {
+                Ok(())
+            } else {
+                Err(refuse(format!(
+                    "has no record, but namespaces carry its mark ({})",
+                    found.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
+    let name = match lab_name(lab) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let started = Instant::now();
+    match lab::down(&name) {
+        Ok(r) => {
+            if json {
+                print_plan(&r.plan, true);
+            }
+            for n in &r.notes {
+                eprintln!("note: {n}");
+            }
+            for e in &r.errors {
+                eprintln!("error: {e}");
+            }
+            if !r.errors.is_empty() {
+                return fail(format!(
+                    "lab {name} was not removed completely; run `nslab down {name}` again"
+                ));
+            }
+            if !json {
+                println!(
+                    "lab {name} is down: {} operation(s) in {:.2}s",
+                    r.plan.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Exit::Ok
+        }
+        Err(e) => lab_error(e),
+    }
+}
+
+pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json: bool) -> Exit {
+    let loaded = match load::file_or_demo(file) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    // Without root the kernel cannot be read: planning against an empty
+    // machine would report a lab that is up as missing.
+    if !offline && !nix_is_root() {
+        eprintln!(
+            "error: plan reads the kernel's state and needs root: run it as root (sudo nslab plan ...), or add --offline to plan against an empty machine"
+        );
+        return Exit::BadInput;
+    }
+    let p = if !offline {
+        match lab::plan_up(&loaded.desired) {
+            Ok(p) => p,
+            Err(e) => return lab_error(e),
+        }
+    } else {
+        plan::plan(
+            &loaded.desired,
+            &State {
+                lab: loaded.desired.lab.clone(),
+                ..Default::default()
+            },
+        )
+    };
+    print_plan(&p, json);
+    if !json && p.is_empty() {
+        eprintln!("lab {} matches the file: nothing to do", loaded.desired.lab);
+    }
+    if exit_code && !p.is_empty() {
+        return Exit::Changes;
+    }
+    Exit::Ok
+}
+
+pub(super) fn validate(file: &Path, json: bool) -> Exit {
+    if json {
+        return load::validate_json(file);
+    }
+    match load::from_file(file) {
+        Ok(l) => {
+            let n = l.desired.nodes.len();
+            println!(
+                "{}: ok (lab {}, {n} node(s))",
+                file.display(),
+                l.desired.lab
+            );
+            Exit::Ok
+        }
+        Err(e) => e,
+    }
+}
+
+/// After the processes failed to start (and `services::start` stopped
+/// what it had started): a lab this `up` created is removed again, so
+/// nothing of the run is left; an existing lab keeps the network this run
+/// applied. Returns the message.
+fn undo_up(lab: &str, fresh: bool, err: ServiceError) -> String {
+    if !fresh {
+        return format!(
+            "{err}\n  the processes this run started were stopped; the network matches the file, \
+             the processes that were running before still run; fix the entry and run `nslab up` again"
+        );
+    }
+    match lab::down(lab) {
+        Ok(r) if r.errors.is_empty() => {
+            format!("{err}\n  the lab was removed again: nothing this run made is left")
+        }
+        Ok(r) => {
+            let errs: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+            format!(
+                "{err}\n  removing the lab again failed: {}; run `nslab down {lab}`",
+                errs.join("; ")
+            )
+        }
+        Err(e) => format!("{err}\n  removing the lab again failed: {e}; run `nslab down {lab}`"),
+    }
+}
+
+/// `nslab demo`: up the built-in lab, check it, show it, take it down.
+pub(super) fn demo() -> Exit {
+    let l = match load::demo() {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    if let Err(e) = demo_may_take(&l.desired.lab) {
+        return e;
+    }
+    println!("== nslab up (the built-in demo: Docker's bridge network, by hand)");
+    if let Err(e) = up_loaded(&l, false) {
+        return e;
+    }
+    println!("\n== nslab check {}", l.desired.lab);
+    let checked = run_checks(&l, None, false);
+    println!("\n== nslab show {}", l.desired.lab);
+    let _ = show_lab(&l.desired.lab, None, false);
+    println!("\n== nslab down {}", l.desired.lab);
+    let down = down_lab(&l.desired.lab, false);
+    match (checked, down) {
+        (Exit::Ok, Exit::Ok) => Exit::Ok,
+        (Exit::Ok, other) => other,
+        (failed, _) => failed,
+    }
+}

@@ -1,0 +1,154 @@
+//! Questions to the kernel outside a plan, for the layers above that must
+//! not talk netlink themselves: does an interface exist, which namespaces
+//! carry a lab's mark, how is a host interface now; and the one wait
+//! `down` needs (host-side veth ends outliving their peers).
+
+use super::linux::physical_from_mark;
+use super::OpError;
+use crate::record::PhysicalWas;
+use crate::state::Cidr;
+use nslab_netlink as nl;
+use nslab_sys::netns;
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::{Duration, Instant};
+
+/// The name the host node gets where no file names it (a scope built
+/// from a record, an error of `down`'s).
+pub const HOST: &str = "host";
+
+/// Whether the namespace nslab runs in has an interface `name` (asked
+/// over netlink: `/sys/class/net` would show the namespace sysfs was
+/// mounted in). Any error counts as "no".
+pub fn interface_exists(name: &str) -> bool {
+    nl::Socket::open()
+        .ok()
+        .and_then(|mut s| s.link_by_name(name).ok().flatten())
+        .is_some()
+}
+
+/// The alias of `lo` in the namespace `ns` (where a lab's mark is), if it
+/// has one and the namespace can be entered.
+pub fn lo_alias(ns: BorrowedFd) -> Option<String> {
+    netns::run_in(ns, || {
+        let mut s = nl::Socket::open().ok()?;
+        s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
+    })
+    .ok()
+    .flatten()
+}
+
+/// Every namespace under /run/netns that carries a lab's mark, by lab.
+pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in netns::list().unwrap_or_default() {
+        let Ok(fd) = netns::open(&name) else { continue };
+        let lo = lo_alias(fd.as_fd());
+        if let Some(lab) = lo.as_deref().and_then(|a| a.strip_prefix("nslab:")) {
+            found.entry(lab.to_string()).or_default().push(name);
+        }
+    }
+    found
+}
+
+/// Physical interfaces lab `lab` has moved into the nodes of `scope`, as
+/// their marks say (`node:ifname` -> host name): what the record says
+/// even when the record is lost.
+pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (node, ns) in nodes {
+        let Some(ns) = ns else { continue };
+        let Ok(fd) = netns::open(ns) else { continue };
+        let links = netns::run_in(fd.as_fd(), || nl::Socket::open().ok()?.links().ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        for l in links {
+            if let Some(from) = l.alias.as_deref().and_then(|a| physical_from_mark(lab, a)) {
+                out.insert(format!("{node}:{}", l.name), from.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// How the host interfaces `names` are now (MTU, admin state, addresses
+/// but link-local IPv6, alias); those the host does not have are left out.
+pub fn host_interfaces(names: &[&str]) -> BTreeMap<String, PhysicalWas> {
+    let mut out = BTreeMap::new();
+    if names.is_empty() {
+        return out;
+    }
+    let Ok(mut s) = nl::Socket::open() else {
+        return out;
+    };
+    for name in names {
+        let Ok(Some(link)) = s.link_by_name(name) else {
+            continue;
+        };
+        let addresses = s
+            .addresses()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.index == link.index)
+            .filter(|a| match a.addr {
+                std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                std::net::IpAddr::V4(_) => true,
+            })
+            .map(|a| Cidr {
+                addr: a.addr,
+                prefix: a.prefix_len,
+            })
+            .collect();
+        out.insert(
+            name.to_string(),
+            PhysicalWas {
+                mtu: link.mtu,
+                up: link.admin_up,
+                addresses,
+                alias: link.alias.clone(),
+            },
+        );
+    }
+    out
+}
+
+/// Host-side veth ends go away with their peers' namespaces, which the
+/// kernel destroys asynchronously. Wait for them (so their names can be
+/// used again at once), and delete any that outlast the wait.
+pub fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
+    let alias = format!("nslab:{lab}");
+    let fail = |m: String| OpError {
+        op: "remove host links".into(),
+        node: HOST.into(),
+        message: m,
+    };
+    let mut sock = nl::Socket::open().map_err(|e| fail(e.to_string()))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left: Vec<nl::Link> = sock
+            .links()
+            .map_err(|e| fail(e.to_string()))?
+            .into_iter()
+            .filter(|l| l.alias.as_deref() == Some(alias.as_str()))
+            .collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let reqs: Vec<nl::Request> = left
+                .iter()
+                .map(|l| nl::Request::DelLink { index: l.index })
+                .collect();
+            for (l, r) in left.iter().zip(sock.execute(&reqs)) {
+                if let Err(e) = r {
+                    if !e.is_not_found() {
+                        return Err(fail(format!("{}: {e}", l.name)));
+                    }
+                }
+            }
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

@@ -1,0 +1,249 @@
+//! The arrows point down: the layer table in `src/lib.rs` says which
+//! module sits above which, and the sources must agree with it. A module
+//! may name (`crate::x`) only modules of the rows above its own; only
+//! `host` may use the netlink and nftables crates. Test code (`tests.rs`
+//! files, and what follows a top-level `#[cfg(test)]`) may reach further
+//! up, to drive a layer from above; comments are not code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The table's modules, each with its row (0 = the bottom).
+fn layers(lib: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let rows = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! |"))
+        .filter(|l| !l.starts_with("---") && !l.starts_with(" layer "));
+    for (rank, row) in rows.enumerate() {
+        let place = row.split('|').nth(1).unwrap_or("");
+        for link in place.split("[`").skip(1) {
+            let name = link.split('`').next().unwrap_or("");
+            if !name.contains("::") {
+                out.insert(name.to_string(), rank);
+            }
+        }
+    }
+    out
+}
+
+/// Every `.rs` file under `dir`.
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The module a file under `src/` belongs to (`src/cli/load.rs` -> `cli`).
+fn module_of(path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(src()).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let m = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(m, "lib" | "main")).then(|| m.to_string())
+}
+
+/// The file's code without comments and, unless `with_tests`, without its
+/// test code.
+fn code(path: &Path, with_tests: bool) -> String {
+    let text = std::fs::read_to_string(path).expect("read a source file");
+    if !with_tests && path.file_name().is_some_and(|n| n == "tests.rs") {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !with_tests && line == "#[cfg(test)]" {
+            match lines.peek() {
+                // A test module written inline ends the file's code.
+                Some(next) if next.ends_with('{') => break,
+                // `mod fake;`, a test-only item of one line: skip it.
+                Some(_) => {
+                    lines.next();
+                    continue;
+                }
+                None => break,
+            }
+        }
+        if !line.trim_start().starts_with("//") {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The modules `code` names through `crate::`: `crate::a::b`, and each
+/// of `use crate::{a, b::c}`.
+fn crate_refs(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in code.split("crate::").skip(1) {
+        if let Some(group) = part.strip_prefix('{') {
+            let mut depth = 0;
+            let mut item = String::new();
+            let mut at_start = true;
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => at_start = true,
+                    c if at_start && (c.is_alphanumeric() || c == '_') => item.push(c),
+                    _ if at_start && !item.is_empty() => {
+                        out.push(std::mem::take(&mut item));
+                        at_start = false;
+                    }
+                    _ => {}
+                }
+            }
+            if !item.is_empty() {
+                out.push(item);
+            }
+        } else {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn test_code_is_left_out_but_not_what_follows_a_test_only_declaration() {
+    let dir = std::env::temp_dir().join(format!("nslab-layers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let f = dir.join("m.rs");
+    std::fs::write(
+        &f,
+        "#[cfg(test)]\nmod fake;\nuse crate::plan::Op;\n// crate::cli in a comment\n#[cfg(test)]\nmod tests {\n    use crate::cli;\n}\n",
+    )
+    .expect("write");
+    let c = code(&f, false);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(crate_refs(&c), ["plan"], "{c}");
+}
+
+#[test]
+fn crate_refs_reads_paths_and_groups() {
+    let refs = crate_refs(
+        "use crate::cli::{fail, Exit};\nuse crate::{record::{self, Record}, state};\nlet x = crate::lab::up();",
+    );
+    assert_eq!(refs, ["cli", "record", "state", "lab"]);
+}
+
+#[test]
+fn every_module_is_in_the_layer_table() {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).expect("lib.rs");
+    let table = layers(&lib);
+    assert!(
+        table.len() >= 9,
+        "the table in src/lib.rs lost rows: {table:?}"
+    );
+    let declared: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("pub mod ")
+                .or_else(|| l.strip_prefix("mod "))
+        })
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    for m in declared {
+        assert!(
+            table.contains_key(m),
+            "module {m} is not in the layer table of src/lib.rs: put it in the row it belongs to"
+        );
+    }
+}
+
+#[test]
+fn no_module_names_one_at_or_above_its_own_row() {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).expect("lib.rs");
+    let table = layers(&lib);
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let mut wrong = Vec::new();
+    for f in &all {
+        let Some(m) = module_of(f) else { continue };
+        let Some(&rank) = table.get(&m) else {
+            wrong.push(format!("{}: module {m} is not in the table", f.display()));
+            continue;
+        };
+        for r in crate_refs(&code(f, false)) {
+            match table.get(&r) {
+                Some(&to) if r != m && to >= rank => wrong.push(format!(
+                    "{}: {m} (row {rank}) names crate::{r} (row {to})",
+                    f.display()
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "arrows pointing up:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn only_host_talks_netlink_or_nftables() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let host = src().join("host");
+    let mut wrong = Vec::new();
+    for f in all.iter().filter(|f| !f.starts_with(&host)) {
+        let c = code(f, true);
+        for krate in ["nslab_netlink", "nslab_nft"] {
+            if c.contains(krate) {
+                wrong.push(format!("{} uses {krate}", f.display()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "only src/host may talk to the kernel's network:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn test_doubles_are_built_for_tests_only() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let mut wrong = Vec::new();
+    for f in &all {
+        let text = std::fs::read_to_string(f).expect("read a source file");
+        let mut before = "";
+        for line in text.lines() {
+            let decl = line
+                .trim_start()
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            let double = decl
+                .strip_prefix("mod ")
+                .is_some_and(|m| m.contains("fake") || m.contains("mock"));
+            if double && !before.trim_start().starts_with("#[cfg(test)]") {
+                wrong.push(format!("{}: `{}`", f.display(), line.trim()));
+            }
+            before = line;
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a test double in the shipped library (put #[cfg(test)] above it):\n{}",
+        wrong.join("\n")
+    );
+}
