@@ -414,6 +414,16 @@ impl Linux {
                 ..nl::SetLink::index(index)
             }));
         }
+        if let Some(b) = &change.bridge {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                bridge: Some(nl::BridgeChange {
+                    stp: b.stp,
+                    ageing_secs: b.ageing_secs,
+                    vlan_filtering: b.vlan_filtering,
+                }),
+                ..nl::SetLink::index(index)
+            }));
+        }
         // The bridge port exists only once the link is enslaved.
         if let Some(h) = change.hairpin {
             reqs.push(nl::Request::SetLink(nl::SetLink {
