@@ -412,11 +412,21 @@ fn create_link(
     // A physical interface keeps its MTU and MAC unless the file sets them.
     let blank = LinkState {
         up: false,
-        mtu: dl.mtu,
+        mtu: wanted_mtu(dl),
         mac: dl.mac,
         ..LinkState::new(dl.kind.clone())
     };
     update_link(ph, here, &ep.ifname, dl, &blank, routes, node_addrs);
+}
+
+/// The MTU a link gets when the file sets none, where the kernel's choice
+/// does not depend on other links: an MTU taken out of the file goes back
+/// to it, as in a fresh build.
+fn wanted_mtu(dl: &LinkState) -> Option<u32> {
+    dl.mtu.or(match dl.kind {
+        LinkKind::Veth { .. } | LinkKind::Tap { .. } => Some(1500),
+        _ => None,
+    })
 }
 
 /// The attribute change from `ol` to `dl`, and back.
@@ -427,7 +437,7 @@ fn attr_change(dl: &LinkState, ol: &LinkState) -> (LinkChange, LinkChange) {
         change.master = Some(dl.master.clone());
         back.master = Some(ol.master.clone());
     }
-    if let Some(mtu) = dl.mtu.filter(|m| Some(*m) != ol.mtu) {
+    if let Some(mtu) = wanted_mtu(dl).filter(|m| Some(*m) != ol.mtu) {
         change.mtu = Some(mtu);
         back.mtu = ol.mtu;
     }

@@ -480,6 +480,12 @@ fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
             }),
         ),
         (
+            "MTU taken out of the file",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h1", "eth0").mtu = None;
+            }),
+        ),
+        (
             "node removed",
             Box::new(|s: &mut State| {
                 s.nodes.remove("h3");
