@@ -199,10 +199,19 @@ impl Linux {
                 .add_link(end, kind, parent_at.as_ref(), alias)
                 .map_err(|e| with_module_hint(e, kind)),
             Op::DeleteLink { at, ifname } => {
+                // A veth whose peer's namespace was deleted by hand goes
+                // away by itself a moment later: gone is what was asked.
                 let h = self.handle(at)?;
-                let index = h.index(ifname)?;
+                let index = match h.index(ifname) {
+                    Ok(i) => i,
+                    Err(_) if matches!(h.sock.link_by_name(ifname), Ok(None)) => return Ok(()),
+                    Err(e) => return Err(e),
+                };
                 h.forget(ifname);
-                h.exec(vec![nl::Request::DelLink { index }])
+                match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
+                    Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                    _ => Ok(()),
+                }
             }
             Op::MoveIn { at, ifname, from } => {
                 let to = self.raw_fd(at)?;

@@ -285,6 +285,17 @@ pub(super) fn plan_links_in(
         .collect();
     for (ifname, dl) in &d.links {
         let ep = Endpoint::new(name, ifname);
+        let auto;
+        let dl = match bridge_auto_mtu(d, ifname, dl) {
+            Some(mtu) => {
+                auto = LinkState {
+                    mtu: Some(mtu),
+                    ..dl.clone()
+                };
+                &auto
+            }
+            None => dl,
+        };
         let existing = eff
             .links
             .get(ifname)
@@ -295,6 +306,23 @@ pub(super) fn plan_links_in(
             Some(ol) => update_link(ph, here, ifname, dl, &ol, &mut eff.routes, &node_addrs),
         }
     }
+}
+
+/// The MTU a bridge the file gives none has in a fresh build: the
+/// smallest of its ports' (1500 without ports), as the kernel adjusts it —
+/// set explicitly, so a bridge MTU changed by hand is put back. `None`
+/// when a port's MTU is the kernel's choice.
+fn bridge_auto_mtu(d: &NodeState, ifname: &str, dl: &LinkState) -> Option<u32> {
+    if dl.mtu.is_some() || !matches!(dl.kind, LinkKind::Bridge { .. }) {
+        return None;
+    }
+    let ports: Option<Vec<u32>> = d
+        .links
+        .values()
+        .filter(|l| l.master.as_deref() == Some(ifname))
+        .map(wanted_mtu)
+        .collect();
+    ports.map(|p| p.into_iter().min().unwrap_or(1500))
 }
 
 /// Same kind, as far as the kernel is concerned: bridge options change in
