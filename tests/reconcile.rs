@@ -895,3 +895,85 @@ fn one_up_repairs_drift() {
     eprintln!("drift: {n} case(s) compared");
     report(r);
 }
+
+// ------------------------------------------------------------- rollback
+
+fn dump_here() -> String {
+    let o = Command::new("sh")
+        .args(["-c", DUMP])
+        .output()
+        .expect("dump");
+    canon(&String::from_utf8_lossy(&o.stdout))
+}
+
+/// The second file fails half-way (a route via a link that is down, after
+/// the deletions): what was deleted is made again — a veth pair with its
+/// addresses, a bridge port, a route through it, a changed address — and
+/// the kernel is exactly as before; the message says all was undone.
+#[test]
+fn a_failed_up_undoes_its_deletions_exactly() {
+    if !sandbox("a_failed_up_undoes_its_deletions_exactly") {
+        return;
+    }
+    let dir = Path::new("/run/rc-files");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let a = "lab: rc\nnodes:\n  n0:\n    interfaces:\n      br0: { kind: bridge }\n      v1: { master: br0 }\n      v0: { addresses: [10.1.0.1/24, fd00:1::1/64] }\n    routes: [192.168.1.0/24 via 10.1.0.2]\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.2/24] }\n      v1: { addresses: [10.2.0.2/24] }\n      v2: { addresses: [10.3.0.1/24] }\n    routes: [default via 10.2.0.1]\n  n2:\n    interfaces:\n      v2: { addresses: [10.3.0.2/24] }\nlinks:\n  - [n0:v0, n1:v0]\n  - [n0:v1, n1:v1]\n  - [n1:v2, n2:v2]\n";
+    // B: the n0-n1 pair goes, n1's v1 address changes inside its subnet,
+    // and a route via n2's v2, now down, fails.
+    let b = "lab: rc\nnodes:\n  n0:\n    interfaces:\n      br0: { kind: bridge }\n      v1: { master: br0 }\n  n1:\n    interfaces:\n      v1: { addresses: [10.2.0.9/24] }\n      v2: { addresses: [10.3.0.1/24] }\n    routes: [default via 10.2.0.1]\n  n2:\n    interfaces:\n      v2: { addresses: [10.3.0.2/24], up: false }\n    routes: [10.9.0.0/16 via 10.3.0.1]\nlinks:\n  - [n0:v1, n1:v1]\n  - [n1:v2, n2:v2]\n";
+    let pa = write(dir, "a.yaml", a);
+    let pb = write(dir, "b.yaml", b);
+    nslab_ok(&["up", &pa], 0);
+    let before = dump_here();
+    let o = nslab(&["up", &pb]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("route add 10.9.0.0/16"),
+        "names what failed: {t}"
+    );
+    assert!(t.contains("undid the"), "says all was undone: {t}");
+    assert!(!t.contains("not undone"), "{t}");
+    let after = dump_here();
+    assert!(
+        before == after,
+        "not as before (- before, + after):\n{}",
+        diff(&before, &after)
+    );
+    nslab_ok(&["plan", &pa, "--exit-code"], 0);
+    nslab_ok(&["down", "rc"], 0);
+    assert_nothing_left("rc");
+}
+
+/// A deleted namespace cannot be made again as it was: the message names
+/// it as not undone, never says everything was undone, and the record
+/// still lists what the run may have made, so `down` removes it all.
+#[test]
+fn a_failed_up_names_what_it_could_not_undo() {
+    if !sandbox("a_failed_up_names_what_it_could_not_undo") {
+        return;
+    }
+    let dir = Path::new("/run/rc-files");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let a = "lab: rc\nnodes:\n  n0:\n    interfaces:\n      v0: { addresses: [10.1.0.1/24] }\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.2/24] }\n  n2: {}\nlinks:\n  - [n0:v0, n1:v0]\n";
+    let b = "lab: rc\nnodes:\n  n0:\n    interfaces:\n      v0: { addresses: [10.1.0.1/24], up: false }\n    routes: [10.9.0.0/16 via 10.1.0.2]\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.2/24] }\n  n3: {}\nlinks:\n  - [n0:v0, n1:v0]\n";
+    let pa = write(dir, "a.yaml", a);
+    let pb = write(dir, "b.yaml", b);
+    nslab_ok(&["up", &pa], 0);
+    let o = nslab(&["up", &pb]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("not undone (no inverse): `ip netns del rc-n2`"),
+        "names the deletion it could not undo: {t}"
+    );
+    assert!(!t.contains("undid the"), "must not claim a full undo: {t}");
+    // n3, made by this run, was removed again; n2 is gone for good.
+    assert!(!Path::new("/run/netns/rc-n3").exists(), "{t}");
+    assert!(!Path::new("/run/netns/rc-n2").exists());
+    // Another `up` of A converges; `down` leaves nothing.
+    nslab_ok(&["up", &pa], 0);
+    nslab_ok(&["plan", &pa, "--exit-code"], 0);
+    nslab_ok(&["down", "rc"], 0);
+    assert_nothing_left("rc");
+}
