@@ -138,12 +138,12 @@ fn rollback(host: &mut dyn Host, done: &[Step], failed: OpError) -> ApplyError {
     let mut not_undone = Vec::new();
     let mut undone = 0;
     for s in done.iter().rev() {
-        if s.undo.is_empty() {
+        let Some(undo_ops) = &s.undo else {
             not_undone.push(s.op.to_string());
             continue;
-        }
+        };
         let mut ok = true;
-        for undo in &s.undo {
+        for undo in undo_ops {
             match host.apply(undo) {
                 Ok(()) => {}
                 // Putting back what is there already: the kernel did not

@@ -43,7 +43,7 @@ pub(super) fn delete_link(
     let before = gone.clone();
     mark_gone(gone, observed, ep, l);
     let newly: Vec<Endpoint> = gone.difference(&before).cloned().collect();
-    let undo = recreate(observed, kept, &newly).unwrap_or_default();
+    let undo = recreate(observed, kept, &newly);
     ph.links_out.push(step_n(op, undo));
 }
 
@@ -589,7 +589,7 @@ pub(super) fn update_link(
                 ifname: ifname.to_string(),
                 cidr: *cidr,
             },
-            undo,
+            Some(undo),
         ));
     }
     for cidr in dl.addresses.difference(&ol.addresses) {

@@ -17,12 +17,12 @@ use links::{after_deletions, delete_link, plan_links_in, plan_links_out, Kept};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One operation and the operations that undo it (used to roll back a
-/// failed `up`); an empty `undo` means the step cannot be undone.
+/// failed `up`); `None`: the step cannot be undone.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     pub op: Op,
     #[serde(skip)]
-    pub undo: Vec<Op>,
+    pub undo: Option<Vec<Op>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -72,11 +72,11 @@ pub(super) struct Phases {
 pub(super) fn step(op: Op, undo: Option<Op>) -> Step {
     Step {
         op,
-        undo: undo.into_iter().collect(),
+        undo: undo.map(|u| vec![u]),
     }
 }
 
-pub(super) fn step_n(op: Op, undo: Vec<Op>) -> Step {
+pub(super) fn step_n(op: Op, undo: Option<Vec<Op>>) -> Step {
     Step { op, undo }
 }
 
@@ -208,6 +208,7 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
     for (name, d) in &desired.nodes {
         let here = at(name, d);
         let o = observed.nodes.get(name);
+        let new_node = o.is_none() && d.netns.is_some();
         if o.is_none() {
             if let Some(ns) = &d.netns {
                 let op = Op::CreateNetns {
@@ -242,12 +243,18 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
         for (key, value) in &d.sysctls {
             let old = o.sysctls.get(key);
             if old != Some(value) {
-                let undo = old.map(|v| Op::SetSysctl {
-                    at: here.clone(),
-                    key: key.clone(),
-                    value: v.clone(),
-                });
-                ph.sysctls.push(step(
+                // In a namespace this run makes, deleting the namespace
+                // undoes it.
+                let undo = match old {
+                    Some(v) => Some(vec![Op::SetSysctl {
+                        at: here.clone(),
+                        key: key.clone(),
+                        value: v.clone(),
+                    }]),
+                    None if new_node => Some(Vec::new()),
+                    None => None,
+                };
+                ph.sysctls.push(step_n(
                     Op::SetSysctl {
                         at: here.clone(),
                         key: key.clone(),

@@ -219,6 +219,9 @@ fn a_failure_half_way_undoes_everything_this_run_did() {
         let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("must fail");
         assert_eq!(err.failed.op, p.steps[fail_at].op.to_string());
         assert!(err.undo_errors.is_empty(), "{:#?}", err.undo_errors);
+        // Nothing this run made is beyond undoing (a sysctl set in a new
+        // namespace goes with it): the message says all was undone.
+        assert!(err.restored(), "{err}");
         assert!(
             host.state.nodes.is_empty(),
             "left behind after failing at {fail_at}: {:#?}",
