@@ -133,15 +133,43 @@ fn run(
     Ok(())
 }
 
+/// Every node an operation touches.
+fn nodes_of(op: &Op) -> Vec<&str> {
+    match op {
+        Op::AddVeth { a, b } => vec![&a.at.node, &b.at.node],
+        Op::AddLink { end, parent_at, .. } => {
+            let mut v = vec![end.at.node.as_str()];
+            if let Some(p) = parent_at {
+                v.push(&p.node);
+            }
+            v
+        }
+        other => vec![other.node()],
+    }
+}
+
 fn rollback(host: &mut dyn Host, done: &[Step], failed: OpError) -> ApplyError {
     let mut undo_errors = Vec::new();
     let mut not_undone = Vec::new();
     let mut undone = 0;
+    // Nodes whose namespace was deleted for good: nothing in them can be
+    // put back.
+    let mut lost: Vec<&str> = Vec::new();
     for s in done.iter().rev() {
         let Some(undo_ops) = &s.undo else {
+            if let Op::DeleteNetns { node, .. } = &s.op {
+                lost.push(node);
+            }
             not_undone.push(s.op.to_string());
             continue;
         };
+        if undo_ops
+            .iter()
+            .any(|u| nodes_of(u).iter().any(|n| lost.contains(n)))
+        {
+            not_undone.push(s.op.to_string());
+            continue;
+        }
         let mut ok = true;
         for undo in undo_ops {
             match host.apply(undo) {

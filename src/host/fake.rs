@@ -118,7 +118,7 @@ impl FakeHost {
             .flat_map(|(node, n)| {
                 n.links
                     .iter()
-                    .filter(|(_, c)| c.kind.parent() == Some(ep))
+                    .filter(move |(_, c)| crate::plan::depends_on(node, c, ep))
                     .map(move |(ifname, _)| Endpoint::new(node, ifname))
             })
             .collect();
@@ -193,6 +193,9 @@ impl FakeHost {
             Op::AddLink { end, kind, .. } => {
                 if let Some(p) = kind.parent() {
                     self.link(op, p)?;
+                }
+                if let LinkKind::Vxlan { dev: Some(d), .. } = kind {
+                    self.link(op, &Endpoint::new(&end.at.node, d))?;
                 }
                 let ep = Endpoint::new(&end.at.node, &end.ifname);
                 self.add(op, &ep, Self::blank(kind.clone(), end.mtu, end.mac))?;

@@ -66,11 +66,20 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
     }
     for (node, n) in &observed.nodes {
         for (ifname, child) in &n.links {
-            if child.kind.parent() == Some(ep) {
+            if depends_on(node, child, ep) {
                 mark_gone(gone, observed, &Endpoint::new(node, ifname), child);
             }
         }
     }
+}
+
+/// Does `child` (in `node`) die with `ep`: a sub-interface of it, or a
+/// VXLAN device bound to it (the kernel deletes those with their lower
+/// device)?
+pub fn depends_on(node: &str, child: &LinkState, ep: &Endpoint) -> bool {
+    child.kind.parent() == Some(ep)
+        || matches!(&child.kind, LinkKind::Vxlan { dev: Some(d), .. }
+            if node == ep.node && *d == ep.ifname)
 }
 
 fn observed_link<'a>(observed: &'a State, ep: &Endpoint) -> Option<(&'a NodeState, &'a LinkState)> {

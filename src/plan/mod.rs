@@ -13,6 +13,7 @@ mod op;
 pub use op::{At, BridgeChange, LinkChange, NewEnd, Op};
 
 use crate::state::{Endpoint, LinkKind, NodeState, RouteState, State};
+pub use links::depends_on;
 use links::{after_deletions, delete_link, plan_links_in, plan_links_out, Kept};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -471,7 +471,7 @@ fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
             }),
         ),
         (
-            "parent of a macvlan made again",
+            "parent of a macvlan and lower device of a vxlan made again",
             Box::new(|s: &mut State| {
                 // h1:eth1 <-> h3:up becomes h1:eth1 <-> h3:up2.
                 link_mut(s, "h1", "eth1").kind = LinkKind::Veth {
@@ -492,7 +492,9 @@ fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
             "node removed",
             Box::new(|s: &mut State| {
                 s.nodes.remove("h3");
-                s.nodes.get_mut("h1").expect("h1").links.remove("eth1");
+                let h1 = s.nodes.get_mut("h1").expect("h1");
+                h1.links.remove("eth1");
+                h1.links.remove("vx0");
             }),
         ),
     ]
@@ -512,6 +514,22 @@ fn rich_lab() -> State {
     link_mut(&mut s, "h2", "eth0")
         .addresses
         .insert(cidr("fd00::2/64"));
+    // A VXLAN bound to h1's eth1: it dies with it.
+    let mut vx = LinkState::new(LinkKind::Vxlan {
+        vni: 42,
+        remote: Some("10.5.0.2".parse().expect("ip")),
+        group: None,
+        local: None,
+        dev: Some("eth1".into()),
+        port: 4789,
+        learning: true,
+    });
+    vx.addresses.insert(cidr("10.6.0.1/24"));
+    s.nodes
+        .get_mut("h1")
+        .expect("h1")
+        .links
+        .insert("vx0".into(), vx);
     s
 }
 
@@ -591,10 +609,12 @@ fn a_failure_after_deletions_restores_the_lab_exactly() {
                     lines(&p)
                 );
             } else {
-                // Only a deleted namespace has no inverse, and the message
-                // names it.
+                // Only a deleted namespace has no inverse (with what was
+                // in it), and the message names it.
                 assert!(
-                    err.not_undone.iter().all(|o| o.starts_with("ip netns del")),
+                    err.not_undone
+                        .iter()
+                        .all(|o| o.starts_with("ip netns del") || o.contains("t-h3")),
                     "{name}: {:?}",
                     err.not_undone
                 );
