@@ -18,7 +18,7 @@
 //! case shrinks to a small pair of files, printed in full.
 //!
 //! `NSLAB_PROPTEST_CASES=500 cargo test --test reconcile` runs a soak
-//! (default: 40 pairs and 25 drifts).
+//! (default: 60 pairs and 40 drifts, about 2 minutes on 2 cores).
 
 mod common;
 use common::*;
@@ -525,9 +525,14 @@ impl Drift {
 
 // ---------------------------------------------------------------- kernel
 
-fn files() -> PathBuf {
-    // Not under /run: each case's sandboxes mount a tmpfs of their own there.
-    let d = std::env::temp_dir().join(format!("nslab-reconcile-{}", std::process::id()));
+fn files(test: &str) -> PathBuf {
+    // Not under /run: each case's sandboxes mount a tmpfs of their own
+    // there. Named by test and time: every sandboxed test has pid 2.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let d = std::env::temp_dir().join(format!("nslab-{test}-{nanos}"));
     std::fs::create_dir_all(&d).expect("mkdir");
     d
 }
@@ -855,8 +860,8 @@ fn reconcile_equals_fresh_build() {
     if !sandbox("reconcile_equals_fresh_build") {
         return;
     }
-    let dir = files();
-    let n = cases(40);
+    let dir = files("reconcile");
+    let n = cases(60);
     let mut runner = runner(n);
     let strategy = (model(), prop::collection::vec(edit(), 1..4));
     let r = runner.run(&strategy, |(a, edits)| {
@@ -877,6 +882,7 @@ fn reconcile_equals_fresh_build() {
         );
         run_case(&before, &pb, "up A; up B", &ya, &yb, false)
     });
+    let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "reconcile: {} pair(s) compared (cases asked: {n}, shrinking included)",
         RAN.load(std::sync::atomic::Ordering::Relaxed)
@@ -890,8 +896,8 @@ fn one_up_repairs_drift() {
     if !sandbox("one_up_repairs_drift") {
         return;
     }
-    let dir = files();
-    let n = cases(25);
+    let dir = files("drift");
+    let n = cases(40);
     let mut runner = runner(n);
     let r = runner.run(&(model(), drift()), |(a, d)| {
         ran();
@@ -911,6 +917,7 @@ fn one_up_repairs_drift() {
         let gap = matches!(d, Drift::DeleteNamespace(_));
         run_case(&before, &pa, &format!("{d:?} then up A"), &ya, &ya, gap)
     });
+    let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "drift: {} case(s) compared (cases asked: {n}, shrinking included)",
         RAN.load(std::sync::atomic::Ordering::Relaxed)
@@ -997,5 +1004,52 @@ fn a_failed_up_names_what_it_could_not_undo() {
     nslab_ok(&["up", &pa], 0);
     nslab_ok(&["plan", &pa, "--exit-code"], 0);
     nslab_ok(&["down", "rc"], 0);
+    assert_nothing_left("rc");
+}
+
+/// Dropping the first of two addresses of a subnet (the primary) can take
+/// the second along (without `promote_secondaries`); changing an address
+/// inside its subnet must not lose the new one; a route through the link
+/// comes back. One `up` each, then nothing left to do.
+#[test]
+fn address_changes_inside_a_subnet_converge_in_one_up() {
+    if !sandbox("address_changes_inside_a_subnet_converge_in_one_up") {
+        return;
+    }
+    let dir = Path::new("/run/rc-files");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let file = |addrs: &str, extra_route: bool| {
+        format!(
+            "lab: rc\nnodes:\n  n0:\n    interfaces:\n      v0: {{ addresses: [{addrs}] }}\n    routes:\n      - default via 10.0.0.254\n{}  n1:\n    interfaces:\n      v0: {{ addresses: [10.0.0.254/24, 10.0.0.253/24] }}\nlinks:\n  - [n0:v0, n1:v0]\n",
+            if extra_route { "      - 192.168.5.0/24 via 10.0.0.253\n" } else { "" }
+        )
+    };
+    for sysctl in ["0", "1"] {
+        for (from, to, route) in [
+            ("10.0.0.1/24", "10.0.0.5/24", true),
+            ("10.0.0.1/24, 10.0.0.7/24", "10.0.0.7/24", false),
+            ("10.0.0.1/24, 10.0.0.7/24", "10.0.0.9/24, 10.0.0.7/24", true),
+            ("10.0.0.1/24, fd00::1/64", "10.0.0.2/24, fd00::2/64", false),
+        ] {
+            let pa = write(dir, "a.yaml", &file(from, false));
+            let pb = write(dir, "b.yaml", &file(to, route));
+            nslab_ok(&["up", &pa], 0);
+            // The kernel's choice, both ways: secondaries promoted or not.
+            sh(&format!(
+                "ip netns exec rc-n0 sysctl -qw net.ipv4.conf.all.promote_secondaries={sysctl} net.ipv4.conf.v0.promote_secondaries={sysctl}"
+            ));
+            let o = nslab(&["up", &pb]);
+            assert!(o.status.success(), "{from} -> {to}: {}", text(&o));
+            let plan = nslab(&["plan", &pb, "--exit-code"]);
+            assert_eq!(
+                plan.status.code(),
+                Some(0),
+                "{from} -> {to} (promote {sysctl}) not converged:\n{}\n{}",
+                text(&plan),
+                sh("ip -n rc-n0 addr show v0; ip -n rc-n0 route")
+            );
+            nslab_ok(&["down", "rc"], 0);
+        }
+    }
     assert_nothing_left("rc");
 }
