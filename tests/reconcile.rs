@@ -18,7 +18,7 @@
 //! case shrinks to a small pair of files, printed in full.
 //!
 //! `NSLAB_PROPTEST_CASES=500 cargo test --test reconcile` runs a soak
-//! (default: 60 pairs and 40 drifts, about 2 minutes on 2 cores).
+//! (default: 100 pairs and 60 drifts, about a minute on 2 cores).
 
 mod common;
 use common::*;
@@ -861,7 +861,7 @@ fn reconcile_equals_fresh_build() {
         return;
     }
     let dir = files("reconcile");
-    let n = cases(60);
+    let n = cases(100);
     let mut runner = runner(n);
     let strategy = (model(), prop::collection::vec(edit(), 1..4));
     let r = runner.run(&strategy, |(a, edits)| {
@@ -897,7 +897,7 @@ fn one_up_repairs_drift() {
         return;
     }
     let dir = files("drift");
-    let n = cases(40);
+    let n = cases(60);
     let mut runner = runner(n);
     let r = runner.run(&(model(), drift()), |(a, d)| {
         ran();
