@@ -143,6 +143,10 @@ impl Linux {
             }
             Op::DeleteNetns { netns: name, .. } => {
                 self.close(name);
+                // Its veths' peers in other nodes go too.
+                for h in self.handles.values_mut() {
+                    h.index.clear();
+                }
                 netns::delete(name).map_err(|e| e.to_string())
             }
             Op::SetLo { at, up } => {
@@ -207,11 +211,16 @@ impl Linux {
                     Err(_) if matches!(h.sock.link_by_name(ifname), Ok(None)) => return Ok(()),
                     Err(e) => return Err(e),
                 };
-                h.forget(ifname);
-                match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
+                let r = match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
                     Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
                     _ => Ok(()),
+                };
+                // The kernel takes the veth peer (in another node, perhaps)
+                // and sub-interfaces along: no cached index is trusted.
+                for h in self.handles.values_mut() {
+                    h.index.clear();
                 }
+                r
             }
             Op::MoveIn { at, ifname, from } => {
                 let to = self.raw_fd(at)?;
