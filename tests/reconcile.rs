@@ -1053,3 +1053,49 @@ fn address_changes_inside_a_subnet_converge_in_one_up() {
     }
     assert_nothing_left("rc");
 }
+
+/// Pairs the property test found, kept as fixed cases.
+#[test]
+fn pairs_found_by_the_property_test() {
+    if !sandbox("pairs_found_by_the_property_test") {
+        return;
+    }
+    let dir = files("found");
+    let pairs = [
+        // `forwarding: true` taken out stayed on.
+        (
+            "lab: rc\nnodes:\n  n2:\n    forwarding: true\n",
+            "lab: rc\nnodes:\n  n2:\n    lo: up\n",
+        ),
+        // An `mtu:` taken out stayed.
+        (
+            "lab: rc\nnodes:\n  n1:\n    interfaces:\n      v2: { addresses: [10.3.0.1/24], mtu: 1400 }\n  n3:\n    interfaces:\n      v2: { addresses: [10.3.0.11/24] }\nlinks:\n  - [n1:v2, n3:v2]\n",
+            "lab: rc\nnodes:\n  n1:\n    interfaces:\n      v2: { addresses: [10.3.0.1/24] }\n  n3:\n    interfaces:\n      v2: { addresses: [10.3.0.11/24] }\nlinks:\n  - [n1:v2, n3:v2]\n",
+        ),
+        // A pair deleted from one end: the other end's cached ifindex was
+        // used for the new link of the same name ("No such device").
+        (
+            "lab: rc\nnodes:\n  n0:\n    interfaces:\n      v2: { addresses: [10.3.0.11/24] }\n  n1:\n    interfaces:\n      v1: { addresses: [10.2.0.11/24] }\n  n3:\n    interfaces:\n      v1: { addresses: [10.2.0.1/24] }\n      v2: { addresses: [10.3.0.1/24] }\n    routes:\n      - default via 10.2.0.11\nlinks:\n  - [n3:v1, n1:v1]\n  - [n3:v2, n0:v2]\n",
+            "lab: rc\nnodes:\n  n0:\n    interfaces:\n      v1: { addresses: [10.2.0.11/24] }\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.11/24] }\n  n3:\n    interfaces:\n      v0: { addresses: [10.1.0.1/24] }\n      v1: { addresses: [10.2.0.1/24] }\nlinks:\n  - [n3:v0, n1:v0]\n  - [n3:v1, n0:v1]\n",
+        ),
+        // Bridge options in place, a port re-made, an address changed in
+        // its subnet with the route through it.
+        (
+            "lab: rc\nnodes:\n  n0:\n    interfaces:\n      br0: { kind: bridge, stp: false, ageing: 300 }\n      v0: { master: br0 }\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.11/24] }\n    routes: [default via 10.1.0.12]\n  n2:\n    interfaces:\n      v0: { addresses: [10.1.0.12/24] }\nlinks:\n  - [n0:v0, n1:v0]\n  - [n2:v0, n0:v1]\n",
+            "lab: rc\nnodes:\n  n0:\n    interfaces:\n      br0: { kind: bridge, stp: true, ageing: 30 }\n      v0: { master: br0 }\n      v1: { master: br0 }\n  n1:\n    interfaces:\n      v0: { addresses: [10.1.0.15/24] }\n    routes: [default via 10.1.0.12]\n  n2:\n    interfaces:\n      v0: { addresses: [10.1.0.12/24] }\nlinks:\n  - [n0:v0, n1:v0]\n  - [n2:v0, n0:v1]\n",
+        ),
+    ];
+    let bin = nslab_bin();
+    let bin = bin.to_str().expect("utf-8");
+    for (a, b) in pairs {
+        let pa = write(&dir, "a.yaml", a);
+        let pb = write(&dir, "b.yaml", b);
+        let before = format!(
+            "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{bin} up {pb} >/dev/null 2>/tmp/upb || {{ echo 'up B failed:' >&2; cat /tmp/upb >&2; }}"
+        );
+        if let Err(e) = run_case(&before, &pb, "up A; up B", a, b, false) {
+            panic!("{e}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
