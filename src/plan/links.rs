@@ -305,7 +305,7 @@ pub(super) fn plan_links_in(
     for (ifname, dl) in &d.links {
         let ep = Endpoint::new(name, ifname);
         let auto;
-        let dl = match bridge_auto_mtu(d, ifname, dl) {
+        let dl = match bridge_auto_mtu(d, eff, ifname, dl) {
             Some(mtu) => {
                 auto = LinkState {
                     mtu: Some(mtu),
@@ -327,21 +327,31 @@ pub(super) fn plan_links_in(
     }
 }
 
-/// The MTU a bridge the file gives none has in a fresh build: the
-/// smallest of its ports' (1500 without ports), as the kernel adjusts it —
-/// set explicitly, so a bridge MTU changed by hand is put back. `None`
-/// when a port's MTU is the kernel's choice.
-fn bridge_auto_mtu(d: &NodeState, ifname: &str, dl: &LinkState) -> Option<u32> {
+/// The MTU an existing bridge the file gives none has in a fresh build:
+/// the smallest of its ports' (1500 without ports), as the kernel adjusts
+/// it — set explicitly, so a bridge MTU changed by hand is put back. Only
+/// when its ports are there already with their MTUs (otherwise the kernel
+/// adjusts it as they change), and never at creation (an MTU set by hand
+/// stops the kernel's adjusting).
+fn bridge_auto_mtu(d: &NodeState, eff: &NodeState, ifname: &str, dl: &LinkState) -> Option<u32> {
     if dl.mtu.is_some() || !matches!(dl.kind, LinkKind::Bridge { .. }) {
         return None;
     }
-    let ports: Option<Vec<u32>> = d
+    eff.links.get(ifname)?;
+    let mut min = None::<u32>;
+    for (pname, pl) in d
         .links
-        .values()
-        .filter(|l| l.master.as_deref() == Some(ifname))
-        .map(wanted_mtu)
-        .collect();
-    ports.map(|p| p.into_iter().min().unwrap_or(1500))
+        .iter()
+        .filter(|(_, l)| l.master.as_deref() == Some(ifname))
+    {
+        let want = wanted_mtu(pl)?;
+        let now = eff.links.get(pname)?;
+        if now.mtu != Some(want) || now.master.as_deref() != Some(ifname) {
+            return None;
+        }
+        min = Some(min.map_or(want, |m| m.min(want)));
+    }
+    Some(min.unwrap_or(1500))
 }
 
 /// Same kind, as far as the kernel is concerned: bridge options change in

@@ -682,3 +682,21 @@ fn a_stale_veth_taken_for_another_pairs_peer_does_not_take_that_pair_along() {
         "{l:#?}"
     );
 }
+
+#[test]
+fn a_bridge_mtu_changed_by_hand_is_put_back_but_never_set_at_creation() {
+    let d = lab();
+    let created = lines(&plan(&d, &State::default()));
+    let br = created
+        .iter()
+        .find(|l| l.contains("type bridge"))
+        .expect("bridge");
+    assert!(!br.contains("mtu"), "the kernel adjusts it: {br}");
+    let mut host = FakeHost::new("t");
+    up(&mut host, &d);
+    link_mut(&mut host.state, "sw", "br0").mtu = Some(1300);
+    assert_eq!(
+        lines(&plan(&d, &host.state)),
+        vec!["ip -n t-sw link set br0 mtu 1500"]
+    );
+}
