@@ -1,31 +1,57 @@
 //! Carry out a plan on a [`Host`]; if an operation fails, undo what this run
 //! did (in reverse, with each step's inverse) and report the operation that
-//! failed, where, in the kernel's words.
+//! failed, where, in the kernel's words — and exactly which operations
+//! could not be undone.
 
-use crate::host::{Host, OpError};
-use crate::plan::Plan;
+use crate::host::{Host, OpError, Scope};
+use crate::plan::{plan, Op, Plan, Step};
+use crate::state::State;
 use std::fmt;
 
 /// A failed apply: what failed, and how the rollback went.
 #[derive(Debug)]
 pub struct ApplyError {
-    pub failed: OpError,
-    /// Operations that had succeeded and were undone.
+    pub failed: Box<OpError>,
+    /// Operations this run had done.
+    pub done: usize,
+    /// Of those, the ones undone.
     pub undone: usize,
+    /// Operations done that have no inverse (`ip`-like lines): the kernel
+    /// is not as before the run.
+    pub not_undone: Vec<String>,
     /// Undo operations that failed in turn (the lab may need `nslab down`).
     pub undo_errors: Vec<OpError>,
+}
+
+impl ApplyError {
+    /// Whether the rollback brought the kernel back to where the run found
+    /// it.
+    pub fn restored(&self) -> bool {
+        self.not_undone.is_empty() && self.undo_errors.is_empty()
+    }
 }
 
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.failed)?;
+        if self.restored() {
+            return write!(
+                f,
+                "; undid the {} operation(s) this run had done",
+                self.done
+            );
+        }
         write!(
             f,
-            "; undid the {} operation(s) this run had done",
-            self.undone
+            "; undid {} of the {} operation(s) this run had done; the lab is \
+             left part-changed (`nslab up` again, or `nslab down`)",
+            self.undone, self.done
         )?;
+        for op in &self.not_undone {
+            write!(f, "\n  not undone (no inverse): `{op}`")?;
+        }
         for e in &self.undo_errors {
-            write!(f, "\n  undo also failed: {e}")?;
+            write!(f, "\n  undo failed: {e}")?;
         }
         Ok(())
     }
@@ -37,41 +63,138 @@ impl std::error::Error for ApplyError {}
 /// the caller can show progress between chunks.
 const CHUNK: usize = 256;
 
+/// Rounds of plan-and-apply one reconcile may take (see [`reconcile`]).
+pub const MAX_ROUNDS: usize = 3;
+
 /// Apply every step; returns how many were applied.
 pub fn apply(
     host: &mut dyn Host,
     plan: &Plan,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize, ApplyError> {
-    let total = plan.steps.len();
-    let mut done = 0;
-    while done < total {
-        let end = (done + CHUNK).min(total);
-        let ops: Vec<_> = plan.steps[done..end].iter().map(|s| &s.op).collect();
-        let (ok, err) = host.apply_all(&ops);
-        done += ok;
-        progress(done, total);
-        if let Some(failed) = err {
-            return Err(rollback(host, plan, done, failed));
-        }
+    let mut done = Vec::new();
+    match run(host, plan, &mut done, progress) {
+        Ok(()) => Ok(done.len()),
+        Err(failed) => Err(rollback(host, &done, failed)),
     }
-    Ok(done)
 }
 
-fn rollback(host: &mut dyn Host, plan: &Plan, done: usize, failed: OpError) -> ApplyError {
-    let mut undo_errors = Vec::new();
-    let mut undone = 0;
-    for s in plan.steps[..done].iter().rev() {
-        if let Some(undo) = &s.undo {
-            match host.apply(undo) {
-                Ok(()) => undone += 1,
-                Err(e) => undo_errors.push(e),
-            }
+/// Plan against `observed` and apply; when the plan deleted something (the
+/// kernel may take more along than the planner foresaw), look again and
+/// apply what is still missing, up to [`MAX_ROUNDS`] rounds. A failure in
+/// any round undoes every round. Returns every step applied.
+pub fn reconcile(
+    host: &mut dyn Host,
+    desired: &State,
+    observed: &State,
+    scope: &Scope,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Plan, ApplyError> {
+    let mut done = Vec::new();
+    let mut p = plan(desired, observed);
+    for round in 1..=MAX_ROUNDS {
+        if let Err(failed) = run(host, &p, &mut done, progress) {
+            return Err(rollback(host, &done, failed));
+        }
+        if round == MAX_ROUNDS || !p.destructive() {
+            break;
+        }
+        let now = match host.observe(scope) {
+            Ok(s) => s,
+            Err(failed) => return Err(rollback(host, &done, failed)),
+        };
+        p = plan(desired, &now);
+        if p.is_empty() {
+            break;
         }
     }
+    Ok(Plan { steps: done })
+}
+
+fn run(
+    host: &mut dyn Host,
+    plan: &Plan,
+    done: &mut Vec<Step>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(), OpError> {
+    let total = plan.steps.len();
+    let mut at = 0;
+    while at < total {
+        let end = (at + CHUNK).min(total);
+        let ops: Vec<_> = plan.steps[at..end].iter().map(|s| &s.op).collect();
+        let (ok, err) = host.apply_all(&ops);
+        done.extend(plan.steps[at..at + ok].iter().cloned());
+        at += ok;
+        progress(at, total);
+        if let Some(failed) = err {
+            return Err(failed);
+        }
+    }
+    Ok(())
+}
+
+/// Every node an operation touches.
+fn nodes_of(op: &Op) -> Vec<&str> {
+    match op {
+        Op::AddVeth { a, b } => vec![&a.at.node, &b.at.node],
+        Op::AddLink { end, parent_at, .. } => {
+            let mut v = vec![end.at.node.as_str()];
+            if let Some(p) = parent_at {
+                v.push(&p.node);
+            }
+            v
+        }
+        other => vec![other.node()],
+    }
+}
+
+fn rollback(host: &mut dyn Host, done: &[Step], failed: OpError) -> ApplyError {
+    let mut undo_errors = Vec::new();
+    let mut not_undone = Vec::new();
+    let mut undone = 0;
+    // Nodes whose namespace was deleted for good: nothing in them can be
+    // put back.
+    let mut lost: Vec<&str> = Vec::new();
+    for s in done.iter().rev() {
+        let Some(undo_ops) = &s.undo else {
+            if let Op::DeleteNetns { node, .. } = &s.op {
+                lost.push(node);
+            }
+            not_undone.push(s.op.to_string());
+            continue;
+        };
+        if undo_ops
+            .iter()
+            .any(|u| nodes_of(u).iter().any(|n| lost.contains(n)))
+        {
+            not_undone.push(s.op.to_string());
+            continue;
+        }
+        let mut ok = true;
+        for undo in undo_ops {
+            match host.apply(undo) {
+                Ok(()) => {}
+                // Putting back what is there already: the kernel did not
+                // take it along after all.
+                Err(e)
+                    if e.message.starts_with("File exists")
+                        && matches!(undo, Op::AddAddress { .. } | Op::AddRoute { .. }) => {}
+                Err(e) => {
+                    undo_errors.push(e);
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            undone += 1;
+        }
+    }
+    not_undone.reverse();
     ApplyError {
-        failed,
+        failed: Box::new(failed),
+        done: done.len(),
         undone,
+        not_undone,
         undo_errors,
     }
 }

@@ -2,7 +2,7 @@
 //! (teardown by record and by ownership), under the lab's lock, with the
 //! record written before the kernel is touched.
 
-use crate::apply::{apply, ApplyError};
+use crate::apply::{reconcile, ApplyError};
 use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{plan, Plan};
@@ -276,26 +276,35 @@ pub fn up(
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
         .map_err(sd_err)?;
 
-    match apply(&mut host, &p, progress) {
-        Ok(_) => {
-            let mut done = record_of(desired);
-            done.source = source.to_string();
-            done.processes = prev.processes.clone();
-            let wanted: Vec<&String> = done.physical.values().collect();
-            done.physical_was = intent
+    match reconcile(&mut host, desired, &observed, &scope, progress) {
+        Ok(done) => {
+            let mut rec = record_of(desired);
+            rec.source = source.to_string();
+            rec.processes = prev.processes.clone();
+            let wanted: Vec<&String> = rec.physical.values().collect();
+            rec.physical_was = intent
                 .physical_was
                 .into_iter()
                 .filter(|(from, _)| wanted.contains(&from))
                 .collect();
             // Restored by `down`, even for keys the file no longer sets.
-            done.host_sysctls = intent.host_sysctls.clone();
-            dir.write_atomic(record::FILE, &done.to_json())
+            rec.host_sysctls = intent.host_sysctls.clone();
+            dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;
+            // `plan` is what was planned first; `done` may hold a second
+            // round for what the kernel took along.
+            let plan = if done.len() > p.len() { done } else { p };
             Ok(UpReport {
-                plan: p,
+                plan,
                 observed,
                 notes: host.take_notes(),
             })
+        }
+        Err(e) if !e.restored() => {
+            // Not everything could be undone: the kernel is not as before
+            // this run, so the record keeps everything this run may have
+            // made (the intent, still marked incomplete) for `down`.
+            Err(LabError::Apply(e))
         }
         Err(e) => {
             // Rolled back: the kernel is as before this run.

@@ -155,6 +155,10 @@ impl Linux {
             }
             Op::DeleteNetns { netns: name, .. } => {
                 self.close(name);
+                // Its veths' peers in other nodes go too.
+                for h in self.handles.values_mut() {
+                    h.index.clear();
+                }
                 netns::delete(name).map_err(|e| e.to_string())
             }
             Op::SetLo { at, up } => {
@@ -211,10 +215,24 @@ impl Linux {
                 .add_link(end, kind, parent_at.as_ref(), alias)
                 .map_err(|e| with_module_hint(e, kind)),
             Op::DeleteLink { at, ifname } => {
+                // A veth whose peer's namespace was deleted by hand goes
+                // away by itself a moment later: gone is what was asked.
                 let h = self.handle(at)?;
-                let index = h.index(ifname)?;
-                h.forget(ifname);
-                h.exec(vec![nl::Request::DelLink { index }])
+                let index = match h.index(ifname) {
+                    Ok(i) => i,
+                    Err(_) if matches!(h.sock.link_by_name(ifname), Ok(None)) => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                let r = match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
+                    Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                    _ => Ok(()),
+                };
+                // The kernel takes the veth peer (in another node, perhaps)
+                // and sub-interfaces along: no cached index is trusted.
+                for h in self.handles.values_mut() {
+                    h.index.clear();
+                }
+                r
             }
             Op::MoveIn { at, ifname, from } => {
                 let to = self.raw_fd(at)?;
@@ -502,6 +520,16 @@ impl Linux {
                 master,
                 mtu: change.mtu,
                 mac: change.mac,
+                ..nl::SetLink::index(index)
+            }));
+        }
+        if let Some(b) = &change.bridge {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                bridge: Some(nl::BridgeChange {
+                    stp: b.stp,
+                    ageing_secs: b.ageing_secs,
+                    vlan_filtering: b.vlan_filtering,
+                }),
                 ..nl::SetLink::index(index)
             }));
         }

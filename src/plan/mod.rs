@@ -4,25 +4,26 @@
 //!
 //! Order, across all nodes (later phases need earlier ones):
 //! routes out, links out, namespaces out, namespaces in, `lo`, links in
-//! (parents before children), link attributes (master before up), addresses,
-//! sysctls, routes in, impairments.
+//! (parents before children), link attributes (master before up), addresses
+//! (deletions before additions), sysctls, routes in, NAT, impairments.
 
 mod links;
 mod op;
 
-pub use op::{At, LinkChange, NewEnd, Op};
+pub use op::{At, BridgeChange, LinkChange, NewEnd, Op};
 
 use crate::state::{Endpoint, LinkKind, NodeState, RouteState, State};
-use links::{delete_link, plan_links};
+pub use links::depends_on;
+use links::{after_deletions, delete_link, plan_links_in, plan_links_out, Kept};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One operation and, when it can be undone, its inverse (used to roll back
-/// a failed `up`).
+/// One operation and the operations that undo it (used to roll back a
+/// failed `up`); `None`: the step cannot be undone.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     pub op: Op,
     #[serde(skip)]
-    pub undo: Option<Op>,
+    pub undo: Option<Vec<Op>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -37,6 +38,19 @@ impl Plan {
     pub fn len(&self) -> usize {
         self.steps.len()
     }
+    /// Whether carrying it out can make the kernel take more along than
+    /// the plan says (deletions have side effects).
+    pub fn destructive(&self) -> bool {
+        self.steps.iter().any(|s| match &s.op {
+            Op::DeleteLink { .. }
+            | Op::DeleteNetns { .. }
+            | Op::DelAddress { .. }
+            | Op::MoveOut { .. } => true,
+            // Down flushes routes; a small MTU drops addresses.
+            Op::SetLink { change, .. } => change.up == Some(false) || change.mtu.is_some(),
+            _ => false,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -48,7 +62,8 @@ pub(super) struct Phases {
     lo: Vec<Step>,
     links_in: Vec<(usize, Step)>,
     attrs: Vec<Step>,
-    addrs: Vec<Step>,
+    addrs_out: Vec<Step>,
+    addrs_in: Vec<Step>,
     sysctls: Vec<Step>,
     routes_in: Vec<Step>,
     nat: Vec<Step>,
@@ -56,6 +71,13 @@ pub(super) struct Phases {
 }
 
 pub(super) fn step(op: Op, undo: Option<Op>) -> Step {
+    Step {
+        op,
+        undo: undo.map(|u| vec![u]),
+    }
+}
+
+pub(super) fn step_n(op: Op, undo: Option<Vec<Op>>) -> Step {
     Step { op, undo }
 }
 
@@ -81,6 +103,55 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
     // Links that go away as a side effect of another deletion (a veth's
     // peer, a sub-interface of a deleted parent): never deleted twice.
     let mut gone: BTreeSet<Endpoint> = BTreeSet::new();
+    // Routes left after the route deletions, by node.
+    let mut kept: Kept = observed
+        .nodes
+        .iter()
+        .map(|(n, o)| (n.clone(), o.routes.clone()))
+        .collect();
+
+    // Routes out, first of all.
+    for (name, o) in &observed.nodes {
+        let here = at(name, o);
+        match desired.nodes.get(name) {
+            Some(d) => plan_routes_out(&mut ph, &mut kept, &here, d, o),
+            None => {
+                // In the host node nothing goes away by itself: routes and
+                // the NAT table are removed one by one.
+                if o.netns.is_some() {
+                    continue;
+                }
+                for r in &o.routes {
+                    ph.routes_out.push(step(
+                        Op::DelRoute {
+                            at: here.clone(),
+                            route: r.clone(),
+                        },
+                        Some(Op::AddRoute {
+                            at: here.clone(),
+                            route: r.clone(),
+                        }),
+                    ));
+                }
+                kept.remove(name);
+                if o.nat.is_some() {
+                    let table = format!("nslab-{}", observed.lab);
+                    ph.routes_out.push(step(
+                        Op::SetNat {
+                            at: here.clone(),
+                            table: table.clone(),
+                            nat: None,
+                        },
+                        Some(Op::SetNat {
+                            at: here.clone(),
+                            table,
+                            nat: o.nat.clone(),
+                        }),
+                    ));
+                }
+            }
+        }
+    }
 
     // Nodes that are no longer wanted.
     for (name, o) in &observed.nodes {
@@ -88,28 +159,6 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
             continue;
         }
         let here = at(name, o);
-        // In the host node nothing goes away by itself: routes and the NAT
-        // table are removed one by one.
-        if o.netns.is_none() {
-            for r in &o.routes {
-                let op = Op::DelRoute {
-                    at: here.clone(),
-                    route: r.clone(),
-                };
-                ph.routes_out.push(step(op, None));
-            }
-            if o.nat.is_some() {
-                let table = format!("nslab-{}", observed.lab);
-                ph.routes_out.push(step(
-                    Op::SetNat {
-                        at: here.clone(),
-                        table,
-                        nat: None,
-                    },
-                    None,
-                ));
-            }
-        }
         // Delete links synchronously when their deletion matters elsewhere:
         // everything in the host node, and veths whose peer survives (the
         // kernel destroys a namespace's links asynchronously).
@@ -134,10 +183,11 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
                     _ => false,
                 };
             if (o.netns.is_none() && !dies_with_peer) || survives_elsewhere {
-                delete_link(&mut ph, &mut gone, observed, &ep, &here, l);
+                delete_link(&mut ph, &mut gone, observed, &kept, &ep, &here, l);
             }
         }
         if let Some(ns) = &o.netns {
+            // Not undone: a deleted namespace takes everything in it.
             ph.netns_out.push(step(
                 Op::DeleteNetns {
                     node: name.clone(),
@@ -148,9 +198,18 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
         }
     }
 
+    // Links of kept nodes that go (or are made again).
+    for (name, d) in &desired.nodes {
+        if let Some(o) = observed.nodes.get(name) {
+            let here = at(name, d);
+            plan_links_out(&mut ph, &mut gone, observed, &kept, name, &here, d, o);
+        }
+    }
+
     for (name, d) in &desired.nodes {
         let here = at(name, d);
         let o = observed.nodes.get(name);
+        let new_node = o.is_none() && d.netns.is_some();
         if o.is_none() {
             if let Some(ns) = &d.netns {
                 let op = Op::CreateNetns {
@@ -180,17 +239,23 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
                 }),
             ));
         }
-        plan_routes_out(&mut ph, &here, d, o);
-        plan_links(&mut ph, &mut gone, desired, observed, name, &here, d, o);
+        let mut eff = after_deletions(name, o, &gone, &kept);
+        plan_links_in(&mut ph, desired, name, &here, d, &mut eff);
         for (key, value) in &d.sysctls {
             let old = o.sysctls.get(key);
             if old != Some(value) {
-                let undo = old.map(|v| Op::SetSysctl {
-                    at: here.clone(),
-                    key: key.clone(),
-                    value: v.clone(),
-                });
-                ph.sysctls.push(step(
+                // In a namespace this run makes, deleting the namespace
+                // undoes it.
+                let undo = match old {
+                    Some(v) => Some(vec![Op::SetSysctl {
+                        at: here.clone(),
+                        key: key.clone(),
+                        value: v.clone(),
+                    }]),
+                    None if new_node => Some(Vec::new()),
+                    None => None,
+                };
+                ph.sysctls.push(step_n(
                     Op::SetSysctl {
                         at: here.clone(),
                         key: key.clone(),
@@ -217,7 +282,7 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
             ));
         }
         for r in &d.routes {
-            if !o.routes.iter().any(|or| route_matches(r, or)) {
+            if !eff.routes.iter().any(|or| route_matches(r, or)) {
                 let undo = Op::DelRoute {
                     at: here.clone(),
                     route: r.clone(),
@@ -242,7 +307,8 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
     steps.extend(ph.lo);
     steps.extend(ph.links_in.into_iter().map(|(_, s)| s));
     steps.extend(ph.attrs);
-    steps.extend(ph.addrs);
+    steps.extend(ph.addrs_out);
+    steps.extend(ph.addrs_in);
     steps.extend(ph.sysctls);
     steps.extend(ph.routes_in);
     steps.extend(ph.nat);
@@ -262,9 +328,12 @@ pub fn route_matches(d: &RouteState, o: &RouteState) -> bool {
         && (d.dev.is_none() || d.dev == o.dev)
 }
 
-fn plan_routes_out(ph: &mut Phases, here: &At, d: &NodeState, o: &NodeState) {
+fn plan_routes_out(ph: &mut Phases, kept: &mut Kept, here: &At, d: &NodeState, o: &NodeState) {
     for r in &o.routes {
         if !d.routes.iter().any(|dr| route_matches(dr, r)) {
+            if let Some(k) = kept.get_mut(&here.node) {
+                k.remove(r);
+            }
             let undo = Op::AddRoute {
                 at: here.clone(),
                 route: r.clone(),

@@ -42,6 +42,17 @@ pub struct LinkChange {
     /// `Some(None)` is `nomaster`.
     pub master: Option<Option<String>>,
     pub hairpin: Option<bool>,
+    /// New bridge options, changed in place (`type bridge stp_state ...`).
+    pub bridge: Option<BridgeChange>,
+}
+
+/// Options of a bridge to change without recreating it; `None` leaves one
+/// alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BridgeChange {
+    pub stp: Option<bool>,
+    pub ageing_secs: Option<u32>,
+    pub vlan_filtering: Option<bool>,
 }
 
 impl LinkChange {
@@ -308,6 +319,18 @@ impl fmt::Display for Op {
                         " type bridge_slave hairpin {}",
                         if h { "on" } else { "off" }
                     )?;
+                }
+                if let Some(b) = &change.bridge {
+                    write!(f, " type bridge")?;
+                    if let Some(stp) = b.stp {
+                        write!(f, " stp_state {}", u8::from(stp))?;
+                    }
+                    if let Some(a) = b.ageing_secs {
+                        write!(f, " ageing_time {}", u64::from(a) * 100)?;
+                    }
+                    if let Some(v) = b.vlan_filtering {
+                        write!(f, " vlan_filtering {}", u8::from(v))?;
+                    }
                 }
                 if let Some(up) = change.up {
                     write!(f, " {}", if up { "up" } else { "down" })?;

@@ -154,12 +154,16 @@ fn a_changed_attribute_changes_only_that() {
     eth0.mtu = Some(1300);
     eth0.addresses = [cidr("10.0.0.9/24")].into();
     let p = up(&mut host, &d);
+    // The old address goes first (the new one would be its secondary and
+    // go with it); the default route, flushed with the link's last IPv4
+    // address, is made again.
     assert_eq!(
         lines(&p),
         vec![
             "ip -n t-h2 link set eth0 mtu 1300",
-            "ip -n t-h2 addr add 10.0.0.9/24 dev eth0",
             "ip -n t-h2 addr del 10.0.0.2/24 dev eth0",
+            "ip -n t-h2 addr add 10.0.0.9/24 dev eth0",
+            "ip -n t-h2 route add default via 10.0.0.254",
         ]
     );
     assert!(plan(&d, &host.state).is_empty());
@@ -215,6 +219,9 @@ fn a_failure_half_way_undoes_everything_this_run_did() {
         let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("must fail");
         assert_eq!(err.failed.op, p.steps[fail_at].op.to_string());
         assert!(err.undo_errors.is_empty(), "{:#?}", err.undo_errors);
+        // Nothing this run made is beyond undoing (a sysctl set in a new
+        // namespace goes with it): the message says all was undone.
+        assert!(err.restored(), "{err}");
         assert!(
             host.state.nodes.is_empty(),
             "left behind after failing at {fail_at}: {:#?}",
@@ -357,4 +364,339 @@ fn physical_interfaces_move_in_and_back() {
     assert_eq!(lines(&p)[0], "ip -n t-n1 link set wan netns 1 name ens41");
     apply(&mut host, &p, &mut |_, _| {}).expect("down");
     assert!(host.host_ifaces.contains("ens41"));
+}
+
+fn route(to: Option<&str>, via: &str) -> RouteState {
+    let via: std::net::IpAddr = via.parse().expect("via");
+    RouteState {
+        to: to.map(cidr),
+        v6: via.is_ipv6(),
+        via: Some(via),
+        dev: None,
+        metric: None,
+        src: None,
+        table: None,
+    }
+}
+
+fn link_mut<'a>(s: &'a mut State, node: &str, ifname: &str) -> &'a mut LinkState {
+    s.nodes
+        .get_mut(node)
+        .and_then(|n| n.links.get_mut(ifname))
+        .expect("link")
+}
+
+/// Edits of [`lab`] (name, edit), each a change the kernel answers with
+/// side effects: addresses changed inside their subnet, links made again
+/// with what hung on them, bridge options.
+#[allow(clippy::type_complexity)]
+fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
+    vec![
+        (
+            "address changed inside its subnet",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h1", "eth0").addresses = [cidr("10.0.0.5/24")].into();
+            }),
+        ),
+        (
+            "address changed and a route added in the same run",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h1", "eth0").addresses = [cidr("10.0.0.5/24")].into();
+                let h1 = s.nodes.get_mut("h1").expect("h1");
+                h1.routes
+                    .insert(route(Some("192.168.7.0/24"), "10.0.0.253"));
+            }),
+        ),
+        (
+            "address moved to another subnet with the gateway",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h1", "eth0").addresses = [cidr("10.9.0.1/24")].into();
+                let h1 = s.nodes.get_mut("h1").expect("h1");
+                h1.routes = [route(None, "10.9.0.254")].into();
+            }),
+        ),
+        (
+            "v6 address changed with a v6 route",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h2", "eth0").addresses =
+                    [cidr("10.0.0.2/24"), cidr("fd00::9/64")].into();
+                let h2 = s.nodes.get_mut("h2").expect("h2");
+                h2.routes.insert(route(None, "fd00::1"));
+            }),
+        ),
+        (
+            "route with the old address as source",
+            Box::new(|s: &mut State| {
+                let eth0 = link_mut(s, "h2", "eth0");
+                eth0.addresses.insert(cidr("10.1.0.2/24"));
+                let h2 = s.nodes.get_mut("h2").expect("h2");
+                let mut r = route(Some("192.168.9.0/24"), "10.0.0.254");
+                r.src = Some("10.1.0.2".parse().expect("ip"));
+                h2.routes.insert(r);
+            }),
+        ),
+        (
+            "bridge options change in place",
+            Box::new(|s: &mut State| {
+                link_mut(s, "sw", "br0").kind = LinkKind::Bridge {
+                    stp: true,
+                    ageing_secs: 20,
+                    vlan_filtering: true,
+                };
+            }),
+        ),
+        (
+            "macvlan mode change with an address and a route through it",
+            Box::new(|s: &mut State| {
+                let mv = link_mut(s, "h3", "mv0");
+                mv.kind = LinkKind::Macvlan {
+                    parent: Endpoint::new("h1", "eth1"),
+                    mode: MacvlanMode::Private,
+                };
+            }),
+        ),
+        (
+            "bridge port made again (veth peer changed)",
+            Box::new(|s: &mut State| {
+                // h2's uplink now ends in sw:p9 instead of sw:p2.
+                let sw = s.nodes.get_mut("sw").expect("sw");
+                let mut p = sw.links.remove("p2").expect("p2");
+                p.kind = LinkKind::Veth {
+                    peer: Endpoint::new("h2", "eth0"),
+                };
+                sw.links.insert("p9".into(), p);
+                link_mut(s, "h2", "eth0").kind = LinkKind::Veth {
+                    peer: Endpoint::new("sw", "p9"),
+                };
+            }),
+        ),
+        (
+            "parent of a macvlan and lower device of a vxlan made again",
+            Box::new(|s: &mut State| {
+                // h1:eth1 <-> h3:up becomes h1:eth1 <-> h3:up2.
+                link_mut(s, "h1", "eth1").kind = LinkKind::Veth {
+                    peer: Endpoint::new("h3", "up2"),
+                };
+                let h3 = s.nodes.get_mut("h3").expect("h3");
+                h3.links.remove("up");
+                h3.links.insert("up2".into(), veth("h1", "eth1"));
+            }),
+        ),
+        (
+            "MTU taken out of the file",
+            Box::new(|s: &mut State| {
+                link_mut(s, "h1", "eth0").mtu = None;
+            }),
+        ),
+        (
+            "node removed",
+            Box::new(|s: &mut State| {
+                s.nodes.remove("h3");
+                let h1 = s.nodes.get_mut("h1").expect("h1");
+                h1.links.remove("eth1");
+                h1.links.remove("vx0");
+            }),
+        ),
+    ]
+}
+
+/// [`lab`] with things hanging on what the edits change: an address and
+/// a route on the macvlan, a v6 address on h2.
+fn rich_lab() -> State {
+    let mut s = lab();
+    let mv = link_mut(&mut s, "h3", "mv0");
+    mv.addresses.insert(cidr("10.3.0.1/24"));
+    s.nodes
+        .get_mut("h3")
+        .expect("h3")
+        .routes
+        .insert(route(Some("10.30.0.0/16"), "10.3.0.254"));
+    link_mut(&mut s, "h2", "eth0")
+        .addresses
+        .insert(cidr("fd00::2/64"));
+    // A VXLAN bound to h1's eth1: it dies with it.
+    let mut vx = LinkState::new(LinkKind::Vxlan {
+        vni: 42,
+        remote: Some("10.5.0.2".parse().expect("ip")),
+        group: None,
+        local: None,
+        dev: Some("eth1".into()),
+        port: 4789,
+        learning: true,
+    });
+    vx.addresses.insert(cidr("10.6.0.1/24"));
+    s.nodes
+        .get_mut("h1")
+        .expect("h1")
+        .links
+        .insert("vx0".into(), vx);
+    s
+}
+
+fn fresh(d: &State) -> State {
+    let mut host = FakeHost::new("t");
+    up(&mut host, d);
+    host.state
+}
+
+#[test]
+fn one_plan_makes_an_edited_lab_equal_to_a_fresh_one() {
+    for (name, edit) in edits() {
+        let a = rich_lab();
+        let mut b = a.clone();
+        edit(&mut b);
+        let mut host = FakeHost::new("t");
+        up(&mut host, &a);
+        let p = plan(&b, &host.state);
+        if let Err(e) = apply(&mut host, &p, &mut |_, _| {}) {
+            panic!("{name}: {e}\nplan: {:#?}", lines(&p));
+        }
+        assert_eq!(
+            host.state,
+            fresh(&b),
+            "{name}: differs from a fresh build after\n{:#?}",
+            lines(&p)
+        );
+        let again = plan(&b, &host.state);
+        assert!(again.is_empty(), "{name}: {:#?}", lines(&again));
+    }
+}
+
+#[test]
+fn bridge_options_change_in_place() {
+    let a = rich_lab();
+    let mut b = a.clone();
+    link_mut(&mut b, "sw", "br0").kind = LinkKind::Bridge {
+        stp: true,
+        ageing_secs: 300,
+        vlan_filtering: false,
+    };
+    let mut host = FakeHost::new("t");
+    up(&mut host, &a);
+    assert_eq!(
+        lines(&plan(&b, &host.state)),
+        vec!["ip -n t-sw link set br0 type bridge stp_state 1"]
+    );
+}
+
+#[test]
+fn a_failure_after_deletions_restores_the_lab_exactly() {
+    // Every edit, failing at every step: deletions are undone too (a
+    // deleted link is made again with its addresses, ports and routes), so
+    // the kernel is as before — or the error names what was not undone.
+    for (name, edit) in edits() {
+        let a = rich_lab();
+        let mut b = a.clone();
+        edit(&mut b);
+        let total = plan(&b, &fresh(&a)).len();
+        for fail_at in 0..total {
+            let mut host = FakeHost::new("t");
+            up(&mut host, &a);
+            let before = host.state.clone();
+            let p = plan(&b, &host.state);
+            host.fail_at = Some(host.applied + fail_at);
+            let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("must fail");
+            assert!(
+                err.undo_errors.is_empty(),
+                "{name} failing at {fail_at}: {err}\n{:#?}",
+                lines(&p)
+            );
+            if err.restored() {
+                assert_eq!(
+                    host.state,
+                    before,
+                    "{name} failing at {fail_at}: said restored: {err}\n{:#?}",
+                    lines(&p)
+                );
+            } else {
+                // Only a deleted namespace has no inverse (with what was
+                // in it), and the message names it.
+                assert!(
+                    err.not_undone
+                        .iter()
+                        .all(|o| o.starts_with("ip netns del") || o.contains("t-h3")),
+                    "{name}: {:?}",
+                    err.not_undone
+                );
+                let msg = err.to_string();
+                assert!(
+                    msg.contains("not undone (no inverse): `ip netns del t-h3`"),
+                    "{msg}"
+                );
+                assert!(!msg.contains("undid the"), "{msg}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_secondary_lost_with_its_primary_is_made_again_in_the_same_up() {
+    // Two addresses in one subnet; the file drops the first (the primary):
+    // the kernel takes the second along. `reconcile` looks again after a
+    // destructive plan and puts it back, in the same run.
+    let mut a = rich_lab();
+    link_mut(&mut a, "h1", "eth0")
+        .addresses
+        .insert(cidr("10.0.0.7/24"));
+    let mut b = a.clone();
+    link_mut(&mut b, "h1", "eth0").addresses = [cidr("10.0.0.7/24")].into();
+    let mut host = FakeHost::new("t");
+    up(&mut host, &a);
+    let before = host.state.clone();
+    let observed = host.state.clone();
+    let done = crate::apply::reconcile(&mut host, &b, &observed, &Scope::default(), &mut |_, _| {})
+        .expect("reconcile");
+    assert_eq!(host.state, fresh(&b), "{:#?}", lines(&done));
+    assert!(plan(&b, &host.state).is_empty());
+    // A failure in the second round undoes both rounds.
+    let mut host = FakeHost::new("t");
+    up(&mut host, &a);
+    let first = plan(&b, &host.state).len();
+    host.fail_at = Some(host.applied + first + 1);
+    let err = crate::apply::reconcile(&mut host, &b, &observed, &Scope::default(), &mut |_, _| {})
+        .expect_err("fails in round 2");
+    assert!(err.restored(), "{err}");
+    assert_eq!(host.state, before);
+}
+
+#[test]
+fn a_stale_veth_taken_for_another_pairs_peer_does_not_take_that_pair_along() {
+    // h3's namespace was deleted by hand; for a moment h1's eth1 (its
+    // peer was in h3) is still there and, by ifindex, looks like sw:p2's
+    // peer. Only eth1 goes; the h2 <-> sw pair is left alone.
+    let d = lab();
+    let mut host = FakeHost::new("t");
+    up(&mut host, &d);
+    let mut observed = host.state.clone();
+    observed.nodes.remove("h3");
+    link_mut(&mut observed, "h1", "eth1").kind = LinkKind::Veth {
+        peer: Endpoint::new("sw", "p2"),
+    };
+    let l = lines(&plan(&d, &observed));
+    assert!(
+        l.contains(&"ip -n t-h1 link del eth1".to_string()),
+        "{l:#?}"
+    );
+    assert!(
+        !l.iter().any(|x| x.contains("p2") || x.contains("t-h2")),
+        "{l:#?}"
+    );
+}
+
+#[test]
+fn a_bridge_mtu_changed_by_hand_is_put_back_but_never_set_at_creation() {
+    let d = lab();
+    let created = lines(&plan(&d, &State::default()));
+    let br = created
+        .iter()
+        .find(|l| l.contains("type bridge"))
+        .expect("bridge");
+    assert!(!br.contains("mtu"), "the kernel adjusts it: {br}");
+    let mut host = FakeHost::new("t");
+    up(&mut host, &d);
+    link_mut(&mut host.state, "sw", "br0").mtu = Some(1300);
+    assert_eq!(
+        lines(&plan(&d, &host.state)),
+        vec!["ip -n t-sw link set br0 mtu 1500"]
+    );
 }

@@ -142,7 +142,10 @@ pub fn desired(t: &m::Topology) -> State {
         }
         let forwarding_on =
             node.wants_forwarding() || t.networks.values().any(|net| net.node == *name);
-        if forwarding_on || node.forwarding == Some(false) {
+        // A namespace node always says which: taking `forwarding: true` out
+        // of the file turns it off (a new namespace may also inherit the
+        // host's setting).
+        if forwarding_on || node.forwarding == Some(false) || n.netns.is_some() {
             set_forwarding(&mut n, node.forwarding.unwrap_or(forwarding_on));
         }
         for (ifname, i) in &node.interfaces {

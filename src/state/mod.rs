@@ -76,6 +76,30 @@ pub struct Cidr {
     pub prefix: u8,
 }
 
+impl Cidr {
+    /// Does this address's subnet hold `ip`? (Different families never.)
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        fn bits(a: &IpAddr) -> (u128, u8) {
+            match a {
+                IpAddr::V4(v) => (u128::from(u32::from(*v)), 32),
+                IpAddr::V6(v) => (u128::from(*v), 128),
+            }
+        }
+        let (a, wa) = bits(&self.addr);
+        let (b, wb) = bits(ip);
+        if wa != wb {
+            return false;
+        }
+        let host = u32::from(wa.saturating_sub(self.prefix));
+        let mask = if host >= 128 {
+            0
+        } else {
+            !((1u128 << host) - 1)
+        };
+        a & mask == b & mask
+    }
+}
+
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.addr, self.prefix)

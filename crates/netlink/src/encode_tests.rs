@@ -362,3 +362,52 @@ fn del_link_is_an_ifinfomsg_with_the_index() {
     let bytes = encode(&Request::DelLink { index: 77 }, 8).unwrap();
     assert_eq!(bytes, nlmsg(RTM_DELLINK, REQ_ACK, 8, &ifinfo(77, 0, 0)));
 }
+
+#[test]
+fn bridge_options_change_in_place_with_only_the_changed_fields() {
+    // `ip link set br0 type bridge stp_state 1`: kind bridge, only stp.
+    let mut set = SetLink::index(7);
+    set.bridge = Some(BridgeChange {
+        stp: Some(true),
+        ..BridgeChange::default()
+    });
+    let info = cat(&[
+        cstr(IFLA_INFO_KIND, "bridge"),
+        attr(IFLA_INFO_DATA, &u32a(IFLA_BR_STP_STATE, 1)),
+    ]);
+    let body = cat(&[ifinfo(7, 0, 0), attr(IFLA_LINKINFO, &info)]);
+    assert_eq!(
+        encode(&Request::SetLink(set), 5).unwrap(),
+        nlmsg(RTM_NEWLINK, REQ_ACK, 5, &body)
+    );
+    // Turning vlan filtering off sends 0; ageing in centiseconds; with an
+    // MTU change too, the options follow in a message of their own.
+    let mut set = SetLink::index(7);
+    set.mtu = Some(1400);
+    set.bridge = Some(BridgeChange {
+        stp: None,
+        ageing_secs: Some(20),
+        vlan_filtering: Some(false),
+    });
+    let data = cat(&[
+        u32a(IFLA_BR_AGEING_TIME, 2000),
+        attr(IFLA_BR_VLAN_FILTERING, &[0]),
+    ]);
+    let info = cat(&[cstr(IFLA_INFO_KIND, "bridge"), attr(IFLA_INFO_DATA, &data)]);
+    let first = nlmsg(
+        RTM_NEWLINK,
+        REQ_ACK,
+        5,
+        &cat(&[ifinfo(7, 0, 0), u32a(IFLA_MTU, 1400)]),
+    );
+    let second = nlmsg(
+        RTM_NEWLINK,
+        REQ_ACK,
+        6,
+        &cat(&[ifinfo(7, 0, 0), attr(IFLA_LINKINFO, &info)]),
+    );
+    assert_eq!(
+        encode(&Request::SetLink(set), 5).unwrap(),
+        cat(&[first, second])
+    );
+}

@@ -241,6 +241,17 @@ pub struct SetLink {
     /// `IFLA_INFO_SLAVE_DATA`. The kernel applies slave data before the
     /// master change, so with `master` set too it goes in a second message.
     pub hairpin: Option<bool>,
+    /// Bridge options changed in place, sent as `IFLA_LINKINFO` kind
+    /// bridge with `IFLA_INFO_DATA` (`ip link set br0 type bridge ...`).
+    pub bridge: Option<BridgeChange>,
+}
+
+/// Options of an existing bridge to change; `None` leaves one alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BridgeChange {
+    pub stp: Option<bool>,
+    pub ageing_secs: Option<u32>,
+    pub vlan_filtering: Option<bool>,
 }
 
 impl SetLink {
@@ -265,6 +276,7 @@ impl SetLink {
             name: None,
             netns_fd: None,
             hairpin: None,
+            bridge: None,
         }
     }
 }

@@ -286,7 +286,35 @@ pub(super) fn set_link(set: &SetLink) -> Result<Messages, Error> {
             msg.attributes.push(hairpin(b));
             primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(msg)));
         }
+        // A change of bridge options only: no empty message before it.
+        None if set.bridge.is_some()
+            && msg.attributes.is_empty()
+            && set.up.is_none()
+            && matches!(set.link, LinkRef::Index(_)) => {}
         None => primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(msg))),
+    }
+    if let Some(b) = &set.bridge {
+        let mut data = Vec::new();
+        if let Some(stp) = b.stp {
+            data.push(InfoBridge::StpState(if stp {
+                BridgeStpState::KernelStp
+            } else {
+                BridgeStpState::Disabled
+            }));
+        }
+        if let Some(secs) = b.ageing_secs {
+            data.push(InfoBridge::AgeingTime(secs.saturating_mul(100)));
+        }
+        if let Some(v) = b.vlan_filtering {
+            data.push(InfoBridge::VlanFiltering(v));
+        }
+        let mut m = LinkMessage::default();
+        target(&mut m);
+        m.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Bridge),
+            LinkInfo::Data(InfoData::Bridge(data)),
+        ]));
+        primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(m)));
     }
     Ok(Messages {
         primary,
