@@ -186,8 +186,17 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
             continue;
         }
         let key = format!("{}:{}", s.at.node, l.name);
-        let kind = if let Some(from) = scope.physical.get(&key) {
-            LinkKind::Physical { from: from.clone() }
+        // A physical interface the lab moved in says so itself, by its
+        // mark (what the scope lists came from the record or the marks
+        // before this run moved anything).
+        let marked = l
+            .alias
+            .as_deref()
+            .and_then(|a| super::linux::physical_from_mark(&scope.lab, a));
+        let kind = if let Some(from) = marked.or(scope.physical.get(&key).map(String::as_str)) {
+            LinkKind::Physical {
+                from: from.to_string(),
+            }
         } else {
             link_kind(host, seen, i, l)
         };
