@@ -56,10 +56,12 @@ fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
         change.contains("qdisc replace dev eth0 root netem delay 50ms") && !change.contains("link"),
         "{change}"
     );
-    let added = after - before;
+    // netem holds every echo 50ms, so no round trip can be shorter: a
+    // lower bound that does not depend on how busy the (emulated) machine
+    // is. The upper bound is generous for the same reason.
     assert!(
-        (45.0..=60.0).contains(&added),
-        "50ms delay added {added:.1}ms ({before:.1} -> {after:.1})"
+        after >= 50.0 && after <= before + 80.0,
+        "with a 50ms delay the round trip is {after:.1}ms (was {before:.1})"
     );
     assert_eq!(idempotent.status.code(), Some(0), "{}", text(&idempotent));
     assert!(show.contains("impair delay 50ms"), "{show}");
@@ -68,8 +70,8 @@ fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
         "tc sees it: {tc}"
     );
     assert!(
-        removed < before + 20.0,
-        "impairment removed: {removed:.1}ms"
+        removed < 50.0,
+        "impairment removed, yet the round trip is {removed:.1}ms"
     );
 }
 
