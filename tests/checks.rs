@@ -5,16 +5,7 @@
 
 mod common;
 use common::*;
-use std::path::Path;
 use std::process::Command;
-
-fn write(name: &str, text: &str) -> String {
-    let d = Path::new("/run/test-files");
-    std::fs::create_dir_all(d).expect("mkdir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_str().expect("utf-8").to_string()
-}
 
 /// a and b share a link; c sits behind b on a subnet a has no route to.
 const LAB: &str = "lab: negc

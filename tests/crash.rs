@@ -68,14 +68,6 @@ fn topology(edited: bool) -> String {
     t
 }
 
-fn write(name: &str, text: &str) -> String {
-    let d = Path::new("/run/test-files");
-    std::fs::create_dir_all(d).expect("mkdir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_str().expect("utf-8").to_string()
-}
-
 /// Kills per phase: `NSLAB_CRASH_KILLS` or the CI default.
 fn kills(default: usize) -> usize {
     std::env::var("NSLAB_CRASH_KILLS")

@@ -6,16 +6,7 @@ mod common;
 use common::*;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn write(name: &str, text: &str) -> String {
-    let d = Path::new("/run/test-files");
-    std::fs::create_dir_all(d).expect("mkdir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_str().expect("utf-8").to_string()
-}
 
 fn lab(impair: &str) -> String {
     format!(

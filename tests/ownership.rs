@@ -10,15 +10,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn write(name: &str, text: &str) -> String {
-    // Inside the sandbox /run is a private tmpfs.
-    let d = Path::new("/run/test-files");
-    std::fs::create_dir_all(d).expect("mkdir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write topology");
-    p.to_str().expect("utf-8").to_string()
-}
-
 /// The "host": an interface with an address, a `proto static` default
 /// route (as NetworkManager and systemd-networkd install it).
 fn fake_host_uplink() {

@@ -5,15 +5,6 @@
 mod common;
 use common::*;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
-
-fn write(name: &str, text: &str) -> String {
-    let d = Path::new("/run/test-files");
-    std::fs::create_dir_all(d).expect("mkdir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_str().expect("utf-8").to_string()
-}
 
 /// Processes whose command line mentions `needle`.
 fn processes(needle: &str) -> Vec<String> {

@@ -45,6 +45,16 @@ pub fn sandbox(test: &str) -> bool {
         .enter(test)
 }
 
+/// Write a test file under /run/test-files (the sandbox's own tmpfs) and
+/// return its path.
+pub fn write(name: &str, text: &str) -> String {
+    let d = Path::new("/run/test-files");
+    std::fs::create_dir_all(d).expect("mkdir /run/test-files");
+    let p = d.join(name);
+    std::fs::write(&p, text).expect("write test file");
+    p.to_str().expect("utf-8").to_string()
+}
+
 /// Run nslab with arguments; returns the output.
 pub fn nslab(args: &[&str]) -> Output {
     Command::new(nslab_bin())
