@@ -509,14 +509,11 @@ impl Drift {
                 r#"for ns in $(ls /run/netns | sort); do ip netns exec $ns nft -a list ruleset | awk -v ns=$ns '/^table/ {{t=$2" "$3}} /^\tchain/ {{c=$2}} /# handle/ && !/^\t*(chain|table|type)/ {{print ns, t, c, $NF}}'; done > /tmp/d
                 set -- $(pick /tmp/d {k}); [ -n "$1" ] && ip netns exec $1 nft delete rule $2 $3 $4 handle $5 && echo "drift: nft delete rule $*" >&2"#
             ),
-            // The kernel destroys a deleted namespace's links a moment
-            // later; an `up` in that moment can fail (reported as a
-            // separate finding): let it finish first. A namespace a
-            // process keeps alive never dies, and its veths' peers are
-            // then taken for unrelated pairs by the observer (a known bug
-            // outside the planner): only with NSLAB_RECONCILE_STRICT.
+            // Any namespace, with or without a `serve:`/`run:` process
+            // keeping it alive, and `up` right away: the kernel destroys
+            // a deleted namespace's links a moment later.
             Drift::DeleteNamespace(k) => format!(
-                r#"for ns in $(ls /run/netns | sort); do [ -n "$NSLAB_RECONCILE_STRICT" ] || [ -z "$(ip netns pids $ns)" ] && echo $ns; done > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2 && sleep 1"#
+                r#"ls /run/netns | sort > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2"#
             ),
         };
         format!("{pick}\n{body}\n")
@@ -560,6 +557,7 @@ echo "@@ns (sandbox)"
 echo "@@link"; ip -d -j link show
 echo "@@route"; ip -j -4 route show table all
 echo "@@nft"; nft list ruleset
+echo "@@marked"; for p in /proc/[0-9]*; do tr '\0' '\n' < $p/environ 2>/dev/null | grep -qx NSLAB_LAB=rc && { tr '\0' ' ' < $p/cmdline; echo; }; done | sort
 echo "@@end"
 "#;
 
@@ -780,27 +778,12 @@ fn validate(path: &str, text: &str) -> Result<(), TestCaseError> {
     }
 }
 
-/// Sections left out of the comparison for a known bug outside the
-/// planner (`NSLAB_RECONCILE_STRICT=1` compares them anyway).
-fn known_gap(skip_processes: bool) -> impl Fn(&str) -> String {
-    let strict = std::env::var_os("NSLAB_RECONCILE_STRICT").is_some();
-    move |c: &str| {
-        c.lines()
-            .filter(|l| {
-                strict || !skip_processes || !(l.starts_with("procs ") || l.starts_with("ss "))
-            })
-            .map(|l| format!("{l}\n"))
-            .collect()
-    }
-}
-
 fn run_case(
     before: &str,
     after: &str,
     label: &str,
     a_text: &str,
     b_text: &str,
-    skip_processes: bool,
 ) -> Result<(), TestCaseError> {
     let bin = nslab_bin();
     let bin = bin.to_str().expect("utf-8");
@@ -828,8 +811,7 @@ fn run_case(
     if err1.contains("failed") {
         return Err(TestCaseError::fail(format!("{label} failed:\n{}", show())));
     }
-    let keep = known_gap(skip_processes);
-    let (c1, c2) = (keep(&canon(&out1)), keep(&canon(&out2)));
+    let (c1, c2) = (canon(&out1), canon(&out2));
     if c1 != c2 {
         return Err(TestCaseError::fail(format!(
             "kernel after {label} differs from a fresh `up` (- {label}, + fresh):\n{}{}",
@@ -880,7 +862,7 @@ fn reconcile_equals_fresh_build() {
         let before = format!(
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{bin} up {pb} >/dev/null 2>/tmp/upb || {{ echo 'up B failed:' >&2; cat /tmp/upb >&2; }}"
         );
-        run_case(&before, &pb, "up A; up B", &ya, &yb, false)
+        run_case(&before, &pb, "up A; up B", &ya, &yb)
     });
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
@@ -910,12 +892,7 @@ fn one_up_repairs_drift() {
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{}\n{bin} up {pa} >/dev/null 2>/tmp/up2 || {{ echo 'repairing up failed:' >&2; cat /tmp/up2 >&2; }}",
             d.script()
         );
-        // Known, outside the planner (issue 8, item 3): after a node's
-        // namespace is deleted by hand, `up` makes it again but does not
-        // restart its `serve:`/`run:` processes (the old ones live on in
-        // the orphaned namespace).
-        let gap = matches!(d, Drift::DeleteNamespace(_));
-        run_case(&before, &pa, &format!("{d:?} then up A"), &ya, &ya, gap)
+        run_case(&before, &pa, &format!("{d:?} then up A"), &ya, &ya)
     });
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
@@ -1093,7 +1070,7 @@ fn pairs_found_by_the_property_test() {
         let before = format!(
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{bin} up {pb} >/dev/null 2>/tmp/upb || {{ echo 'up B failed:' >&2; cat /tmp/upb >&2; }}"
         );
-        if let Err(e) = run_case(&before, &pb, "up A; up B", a, b, false) {
+        if let Err(e) = run_case(&before, &pb, "up A; up B", a, b) {
             panic!("{e}");
         }
     }
