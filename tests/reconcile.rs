@@ -29,6 +29,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 const NODES: usize = 4;
 const LAB: &str = "rc";
@@ -513,7 +514,7 @@ impl Drift {
             // keeping it alive, and `up` right away: the kernel destroys
             // a deleted namespace's links a moment later.
             Drift::DeleteNamespace(k) => format!(
-                r#"ls /run/netns | sort > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2"#
+                r#"ls /run/netns | sort > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && p=$(ip netns pids $ns) && ip netns del $ns && echo "drift: netns del $ns${{p:+ (kept alive by a process)}}" >&2"#
             ),
         };
         format!("{pick}\n{body}\n")
@@ -793,6 +794,12 @@ fn run_case(
     let (out2, err2) = in_sandbox(&format!(
         "{bin} up {after} >/dev/null 2>&1 || echo \"fresh up failed\" >&2\n{bin} plan {after} --exit-code >/dev/null 2>&1; echo \"@@plan $?\" >&2\n{DUMP}\n{bin} down {LAB} >/dev/null 2>&1"
     ));
+    if err1.contains("drift: netns del") {
+        NETNS_DELETED.fetch_add(1, Relaxed);
+    }
+    if err1.contains("(kept alive by a process)") {
+        KEPT_ALIVE.fetch_add(1, Relaxed);
+    }
     let show = || format!("--- A ---\n{a_text}--- B ---\n{b_text}--- {label} run ---\n{err1}");
     if err2.contains("fresh up failed") {
         return Err(TestCaseError::fail(format!(
@@ -822,10 +829,13 @@ fn run_case(
     Ok(())
 }
 
-static RAN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static RAN: AtomicUsize = AtomicUsize::new(0);
+/// Drift cases that deleted a namespace; of those, kept alive by a process.
+static NETNS_DELETED: AtomicUsize = AtomicUsize::new(0);
+static KEPT_ALIVE: AtomicUsize = AtomicUsize::new(0);
 
 fn ran() -> usize {
-    RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    RAN.fetch_add(1, Relaxed) + 1
 }
 
 fn report<T: std::fmt::Debug>(r: Result<(), TestError<T>>) {
@@ -867,7 +877,7 @@ fn reconcile_equals_fresh_build() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "reconcile: {} pair(s) compared (cases asked: {n}, shrinking included)",
-        RAN.load(std::sync::atomic::Ordering::Relaxed)
+        RAN.load(Relaxed)
     );
     report(r);
 }
@@ -896,8 +906,10 @@ fn one_up_repairs_drift() {
     });
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
-        "drift: {} case(s) compared (cases asked: {n}, shrinking included)",
-        RAN.load(std::sync::atomic::Ordering::Relaxed)
+        "drift: {} case(s) compared (cases asked: {n}, shrinking included); {} deleted a namespace, {} of them one kept alive by a process",
+        RAN.load(Relaxed),
+        NETNS_DELETED.load(Relaxed),
+        KEPT_ALIVE.load(Relaxed)
     );
     report(r);
 }
