@@ -119,3 +119,43 @@ fn one_up_converges_after_a_namespace_is_deleted_by_hand() {
         assert_eq!(processes("sleep 4242"), 0, "{what}: left after down");
     }
 }
+
+/// The deleted namespace held by a process that is not the lab's: `up`
+/// leaves that process alone, waits a bounded time for the namespace to
+/// go, then replaces the veths whose peers are in it; one `up` still
+/// converges.
+#[test]
+fn a_namespace_held_by_a_stranger_is_left_alone_and_one_up_converges() {
+    if !sandbox("a_namespace_held_by_a_stranger_is_left_alone_and_one_up_converges") {
+        return;
+    }
+    let dir = Path::new("/run/oc-files");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let f = dir.join("oc.yaml");
+    std::fs::write(&f, LAB).expect("write");
+    let f = f.to_str().expect("utf-8");
+    nslab_ok(&["up", f], 0);
+    let mut stranger = std::process::Command::new("ip")
+        .args(["netns", "exec", "oc-z", "sleep", "3737"])
+        .spawn()
+        .expect("ip netns exec");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    sh("ip netns del oc-z");
+    let started = std::time::Instant::now();
+    let up = nslab(&["up", f]);
+    let took = started.elapsed();
+    let plan = nslab(&["plan", f, "--exit-code"]);
+    let check = nslab(&["check", "oc"]);
+    let responders = processes("__serve oc/z");
+    let stranger_alive = matches!(stranger.try_wait(), Ok(None));
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+    nslab_ok(&["down", "oc"], 0);
+    assert_nothing_left("oc");
+    assert_eq!(up.status.code(), Some(0), "up\n{}", text(&up));
+    assert!(stranger_alive, "up stopped a process that is not the lab's");
+    assert!(took.as_secs() < 10, "up waited {took:?}");
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert_eq!(responders, 1);
+}
