@@ -11,6 +11,7 @@ use crate::state::{LinkKind, RouteState, State};
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 mod down;
 
@@ -247,12 +248,17 @@ pub fn up(
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
     clear_leftover_files(&prev);
+    // A node's namespace deleted by hand lives on while a process of the
+    // lab's is in it, and so do the far ends of its veths in the other
+    // nodes: stop those processes first, so the kernel destroys it (the
+    // processes are started again in the node's new namespace).
+    crate::services::stop_orphans(&desired.lab);
     // Look before anything is written: a namespace of the file's that
     // belongs to someone else stops the run here, and is never recorded
     // as this lab's.
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
-    let observed = match host.observe(&scope) {
+    let observed = match observe_settled(&mut host, &scope) {
         Ok(o) => o,
         Err(e) => {
             if prev_file.is_none() {
@@ -319,6 +325,35 @@ pub fn up(
             Err(LabError::Apply(e))
         }
     }
+}
+
+/// How long `up` waits for the kernel to destroy the links of a deleted
+/// namespace before it plans.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// Observes the lab; while some veth's peer lives in none of the lab's
+/// namespaces (its namespace was deleted and the kernel has not destroyed
+/// it and its links yet), looks again, for up to [`SETTLE`]. A peer held
+/// longer (by a process that is not the lab's) is left to the planner:
+/// such a veth's kind is unknown, so it is deleted and made again.
+fn observe_settled(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let observed = host.observe(scope)?;
+        if !has_dangling_veth(&observed) || Instant::now() >= deadline {
+            return Ok(observed);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A veth whose peer the observer could not find in the lab.
+fn has_dangling_veth(observed: &State) -> bool {
+    observed
+        .nodes
+        .values()
+        .flat_map(|n| n.links.values())
+        .any(|l| matches!(&l.kind, LinkKind::Other { kind } if kind == "veth"))
 }
 
 /// How each physical interface the file moves in is now, in the host,

@@ -51,7 +51,7 @@ pub enum ServiceError {
 
 mod stop;
 
-pub use stop::stop_all;
+pub use stop::{stop_all, stop_orphans};
 
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.
 fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {

@@ -29,6 +29,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 const NODES: usize = 4;
 const LAB: &str = "rc";
@@ -509,14 +510,11 @@ impl Drift {
                 r#"for ns in $(ls /run/netns | sort); do ip netns exec $ns nft -a list ruleset | awk -v ns=$ns '/^table/ {{t=$2" "$3}} /^\tchain/ {{c=$2}} /# handle/ && !/^\t*(chain|table|type)/ {{print ns, t, c, $NF}}'; done > /tmp/d
                 set -- $(pick /tmp/d {k}); [ -n "$1" ] && ip netns exec $1 nft delete rule $2 $3 $4 handle $5 && echo "drift: nft delete rule $*" >&2"#
             ),
-            // The kernel destroys a deleted namespace's links a moment
-            // later; an `up` in that moment can fail (reported as a
-            // separate finding): let it finish first. A namespace a
-            // process keeps alive never dies, and its veths' peers are
-            // then taken for unrelated pairs by the observer (a known bug
-            // outside the planner): only with NSLAB_RECONCILE_STRICT.
+            // Any namespace, with or without a `serve:`/`run:` process
+            // keeping it alive, and `up` right away: the kernel destroys
+            // a deleted namespace's links a moment later.
             Drift::DeleteNamespace(k) => format!(
-                r#"for ns in $(ls /run/netns | sort); do [ -n "$NSLAB_RECONCILE_STRICT" ] || [ -z "$(ip netns pids $ns)" ] && echo $ns; done > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && ip netns del $ns && echo "drift: netns del $ns" >&2 && sleep 1"#
+                r#"ls /run/netns | sort > /tmp/d; ns=$(pick /tmp/d {k}); [ -n "$ns" ] && p=$(ip netns pids $ns) && ip netns del $ns && echo "drift: netns del $ns${{p:+ (kept alive by a process)}}" >&2"#
             ),
         };
         format!("{pick}\n{body}\n")
@@ -560,6 +558,7 @@ echo "@@ns (sandbox)"
 echo "@@link"; ip -d -j link show
 echo "@@route"; ip -j -4 route show table all
 echo "@@nft"; nft list ruleset
+echo "@@marked"; for p in /proc/[0-9]*; do tr '\0' '\n' < $p/environ 2>/dev/null | grep -qx NSLAB_LAB=rc && { tr '\0' ' ' < $p/cmdline; echo; }; done | sort
 echo "@@end"
 "#;
 
@@ -780,27 +779,12 @@ fn validate(path: &str, text: &str) -> Result<(), TestCaseError> {
     }
 }
 
-/// Sections left out of the comparison for a known bug outside the
-/// planner (`NSLAB_RECONCILE_STRICT=1` compares them anyway).
-fn known_gap(skip_processes: bool) -> impl Fn(&str) -> String {
-    let strict = std::env::var_os("NSLAB_RECONCILE_STRICT").is_some();
-    move |c: &str| {
-        c.lines()
-            .filter(|l| {
-                strict || !skip_processes || !(l.starts_with("procs ") || l.starts_with("ss "))
-            })
-            .map(|l| format!("{l}\n"))
-            .collect()
-    }
-}
-
 fn run_case(
     before: &str,
     after: &str,
     label: &str,
     a_text: &str,
     b_text: &str,
-    skip_processes: bool,
 ) -> Result<(), TestCaseError> {
     let bin = nslab_bin();
     let bin = bin.to_str().expect("utf-8");
@@ -810,6 +794,12 @@ fn run_case(
     let (out2, err2) = in_sandbox(&format!(
         "{bin} up {after} >/dev/null 2>&1 || echo \"fresh up failed\" >&2\n{bin} plan {after} --exit-code >/dev/null 2>&1; echo \"@@plan $?\" >&2\n{DUMP}\n{bin} down {LAB} >/dev/null 2>&1"
     ));
+    if err1.contains("drift: netns del") {
+        NETNS_DELETED.fetch_add(1, Relaxed);
+    }
+    if err1.contains("(kept alive by a process)") {
+        KEPT_ALIVE.fetch_add(1, Relaxed);
+    }
     let show = || format!("--- A ---\n{a_text}--- B ---\n{b_text}--- {label} run ---\n{err1}");
     if err2.contains("fresh up failed") {
         return Err(TestCaseError::fail(format!(
@@ -828,8 +818,7 @@ fn run_case(
     if err1.contains("failed") {
         return Err(TestCaseError::fail(format!("{label} failed:\n{}", show())));
     }
-    let keep = known_gap(skip_processes);
-    let (c1, c2) = (keep(&canon(&out1)), keep(&canon(&out2)));
+    let (c1, c2) = (canon(&out1), canon(&out2));
     if c1 != c2 {
         return Err(TestCaseError::fail(format!(
             "kernel after {label} differs from a fresh `up` (- {label}, + fresh):\n{}{}",
@@ -840,10 +829,13 @@ fn run_case(
     Ok(())
 }
 
-static RAN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static RAN: AtomicUsize = AtomicUsize::new(0);
+/// Drift cases that deleted a namespace; of those, kept alive by a process.
+static NETNS_DELETED: AtomicUsize = AtomicUsize::new(0);
+static KEPT_ALIVE: AtomicUsize = AtomicUsize::new(0);
 
 fn ran() -> usize {
-    RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    RAN.fetch_add(1, Relaxed) + 1
 }
 
 fn report<T: std::fmt::Debug>(r: Result<(), TestError<T>>) {
@@ -880,12 +872,12 @@ fn reconcile_equals_fresh_build() {
         let before = format!(
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{bin} up {pb} >/dev/null 2>/tmp/upb || {{ echo 'up B failed:' >&2; cat /tmp/upb >&2; }}"
         );
-        run_case(&before, &pb, "up A; up B", &ya, &yb, false)
+        run_case(&before, &pb, "up A; up B", &ya, &yb)
     });
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "reconcile: {} pair(s) compared (cases asked: {n}, shrinking included)",
-        RAN.load(std::sync::atomic::Ordering::Relaxed)
+        RAN.load(Relaxed)
     );
     report(r);
 }
@@ -910,17 +902,14 @@ fn one_up_repairs_drift() {
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{}\n{bin} up {pa} >/dev/null 2>/tmp/up2 || {{ echo 'repairing up failed:' >&2; cat /tmp/up2 >&2; }}",
             d.script()
         );
-        // Known, outside the planner (issue 8, item 3): after a node's
-        // namespace is deleted by hand, `up` makes it again but does not
-        // restart its `serve:`/`run:` processes (the old ones live on in
-        // the orphaned namespace).
-        let gap = matches!(d, Drift::DeleteNamespace(_));
-        run_case(&before, &pa, &format!("{d:?} then up A"), &ya, &ya, gap)
+        run_case(&before, &pa, &format!("{d:?} then up A"), &ya, &ya)
     });
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
-        "drift: {} case(s) compared (cases asked: {n}, shrinking included)",
-        RAN.load(std::sync::atomic::Ordering::Relaxed)
+        "drift: {} case(s) compared (cases asked: {n}, shrinking included); {} deleted a namespace, {} of them one kept alive by a process",
+        RAN.load(Relaxed),
+        NETNS_DELETED.load(Relaxed),
+        KEPT_ALIVE.load(Relaxed)
     );
     report(r);
 }
@@ -1093,7 +1082,7 @@ fn pairs_found_by_the_property_test() {
         let before = format!(
             "{bin} up {pa} >/dev/null 2>&1 || echo 'up A failed' >&2\n{bin} up {pb} >/dev/null 2>/tmp/upb || {{ echo 'up B failed:' >&2; cat /tmp/upb >&2; }}"
         );
-        if let Err(e) = run_case(&before, &pb, "up A; up B", a, b, false) {
+        if let Err(e) = run_case(&before, &pb, "up A; up B", a, b) {
             panic!("{e}");
         }
     }

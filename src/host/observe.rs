@@ -1,7 +1,8 @@
 //! Read a lab back from the kernel as a [`State`]: links, addresses and
 //! routes over netlink, sysctls from inside each node, and veth peers and
 //! sub-interface parents resolved across namespaces (IFLA_LINK plus
-//! IFLA_LINK_NETNSID, checked with RTM_GETNSID when ambiguous).
+//! IFLA_LINK_NETNSID, the namespace always proven with RTM_GETNSID: never
+//! by ifindex alone).
 
 use super::linux::Linux;
 use super::{OpError, Scope};
@@ -366,7 +367,16 @@ fn is_link_local(a: &IpAddr) -> bool {
 }
 
 /// Which node holds ifindex `index`, as seen from node `i` through
-/// `netnsid` (None: the same namespace).
+/// `netnsid` (None: the same namespace); with `back`, only a link whose
+/// own IFLA_LINK is `back` (a veth's peer points back at it).
+///
+/// Strict: an ifindex is only unique inside one namespace, so a link in
+/// another node is accepted only when `netnsid` (node `i`'s id for the
+/// peer's namespace) is that node's namespace, asked of the kernel. A peer
+/// in a namespace outside the lab's nodes (one deleted by hand that a
+/// process keeps alive) resolves to nothing, never to an unrelated pair
+/// with the same ifindex numbers: the link's kind is then unknown and the
+/// planner replaces it.
 fn resolve(
     host: &mut Linux,
     seen: &[Seen],
@@ -375,29 +385,26 @@ fn resolve(
     netnsid: Option<i32>,
     back: Option<u32>,
 ) -> Option<Endpoint> {
+    let points_back = |l: &nl::Link| back.is_none() || l.link == back;
     let Some(nsid) = netnsid else {
         let s = &seen[i];
         return s
             .links
             .iter()
-            .find(|l| l.index == index)
+            .find(|l| l.index == index && points_back(l))
             .map(|l| Endpoint::new(&s.at.node, &l.name));
     };
     let candidates: Vec<(usize, String)> = seen
         .iter()
         .enumerate()
-        .filter(|(j, _)| *j != i)
+        .filter(|(j, s)| *j != i && s.at.netns != seen[i].at.netns)
         .filter_map(|(j, s)| {
             s.links
                 .iter()
-                .find(|l| l.index == index && (back.is_none() || l.link == back))
+                .find(|l| l.index == index && points_back(l))
                 .map(|l| (j, l.name.clone()))
         })
         .collect();
-    if candidates.len() == 1 {
-        let (j, name) = &candidates[0];
-        return Some(Endpoint::new(&seen[*j].at.node, name));
-    }
     for (j, name) in candidates {
         let other = seen[j].at.clone();
         let fd = match host.handle(&other) {

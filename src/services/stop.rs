@@ -91,6 +91,17 @@ pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
     })
 }
 
+/// Stops only the lab's orphans: its processes living in a namespace
+/// that lost its name (a node's namespace deleted by hand). Each keeps
+/// that namespace alive, and with it the far ends of its veths in the
+/// other nodes; `up` stops them before it looks at the kernel (and
+/// [`super::start`] starts them again in the node's new namespace).
+/// Returns how many were stopped.
+pub fn stop_orphans(lab: &str) -> usize {
+    let orphans = Orphans::new(lab);
+    stop_where(Vec::new(), |q| orphans.is_orphan(q))
+}
+
 /// Stops `first` and every live process `select` picks, then looks again
 /// until nothing is picked: a process may fork between a scan and the
 /// signal, and its child is only seen by the next scan. Returns how many
