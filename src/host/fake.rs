@@ -33,7 +33,7 @@ pub struct FakeHost {
 
 /// Does `c`'s subnet hold `ip`?
 fn contains(c: &Cidr, ip: &IpAddr) -> bool {
-    c.contains(ip)
+    c.contains(*ip)
 }
 
 fn same_subnet(a: &Cidr, b: &Cidr) -> bool {

@@ -15,9 +15,9 @@ fn hook(h: Hook) -> (nft::Hook, i32) {
 
 fn m(x: &Match) -> nft::Match {
     match x {
-        Match::SrcNet(c) => nft::Match::SrcNet(nft::IpNet::new(c.addr, c.prefix)),
-        Match::DstNet(c) => nft::Match::DstNet(nft::IpNet::new(c.addr, c.prefix)),
-        Match::NotDstNet(c) => nft::Match::NotDstNet(nft::IpNet::new(c.addr, c.prefix)),
+        Match::SrcNet(c) => nft::Match::SrcNet(*c),
+        Match::DstNet(c) => nft::Match::DstNet(*c),
+        Match::NotDstNet(c) => nft::Match::NotDstNet(*c),
         Match::IifName(n) => nft::Match::IifName(n.clone()),
         Match::OifName(n) => nft::Match::OifName(n.clone()),
         Match::NotOifName(n) => nft::Match::NotOifName(n.clone()),

@@ -315,9 +315,9 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
                 .iter()
                 .map(|m| {
                     Some(match m {
-                        nft::Match::SrcNet(n) => NatMatch::SrcNet(cidr_of(n)),
-                        nft::Match::DstNet(n) => NatMatch::DstNet(cidr_of(n)),
-                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(cidr_of(n)),
+                        nft::Match::SrcNet(n) => NatMatch::SrcNet(*n),
+                        nft::Match::DstNet(n) => NatMatch::DstNet(*n),
+                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(*n),
                         nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
                         nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
                         nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
@@ -349,13 +349,6 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
         }
     }
     Some(Nat { rules })
-}
-
-fn cidr_of(n: &nslab_nft::IpNet) -> Cidr {
-    Cidr {
-        addr: n.addr,
-        prefix: n.prefix,
-    }
 }
 
 fn is_link_local(a: &IpAddr) -> bool {

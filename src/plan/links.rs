@@ -574,7 +574,7 @@ pub(super) fn update_link(
             .addresses
             .intersection(&ol.addresses)
             .filter(|c| c.addr.is_ipv4() && c.prefix == cidr.prefix && cidr.addr.is_ipv4())
-            .filter(|c| cidr.contains(&c.addr))
+            .filter(|c| cidr.contains(c.addr))
             .copied()
             .collect();
         if !kept.is_empty() {

@@ -4,20 +4,13 @@
 //! does for `docker0`).
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
-use super::nat_rules::{hairpin_rule, l4, network_of, node_nat, publish_rules};
+use super::nat_rules::{hairpin_rule, l4, node_nat, publish_rules};
 use super::{
-    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
+    Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
 };
 use nslab_model as m;
 use std::collections::BTreeMap;
-
-pub(super) fn cidr(c: &m::Cidr) -> Cidr {
-    Cidr {
-        addr: c.addr(),
-        prefix: c.prefix(),
-    }
-}
 
 fn ep(r: &m::IfRef) -> Endpoint {
     Endpoint::new(r.node.as_str(), r.ifname.as_str())
@@ -107,7 +100,7 @@ pub fn route(r: &m::Route) -> RouteState {
     let v6 = r.family() == m::Family::V6;
     let default_metric = if v6 { 1024 } else { 0 };
     RouteState {
-        to: r.to.map(|c| cidr(&c.network())).filter(|c| c.prefix != 0),
+        to: r.to.map(|c| c.network()).filter(|c| c.prefix != 0),
         v6,
         via: r.via,
         dev: r.dev.as_ref().map(|d| d.to_string()),
@@ -151,7 +144,7 @@ pub fn desired(t: &m::Topology) -> State {
         for (ifname, i) in &node.interfaces {
             let here = Endpoint::new(name.as_str(), ifname.as_str());
             let mut l = LinkState::new(kind(&i.kind, peers.get(&here).cloned(), ifname.as_str()));
-            l.addresses = i.addresses.iter().map(cidr).collect();
+            l.addresses = i.addresses.iter().copied().collect();
             l.up = i.up;
             l.mtu = i.mtu.map(|m| m.get());
             l.mac = i.mac.map(|m| m.octets());
@@ -196,15 +189,7 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
         .links
         .iter()
         .filter(|(_, l)| matches!(l.kind, LinkKind::Bridge { .. }))
-        .filter(|(_, l)| {
-            l.addresses.iter().any(|a| {
-                network_of(a)
-                    == network_of(&Cidr {
-                        addr: target,
-                        prefix: a.prefix,
-                    })
-            })
-        })
+        .filter(|(_, l)| l.addresses.iter().any(|a| a.contains(target)))
         .map(|(name, _)| name.clone())
         .collect();
     for l in n.links.values_mut() {
@@ -222,11 +207,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
         ageing_secs: 300,
         vlan_filtering: false,
     });
-    br.addresses = net
-        .subnets
-        .iter()
-        .map(|sn| cidr(&sn.gateway_cidr()))
-        .collect();
+    br.addresses = net.subnets.iter().map(|sn| sn.gateway_cidr()).collect();
     let Some(h) = s.nodes.get_mut(&holder) else {
         return;
     };
@@ -239,7 +220,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             rules.push(Rule {
                 hook: Hook::Postrouting,
                 matches: vec![
-                    Match::SrcNet(cidr(&sn.cidr)),
+                    Match::SrcNet(sn.cidr),
                     Match::NotOifName(bridge.to_string()),
                 ],
                 action: Action::Masquerade,
@@ -254,7 +235,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             let Some(addr) = mb.addresses.iter().find(|a| a.is_ipv6() == want_v6) else {
                 continue;
             };
-            let to = std::net::SocketAddr::new(addr.addr(), p.port.get());
+            let to = std::net::SocketAddr::new(addr.addr, p.port.get());
             publish_rules(
                 &mut rules,
                 l4(p.proto),
@@ -268,7 +249,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
     }
     if any_publish {
         for sn in &net.subnets {
-            rules.push(hairpin_rule(cidr(&sn.cidr), bridge));
+            rules.push(hairpin_rule(sn.cidr, bridge));
         }
     }
     if !rules.is_empty() {
@@ -295,7 +276,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             continue;
         };
         let mut l = LinkState::new(LinkKind::Veth { peer: outside });
-        l.addresses = mb.addresses.iter().map(cidr).collect();
+        l.addresses = mb.addresses.iter().copied().collect();
         n.links.insert(inside.ifname.clone(), l);
         for sn in &net.subnets {
             let v6 = sn.cidr.is_ipv6();

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
+pub use nslab_types::Cidr;
+
 /// The whole lab, node by node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -66,43 +68,6 @@ impl Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.node, self.ifname)
-    }
-}
-
-/// An address with its prefix length, host bits kept (`10.0.0.1/24`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Cidr {
-    pub addr: IpAddr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// Does this address's subnet hold `ip`? (Different families never.)
-    pub fn contains(&self, ip: &IpAddr) -> bool {
-        fn bits(a: &IpAddr) -> (u128, u8) {
-            match a {
-                IpAddr::V4(v) => (u128::from(u32::from(*v)), 32),
-                IpAddr::V6(v) => (u128::from(*v), 128),
-            }
-        }
-        let (a, wa) = bits(&self.addr);
-        let (b, wb) = bits(ip);
-        if wa != wb {
-            return false;
-        }
-        let host = u32::from(wa.saturating_sub(self.prefix));
-        let mask = if host >= 128 {
-            0
-        } else {
-            !((1u128 << host) - 1)
-        };
-        a & mask == b & mask
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
     }
 }
 

@@ -147,6 +147,16 @@ impl ValueError {
     }
 }
 
+impl From<nslab_types::CidrError> for ValueError {
+    fn from(e: nslab_types::CidrError) -> ValueError {
+        let kind = match e.kind {
+            nslab_types::CidrErrorKind::Invalid => ProblemKind::InvalidValue,
+            nslab_types::CidrErrorKind::PrefixTooLong => ProblemKind::OutOfRange,
+        };
+        ValueError::new(kind, e.message, e.hint)
+    }
+}
+
 /// One problem in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

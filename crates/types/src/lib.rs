@@ -1,0 +1,10 @@
+#![deny(unsafe_code)]
+//! nslab-types: the values every layer shares, declared once. The model
+//! builds them from the file, the state carries them, the netlink and
+//! nftables encoders write them to the kernel and their decoders read them
+//! back. Plain data with no dependency but serde; each layer adds only what
+//! is its own (spans and file errors in the model, wire forms below).
+
+mod cidr;
+
+pub use cidr::{Cidr, CidrError, CidrErrorKind};
