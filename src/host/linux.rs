@@ -315,12 +315,7 @@ impl Linux {
                 match impair {
                     Some(i) => h.exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
                         index,
-                        impair: nl::Impair {
-                            delay_us: i.delay_us,
-                            jitter_us: i.jitter_us,
-                            loss_ppm: i.loss_ppm,
-                            rate_bps: i.rate_bps,
-                        },
+                        impair: *i,
                     })]),
                     // Back to the kernel's default root qdisc; none to
                     // remove is no error.

@@ -10,7 +10,7 @@ use crate::state::nat::{
     Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule, L4,
 };
 use crate::state::{
-    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
+    Cidr, Endpoint, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
     RouteState, State,
 };
 use nslab_netlink as nl;
@@ -212,13 +212,7 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
             .iter()
             .find(|q| q.index == l.index)
             .and_then(|q| q.impair)
-            .filter(|i| !i.is_none())
-            .map(|i| Impair {
-                delay_us: i.delay_us,
-                jitter_us: i.jitter_us,
-                loss_ppm: i.loss_ppm,
-                rate_bps: i.rate_bps,
-            });
+            .filter(|i| !i.is_none());
         ls.addresses = s
             .addrs
             .iter()

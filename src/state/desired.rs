@@ -18,15 +18,9 @@ fn ep(r: &m::IfRef) -> Endpoint {
 
 /// As the kernel will report it: zero is unset, and a rate is kept in
 /// bytes per second (so whole multiples of 8 bits).
-fn impair(i: &m::Impair) -> Option<Impair> {
-    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    let i = Impair {
-        delay_us: i.delay.map(us).filter(|v| *v != 0),
-        jitter_us: i.jitter.map(us).filter(|v| *v != 0),
-        loss_ppm: i.loss.map(|l| l.ppm()).filter(|v| *v != 0),
-        rate_bps: i.rate.map(|r| r.bits_per_sec() / 8 * 8).filter(|v| *v != 0),
-    };
-    (i != Impair::default()).then_some(i)
+fn impair(i: &Impair) -> Option<Impair> {
+    let i = i.as_kernel_keeps();
+    (!i.is_none()).then_some(i)
 }
 
 fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
-pub use nslab_types::Cidr;
+pub use nslab_types::{Cidr, Impair};
 
 /// The whole lab, node by node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,16 +187,6 @@ impl LinkKind {
             _ => None,
         }
     }
-}
-
-/// Egress impairment of an interface (netem/tbf); `None` fields are unset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Impair {
-    pub delay_us: Option<u32>,
-    pub jitter_us: Option<u32>,
-    /// Loss in parts per million.
-    pub loss_ppm: Option<u32>,
-    pub rate_bps: Option<u64>,
 }
 
 /// One interface of a node. `None` in `mtu`/`mac` means "whatever the

@@ -299,9 +299,9 @@ links:
     );
     assert_eq!(eth0.mac.unwrap().to_string(), "02:00:00:00:00:01");
     let imp = eth0.impair.unwrap();
-    assert_eq!(imp.delay, Some(std::time::Duration::from_millis(20)));
-    assert_eq!(imp.loss.unwrap().ppm(), 10_000);
-    assert_eq!(imp.rate.unwrap().bits_per_sec(), 10_000_000);
+    assert_eq!(imp.delay_us, Some(20_000));
+    assert_eq!(imp.loss_ppm, Some(10_000));
+    assert_eq!(imp.rate_bps, Some(10_000_000));
     assert_eq!(
         a.interfaces[&i("br0")].kind,
         IfKind::Bridge {

@@ -6,5 +6,7 @@
 //! is its own (spans and file errors in the model, wire forms below).
 
 mod cidr;
+mod impair;
 
 pub use cidr::{Cidr, CidrError, CidrErrorKind};
+pub use impair::Impair;

@@ -387,17 +387,21 @@ fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {
             .map_err(|e| cx.value_err(loc_of(l), e))
             .ok()
     };
-    imp.delay = dur(cx, &r.delay, "a delay like 20ms");
-    imp.jitter = dur(cx, &r.jitter, "a jitter like 5ms");
-    imp.loss = r
+    // At most an hour: 3.6e9 microseconds fit in a u32.
+    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+    imp.delay_us = dur(cx, &r.delay, "a delay like 20ms").map(us);
+    imp.jitter_us = dur(cx, &r.jitter, "a jitter like 5ms").map(us);
+    imp.loss_ppm = r
         .loss
         .as_ref()
-        .and_then(|l| cx.parse::<Percent>(l, "a loss like 1%"));
-    imp.rate = r
+        .and_then(|l| cx.parse::<Percent>(l, "a loss like 1%"))
+        .map(Percent::ppm);
+    imp.rate_bps = r
         .rate
         .as_ref()
-        .and_then(|l| cx.parse::<Rate>(l, "a rate like 10mbit"));
-    if imp.jitter.is_some() && imp.delay.is_none() {
+        .and_then(|l| cx.parse::<Rate>(l, "a rate like 10mbit"))
+        .map(Rate::bits_per_sec);
+    if imp.jitter_us.is_some() && imp.delay_us.is_none() {
         cx.push(
             ProblemKind::MissingKey,
             loc_of(sp),
