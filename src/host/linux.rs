@@ -376,12 +376,10 @@ impl Linux {
                 vlan_filtering: *vlan_filtering,
             },
             LinkKind::Vlan { id, .. } => nl::LinkKind::Vlan { id: *id },
-            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan {
-                mode: observe::nl_macvlan(*mode),
-            },
+            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan { mode: *mode },
             LinkKind::Ipvlan { mode, flag, .. } => nl::LinkKind::Ipvlan {
-                mode: observe::nl_ipvlan_mode(*mode),
-                flags: observe::nl_ipvlan_flag(*flag),
+                mode: *mode,
+                flags: *flag,
             },
             LinkKind::Vxlan {
                 vni,

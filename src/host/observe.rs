@@ -10,8 +10,7 @@ use crate::state::nat::{
     Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule, L4,
 };
 use crate::state::{
-    Cidr, Endpoint, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
-    RouteState, State,
+    Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, RouteState, State,
 };
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
@@ -20,31 +19,6 @@ use std::net::IpAddr;
 use std::os::fd::AsFd;
 
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
-
-pub fn nl_macvlan(m: MacvlanMode) -> nl::MacvlanMode {
-    match m {
-        MacvlanMode::Bridge => nl::MacvlanMode::Bridge,
-        MacvlanMode::Vepa => nl::MacvlanMode::Vepa,
-        MacvlanMode::Private => nl::MacvlanMode::Private,
-        MacvlanMode::Passthru => nl::MacvlanMode::Passthru,
-    }
-}
-
-pub fn nl_ipvlan_mode(m: IpvlanMode) -> nl::IpvlanMode {
-    match m {
-        IpvlanMode::L2 => nl::IpvlanMode::L2,
-        IpvlanMode::L3 => nl::IpvlanMode::L3,
-        IpvlanMode::L3s => nl::IpvlanMode::L3s,
-    }
-}
-
-pub fn nl_ipvlan_flag(f: IpvlanFlag) -> nl::IpvlanFlag {
-    match f {
-        IpvlanFlag::Bridge => nl::IpvlanFlag::Bridge,
-        IpvlanFlag::Private => nl::IpvlanFlag::Private,
-        IpvlanFlag::Vepa => nl::IpvlanFlag::Vepa,
-    }
-}
 
 /// One node's raw dumps, before cross-namespace references are resolved.
 struct Seen {
@@ -434,25 +408,18 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             Some(parent) => LinkKind::Vlan { parent, id: *id },
             None => other(),
         },
-        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => {
-            match (parent(host), from_nl_macvlan(*mode)) {
-                (Some(parent), Some(mode)) => LinkKind::Macvlan { parent, mode },
-                _ => other(),
-            }
-        }
+        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => match parent(host) {
+            Some(parent) if *mode != MacvlanMode::Source => LinkKind::Macvlan {
+                parent,
+                mode: *mode,
+            },
+            _ => other(),
+        },
         (Some("ipvlan"), Some(nl::KindInfo::Ipvlan { mode, flags })) => match parent(host) {
             Some(parent) => LinkKind::Ipvlan {
                 parent,
-                mode: match mode {
-                    nl::IpvlanMode::L2 => IpvlanMode::L2,
-                    nl::IpvlanMode::L3 => IpvlanMode::L3,
-                    nl::IpvlanMode::L3s => IpvlanMode::L3s,
-                },
-                flag: match flags {
-                    nl::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
-                    nl::IpvlanFlag::Private => IpvlanFlag::Private,
-                    nl::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
-                },
+                mode: *mode,
+                flag: *flags,
             },
             None => other(),
         },
@@ -489,15 +456,5 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             },
         },
         _ => other(),
-    }
-}
-
-fn from_nl_macvlan(m: nl::MacvlanMode) -> Option<MacvlanMode> {
-    match m {
-        nl::MacvlanMode::Bridge => Some(MacvlanMode::Bridge),
-        nl::MacvlanMode::Vepa => Some(MacvlanMode::Vepa),
-        nl::MacvlanMode::Private => Some(MacvlanMode::Private),
-        nl::MacvlanMode::Passthru => Some(MacvlanMode::Passthru),
-        nl::MacvlanMode::Source => None,
     }
 }

@@ -5,10 +5,7 @@
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
 use super::nat_rules::{hairpin_rule, l4, node_nat, publish_rules};
-use super::{
-    Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
-    RouteState, State,
-};
+use super::{Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
 use nslab_model as m;
 use std::collections::BTreeMap;
 
@@ -44,25 +41,12 @@ fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
         },
         m::IfKind::Macvlan { parent, mode } => LinkKind::Macvlan {
             parent: ep(parent),
-            mode: match mode {
-                m::MacvlanMode::Bridge => MacvlanMode::Bridge,
-                m::MacvlanMode::Vepa => MacvlanMode::Vepa,
-                m::MacvlanMode::Private => MacvlanMode::Private,
-                m::MacvlanMode::Passthru => MacvlanMode::Passthru,
-            },
+            mode: *mode,
         },
         m::IfKind::Ipvlan { parent, mode, flag } => LinkKind::Ipvlan {
             parent: ep(parent),
-            mode: match mode {
-                m::IpvlanMode::L2 => IpvlanMode::L2,
-                m::IpvlanMode::L3 => IpvlanMode::L3,
-                m::IpvlanMode::L3s => IpvlanMode::L3s,
-            },
-            flag: match flag {
-                m::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
-                m::IpvlanFlag::Private => IpvlanFlag::Private,
-                m::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
-            },
+            mode: *mode,
+            flag: *flag,
         },
         m::IfKind::Vxlan {
             vni,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
-pub use nslab_types::{Cidr, Impair};
+pub use nslab_types::{Cidr, Impair, IpvlanFlag, IpvlanMode, MacvlanMode};
 
 /// The whole lab, node by node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,48 +69,6 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.node, self.ifname)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MacvlanMode {
-    Bridge,
-    Vepa,
-    Private,
-    Passthru,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IpvlanMode {
-    L2,
-    L3,
-    L3s,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IpvlanFlag {
-    Bridge,
-    Private,
-    Vepa,
-}
-
-/// The names `ip link` uses (and the file's): `bridge`, `vepa`, `l3s`...
-macro_rules! lowercase_display {
-    ($($t:ty { $($v:ident => $n:literal),* })*) => {$(
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(match self { $(Self::$v => $n),* })
-            }
-        }
-    )*};
-}
-
-lowercase_display! {
-    MacvlanMode { Bridge => "bridge", Vepa => "vepa", Private => "private", Passthru => "passthru" }
-    IpvlanMode { L2 => "l2", L3 => "l3", L3s => "l3s" }
-    IpvlanFlag { Bridge => "bridge", Private => "private", Vepa => "vepa" }
 }
 
 /// What a link is. Two links of different kinds, or of one kind with

@@ -187,31 +187,7 @@ impl LinkKind {
     }
 }
 
-/// `MACVLAN_MODE_*` (if_link.h).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MacvlanMode {
-    Private,
-    Vepa,
-    Bridge,
-    Passthru,
-    Source,
-}
-
-/// `IPVLAN_MODE_*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpvlanMode {
-    L2,
-    L3,
-    L3s,
-}
-
-/// `IPVLAN_F_*`: bridge is the absence of both flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpvlanFlag {
-    Bridge,
-    Private,
-    Vepa,
-}
+pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode};
 
 /// Which link a `SetLink` changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -7,6 +7,8 @@
 
 mod cidr;
 mod impair;
+mod modes;
 
 pub use cidr::{Cidr, CidrError, CidrErrorKind};
 pub use impair::Impair;
+pub use modes::{IpvlanFlag, IpvlanMode, MacvlanMode};

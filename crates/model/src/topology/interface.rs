@@ -160,43 +160,7 @@ impl IfKind {
     }
 }
 
-/// MACVLAN mode (`ip link ... type macvlan mode X`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum MacvlanMode {
-    /// Children talk to each other inside the parent (default).
-    #[default]
-    Bridge,
-    /// All traffic goes out through the parent's external port.
-    Vepa,
-    /// Children cannot talk to each other.
-    Private,
-    /// One child takes over the parent.
-    Passthru,
-}
-
-/// IPVLAN mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum IpvlanMode {
-    /// Layer 2 (default).
-    #[default]
-    L2,
-    /// Layer 3.
-    L3,
-    /// Layer 3 with netfilter (`l3s`).
-    L3s,
-}
-
-/// IPVLAN flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum IpvlanFlag {
-    /// Default.
-    #[default]
-    Bridge,
-    /// Children cannot talk to each other.
-    Private,
-    /// Traffic goes out through the parent.
-    Vepa,
-}
+pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode};
 
 /// A veth pair between two interfaces (usually of two nodes). Both ends are
 /// in their nodes' `interfaces` with kind [`IfKind::Veth`].
