@@ -7,7 +7,7 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::{route_matches, At};
 use crate::state::nat::{
-    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule, L4,
+    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule,
 };
 use crate::state::{
     Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, RouteState, State,
@@ -289,8 +289,7 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
                         nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
                         nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
                         nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
-                        nft::Match::L4Proto(nft::Proto::Tcp) => NatMatch::Proto(L4::Tcp),
-                        nft::Match::L4Proto(nft::Proto::Udp) => NatMatch::Proto(L4::Udp),
+                        nft::Match::L4Proto(p) => NatMatch::Proto(*p),
                         nft::Match::DstPort(p) => NatMatch::DstPort(*p),
                         nft::Match::DstLocal => NatMatch::DstLocal,
                         nft::Match::CtStatusDnat => NatMatch::CtDnat,

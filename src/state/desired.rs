@@ -4,7 +4,7 @@
 //! does for `docker0`).
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
-use super::nat_rules::{hairpin_rule, l4, node_nat, publish_rules};
+use super::nat_rules::{hairpin_rule, node_nat, publish_rules};
 use super::{Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
 use nslab_model as m;
 use std::collections::BTreeMap;
@@ -214,14 +214,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
                 continue;
             };
             let to = std::net::SocketAddr::new(addr.addr, p.port.get());
-            publish_rules(
-                &mut rules,
-                l4(p.proto),
-                p.host_port.get(),
-                to,
-                p.host_ip,
-                None,
-            );
+            publish_rules(&mut rules, p.proto, p.host_port.get(), to, p.host_ip, None);
             any_publish = true;
         }
     }

@@ -6,13 +6,6 @@ use super::nat::{Action, Hook, Match, Rule, L4};
 use super::Cidr;
 use nslab_model as m;
 
-pub(super) fn l4(p: m::Proto) -> L4 {
-    match p {
-        m::Proto::Tcp => L4::Tcp,
-        m::Proto::Udp => L4::Udp,
-    }
-}
-
 /// DNAT of `dst` (local, or `host_ip`) port `port` to `to`: from outside
 /// (prerouting, optionally only from `iif`) and from the node itself
 /// (output; never for loopback destinations, which cannot be routed out).
@@ -99,7 +92,7 @@ pub(super) fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
     for fw in &nat.forward {
         publish_rules(
             &mut rules,
-            l4(fw.proto),
+            fw.proto,
             fw.port.get(),
             fw.to,
             None,

@@ -147,11 +147,11 @@ impl ValueError {
     }
 }
 
-impl From<nslab_types::CidrError> for ValueError {
-    fn from(e: nslab_types::CidrError) -> ValueError {
+impl From<nslab_types::ParseError> for ValueError {
+    fn from(e: nslab_types::ParseError) -> ValueError {
         let kind = match e.kind {
-            nslab_types::CidrErrorKind::Invalid => ProblemKind::InvalidValue,
-            nslab_types::CidrErrorKind::PrefixTooLong => ProblemKind::OutOfRange,
+            nslab_types::ParseErrorKind::Invalid => ProblemKind::InvalidValue,
+            nslab_types::ParseErrorKind::OutOfRange => ProblemKind::OutOfRange,
         };
         ValueError::new(kind, e.message, e.hint)
     }

@@ -5,7 +5,7 @@ use crate::problem::{ProblemKind, ValueError};
 use std::fmt;
 use std::str::FromStr;
 
-pub use nslab_types::Cidr;
+pub use nslab_types::{Cidr, Proto};
 
 macro_rules! int_newtype {
     ($(#[$m:meta])* $name:ident($int:ty), $min:expr, $max:expr, $what:expr, $hint:expr) => {
@@ -154,40 +154,6 @@ impl fmt::Display for MacAddr {
             "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
             b[0], b[1], b[2], b[3], b[4], b[5]
         )
-    }
-}
-
-/// A transport protocol for services, NAT forwards and published ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Proto {
-    /// TCP (the default).
-    #[default]
-    Tcp,
-    /// UDP.
-    Udp,
-}
-
-impl FromStr for Proto {
-    type Err = ValueError;
-    fn from_str(s: &str) -> Result<Proto, ValueError> {
-        match s {
-            "tcp" => Ok(Proto::Tcp),
-            "udp" => Ok(Proto::Udp),
-            _ => Err(ValueError::new(
-                ProblemKind::InvalidValue,
-                format!("`{s}` is not a protocol"),
-                "use tcp or udp",
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Proto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        })
     }
 }
 

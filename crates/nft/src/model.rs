@@ -2,7 +2,7 @@
 //! list of matches and one action. Nothing here touches the kernel; the
 //! root crate decides which rules exist and this crate encodes them.
 
-pub use nslab_types::Cidr;
+pub use nslab_types::{Cidr, Proto};
 use std::net::IpAddr;
 
 /// An `inet`-family table: its chains see IPv4 and IPv6 alike.
@@ -46,12 +46,6 @@ pub enum ChainType {
 pub struct Rule {
     pub matches: Vec<Match>,
     pub action: Action,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    Tcp,
-    Udp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,23 +120,6 @@ impl ChainType {
         match self {
             ChainType::Nat => "nat",
             ChainType::Filter => "filter",
-        }
-    }
-}
-
-impl Proto {
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        }
-    }
-
-    /// IPPROTO_TCP / IPPROTO_UDP.
-    pub(crate) fn number(self) -> u8 {
-        match self {
-            Proto::Tcp => 6,
-            Proto::Udp => 17,
         }
     }
 }

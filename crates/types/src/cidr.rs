@@ -1,5 +1,6 @@
 //! An address with its prefix length.
 
+use crate::{ParseError, ParseErrorKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -15,40 +16,13 @@ pub struct Cidr {
     pub prefix: u8,
 }
 
-/// Why a value is not a [`Cidr`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CidrError {
-    pub kind: CidrErrorKind,
-    /// What is wrong, naming the value.
-    pub message: String,
-    /// How to fix it.
-    pub hint: String,
-}
-
-/// The two ways a [`Cidr`] can be wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CidrErrorKind {
-    /// Not of the form `ADDR/LEN`.
-    Invalid,
-    /// The prefix is longer than the address.
-    PrefixTooLong,
-}
-
-impl fmt::Display for CidrError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CidrError {}
-
 impl Cidr {
     /// `addr/prefix`, or an error if the prefix is too long for the family.
-    pub fn new(addr: IpAddr, prefix: u8) -> Result<Cidr, CidrError> {
+    pub fn new(addr: IpAddr, prefix: u8) -> Result<Cidr, ParseError> {
         let max = max_prefix(addr);
         if prefix > max {
-            return Err(CidrError {
-                kind: CidrErrorKind::PrefixTooLong,
+            return Err(ParseError {
+                kind: ParseErrorKind::OutOfRange,
                 message: format!("prefix length /{prefix} is longer than /{max} for {addr}"),
                 hint: format!("use a prefix length of 0 to {max}"),
             });
@@ -229,10 +203,10 @@ fn octets(ip: IpAddr) -> Vec<u8> {
 }
 
 impl FromStr for Cidr {
-    type Err = CidrError;
-    fn from_str(s: &str) -> Result<Cidr, CidrError> {
-        let invalid = |message: String| CidrError {
-            kind: CidrErrorKind::Invalid,
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Cidr, ParseError> {
+        let invalid = |message: String| ParseError {
+            kind: ParseErrorKind::Invalid,
             message,
             hint: "write an address with its prefix length, like 10.0.0.1/24 or fd00::1/64".into(),
         };
@@ -280,12 +254,12 @@ mod tests {
     fn cidr_prefix_limits() {
         assert!("10.0.0.1/32".parse::<Cidr>().is_ok());
         let too_long = |s: &str| s.parse::<Cidr>().unwrap_err().kind;
-        assert_eq!(too_long("10.0.0.1/33"), CidrErrorKind::PrefixTooLong);
+        assert_eq!(too_long("10.0.0.1/33"), ParseErrorKind::OutOfRange);
         assert!("fd00::1/128".parse::<Cidr>().is_ok());
-        assert_eq!(too_long("fd00::1/129"), CidrErrorKind::PrefixTooLong);
-        assert_eq!(too_long("fd00::1/999"), CidrErrorKind::PrefixTooLong);
-        assert_eq!(too_long("10.0.0.1"), CidrErrorKind::Invalid);
-        assert_eq!(too_long("10.0.0/8"), CidrErrorKind::Invalid);
+        assert_eq!(too_long("fd00::1/129"), ParseErrorKind::OutOfRange);
+        assert_eq!(too_long("fd00::1/999"), ParseErrorKind::OutOfRange);
+        assert_eq!(too_long("10.0.0.1"), ParseErrorKind::Invalid);
+        assert_eq!(too_long("10.0.0/8"), ParseErrorKind::Invalid);
     }
 
     #[test]

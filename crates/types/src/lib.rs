@@ -6,9 +6,13 @@
 //! is its own (spans and file errors in the model, wire forms below).
 
 mod cidr;
+mod error;
 mod impair;
 mod modes;
+mod proto;
 
-pub use cidr::{Cidr, CidrError, CidrErrorKind};
+pub use cidr::Cidr;
+pub use error::{ParseError, ParseErrorKind};
 pub use impair::Impair;
 pub use modes::{IpvlanFlag, IpvlanMode, MacvlanMode};
+pub use proto::{ProbeProto, Proto};
