@@ -81,13 +81,9 @@ fn detail(l: &LinkState) -> String {
         LinkKind::Ipvlan { parent, mode, flag } => {
             parts.push(format!("{} {} on {parent}", mode, flag))
         }
-        LinkKind::Vxlan {
-            vni, remote, group, ..
-        } => {
-            let to = remote
-                .or(*group)
-                .map(|a| format!(" to {a}"))
-                .unwrap_or_default();
+        LinkKind::Vxlan(v) => {
+            let (vni, to) = (v.vni, v.remote.or(v.group));
+            let to = to.map(|a| format!(" to {a}")).unwrap_or_default();
             parts.push(format!("vni {vni}{to}"));
         }
         LinkKind::Bridge { stp, .. } => {

@@ -12,7 +12,7 @@
 
 use super::{Host, OpError, Scope};
 use crate::plan::{route_matches, Op};
-use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
+use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -177,7 +177,7 @@ impl FakeHost {
                 if let Some(p) = kind.parent() {
                     self.link(op, p)?;
                 }
-                if let LinkKind::Vxlan { dev: Some(d), .. } = kind {
+                if let LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) = kind {
                     self.link(op, &Endpoint::new(&end.at.node, d))?;
                 }
                 let ep = Endpoint::new(&end.at.node, &end.ifname);

@@ -6,7 +6,7 @@ use super::observe;
 use super::{Host, OpError, Scope};
 use crate::plan::{At, LinkChange, Op};
 use crate::record::PhysicalWas;
-use crate::state::{Cidr, LinkKind, RouteState, State};
+use crate::state::{Cidr, LinkKind, RouteState, State, Vxlan};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl, tap};
 use std::collections::{BTreeMap, HashMap};
@@ -356,7 +356,7 @@ impl Linux {
             _ => None,
         };
         let dev = match kind {
-            LinkKind::Vxlan { dev: Some(d), .. } => Some(self.handle(&end.at)?.index(d)?),
+            LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) => Some(self.handle(&end.at)?.index(d)?),
             _ => None,
         };
         let where_at = parent_at.unwrap_or(&end.at).clone();
@@ -381,23 +381,7 @@ impl Linux {
                 mode: *mode,
                 flags: *flag,
             },
-            LinkKind::Vxlan {
-                vni,
-                remote,
-                group,
-                local,
-                port,
-                learning,
-                ..
-            } => nl::LinkKind::Vxlan {
-                vni: *vni,
-                remote: *remote,
-                group: *group,
-                local: *local,
-                dev,
-                port: *port,
-                learning: *learning,
-            },
+            LinkKind::Vxlan(v) => nl::LinkKind::Vxlan(v.clone().with_dev(dev)),
             other => return Err(format!("cannot create a link of kind {}", other.name())),
         };
         let moved = target_fd.is_some();

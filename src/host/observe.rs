@@ -422,32 +422,16 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             },
             None => other(),
         },
-        (
-            Some("vxlan"),
-            Some(nl::KindInfo::Vxlan {
-                vni,
-                remote,
-                group,
-                local,
-                dev,
-                port,
-                learning,
-            }),
-        ) => LinkKind::Vxlan {
-            vni: *vni,
-            remote: *remote,
-            group: *group,
-            local: *local,
-            dev: dev.and_then(|idx| {
+        (Some("vxlan"), Some(nl::KindInfo::Vxlan(v))) => {
+            let dev = v.dev.and_then(|idx| {
                 seen[i]
                     .links
                     .iter()
                     .find(|x| x.index == idx)
                     .map(|x| x.name.clone())
-            }),
-            port: *port,
-            learning: *learning,
-        },
+            });
+            LinkKind::Vxlan(v.clone().with_dev(dev))
+        }
         (Some("tun"), info) => LinkKind::Tap {
             owner: match info {
                 Some(nl::KindInfo::Tun { owner }) => *owner,

@@ -10,7 +10,7 @@
 //! same run) and puts what they destroyed into the deleting step's undo.
 
 use super::{at, step, step_n, At, BridgeChange, LinkChange, NewEnd, Op, Phases};
-use crate::state::{Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
+use crate::state::{Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -84,7 +84,7 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
 /// device)?
 pub fn depends_on(node: &str, child: &LinkState, ep: &Endpoint) -> bool {
     child.kind.parent() == Some(ep)
-        || matches!(&child.kind, LinkKind::Vxlan { dev: Some(d), .. }
+        || matches!(&child.kind, LinkKind::Vxlan(Vxlan { dev: Some(d), .. })
             if node == ep.node && *d == ep.ifname)
 }
 

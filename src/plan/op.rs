@@ -2,7 +2,7 @@
 //! person would type for it (`Display`), so `nslab plan` is a dry run that
 //! needs no root.
 
-use crate::state::{fmt_mac, Cidr, Impair, LinkKind, RouteState};
+use crate::state::{fmt_mac, Cidr, Impair, LinkKind, RouteState, Vxlan};
 use serde::Serialize;
 use std::fmt;
 
@@ -200,7 +200,7 @@ fn kind_words(kind: &LinkKind) -> String {
             format!("type macvlan mode {}", mode)
         }
         LinkKind::Ipvlan { mode, flag, .. } => format!("type ipvlan mode {} {}", mode, flag),
-        LinkKind::Vxlan {
+        LinkKind::Vxlan(Vxlan {
             vni,
             remote,
             group,
@@ -208,7 +208,7 @@ fn kind_words(kind: &LinkKind) -> String {
             dev,
             port,
             learning,
-        } => {
+        }) => {
             let mut s = format!("type vxlan id {vni}");
             if let Some(r) = remote {
                 s.push_str(&format!(" remote {r}"));

@@ -4,7 +4,7 @@ use super::*;
 use crate::apply::apply;
 use crate::host::fake::FakeHost;
 use crate::host::{Host, Scope};
-use crate::state::{Cidr, LinkState, MacvlanMode};
+use crate::state::{Cidr, LinkState, MacvlanMode, Vxlan};
 
 fn cidr(s: &str) -> Cidr {
     let (a, p) = s.split_once('/').expect("cidr");
@@ -515,7 +515,7 @@ fn rich_lab() -> State {
         .addresses
         .insert(cidr("fd00::2/64"));
     // A VXLAN bound to h1's eth1: it dies with it.
-    let mut vx = LinkState::new(LinkKind::Vxlan {
+    let mut vx = LinkState::new(LinkKind::Vxlan(Vxlan {
         vni: 42,
         remote: Some("10.5.0.2".parse().expect("ip")),
         group: None,
@@ -523,7 +523,7 @@ fn rich_lab() -> State {
         dev: Some("eth1".into()),
         port: 4789,
         learning: true,
-    });
+    }));
     vx.addresses.insert(cidr("10.6.0.1/24"));
     s.nodes
         .get_mut("h1")

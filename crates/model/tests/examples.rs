@@ -323,7 +323,7 @@ links:
         }
     ));
     match &a.interfaces[&i("vx0")].kind {
-        IfKind::Vxlan {
+        IfKind::Vxlan(nslab_model::Vxlan {
             vni,
             remote,
             group,
@@ -331,13 +331,13 @@ links:
             dev,
             port,
             learning,
-        } => {
-            assert_eq!(vni.get(), 42);
+        }) => {
+            assert_eq!(*vni, 42);
             assert_eq!(*remote, Some(ip("10.0.0.2")));
             assert_eq!(*group, None);
             assert_eq!(*local, Some(ip("10.0.0.1")));
             assert_eq!(dev.as_ref().unwrap(), "eth0");
-            assert_eq!(port.get(), 4790);
+            assert_eq!(*port, 4790);
             assert!(!learning);
         }
         other => panic!("{other:?}"),

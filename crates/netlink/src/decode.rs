@@ -12,7 +12,7 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
 
 use crate::types::{
-    Address, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode, Route,
+    Address, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode, Route, Vxlan,
 };
 
 /// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
@@ -177,7 +177,7 @@ fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
         Some(p) if p.is_multicast() => (None, Some(p)),
         other => (other, None),
     };
-    KindInfo::Vxlan {
+    KindInfo::Vxlan(Vxlan {
         vni,
         remote,
         group,
@@ -185,7 +185,7 @@ fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
         dev,
         port,
         learning,
-    }
+    })
 }
 
 /// The address a `RTM_NEWADDR` reply describes; `None` without one.

@@ -147,19 +147,9 @@ pub enum LinkKind {
     Macvlan { mode: MacvlanMode },
     /// Needs `parent`.
     Ipvlan { mode: IpvlanMode, flags: IpvlanFlag },
-    Vxlan {
-        vni: u32,
-        /// Unicast remote; sent as `IFLA_VXLAN_GROUP(6)` like `ip` does.
-        remote: Option<IpAddr>,
-        /// Multicast group; mutually exclusive with `remote`.
-        group: Option<IpAddr>,
-        local: Option<IpAddr>,
-        /// `IFLA_VXLAN_LINK`: underlying device.
-        dev: Option<u32>,
-        /// UDP destination port; 0 leaves the kernel default (8472).
-        port: u16,
-        learning: bool,
-    },
+    /// `dev` is the underlay's ifindex; port 0 leaves the kernel's
+    /// default (8472).
+    Vxlan(Vxlan<u32>),
 }
 
 impl LinkKind {
@@ -187,7 +177,7 @@ impl LinkKind {
     }
 }
 
-pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode};
+pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// Which link a `SetLink` changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -309,15 +299,7 @@ pub enum KindInfo {
         mode: IpvlanMode,
         flags: IpvlanFlag,
     },
-    Vxlan {
-        vni: u32,
-        remote: Option<IpAddr>,
-        group: Option<IpAddr>,
-        local: Option<IpAddr>,
-        dev: Option<u32>,
-        port: u16,
-        learning: bool,
-    },
+    Vxlan(Vxlan<u32>),
     /// A tun/tap device (`IFLA_INFO_KIND` "tun").
     Tun {
         /// `IFLA_TUN_OWNER`: the uid allowed to attach; `None` when unset

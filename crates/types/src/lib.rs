@@ -8,11 +8,13 @@
 mod cidr;
 mod error;
 mod impair;
+mod kinds;
 mod modes;
 mod proto;
 
 pub use cidr::Cidr;
 pub use error::{ParseError, ParseErrorKind};
 pub use impair::Impair;
+pub use kinds::Vxlan;
 pub use modes::{IpvlanFlag, IpvlanMode, MacvlanMode};
 pub use proto::{ProbeProto, Proto};

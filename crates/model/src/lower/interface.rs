@@ -7,8 +7,8 @@ use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
-use crate::topology::{IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode};
-use crate::values::{Cidr, Port};
+use crate::topology::{IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+use crate::values::{Cidr, Port, Vni};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
@@ -279,7 +279,7 @@ fn lower_vxlan(
     r: &RawInterface,
 ) -> Option<IfKind> {
     let vni = match &r.vni {
-        Some(l) => cx.number(l, "VNI"),
+        Some(l) => cx.number::<Vni>(l, "VNI"),
         None => {
             cx.push(
                 ProblemKind::MissingKey,
@@ -366,15 +366,15 @@ fn lower_vxlan(
         Some(l) => cx.bool(l, "learning")?,
         None => true,
     };
-    Some(IfKind::Vxlan {
-        vni: vni?,
+    Some(IfKind::Vxlan(Vxlan {
+        vni: vni?.get(),
         remote,
         group,
         local,
         dev,
-        port,
+        port: port.get(),
         learning,
-    })
+    }))
 }
 
 fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {

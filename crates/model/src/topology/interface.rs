@@ -3,9 +3,8 @@
 use crate::impair::Impair;
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName};
-use crate::values::{Cidr, MacAddr, Mtu, Port, VlanId, Vni};
+use crate::values::{Cidr, MacAddr, Mtu, VlanId};
 use std::fmt;
-use std::net::IpAddr;
 
 /// `node:ifname`: an interface of a node.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,22 +100,9 @@ pub enum IfKind {
         flag: IpvlanFlag,
     },
     /// A VXLAN device. Exactly one of `remote` and `group` is set.
-    Vxlan {
-        /// The VNI.
-        vni: Vni,
-        /// Unicast peer.
-        remote: Option<IpAddr>,
-        /// Multicast group.
-        group: Option<IpAddr>,
-        /// Local source address.
-        local: Option<IpAddr>,
-        /// Underlay device in the same node.
-        dev: Option<IfName>,
-        /// UDP destination port (default 4789).
-        port: Port,
-        /// MAC learning (default true).
-        learning: bool,
-    },
+    /// The underlay `dev` is an interface of the same node; the port
+    /// defaults to 4789 and learning to on.
+    Vxlan(Vxlan<IfName>),
     /// A host-namespace interface moved into the node (and back on `down`).
     Physical {
         /// Its name in the host namespace (default: the interface's name).
@@ -160,7 +146,7 @@ impl IfKind {
     }
 }
 
-pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode};
+pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// A veth pair between two interfaces (usually of two nodes). Both ends are
 /// in their nodes' `interfaces` with kind [`IfKind::Veth`].

@@ -13,7 +13,9 @@ use netlink_packet_route::RouteNetlinkMessage;
 
 use super::{message, Message, Messages};
 use crate::error::{Error, Op};
-use crate::types::{IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink};
+use crate::types::{
+    IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink, Vxlan,
+};
 
 pub(super) fn invalid(op: Op, detail: &str) -> Error {
     Error::local(op, libc::EINVAL, detail)
@@ -132,20 +134,7 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
             ];
             (InfoKind::IpVlan, InfoData::IpVlan(data))
         }
-        LinkKind::Vxlan {
-            vni,
-            remote,
-            group,
-            local,
-            dev,
-            port,
-            learning,
-        } => (
-            InfoKind::Vxlan,
-            InfoData::Vxlan(vxlan(
-                *vni, *remote, *group, *local, *dev, *port, *learning,
-            )?),
-        ),
+        LinkKind::Vxlan(v) => (InfoKind::Vxlan, InfoData::Vxlan(vxlan(v)?)),
     };
     attrs.push(LinkAttribute::LinkInfo(vec![
         LinkInfo::Kind(kind),
@@ -160,15 +149,16 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
     })
 }
 
-fn vxlan(
-    vni: u32,
-    remote: Option<IpAddr>,
-    group: Option<IpAddr>,
-    local: Option<IpAddr>,
-    dev: Option<u32>,
-    port: u16,
-    learning: bool,
-) -> Result<Vec<InfoVxlan>, Error> {
+fn vxlan(v: &Vxlan<u32>) -> Result<Vec<InfoVxlan>, Error> {
+    let Vxlan {
+        vni,
+        remote,
+        group,
+        local,
+        dev,
+        port,
+        learning,
+    } = *v;
     if remote.is_some() && group.is_some() {
         return Err(invalid(
             Op::NewLink,

@@ -255,7 +255,7 @@ fn macvlan_modes_and_vxlan_read_back() {
             m.parent = Some(low(i));
             reqs.push(Request::NewLink(m));
         }
-        let unicast = LinkKind::Vxlan {
+        let unicast = LinkKind::Vxlan(Vxlan {
             vni: 42,
             remote: Some(ip("10.1.0.2")),
             group: None,
@@ -263,8 +263,8 @@ fn macvlan_modes_and_vxlan_read_back() {
             dev: None,
             port: 4789,
             learning: false,
-        };
-        let multicast = LinkKind::Vxlan {
+        });
+        let multicast = LinkKind::Vxlan(Vxlan {
             vni: 43,
             remote: None,
             group: Some(ip("239.1.1.1")),
@@ -272,7 +272,7 @@ fn macvlan_modes_and_vxlan_read_back() {
             dev: Some(low(4)),
             port: 0,
             learning: true,
-        };
+        });
         reqs.push(Request::NewLink(NewLink::new("vx0", unicast)));
         reqs.push(Request::NewLink(NewLink::new("vx1", multicast)));
         ok_all(s.execute(&reqs));
@@ -286,7 +286,7 @@ fn macvlan_modes_and_vxlan_read_back() {
         }
         assert_eq!(
             by_name(&links, "vx0").details.info,
-            Some(KindInfo::Vxlan {
+            Some(KindInfo::Vxlan(Vxlan {
                 vni: 42,
                 remote: Some(ip("10.1.0.2")),
                 group: None,
@@ -294,11 +294,11 @@ fn macvlan_modes_and_vxlan_read_back() {
                 dev: None,
                 port: 4789,
                 learning: false,
-            })
+            }))
         );
         assert_eq!(
             by_name(&links, "vx1").details.info,
-            Some(KindInfo::Vxlan {
+            Some(KindInfo::Vxlan(Vxlan {
                 vni: 43,
                 remote: None,
                 group: Some(ip("239.1.1.1")),
@@ -306,7 +306,7 @@ fn macvlan_modes_and_vxlan_read_back() {
                 dev: Some(low(4)),
                 port: 8472,
                 learning: true,
-            })
+            }))
         );
     });
 }
