@@ -3,7 +3,7 @@
 //! the tutorials dig out by hand with `ethtool -S` and `iflink`) and routes,
 //! as the kernel has them now.
 
-use crate::state::{fmt_mac, LinkKind, LinkState, NodeState, State};
+use crate::state::{fmt_mac, Bridge, LinkKind, LinkState, NodeState, State};
 use std::fmt::Write;
 
 /// One line per interface, one per route, under a heading per node.
@@ -86,7 +86,7 @@ fn detail(l: &LinkState) -> String {
             let to = to.map(|a| format!(" to {a}")).unwrap_or_default();
             parts.push(format!("vni {vni}{to}"));
         }
-        LinkKind::Bridge { stp, .. } => {
+        LinkKind::Bridge(Bridge { stp, .. }) => {
             parts.push(format!("stp {}", if *stp { "on" } else { "off" }))
         }
         LinkKind::Physical { from } => parts.push(format!("host's {from}")),

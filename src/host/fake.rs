@@ -12,7 +12,9 @@
 
 use super::{Host, OpError, Scope};
 use crate::plan::{route_matches, Op};
-use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
+use crate::state::{
+    Bridge, Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -244,11 +246,11 @@ impl FakeHost {
                     l.hairpin = h;
                 }
                 if let Some(b) = &change.bridge {
-                    let LinkKind::Bridge {
+                    let LinkKind::Bridge(Bridge {
                         stp,
                         ageing_secs,
                         vlan_filtering,
-                    } = &mut l.kind
+                    }) = &mut l.kind
                     else {
                         return Err(OpError::new(op, "Operation not supported (not a bridge)"));
                     };

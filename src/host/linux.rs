@@ -366,15 +366,7 @@ impl Linux {
             None => None,
         };
         let nk = match kind {
-            LinkKind::Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            } => nl::LinkKind::Bridge {
-                stp: *stp,
-                ageing_secs: *ageing_secs,
-                vlan_filtering: *vlan_filtering,
-            },
+            LinkKind::Bridge(b) => nl::LinkKind::Bridge(*b),
             LinkKind::Vlan { id, .. } => nl::LinkKind::Vlan { id: *id },
             LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan { mode: *mode },
             LinkKind::Ipvlan { mode, flag, .. } => nl::LinkKind::Ipvlan {

@@ -391,18 +391,7 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             Some(peer) => LinkKind::Veth { peer },
             None => other(),
         },
-        (
-            Some("bridge"),
-            Some(nl::KindInfo::Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            }),
-        ) => LinkKind::Bridge {
-            stp: *stp,
-            ageing_secs: *ageing_secs,
-            vlan_filtering: *vlan_filtering,
-        },
+        (Some("bridge"), Some(nl::KindInfo::Bridge(b))) => LinkKind::Bridge(*b),
         (Some("vlan"), Some(nl::KindInfo::Vlan { id })) => match parent(host) {
             Some(parent) => LinkKind::Vlan { parent, id: *id },
             None => other(),

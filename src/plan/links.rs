@@ -10,7 +10,7 @@
 //! same run) and puts what they destroyed into the deleting step's undo.
 
 use super::{at, step, step_n, At, BridgeChange, LinkChange, NewEnd, Op, Phases};
-use crate::state::{Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
+use crate::state::{Bridge, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -366,16 +366,16 @@ fn same_kind(d: &LinkKind, o: &LinkKind) -> bool {
 /// The bridge options of `d` that differ from `o`'s, and their old values.
 fn bridge_change(d: &LinkKind, o: &LinkKind) -> Option<(BridgeChange, BridgeChange)> {
     let (
-        LinkKind::Bridge {
+        LinkKind::Bridge(Bridge {
             stp: ds,
             ageing_secs: da,
             vlan_filtering: dv,
-        },
-        LinkKind::Bridge {
+        }),
+        LinkKind::Bridge(Bridge {
             stp: os,
             ageing_secs: oa,
             vlan_filtering: ov,
-        },
+        }),
     ) = (d, o)
     else {
         return None;

@@ -2,7 +2,7 @@
 //! person would type for it (`Display`), so `nslab plan` is a dry run that
 //! needs no root.
 
-use crate::state::{fmt_mac, Cidr, Impair, LinkKind, RouteState, Vxlan};
+use crate::state::{fmt_mac, Bridge, Cidr, Impair, LinkKind, RouteState, Vxlan};
 use serde::Serialize;
 use std::fmt;
 
@@ -185,11 +185,11 @@ fn end_opts(e: &NewEnd) -> String {
 
 fn kind_words(kind: &LinkKind) -> String {
     match kind {
-        LinkKind::Bridge {
+        LinkKind::Bridge(Bridge {
             stp,
             ageing_secs,
             vlan_filtering,
-        } => format!(
+        }) => format!(
             "type bridge stp_state {} ageing_time {} vlan_filtering {}",
             u8::from(*stp),
             u64::from(*ageing_secs) * 100,

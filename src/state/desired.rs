@@ -5,7 +5,7 @@
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
 use super::nat_rules::{hairpin_rule, node_nat, publish_rules};
-use super::{Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
+use super::{Bridge, Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
 use nslab_model as m;
 use std::collections::BTreeMap;
 
@@ -26,15 +26,7 @@ fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
             // Validation guarantees every veth end is on a link.
             peer: peer.unwrap_or_else(|| Endpoint::new("", ifname)),
         },
-        m::IfKind::Bridge {
-            stp,
-            ageing_secs,
-            vlan_filtering,
-        } => LinkKind::Bridge {
-            stp: *stp,
-            ageing_secs: *ageing_secs,
-            vlan_filtering: *vlan_filtering,
-        },
+        m::IfKind::Bridge(b) => LinkKind::Bridge(*b),
         m::IfKind::Vlan { parent, id } => LinkKind::Vlan {
             parent: ep(parent),
             id: id.get(),
@@ -164,11 +156,7 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
 fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net: &m::Network) {
     let bridge = bridge_name.as_str();
     let holder = net.node.to_string();
-    let mut br = LinkState::new(LinkKind::Bridge {
-        stp: false,
-        ageing_secs: 300,
-        vlan_filtering: false,
-    });
+    let mut br = LinkState::new(LinkKind::Bridge(Bridge::default()));
     br.addresses = net.subnets.iter().map(|sn| sn.gateway_cidr()).collect();
     let Some(h) = s.nodes.get_mut(&holder) else {
         return;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
-pub use nslab_types::{Cidr, Impair, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+pub use nslab_types::{Bridge, Cidr, Impair, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// The whole lab, node by node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,11 +80,7 @@ pub enum LinkKind {
     Veth {
         peer: Endpoint,
     },
-    Bridge {
-        stp: bool,
-        ageing_secs: u32,
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     Vlan {
         parent: Endpoint,
         id: u16,
@@ -236,6 +232,18 @@ mod tests {
             dev: Some("eth0".into()),
             port: 4789,
             learning: true,
+        });
+        assert_eq!(k, want);
+        assert_eq!(serde_json::to_string(&k).expect("write"), old);
+    }
+
+    #[test]
+    fn a_bridge_reads_and_writes_as_records_have_it() {
+        let old = r#"{"type":"bridge","stp":false,"ageing_secs":300,"vlan_filtering":true}"#;
+        let k: LinkKind = serde_json::from_str(old).expect("read");
+        let want = LinkKind::Bridge(Bridge {
+            vlan_filtering: true,
+            ..Bridge::default()
         });
         assert_eq!(k, want);
         assert_eq!(serde_json::to_string(&k).expect("write"), old);

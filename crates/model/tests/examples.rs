@@ -147,11 +147,11 @@ fn macvlan_example() {
     let sw = &t.nodes[&n("switch")];
     assert_eq!(
         sw.interfaces[&i("br0")].kind,
-        IfKind::Bridge {
+        IfKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 300,
             vlan_filtering: false
-        }
+        })
     );
     let up1 = &sw.interfaces[&i("up1")];
     assert_eq!(up1.kind, IfKind::Veth);
@@ -304,11 +304,11 @@ links:
     assert_eq!(imp.rate_bps, Some(10_000_000));
     assert_eq!(
         a.interfaces[&i("br0")].kind,
-        IfKind::Bridge {
+        IfKind::Bridge(Bridge {
             stp: true,
             ageing_secs: 30,
             vlan_filtering: true
-        }
+        })
     );
     assert!(!a.interfaces[&i("br0")].up);
     assert!(

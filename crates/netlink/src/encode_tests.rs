@@ -125,11 +125,11 @@ fn veth_with_peer_in_a_netns() {
 
 #[test]
 fn bridge_ageing_is_sent_in_centiseconds() {
-    let kind = LinkKind::Bridge {
+    let kind = LinkKind::Bridge(Bridge {
         stp: true,
         ageing_secs: 300,
         vlan_filtering: true,
-    };
+    });
     let mut link = NewLink::new("br0", kind);
     link.mac = Some([2, 0, 0, 0, 0, 1]);
     let data = cat(&[
@@ -153,11 +153,11 @@ fn bridge_ageing_is_sent_in_centiseconds() {
 #[test]
 fn bridge_without_vlan_filtering_omits_the_attribute() {
     // Kernels without CONFIG_BRIDGE_VLAN_FILTERING reject it even as 0.
-    let kind = LinkKind::Bridge {
+    let kind = LinkKind::Bridge(Bridge {
         stp: false,
         ageing_secs: 0,
         vlan_filtering: false,
-    };
+    });
     let bytes = encode(&Request::NewLink(NewLink::new("br0", kind)), 1).unwrap();
     let data = cat(&[u32a(IFLA_BR_STP_STATE, 0), u32a(IFLA_BR_AGEING_TIME, 0)]);
     let want = attr(IFLA_INFO_DATA, &data);

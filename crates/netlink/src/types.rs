@@ -135,18 +135,20 @@ pub enum LinkKind {
         // pair is linked (veth_open: ENOTCONN), so bring the peer up with a
         // `SetLink` afterwards (on its namespace's socket).
     },
-    Bridge {
-        stp: bool,
-        /// Sent as `IFLA_BR_AGEING_TIME` in centiseconds (clock_t).
-        ageing_secs: u32,
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     /// 802.1Q; needs `parent`.
-    Vlan { id: u16 },
+    Vlan {
+        id: u16,
+    },
     /// Needs `parent`.
-    Macvlan { mode: MacvlanMode },
+    Macvlan {
+        mode: MacvlanMode,
+    },
     /// Needs `parent`.
-    Ipvlan { mode: IpvlanMode, flags: IpvlanFlag },
+    Ipvlan {
+        mode: IpvlanMode,
+        flags: IpvlanFlag,
+    },
     /// `dev` is the underlay's ifindex; port 0 leaves the kernel's
     /// default (8472).
     Vxlan(Vxlan<u32>),
@@ -177,7 +179,7 @@ impl LinkKind {
     }
 }
 
-pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// Which link a `SetLink` changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -284,11 +286,7 @@ pub struct LinkDetails {
 /// The `IFLA_INFO_DATA` we decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KindInfo {
-    Bridge {
-        stp: bool,
-        ageing_secs: u32,
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     Vlan {
         id: u16,
     },

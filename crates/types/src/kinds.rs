@@ -46,3 +46,26 @@ impl<D> Vxlan<D> {
         }
     }
 }
+
+/// A Linux bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Bridge {
+    /// Spanning tree on (default off).
+    pub stp: bool,
+    /// FDB ageing time in seconds (default 300); on the wire
+    /// `IFLA_BR_AGEING_TIME` in hundredths of a second.
+    pub ageing_secs: u32,
+    /// VLAN filtering on (default off).
+    pub vlan_filtering: bool,
+}
+
+impl Default for Bridge {
+    /// What `ip link add type bridge` makes.
+    fn default() -> Bridge {
+        Bridge {
+            stp: false,
+            ageing_secs: 300,
+            vlan_filtering: false,
+        }
+    }
+}

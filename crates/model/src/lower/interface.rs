@@ -7,7 +7,9 @@ use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
-use crate::topology::{IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+use crate::topology::{
+    Bridge, IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan,
+};
 use crate::values::{Cidr, Port, Vni};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -177,7 +179,7 @@ fn lower_kind(
     };
     Some(match kind {
         "veth" => IfKind::Veth,
-        "bridge" => IfKind::Bridge {
+        "bridge" => IfKind::Bridge(Bridge {
             stp: r
                 .stp
                 .as_ref()
@@ -193,7 +195,7 @@ fn lower_kind(
                 .as_ref()
                 .and_then(|l| cx.bool(l, "vlan-filtering"))
                 .unwrap_or(false),
-        },
+        }),
         "vlan" => {
             let parent = parent(cx);
             let id = match &r.id {

@@ -68,14 +68,7 @@ pub enum IfKind {
     /// One end of a veth pair made by a link; the peer is in [`crate::Topology::links`].
     Veth,
     /// A Linux bridge.
-    Bridge {
-        /// Spanning tree on (default false).
-        stp: bool,
-        /// FDB ageing time in seconds (default 300).
-        ageing_secs: u32,
-        /// VLAN filtering on (default false).
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     /// An 802.1Q sub-interface.
     Vlan {
         /// The parent, resolved to its node.
@@ -146,7 +139,7 @@ impl IfKind {
     }
 }
 
-pub use nslab_types::{IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// A veth pair between two interfaces (usually of two nodes). Both ends are
 /// in their nodes' `interfaces` with kind [`IfKind::Veth`].

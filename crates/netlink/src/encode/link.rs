@@ -14,7 +14,7 @@ use netlink_packet_route::RouteNetlinkMessage;
 use super::{message, Message, Messages};
 use crate::error::{Error, Op};
 use crate::types::{
-    IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink, Vxlan,
+    Bridge, IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink, Vxlan,
 };
 
 pub(super) fn invalid(op: Op, detail: &str) -> Error {
@@ -100,11 +100,11 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
             }
             (InfoKind::Veth, InfoData::Veth(InfoVeth::Peer(peer)))
         }
-        LinkKind::Bridge {
+        LinkKind::Bridge(Bridge {
             stp,
             ageing_secs,
             vlan_filtering,
-        } => {
+        }) => {
             let stp = if *stp {
                 BridgeStpState::KernelStp
             } else {

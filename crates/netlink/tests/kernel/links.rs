@@ -8,11 +8,11 @@ use crate::common::*;
 fn veth_bridge_hairpin_addresses_routes_read_back() {
     in_new_netns(|| {
         let mut s = Socket::open().unwrap();
-        let bridge = LinkKind::Bridge {
+        let bridge = LinkKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 120,
             vlan_filtering: false,
-        };
+        });
         let mut br = NewLink::new("br0", bridge);
         br.up = true;
         let mut veth = NewLink::new(
@@ -47,11 +47,11 @@ fn veth_bridge_hairpin_addresses_routes_read_back() {
         assert_eq!(br0.kind.as_deref(), Some("bridge"));
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge {
+            Some(KindInfo::Bridge(Bridge {
                 stp: false,
                 ageing_secs: 120,
                 vlan_filtering: false
-            })
+            }))
         );
         assert_eq!(v0.kind.as_deref(), Some("veth"));
         assert_eq!(
@@ -143,11 +143,11 @@ fn duplicate_link_reports_eexist() {
         let mut s = Socket::open().unwrap();
         let br = NewLink::new(
             "br0",
-            LinkKind::Bridge {
+            LinkKind::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false,
-            },
+            }),
         );
         let res = s.execute(&[Request::NewLink(br.clone()), Request::NewLink(br)]);
         assert!(res[0].is_ok());
@@ -158,11 +158,11 @@ fn duplicate_link_reports_eexist() {
         let br0 = s.link_by_name("br0").unwrap().unwrap();
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge {
+            Some(KindInfo::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false
-            })
+            }))
         );
     });
 }
