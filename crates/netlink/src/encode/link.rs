@@ -150,23 +150,14 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
 }
 
 fn vxlan(v: &Vxlan<u32>) -> Result<Vec<InfoVxlan>, Error> {
-    let Vxlan {
-        vni,
-        remote,
-        group,
-        local,
-        dev,
-        port,
-        learning,
-    } = *v;
-    if remote.is_some() && group.is_some() {
+    if v.remote.is_some() && v.group.is_some() {
         return Err(invalid(
             Op::NewLink,
             "a vxlan has either a remote or a group, not both",
         ));
     }
-    let peer = remote.or(group);
-    if let (Some(p), Some(l)) = (peer, local) {
+    let peer = v.remote.or(v.group);
+    if let (Some(p), Some(l)) = (peer, v.local) {
         if p.is_ipv4() != l.is_ipv4() {
             return Err(invalid(
                 Op::NewLink,
@@ -174,24 +165,24 @@ fn vxlan(v: &Vxlan<u32>) -> Result<Vec<InfoVxlan>, Error> {
             ));
         }
     }
-    let mut data = vec![InfoVxlan::Id(vni)];
+    let mut data = vec![InfoVxlan::Id(v.vni)];
     match peer {
         Some(IpAddr::V4(a)) => data.push(InfoVxlan::Group(a)),
         Some(IpAddr::V6(a)) => data.push(InfoVxlan::Group6(a)),
         None => {}
     }
-    match local {
+    match v.local {
         Some(IpAddr::V4(a)) => data.push(InfoVxlan::Local(a)),
         Some(IpAddr::V6(a)) => data.push(InfoVxlan::Local6(a)),
         None => {}
     }
-    if let Some(dev) = dev {
+    if let Some(dev) = v.dev {
         data.push(InfoVxlan::Link(dev));
     }
-    if port != 0 {
-        data.push(InfoVxlan::Port(port));
+    if v.port != 0 {
+        data.push(InfoVxlan::Port(v.port));
     }
-    data.push(InfoVxlan::Learning(learning));
+    data.push(InfoVxlan::Learning(v.learning));
     Ok(data)
 }
 
