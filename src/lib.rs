@@ -10,6 +10,7 @@
 //!
 //! | layer | where | job |
 //! |---|---|---|
+//! | types | crate `nslab-types` | the shared values (`Cidr`...), declared once; every layer above uses them |
 //! | sys | crates `nslab-netlink`, `nslab-sys`, `nslab-nft`, `nslab-probe` | every side effect, and the only `unsafe` |
 //! | model | crate `nslab-model` | parse YAML with spans, validate the whole file, typed `Topology` |
 //! | state | [`state`] | one [`state::State`] for desired ([`state::desired`]) and observed |

@@ -10,28 +10,11 @@ mod run;
 pub use ping::{ping, Pinged};
 pub use run::{first_address, probe, resolve, run, run_all};
 
-use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    Icmp,
-    Tcp,
-    Udp,
-    Http,
-}
-
-impl fmt::Display for Proto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Proto::Icmp => "icmp",
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::Http => "http",
-        })
-    }
-}
+/// What a check sends (the model's `proto:`).
+pub use nslab_model::ProbeProto as Proto;
 
 /// Why checks cannot be run at all (bad input: nothing was probed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -44,12 +44,7 @@ pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, CheckError>
             }
             m::Target::Addr { ip, port } => (*ip, port.map(|p| p.get()), None),
         };
-        let proto = match e.proto {
-            m::ProbeProto::Icmp => Proto::Icmp,
-            m::ProbeProto::Tcp => Proto::Tcp,
-            m::ProbeProto::Udp => Proto::Udp,
-            m::ProbeProto::Http => Proto::Http,
-        };
+        let proto = e.proto;
         let port = match (proto, port) {
             (Proto::Http, None) => Some(80),
             (_, p) => p,

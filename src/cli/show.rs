@@ -3,7 +3,7 @@
 //! the tutorials dig out by hand with `ethtool -S` and `iflink`) and routes,
 //! as the kernel has them now.
 
-use crate::state::{fmt_mac, LinkKind, LinkState, NodeState, State};
+use crate::state::{fmt_mac, Bridge, LinkKind, LinkState, NodeState, State};
 use std::fmt::Write;
 
 /// One line per interface, one per route, under a heading per node.
@@ -81,16 +81,12 @@ fn detail(l: &LinkState) -> String {
         LinkKind::Ipvlan { parent, mode, flag } => {
             parts.push(format!("{} {} on {parent}", mode, flag))
         }
-        LinkKind::Vxlan {
-            vni, remote, group, ..
-        } => {
-            let to = remote
-                .or(*group)
-                .map(|a| format!(" to {a}"))
-                .unwrap_or_default();
+        LinkKind::Vxlan(v) => {
+            let (vni, to) = (v.vni, v.remote.or(v.group));
+            let to = to.map(|a| format!(" to {a}")).unwrap_or_default();
             parts.push(format!("vni {vni}{to}"));
         }
-        LinkKind::Bridge { stp, .. } => {
+        LinkKind::Bridge(Bridge { stp, .. }) => {
             parts.push(format!("stp {}", if *stp { "on" } else { "off" }))
         }
         LinkKind::Physical { from } => parts.push(format!("host's {from}")),

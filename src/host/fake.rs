@@ -12,7 +12,9 @@
 
 use super::{Host, OpError, Scope};
 use crate::plan::{route_matches, Op};
-use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
+use crate::state::{
+    Bridge, Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -33,7 +35,7 @@ pub struct FakeHost {
 
 /// Does `c`'s subnet hold `ip`?
 fn contains(c: &Cidr, ip: &IpAddr) -> bool {
-    c.contains(ip)
+    c.contains(*ip)
 }
 
 fn same_subnet(a: &Cidr, b: &Cidr) -> bool {
@@ -177,7 +179,7 @@ impl FakeHost {
                 if let Some(p) = kind.parent() {
                     self.link(op, p)?;
                 }
-                if let LinkKind::Vxlan { dev: Some(d), .. } = kind {
+                if let LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) = kind {
                     self.link(op, &Endpoint::new(&end.at.node, d))?;
                 }
                 let ep = Endpoint::new(&end.at.node, &end.ifname);
@@ -244,11 +246,11 @@ impl FakeHost {
                     l.hairpin = h;
                 }
                 if let Some(b) = &change.bridge {
-                    let LinkKind::Bridge {
+                    let LinkKind::Bridge(Bridge {
                         stp,
                         ageing_secs,
                         vlan_filtering,
-                    } = &mut l.kind
+                    }) = &mut l.kind
                     else {
                         return Err(OpError::new(op, "Operation not supported (not a bridge)"));
                     };

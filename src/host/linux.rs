@@ -6,7 +6,7 @@ use super::observe;
 use super::{Host, OpError, Scope};
 use crate::plan::{At, LinkChange, Op};
 use crate::record::PhysicalWas;
-use crate::state::{Cidr, LinkKind, RouteState, State};
+use crate::state::{Cidr, LinkKind, RouteState, State, Vxlan};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl, tap};
 use std::collections::{BTreeMap, HashMap};
@@ -315,12 +315,7 @@ impl Linux {
                 match impair {
                     Some(i) => h.exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
                         index,
-                        impair: nl::Impair {
-                            delay_us: i.delay_us,
-                            jitter_us: i.jitter_us,
-                            loss_ppm: i.loss_ppm,
-                            rate_bps: i.rate_bps,
-                        },
+                        impair: *i,
                     })]),
                     // Back to the kernel's default root qdisc; none to
                     // remove is no error.
@@ -361,7 +356,7 @@ impl Linux {
             _ => None,
         };
         let dev = match kind {
-            LinkKind::Vxlan { dev: Some(d), .. } => Some(self.handle(&end.at)?.index(d)?),
+            LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) => Some(self.handle(&end.at)?.index(d)?),
             _ => None,
         };
         let where_at = parent_at.unwrap_or(&end.at).clone();
@@ -371,40 +366,14 @@ impl Linux {
             None => None,
         };
         let nk = match kind {
-            LinkKind::Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            } => nl::LinkKind::Bridge {
-                stp: *stp,
-                ageing_secs: *ageing_secs,
-                vlan_filtering: *vlan_filtering,
-            },
+            LinkKind::Bridge(b) => nl::LinkKind::Bridge(*b),
             LinkKind::Vlan { id, .. } => nl::LinkKind::Vlan { id: *id },
-            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan {
-                mode: observe::nl_macvlan(*mode),
-            },
+            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan { mode: *mode },
             LinkKind::Ipvlan { mode, flag, .. } => nl::LinkKind::Ipvlan {
-                mode: observe::nl_ipvlan_mode(*mode),
-                flags: observe::nl_ipvlan_flag(*flag),
+                mode: *mode,
+                flags: *flag,
             },
-            LinkKind::Vxlan {
-                vni,
-                remote,
-                group,
-                local,
-                port,
-                learning,
-                ..
-            } => nl::LinkKind::Vxlan {
-                vni: *vni,
-                remote: *remote,
-                group: *group,
-                local: *local,
-                dev,
-                port: *port,
-                learning: *learning,
-            },
+            LinkKind::Vxlan(v) => nl::LinkKind::Vxlan(v.clone().with_dev(dev)),
             other => return Err(format!("cannot create a link of kind {}", other.name())),
         };
         let moved = target_fd.is_some();

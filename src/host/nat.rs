@@ -2,7 +2,7 @@
 //! holds them: chains at the NAT hooks with the standard priorities
 //! (dstnat -100 for prerouting and output, srcnat 100 for postrouting).
 
-use crate::state::nat::{Action, Hook, Match, Nat, L4};
+use crate::state::nat::{Action, Hook, Match, Nat};
 use nslab_nft as nft;
 
 fn hook(h: Hook) -> (nft::Hook, i32) {
@@ -15,14 +15,13 @@ fn hook(h: Hook) -> (nft::Hook, i32) {
 
 fn m(x: &Match) -> nft::Match {
     match x {
-        Match::SrcNet(c) => nft::Match::SrcNet(nft::IpNet::new(c.addr, c.prefix)),
-        Match::DstNet(c) => nft::Match::DstNet(nft::IpNet::new(c.addr, c.prefix)),
-        Match::NotDstNet(c) => nft::Match::NotDstNet(nft::IpNet::new(c.addr, c.prefix)),
+        Match::SrcNet(c) => nft::Match::SrcNet(*c),
+        Match::DstNet(c) => nft::Match::DstNet(*c),
+        Match::NotDstNet(c) => nft::Match::NotDstNet(*c),
         Match::IifName(n) => nft::Match::IifName(n.clone()),
         Match::OifName(n) => nft::Match::OifName(n.clone()),
         Match::NotOifName(n) => nft::Match::NotOifName(n.clone()),
-        Match::Proto(L4::Tcp) => nft::Match::L4Proto(nft::Proto::Tcp),
-        Match::Proto(L4::Udp) => nft::Match::L4Proto(nft::Proto::Udp),
+        Match::Proto(p) => nft::Match::L4Proto(*p),
         Match::DstPort(p) => nft::Match::DstPort(*p),
         Match::DstLocal => nft::Match::DstLocal,
         Match::CtDnat => nft::Match::CtStatusDnat,

@@ -8,11 +8,10 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::{route_matches, At};
 use crate::state::nat::{
-    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule, L4,
+    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule,
 };
 use crate::state::{
-    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
-    RouteState, State,
+    Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, RouteState, State,
 };
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
@@ -21,31 +20,6 @@ use std::net::IpAddr;
 use std::os::fd::AsFd;
 
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
-
-pub fn nl_macvlan(m: MacvlanMode) -> nl::MacvlanMode {
-    match m {
-        MacvlanMode::Bridge => nl::MacvlanMode::Bridge,
-        MacvlanMode::Vepa => nl::MacvlanMode::Vepa,
-        MacvlanMode::Private => nl::MacvlanMode::Private,
-        MacvlanMode::Passthru => nl::MacvlanMode::Passthru,
-    }
-}
-
-pub fn nl_ipvlan_mode(m: IpvlanMode) -> nl::IpvlanMode {
-    match m {
-        IpvlanMode::L2 => nl::IpvlanMode::L2,
-        IpvlanMode::L3 => nl::IpvlanMode::L3,
-        IpvlanMode::L3s => nl::IpvlanMode::L3s,
-    }
-}
-
-pub fn nl_ipvlan_flag(f: IpvlanFlag) -> nl::IpvlanFlag {
-    match f {
-        IpvlanFlag::Bridge => nl::IpvlanFlag::Bridge,
-        IpvlanFlag::Private => nl::IpvlanFlag::Private,
-        IpvlanFlag::Vepa => nl::IpvlanFlag::Vepa,
-    }
-}
 
 /// One node's raw dumps, before cross-namespace references are resolved.
 struct Seen {
@@ -213,13 +187,7 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
             .iter()
             .find(|q| q.index == l.index)
             .and_then(|q| q.impair)
-            .filter(|i| !i.is_none())
-            .map(|i| Impair {
-                delay_us: i.delay_us,
-                jitter_us: i.jitter_us,
-                loss_ppm: i.loss_ppm,
-                rate_bps: i.rate_bps,
-            });
+            .filter(|i| !i.is_none());
         ls.addresses = s
             .addrs
             .iter()
@@ -316,14 +284,13 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
                 .iter()
                 .map(|m| {
                     Some(match m {
-                        nft::Match::SrcNet(n) => NatMatch::SrcNet(cidr_of(n)),
-                        nft::Match::DstNet(n) => NatMatch::DstNet(cidr_of(n)),
-                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(cidr_of(n)),
+                        nft::Match::SrcNet(n) => NatMatch::SrcNet(*n),
+                        nft::Match::DstNet(n) => NatMatch::DstNet(*n),
+                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(*n),
                         nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
                         nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
                         nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
-                        nft::Match::L4Proto(nft::Proto::Tcp) => NatMatch::Proto(L4::Tcp),
-                        nft::Match::L4Proto(nft::Proto::Udp) => NatMatch::Proto(L4::Udp),
+                        nft::Match::L4Proto(p) => NatMatch::Proto(*p),
                         nft::Match::DstPort(p) => NatMatch::DstPort(*p),
                         nft::Match::DstLocal => NatMatch::DstLocal,
                         nft::Match::CtStatusDnat => NatMatch::CtDnat,
@@ -350,13 +317,6 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
         }
     }
     Some(Nat { rules })
-}
-
-fn cidr_of(n: &nslab_nft::IpNet) -> Cidr {
-    Cidr {
-        addr: n.addr,
-        prefix: n.prefix,
-    }
 }
 
 fn is_link_local(a: &IpAddr) -> bool {
@@ -438,70 +398,36 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             Some(peer) => LinkKind::Veth { peer },
             None => other(),
         },
-        (
-            Some("bridge"),
-            Some(nl::KindInfo::Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            }),
-        ) => LinkKind::Bridge {
-            stp: *stp,
-            ageing_secs: *ageing_secs,
-            vlan_filtering: *vlan_filtering,
-        },
+        (Some("bridge"), Some(nl::KindInfo::Bridge(b))) => LinkKind::Bridge(*b),
         (Some("vlan"), Some(nl::KindInfo::Vlan { id })) => match parent(host) {
             Some(parent) => LinkKind::Vlan { parent, id: *id },
             None => other(),
         },
-        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => {
-            match (parent(host), from_nl_macvlan(*mode)) {
-                (Some(parent), Some(mode)) => LinkKind::Macvlan { parent, mode },
-                _ => other(),
-            }
-        }
+        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => match parent(host) {
+            Some(parent) if *mode != MacvlanMode::Source => LinkKind::Macvlan {
+                parent,
+                mode: *mode,
+            },
+            _ => other(),
+        },
         (Some("ipvlan"), Some(nl::KindInfo::Ipvlan { mode, flags })) => match parent(host) {
             Some(parent) => LinkKind::Ipvlan {
                 parent,
-                mode: match mode {
-                    nl::IpvlanMode::L2 => IpvlanMode::L2,
-                    nl::IpvlanMode::L3 => IpvlanMode::L3,
-                    nl::IpvlanMode::L3s => IpvlanMode::L3s,
-                },
-                flag: match flags {
-                    nl::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
-                    nl::IpvlanFlag::Private => IpvlanFlag::Private,
-                    nl::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
-                },
+                mode: *mode,
+                flag: *flags,
             },
             None => other(),
         },
-        (
-            Some("vxlan"),
-            Some(nl::KindInfo::Vxlan {
-                vni,
-                remote,
-                group,
-                local,
-                dev,
-                port,
-                learning,
-            }),
-        ) => LinkKind::Vxlan {
-            vni: *vni,
-            remote: *remote,
-            group: *group,
-            local: *local,
-            dev: dev.and_then(|idx| {
+        (Some("vxlan"), Some(nl::KindInfo::Vxlan(v))) => {
+            let dev = v.dev.and_then(|idx| {
                 seen[i]
                     .links
                     .iter()
                     .find(|x| x.index == idx)
                     .map(|x| x.name.clone())
-            }),
-            port: *port,
-            learning: *learning,
-        },
+            });
+            LinkKind::Vxlan(v.clone().with_dev(dev))
+        }
         (Some("tun"), info) => LinkKind::Tap {
             owner: match info {
                 Some(nl::KindInfo::Tun { owner }) => *owner,
@@ -509,15 +435,5 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
             },
         },
         _ => other(),
-    }
-}
-
-fn from_nl_macvlan(m: nl::MacvlanMode) -> Option<MacvlanMode> {
-    match m {
-        nl::MacvlanMode::Bridge => Some(MacvlanMode::Bridge),
-        nl::MacvlanMode::Vepa => Some(MacvlanMode::Vepa),
-        nl::MacvlanMode::Private => Some(MacvlanMode::Private),
-        nl::MacvlanMode::Passthru => Some(MacvlanMode::Passthru),
-        nl::MacvlanMode::Source => None,
     }
 }

@@ -10,7 +10,7 @@
 //! same run) and puts what they destroyed into the deleting step's undo.
 
 use super::{at, step, step_n, At, BridgeChange, LinkChange, NewEnd, Op, Phases};
-use crate::state::{Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
+use crate::state::{Bridge, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -84,7 +84,7 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
 /// device)?
 pub fn depends_on(node: &str, child: &LinkState, ep: &Endpoint) -> bool {
     child.kind.parent() == Some(ep)
-        || matches!(&child.kind, LinkKind::Vxlan { dev: Some(d), .. }
+        || matches!(&child.kind, LinkKind::Vxlan(Vxlan { dev: Some(d), .. })
             if node == ep.node && *d == ep.ifname)
 }
 
@@ -366,16 +366,16 @@ fn same_kind(d: &LinkKind, o: &LinkKind) -> bool {
 /// The bridge options of `d` that differ from `o`'s, and their old values.
 fn bridge_change(d: &LinkKind, o: &LinkKind) -> Option<(BridgeChange, BridgeChange)> {
     let (
-        LinkKind::Bridge {
+        LinkKind::Bridge(Bridge {
             stp: ds,
             ageing_secs: da,
             vlan_filtering: dv,
-        },
-        LinkKind::Bridge {
+        }),
+        LinkKind::Bridge(Bridge {
             stp: os,
             ageing_secs: oa,
             vlan_filtering: ov,
-        },
+        }),
     ) = (d, o)
     else {
         return None;
@@ -574,7 +574,7 @@ pub(super) fn update_link(
             .addresses
             .intersection(&ol.addresses)
             .filter(|c| c.addr.is_ipv4() && c.prefix == cidr.prefix && cidr.addr.is_ipv4())
-            .filter(|c| cidr.contains(&c.addr))
+            .filter(|c| cidr.contains(c.addr))
             .copied()
             .collect();
         if !kept.is_empty() {

@@ -185,49 +185,13 @@ fn end_opts(e: &NewEnd) -> String {
 
 fn kind_words(kind: &LinkKind) -> String {
     match kind {
-        LinkKind::Bridge {
-            stp,
-            ageing_secs,
-            vlan_filtering,
-        } => format!(
-            "type bridge stp_state {} ageing_time {} vlan_filtering {}",
-            u8::from(*stp),
-            u64::from(*ageing_secs) * 100,
-            u8::from(*vlan_filtering)
-        ),
+        LinkKind::Bridge(b) => b.ip_link_args(),
         LinkKind::Vlan { id, .. } => format!("type vlan id {id}"),
         LinkKind::Macvlan { mode, .. } => {
             format!("type macvlan mode {}", mode)
         }
         LinkKind::Ipvlan { mode, flag, .. } => format!("type ipvlan mode {} {}", mode, flag),
-        LinkKind::Vxlan {
-            vni,
-            remote,
-            group,
-            local,
-            dev,
-            port,
-            learning,
-        } => {
-            let mut s = format!("type vxlan id {vni}");
-            if let Some(r) = remote {
-                s.push_str(&format!(" remote {r}"));
-            }
-            if let Some(g) = group {
-                s.push_str(&format!(" group {g}"));
-            }
-            if let Some(l) = local {
-                s.push_str(&format!(" local {l}"));
-            }
-            if let Some(d) = dev {
-                s.push_str(&format!(" dev {d}"));
-            }
-            s.push_str(&format!(" dstport {port}"));
-            if !learning {
-                s.push_str(" nolearning");
-            }
-            s
-        }
+        LinkKind::Vxlan(v) => v.ip_link_args(),
         LinkKind::Tap { .. } => "type tap".to_string(),
         other => format!("type {}", other.name()),
     }

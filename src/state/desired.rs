@@ -4,20 +4,10 @@
 //! does for `docker0`).
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
-use super::nat_rules::{hairpin_rule, l4, network_of, node_nat, publish_rules};
-use super::{
-    Cidr, Endpoint, Impair, IpvlanFlag, IpvlanMode, LinkKind, LinkState, MacvlanMode, NodeState,
-    RouteState, State,
-};
+use super::nat_rules::{hairpin_rule, node_nat, publish_rules};
+use super::{Bridge, Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
 use nslab_model as m;
 use std::collections::BTreeMap;
-
-pub(super) fn cidr(c: &m::Cidr) -> Cidr {
-    Cidr {
-        addr: c.addr(),
-        prefix: c.prefix(),
-    }
-}
 
 fn ep(r: &m::IfRef) -> Endpoint {
     Endpoint::new(r.node.as_str(), r.ifname.as_str())
@@ -25,15 +15,9 @@ fn ep(r: &m::IfRef) -> Endpoint {
 
 /// As the kernel will report it: zero is unset, and a rate is kept in
 /// bytes per second (so whole multiples of 8 bits).
-fn impair(i: &m::Impair) -> Option<Impair> {
-    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    let i = Impair {
-        delay_us: i.delay.map(us).filter(|v| *v != 0),
-        jitter_us: i.jitter.map(us).filter(|v| *v != 0),
-        loss_ppm: i.loss.map(|l| l.ppm()).filter(|v| *v != 0),
-        rate_bps: i.rate.map(|r| r.bits_per_sec() / 8 * 8).filter(|v| *v != 0),
-    };
-    (i != Impair::default()).then_some(i)
+fn impair(i: &Impair) -> Option<Impair> {
+    let i = i.as_kernel_keeps();
+    (!i.is_none()).then_some(i)
 }
 
 fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
@@ -42,58 +26,21 @@ fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
             // Validation guarantees every veth end is on a link.
             peer: peer.unwrap_or_else(|| Endpoint::new("", ifname)),
         },
-        m::IfKind::Bridge {
-            stp,
-            ageing_secs,
-            vlan_filtering,
-        } => LinkKind::Bridge {
-            stp: *stp,
-            ageing_secs: *ageing_secs,
-            vlan_filtering: *vlan_filtering,
-        },
+        m::IfKind::Bridge(b) => LinkKind::Bridge(*b),
         m::IfKind::Vlan { parent, id } => LinkKind::Vlan {
             parent: ep(parent),
             id: id.get(),
         },
         m::IfKind::Macvlan { parent, mode } => LinkKind::Macvlan {
             parent: ep(parent),
-            mode: match mode {
-                m::MacvlanMode::Bridge => MacvlanMode::Bridge,
-                m::MacvlanMode::Vepa => MacvlanMode::Vepa,
-                m::MacvlanMode::Private => MacvlanMode::Private,
-                m::MacvlanMode::Passthru => MacvlanMode::Passthru,
-            },
+            mode: *mode,
         },
         m::IfKind::Ipvlan { parent, mode, flag } => LinkKind::Ipvlan {
             parent: ep(parent),
-            mode: match mode {
-                m::IpvlanMode::L2 => IpvlanMode::L2,
-                m::IpvlanMode::L3 => IpvlanMode::L3,
-                m::IpvlanMode::L3s => IpvlanMode::L3s,
-            },
-            flag: match flag {
-                m::IpvlanFlag::Bridge => IpvlanFlag::Bridge,
-                m::IpvlanFlag::Private => IpvlanFlag::Private,
-                m::IpvlanFlag::Vepa => IpvlanFlag::Vepa,
-            },
+            mode: *mode,
+            flag: *flag,
         },
-        m::IfKind::Vxlan {
-            vni,
-            remote,
-            group,
-            local,
-            dev,
-            port,
-            learning,
-        } => LinkKind::Vxlan {
-            vni: vni.get(),
-            remote: *remote,
-            group: *group,
-            local: *local,
-            dev: dev.as_ref().map(|d| d.to_string()),
-            port: port.get(),
-            learning: *learning,
-        },
+        m::IfKind::Vxlan(v) => LinkKind::Vxlan(v.clone().map_dev(|d| d.to_string())),
         m::IfKind::Physical { from } => LinkKind::Physical {
             from: from.to_string(),
         },
@@ -107,7 +54,7 @@ pub fn route(r: &m::Route) -> RouteState {
     let v6 = r.family() == m::Family::V6;
     let default_metric = if v6 { 1024 } else { 0 };
     RouteState {
-        to: r.to.map(|c| cidr(&c.network())).filter(|c| c.prefix != 0),
+        to: r.to.map(|c| c.network()).filter(|c| c.prefix != 0),
         v6,
         via: r.via,
         dev: r.dev.as_ref().map(|d| d.to_string()),
@@ -151,7 +98,7 @@ pub fn desired(t: &m::Topology) -> State {
         for (ifname, i) in &node.interfaces {
             let here = Endpoint::new(name.as_str(), ifname.as_str());
             let mut l = LinkState::new(kind(&i.kind, peers.get(&here).cloned(), ifname.as_str()));
-            l.addresses = i.addresses.iter().map(cidr).collect();
+            l.addresses = i.addresses.iter().copied().collect();
             l.up = i.up;
             l.mtu = i.mtu.map(|m| m.get());
             l.mac = i.mac.map(|m| m.octets());
@@ -196,15 +143,7 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
         .links
         .iter()
         .filter(|(_, l)| matches!(l.kind, LinkKind::Bridge { .. }))
-        .filter(|(_, l)| {
-            l.addresses.iter().any(|a| {
-                network_of(a)
-                    == network_of(&Cidr {
-                        addr: target,
-                        prefix: a.prefix,
-                    })
-            })
-        })
+        .filter(|(_, l)| l.addresses.iter().any(|a| a.contains(target)))
         .map(|(name, _)| name.clone())
         .collect();
     for l in n.links.values_mut() {
@@ -217,16 +156,8 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
 fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net: &m::Network) {
     let bridge = bridge_name.as_str();
     let holder = net.node.to_string();
-    let mut br = LinkState::new(LinkKind::Bridge {
-        stp: false,
-        ageing_secs: 300,
-        vlan_filtering: false,
-    });
-    br.addresses = net
-        .subnets
-        .iter()
-        .map(|sn| cidr(&sn.gateway_cidr()))
-        .collect();
+    let mut br = LinkState::new(LinkKind::Bridge(Bridge::default()));
+    br.addresses = net.subnets.iter().map(|sn| sn.gateway_cidr()).collect();
     let Some(h) = s.nodes.get_mut(&holder) else {
         return;
     };
@@ -239,7 +170,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             rules.push(Rule {
                 hook: Hook::Postrouting,
                 matches: vec![
-                    Match::SrcNet(cidr(&sn.cidr)),
+                    Match::SrcNet(sn.cidr),
                     Match::NotOifName(bridge.to_string()),
                 ],
                 action: Action::Masquerade,
@@ -254,21 +185,14 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             let Some(addr) = mb.addresses.iter().find(|a| a.is_ipv6() == want_v6) else {
                 continue;
             };
-            let to = std::net::SocketAddr::new(addr.addr(), p.port.get());
-            publish_rules(
-                &mut rules,
-                l4(p.proto),
-                p.host_port.get(),
-                to,
-                p.host_ip,
-                None,
-            );
+            let to = std::net::SocketAddr::new(addr.addr, p.port.get());
+            publish_rules(&mut rules, p.proto, p.host_port.get(), to, p.host_ip, None);
             any_publish = true;
         }
     }
     if any_publish {
         for sn in &net.subnets {
-            rules.push(hairpin_rule(cidr(&sn.cidr), bridge));
+            rules.push(hairpin_rule(sn.cidr, bridge));
         }
     }
     if !rules.is_empty() {
@@ -295,7 +219,7 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             continue;
         };
         let mut l = LinkState::new(LinkKind::Veth { peer: outside });
-        l.addresses = mb.addresses.iter().map(cidr).collect();
+        l.addresses = mb.addresses.iter().copied().collect();
         n.links.insert(inside.ifname.clone(), l);
         for sn in &net.subnets {
             let v6 = sn.cidr.is_ipv6();

@@ -16,12 +16,9 @@ pub enum Hook {
     Postrouting,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum L4 {
-    Tcp,
-    Udp,
-}
+/// `meta l4proto`: the one transport protocol type (its serde form is
+/// `tcp`/`udp`, as records have it).
+pub use nslab_types::Proto as L4;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -84,8 +81,7 @@ impl fmt::Display for Match {
             Match::IifName(n) => write!(f, "iifname \"{n}\""),
             Match::OifName(n) => write!(f, "oifname \"{n}\""),
             Match::NotOifName(n) => write!(f, "oifname != \"{n}\""),
-            Match::Proto(L4::Tcp) => write!(f, "meta l4proto tcp"),
-            Match::Proto(L4::Udp) => write!(f, "meta l4proto udp"),
+            Match::Proto(p) => write!(f, "meta l4proto {p}"),
             Match::DstPort(p) => write!(f, "th dport {p}"),
             Match::DstLocal => write!(f, "fib daddr type local"),
             Match::CtDnat => write!(f, "ct status dnat"),

@@ -2,24 +2,9 @@
 //! them: MASQUERADE for what leaves a subnet, DNAT of published ports from
 //! outside and from the node itself, and SNAT of hairpin traffic.
 
-use super::desired::cidr;
 use super::nat::{Action, Hook, Match, Rule, L4};
 use super::Cidr;
 use nslab_model as m;
-
-pub(super) fn l4(p: m::Proto) -> L4 {
-    match p {
-        m::Proto::Tcp => L4::Tcp,
-        m::Proto::Udp => L4::Udp,
-    }
-}
-
-fn host_cidr(ip: std::net::IpAddr) -> Cidr {
-    Cidr {
-        addr: ip,
-        prefix: if ip.is_ipv6() { 128 } else { 32 },
-    }
-}
 
 /// DNAT of `dst` (local, or `host_ip`) port `port` to `to`: from outside
 /// (prerouting, optionally only from `iif`) and from the node itself
@@ -33,7 +18,7 @@ pub(super) fn publish_rules(
     iif: Option<String>,
 ) {
     let dst = match host_ip {
-        Some(ip) => Match::DstNet(host_cidr(ip)),
+        Some(ip) => Match::DstNet(Cidr::host(ip)),
         None => Match::DstLocal,
     };
     let action = Action::Dnat {
@@ -56,12 +41,7 @@ pub(super) fn publish_rules(
         } else {
             "127.0.0.0/8"
         };
-        let lo = lo.split_once('/').and_then(|(a, p)| {
-            Some(Cidr {
-                addr: a.parse().ok()?,
-                prefix: p.parse().ok()?,
-            })
-        });
+        let lo = lo.parse::<Cidr>().ok();
         let mut out = vec![dst];
         out.extend(lo.map(Match::NotDstNet));
         out.extend([Match::Proto(proto), Match::DstPort(port)]);
@@ -88,18 +68,13 @@ pub(super) fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
     }
 }
 
-pub(super) fn network_of(c: &Cidr) -> Cidr {
-    let m = m::Cidr::new(c.addr, c.prefix).map(|x| x.network());
-    m.map(|x| cidr(&x)).unwrap_or(*c)
-}
-
 /// A node's own `nat:` rules.
 pub(super) fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
     let mut rules = Vec::new();
     for mq in &nat.masquerade {
         let mut matches = Vec::new();
         if let Some(f) = &mq.from {
-            matches.push(Match::SrcNet(cidr(&f.network())));
+            matches.push(Match::SrcNet(f.network()));
         }
         if let Some(o) = &mq.out {
             matches.push(Match::OifName(o.to_string()));
@@ -117,7 +92,7 @@ pub(super) fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
     for fw in &nat.forward {
         publish_rules(
             &mut rules,
-            l4(fw.proto),
+            fw.proto,
             fw.port.get(),
             fw.to,
             None,
@@ -130,7 +105,7 @@ pub(super) fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
             }
             for a in &i.addresses {
                 if a.contains(fw.to.ip()) {
-                    let r = hairpin_rule(network_of(&cidr(a)), ifname.as_str());
+                    let r = hairpin_rule(a.network(), ifname.as_str());
                     if !hairpins.contains(&r) {
                         hairpins.push(r);
                     }

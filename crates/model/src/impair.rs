@@ -6,18 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Egress impairment of one interface (netem + rate limit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Impair {
-    /// Added delay.
-    pub delay: Option<Duration>,
-    /// Random variation of the delay.
-    pub jitter: Option<Duration>,
-    /// Share of packets dropped.
-    pub loss: Option<Percent>,
-    /// Rate limit.
-    pub rate: Option<Rate>,
-}
+pub use nslab_types::Impair;
 
 /// Parse `20ms`, `1s`, `500us`, `1.5s` (tc's units: s, ms, us).
 pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {

@@ -147,6 +147,16 @@ impl ValueError {
     }
 }
 
+impl From<nslab_types::ParseError> for ValueError {
+    fn from(e: nslab_types::ParseError) -> ValueError {
+        let kind = match e.kind {
+            nslab_types::ParseErrorKind::Invalid => ProblemKind::InvalidValue,
+            nslab_types::ParseErrorKind::OutOfRange => ProblemKind::OutOfRange,
+        };
+        ValueError::new(kind, e.message, e.hint)
+    }
+}
+
 /// One problem in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

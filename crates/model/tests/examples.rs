@@ -147,11 +147,11 @@ fn macvlan_example() {
     let sw = &t.nodes[&n("switch")];
     assert_eq!(
         sw.interfaces[&i("br0")].kind,
-        IfKind::Bridge {
+        IfKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 300,
             vlan_filtering: false
-        }
+        })
     );
     let up1 = &sw.interfaces[&i("up1")];
     assert_eq!(up1.kind, IfKind::Veth);
@@ -299,16 +299,16 @@ links:
     );
     assert_eq!(eth0.mac.unwrap().to_string(), "02:00:00:00:00:01");
     let imp = eth0.impair.unwrap();
-    assert_eq!(imp.delay, Some(std::time::Duration::from_millis(20)));
-    assert_eq!(imp.loss.unwrap().ppm(), 10_000);
-    assert_eq!(imp.rate.unwrap().bits_per_sec(), 10_000_000);
+    assert_eq!(imp.delay_us, Some(20_000));
+    assert_eq!(imp.loss_ppm, Some(10_000));
+    assert_eq!(imp.rate_bps, Some(10_000_000));
     assert_eq!(
         a.interfaces[&i("br0")].kind,
-        IfKind::Bridge {
+        IfKind::Bridge(Bridge {
             stp: true,
             ageing_secs: 30,
             vlan_filtering: true
-        }
+        })
     );
     assert!(!a.interfaces[&i("br0")].up);
     assert!(
@@ -323,7 +323,7 @@ links:
         }
     ));
     match &a.interfaces[&i("vx0")].kind {
-        IfKind::Vxlan {
+        IfKind::Vxlan(nslab_model::Vxlan {
             vni,
             remote,
             group,
@@ -331,13 +331,13 @@ links:
             dev,
             port,
             learning,
-        } => {
-            assert_eq!(vni.get(), 42);
+        }) => {
+            assert_eq!(*vni, 42);
             assert_eq!(*remote, Some(ip("10.0.0.2")));
             assert_eq!(*group, None);
             assert_eq!(*local, Some(ip("10.0.0.1")));
             assert_eq!(dev.as_ref().unwrap(), "eth0");
-            assert_eq!(port.get(), 4790);
+            assert_eq!(*port, 4790);
             assert!(!learning);
         }
         other => panic!("{other:?}"),

@@ -12,7 +12,8 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
 
 use crate::types::{
-    Address, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode, Route,
+    Address, Bridge, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode,
+    Route, Vxlan,
 };
 
 /// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
@@ -94,11 +95,11 @@ fn kind_info(data: &InfoData) -> Option<KindInfo> {
                     _ => {}
                 }
             }
-            Some(KindInfo::Bridge {
+            Some(KindInfo::Bridge(Bridge {
                 stp,
                 ageing_secs,
                 vlan_filtering,
-            })
+            }))
         }
         InfoData::Vlan(attrs) => attrs.iter().find_map(|a| match a {
             InfoVlan::Id(id) => Some(KindInfo::Vlan { id: *id }),
@@ -177,7 +178,7 @@ fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
         Some(p) if p.is_multicast() => (None, Some(p)),
         other => (other, None),
     };
-    KindInfo::Vxlan {
+    KindInfo::Vxlan(Vxlan {
         vni,
         remote,
         group,
@@ -185,7 +186,7 @@ fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
         dev,
         port,
         learning,
-    }
+    })
 }
 
 /// The address a `RTM_NEWADDR` reply describes; `None` without one.

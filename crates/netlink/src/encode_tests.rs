@@ -125,11 +125,11 @@ fn veth_with_peer_in_a_netns() {
 
 #[test]
 fn bridge_ageing_is_sent_in_centiseconds() {
-    let kind = LinkKind::Bridge {
+    let kind = LinkKind::Bridge(Bridge {
         stp: true,
         ageing_secs: 300,
         vlan_filtering: true,
-    };
+    });
     let mut link = NewLink::new("br0", kind);
     link.mac = Some([2, 0, 0, 0, 0, 1]);
     let data = cat(&[
@@ -153,11 +153,11 @@ fn bridge_ageing_is_sent_in_centiseconds() {
 #[test]
 fn bridge_without_vlan_filtering_omits_the_attribute() {
     // Kernels without CONFIG_BRIDGE_VLAN_FILTERING reject it even as 0.
-    let kind = LinkKind::Bridge {
+    let kind = LinkKind::Bridge(Bridge {
         stp: false,
         ageing_secs: 0,
         vlan_filtering: false,
-    };
+    });
     let bytes = encode(&Request::NewLink(NewLink::new("br0", kind)), 1).unwrap();
     let data = cat(&[u32a(IFLA_BR_STP_STATE, 0), u32a(IFLA_BR_AGEING_TIME, 0)]);
     let want = attr(IFLA_INFO_DATA, &data);
@@ -193,7 +193,7 @@ fn macvlan_modes_use_the_uapi_bits() {
 
 #[test]
 fn vxlan_remote_local_dev_port_learning() {
-    let kind = LinkKind::Vxlan {
+    let kind = LinkKind::Vxlan(Vxlan {
         vni: 42,
         remote: Some("10.0.0.2".parse().unwrap()),
         group: None,
@@ -201,7 +201,7 @@ fn vxlan_remote_local_dev_port_learning() {
         dev: Some(3),
         port: 4789,
         learning: false,
-    };
+    });
     let data = cat(&[
         u32a(IFLA_VXLAN_ID, 42),
         attr(IFLA_VXLAN_GROUP, &[10, 0, 0, 2]),
@@ -223,14 +223,16 @@ fn vxlan_remote_local_dev_port_learning() {
 #[test]
 fn vxlan_v6_group_and_conflicts() {
     let group: std::net::IpAddr = "ff05::100".parse().unwrap();
-    let kind = |remote, local| LinkKind::Vxlan {
-        vni: 7,
-        remote,
-        group: Some(group),
-        local,
-        dev: None,
-        port: 0,
-        learning: true,
+    let kind = |remote, local| {
+        LinkKind::Vxlan(Vxlan {
+            vni: 7,
+            remote,
+            group: Some(group),
+            local,
+            dev: None,
+            port: 0,
+            learning: true,
+        })
     };
     let bytes = encode(&Request::NewLink(NewLink::new("vx", kind(None, None))), 1).unwrap();
     let std::net::IpAddr::V6(g) = group else {

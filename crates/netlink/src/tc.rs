@@ -34,40 +34,7 @@ const PSCHED_SHIFT: u32 = 6;
 const PPM: u64 = 1_000_000;
 const NETEM: &str = "netem";
 
-/// Egress impairments of one interface, as netem applies them. `None`
-/// and `Some(0)` mean the same (no such impairment); compare
-/// [`Impair::normalized`] values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Impair {
-    /// Added delay, microseconds.
-    pub delay_us: Option<u32>,
-    /// Random variation of the delay, microseconds.
-    pub jitter_us: Option<u32>,
-    /// Random loss, parts per million (1% is 10_000); at most 1_000_000.
-    pub loss_ppm: Option<u32>,
-    /// Rate limit in bits per second (`rate: 10mbit` is 10_000_000). The
-    /// kernel counts bytes per second, so it is rounded down to a multiple
-    /// of 8; less than 8 is refused.
-    pub rate_bps: Option<u64>,
-}
-
-impl Impair {
-    /// The same impairments with every `Some(0)` turned into `None`: what
-    /// the kernel reports back for them.
-    pub fn normalized(self) -> Impair {
-        Impair {
-            delay_us: self.delay_us.filter(|v| *v != 0),
-            jitter_us: self.jitter_us.filter(|v| *v != 0),
-            loss_ppm: self.loss_ppm.filter(|v| *v != 0),
-            rate_bps: self.rate_bps.filter(|v| *v != 0),
-        }
-    }
-
-    /// No impairment at all.
-    pub fn is_none(&self) -> bool {
-        self.normalized() == Impair::default()
-    }
-}
+pub use nslab_types::Impair;
 
 /// A netem root qdisc to set on the interface `index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

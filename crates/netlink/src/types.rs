@@ -135,31 +135,23 @@ pub enum LinkKind {
         // pair is linked (veth_open: ENOTCONN), so bring the peer up with a
         // `SetLink` afterwards (on its namespace's socket).
     },
-    Bridge {
-        stp: bool,
-        /// Sent as `IFLA_BR_AGEING_TIME` in centiseconds (clock_t).
-        ageing_secs: u32,
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     /// 802.1Q; needs `parent`.
-    Vlan { id: u16 },
-    /// Needs `parent`.
-    Macvlan { mode: MacvlanMode },
-    /// Needs `parent`.
-    Ipvlan { mode: IpvlanMode, flags: IpvlanFlag },
-    Vxlan {
-        vni: u32,
-        /// Unicast remote; sent as `IFLA_VXLAN_GROUP(6)` like `ip` does.
-        remote: Option<IpAddr>,
-        /// Multicast group; mutually exclusive with `remote`.
-        group: Option<IpAddr>,
-        local: Option<IpAddr>,
-        /// `IFLA_VXLAN_LINK`: underlying device.
-        dev: Option<u32>,
-        /// UDP destination port; 0 leaves the kernel default (8472).
-        port: u16,
-        learning: bool,
+    Vlan {
+        id: u16,
     },
+    /// Needs `parent`.
+    Macvlan {
+        mode: MacvlanMode,
+    },
+    /// Needs `parent`.
+    Ipvlan {
+        mode: IpvlanMode,
+        flags: IpvlanFlag,
+    },
+    /// `dev` is the underlay's ifindex; port 0 leaves the kernel's
+    /// default (8472).
+    Vxlan(Vxlan<u32>),
 }
 
 impl LinkKind {
@@ -187,31 +179,7 @@ impl LinkKind {
     }
 }
 
-/// `MACVLAN_MODE_*` (if_link.h).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MacvlanMode {
-    Private,
-    Vepa,
-    Bridge,
-    Passthru,
-    Source,
-}
-
-/// `IPVLAN_MODE_*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpvlanMode {
-    L2,
-    L3,
-    L3s,
-}
-
-/// `IPVLAN_F_*`: bridge is the absence of both flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpvlanFlag {
-    Bridge,
-    Private,
-    Vepa,
-}
+pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// Which link a `SetLink` changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -318,11 +286,7 @@ pub struct LinkDetails {
 /// The `IFLA_INFO_DATA` we decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KindInfo {
-    Bridge {
-        stp: bool,
-        ageing_secs: u32,
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     Vlan {
         id: u16,
     },
@@ -333,15 +297,7 @@ pub enum KindInfo {
         mode: IpvlanMode,
         flags: IpvlanFlag,
     },
-    Vxlan {
-        vni: u32,
-        remote: Option<IpAddr>,
-        group: Option<IpAddr>,
-        local: Option<IpAddr>,
-        dev: Option<u32>,
-        port: u16,
-        learning: bool,
-    },
+    Vxlan(Vxlan<u32>),
     /// A tun/tap device (`IFLA_INFO_KIND` "tun").
     Tun {
         /// `IFLA_TUN_OWNER`: the uid allowed to attach; `None` when unset

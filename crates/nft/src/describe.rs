@@ -4,7 +4,7 @@
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
-use crate::model::{Action, IpNet, Match, Rule, Table};
+use crate::model::{Action, Cidr, Match, Rule, Table};
 
 /// The table as `nft list table` would roughly print it:
 ///
@@ -47,7 +47,7 @@ fn l3(a: IpAddr) -> &'static str {
 }
 
 /// A prefix as nft prints it: a single address without `/32` or `/128`.
-struct Net<'a>(&'a IpNet);
+struct Net<'a>(&'a Cidr);
 
 impl fmt::Display for Net<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::model::{addr_bytes, Action, IpNet, Match, Rule};
+use crate::model::{addr_bytes, Action, Cidr, Match, Rule};
 use crate::uapi::*;
 use crate::validate::rule_family;
 use crate::wire::MsgWriter;
@@ -184,7 +184,7 @@ fn lower_match(m: &Match, out: &mut Vec<Expr>) {
 /// `ip saddr NET`: load the address (IPv4 saddr/daddr at offsets 12/16 of
 /// the network header, IPv6 at 8/24), mask it unless the prefix is full,
 /// compare with the network. A /0 needs no load: the family guard is all.
-fn net(n: &IpNet, which: usize, op: u32, out: &mut Vec<Expr>) {
+fn net(n: &Cidr, which: usize, op: u32, out: &mut Vec<Expr>) {
     if n.prefix == 0 {
         if op == NFT_CMP_NEQ {
             // "not in ::/0" holds for no packet of that family.

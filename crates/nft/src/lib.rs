@@ -71,7 +71,7 @@ mod read_tests;
 pub use batch::{encode_delete_batch, encode_replace_batch, Batch, BatchMsg, MsgKind};
 pub use describe::describe;
 pub use error::{Error, Rejection};
-pub use model::{Action, Chain, ChainType, Hook, IpNet, Match, Proto, Rule, Table};
+pub use model::{Action, Chain, ChainType, Cidr, Hook, Match, Proto, Rule, Table};
 pub use read::{ReadChain, ReadTable};
 pub use socket::{ListedTable, Socket};
 pub use validate::{InvalidTable, Problem, ProblemKind};

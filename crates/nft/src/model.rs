@@ -2,9 +2,8 @@
 //! list of matches and one action. Nothing here touches the kernel; the
 //! root crate decides which rules exist and this crate encodes them.
 
-use std::fmt;
+pub use nslab_types::{Cidr, Proto};
 use std::net::IpAddr;
-use std::str::FromStr;
 
 /// An `inet`-family table: its chains see IPv4 and IPv6 alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,26 +48,13 @@ pub struct Rule {
     pub action: Action,
 }
 
-/// An address prefix such as `172.17.0.0/16` or `fd00::/64`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IpNet {
-    pub addr: IpAddr,
-    pub prefix: u8,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Match {
     /// `ip saddr NET` / `ip6 saddr NET`.
-    SrcNet(IpNet),
-    DstNet(IpNet),
-    NotSrcNet(IpNet),
-    NotDstNet(IpNet),
+    SrcNet(Cidr),
+    DstNet(Cidr),
+    NotSrcNet(Cidr),
+    NotDstNet(Cidr),
     /// `iifname "NAME"` (exact name, at most 15 bytes).
     IifName(String),
     NotIifName(String),
@@ -98,81 +84,10 @@ pub enum Action {
     Accept,
 }
 
-impl IpNet {
-    pub fn new(addr: IpAddr, prefix: u8) -> Self {
-        IpNet { addr, prefix }
-    }
-
-    /// Address bits: 32 or 128.
-    pub fn max_prefix(&self) -> u8 {
-        if self.addr.is_ipv4() {
-            32
-        } else {
-            128
-        }
-    }
-
-    /// The address with host bits cleared (what the kernel compares with).
-    pub fn network_bytes(&self) -> Vec<u8> {
-        let mut b = addr_bytes(self.addr);
-        let mask = self.mask_bytes();
-        for (x, m) in b.iter_mut().zip(mask) {
-            *x &= m;
-        }
-        b
-    }
-
-    /// The prefix as a byte mask, network order.
-    pub fn mask_bytes(&self) -> Vec<u8> {
-        let len = usize::from(self.max_prefix() / 8);
-        let mut bits = usize::from(self.prefix.min(self.max_prefix()));
-        (0..len)
-            .map(|_| {
-                let take = bits.min(8);
-                bits -= take;
-                // take in 0..=8: shift a 16-bit value to avoid overflow at 8.
-                (0xff00u16 >> take) as u8
-            })
-            .collect()
-    }
-}
-
 pub(crate) fn addr_bytes(a: IpAddr) -> Vec<u8> {
     match a {
         IpAddr::V4(v4) => v4.octets().to_vec(),
         IpAddr::V6(v6) => v6.octets().to_vec(),
-    }
-}
-
-/// Why a string is not an `IpNet`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an address prefix (ADDR/LEN): {0:?}")]
-pub struct BadIpNet(pub String);
-
-impl FromStr for IpNet {
-    type Err = BadIpNet;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || BadIpNet(s.to_string());
-        let (a, p) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = a.parse().map_err(|_| bad())?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match p {
-            Some(p) => p.parse::<u8>().map_err(|_| bad())?,
-            None => max,
-        };
-        if prefix > max {
-            return Err(bad());
-        }
-        Ok(IpNet { addr, prefix })
-    }
-}
-
-impl fmt::Display for IpNet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
     }
 }
 
@@ -205,23 +120,6 @@ impl ChainType {
         match self {
             ChainType::Nat => "nat",
             ChainType::Filter => "filter",
-        }
-    }
-}
-
-impl Proto {
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        }
-    }
-
-    /// IPPROTO_TCP / IPPROTO_UDP.
-    pub(crate) fn number(self) -> u8 {
-        match self {
-            Proto::Tcp => 6,
-            Proto::Udp => 17,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! register, extra attributes — is `None`, a rule no table of nslab's has.
 
 use crate::expr::{lower, Expr};
-use crate::model::{Action, Chain, ChainType, Hook, IpNet, Match, Proto, Rule, Table};
+use crate::model::{Action, Chain, ChainType, Cidr, Hook, Match, Proto, Rule, Table};
 use crate::uapi::*;
 use crate::wire::{attrs, strz};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -298,7 +298,10 @@ fn raise_loose(exprs: &[Expr]) -> Option<Rule> {
                 };
                 let addr = addr_of(data)?;
                 let max = if addr.is_ipv4() { 32 } else { 128 };
-                let net = IpNet::new(addr, prefix.min(max));
+                let net = Cidr {
+                    addr,
+                    prefix: prefix.min(max),
+                };
                 let src = matches!((addr.is_ipv4(), offset), (true, 12) | (false, 8));
                 matches.push(match (src, *op == NFT_CMP_EQ) {
                     (true, true) => Match::SrcNet(net),
@@ -347,7 +350,7 @@ fn raise_loose(exprs: &[Expr]) -> Option<Rule> {
         } else {
             IpAddr::V6(Ipv6Addr::UNSPECIFIED)
         };
-        matches.insert(0, Match::SrcNet(IpNet::new(any, 0)));
+        matches.insert(0, Match::SrcNet(Cidr::unspecified(any.is_ipv6())));
     }
     Some(Rule { matches, action })
 }

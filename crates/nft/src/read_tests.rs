@@ -7,7 +7,7 @@ use crate::uapi::*;
 use crate::wire::MsgWriter;
 use crate::*;
 
-fn net(s: &str) -> IpNet {
+fn net(s: &str) -> Cidr {
     s.parse().unwrap()
 }
 

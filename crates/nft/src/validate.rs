@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::model::{Action, IpNet, Match, Rule, Table};
+use crate::model::{Action, Cidr, Match, Rule, Table};
 use crate::uapi::{IFNAMSIZ, NFPROTO_IPV4, NFPROTO_IPV6};
 
 /// A table that cannot be encoded, with every reason.
@@ -36,7 +36,7 @@ pub enum ProblemKind {
     #[error("interface name {0:?} must be 1 to 15 bytes with no NUL or '/'")]
     BadIfName(String),
     #[error("prefix {0} is longer than the address")]
-    BadPrefix(IpNet),
+    BadPrefix(Cidr),
     #[error("the rule mixes IPv4 and IPv6 addresses")]
     MixedFamilies,
     #[error("a port needs a protocol (meta l4proto tcp|udp) in the same rule")]

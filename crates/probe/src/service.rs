@@ -4,20 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Transport of a built-in service. HTTP is served on every TCP port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
-
-impl fmt::Display for Proto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        })
-    }
-}
+pub use nslab_types::Proto;
 
 /// One `PROTO/PORT` entry, as written in `serve:` and passed to
 /// `nslab __serve`.

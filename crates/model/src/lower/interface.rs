@@ -7,8 +7,10 @@ use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
-use crate::topology::{IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode};
-use crate::values::{Cidr, Port};
+use crate::topology::{
+    Bridge, IfKind, IfRef, Interface, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan,
+};
+use crate::values::{Cidr, Port, Vni};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
@@ -177,7 +179,7 @@ fn lower_kind(
     };
     Some(match kind {
         "veth" => IfKind::Veth,
-        "bridge" => IfKind::Bridge {
+        "bridge" => IfKind::Bridge(Bridge {
             stp: r
                 .stp
                 .as_ref()
@@ -193,7 +195,7 @@ fn lower_kind(
                 .as_ref()
                 .and_then(|l| cx.bool(l, "vlan-filtering"))
                 .unwrap_or(false),
-        },
+        }),
         "vlan" => {
             let parent = parent(cx);
             let id = match &r.id {
@@ -279,7 +281,7 @@ fn lower_vxlan(
     r: &RawInterface,
 ) -> Option<IfKind> {
     let vni = match &r.vni {
-        Some(l) => cx.number(l, "VNI"),
+        Some(l) => cx.number::<Vni>(l, "VNI"),
         None => {
             cx.push(
                 ProblemKind::MissingKey,
@@ -366,15 +368,15 @@ fn lower_vxlan(
         Some(l) => cx.bool(l, "learning")?,
         None => true,
     };
-    Some(IfKind::Vxlan {
-        vni: vni?,
+    Some(IfKind::Vxlan(Vxlan {
+        vni: vni?.get(),
         remote,
         group,
         local,
         dev,
-        port,
+        port: port.get(),
         learning,
-    })
+    }))
 }
 
 fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {
@@ -387,17 +389,21 @@ fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {
             .map_err(|e| cx.value_err(loc_of(l), e))
             .ok()
     };
-    imp.delay = dur(cx, &r.delay, "a delay like 20ms");
-    imp.jitter = dur(cx, &r.jitter, "a jitter like 5ms");
-    imp.loss = r
+    // At most an hour: 3.6e9 microseconds fit in a u32.
+    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+    imp.delay_us = dur(cx, &r.delay, "a delay like 20ms").map(us);
+    imp.jitter_us = dur(cx, &r.jitter, "a jitter like 5ms").map(us);
+    imp.loss_ppm = r
         .loss
         .as_ref()
-        .and_then(|l| cx.parse::<Percent>(l, "a loss like 1%"));
-    imp.rate = r
+        .and_then(|l| cx.parse::<Percent>(l, "a loss like 1%"))
+        .map(Percent::ppm);
+    imp.rate_bps = r
         .rate
         .as_ref()
-        .and_then(|l| cx.parse::<Rate>(l, "a rate like 10mbit"));
-    if imp.jitter.is_some() && imp.delay.is_none() {
+        .and_then(|l| cx.parse::<Rate>(l, "a rate like 10mbit"))
+        .map(Rate::bits_per_sec);
+    if imp.jitter_us.is_some() && imp.delay_us.is_none() {
         cx.push(
             ProblemKind::MissingKey,
             loc_of(sp),

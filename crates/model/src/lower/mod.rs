@@ -111,16 +111,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Parse the leaf's text with `T::from_str`.
-    pub(crate) fn parse<T: FromStr<Err = ValueError>>(
-        &mut self,
-        leaf: &Leaf,
-        what: &str,
-    ) -> Option<T> {
+    pub(crate) fn parse<T>(&mut self, leaf: &Leaf, what: &str) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: Into<ValueError>,
+    {
         let text = self.text(leaf, what)?;
         match text.parse::<T>() {
             Ok(v) => Some(v),
             Err(e) => {
-                self.value_err(loc_of(leaf), e);
+                self.value_err(loc_of(leaf), e.into());
                 None
             }
         }

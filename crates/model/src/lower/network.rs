@@ -67,7 +67,7 @@ pub(crate) fn lower_networks(
         for (i, l) in subnet_leaves.iter().enumerate() {
             cx.span(format!("{p}.subnets.{i}"), loc_of(l));
             if let Some(c) = cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16") {
-                if c.first_host().is_none() || c.size() < 4 && !c.is_ipv6() && c.prefix() < 31 {
+                if c.first_host().is_none() || c.size() < 4 && !c.is_ipv6() && c.prefix < 31 {
                     cx.push(
                         ProblemKind::OutOfRange,
                         loc_of(l),
@@ -239,7 +239,7 @@ pub(crate) fn allocate(cx: &mut Ctx<'_>, topo: &mut Topology) {
     let mut taken: BTreeSet<IpAddr> = BTreeSet::new();
     for node in topo.nodes.values() {
         for iface in node.interfaces.values() {
-            taken.extend(iface.addresses.iter().map(|c| c.addr()));
+            taken.extend(iface.addresses.iter().map(|c| c.addr));
         }
     }
     for net in topo.networks.values() {

@@ -46,7 +46,7 @@ pub(crate) fn destination(s: &str) -> Result<Option<Cidr>, ValueError> {
         return Ok(None);
     }
     if s.contains('/') {
-        return s.parse().map(Some);
+        return s.parse().map(Some).map_err(Into::into);
     }
     match s.parse::<IpAddr>() {
         Ok(ip) => Ok(Some(Cidr::host(ip))),

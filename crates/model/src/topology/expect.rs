@@ -5,19 +5,7 @@ use crate::names::NodeName;
 use crate::values::Port;
 use std::net::IpAddr;
 
-/// Probe protocol of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum ProbeProto {
-    /// ICMP echo (default).
-    #[default]
-    Icmp,
-    /// TCP connect and read the responder's line.
-    Tcp,
-    /// UDP datagram and read the responder's line.
-    Udp,
-    /// HTTP GET.
-    Http,
-}
+pub use nslab_types::ProbeProto;
 
 /// What a check probes.
 #[derive(Debug, Clone, PartialEq, Eq)]

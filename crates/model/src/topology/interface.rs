@@ -3,9 +3,8 @@
 use crate::impair::Impair;
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName};
-use crate::values::{Cidr, MacAddr, Mtu, Port, VlanId, Vni};
+use crate::values::{Cidr, MacAddr, Mtu, VlanId};
 use std::fmt;
-use std::net::IpAddr;
 
 /// `node:ifname`: an interface of a node.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,14 +68,7 @@ pub enum IfKind {
     /// One end of a veth pair made by a link; the peer is in [`crate::Topology::links`].
     Veth,
     /// A Linux bridge.
-    Bridge {
-        /// Spanning tree on (default false).
-        stp: bool,
-        /// FDB ageing time in seconds (default 300).
-        ageing_secs: u32,
-        /// VLAN filtering on (default false).
-        vlan_filtering: bool,
-    },
+    Bridge(Bridge),
     /// An 802.1Q sub-interface.
     Vlan {
         /// The parent, resolved to its node.
@@ -101,22 +93,9 @@ pub enum IfKind {
         flag: IpvlanFlag,
     },
     /// A VXLAN device. Exactly one of `remote` and `group` is set.
-    Vxlan {
-        /// The VNI.
-        vni: Vni,
-        /// Unicast peer.
-        remote: Option<IpAddr>,
-        /// Multicast group.
-        group: Option<IpAddr>,
-        /// Local source address.
-        local: Option<IpAddr>,
-        /// Underlay device in the same node.
-        dev: Option<IfName>,
-        /// UDP destination port (default 4789).
-        port: Port,
-        /// MAC learning (default true).
-        learning: bool,
-    },
+    /// The underlay `dev` is an interface of the same node; the port
+    /// defaults to 4789 and learning to on.
+    Vxlan(Vxlan<IfName>),
     /// A host-namespace interface moved into the node (and back on `down`).
     Physical {
         /// Its name in the host namespace (default: the interface's name).
@@ -160,43 +139,7 @@ impl IfKind {
     }
 }
 
-/// MACVLAN mode (`ip link ... type macvlan mode X`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum MacvlanMode {
-    /// Children talk to each other inside the parent (default).
-    #[default]
-    Bridge,
-    /// All traffic goes out through the parent's external port.
-    Vepa,
-    /// Children cannot talk to each other.
-    Private,
-    /// One child takes over the parent.
-    Passthru,
-}
-
-/// IPVLAN mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum IpvlanMode {
-    /// Layer 2 (default).
-    #[default]
-    L2,
-    /// Layer 3.
-    L3,
-    /// Layer 3 with netfilter (`l3s`).
-    L3s,
-}
-
-/// IPVLAN flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum IpvlanFlag {
-    /// Default.
-    #[default]
-    Bridge,
-    /// Children cannot talk to each other.
-    Private,
-    /// Traffic goes out through the parent.
-    Vepa,
-}
+pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
 
 /// A veth pair between two interfaces (usually of two nodes). Both ends are
 /// in their nodes' `interfaces` with kind [`IfKind::Veth`].

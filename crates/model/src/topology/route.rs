@@ -49,7 +49,7 @@ impl Route {
     /// bare `default dev X`.
     pub fn family(&self) -> Family {
         self.to
-            .map(|c| c.addr())
+            .map(|c| c.addr)
             .or(self.via)
             .or(self.src)
             .map(Family::of)

@@ -124,7 +124,7 @@ pub(super) fn check_addresses(cx: &mut Ctx<'_>, t: &Topology) {
                     &format!("nodes.{nname}.interfaces.{ifname}.addresses.{i}"),
                     iface.loc,
                 );
-                all.push((c.addr(), nname, l));
+                all.push((c.addr, nname, l));
             }
         }
     }

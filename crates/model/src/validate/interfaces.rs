@@ -6,7 +6,7 @@ use crate::loc::Loc;
 use crate::lower::Ctx;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
-use crate::topology::{HostInterfaces, IfKind, IfRef, MacvlanMode, NodeKind, Topology};
+use crate::topology::{HostInterfaces, IfKind, IfRef, MacvlanMode, NodeKind, Topology, Vxlan};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn check_interfaces(
@@ -40,7 +40,7 @@ pub(super) fn check_interfaces(
                 }
             }
             match &iface.kind {
-                IfKind::Vxlan { dev: Some(dev), .. } => {
+                IfKind::Vxlan(Vxlan { dev: Some(dev), .. }) => {
                     let r = IfRef {
                         node: nname.clone(),
                         ifname: dev.clone(),

@@ -13,7 +13,9 @@ use netlink_packet_route::RouteNetlinkMessage;
 
 use super::{message, Message, Messages};
 use crate::error::{Error, Op};
-use crate::types::{IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink};
+use crate::types::{
+    Bridge, IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink, Vxlan,
+};
 
 pub(super) fn invalid(op: Op, detail: &str) -> Error {
     Error::local(op, libc::EINVAL, detail)
@@ -98,11 +100,11 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
             }
             (InfoKind::Veth, InfoData::Veth(InfoVeth::Peer(peer)))
         }
-        LinkKind::Bridge {
+        LinkKind::Bridge(Bridge {
             stp,
             ageing_secs,
             vlan_filtering,
-        } => {
+        }) => {
             let stp = if *stp {
                 BridgeStpState::KernelStp
             } else {
@@ -132,20 +134,7 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
             ];
             (InfoKind::IpVlan, InfoData::IpVlan(data))
         }
-        LinkKind::Vxlan {
-            vni,
-            remote,
-            group,
-            local,
-            dev,
-            port,
-            learning,
-        } => (
-            InfoKind::Vxlan,
-            InfoData::Vxlan(vxlan(
-                *vni, *remote, *group, *local, *dev, *port, *learning,
-            )?),
-        ),
+        LinkKind::Vxlan(v) => (InfoKind::Vxlan, InfoData::Vxlan(vxlan(v)?)),
     };
     attrs.push(LinkAttribute::LinkInfo(vec![
         LinkInfo::Kind(kind),
@@ -160,23 +149,15 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
     })
 }
 
-fn vxlan(
-    vni: u32,
-    remote: Option<IpAddr>,
-    group: Option<IpAddr>,
-    local: Option<IpAddr>,
-    dev: Option<u32>,
-    port: u16,
-    learning: bool,
-) -> Result<Vec<InfoVxlan>, Error> {
-    if remote.is_some() && group.is_some() {
+fn vxlan(v: &Vxlan<u32>) -> Result<Vec<InfoVxlan>, Error> {
+    if v.remote.is_some() && v.group.is_some() {
         return Err(invalid(
             Op::NewLink,
             "a vxlan has either a remote or a group, not both",
         ));
     }
-    let peer = remote.or(group);
-    if let (Some(p), Some(l)) = (peer, local) {
+    let peer = v.remote.or(v.group);
+    if let (Some(p), Some(l)) = (peer, v.local) {
         if p.is_ipv4() != l.is_ipv4() {
             return Err(invalid(
                 Op::NewLink,
@@ -184,24 +165,24 @@ fn vxlan(
             ));
         }
     }
-    let mut data = vec![InfoVxlan::Id(vni)];
+    let mut data = vec![InfoVxlan::Id(v.vni)];
     match peer {
         Some(IpAddr::V4(a)) => data.push(InfoVxlan::Group(a)),
         Some(IpAddr::V6(a)) => data.push(InfoVxlan::Group6(a)),
         None => {}
     }
-    match local {
+    match v.local {
         Some(IpAddr::V4(a)) => data.push(InfoVxlan::Local(a)),
         Some(IpAddr::V6(a)) => data.push(InfoVxlan::Local6(a)),
         None => {}
     }
-    if let Some(dev) = dev {
+    if let Some(dev) = v.dev {
         data.push(InfoVxlan::Link(dev));
     }
-    if port != 0 {
-        data.push(InfoVxlan::Port(port));
+    if v.port != 0 {
+        data.push(InfoVxlan::Port(v.port));
     }
-    data.push(InfoVxlan::Learning(learning));
+    data.push(InfoVxlan::Learning(v.learning));
     Ok(data)
 }
 

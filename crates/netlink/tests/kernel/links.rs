@@ -8,11 +8,11 @@ use crate::common::*;
 fn veth_bridge_hairpin_addresses_routes_read_back() {
     in_new_netns(|| {
         let mut s = Socket::open().unwrap();
-        let bridge = LinkKind::Bridge {
+        let bridge = LinkKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 120,
             vlan_filtering: false,
-        };
+        });
         let mut br = NewLink::new("br0", bridge);
         br.up = true;
         let mut veth = NewLink::new(
@@ -47,11 +47,11 @@ fn veth_bridge_hairpin_addresses_routes_read_back() {
         assert_eq!(br0.kind.as_deref(), Some("bridge"));
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge {
+            Some(KindInfo::Bridge(Bridge {
                 stp: false,
                 ageing_secs: 120,
                 vlan_filtering: false
-            })
+            }))
         );
         assert_eq!(v0.kind.as_deref(), Some("veth"));
         assert_eq!(
@@ -143,11 +143,11 @@ fn duplicate_link_reports_eexist() {
         let mut s = Socket::open().unwrap();
         let br = NewLink::new(
             "br0",
-            LinkKind::Bridge {
+            LinkKind::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false,
-            },
+            }),
         );
         let res = s.execute(&[Request::NewLink(br.clone()), Request::NewLink(br)]);
         assert!(res[0].is_ok());
@@ -158,11 +158,11 @@ fn duplicate_link_reports_eexist() {
         let br0 = s.link_by_name("br0").unwrap().unwrap();
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge {
+            Some(KindInfo::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false
-            })
+            }))
         );
     });
 }
@@ -255,7 +255,7 @@ fn macvlan_modes_and_vxlan_read_back() {
             m.parent = Some(low(i));
             reqs.push(Request::NewLink(m));
         }
-        let unicast = LinkKind::Vxlan {
+        let unicast = LinkKind::Vxlan(Vxlan {
             vni: 42,
             remote: Some(ip("10.1.0.2")),
             group: None,
@@ -263,8 +263,8 @@ fn macvlan_modes_and_vxlan_read_back() {
             dev: None,
             port: 4789,
             learning: false,
-        };
-        let multicast = LinkKind::Vxlan {
+        });
+        let multicast = LinkKind::Vxlan(Vxlan {
             vni: 43,
             remote: None,
             group: Some(ip("239.1.1.1")),
@@ -272,7 +272,7 @@ fn macvlan_modes_and_vxlan_read_back() {
             dev: Some(low(4)),
             port: 0,
             learning: true,
-        };
+        });
         reqs.push(Request::NewLink(NewLink::new("vx0", unicast)));
         reqs.push(Request::NewLink(NewLink::new("vx1", multicast)));
         ok_all(s.execute(&reqs));
@@ -286,7 +286,7 @@ fn macvlan_modes_and_vxlan_read_back() {
         }
         assert_eq!(
             by_name(&links, "vx0").details.info,
-            Some(KindInfo::Vxlan {
+            Some(KindInfo::Vxlan(Vxlan {
                 vni: 42,
                 remote: Some(ip("10.1.0.2")),
                 group: None,
@@ -294,11 +294,11 @@ fn macvlan_modes_and_vxlan_read_back() {
                 dev: None,
                 port: 4789,
                 learning: false,
-            })
+            }))
         );
         assert_eq!(
             by_name(&links, "vx1").details.info,
-            Some(KindInfo::Vxlan {
+            Some(KindInfo::Vxlan(Vxlan {
                 vni: 43,
                 remote: None,
                 group: Some(ip("239.1.1.1")),
@@ -306,7 +306,7 @@ fn macvlan_modes_and_vxlan_read_back() {
                 dev: Some(low(4)),
                 port: 8472,
                 learning: true,
-            })
+            }))
         );
     });
 }

@@ -5,7 +5,7 @@ use nslab_nft::*;
 
 pub use nslab_sys::testing::in_new_netns;
 
-pub fn net(s: &str) -> IpNet {
+pub fn net(s: &str) -> Cidr {
     s.parse().unwrap()
 }
 
