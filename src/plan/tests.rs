@@ -4,7 +4,7 @@ use super::*;
 use crate::apply::apply;
 use crate::host::fake::FakeHost;
 use crate::host::{Host, Scope};
-use crate::state::{Cidr, LinkState, MacvlanMode};
+use crate::state::{Cidr, LinkKind, LinkState, MacvlanMode};
 
 fn cidr(s: &str) -> Cidr {
     let (a, p) = s.split_once('/').expect("cidr");
