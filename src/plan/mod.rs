@@ -12,6 +12,7 @@ mod links;
 mod links_in;
 mod nodes;
 mod op;
+mod show;
 mod undo;
 
 pub use op::{At, BridgeChange, LinkChange, NewEnd, Op};
