@@ -17,11 +17,184 @@ const MAX_FN_LINES: usize = 80;
 
 /// Files over `MAX_FILE_LINES` that may stay so for now, at most as long
 /// as the number given (path relative to the workspace root).
-const FILE_EXCEPTIONS: &[(&str, usize, &str)] = &[];
+const FILE_EXCEPTIONS: &[(&str, usize, &str)] = &[
+    // Being reworked by other changes of issue 9 this round (one type per
+    // concept; observation): a move here would collide with theirs.
+    (
+        "crates/model/src/values.rs",
+        521,
+        "item 1 reworks its value types",
+    ),
+    (
+        "crates/netlink/src/types.rs",
+        422,
+        "item 1 reworks its value types",
+    ),
+    (
+        "src/host/linux.rs",
+        686,
+        "item 1 renames the types it converts",
+    ),
+    (
+        "src/host/fake.rs",
+        441,
+        "item 1 renames the types it models",
+    ),
+    (
+        "src/host/observe.rs",
+        516,
+        "edited by another change this round",
+    ),
+    (
+        "crates/model/src/lower/interface.rs",
+        409,
+        "item 1: one struct per link kind",
+    ),
+    // Not reached this round.
+    (
+        "crates/model/src/shape.rs",
+        440,
+        "not reached: key table + walker",
+    ),
+    (
+        "crates/nft/src/read.rs",
+        436,
+        "not reached: expression decoder",
+    ),
+    ("crates/nft/src/socket.rs", 413, "not reached"),
+];
 
 /// Functions over `MAX_FN_LINES` that may stay so for now: file, function
 /// name, the most lines it may have, and why.
-const FN_EXCEPTIONS: &[(&str, &str, usize, &str)] = &[];
+const FN_EXCEPTIONS: &[(&str, &str, usize, &str)] = &[
+    // Being reworked by other changes of issue 9 this round (see above).
+    ("src/host/linux.rs", "run", 191, "item 1: one arm per op"),
+    (
+        "src/host/linux.rs",
+        "add_link",
+        91,
+        "item 1: kind conversion",
+    ),
+    (
+        "src/host/fake.rs",
+        "apply_op",
+        172,
+        "item 1: one arm per op",
+    ),
+    (
+        "src/host/observe.rs",
+        "observe",
+        103,
+        "edited by another change",
+    ),
+    (
+        "src/host/observe.rs",
+        "build_node",
+        89,
+        "edited by another change",
+    ),
+    (
+        "src/host/observe.rs",
+        "link_kind",
+        89,
+        "edited by another change",
+    ),
+    (
+        "src/state/desired.rs",
+        "expand_network",
+        102,
+        "item 1 reworks state",
+    ),
+    (
+        "src/lab.rs",
+        "up",
+        86,
+        "item 2 moves its netlink calls to host",
+    ),
+    (
+        "crates/model/src/lower/interface.rs",
+        "lower_interface",
+        84,
+        "item 1: kind structs",
+    ),
+    (
+        "crates/model/src/lower/interface.rs",
+        "lower_kind",
+        123,
+        "item 1: kind structs",
+    ),
+    (
+        "crates/model/src/lower/interface.rs",
+        "lower_vxlan",
+        105,
+        "item 1: kind structs",
+    ),
+    (
+        "crates/netlink/src/encode/link.rs",
+        "new_link",
+        118,
+        "item 1: kind structs",
+    ),
+    (
+        "crates/netlink/src/encode/link.rs",
+        "set_link",
+        90,
+        "item 1: kind structs",
+    ),
+    // Not reached this round.
+    (
+        "crates/model/src/lower/expect.rs",
+        "lower_expects",
+        137,
+        "not reached",
+    ),
+    (
+        "crates/model/src/lower/link.rs",
+        "lower_links",
+        88,
+        "not reached",
+    ),
+    (
+        "crates/model/src/lower/network.rs",
+        "lower_networks",
+        184,
+        "not reached",
+    ),
+    (
+        "crates/model/src/lower/node.rs",
+        "lower_node",
+        95,
+        "not reached",
+    ),
+    (
+        "crates/model/src/lower/route.rs",
+        "lower_route",
+        112,
+        "not reached",
+    ),
+    (
+        "crates/model/src/lower/route.rs",
+        "lower_nat",
+        89,
+        "not reached",
+    ),
+    ("crates/model/src/parse.rs", "classify", 88, "not reached"),
+    (
+        "crates/model/src/validate/interfaces.rs",
+        "check_interfaces",
+        88,
+        "not reached",
+    ),
+    (
+        "crates/model/src/validate/mod.rs",
+        "known_interfaces",
+        89,
+        "not reached",
+    ),
+    ("crates/nft/src/expr.rs", "write", 82, "not reached"),
+    ("crates/nft/src/read.rs", "decode_expr", 122, "not reached"),
+    ("crates/nft/src/read.rs", "raise_loose", 123, "not reached"),
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -212,4 +385,25 @@ fn no_function_is_over_the_limit() {
         "split these functions into named steps of at most {MAX_FN_LINES} lines:\n{}",
         wrong.join("\n")
     );
+}
+
+#[test]
+fn without_the_exceptions_the_tree_fails() {
+    // The scan finds what it excuses: each exception is over the limit
+    // today (an entry for a file split since must be removed).
+    let files = long_files(&[]);
+    for (path, _, _) in FILE_EXCEPTIONS {
+        assert!(
+            files.iter().any(|w| w.starts_with(&format!("{path}:"))),
+            "{path} is within {MAX_FILE_LINES} lines now: remove it from FILE_EXCEPTIONS"
+        );
+    }
+    let fns = long_functions(&[]);
+    for (path, name, _, _) in FN_EXCEPTIONS {
+        assert!(
+            fns.iter()
+                .any(|w| w.starts_with(&format!("{path}: fn {name}:"))),
+            "{path}: fn {name} is within {MAX_FN_LINES} lines now: remove it from FN_EXCEPTIONS"
+        );
+    }
 }
