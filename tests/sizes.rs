@@ -155,12 +155,6 @@ const FN_EXCEPTIONS: &[(&str, &str, usize, &str)] = &[
         "not reached",
     ),
     (
-        "crates/model/src/lower/network.rs",
-        "lower_networks",
-        184,
-        "not reached",
-    ),
-    (
         "crates/model/src/lower/node.rs",
         "lower_node",
         95,
