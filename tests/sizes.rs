@@ -154,18 +154,6 @@ const FN_EXCEPTIONS: &[(&str, &str, usize, &str)] = &[
         95,
         "not reached",
     ),
-    (
-        "crates/model/src/lower/route.rs",
-        "lower_route",
-        112,
-        "not reached",
-    ),
-    (
-        "crates/model/src/lower/route.rs",
-        "lower_nat",
-        89,
-        "not reached",
-    ),
     ("crates/model/src/parse.rs", "classify", 88, "not reached"),
     (
         "crates/model/src/validate/interfaces.rs",
