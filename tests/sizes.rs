@@ -94,12 +94,6 @@ const FN_EXCEPTIONS: &[(&str, &str, usize, &str)] = &[
         "item 1 reworks state",
     ),
     (
-        "src/lab.rs",
-        "up",
-        86,
-        "item 2 moves its netlink calls to host",
-    ),
-    (
         "crates/model/src/lower/interface.rs",
         "lower_interface",
         84,
