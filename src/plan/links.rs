@@ -1,5 +1,6 @@
-//! Links in a plan: which to delete (and what goes with them), which to
-//! create (parents first, a veth pair once), and what to change in place.
+//! Links out of a plan: which to delete, what goes with them, and the node
+//! as it is after (creating and changing links is in `links_in`, undoing a
+//! deletion in `undo`, addresses in `addresses`).
 //!
 //! The kernel takes things along when it deletes: a deleted link takes its
 //! veth peer, its sub-interfaces, the routes through it and its bridge's
