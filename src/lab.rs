@@ -270,12 +270,7 @@ pub fn up(
     let p = plan(desired, &observed);
     // Before the kernel is touched: everything this run may create, and
     // how the physical interfaces it moves in are now.
-    let mut intent = record_of(desired);
-    intent.source = source.to_string();
-    intent.physical_was = physical_originals(desired, &prev, &observed);
-    intent.host_sysctls = saved_host_sysctls(desired, &observed, &prev);
-    intent.merge(&prev);
-    intent.incomplete = true;
+    let intent = intent_of(desired, source, &prev, &observed);
     host.give_back_as(intent.physical_was.clone());
     dir.write_atomic(record::FILE, &intent.to_json())
         .map_err(sd_err)?;
@@ -284,17 +279,7 @@ pub fn up(
 
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
-            let mut rec = record_of(desired);
-            rec.source = source.to_string();
-            rec.processes = prev.processes.clone();
-            let wanted: Vec<&String> = rec.physical.values().collect();
-            rec.physical_was = intent
-                .physical_was
-                .into_iter()
-                .filter(|(from, _)| wanted.contains(&from))
-                .collect();
-            // Restored by `down`, even for keys the file no longer sets.
-            rec.host_sysctls = intent.host_sysctls.clone();
+            let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;
             // `plan` is what was planned first; `done` may hold a second
@@ -354,6 +339,36 @@ fn has_dangling_veth(observed: &State) -> bool {
         .values()
         .flat_map(|n| n.links.values())
         .any(|l| matches!(&l.kind, LinkKind::Other { kind } if kind == "veth"))
+}
+
+/// The record written before the kernel is touched: everything this run
+/// may create (marked incomplete), and how the physical interfaces it
+/// moves in and the host sysctls it sets are now.
+fn intent_of(desired: &State, source: &str, prev: &Record, observed: &State) -> Record {
+    let mut intent = record_of(desired);
+    intent.source = source.to_string();
+    intent.physical_was = physical_originals(desired, prev, observed);
+    intent.host_sysctls = saved_host_sysctls(desired, observed, prev);
+    intent.merge(prev);
+    intent.incomplete = true;
+    intent
+}
+
+/// The record of a run that went through: the file's lab, the processes
+/// already running, and what to give back of `intent`.
+fn done_record(desired: &State, source: &str, prev: &Record, intent: Record) -> Record {
+    let mut rec = record_of(desired);
+    rec.source = source.to_string();
+    rec.processes = prev.processes.clone();
+    let wanted: Vec<&String> = rec.physical.values().collect();
+    rec.physical_was = intent
+        .physical_was
+        .into_iter()
+        .filter(|(from, _)| wanted.contains(&from))
+        .collect();
+    // Restored by `down`, even for keys the file no longer sets.
+    rec.host_sysctls = intent.host_sysctls;
+    rec
 }
 
 /// How each physical interface the file moves in is now, in the host,

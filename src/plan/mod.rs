@@ -7,14 +7,19 @@
 //! (parents before children), link attributes (master before up), addresses
 //! (deletions before additions), sysctls, routes in, NAT, impairments.
 
+mod addresses;
 mod links;
+mod links_in;
+mod nodes;
 mod op;
+mod show;
+mod undo;
 
 pub use op::{At, BridgeChange, LinkChange, NewEnd, Op};
 
-use crate::state::{Endpoint, LinkKind, NodeState, RouteState, State};
+use crate::state::{Endpoint, NodeState, RouteState, State};
 pub use links::depends_on;
-use links::{after_deletions, delete_link, plan_links_in, plan_links_out, Kept};
+use links::Kept;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One operation and the operations that undo it (used to roll back a
@@ -109,211 +114,43 @@ fn plan_inner(desired: &State, observed: &State, lazy_host_veths: bool) -> Plan 
         .iter()
         .map(|(n, o)| (n.clone(), o.routes.clone()))
         .collect();
-
-    // Routes out, first of all.
-    for (name, o) in &observed.nodes {
-        let here = at(name, o);
-        match desired.nodes.get(name) {
-            Some(d) => plan_routes_out(&mut ph, &mut kept, &here, d, o),
-            None => {
-                // In the host node nothing goes away by itself: routes and
-                // the NAT table are removed one by one.
-                if o.netns.is_some() {
-                    continue;
-                }
-                for r in &o.routes {
-                    ph.routes_out.push(step(
-                        Op::DelRoute {
-                            at: here.clone(),
-                            route: r.clone(),
-                        },
-                        Some(Op::AddRoute {
-                            at: here.clone(),
-                            route: r.clone(),
-                        }),
-                    ));
-                }
-                kept.remove(name);
-                if o.nat.is_some() {
-                    let table = format!("nslab-{}", observed.lab);
-                    ph.routes_out.push(step(
-                        Op::SetNat {
-                            at: here.clone(),
-                            table: table.clone(),
-                            nat: None,
-                        },
-                        Some(Op::SetNat {
-                            at: here.clone(),
-                            table,
-                            nat: o.nat.clone(),
-                        }),
-                    ));
-                }
-            }
-        }
-    }
-
-    // Nodes that are no longer wanted.
-    for (name, o) in &observed.nodes {
-        if desired.nodes.contains_key(name) {
-            continue;
-        }
-        let here = at(name, o);
-        // Delete links synchronously when their deletion matters elsewhere:
-        // everything in the host node, and veths whose peer survives (the
-        // kernel destroys a namespace's links asynchronously).
-        for (ifname, l) in &o.links {
-            let ep = Endpoint::new(name, ifname);
-            // A physical interface must be moved back by hand: a dying
-            // namespace would return it to the host under its lab name.
-            let survives_elsewhere = match &l.kind {
-                LinkKind::Veth { peer } => desired.nodes.contains_key(&peer.node),
-                LinkKind::Physical { .. } => true,
-                _ => false,
-            };
-            let dies_with_peer = lazy_host_veths
-                && match &l.kind {
-                    LinkKind::Veth { peer } => {
-                        !desired.nodes.contains_key(&peer.node)
-                            && observed
-                                .nodes
-                                .get(&peer.node)
-                                .is_some_and(|p| p.netns.is_some())
-                    }
-                    _ => false,
-                };
-            if (o.netns.is_none() && !dies_with_peer) || survives_elsewhere {
-                delete_link(&mut ph, &mut gone, observed, &kept, &ep, &here, l);
-            }
-        }
-        if let Some(ns) = &o.netns {
-            // Not undone: a deleted namespace takes everything in it.
-            ph.netns_out.push(step(
-                Op::DeleteNetns {
-                    node: name.clone(),
-                    netns: ns.clone(),
-                },
-                None,
-            ));
-        }
-    }
-
-    // Links of kept nodes that go (or are made again).
+    nodes::routes_out(&mut ph, &mut kept, desired, observed);
+    nodes::nodes_out(
+        &mut ph,
+        &mut gone,
+        &kept,
+        desired,
+        observed,
+        lazy_host_veths,
+    );
+    nodes::links_out(&mut ph, &mut gone, &kept, desired, observed);
     for (name, d) in &desired.nodes {
-        if let Some(o) = observed.nodes.get(name) {
-            let here = at(name, d);
-            plan_links_out(&mut ph, &mut gone, observed, &kept, name, &here, d, o);
-        }
-    }
-
-    for (name, d) in &desired.nodes {
-        let here = at(name, d);
         let o = observed.nodes.get(name);
-        let new_node = o.is_none() && d.netns.is_some();
-        if o.is_none() {
-            if let Some(ns) = &d.netns {
-                let op = Op::CreateNetns {
-                    node: name.clone(),
-                    netns: ns.clone(),
-                };
-                let undo = Op::DeleteNetns {
-                    node: name.clone(),
-                    netns: ns.clone(),
-                };
-                ph.netns_in.push(step(op, Some(undo)));
-            }
-        }
-        let empty = NodeState::new(d.netns.clone());
-        // A node about to be created starts with lo down, like any new netns.
-        let o_lo = o.map(|o| o.lo_up).unwrap_or(false);
-        let o = o.unwrap_or(&empty);
-        if d.netns.is_some() && d.lo_up != o_lo {
-            ph.lo.push(step(
-                Op::SetLo {
-                    at: here.clone(),
-                    up: d.lo_up,
-                },
-                Some(Op::SetLo {
-                    at: here.clone(),
-                    up: o_lo,
-                }),
-            ));
-        }
-        let mut eff = after_deletions(name, o, &gone, &kept);
-        plan_links_in(&mut ph, desired, name, &here, d, &mut eff);
-        for (key, value) in &d.sysctls {
-            let old = o.sysctls.get(key);
-            if old != Some(value) {
-                // In a namespace this run makes, deleting the namespace
-                // undoes it.
-                let undo = match old {
-                    Some(v) => Some(vec![Op::SetSysctl {
-                        at: here.clone(),
-                        key: key.clone(),
-                        value: v.clone(),
-                    }]),
-                    None if new_node => Some(Vec::new()),
-                    None => None,
-                };
-                ph.sysctls.push(step_n(
-                    Op::SetSysctl {
-                        at: here.clone(),
-                        key: key.clone(),
-                        value: value.clone(),
-                    },
-                    undo,
-                ));
-            }
-        }
-        if d.nat != o.nat {
-            let table = format!("nslab-{}", desired.lab);
-            let undo = Op::SetNat {
-                at: here.clone(),
-                table: table.clone(),
-                nat: o.nat.clone(),
-            };
-            ph.nat.push(step(
-                Op::SetNat {
-                    at: here.clone(),
-                    table,
-                    nat: d.nat.clone(),
-                },
-                Some(undo),
-            ));
-        }
-        for r in &d.routes {
-            if !eff.routes.iter().any(|or| route_matches(r, or)) {
-                let undo = Op::DelRoute {
-                    at: here.clone(),
-                    route: r.clone(),
-                };
-                ph.routes_in.push(step(
-                    Op::AddRoute {
-                        at: here.clone(),
-                        route: r.clone(),
-                    },
-                    Some(undo),
-                ));
-            }
-        }
+        nodes::node_in(&mut ph, &gone, &kept, desired, name, d, o);
     }
+    ph.into_plan()
+}
 
-    ph.links_in.sort_by_key(|(depth, _)| *depth);
-    let mut steps = Vec::new();
-    steps.extend(ph.routes_out);
-    steps.extend(ph.links_out);
-    steps.extend(ph.netns_out);
-    steps.extend(ph.netns_in);
-    steps.extend(ph.lo);
-    steps.extend(ph.links_in.into_iter().map(|(_, s)| s));
-    steps.extend(ph.attrs);
-    steps.extend(ph.addrs_out);
-    steps.extend(ph.addrs_in);
-    steps.extend(ph.sysctls);
-    steps.extend(ph.routes_in);
-    steps.extend(ph.nat);
-    steps.extend(ph.impair);
-    Plan { steps }
+impl Phases {
+    /// The steps, phase after phase; links in by depth (parents first).
+    fn into_plan(mut self) -> Plan {
+        self.links_in.sort_by_key(|(depth, _)| *depth);
+        let mut steps = Vec::new();
+        steps.extend(self.routes_out);
+        steps.extend(self.links_out);
+        steps.extend(self.netns_out);
+        steps.extend(self.netns_in);
+        steps.extend(self.lo);
+        steps.extend(self.links_in.into_iter().map(|(_, s)| s));
+        steps.extend(self.attrs);
+        steps.extend(self.addrs_out);
+        steps.extend(self.addrs_in);
+        steps.extend(self.sysctls);
+        steps.extend(self.routes_in);
+        steps.extend(self.nat);
+        steps.extend(self.impair);
+        Plan { steps }
+    }
 }
 
 /// Does observed route `o` satisfy desired route `d`? The kernel fills in
@@ -326,27 +163,6 @@ pub fn route_matches(d: &RouteState, o: &RouteState) -> bool {
         && d.src == o.src
         && d.table == o.table
         && (d.dev.is_none() || d.dev == o.dev)
-}
-
-fn plan_routes_out(ph: &mut Phases, kept: &mut Kept, here: &At, d: &NodeState, o: &NodeState) {
-    for r in &o.routes {
-        if !d.routes.iter().any(|dr| route_matches(dr, r)) {
-            if let Some(k) = kept.get_mut(&here.node) {
-                k.remove(r);
-            }
-            let undo = Op::AddRoute {
-                at: here.clone(),
-                route: r.clone(),
-            };
-            ph.routes_out.push(step(
-                Op::DelRoute {
-                    at: here.clone(),
-                    route: r.clone(),
-                },
-                Some(undo),
-            ));
-        }
-    }
 }
 
 /// Remove everything the lab owns (for `down`): the plan from the observed

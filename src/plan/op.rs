@@ -4,7 +4,6 @@
 
 use crate::state::{fmt_mac, Cidr, Impair, LinkKind, RouteState};
 use serde::Serialize;
-use std::fmt;
 
 /// Where an operation runs: a node, by name, and its namespace (`None` for
 /// the host node, the namespace nslab itself runs in).
@@ -16,7 +15,7 @@ pub struct At {
 
 impl At {
     /// `ip -n NAME ` or nothing for the host node.
-    fn ip(&self) -> String {
+    pub(super) fn ip(&self) -> String {
         match &self.netns {
             Some(ns) => format!("ip -n {ns} "),
             None => "ip ".to_string(),
@@ -172,7 +171,7 @@ impl Op {
     }
 }
 
-fn end_opts(e: &NewEnd) -> String {
+pub(super) fn end_opts(e: &NewEnd) -> String {
     let mut s = String::new();
     if let Some(mtu) = e.mtu {
         s.push_str(&format!(" mtu {mtu}"));
@@ -183,7 +182,7 @@ fn end_opts(e: &NewEnd) -> String {
     s
 }
 
-fn kind_words(kind: &LinkKind) -> String {
+pub(super) fn kind_words(kind: &LinkKind) -> String {
     match kind {
         LinkKind::Bridge(b) => b.ip_link_args(),
         LinkKind::Vlan { id, .. } => format!("type vlan id {id}"),
@@ -194,170 +193,5 @@ fn kind_words(kind: &LinkKind) -> String {
         LinkKind::Vxlan(v) => v.ip_link_args(),
         LinkKind::Tap { .. } => "type tap".to_string(),
         other => format!("type {}", other.name()),
-    }
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Op::CreateNetns { netns, .. } => write!(f, "ip netns add {netns}"),
-            Op::DeleteNetns { netns, .. } => write!(f, "ip netns del {netns}"),
-            Op::SetLo { at, up } => {
-                write!(
-                    f,
-                    "{}link set lo {}",
-                    at.ip(),
-                    if *up { "up" } else { "down" }
-                )
-            }
-            Op::SetSysctl { at, key, value } => match &at.netns {
-                Some(ns) => write!(f, "ip netns exec {ns} sysctl -w {key}={value}"),
-                None => write!(f, "sysctl -w {key}={value}"),
-            },
-            Op::AddVeth { a, b } => {
-                write!(
-                    f,
-                    "{}link add {}{} type veth peer name {}{}",
-                    a.at.ip(),
-                    a.ifname,
-                    end_opts(a),
-                    b.ifname,
-                    end_opts(b)
-                )?;
-                match &b.at.netns {
-                    Some(ns) if b.at != a.at => write!(f, " netns {ns}"),
-                    _ => Ok(()),
-                }
-            }
-            Op::AddLink {
-                end,
-                kind,
-                parent_at,
-            } => {
-                let at = parent_at.as_ref().unwrap_or(&end.at);
-                write!(f, "{}link add", at.ip())?;
-                if let Some(p) = kind.parent() {
-                    write!(f, " link {}", p.ifname)?;
-                }
-                write!(f, " name {}{}", end.ifname, end_opts(end))?;
-                if parent_at.is_some() && end.at.netns != at.netns {
-                    if let Some(ns) = &end.at.netns {
-                        write!(f, " netns {ns}")?;
-                    }
-                }
-                match kind {
-                    LinkKind::Tap { owner } => {
-                        write!(f, " type tap")?;
-                        if let Some(o) = owner {
-                            write!(f, " # tuntap user {o}")?;
-                        }
-                        Ok(())
-                    }
-                    k => write!(f, " {}", kind_words(k)),
-                }
-            }
-            Op::DeleteLink { at, ifname } => write!(f, "{}link del {ifname}", at.ip()),
-            Op::MoveIn { at, ifname, from } => match &at.netns {
-                Some(ns) => write!(f, "ip link set {from} netns {ns} name {ifname}"),
-                None => write!(f, "ip link set {from} name {ifname}"),
-            },
-            Op::MoveOut { at, ifname, to } => {
-                write!(f, "{}link set {ifname} netns 1 name {to}", at.ip())
-            }
-            Op::SetLink { at, ifname, change } => {
-                write!(f, "{}link set {ifname}", at.ip())?;
-                match &change.master {
-                    Some(Some(m)) => write!(f, " master {m}")?,
-                    Some(None) => write!(f, " nomaster")?,
-                    None => {}
-                }
-                if let Some(mtu) = change.mtu {
-                    write!(f, " mtu {mtu}")?;
-                }
-                if let Some(mac) = &change.mac {
-                    write!(f, " address {}", fmt_mac(mac))?;
-                }
-                if let Some(h) = change.hairpin {
-                    write!(
-                        f,
-                        " type bridge_slave hairpin {}",
-                        if h { "on" } else { "off" }
-                    )?;
-                }
-                if let Some(b) = &change.bridge {
-                    write!(f, " type bridge")?;
-                    if let Some(stp) = b.stp {
-                        write!(f, " stp_state {}", u8::from(stp))?;
-                    }
-                    if let Some(a) = b.ageing_secs {
-                        write!(f, " ageing_time {}", u64::from(a) * 100)?;
-                    }
-                    if let Some(v) = b.vlan_filtering {
-                        write!(f, " vlan_filtering {}", u8::from(v))?;
-                    }
-                }
-                if let Some(up) = change.up {
-                    write!(f, " {}", if up { "up" } else { "down" })?;
-                }
-                Ok(())
-            }
-            Op::AddAddress { at, ifname, cidr } => {
-                write!(f, "{}addr add {cidr} dev {ifname}", at.ip())
-            }
-            Op::DelAddress { at, ifname, cidr } => {
-                write!(f, "{}addr del {cidr} dev {ifname}", at.ip())
-            }
-            Op::AddRoute { at, route } => write!(f, "{}route add {route}", at.ip()),
-            Op::DelRoute { at, route } => write!(f, "{}route del {route}", at.ip()),
-            Op::SetNat { at, table, nat } => {
-                let nft = match &at.netns {
-                    Some(ns) => format!("ip netns exec {ns} nft"),
-                    None => "nft".to_string(),
-                };
-                match nat {
-                    None => write!(f, "{nft} delete table inet {table}"),
-                    Some(n) => {
-                        write!(f, "{nft} 'flush table inet {table}")?;
-                        for r in &n.rules {
-                            write!(f, "; add rule inet {table} {} {r}", r.hook.name())?;
-                        }
-                        write!(f, "'")
-                    }
-                }
-            }
-            Op::SetImpair { at, ifname, impair } => {
-                let tc = match &at.netns {
-                    Some(ns) => format!("tc -n {ns}"),
-                    None => "tc".to_string(),
-                };
-                match impair {
-                    None => write!(f, "{tc} qdisc del dev {ifname} root"),
-                    Some(i) => {
-                        write!(f, "{tc} qdisc replace dev {ifname} root netem")?;
-                        if let Some(d) = i.delay_us {
-                            write!(f, " delay {}", fmt_us(d))?;
-                            if let Some(j) = i.jitter_us {
-                                write!(f, " {}", fmt_us(j))?;
-                            }
-                        }
-                        if let Some(l) = i.loss_ppm {
-                            write!(f, " loss {}%", f64::from(l) / 10_000.0)?;
-                        }
-                        if let Some(r) = i.rate_bps {
-                            write!(f, " rate {r}bit")?;
-                        }
-                        Ok(())
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn fmt_us(us: u32) -> String {
-    if us.is_multiple_of(1000) {
-        format!("{}ms", us / 1000)
-    } else {
-        format!("{us}us")
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 use crate::apply::apply;
 use crate::host::fake::FakeHost;
 use crate::host::{Host, Scope};
-use crate::state::{Bridge, Cidr, LinkState, MacvlanMode, Vxlan};
+use crate::state::{Bridge, Cidr, LinkKind, LinkState, MacvlanMode, Vxlan};
 
 fn cidr(s: &str) -> Cidr {
     let (a, p) = s.split_once('/').expect("cidr");

@@ -216,37 +216,19 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
         | YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayStackDepthExceeded { .. }
-        | YamlError::AliasReplayCounterOverflow { .. } => (
-            ProblemKind::TooLarge,
-            format!("the file goes past nslab's limits: {}", strip_location(&render(e))),
-            format!(
-                "a topology file nests at most {} levels and expands at most {} values through aliases (`*name`); write the values out, or nest less",
-                crate::limits::MAX_DEPTH,
-                crate::limits::MAX_REPLAYED_EVENTS
-            ),
-        ),
+        | YamlError::AliasReplayCounterOverflow { .. } => past_limits(e),
         _ if render(e).contains("recursion limit exceeded") => (
             ProblemKind::TooLarge,
             format!(
                 "the file nests lists and maps deeper than {} levels",
                 crate::limits::MAX_DEPTH
             ),
-            "a topology file nests a few levels; check the brackets and the indentation here".into(),
+            "a topology file nests a few levels; check the brackets and the indentation here"
+                .into(),
         ),
         YamlError::SerdeUnknownField {
             field, expected, ..
-        } => {
-            let known = expected.join(", ");
-            let hint = match closest(field, expected) {
-                Some(k) => format!("did you mean `{k}`? Known keys here: {known}"),
-                None => format!("known keys here: {known}"),
-            };
-            (
-                ProblemKind::UnknownKey,
-                format!("unknown key `{field}`"),
-                hint,
-            )
-        }
+        } => unknown_key(field, expected),
         YamlError::SerdeMissingField { field, .. } => (
             ProblemKind::MissingKey,
             format!("missing key `{field}`"),
@@ -294,6 +276,33 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
             "fix the YAML (indentation, quotes, brackets) at this spot".into(),
         ),
     }
+}
+
+/// The reader's budget or alias limits were hit.
+fn past_limits(e: &YamlError) -> (ProblemKind, String, String) {
+    (
+        ProblemKind::TooLarge,
+        format!("the file goes past nslab's limits: {}", strip_location(&render(e))),
+        format!(
+            "a topology file nests at most {} levels and expands at most {} values through aliases (`*name`); write the values out, or nest less",
+            crate::limits::MAX_DEPTH,
+            crate::limits::MAX_REPLAYED_EVENTS
+        ),
+    )
+}
+
+/// A key serde does not know, with the closest known one as a hint.
+fn unknown_key(field: &str, expected: &[&str]) -> (ProblemKind, String, String) {
+    let known = expected.join(", ");
+    let hint = match closest(field, expected) {
+        Some(k) => format!("did you mean `{k}`? Known keys here: {known}"),
+        None => format!("known keys here: {known}"),
+    };
+    (
+        ProblemKind::UnknownKey,
+        format!("unknown key `{field}`"),
+        hint,
+    )
 }
 
 fn plain_expected(e: &str) -> String {

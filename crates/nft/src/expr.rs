@@ -270,33 +270,39 @@ pub(crate) fn write(w: &mut MsgWriter<'_>, e: &Expr) {
             w.put_be32(NFTA_IMMEDIATE_DREG, *dreg);
             value(w, NFTA_IMMEDIATE_DATA, data);
         }
-        Expr::Verdict { code } => {
-            w.put_be32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-            let d = w.begin_nest(NFTA_IMMEDIATE_DATA);
-            let v = w.begin_nest(NFTA_DATA_VERDICT);
-            w.put_be32(NFTA_VERDICT_CODE, *code);
-            w.end_nest(v);
-            w.end_nest(d);
-        }
+        Expr::Verdict { code } => write_verdict(w, *code),
         Expr::Nat {
             family,
             reg_addr,
             reg_proto,
-        } => {
-            w.put_be32(NFTA_NAT_TYPE, NFT_NAT_DNAT);
-            w.put_be32(NFTA_NAT_FAMILY, u32::from(*family));
-            w.put_be32(NFTA_NAT_REG_ADDR_MIN, *reg_addr);
-            let mut flags = NF_NAT_RANGE_MAP_IPS;
-            if let Some(r) = reg_proto {
-                w.put_be32(NFTA_NAT_REG_PROTO_MIN, *r);
-                flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
-            }
-            w.put_be32(NFTA_NAT_FLAGS, flags);
-        }
+        } => write_dnat(w, *family, *reg_addr, *reg_proto),
         Expr::Masq => {}
     }
     w.end_nest(data);
     w.end_nest(elem);
+}
+
+/// An immediate into the verdict register.
+fn write_verdict(w: &mut MsgWriter<'_>, code: u32) {
+    w.put_be32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+    let d = w.begin_nest(NFTA_IMMEDIATE_DATA);
+    let v = w.begin_nest(NFTA_DATA_VERDICT);
+    w.put_be32(NFTA_VERDICT_CODE, code);
+    w.end_nest(v);
+    w.end_nest(d);
+}
+
+/// DNAT to the address in `reg_addr` (and the port in `reg_proto`).
+fn write_dnat(w: &mut MsgWriter<'_>, family: u8, reg_addr: u32, reg_proto: Option<u32>) {
+    w.put_be32(NFTA_NAT_TYPE, NFT_NAT_DNAT);
+    w.put_be32(NFTA_NAT_FAMILY, u32::from(family));
+    w.put_be32(NFTA_NAT_REG_ADDR_MIN, reg_addr);
+    let mut flags = NF_NAT_RANGE_MAP_IPS;
+    if let Some(r) = reg_proto {
+        w.put_be32(NFTA_NAT_REG_PROTO_MIN, r);
+        flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
+    }
+    w.put_be32(NFTA_NAT_FLAGS, flags);
 }
 
 /// `ATTR { NFTA_DATA_VALUE bytes }`.

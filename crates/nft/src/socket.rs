@@ -9,15 +9,18 @@
 use std::io;
 
 use netlink_sys::{protocols::NETLINK_NETFILTER, SocketAddr};
-use nix::sys::socket::{setsockopt, sockopt};
-use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::batch::{encode_delete_batch, encode_replace_batch, Batch};
 use crate::error::{Error, Rejection};
 use crate::model::Table;
 use crate::read::{self, ReadChain, ReadTable};
 use crate::uapi::*;
-use crate::wire::{self, attrs, messages, strz, Msg, MsgWriter};
+use crate::wire::{messages, Msg, MsgWriter};
+
+mod opts;
+mod reply;
+use opts::{set_buf, set_rcvtimeo, Buf};
+use reply::{find_str, parse_error};
 
 /// Receive buffer: room for the ACKs of a large batch (each ACK is its own
 /// datagram, about 1 KiB of accounted memory).
@@ -340,72 +343,6 @@ impl Socket {
             }
         }
     }
-}
-
-/// The string attribute `ty` of an nf_tables message (after `nfgenmsg`).
-fn find_str(m: &Msg<'_>, ty: u16) -> Option<String> {
-    let body = m.payload.get(4..)?;
-    attrs(body)
-        .into_iter()
-        .find(|(t, _)| *t == ty)
-        .map(|(_, p)| strz(p))
-}
-
-/// `struct nlmsgerr { int error; struct nlmsghdr msg; }`, then (the request
-/// payload unless `NLM_F_CAPPED`) extended-ACK attributes if
-/// `NLM_F_ACK_TLVS`. Returns (positive errno or 0, text, attribute offset).
-fn parse_error(m: &Msg<'_>) -> Result<(i32, Option<String>, Option<u32>), Error> {
-    let p = m.payload;
-    if p.len() < 4 + NLMSG_HDRLEN {
-        return Err(Error::Malformed("short NLMSG_ERROR"));
-    }
-    let errno = -(wire::u32_at(p, 0) as i32);
-    let mut tlv_at = 4 + NLMSG_HDRLEN;
-    if m.flags & NLM_F_CAPPED == 0 {
-        let orig_len = wire::u32_at(p, 4) as usize;
-        tlv_at = 4 + wire::align4(orig_len);
-    }
-    let (mut text, mut offs) = (None, None);
-    if m.flags & NLM_F_ACK_TLVS != 0 {
-        for (ty, v) in attrs(p.get(tlv_at..).unwrap_or(&[])) {
-            match ty {
-                NLMSGERR_ATTR_MSG => text = Some(strz(v)),
-                NLMSGERR_ATTR_OFFS if v.len() >= 4 => offs = Some(wire::u32_at(v, 0)),
-                _ => {}
-            }
-        }
-    }
-    Ok((errno, text, offs))
-}
-
-/// Socket buffer sizes: as root the `*FORCE` option passes `rmem_max` /
-/// `wmem_max`; otherwise the plain one, which the kernel caps. Best effort:
-/// a too-small buffer shows up as an error of the send or of the ACKs.
-fn set_buf(sock: &netlink_sys::Socket, dir: Buf, size: usize) {
-    // The kernel takes an int.
-    let size = size.min(libc::c_int::MAX as usize);
-    let _ = match dir {
-        Buf::Rcv => setsockopt(sock, sockopt::RcvBufForce, &size)
-            .or_else(|_| setsockopt(sock, sockopt::RcvBuf, &size)),
-        Buf::Snd => setsockopt(sock, sockopt::SndBufForce, &size)
-            .or_else(|_| setsockopt(sock, sockopt::SndBuf, &size)),
-    };
-}
-
-/// Which buffer [`set_buf`] sizes.
-#[derive(Clone, Copy)]
-enum Buf {
-    Rcv,
-    Snd,
-}
-
-/// A receive timeout so a dump never hangs forever.
-fn set_rcvtimeo(sock: &netlink_sys::Socket, secs: libc::time_t) -> io::Result<()> {
-    Ok(setsockopt(
-        sock,
-        sockopt::ReceiveTimeout,
-        &TimeVal::seconds(secs),
-    )?)
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! `expect:`: checks, arrow form (`h1 -> h2`, `a -x b`) and map form.
 
 use super::{words, Ctx};
+use crate::loc::Loc;
 use crate::names::NodeName;
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, RawExpect};
+use crate::raw::{loc_of, RawExpect, RawExpectMap};
 use crate::topology::{Expect, Outcome, ProbeProto, Target};
 use serde_saphyr::Spanned;
 
@@ -13,134 +14,160 @@ pub(crate) fn lower_expects(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawExpect>>) -> V
         let loc = loc_of(&sp);
         let p = format!("expect.{i}");
         cx.span(p.clone(), loc);
-        match sp.value {
-            RawExpect::Words(text) => match words::arrow(&text) {
-                Ok((from, outcome, to, toff)) => {
-                    cx.span(format!("{p}.from"), loc);
-                    let tl = cx.within(loc, toff);
-                    cx.span(format!("{p}.to"), tl);
-                    out.push(Expect {
-                        from,
-                        to,
-                        proto: ProbeProto::Icmp,
-                        reply_from: None,
-                        seen_as: None,
-                        outcome,
-                        loc,
-                    });
-                }
-                Err((off, e)) => {
-                    let l = cx.within(loc, off);
-                    cx.value_err(l, e);
-                }
-            },
-            RawExpect::Map(m) => {
-                let from: Option<NodeName> = match &m.from {
-                    Some(l) => {
-                        cx.span(format!("{p}.from"), loc_of(l));
-                        cx.parse(l, "a node name")
-                    }
-                    None => {
-                        cx.push(
-                            ProblemKind::MissingKey,
-                            loc,
-                            "the check has no `from`",
-                            "add `from: NODE`",
-                        );
-                        None
-                    }
-                };
-                let to: Option<Target> = match &m.to {
-                    Some(l) => {
-                        cx.span(format!("{p}.to"), loc_of(l));
-                        cx.text(l, "a node, an address or address:port")
-                            .and_then(|t| {
-                                words::target(&t)
-                                    .map_err(|e| cx.value_err(loc_of(l), e))
-                                    .ok()
-                            })
-                    }
-                    None => {
-                        cx.push(
-                            ProblemKind::MissingKey,
-                            loc,
-                            "the check has no `to`",
-                            "add `to: NODE`, `to: ADDRESS` or `to: ADDRESS:PORT`",
-                        );
-                        None
-                    }
-                };
-                let protos = [
-                    ("icmp", ProbeProto::Icmp),
-                    ("tcp", ProbeProto::Tcp),
-                    ("udp", ProbeProto::Udp),
-                    ("http", ProbeProto::Http),
-                ];
-                let proto = match &m.proto {
-                    Some(l) => cx.choice(l, "probe protocol", &protos),
-                    None => Some(ProbeProto::Icmp),
-                };
-                let reply_from = m.reply_from.as_ref().and_then(|l| {
-                    cx.span(format!("{p}.reply-from"), loc_of(l));
-                    cx.parse::<NodeName>(l, "a node name")
-                });
-                let seen_as = m.seen_as.as_ref().and_then(|l| {
-                    cx.span(format!("{p}.seen-as"), loc_of(l));
-                    cx.ip(l, "an address")
-                });
-                let outcome = match &m.expect {
-                    Some(l) => cx.choice(
-                        l,
-                        "expected outcome",
-                        &[("ok", Outcome::Ok), ("fail", Outcome::Fail)],
-                    ),
-                    None => Some(Outcome::Ok),
-                };
-                let (Some(from), Some(to), Some(proto), Some(outcome)) = (from, to, proto, outcome)
-                else {
-                    continue;
-                };
-                let ploc = m.proto.as_ref().map(loc_of).unwrap_or(loc);
-                match (proto, to.port()) {
-                    (ProbeProto::Tcp | ProbeProto::Udp, None) => cx.push(
-                        ProblemKind::MissingKey,
-                        m.to.as_ref().map(loc_of).unwrap_or(loc),
-                        "a tcp or udp check needs a port",
-                        "write the target as ADDRESS:PORT or NODE:PORT",
-                    ),
-                    (ProbeProto::Icmp, Some(_)) => cx.push(
-                        ProblemKind::InvalidValue,
-                        m.to.as_ref().map(loc_of).unwrap_or(loc),
-                        "an ICMP check has no port",
-                        "add `proto: tcp` (or udp, http), or remove the port",
-                    ),
-                    _ => {}
-                }
-                if proto == ProbeProto::Icmp && (m.reply_from.is_some() || m.seen_as.is_some()) {
-                    cx.push(
-                        ProblemKind::InvalidValue,
-                        ploc,
-                        "`reply-from` and `seen-as` need an answer from a responder; ICMP has none",
-                        "add `proto: tcp`, `udp` or `http`",
-                    );
-                }
-                out.push(Expect {
-                    from,
-                    to,
-                    proto,
-                    reply_from,
-                    seen_as,
-                    outcome,
+        let expect = match sp.value {
+            RawExpect::Words(text) => expect_words(cx, &text, &p, loc),
+            RawExpect::Map(m) => expect_map(cx, &m, &p, loc),
+            RawExpect::Other(s) => {
+                cx.push(
+                    ProblemKind::WrongType,
                     loc,
-                });
+                    format!("expected a check, found {}", s.describe()),
+                    "write `h1 -> h2` or `{ from: h1, to: h2, proto: tcp }`",
+                );
+                None
             }
-            RawExpect::Other(s) => cx.push(
-                ProblemKind::WrongType,
-                loc,
-                format!("expected a check, found {}", s.describe()),
-                "write `h1 -> h2` or `{ from: h1, to: h2, proto: tcp }`",
-            ),
-        }
+        };
+        out.extend(expect);
     }
     out
+}
+
+/// The arrow form: `h1 -> h2`, `a -x b`.
+fn expect_words(cx: &mut Ctx<'_>, text: &str, p: &str, loc: Loc) -> Option<Expect> {
+    match words::arrow(text) {
+        Ok((from, outcome, to, toff)) => {
+            cx.span(format!("{p}.from"), loc);
+            let tl = cx.within(loc, toff);
+            cx.span(format!("{p}.to"), tl);
+            Some(Expect {
+                from,
+                to,
+                proto: ProbeProto::Icmp,
+                reply_from: None,
+                seen_as: None,
+                outcome,
+                loc,
+            })
+        }
+        Err((off, e)) => {
+            let l = cx.within(loc, off);
+            cx.value_err(l, e);
+            None
+        }
+    }
+}
+
+/// The map form: `{ from: h1, to: h2:80, proto: tcp, ... }`.
+fn expect_map(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<Expect> {
+    let from = map_from(cx, m, p, loc);
+    let to = map_to(cx, m, p, loc);
+    let protos = [
+        ("icmp", ProbeProto::Icmp),
+        ("tcp", ProbeProto::Tcp),
+        ("udp", ProbeProto::Udp),
+        ("http", ProbeProto::Http),
+    ];
+    let proto = match &m.proto {
+        Some(l) => cx.choice(l, "probe protocol", &protos),
+        None => Some(ProbeProto::Icmp),
+    };
+    let reply_from = m.reply_from.as_ref().and_then(|l| {
+        cx.span(format!("{p}.reply-from"), loc_of(l));
+        cx.parse::<NodeName>(l, "a node name")
+    });
+    let seen_as = m.seen_as.as_ref().and_then(|l| {
+        cx.span(format!("{p}.seen-as"), loc_of(l));
+        cx.ip(l, "an address")
+    });
+    let outcome = match &m.expect {
+        Some(l) => cx.choice(
+            l,
+            "expected outcome",
+            &[("ok", Outcome::Ok), ("fail", Outcome::Fail)],
+        ),
+        None => Some(Outcome::Ok),
+    };
+    let (Some(from), Some(to), Some(proto), Some(outcome)) = (from, to, proto, outcome) else {
+        return None;
+    };
+    check_proto_fits(cx, m, proto, &to, loc);
+    Some(Expect {
+        from,
+        to,
+        proto,
+        reply_from,
+        seen_as,
+        outcome,
+        loc,
+    })
+}
+
+fn map_from(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<NodeName> {
+    match &m.from {
+        Some(l) => {
+            cx.span(format!("{p}.from"), loc_of(l));
+            cx.parse(l, "a node name")
+        }
+        None => {
+            cx.push(
+                ProblemKind::MissingKey,
+                loc,
+                "the check has no `from`",
+                "add `from: NODE`",
+            );
+            None
+        }
+    }
+}
+
+fn map_to(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<Target> {
+    match &m.to {
+        Some(l) => {
+            cx.span(format!("{p}.to"), loc_of(l));
+            cx.text(l, "a node, an address or address:port")
+                .and_then(|t| {
+                    words::target(&t)
+                        .map_err(|e| cx.value_err(loc_of(l), e))
+                        .ok()
+                })
+        }
+        None => {
+            cx.push(
+                ProblemKind::MissingKey,
+                loc,
+                "the check has no `to`",
+                "add `to: NODE`, `to: ADDRESS` or `to: ADDRESS:PORT`",
+            );
+            None
+        }
+    }
+}
+
+/// A port for tcp and udp, none for ICMP, and `reply-from`/`seen-as` only
+/// with a responder to answer.
+fn check_proto_fits(cx: &mut Ctx<'_>, m: &RawExpectMap, proto: ProbeProto, to: &Target, loc: Loc) {
+    let ploc = m.proto.as_ref().map(loc_of).unwrap_or(loc);
+    match (proto, to.port()) {
+        (ProbeProto::Tcp | ProbeProto::Udp, None) => cx.push(
+            ProblemKind::MissingKey,
+            m.to.as_ref().map(loc_of).unwrap_or(loc),
+            "a tcp or udp check needs a port",
+            "write the target as ADDRESS:PORT or NODE:PORT",
+        ),
+        (ProbeProto::Icmp, Some(_)) => cx.push(
+            ProblemKind::InvalidValue,
+            m.to.as_ref().map(loc_of).unwrap_or(loc),
+            "an ICMP check has no port",
+            "add `proto: tcp` (or udp, http), or remove the port",
+        ),
+        _ => {}
+    }
+    if proto == ProbeProto::Icmp && (m.reply_from.is_some() || m.seen_as.is_some()) {
+        cx.push(
+            ProblemKind::InvalidValue,
+            ploc,
+            "`reply-from` and `seen-as` need an answer from a responder; ICMP has none",
+            "add `proto: tcp`, `udp` or `http`",
+        );
+    }
 }

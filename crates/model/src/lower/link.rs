@@ -23,87 +23,95 @@ pub(crate) fn lower_links(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawLink>>) -> Draft
         ends: BTreeMap::new(),
     };
     for (i, sp) in raw.into_iter().enumerate() {
-        let loc = loc_of(&sp);
-        let (ends, mtu): (Vec<Leaf>, Option<Leaf>) = match sp.value {
-            RawLink::Short(ends) => (ends, None),
-            RawLink::Long(long) => match long.endpoints {
-                Some(e) => (e, long.mtu),
-                None => {
-                    cx.push(
-                        ProblemKind::MissingKey,
-                        loc,
-                        "the link has no `endpoints`",
-                        "write `endpoints: [h1:eth0, h2:eth0]`",
-                    );
-                    continue;
-                }
-            },
-            RawLink::Other(s) => {
-                cx.push(
-                    ProblemKind::WrongType,
-                    loc,
-                    format!("expected a link, found {}", s.describe()),
-                    "write a link as [h1:eth0, h2:eth0] or {endpoints: [h1:eth0, h2:eth0], mtu: 9000}",
-                );
-                continue;
-            }
-        };
-        let mtu: Option<Mtu> = mtu.and_then(|m| cx.number(&m, "MTU"));
-        if ends.len() != 2 {
-            cx.push(
-                ProblemKind::InvalidValue,
-                loc,
-                format!("a link has two ends, this one has {}", ends.len()),
-                "write a link as [h1:eth0, h2:eth0]",
-            );
-            continue;
-        }
-        let mut refs = Vec::new();
-        for (leaf, side) in ends.iter().zip(["a", "b"]) {
-            cx.span(format!("links.{i}.{side}"), loc_of(leaf));
-            let r = cx
-                .text(leaf, "node:ifname")
-                .and_then(|t| match words::endpoint(&t) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        cx.value_err(loc_of(leaf), e);
-                        None
-                    }
-                });
-            refs.push(r.map(|r| (r, loc_of(leaf))));
-        }
-        let (Some((a, aloc)), Some((b, bloc))) = (refs[0].clone(), refs[1].clone()) else {
-            continue;
-        };
-        if a == b {
-            cx.push(
-                ProblemKind::SelfLink,
-                bloc,
-                format!("the link connects {a} to itself"),
-                "a veth pair needs two different interfaces",
-            );
-            continue;
-        }
-        let mut ok = true;
-        for (r, l) in [(&a, aloc), (&b, bloc)] {
-            if let Some(first) = d.ends.get(r) {
-                cx.push(
-                    ProblemKind::EndpointReused,
-                    l,
-                    format!("{r} is already the end of the link at line {}", first.line),
-                    "an interface can be the end of one link only; give this end another name",
-                );
-                ok = false;
-            }
-        }
-        if !ok {
-            continue;
-        }
-        d.ends.insert(a.clone(), aloc);
-        d.ends.insert(b.clone(), bloc);
-        d.links.push(Link { a, b, mtu, loc });
+        lower_link(cx, &mut d, i, sp);
     }
     d
+}
+
+fn lower_link(cx: &mut Ctx<'_>, d: &mut Drafts, i: usize, sp: Spanned<RawLink>) -> Option<()> {
+    let loc = loc_of(&sp);
+    let (ends, mtu): (Vec<Leaf>, Option<Leaf>) = match sp.value {
+        RawLink::Short(ends) => (ends, None),
+        RawLink::Long(long) => match long.endpoints {
+            Some(e) => (e, long.mtu),
+            None => {
+                cx.push(
+                    ProblemKind::MissingKey,
+                    loc,
+                    "the link has no `endpoints`",
+                    "write `endpoints: [h1:eth0, h2:eth0]`",
+                );
+                return None;
+            }
+        },
+        RawLink::Other(s) => {
+            cx.push(
+                ProblemKind::WrongType,
+                loc,
+                format!("expected a link, found {}", s.describe()),
+                "write a link as [h1:eth0, h2:eth0] or {endpoints: [h1:eth0, h2:eth0], mtu: 9000}",
+            );
+            return None;
+        }
+    };
+    let mtu: Option<Mtu> = mtu.and_then(|m| cx.number(&m, "MTU"));
+    if ends.len() != 2 {
+        cx.push(
+            ProblemKind::InvalidValue,
+            loc,
+            format!("a link has two ends, this one has {}", ends.len()),
+            "write a link as [h1:eth0, h2:eth0]",
+        );
+        return None;
+    }
+    let ((a, aloc), (b, bloc)) = link_ends(cx, i, &ends)?;
+    if a == b {
+        cx.push(
+            ProblemKind::SelfLink,
+            bloc,
+            format!("the link connects {a} to itself"),
+            "a veth pair needs two different interfaces",
+        );
+        return None;
+    }
+    let mut ok = true;
+    for (r, l) in [(&a, aloc), (&b, bloc)] {
+        if let Some(first) = d.ends.get(r) {
+            cx.push(
+                ProblemKind::EndpointReused,
+                l,
+                format!("{r} is already the end of the link at line {}", first.line),
+                "an interface can be the end of one link only; give this end another name",
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    d.ends.insert(a.clone(), aloc);
+    d.ends.insert(b.clone(), bloc);
+    d.links.push(Link { a, b, mtu, loc });
+    Some(())
+}
+
+/// The two ends, `node:ifname` each, with where they are written.
+fn link_ends(cx: &mut Ctx<'_>, i: usize, ends: &[Leaf]) -> Option<((IfRef, Loc), (IfRef, Loc))> {
+    let mut refs = Vec::new();
+    for (leaf, side) in ends.iter().zip(["a", "b"]) {
+        cx.span(format!("links.{i}.{side}"), loc_of(leaf));
+        let r = cx
+            .text(leaf, "node:ifname")
+            .and_then(|t| match words::endpoint(&t) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    cx.value_err(loc_of(leaf), e);
+                    None
+                }
+            });
+        refs.push(r.map(|r| (r, loc_of(leaf))));
+    }
+    Some((refs[0].clone()?, refs[1].clone()?))
 }
 
 /// Check that link ends name existing nodes, give ends that the file does

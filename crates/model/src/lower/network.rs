@@ -7,10 +7,11 @@
 //! an address written anywhere in the file, never one given twice.
 
 use super::{words, Ctx};
+use crate::loc::Loc;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Entries, Leaf, OneOrMany, RawNetwork};
-use crate::topology::{Member, Network, Subnet, Topology};
+use crate::raw::{loc_of, Entries, Leaf, OneOrMany, RawMember, RawNetwork};
+use crate::topology::{Member, Network, Publish, Subnet, Topology};
 use crate::values::Cidr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -21,190 +22,248 @@ pub(crate) fn lower_networks(
 ) -> BTreeMap<IfName, Network> {
     let mut out = BTreeMap::new();
     for (key, rn) in raw.0 {
-        let Some(bridge) = cx.parse::<IfName>(&key, "a bridge interface name") else {
-            continue;
-        };
-        let loc = loc_of(&key);
-        let p = format!("networks.{bridge}");
-        cx.span(p.clone(), loc);
-        let rn = rn.unwrap_or_default();
-        let node: Option<NodeName> = match &rn.node {
-            Some(l) => {
-                cx.span(format!("{p}.node"), loc_of(l));
-                cx.parse(l, "a node name")
-            }
-            None => {
-                cx.push(
-                    ProblemKind::MissingKey,
-                    loc,
-                    format!("network `{bridge}` has no `node`"),
-                    "add `node: NAME`, the node that holds the bridge",
-                );
-                None
-            }
-        };
-        let mut cidrs: Vec<(Cidr, crate::loc::Loc)> = Vec::new();
-        let mut subnet_leaves: Vec<Leaf> = Vec::new();
-        match (&rn.subnet, &rn.subnets) {
-            (Some(s), None) => subnet_leaves.push(s.clone()),
-            (None, Some(list)) => subnet_leaves.extend(list.iter().cloned()),
-            (Some(_), Some(list)) => {
-                let l = list.first().map(loc_of).unwrap_or(loc);
-                cx.push(
-                    ProblemKind::InvalidValue,
-                    l,
-                    format!("network `{bridge}` has both `subnet` and `subnets`"),
-                    "keep one: `subnet: X` or `subnets: [X, Y]`",
-                );
-            }
-            (None, None) => cx.push(
-                ProblemKind::MissingKey,
-                loc,
-                format!("network `{bridge}` has no `subnet`"),
-                "add `subnet: 172.17.0.0/16` (or `subnets: [...]`)",
-            ),
+        if let Some((bridge, net)) = lower_network(cx, &key, rn) {
+            out.insert(bridge, net);
         }
-        for (i, l) in subnet_leaves.iter().enumerate() {
-            cx.span(format!("{p}.subnets.{i}"), loc_of(l));
-            if let Some(c) = cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16") {
-                if c.first_host().is_none() || c.size() < 4 && !c.is_ipv6() && c.prefix < 31 {
-                    cx.push(
-                        ProblemKind::OutOfRange,
-                        loc_of(l),
-                        format!("subnet {c} has no room for a gateway and members"),
-                        "use a shorter prefix, like /24",
-                    );
-                    continue;
-                }
-                cidrs.push((c.network(), loc_of(l)));
-            }
-        }
-        // Gateways: each in the subnet that contains it.
-        let mut gateways: Vec<Option<IpAddr>> = vec![None; cidrs.len()];
-        let gw_leaves: Vec<Leaf> = match &rn.gateway {
-            Some(sp) => match &sp.value {
-                OneOrMany::One(s) => vec![serde_saphyr::Spanned::new(
-                    s.clone(),
-                    sp.referenced,
-                    sp.defined,
-                )],
-                OneOrMany::Many(v) => v.clone(),
-            },
-            None => Vec::new(),
-        };
-        for (i, l) in gw_leaves.iter().enumerate() {
-            let gl = loc_of(l);
-            cx.span(format!("{p}.gateway.{i}"), gl);
-            let Some(ip) = cx.ip(l, "a gateway address") else {
-                continue;
-            };
-            match cidrs.iter().position(|(c, _)| c.contains(ip)) {
-                Some(k) if gateways[k].is_some() => cx.push(
-                    ProblemKind::DuplicateName,
-                    gl,
-                    format!("subnet {} already has a gateway", cidrs[k].0),
-                    "give one gateway per subnet",
-                ),
-                Some(k) if !cidrs[k].0.is_host_address(ip) => cx.push(
-                    ProblemKind::InvalidValue,
-                    gl,
-                    format!("gateway {ip} is not a host address of {}", cidrs[k].0),
-                    "do not use the subnet's network or broadcast address",
-                ),
-                Some(k) => {
-                    gateways[k] = Some(ip);
-                    cx.span(format!("{p}.gateway.{}", cidrs[k].0), gl);
-                }
-                None => cx.push(
-                    ProblemKind::AddressOutsideSubnet,
-                    gl,
-                    format!("gateway {ip} is outside the network's subnets"),
-                    "use an address inside the subnet, like its first host address",
-                ),
-            }
-        }
-        let subnets: Vec<Subnet> = cidrs
-            .iter()
-            .zip(gateways)
-            .filter_map(|((c, _), g)| {
-                Some(Subnet {
-                    cidr: *c,
-                    gateway: g.or_else(|| c.first_host())?,
-                })
-            })
-            .collect();
-        let masquerade = rn
-            .masquerade
-            .as_ref()
-            .and_then(|l| cx.bool(l, "masquerade"))
-            .unwrap_or(true);
-        let mut members = BTreeMap::new();
-        for (mk, rm) in rn.members.unwrap_or_default().0 {
-            let Some(name) = cx.parse::<NodeName>(&mk, "a node name") else {
-                continue;
-            };
-            let mloc = loc_of(&mk);
-            let mp = format!("{p}.members.{name}");
-            cx.span(mp.clone(), mloc);
-            let rm = rm.unwrap_or_default();
-            let address = rm.address.as_ref().and_then(|l| {
-                cx.span(format!("{mp}.address"), loc_of(l));
-                cx.ip(l, "an address")
-            });
-            if let (Some(ip), Some(l)) = (address, &rm.address) {
-                check_member_address(cx, &subnets, ip, loc_of(l), &name);
-            }
-            let ifname = match &rm.ifname {
-                Some(l) => {
-                    cx.span(format!("{mp}.ifname"), loc_of(l));
-                    cx.parse(l, "an interface name")
-                }
-                None => "eth0".parse().ok(),
-            };
-            let mut publish = Vec::new();
-            for l in rm.publish.unwrap_or_default() {
-                if let Some(t) = cx.text(&l, "a published port like 8080:80") {
-                    match words::publish(&t) {
-                        Ok(p) => {
-                            cx.span(format!("{mp}.publish.{}", publish.len()), loc_of(&l));
-                            publish.push(p);
-                        }
-                        Err(e) => cx.value_err(loc_of(&l), e),
-                    }
-                }
-            }
-            let Some(ifname) = ifname else { continue };
-            members.insert(
-                name,
-                Member {
-                    address,
-                    addresses: Vec::new(),
-                    ifname,
-                    publish,
-                    loc: mloc,
-                },
-            );
-        }
-        let Some(node) = node else { continue };
-        out.insert(
-            bridge,
-            Network {
-                node,
-                subnets,
-                masquerade,
-                members,
-                loc,
-            },
-        );
     }
     out
+}
+
+fn lower_network(
+    cx: &mut Ctx<'_>,
+    key: &Leaf,
+    rn: Option<RawNetwork>,
+) -> Option<(IfName, Network)> {
+    let bridge = cx.parse::<IfName>(key, "a bridge interface name")?;
+    let loc = loc_of(key);
+    let p = format!("networks.{bridge}");
+    cx.span(p.clone(), loc);
+    let rn = rn.unwrap_or_default();
+    let node = network_node(cx, &rn, &p, &bridge, loc);
+    let cidrs = network_subnets(cx, &rn, &p, &bridge, loc);
+    let gateways = network_gateways(cx, &rn, &p, &cidrs);
+    let subnets: Vec<Subnet> = cidrs
+        .iter()
+        .zip(gateways)
+        .filter_map(|((c, _), g)| {
+            Some(Subnet {
+                cidr: *c,
+                gateway: g.or_else(|| c.first_host())?,
+            })
+        })
+        .collect();
+    let masquerade = rn
+        .masquerade
+        .as_ref()
+        .and_then(|l| cx.bool(l, "masquerade"))
+        .unwrap_or(true);
+    let mut members = BTreeMap::new();
+    for (mk, rm) in rn.members.unwrap_or_default().0 {
+        if let Some((name, m)) = lower_member(cx, &mk, rm, &p, &subnets) {
+            members.insert(name, m);
+        }
+    }
+    let node = node?;
+    Some((
+        bridge,
+        Network {
+            node,
+            subnets,
+            masquerade,
+            members,
+            loc,
+        },
+    ))
+}
+
+/// `node:`, the node that holds the bridge.
+fn network_node(
+    cx: &mut Ctx<'_>,
+    rn: &RawNetwork,
+    p: &str,
+    bridge: &IfName,
+    loc: Loc,
+) -> Option<NodeName> {
+    match &rn.node {
+        Some(l) => {
+            cx.span(format!("{p}.node"), loc_of(l));
+            cx.parse(l, "a node name")
+        }
+        None => {
+            cx.push(
+                ProblemKind::MissingKey,
+                loc,
+                format!("network `{bridge}` has no `node`"),
+                "add `node: NAME`, the node that holds the bridge",
+            );
+            None
+        }
+    }
+}
+
+/// `subnet:` or `subnets:`, each with room for a gateway and members.
+fn network_subnets(
+    cx: &mut Ctx<'_>,
+    rn: &RawNetwork,
+    p: &str,
+    bridge: &IfName,
+    loc: Loc,
+) -> Vec<(Cidr, Loc)> {
+    let mut cidrs: Vec<(Cidr, Loc)> = Vec::new();
+    let mut subnet_leaves: Vec<Leaf> = Vec::new();
+    match (&rn.subnet, &rn.subnets) {
+        (Some(s), None) => subnet_leaves.push(s.clone()),
+        (None, Some(list)) => subnet_leaves.extend(list.iter().cloned()),
+        (Some(_), Some(list)) => {
+            let l = list.first().map(loc_of).unwrap_or(loc);
+            cx.push(
+                ProblemKind::InvalidValue,
+                l,
+                format!("network `{bridge}` has both `subnet` and `subnets`"),
+                "keep one: `subnet: X` or `subnets: [X, Y]`",
+            );
+        }
+        (None, None) => cx.push(
+            ProblemKind::MissingKey,
+            loc,
+            format!("network `{bridge}` has no `subnet`"),
+            "add `subnet: 172.17.0.0/16` (or `subnets: [...]`)",
+        ),
+    }
+    for (i, l) in subnet_leaves.iter().enumerate() {
+        cx.span(format!("{p}.subnets.{i}"), loc_of(l));
+        if let Some(c) = cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16") {
+            if c.first_host().is_none() || c.size() < 4 && !c.is_ipv6() && c.prefix < 31 {
+                cx.push(
+                    ProblemKind::OutOfRange,
+                    loc_of(l),
+                    format!("subnet {c} has no room for a gateway and members"),
+                    "use a shorter prefix, like /24",
+                );
+                continue;
+            }
+            cidrs.push((c.network(), loc_of(l)));
+        }
+    }
+    cidrs
+}
+
+/// `gateway:`, each in the subnet that contains it (by subnet; `None`: the
+/// subnet's first host address).
+fn network_gateways(
+    cx: &mut Ctx<'_>,
+    rn: &RawNetwork,
+    p: &str,
+    cidrs: &[(Cidr, Loc)],
+) -> Vec<Option<IpAddr>> {
+    let mut gateways: Vec<Option<IpAddr>> = vec![None; cidrs.len()];
+    let gw_leaves: Vec<Leaf> = match &rn.gateway {
+        Some(sp) => match &sp.value {
+            OneOrMany::One(s) => vec![serde_saphyr::Spanned::new(
+                s.clone(),
+                sp.referenced,
+                sp.defined,
+            )],
+            OneOrMany::Many(v) => v.clone(),
+        },
+        None => Vec::new(),
+    };
+    for (i, l) in gw_leaves.iter().enumerate() {
+        let gl = loc_of(l);
+        cx.span(format!("{p}.gateway.{i}"), gl);
+        let Some(ip) = cx.ip(l, "a gateway address") else {
+            continue;
+        };
+        match cidrs.iter().position(|(c, _)| c.contains(ip)) {
+            Some(k) if gateways[k].is_some() => cx.push(
+                ProblemKind::DuplicateName,
+                gl,
+                format!("subnet {} already has a gateway", cidrs[k].0),
+                "give one gateway per subnet",
+            ),
+            Some(k) if !cidrs[k].0.is_host_address(ip) => cx.push(
+                ProblemKind::InvalidValue,
+                gl,
+                format!("gateway {ip} is not a host address of {}", cidrs[k].0),
+                "do not use the subnet's network or broadcast address",
+            ),
+            Some(k) => {
+                gateways[k] = Some(ip);
+                cx.span(format!("{p}.gateway.{}", cidrs[k].0), gl);
+            }
+            None => cx.push(
+                ProblemKind::AddressOutsideSubnet,
+                gl,
+                format!("gateway {ip} is outside the network's subnets"),
+                "use an address inside the subnet, like its first host address",
+            ),
+        }
+    }
+    gateways
+}
+
+fn lower_member(
+    cx: &mut Ctx<'_>,
+    mk: &Leaf,
+    rm: Option<RawMember>,
+    p: &str,
+    subnets: &[Subnet],
+) -> Option<(NodeName, Member)> {
+    let name = cx.parse::<NodeName>(mk, "a node name")?;
+    let mloc = loc_of(mk);
+    let mp = format!("{p}.members.{name}");
+    cx.span(mp.clone(), mloc);
+    let rm = rm.unwrap_or_default();
+    let address = rm.address.as_ref().and_then(|l| {
+        cx.span(format!("{mp}.address"), loc_of(l));
+        cx.ip(l, "an address")
+    });
+    if let (Some(ip), Some(l)) = (address, &rm.address) {
+        check_member_address(cx, subnets, ip, loc_of(l), &name);
+    }
+    let ifname = match &rm.ifname {
+        Some(l) => {
+            cx.span(format!("{mp}.ifname"), loc_of(l));
+            cx.parse(l, "an interface name")
+        }
+        None => "eth0".parse().ok(),
+    };
+    let publish = member_publish(cx, rm.publish.unwrap_or_default(), &mp);
+    let ifname = ifname?;
+    Some((
+        name,
+        Member {
+            address,
+            addresses: Vec::new(),
+            ifname,
+            publish,
+            loc: mloc,
+        },
+    ))
+}
+
+/// A member's `publish:` list, `8080:80` and the like.
+fn member_publish(cx: &mut Ctx<'_>, leaves: Vec<Leaf>, mp: &str) -> Vec<Publish> {
+    let mut publish = Vec::new();
+    for l in leaves {
+        if let Some(t) = cx.text(&l, "a published port like 8080:80") {
+            match words::publish(&t) {
+                Ok(p) => {
+                    cx.span(format!("{mp}.publish.{}", publish.len()), loc_of(&l));
+                    publish.push(p);
+                }
+                Err(e) => cx.value_err(loc_of(&l), e),
+            }
+        }
+    }
+    publish
 }
 
 fn check_member_address(
     cx: &mut Ctx<'_>,
     subnets: &[Subnet],
     ip: IpAddr,
-    loc: crate::loc::Loc,
+    loc: Loc,
     name: &NodeName,
 ) {
     let list: Vec<String> = subnets.iter().map(|s| s.cidr.to_string()).collect();

@@ -5,7 +5,7 @@ use super::{words, Ctx};
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName, SysctlKey};
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Leaf, RawNode, Scalar};
+use crate::raw::{loc_of, Entries, Leaf, RawNode, Scalar};
 use crate::topology::{IfRef, Node, NodeKind};
 use std::collections::BTreeMap;
 
@@ -18,6 +18,44 @@ pub(crate) fn lower_node(
 ) -> Node {
     let p = format!("nodes.{name}");
     let mut node = Node::plain(loc);
+    node_settings(cx, &p, name, &raw, &mut node);
+    node_sysctls(cx, raw.sysctls.unwrap_or_default(), &mut node);
+    for (k, v) in raw.interfaces.unwrap_or_default().0 {
+        let Some(ifname) = cx.parse::<IfName>(&k, "an interface name") else {
+            continue;
+        };
+        let iloc = loc_of(&k);
+        let here = IfRef {
+            node: name.clone(),
+            ifname: ifname.clone(),
+        };
+        let ip = format!("{p}.interfaces.{ifname}");
+        cx.span(ip.clone(), iloc);
+        let iface =
+            super::interface::lower_interface(cx, &ip, &here, iloc, v.unwrap_or_default(), ends);
+        node.interfaces.insert(ifname, iface);
+    }
+    for (i, r) in raw.routes.unwrap_or_default().into_iter().enumerate() {
+        if let Some(route) = super::route::lower_route(cx, &format!("{p}.routes.{i}"), r) {
+            node.routes.push(route);
+        }
+    }
+    node.nat = super::route::lower_nat(cx, &format!("{p}.nat"), raw.nat.unwrap_or_default());
+    if node.forwarding.is_none() && !node.nat.is_empty() {
+        node.forwarding = Some(true);
+    }
+    node_services(
+        cx,
+        &p,
+        raw.serve.unwrap_or_default(),
+        raw.run.unwrap_or_default(),
+        &mut node,
+    );
+    node
+}
+
+/// `kind:`, `netns:`, `lo:` and `forwarding:`.
+fn node_settings(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: &RawNode, node: &mut Node) {
     if let Some(k) = &raw.kind {
         cx.span(format!("{p}.kind"), loc_of(k));
         let kinds = [("netns", NodeKind::Netns), ("host", NodeKind::Host)];
@@ -46,7 +84,10 @@ pub(crate) fn lower_node(
     if let Some(f) = &raw.forwarding {
         node.forwarding = cx.bool(f, "forwarding");
     }
-    for (k, v) in raw.sysctls.unwrap_or_default().0 {
+}
+
+fn node_sysctls(cx: &mut Ctx<'_>, raw: Entries<Leaf>, node: &mut Node) {
+    for (k, v) in raw.0 {
         let key: Option<SysctlKey> = cx.parse(&k, "a sysctl key");
         let val = match &v.value {
             Scalar::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
@@ -56,31 +97,11 @@ pub(crate) fn lower_node(
             node.sysctls.insert(key, val);
         }
     }
-    for (k, v) in raw.interfaces.unwrap_or_default().0 {
-        let Some(ifname) = cx.parse::<IfName>(&k, "an interface name") else {
-            continue;
-        };
-        let iloc = loc_of(&k);
-        let here = IfRef {
-            node: name.clone(),
-            ifname: ifname.clone(),
-        };
-        let ip = format!("{p}.interfaces.{ifname}");
-        cx.span(ip.clone(), iloc);
-        let iface =
-            super::interface::lower_interface(cx, &ip, &here, iloc, v.unwrap_or_default(), ends);
-        node.interfaces.insert(ifname, iface);
-    }
-    for (i, r) in raw.routes.unwrap_or_default().into_iter().enumerate() {
-        if let Some(route) = super::route::lower_route(cx, &format!("{p}.routes.{i}"), r) {
-            node.routes.push(route);
-        }
-    }
-    node.nat = super::route::lower_nat(cx, &format!("{p}.nat"), raw.nat.unwrap_or_default());
-    if node.forwarding.is_none() && !node.nat.is_empty() {
-        node.forwarding = Some(true);
-    }
-    for s in raw.serve.unwrap_or_default() {
+}
+
+/// `serve:` (`tcp/80`) and `run:` (command lines).
+fn node_services(cx: &mut Ctx<'_>, p: &str, serve: Vec<Leaf>, run: Vec<Leaf>, node: &mut Node) {
+    for s in serve {
         if let Some(t) = cx.text(&s, "a service like tcp/80") {
             match words::service(&t) {
                 Ok(svc) => {
@@ -91,7 +112,7 @@ pub(crate) fn lower_node(
             }
         }
     }
-    for r in raw.run.unwrap_or_default() {
+    for r in run {
         if let Some(t) = cx.text(&r, "a command line") {
             match words::argv(&t) {
                 Ok(argv) => {
@@ -102,7 +123,6 @@ pub(crate) fn lower_node(
             }
         }
     }
-    node
 }
 
 /// `netns:`: a file name under /run/netns.

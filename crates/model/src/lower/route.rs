@@ -1,9 +1,10 @@
 //! A node's routes (`ip route` words or map form) and NAT rules.
 
 use super::{words, Ctx};
+use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Leaf, RawNat, RawRoute};
+use crate::raw::{loc_of, Leaf, RawForward, RawMasquerade, RawNat, RawRoute, RawRouteMap};
 use crate::topology::{Family, Forward, Masquerade, Nat, Route};
 use crate::values::{Cidr, Port, Proto};
 use serde_saphyr::Spanned;
@@ -11,78 +12,9 @@ use serde_saphyr::Spanned;
 pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -> Option<Route> {
     let loc = loc_of(&sp);
     cx.span(path.to_string(), loc);
-    let mut route = Route {
-        to: None,
-        via: None,
-        dev: None,
-        metric: None,
-        src: None,
-        table: None,
-        loc,
-    };
-    let mut via_loc = loc;
-    let mut src_loc = loc;
-    match sp.value {
-        RawRoute::Words(text) => match words::route(&text) {
-            Ok(w) => {
-                for (name, off) in &w.offsets {
-                    let l = cx.within(loc, *off);
-                    cx.span(format!("{path}.{name}"), l);
-                    match *name {
-                        "via" => via_loc = l,
-                        "src" => src_loc = l,
-                        _ => {}
-                    }
-                }
-                route.to = w.to;
-                route.via = w.via;
-                route.dev = w.dev;
-                route.metric = w.metric;
-                route.src = w.src;
-                route.table = w.table;
-            }
-            Err((off, e)) => {
-                let l = cx.within(loc, off);
-                cx.value_err(l, e);
-                return None;
-            }
-        },
-        RawRoute::Map(m) => {
-            let Some(to) = &m.to else {
-                cx.push(
-                    ProblemKind::MissingKey,
-                    loc,
-                    "the route has no `to`",
-                    "add `to: 10.3.0.0/16` (or `to: default`)",
-                );
-                return None;
-            };
-            cx.span(format!("{path}.to"), loc_of(to));
-            let t = cx.text(to, "a destination")?;
-            route.to = match words::destination(&t) {
-                Ok(d) => d,
-                Err(e) => {
-                    cx.value_err(loc_of(to), e);
-                    return None;
-                }
-            };
-            if let Some(l) = &m.via {
-                via_loc = loc_of(l);
-                cx.span(format!("{path}.via"), via_loc);
-                route.via = cx.ip(l, "a gateway address");
-            }
-            if let Some(l) = &m.dev {
-                cx.span(format!("{path}.dev"), loc_of(l));
-                route.dev = cx.parse(l, "an interface name");
-            }
-            if let Some(l) = &m.src {
-                src_loc = loc_of(l);
-                cx.span(format!("{path}.src"), src_loc);
-                route.src = cx.ip(l, "a source address");
-            }
-            route.metric = m.metric.as_ref().and_then(|l| cx.u32(l, "metric"));
-            route.table = m.table.as_ref().and_then(|l| cx.u32(l, "table"));
-        }
+    let (route, via_loc, src_loc) = match sp.value {
+        RawRoute::Words(text) => route_words(cx, path, &text, loc)?,
+        RawRoute::Map(m) => route_map(cx, path, &m, loc)?,
         RawRoute::Other(s) => {
             cx.push(
                 ProblemKind::WrongType,
@@ -92,7 +24,101 @@ pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -
             );
             return None;
         }
+    };
+    check_route(cx, &route, loc, via_loc, src_loc);
+    Some(route)
+}
+
+fn blank_route(loc: Loc) -> Route {
+    Route {
+        to: None,
+        via: None,
+        dev: None,
+        metric: None,
+        src: None,
+        table: None,
+        loc,
     }
+}
+
+/// The words form, `default via 10.0.0.1 dev eth0`; with where its `via`
+/// and `src` are.
+fn route_words(cx: &mut Ctx<'_>, path: &str, text: &str, loc: Loc) -> Option<(Route, Loc, Loc)> {
+    let mut route = blank_route(loc);
+    let mut via_loc = loc;
+    let mut src_loc = loc;
+    match words::route(text) {
+        Ok(w) => {
+            for (name, off) in &w.offsets {
+                let l = cx.within(loc, *off);
+                cx.span(format!("{path}.{name}"), l);
+                match *name {
+                    "via" => via_loc = l,
+                    "src" => src_loc = l,
+                    _ => {}
+                }
+            }
+            route.to = w.to;
+            route.via = w.via;
+            route.dev = w.dev;
+            route.metric = w.metric;
+            route.src = w.src;
+            route.table = w.table;
+        }
+        Err((off, e)) => {
+            let l = cx.within(loc, off);
+            cx.value_err(l, e);
+            return None;
+        }
+    }
+    Some((route, via_loc, src_loc))
+}
+
+/// The map form, `{ to: 10.3.0.0/16, dev: eth1 }`; with where its `via`
+/// and `src` are.
+fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<(Route, Loc, Loc)> {
+    let mut route = blank_route(loc);
+    let mut via_loc = loc;
+    let mut src_loc = loc;
+    let Some(to) = &m.to else {
+        cx.push(
+            ProblemKind::MissingKey,
+            loc,
+            "the route has no `to`",
+            "add `to: 10.3.0.0/16` (or `to: default`)",
+        );
+        return None;
+    };
+    cx.span(format!("{path}.to"), loc_of(to));
+    let t = cx.text(to, "a destination")?;
+    route.to = match words::destination(&t) {
+        Ok(d) => d,
+        Err(e) => {
+            cx.value_err(loc_of(to), e);
+            return None;
+        }
+    };
+    if let Some(l) = &m.via {
+        via_loc = loc_of(l);
+        cx.span(format!("{path}.via"), via_loc);
+        route.via = cx.ip(l, "a gateway address");
+    }
+    if let Some(l) = &m.dev {
+        cx.span(format!("{path}.dev"), loc_of(l));
+        route.dev = cx.parse(l, "an interface name");
+    }
+    if let Some(l) = &m.src {
+        src_loc = loc_of(l);
+        cx.span(format!("{path}.src"), src_loc);
+        route.src = cx.ip(l, "a source address");
+    }
+    route.metric = m.metric.as_ref().and_then(|l| cx.u32(l, "metric"));
+    route.table = m.table.as_ref().and_then(|l| cx.u32(l, "table"));
+    Some((route, via_loc, src_loc))
+}
+
+/// A route needs `via` or `dev`, and one IP family throughout.
+fn check_route(cx: &mut Ctx<'_>, route: &Route, loc: Loc, via_loc: Loc, src_loc: Loc) {
     if route.via.is_none() && route.dev.is_none() {
         cx.push(
             ProblemKind::MissingKey,
@@ -118,95 +144,101 @@ pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -
             }
         }
     }
-    Some(route)
 }
 
 pub(crate) fn lower_nat(cx: &mut Ctx<'_>, path: &str, raw: RawNat) -> Nat {
     let mut nat = Nat::default();
     for (i, sp) in raw.masquerade.unwrap_or_default().into_iter().enumerate() {
-        let loc = loc_of(&sp);
-        let p = format!("{path}.masquerade.{i}");
-        cx.span(p.clone(), loc);
-        let m = sp.value;
-        let ifname = |cx: &mut Ctx<'_>, l: &Option<Leaf>, key: &str| {
-            let l = l.as_ref()?;
-            cx.span(format!("{p}.{key}"), loc_of(l));
-            cx.parse::<IfName>(l, "an interface name")
-        };
-        let out = ifname(cx, &m.out, "out");
-        let not_out = ifname(cx, &m.not_out, "not-out");
-        if let (Some(_), Some(l)) = (&m.out, &m.not_out) {
-            cx.push(
-                ProblemKind::InvalidValue,
-                loc_of(l),
-                "a masquerade rule has both `out` and `not-out`",
-                "keep one of them",
-            );
-        }
-        let from = m.from.as_ref().and_then(|l| {
-            cx.span(format!("{p}.from"), loc_of(l));
-            cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16")
-        });
-        nat.masquerade.push(Masquerade {
-            from: from.map(|c| c.network()),
-            out,
-            not_out,
-            loc,
-        });
+        let m = lower_masquerade(cx, &format!("{path}.masquerade.{i}"), sp);
+        nat.masquerade.push(m);
     }
     for (i, sp) in raw.forward.unwrap_or_default().into_iter().enumerate() {
-        let loc = loc_of(&sp);
-        let p = format!("{path}.forward.{i}");
-        cx.span(p.clone(), loc);
-        let f = sp.value;
-        let proto = match &f.proto {
-            Some(l) => cx.parse::<Proto>(l, "tcp or udp"),
-            None => Some(Proto::Tcp),
-        };
-        let port = match &f.port {
-            Some(l) => cx.number::<Port>(l, "port"),
-            None => {
-                cx.push(
-                    ProblemKind::MissingKey,
-                    loc,
-                    "the forward has no `port`",
-                    "add `port: 8080`",
-                );
-                None
-            }
-        };
-        let to = match &f.to {
-            Some(l) => {
-                cx.span(format!("{p}.to"), loc_of(l));
-                cx.text(l, "address:port").and_then(|t| {
-                    words::socket(&t)
-                        .map_err(|e| cx.value_err(loc_of(l), e))
-                        .ok()
-                })
-            }
-            None => {
-                cx.push(
-                    ProblemKind::MissingKey,
-                    loc,
-                    "the forward has no `to`",
-                    "add `to: 172.17.10.10:80`",
-                );
-                None
-            }
-        };
-        let in_ = f.in_.as_ref().and_then(|l| {
-            cx.span(format!("{p}.in"), loc_of(l));
-            cx.parse::<IfName>(l, "an interface name")
-        });
-        if let (Some(proto), Some(port), Some(to)) = (proto, port, to) {
-            nat.forward.push(Forward {
-                proto,
-                port,
-                to,
-                in_,
-                loc,
-            });
+        if let Some(f) = lower_forward(cx, &format!("{path}.forward.{i}"), sp) {
+            nat.forward.push(f);
         }
     }
     nat
+}
+
+fn lower_masquerade(cx: &mut Ctx<'_>, p: &str, sp: Spanned<RawMasquerade>) -> Masquerade {
+    let loc = loc_of(&sp);
+    cx.span(p.to_string(), loc);
+    let m = sp.value;
+    let ifname = |cx: &mut Ctx<'_>, l: &Option<Leaf>, key: &str| {
+        let l = l.as_ref()?;
+        cx.span(format!("{p}.{key}"), loc_of(l));
+        cx.parse::<IfName>(l, "an interface name")
+    };
+    let out = ifname(cx, &m.out, "out");
+    let not_out = ifname(cx, &m.not_out, "not-out");
+    if let (Some(_), Some(l)) = (&m.out, &m.not_out) {
+        cx.push(
+            ProblemKind::InvalidValue,
+            loc_of(l),
+            "a masquerade rule has both `out` and `not-out`",
+            "keep one of them",
+        );
+    }
+    let from = m.from.as_ref().and_then(|l| {
+        cx.span(format!("{p}.from"), loc_of(l));
+        cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16")
+    });
+    Masquerade {
+        from: from.map(|c| c.network()),
+        out,
+        not_out,
+        loc,
+    }
+}
+
+fn lower_forward(cx: &mut Ctx<'_>, p: &str, sp: Spanned<RawForward>) -> Option<Forward> {
+    let loc = loc_of(&sp);
+    cx.span(p.to_string(), loc);
+    let f = sp.value;
+    let proto = match &f.proto {
+        Some(l) => cx.parse::<Proto>(l, "tcp or udp"),
+        None => Some(Proto::Tcp),
+    };
+    let port = match &f.port {
+        Some(l) => cx.number::<Port>(l, "port"),
+        None => {
+            cx.push(
+                ProblemKind::MissingKey,
+                loc,
+                "the forward has no `port`",
+                "add `port: 8080`",
+            );
+            None
+        }
+    };
+    let to = match &f.to {
+        Some(l) => {
+            cx.span(format!("{p}.to"), loc_of(l));
+            cx.text(l, "address:port").and_then(|t| {
+                words::socket(&t)
+                    .map_err(|e| cx.value_err(loc_of(l), e))
+                    .ok()
+            })
+        }
+        None => {
+            cx.push(
+                ProblemKind::MissingKey,
+                loc,
+                "the forward has no `to`",
+                "add `to: 172.17.10.10:80`",
+            );
+            None
+        }
+    };
+    let in_ = f.in_.as_ref().and_then(|l| {
+        cx.span(format!("{p}.in"), loc_of(l));
+        cx.parse::<IfName>(l, "an interface name")
+    });
+    Some(Forward {
+        proto: proto?,
+        port: port?,
+        to: to?,
+        in_,
+        loc,
+    })
 }

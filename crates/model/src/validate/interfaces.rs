@@ -58,28 +58,8 @@ pub(super) fn check_interfaces(
                 }
                 IfKind::Physical { from } => {
                     let fl = cx.spans.get_or(&format!("{p}.from"), iface.loc);
-                    if *from == IfName::LOOPBACK {
-                        cx.push(
-                            ProblemKind::InvalidName,
-                            fl,
-                            "the host's `lo` cannot be moved into a namespace (every namespace has its own)",
-                            "name a physical interface of the host (`ip link`)",
-                        );
-                    } else if node.kind == NodeKind::Host {
-                        cx.push(
-                            ProblemKind::InvalidValue,
-                            cx.spans.get_or(&format!("{p}.kind"), iface.loc),
-                            format!("{here} is a physical interface in the host node, where it already is"),
-                            "physical interfaces are moved into a namespace node",
-                        );
-                    } else if !host.exists(from.as_str()) {
-                        cx.push(
-                            ProblemKind::PhysicalMissing,
-                            fl,
-                            format!("the host namespace has no interface `{from}`"),
-                            "check `ip link` in the host namespace, and set `from:` to its name",
-                        );
-                    }
+                    let kl = cx.spans.get_or(&format!("{p}.kind"), iface.loc);
+                    check_physical(cx, host, node.kind, &here, from, fl, kl);
                     if let Some(first) = physical.get(from) {
                         cx.push(
                             ProblemKind::DuplicateName,
@@ -96,6 +76,41 @@ pub(super) fn check_interfaces(
         }
     }
     check_parent_sharing(cx, t, &children);
+}
+
+/// A physical interface to move in: not `lo`, not into the host node, and
+/// one the host has.
+fn check_physical(
+    cx: &mut Ctx<'_>,
+    host: &dyn HostInterfaces,
+    node_kind: NodeKind,
+    here: &IfRef,
+    from: &IfName,
+    fl: Loc,
+    kl: Loc,
+) {
+    if *from == IfName::LOOPBACK {
+        cx.push(
+            ProblemKind::InvalidName,
+            fl,
+            "the host's `lo` cannot be moved into a namespace (every namespace has its own)",
+            "name a physical interface of the host (`ip link`)",
+        );
+    } else if node_kind == NodeKind::Host {
+        cx.push(
+            ProblemKind::InvalidValue,
+            kl,
+            format!("{here} is a physical interface in the host node, where it already is"),
+            "physical interfaces are moved into a namespace node",
+        );
+    } else if !host.exists(from.as_str()) {
+        cx.push(
+            ProblemKind::PhysicalMissing,
+            fl,
+            format!("the host namespace has no interface `{from}`"),
+            "check `ip link` in the host namespace, and set `from:` to its name",
+        );
+    }
 }
 
 fn check_master(

@@ -118,80 +118,103 @@ fn known_interfaces(cx: &mut Ctx<'_>, t: &Topology) -> Known {
             m.insert(ifname.clone(), Origin::File);
         }
     }
-    let mut add = |cx: &mut Ctx<'_>, node: &NodeName, ifname: IfName, origin: Origin, loc: Loc| {
-        if ifname == IfName::LOOPBACK {
-            loopback(cx, loc);
-            return;
-        }
-        let Some(m) = known.get_mut(node) else { return };
-        if let Some(prev) = m.get(&ifname) {
-            let what = match prev {
-                Origin::File => "an interface of the node".to_string(),
-                Origin::Bridge(n) => format!("the bridge of network `{n}`"),
-                Origin::Member(n) => format!("the interface of network `{n}`"),
-                Origin::Port(n, mem) => format!("the port of `{mem}` on network `{n}`"),
-            };
-            cx.push(
-                ProblemKind::DuplicateName,
-                loc,
-                format!("node `{node}` already has an interface `{ifname}` ({what})"),
-                "interface names must be unique within a node; rename one (`ifname:` for a network member)",
-            );
-            return;
-        }
-        m.insert(ifname, origin);
-    };
     for (bridge, net) in &t.networks {
-        let nloc = cx.spans.get_or(&format!("networks.{bridge}.node"), net.loc);
-        if !t.nodes.contains_key(&net.node) {
+        network_interfaces(cx, t, &mut known, bridge, net);
+    }
+    known
+}
+
+/// The interfaces network `bridge` makes: its bridge, and per member a
+/// port on the bridge's node and an interface in the member.
+fn network_interfaces(
+    cx: &mut Ctx<'_>,
+    t: &Topology,
+    known: &mut Known,
+    bridge: &IfName,
+    net: &Network,
+) {
+    let nloc = cx.spans.get_or(&format!("networks.{bridge}.node"), net.loc);
+    if !t.nodes.contains_key(&net.node) {
+        cx.push(
+            ProblemKind::UnknownReference,
+            nloc,
+            format!("network `{bridge}`: there is no node `{}`", net.node),
+            format!("add `{}` under `nodes:`, or fix the name", net.node),
+        );
+        return;
+    }
+    add_known(
+        cx,
+        known,
+        &net.node,
+        bridge.clone(),
+        Origin::Bridge(bridge.clone()),
+        net.loc,
+    );
+    for (member, m) in &net.members {
+        if *member == net.node {
             cx.push(
-                ProblemKind::UnknownReference,
-                nloc,
-                format!("network `{bridge}`: there is no node `{}`", net.node),
-                format!("add `{}` under `nodes:`, or fix the name", net.node),
+                ProblemKind::InvalidValue,
+                m.loc,
+                format!("`{member}` holds the bridge of `{bridge}` and cannot also be its member"),
+                "remove it from `members`",
             );
             continue;
         }
-        add(
+        let port = Network::port_name(&t.lab, bridge, member);
+        add_known(
             cx,
+            known,
             &net.node,
-            bridge.clone(),
-            Origin::Bridge(bridge.clone()),
-            net.loc,
+            port,
+            Origin::Port(bridge.clone(), member.clone()),
+            m.loc,
         );
-        for (member, m) in &net.members {
-            if *member == net.node {
-                cx.push(
-                    ProblemKind::InvalidValue,
-                    m.loc,
-                    format!(
-                        "`{member}` holds the bridge of `{bridge}` and cannot also be its member"
-                    ),
-                    "remove it from `members`",
-                );
-                continue;
-            }
-            let port = Network::port_name(&t.lab, bridge, member);
-            add(
-                cx,
-                &net.node,
-                port,
-                Origin::Port(bridge.clone(), member.clone()),
-                m.loc,
-            );
-            let iloc = cx
-                .spans
-                .get_or(&format!("networks.{bridge}.members.{member}.ifname"), m.loc);
-            add(
-                cx,
-                member,
-                m.ifname.clone(),
-                Origin::Member(bridge.clone()),
-                iloc,
-            );
-        }
+        let iloc = cx
+            .spans
+            .get_or(&format!("networks.{bridge}.members.{member}.ifname"), m.loc);
+        add_known(
+            cx,
+            known,
+            member,
+            m.ifname.clone(),
+            Origin::Member(bridge.clone()),
+            iloc,
+        );
     }
-    known
+}
+
+/// Record an interface a network makes, unless the node has one of that
+/// name already.
+fn add_known(
+    cx: &mut Ctx<'_>,
+    known: &mut Known,
+    node: &NodeName,
+    ifname: IfName,
+    origin: Origin,
+    loc: Loc,
+) {
+    if ifname == IfName::LOOPBACK {
+        loopback(cx, loc);
+        return;
+    }
+    let Some(m) = known.get_mut(node) else { return };
+    if let Some(prev) = m.get(&ifname) {
+        let what = match prev {
+            Origin::File => "an interface of the node".to_string(),
+            Origin::Bridge(n) => format!("the bridge of network `{n}`"),
+            Origin::Member(n) => format!("the interface of network `{n}`"),
+            Origin::Port(n, mem) => format!("the port of `{mem}` on network `{n}`"),
+        };
+        cx.push(
+            ProblemKind::DuplicateName,
+            loc,
+            format!("node `{node}` already has an interface `{ifname}` ({what})"),
+            "interface names must be unique within a node; rename one (`ifname:` for a network member)",
+        );
+        return;
+    }
+    m.insert(ifname, origin);
 }
 
 /// `lo` where the file would make an interface.

@@ -8,4 +8,5 @@
 //! per-run token in the payload.
 
 pub mod ping;
+mod stats;
 pub mod wire;

@@ -1,0 +1,121 @@
+//! Reading the forms that take a string, a map or a list (routes, expects,
+//! links) and the ones that take a value or a list.
+
+use super::{Leaf, Scalar};
+use super::{OneOrMany, RawExpect, RawExpectMap, RawLink, RawLinkLong, RawRoute, RawRouteMap};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// Implements `Deserialize` for an enum that takes a string, a map (parsed
+/// as `$map`), a list (`$seq` or "other"), or anything else as `Other`.
+macro_rules! string_or_map {
+    ($ty:ident, $str:expr, $map:ident, $mapty:ty, $seq:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                struct Vis;
+                impl<'de> Visitor<'de> for Vis {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a string or a map")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        Ok($str(v.to_string()))
+                    }
+                    fn visit_bool<E>(self, v: bool) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Bool(v)))
+                    }
+                    fn visit_i64<E>(self, v: i64) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Int(v.into())))
+                    }
+                    fn visit_u64<E>(self, v: u64) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Int(v.into())))
+                    }
+                    fn visit_f64<E>(self, v: f64) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Float(v)))
+                    }
+                    fn visit_unit<E>(self) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Null))
+                    }
+                    fn visit_none<E>(self) -> Result<$ty, E> {
+                        Ok($ty::Other(Scalar::Null))
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<$ty, A::Error> {
+                        $seq(seq)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$ty, A::Error> {
+                        <$mapty>::deserialize(de::value::MapAccessDeserializer::new(map))
+                            .map(|m| $ty::$map(Box::new(m)))
+                    }
+                }
+                d.deserialize_any(Vis)
+            }
+        }
+    };
+}
+
+fn seq_other<'de, A: SeqAccess<'de>, T>(mut seq: A, wrap: fn(Scalar) -> T) -> Result<T, A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(wrap(Scalar::List))
+}
+
+fn seq_leaves<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Leaf>, A::Error> {
+    let mut out = Vec::new();
+    while let Some(v) = seq.next_element::<Leaf>()? {
+        out.push(v);
+    }
+    Ok(out)
+}
+
+string_or_map!(RawRoute, RawRoute::Words, Map, RawRouteMap, |s| seq_other(
+    s,
+    RawRoute::Other
+));
+string_or_map!(RawExpect, RawExpect::Words, Map, RawExpectMap, |s| {
+    seq_other(s, RawExpect::Other)
+});
+string_or_map!(
+    RawLink,
+    |s: String| RawLink::Other(Scalar::Str(s)),
+    Long,
+    RawLinkLong,
+    |s| seq_leaves(s).map(RawLink::Short)
+);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneOrMany, D::Error> {
+        struct Vis;
+        impl<'de> Visitor<'de> for Vis {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value or a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<OneOrMany, A::Error> {
+                seq_leaves(seq).map(OneOrMany::Many)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Str(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Int(v.into())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Int(v.into())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Float(v)))
+            }
+            fn visit_unit<E>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(Scalar::Null))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OneOrMany, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(OneOrMany::One(Scalar::Map))
+            }
+        }
+        d.deserialize_any(Vis)
+    }
+}
