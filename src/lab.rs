@@ -11,9 +11,11 @@ use crate::state::{LinkKind, RouteState, State};
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 mod down;
+mod settle;
+
+use settle::observe_settled;
 
 pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
 pub use down::{down, DownReport};
@@ -310,35 +312,6 @@ pub fn up(
             Err(LabError::Apply(e))
         }
     }
-}
-
-/// How long `up` waits for the kernel to destroy the links of a deleted
-/// namespace before it plans.
-const SETTLE: Duration = Duration::from_secs(3);
-
-/// Observes the lab; while some veth's peer lives in none of the lab's
-/// namespaces (its namespace was deleted and the kernel has not destroyed
-/// it and its links yet), looks again, for up to [`SETTLE`]. A peer held
-/// longer (by a process that is not the lab's) is left to the planner:
-/// such a veth's kind is unknown, so it is deleted and made again.
-fn observe_settled(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
-    let deadline = Instant::now() + SETTLE;
-    loop {
-        let observed = host.observe(scope)?;
-        if !has_dangling_veth(&observed) || Instant::now() >= deadline {
-            return Ok(observed);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A veth whose peer the observer could not find in the lab.
-fn has_dangling_veth(observed: &State) -> bool {
-    observed
-        .nodes
-        .values()
-        .flat_map(|n| n.links.values())
-        .any(|l| matches!(&l.kind, LinkKind::Other { kind } if kind == "veth"))
 }
 
 /// The record written before the kernel is touched: everything this run
