@@ -6,20 +6,22 @@
 
 use super::linux::Linux;
 use super::{OpError, Scope};
-use crate::plan::{route_matches, At};
-use crate::state::nat::{
-    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule,
-};
-use crate::state::{
-    Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, RouteState, State,
-};
+use crate::plan::At;
+use crate::state::nat::Nat;
+use crate::state::{Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
+mod nat;
+mod routes;
+
+use nat::nat_of;
+pub use nat::FOREIGN_RULE;
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
+use routes::{is_lab_route, route_state};
 
 /// One node's raw dumps, before cross-namespace references are resolved.
 struct Seen {
@@ -244,118 +246,6 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         }
     }
     n
-}
-
-/// Whether a route of a node is the lab's: made by nslab (in the host
-/// namespace, only those the lab claims), or wanted and already there.
-fn is_lab_route(s: &Seen, scope: &Scope, r: &nl::Route, rs: &RouteState) -> bool {
-    let host = s.at.netns.is_none();
-    let claimed = || scope.host_routes.iter().any(|c| route_matches(c, rs));
-    let ours = r.protocol == RTPROT_NSLAB && (!host || claimed());
-    // A route the lab wants that someone else made (`proto static`,
-    // `boot`, ...) already serves: it is taken as present, so `up`
-    // does not try to add it twice, and it is never deleted (a delete
-    // asks for nslab's protocol only).
-    let wanted = || {
-        scope
-            .wanted_routes
-            .get(&s.at.node)
-            .is_some_and(|w| w.iter().any(|d| route_matches(d, rs)))
-    };
-    let served =
-        !scope.skip_foreign && r.protocol != RTPROT_KERNEL && r.kind == nl::RTN_UNICAST && wanted();
-    ours || served
-}
-
-fn route_state(r: &nl::Route, name_of: impl Fn(u32) -> Option<String>) -> RouteState {
-    let v6 = matches!(r.family, nl::Family::V6);
-    let default_metric = if v6 { 1024 } else { 0 };
-    RouteState {
-        to: r
-            .dst
-            .filter(|(_, p)| *p != 0)
-            .map(|(addr, prefix)| Cidr { addr, prefix }),
-        v6,
-        via: r.gateway,
-        dev: r.oif.and_then(name_of),
-        metric: r.metric.filter(|m| *m != default_metric),
-        src: r.prefsrc,
-        table: Some(r.table).filter(|t| *t != RT_TABLE_MAIN),
-    }
-}
-
-/// The NAT rules of the lab's table as read back. Anything nslab would not
-/// have written for them (a rule or chain added or edited by hand) becomes
-/// a rule no file asks for, so the table differs from every desired one
-/// and `up` replaces it.
-fn nat_of(t: &nslab_nft::ReadTable, mark: &str) -> Nat {
-    let decoded = t.to_table().and_then(|table| {
-        let nat = nat_rules(&table)?;
-        (super::nat::table(&t.name, mark, &nat) == table).then_some(nat)
-    });
-    decoded.unwrap_or_else(|| Nat {
-        rules: vec![NatRule {
-            hook: NatHook::Prerouting,
-            matches: vec![NatMatch::IifName(FOREIGN_RULE.to_string())],
-            action: NatAction::Masquerade,
-        }],
-    })
-}
-
-/// Stands for rules nslab did not write (shown in `plan` as
-/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
-/// replaces the whole table.
-pub const FOREIGN_RULE: &str = "(rules not written by nslab)";
-
-fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
-    use nslab_nft as nft;
-    let mut rules = Vec::new();
-    for c in &t.chains {
-        let hook = match c.hook {
-            nft::Hook::Prerouting => NatHook::Prerouting,
-            nft::Hook::Output => NatHook::Output,
-            nft::Hook::Postrouting => NatHook::Postrouting,
-            _ => return None,
-        };
-        for r in &c.rules {
-            let matches = r
-                .matches
-                .iter()
-                .map(|m| {
-                    Some(match m {
-                        nft::Match::SrcNet(n) => NatMatch::SrcNet(*n),
-                        nft::Match::DstNet(n) => NatMatch::DstNet(*n),
-                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(*n),
-                        nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
-                        nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
-                        nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
-                        nft::Match::L4Proto(p) => NatMatch::Proto(*p),
-                        nft::Match::DstPort(p) => NatMatch::DstPort(*p),
-                        nft::Match::DstLocal => NatMatch::DstLocal,
-                        nft::Match::CtStatusDnat => NatMatch::CtDnat,
-                        _ => return None,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            let action = match &r.action {
-                nft::Action::Masquerade => NatAction::Masquerade,
-                nft::Action::Dnat {
-                    addr,
-                    port: Some(port),
-                } => NatAction::Dnat {
-                    addr: *addr,
-                    port: *port,
-                },
-                _ => return None,
-            };
-            rules.push(NatRule {
-                hook,
-                matches,
-                action,
-            });
-        }
-    }
-    Some(Nat { rules })
 }
 
 fn is_link_local(a: &IpAddr) -> bool {
