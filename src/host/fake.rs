@@ -10,11 +10,12 @@
 //! link down flushes its routes. A route needs an up device and, for a
 //! gateway, a subnet of that device that holds it.
 
+mod addrs_routes;
+mod links;
+
 use super::{Host, OpError, Scope};
-use crate::plan::{route_matches, Op};
-use crate::state::{
-    Bridge, Cidr, Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan,
-};
+use crate::plan::Op;
+use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, State};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -126,167 +127,28 @@ impl FakeHost {
 
     fn apply_op(&mut self, op: &Op) -> Result<(), OpError> {
         match op {
-            Op::CreateNetns { node, netns } => {
-                if self.state.nodes.contains_key(node) {
-                    return Err(OpError::new(op, "File exists"));
-                }
-                let mut n = NodeState::new(Some(netns.clone()));
-                n.lo_up = false;
-                self.state.nodes.insert(node.clone(), n);
-            }
-            Op::DeleteNetns { node, .. } => {
-                let n = self
-                    .state
-                    .nodes
-                    .get(node)
-                    .cloned()
-                    .ok_or_else(|| OpError::new(op, "No such file or directory"))?;
-                for ifname in n.links.keys() {
-                    self.remove(&Endpoint::new(node, ifname));
-                }
-                self.state.nodes.remove(node);
-            }
+            Op::CreateNetns { node, netns } => self.create_netns(op, node, netns)?,
+            Op::DeleteNetns { node, .. } => self.delete_netns(op, node)?,
             Op::SetLo { at, up } => self.node(op, &at.node)?.lo_up = *up,
             Op::SetSysctl { at, key, value } => {
                 self.node(op, &at.node)?
                     .sysctls
                     .insert(key.clone(), value.clone());
             }
-            Op::AddVeth { a, b } => {
-                let ea = Endpoint::new(&a.at.node, &a.ifname);
-                let eb = Endpoint::new(&b.at.node, &b.ifname);
-                self.node(op, &eb.node)?;
-                if self
-                    .state
-                    .nodes
-                    .get(&eb.node)
-                    .is_some_and(|n| n.links.contains_key(&eb.ifname))
-                {
-                    return Err(OpError::new(op, "File exists"));
-                }
-                self.add(
-                    op,
-                    &ea,
-                    Self::blank(LinkKind::Veth { peer: eb.clone() }, a.mtu, a.mac),
-                )?;
-                self.add(
-                    op,
-                    &eb,
-                    Self::blank(LinkKind::Veth { peer: ea }, b.mtu, b.mac),
-                )?;
-            }
-            Op::AddLink { end, kind, .. } => {
-                if let Some(p) = kind.parent() {
-                    self.link(op, p)?;
-                }
-                if let LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) = kind {
-                    self.link(op, &Endpoint::new(&end.at.node, d))?;
-                }
-                let ep = Endpoint::new(&end.at.node, &end.ifname);
-                self.add(op, &ep, Self::blank(kind.clone(), end.mtu, end.mac))?;
-            }
+            Op::AddVeth { a, b } => self.add_veth(op, a, b)?,
+            Op::AddLink { end, kind, .. } => self.add_link(op, end, kind)?,
             Op::DeleteLink { at, ifname } => {
                 let ep = Endpoint::new(&at.node, ifname);
                 self.link(op, &ep)?;
                 self.remove(&ep);
             }
-            Op::MoveIn { at, ifname, from } => {
-                if !self.host_ifaces.remove(from) {
-                    return Err(OpError::new(op, "No such device"));
-                }
-                let ep = Endpoint::new(&at.node, ifname);
-                self.add(
-                    op,
-                    &ep,
-                    Self::blank(LinkKind::Physical { from: from.clone() }, None, None),
-                )?;
-            }
-            Op::MoveOut { at, ifname, to } => {
-                let ep = Endpoint::new(&at.node, ifname);
-                self.link(op, &ep)?;
-                self.state
-                    .nodes
-                    .get_mut(&at.node)
-                    .map(|n| n.links.remove(ifname));
-                self.host_ifaces.insert(to.clone());
-            }
-            Op::SetLink { at, ifname, change } => {
-                let ep = Endpoint::new(&at.node, ifname);
-                if let Some(Some(m)) = &change.master {
-                    let is_bridge = self
-                        .state
-                        .nodes
-                        .get(&at.node)
-                        .and_then(|n| n.links.get(m))
-                        .is_some_and(|l| matches!(l.kind, LinkKind::Bridge { .. }));
-                    if !is_bridge {
-                        return Err(OpError::new(op, "No such device (master)"));
-                    }
-                }
-                let l = self.link(op, &ep)?;
-                if let Some(m) = &change.master {
-                    l.master = m.clone();
-                    if m.is_none() {
-                        l.hairpin = false;
-                    }
-                }
-                if let Some(mtu) = change.mtu {
-                    l.mtu = Some(mtu);
-                }
-                if let Some(mac) = change.mac {
-                    l.mac = Some(mac);
-                }
-                if let Some(h) = change.hairpin {
-                    if l.master.is_none() {
-                        return Err(OpError::new(
-                            op,
-                            "Operation not supported (not a bridge port)",
-                        ));
-                    }
-                    l.hairpin = h;
-                }
-                if let Some(b) = &change.bridge {
-                    let LinkKind::Bridge(Bridge {
-                        stp,
-                        ageing_secs,
-                        vlan_filtering,
-                    }) = &mut l.kind
-                    else {
-                        return Err(OpError::new(op, "Operation not supported (not a bridge)"));
-                    };
-                    *stp = b.stp.unwrap_or(*stp);
-                    *ageing_secs = b.ageing_secs.unwrap_or(*ageing_secs);
-                    *vlan_filtering = b.vlan_filtering.unwrap_or(*vlan_filtering);
-                }
-                let was_up = l.up;
-                if let Some(up) = change.up {
-                    l.up = up;
-                }
-                if was_up && change.up == Some(false) {
-                    self.flush_routes(&at.node, ifname, None);
-                }
-            }
-            Op::AddAddress { at, ifname, cidr } => {
-                let l = self.link(op, &Endpoint::new(&at.node, ifname))?;
-                if !l.addresses.insert(*cidr) {
-                    return Err(OpError::new(op, "File exists"));
-                }
-                self.clock += 1;
-                self.added
-                    .insert((at.node.clone(), ifname.clone(), *cidr), self.clock);
-            }
+            Op::MoveIn { at, ifname, from } => self.move_in(op, at, ifname, from)?,
+            Op::MoveOut { at, ifname, to } => self.move_out(op, at, ifname, to)?,
+            Op::SetLink { at, ifname, change } => self.set_link(op, at, ifname, change)?,
+            Op::AddAddress { at, ifname, cidr } => self.add_address(op, at, ifname, cidr)?,
             Op::DelAddress { at, ifname, cidr } => self.del_address(op, &at.node, ifname, cidr)?,
             Op::AddRoute { at, route } => self.add_route(op, &at.node, route)?,
-            Op::DelRoute { at, route } => {
-                let n = self.node(op, &at.node)?;
-                let found = n.routes.iter().find(|r| route_matches(route, r)).cloned();
-                match found {
-                    Some(r) => {
-                        n.routes.remove(&r);
-                    }
-                    None => return Err(OpError::new(op, "No such process")),
-                }
-            }
+            Op::DelRoute { at, route } => self.del_route(op, at, route)?,
             Op::SetNat { at, nat, .. } => {
                 self.node(op, &at.node)?.nat = nat.clone();
             }
@@ -296,128 +158,28 @@ impl FakeHost {
         }
         Ok(())
     }
-}
 
-impl FakeHost {
-    /// Remove the routes through `ifname` (of one family, or both).
-    fn flush_routes(&mut self, node: &str, ifname: &str, v6: Option<bool>) {
-        if let Some(n) = self.state.nodes.get_mut(node) {
-            n.routes
-                .retain(|r| r.dev.as_deref() != Some(ifname) || v6.is_some_and(|v6| r.v6 != v6));
+    fn create_netns(&mut self, op: &Op, node: &str, netns: &str) -> Result<(), OpError> {
+        if self.state.nodes.contains_key(node) {
+            return Err(OpError::new(op, "File exists"));
         }
-    }
-
-    fn del_address(
-        &mut self,
-        op: &Op,
-        node: &str,
-        ifname: &str,
-        cidr: &Cidr,
-    ) -> Result<(), OpError> {
-        let promote = self
-            .state
-            .nodes
-            .get(node)
-            .and_then(|n| n.sysctls.get("net.ipv4.conf.all.promote_secondaries"))
-            .is_some_and(|v| v == "1");
-        let addrs = self
-            .link(op, &Endpoint::new(node, ifname))?
-            .addresses
-            .clone();
-        if !addrs.contains(cidr) {
-            return Err(OpError::new(op, "Cannot assign requested address"));
-        }
-        let when = |c: &Cidr| {
-            self.added
-                .get(&(node.to_string(), ifname.to_string(), *c))
-                .copied()
-                .unwrap_or(0)
-        };
-        let mut lost = vec![*cidr];
-        if cidr.addr.is_ipv4() && !promote {
-            let mine = when(cidr);
-            let primary = addrs
-                .iter()
-                .filter(|c| same_subnet(c, cidr))
-                .all(|c| when(c) >= mine);
-            if primary {
-                lost.extend(addrs.iter().filter(|c| same_subnet(c, cidr)).copied());
-            }
-        }
-        let l = self.link(op, &Endpoint::new(node, ifname))?;
-        for c in &lost {
-            l.addresses.remove(c);
-        }
-        let no_v4_left = !l.addresses.iter().any(|c| c.addr.is_ipv4());
-        for c in &lost {
-            self.added
-                .remove(&(node.to_string(), ifname.to_string(), *c));
-        }
-        let n = self.node(op, node)?;
-        let still_here: BTreeSet<IpAddr> = n
-            .links
-            .values()
-            .flat_map(|l| l.addresses.iter().map(|c| c.addr))
-            .collect();
-        n.routes.retain(|r| {
-            !r.src
-                .is_some_and(|s| lost.iter().any(|c| c.addr == s) && !still_here.contains(&s))
-        });
-        if cidr.addr.is_ipv4() && no_v4_left {
-            self.flush_routes(node, ifname, Some(false));
-        }
+        let mut n = NodeState::new(Some(netns.to_string()));
+        n.lo_up = false;
+        self.state.nodes.insert(node.to_string(), n);
         Ok(())
     }
 
-    fn add_route(&mut self, op: &Op, node: &str, route: &RouteState) -> Result<(), OpError> {
-        let n = self.node(op, node)?;
-        let mut r = route.clone();
-        let via_link = |l: &LinkState| match &r.via {
-            Some(gw) => l.addresses.iter().any(|c| contains(c, gw)),
-            None => true,
-        };
-        let dev = match &r.dev {
-            Some(d) => {
-                let l = n
-                    .links
-                    .get(d)
-                    .ok_or_else(|| OpError::new(op, "No such device"))?;
-                if !via_link(l) {
-                    return Err(OpError::new(op, "Network is unreachable"));
-                }
-                d.clone()
-            }
-            None => n
-                .links
-                .iter()
-                .find(|(_, l)| r.via.is_some() && via_link(l))
-                .map(|(name, _)| name.clone())
-                .ok_or_else(|| OpError::new(op, "Network is unreachable"))?,
-        };
-        if !n.links.get(&dev).is_some_and(|l| l.up) {
-            return Err(OpError::new(
-                op,
-                "Network is down (nexthop device is not up)",
-            ));
+    fn delete_netns(&mut self, op: &Op, node: &str) -> Result<(), OpError> {
+        let n = self
+            .state
+            .nodes
+            .get(node)
+            .cloned()
+            .ok_or_else(|| OpError::new(op, "No such file or directory"))?;
+        for ifname in n.links.keys() {
+            self.remove(&Endpoint::new(node, ifname));
         }
-        if let Some(src) = &r.src {
-            let local = n
-                .links
-                .values()
-                .any(|l| l.addresses.iter().any(|c| c.addr == *src));
-            if !local {
-                return Err(OpError::new(op, "Invalid prefsrc address"));
-            }
-        }
-        r.dev = Some(dev);
-        let clash = n
-            .routes
-            .iter()
-            .any(|o| o.to == r.to && o.v6 == r.v6 && o.metric == r.metric && o.table == r.table);
-        if clash {
-            return Err(OpError::new(op, "File exists"));
-        }
-        n.routes.insert(r);
+        self.state.nodes.remove(node);
         Ok(())
     }
 }

@@ -6,20 +6,22 @@
 
 use super::linux::Linux;
 use super::{OpError, Scope};
-use crate::plan::{route_matches, At};
-use crate::state::nat::{
-    Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule,
-};
-use crate::state::{
-    Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, RouteState, State,
-};
+use crate::plan::At;
+use crate::state::nat::Nat;
+use crate::state::{Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
+mod nat;
+mod routes;
+
+use nat::nat_of;
+pub use nat::FOREIGN_RULE;
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
+use routes::{is_lab_route, route_state};
 
 /// One node's raw dumps, before cross-namespace references are resolved.
 struct Seen {
@@ -43,95 +45,9 @@ fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
 pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
     let mut seen = Vec::new();
     for (node, ns) in &scope.nodes {
-        let at = At {
-            node: node.clone(),
-            netns: ns.clone(),
-        };
-        if let Some(name) = ns {
-            if !netns::exists(name) {
-                host.close(name);
-                continue;
-            }
+        if let Some(s) = see_node(host, scope, node, ns)? {
+            seen.push(s);
         }
-        let alias = host.alias().to_string();
-        let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
-        let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
-        // A namespace is the lab's only if its `lo` carries the lab's mark
-        // (it is marked before it gets its name, so an unmarked one was
-        // made by someone else). Never taken over; `down` leaves it out.
-        if let Some(name) = ns {
-            let lo_alias = links
-                .iter()
-                .find(|l| l.name == "lo")
-                .and_then(|l| l.alias.clone());
-            if lo_alias.as_deref() != Some(alias.as_str()) {
-                host.close(name);
-                if scope.skip_foreign {
-                    continue;
-                }
-                let whose = lo_alias
-                    .map(|a| format!("it belongs to {a}"))
-                    .unwrap_or_else(|| "nslab did not make it".into());
-                return Err(err(
-                    &at,
-                    "namespace",
-                    format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)"),
-                ));
-            }
-        }
-        if ns.is_none() {
-            // In the host namespace only what the lab made is the lab's.
-            links.retain(|l| l.alias.as_deref() == Some(alias.as_str()) || l.name == "lo");
-        }
-        let addrs = h.sock.addresses().map_err(|e| err(&at, "addresses", e))?;
-        let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
-        let qdiscs = h.sock.qdiscs().map_err(|e| err(&at, "qdiscs", e))?;
-        let keys = scope.sysctls.get(node).cloned().unwrap_or_default();
-        let sysctls = if keys.is_empty() {
-            BTreeMap::new()
-        } else {
-            netns::run_in(h.fd.as_fd(), || {
-                keys.iter()
-                    .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
-                    .collect::<BTreeMap<_, _>>()
-            })
-            .map_err(|e| err(&at, "sysctls", e))?
-        };
-        // NAT: the table read back from the kernel, rules decoded.
-        let table = format!("nslab-{}", scope.lab);
-        let nft = h.nft().map_err(|e| err(&at, "nftables", e))?;
-        let read = nft
-            .read_table(&table)
-            .map_err(|e| err(&at, "nftables", e))?;
-        let nat = match read {
-            None => None,
-            Some(t) if t.comment.as_deref() == Some(alias.as_str()) => Some(nat_of(&t, &alias)),
-            Some(_) if scope.skip_foreign => None,
-            Some(t) => {
-                let whose = t
-                    .comment
-                    .map(|c| format!("its comment is {c:?}"))
-                    .unwrap_or_else(|| "it has no comment".into());
-                let inside = ns
-                    .as_ref()
-                    .map(|n| format!("ip netns exec {n} "))
-                    .unwrap_or_default();
-                return Err(err(
-                    &at,
-                    "nftables",
-                    format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab"),
-                ));
-            }
-        };
-        seen.push(Seen {
-            at,
-            links,
-            addrs,
-            routes,
-            sysctls,
-            nat,
-            qdiscs,
-        });
     }
     let mut state = State {
         lab: scope.lab.clone(),
@@ -142,6 +58,127 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         state.nodes.insert(seen[i].at.node.clone(), node);
     }
     Ok(state)
+}
+
+/// One node's raw dumps, or `None` when its namespace is gone or (with
+/// `skip_foreign`) not the lab's.
+fn see_node(
+    host: &mut Linux,
+    scope: &Scope,
+    node: &str,
+    ns: &Option<String>,
+) -> Result<Option<Seen>, OpError> {
+    let at = At {
+        node: node.to_string(),
+        netns: ns.clone(),
+    };
+    if let Some(name) = ns {
+        if !netns::exists(name) {
+            host.close(name);
+            return Ok(None);
+        }
+    }
+    let alias = host.alias().to_string();
+    let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
+    let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
+    // A namespace is the lab's only if its `lo` carries the lab's mark
+    // (it is marked before it gets its name, so an unmarked one was
+    // made by someone else). Never taken over; `down` leaves it out.
+    if let Some(name) = ns {
+        let lo_alias = links
+            .iter()
+            .find(|l| l.name == "lo")
+            .and_then(|l| l.alias.clone());
+        if lo_alias.as_deref() != Some(alias.as_str()) {
+            host.close(name);
+            if scope.skip_foreign {
+                return Ok(None);
+            }
+            return Err(foreign_netns(&at, name, lo_alias));
+        }
+    }
+    if ns.is_none() {
+        // In the host namespace only what the lab made is the lab's.
+        links.retain(|l| l.alias.as_deref() == Some(alias.as_str()) || l.name == "lo");
+    }
+    let addrs = h.sock.addresses().map_err(|e| err(&at, "addresses", e))?;
+    let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
+    let qdiscs = h.sock.qdiscs().map_err(|e| err(&at, "qdiscs", e))?;
+    let sysctls = read_sysctls(h, scope, &at)?;
+    let nat = read_nat(h, scope, &at, &alias)?;
+    Ok(Some(Seen {
+        at,
+        links,
+        addrs,
+        routes,
+        sysctls,
+        nat,
+        qdiscs,
+    }))
+}
+
+/// The error for a namespace of a node's name that the lab did not make.
+fn foreign_netns(at: &At, name: &str, lo_alias: Option<String>) -> OpError {
+    let node = &at.node;
+    let whose = lo_alias
+        .map(|a| format!("it belongs to {a}"))
+        .unwrap_or_else(|| "nslab did not make it".into());
+    err(
+        at,
+        "namespace",
+        format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)"),
+    )
+}
+
+/// The sysctls the scope asks about for this node, read inside it.
+fn read_sysctls(
+    h: &mut super::linux::Handle,
+    scope: &Scope,
+    at: &At,
+) -> Result<BTreeMap<String, String>, OpError> {
+    let keys = scope.sysctls.get(&at.node).cloned().unwrap_or_default();
+    if keys.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    netns::run_in(h.fd.as_fd(), || {
+        keys.iter()
+            .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
+            .collect::<BTreeMap<_, _>>()
+    })
+    .map_err(|e| err(at, "sysctls", e))
+}
+
+/// NAT: the lab's table read back from the kernel, rules decoded.
+fn read_nat(
+    h: &mut super::linux::Handle,
+    scope: &Scope,
+    at: &At,
+    alias: &str,
+) -> Result<Option<Nat>, OpError> {
+    let table = format!("nslab-{}", scope.lab);
+    let nft = h.nft().map_err(|e| err(at, "nftables", e))?;
+    let read = nft.read_table(&table).map_err(|e| err(at, "nftables", e))?;
+    Ok(match read {
+        None => None,
+        Some(t) if t.comment.as_deref() == Some(alias) => Some(nat_of(&t, alias)),
+        Some(_) if scope.skip_foreign => None,
+        Some(t) => {
+            let whose = t
+                .comment
+                .map(|c| format!("its comment is {c:?}"))
+                .unwrap_or_else(|| "it has no comment".into());
+            let inside = at
+                .netns
+                .as_ref()
+                .map(|n| format!("ip netns exec {n} "))
+                .unwrap_or_default();
+            return Err(err(
+                at,
+                "nftables",
+                format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab"),
+            ));
+        }
+    })
 }
 
 fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeState {
@@ -204,119 +241,11 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
             continue;
         }
         let rs = route_state(r, name_of);
-        let host = s.at.netns.is_none();
-        let claimed = || scope.host_routes.iter().any(|c| route_matches(c, &rs));
-        let ours = r.protocol == RTPROT_NSLAB && (!host || claimed());
-        // A route the lab wants that someone else made (`proto static`,
-        // `boot`, ...) already serves: it is taken as present, so `up`
-        // does not try to add it twice, and it is never deleted (a delete
-        // asks for nslab's protocol only).
-        let wanted = || {
-            scope
-                .wanted_routes
-                .get(&s.at.node)
-                .is_some_and(|w| w.iter().any(|d| route_matches(d, &rs)))
-        };
-        let served = !scope.skip_foreign
-            && r.protocol != RTPROT_KERNEL
-            && r.kind == nl::RTN_UNICAST
-            && wanted();
-        if ours || served {
+        if is_lab_route(s, scope, r, &rs) {
             n.routes.insert(rs);
         }
     }
     n
-}
-
-fn route_state(r: &nl::Route, name_of: impl Fn(u32) -> Option<String>) -> RouteState {
-    let v6 = matches!(r.family, nl::Family::V6);
-    let default_metric = if v6 { 1024 } else { 0 };
-    RouteState {
-        to: r
-            .dst
-            .filter(|(_, p)| *p != 0)
-            .map(|(addr, prefix)| Cidr { addr, prefix }),
-        v6,
-        via: r.gateway,
-        dev: r.oif.and_then(name_of),
-        metric: r.metric.filter(|m| *m != default_metric),
-        src: r.prefsrc,
-        table: Some(r.table).filter(|t| *t != RT_TABLE_MAIN),
-    }
-}
-
-/// The NAT rules of the lab's table as read back. Anything nslab would not
-/// have written for them (a rule or chain added or edited by hand) becomes
-/// a rule no file asks for, so the table differs from every desired one
-/// and `up` replaces it.
-fn nat_of(t: &nslab_nft::ReadTable, mark: &str) -> Nat {
-    let decoded = t.to_table().and_then(|table| {
-        let nat = nat_rules(&table)?;
-        (super::nat::table(&t.name, mark, &nat) == table).then_some(nat)
-    });
-    decoded.unwrap_or_else(|| Nat {
-        rules: vec![NatRule {
-            hook: NatHook::Prerouting,
-            matches: vec![NatMatch::IifName(FOREIGN_RULE.to_string())],
-            action: NatAction::Masquerade,
-        }],
-    })
-}
-
-/// Stands for rules nslab did not write (shown in `plan` as
-/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
-/// replaces the whole table.
-pub const FOREIGN_RULE: &str = "(rules not written by nslab)";
-
-fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
-    use nslab_nft as nft;
-    let mut rules = Vec::new();
-    for c in &t.chains {
-        let hook = match c.hook {
-            nft::Hook::Prerouting => NatHook::Prerouting,
-            nft::Hook::Output => NatHook::Output,
-            nft::Hook::Postrouting => NatHook::Postrouting,
-            _ => return None,
-        };
-        for r in &c.rules {
-            let matches = r
-                .matches
-                .iter()
-                .map(|m| {
-                    Some(match m {
-                        nft::Match::SrcNet(n) => NatMatch::SrcNet(*n),
-                        nft::Match::DstNet(n) => NatMatch::DstNet(*n),
-                        nft::Match::NotDstNet(n) => NatMatch::NotDstNet(*n),
-                        nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
-                        nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
-                        nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
-                        nft::Match::L4Proto(p) => NatMatch::Proto(*p),
-                        nft::Match::DstPort(p) => NatMatch::DstPort(*p),
-                        nft::Match::DstLocal => NatMatch::DstLocal,
-                        nft::Match::CtStatusDnat => NatMatch::CtDnat,
-                        _ => return None,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            let action = match &r.action {
-                nft::Action::Masquerade => NatAction::Masquerade,
-                nft::Action::Dnat {
-                    addr,
-                    port: Some(port),
-                } => NatAction::Dnat {
-                    addr: *addr,
-                    port: *port,
-                },
-                _ => return None,
-            };
-            rules.push(NatRule {
-                hook,
-                matches,
-                action,
-            });
-        }
-    }
-    Some(Nat { rules })
 }
 
 fn is_link_local(a: &IpAddr) -> bool {

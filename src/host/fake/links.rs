@@ -1,0 +1,157 @@
+//! Links in the fake kernel: veth pairs, sub-interfaces, physical ones
+//! moved in and out, and their changes.
+
+use super::FakeHost;
+use crate::host::OpError;
+use crate::plan::{At, LinkChange, NewEnd, Op};
+use crate::state::{Bridge, Endpoint, LinkKind, Vxlan};
+
+impl FakeHost {
+    pub(super) fn add_veth(&mut self, op: &Op, a: &NewEnd, b: &NewEnd) -> Result<(), OpError> {
+        let ea = Endpoint::new(&a.at.node, &a.ifname);
+        let eb = Endpoint::new(&b.at.node, &b.ifname);
+        self.node(op, &eb.node)?;
+        if self
+            .state
+            .nodes
+            .get(&eb.node)
+            .is_some_and(|n| n.links.contains_key(&eb.ifname))
+        {
+            return Err(OpError::new(op, "File exists"));
+        }
+        self.add(
+            op,
+            &ea,
+            Self::blank(LinkKind::Veth { peer: eb.clone() }, a.mtu, a.mac),
+        )?;
+        self.add(
+            op,
+            &eb,
+            Self::blank(LinkKind::Veth { peer: ea }, b.mtu, b.mac),
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn add_link(
+        &mut self,
+        op: &Op,
+        end: &NewEnd,
+        kind: &LinkKind,
+    ) -> Result<(), OpError> {
+        if let Some(p) = kind.parent() {
+            self.link(op, p)?;
+        }
+        if let LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) = kind {
+            self.link(op, &Endpoint::new(&end.at.node, d))?;
+        }
+        let ep = Endpoint::new(&end.at.node, &end.ifname);
+        self.add(op, &ep, Self::blank(kind.clone(), end.mtu, end.mac))?;
+        Ok(())
+    }
+
+    pub(super) fn move_in(
+        &mut self,
+        op: &Op,
+        at: &At,
+        ifname: &str,
+        from: &str,
+    ) -> Result<(), OpError> {
+        if !self.host_ifaces.remove(from) {
+            return Err(OpError::new(op, "No such device"));
+        }
+        let ep = Endpoint::new(&at.node, ifname);
+        self.add(
+            op,
+            &ep,
+            Self::blank(
+                LinkKind::Physical {
+                    from: from.to_string(),
+                },
+                None,
+                None,
+            ),
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn move_out(
+        &mut self,
+        op: &Op,
+        at: &At,
+        ifname: &str,
+        to: &str,
+    ) -> Result<(), OpError> {
+        let ep = Endpoint::new(&at.node, ifname);
+        self.link(op, &ep)?;
+        self.state
+            .nodes
+            .get_mut(&at.node)
+            .map(|n| n.links.remove(ifname));
+        self.host_ifaces.insert(to.to_string());
+        Ok(())
+    }
+
+    pub(super) fn set_link(
+        &mut self,
+        op: &Op,
+        at: &At,
+        ifname: &str,
+        change: &LinkChange,
+    ) -> Result<(), OpError> {
+        let ep = Endpoint::new(&at.node, ifname);
+        if let Some(Some(m)) = &change.master {
+            let is_bridge = self
+                .state
+                .nodes
+                .get(&at.node)
+                .and_then(|n| n.links.get(m))
+                .is_some_and(|l| matches!(l.kind, LinkKind::Bridge { .. }));
+            if !is_bridge {
+                return Err(OpError::new(op, "No such device (master)"));
+            }
+        }
+        let l = self.link(op, &ep)?;
+        if let Some(m) = &change.master {
+            l.master = m.clone();
+            if m.is_none() {
+                l.hairpin = false;
+            }
+        }
+        if let Some(mtu) = change.mtu {
+            l.mtu = Some(mtu);
+        }
+        if let Some(mac) = change.mac {
+            l.mac = Some(mac);
+        }
+        if let Some(h) = change.hairpin {
+            if l.master.is_none() {
+                return Err(OpError::new(
+                    op,
+                    "Operation not supported (not a bridge port)",
+                ));
+            }
+            l.hairpin = h;
+        }
+        if let Some(b) = &change.bridge {
+            let LinkKind::Bridge(Bridge {
+                stp,
+                ageing_secs,
+                vlan_filtering,
+            }) = &mut l.kind
+            else {
+                return Err(OpError::new(op, "Operation not supported (not a bridge)"));
+            };
+            *stp = b.stp.unwrap_or(*stp);
+            *ageing_secs = b.ageing_secs.unwrap_or(*ageing_secs);
+            *vlan_filtering = b.vlan_filtering.unwrap_or(*vlan_filtering);
+        }
+        let was_up = l.up;
+        if let Some(up) = change.up {
+            l.up = up;
+        }
+        if was_up && change.up == Some(false) {
+            self.flush_routes(&at.node, ifname, None);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! Links: veth pairs, sub-interfaces, taps, their changes and removal.
+
+use super::Linux;
+use crate::plan::{At, LinkChange, NewEnd};
+use crate::state::{Impair, LinkKind, Vxlan};
+use nslab_netlink as nl;
+use nslab_sys::{netns, tap};
+use std::os::fd::AsFd;
+
+impl Linux {
+    pub(super) fn add_veth(
+        &mut self,
+        a: &NewEnd,
+        b: &NewEnd,
+        alias: Option<String>,
+    ) -> Result<(), String> {
+        let same = a.at.netns == b.at.netns;
+        let peer_fd = if same {
+            None
+        } else {
+            Some(self.raw_fd(&b.at)?)
+        };
+        let h = self.handle(&a.at)?;
+        h.exec(vec![nl::Request::NewLink(nl::NewLink {
+            name: a.ifname.clone(),
+            kind: nl::LinkKind::Veth {
+                peer_name: b.ifname.clone(),
+                peer_netns_fd: peer_fd,
+                peer_mtu: b.mtu,
+                peer_mac: b.mac,
+                peer_alias: if same { alias.clone() } else { None },
+            },
+            mtu: a.mtu,
+            mac: a.mac,
+            alias: alias.clone(),
+            up: false,
+            parent: None,
+            master: None,
+            netns_fd: None,
+        })])?;
+        // The kernel ignores an alias in a create request; a peer in
+        // another namespace gets it from that namespace's socket.
+        if !same {
+            self.set_alias(&b.at, &b.ifname, alias)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn add_link(
+        &mut self,
+        end: &NewEnd,
+        kind: &LinkKind,
+        parent_at: Option<&At>,
+        alias: Option<String>,
+    ) -> Result<(), String> {
+        if let LinkKind::Tap { owner } = kind {
+            return self.add_tap(end, *owner, alias);
+        }
+        // A sub-interface is created where its parent is and placed in its
+        // own node with IFLA_NET_NS_FD, as `ip link add link eth0 netns X`.
+        let target_fd = match parent_at {
+            Some(p) if p.netns != end.at.netns => Some(self.raw_fd(&end.at)?),
+            _ => None,
+        };
+        let dev = match kind {
+            LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) => Some(self.handle(&end.at)?.index(d)?),
+            _ => None,
+        };
+        let where_at = parent_at.unwrap_or(&end.at).clone();
+        let h = self.handle(&where_at)?;
+        let parent = match kind.parent() {
+            Some(p) => Some(h.index(&p.ifname)?),
+            None => None,
+        };
+        let nk = match kind {
+            LinkKind::Bridge(b) => nl::LinkKind::Bridge(*b),
+            LinkKind::Vlan { id, .. } => nl::LinkKind::Vlan { id: *id },
+            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan { mode: *mode },
+            LinkKind::Ipvlan { mode, flag, .. } => nl::LinkKind::Ipvlan {
+                mode: *mode,
+                flags: *flag,
+            },
+            LinkKind::Vxlan(v) => nl::LinkKind::Vxlan(v.clone().with_dev(dev)),
+            other => return Err(format!("cannot create a link of kind {}", other.name())),
+        };
+        let moved = target_fd.is_some();
+        h.exec(vec![nl::Request::NewLink(nl::NewLink {
+            name: end.ifname.clone(),
+            kind: nk,
+            mtu: end.mtu,
+            mac: end.mac,
+            alias: if moved { None } else { alias.clone() },
+            up: false,
+            parent,
+            master: None,
+            netns_fd: target_fd,
+        })])?;
+        if moved {
+            self.set_alias(&end.at, &end.ifname, alias)?;
+        }
+        Ok(())
+    }
+
+    fn add_tap(
+        &mut self,
+        end: &NewEnd,
+        owner: Option<u32>,
+        alias: Option<String>,
+    ) -> Result<(), String> {
+        let h = self.handle(&end.at)?;
+        let name = end.ifname.clone();
+        netns::run_in(h.fd.as_fd(), || tap::create_tap(&name, owner))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let index = h.index(&end.ifname)?;
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            alias,
+            mtu: end.mtu,
+            mac: end.mac,
+            ..nl::SetLink::index(index)
+        })])
+    }
+
+    pub(super) fn delete_link(&mut self, at: &At, ifname: &str) -> Result<(), String> {
+        // A veth whose peer's namespace was deleted by hand goes
+        // away by itself a moment later: gone is what was asked.
+        let h = self.handle(at)?;
+        let index = match h.index(ifname) {
+            Ok(i) => i,
+            Err(_) if matches!(h.sock.link_by_name(ifname), Ok(None)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let r = match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
+            Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+            _ => Ok(()),
+        };
+        // The kernel takes the veth peer (in another node, perhaps)
+        // and sub-interfaces along: no cached index is trusted.
+        self.forget_all();
+        r
+    }
+
+    pub(super) fn set_impair(
+        &mut self,
+        at: &At,
+        ifname: &str,
+        impair: Option<&Impair>,
+    ) -> Result<(), String> {
+        let h = self.handle(at)?;
+        let index = h.index(ifname)?;
+        match impair {
+            Some(i) => h.exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
+                index,
+                impair: *i,
+            })]),
+            // Back to the kernel's default root qdisc; none to
+            // remove is no error.
+            None => match h.sock.execute(&[nl::Request::DelQdisc { index }]).pop() {
+                Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    pub(super) fn set_alias(
+        &mut self,
+        at: &At,
+        ifname: &str,
+        alias: Option<String>,
+    ) -> Result<(), String> {
+        let h = self.handle(at)?;
+        let index = h.index(ifname)?;
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            alias,
+            ..nl::SetLink::index(index)
+        })])
+    }
+
+    pub(super) fn set_link(
+        &mut self,
+        at: &At,
+        ifname: &str,
+        change: &LinkChange,
+    ) -> Result<(), String> {
+        let h = self.handle(at)?;
+        let index = h.index(ifname)?;
+        let master = match &change.master {
+            Some(Some(m)) => Some(h.index(m)?),
+            Some(None) => Some(0),
+            None => None,
+        };
+        let mut reqs = Vec::new();
+        if master.is_some() || change.mtu.is_some() || change.mac.is_some() {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                master,
+                mtu: change.mtu,
+                mac: change.mac,
+                ..nl::SetLink::index(index)
+            }));
+        }
+        if let Some(b) = &change.bridge {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                bridge: Some(nl::BridgeChange {
+                    stp: b.stp,
+                    ageing_secs: b.ageing_secs,
+                    vlan_filtering: b.vlan_filtering,
+                }),
+                ..nl::SetLink::index(index)
+            }));
+        }
+        // The bridge port exists only once the link is enslaved.
+        if let Some(h) = change.hairpin {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                hairpin: Some(h),
+                ..nl::SetLink::index(index)
+            }));
+        }
+        if let Some(up) = change.up {
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                up: Some(up),
+                ..nl::SetLink::index(index)
+            }));
+        }
+        h.exec(reqs)
+    }
+}
+
+/// The kernel says "Unknown device type" when the driver of a link kind is
+/// not there: name the module that provides it.
+pub(super) fn with_module_hint(e: String, kind: &LinkKind) -> String {
+    let module = match kind {
+        LinkKind::Vlan { .. } => "8021q",
+        LinkKind::Macvlan { .. } => "macvlan",
+        LinkKind::Ipvlan { .. } => "ipvlan",
+        LinkKind::Vxlan { .. } => "vxlan",
+        LinkKind::Bridge { .. } => "bridge",
+        _ => return e,
+    };
+    if e.contains("Unknown device type") {
+        format!("{e}; this kernel has no {} driver: load the module `{module}` (modprobe {module}) or use a kernel that has it", kind.name())
+    } else {
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Endpoint;
+
+    #[test]
+    fn a_missing_driver_names_its_module() {
+        let vlan = LinkKind::Vlan {
+            parent: Endpoint::new("a", "eth0"),
+            id: 100,
+        };
+        let e = with_module_hint(
+            "Operation not supported (kernel: \"Unknown device type\")".into(),
+            &vlan,
+        );
+        assert!(e.contains("modprobe 8021q"), "{e}");
+        let other = with_module_hint("File exists".into(), &vlan);
+        assert_eq!(other, "File exists");
+    }
+}

@@ -1,0 +1,142 @@
+//! Physical interfaces: moved in from the host, given back as they were.
+
+use super::addrs_routes::address;
+use super::Linux;
+use crate::plan::At;
+use nslab_netlink as nl;
+
+fn host() -> At {
+    At {
+        node: "host".into(),
+        netns: None,
+    }
+}
+
+impl Linux {
+    pub(super) fn move_in(&mut self, at: &At, ifname: &str, from: &str) -> Result<(), String> {
+        let to = self.raw_fd(at)?;
+        let h = self.handle(&host())?;
+        let index = h.index(from)?;
+        h.forget(from);
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            netns_fd: Some(to),
+            name: Some(ifname.to_string()),
+            up: Some(false),
+            ..nl::SetLink::index(index)
+        })])?;
+        // Marked with its host name: without the record, `down`
+        // still knows what it is and where it goes back to.
+        let mark = physical_mark(&self.lab, from);
+        self.set_alias(at, ifname, Some(mark))
+    }
+
+    pub(super) fn move_out(&mut self, at: &At, ifname: &str, to: &str) -> Result<(), String> {
+        let host = host();
+        let host_fd = self.raw_fd(&host)?;
+        // Its name, or a free one made from it when that was taken
+        // while the interface was away.
+        let name = free_name(&mut self.handle(&host)?.sock, to)?;
+        let h = self.handle(at)?;
+        let index = h.index(ifname)?;
+        h.forget(ifname);
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            netns_fd: Some(host_fd),
+            name: Some(name.clone()),
+            up: Some(false),
+            ..nl::SetLink::index(index)
+        })])?;
+        if name != to {
+            self.notes.push(format!(
+                "{ifname} of node {} was given back to the host as {name}, not {to}: \
+                 {to} is taken there now (`ip link set {name} name {to}` once it is free)",
+                at.node
+            ));
+        }
+        self.restore_physical(to, &name)
+    }
+
+    /// Give an interface moved back to the host (now called `name`) the
+    /// MTU, addresses and admin state it had before it was moved in.
+    fn restore_physical(&mut self, orig: &str, name: &str) -> Result<(), String> {
+        let host = host();
+        let was = self.physical_was.get(orig).cloned();
+        let h = self.handle(&host)?;
+        h.forget(name);
+        let index = h.index(name)?;
+        // Our mark goes (the alias it had comes back).
+        let alias = was
+            .as_ref()
+            .and_then(|w| w.alias.clone())
+            .unwrap_or_default();
+        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+            alias: Some(alias),
+            ..nl::SetLink::index(index)
+        })])?;
+        let Some(was) = was else {
+            return Ok(());
+        };
+        let mut reqs = vec![nl::Request::SetLink(nl::SetLink {
+            mtu: Some(was.mtu),
+            ..nl::SetLink::index(index)
+        })];
+        reqs.extend(
+            was.addresses
+                .iter()
+                .map(|c| nl::Request::AddAddress(address(index, c))),
+        );
+        reqs.push(nl::Request::SetLink(nl::SetLink {
+            up: Some(was.up),
+            ..nl::SetLink::index(index)
+        }));
+        for r in h.sock.execute(&reqs) {
+            match r {
+                Err(e) if !e.is_exists() => return Err(format!("restoring {name}: {e}")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The alias of a physical interface while lab `lab` has it: names the
+/// lab and the interface's host name.
+pub fn physical_mark(lab: &str, from: &str) -> String {
+    format!("nslab:{lab} physical {from}")
+}
+
+/// The host name of a physical interface from its alias, if lab `lab`
+/// marked it.
+pub fn physical_from_mark<'a>(lab: &str, alias: &'a str) -> Option<&'a str> {
+    alias
+        .strip_prefix("nslab:")
+        .and_then(|a| a.strip_prefix(lab))
+        .and_then(|a| a.strip_prefix(" physical "))
+        .filter(|f| !f.is_empty())
+}
+
+/// `want`, or when the host has an interface of that name, `want-1`,
+/// `want-2`... (shortened to fit the kernel's 15 bytes).
+fn free_name(sock: &mut nl::Socket, want: &str) -> Result<String, String> {
+    let taken = |s: &mut nl::Socket, n: &str| {
+        s.link_by_name(n)
+            .map(|l| l.is_some())
+            .map_err(|e| e.to_string())
+    };
+    if !taken(sock, want)? {
+        return Ok(want.to_string());
+    }
+    for k in 1..1000 {
+        let suffix = format!("-{k}");
+        let mut stem = want.to_string();
+        while stem.len() + suffix.len() > 15 {
+            stem.pop();
+        }
+        let name = format!("{stem}{suffix}");
+        if !taken(sock, &name)? {
+            return Ok(name);
+        }
+    }
+    Err(format!(
+        "{want} is taken in the host and no free name was found for it"
+    ))
+}
