@@ -5,6 +5,9 @@
 //! files, and what follows a top-level `#[cfg(test)]`) may reach further
 //! up, to drive a layer from above; comments are not code.
 
+mod common;
+use common::rust_files;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -29,21 +32,6 @@ fn layers(lib: &str) -> BTreeMap<String, usize> {
         }
     }
     out
-}
-
-/// Every `.rs` file under `dir`.
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The module a file under `src/` belongs to (`src/cli/load.rs` -> `cli`).
@@ -173,7 +161,7 @@ fn no_module_names_one_at_or_above_its_own_row() {
     let lib = std::fs::read_to_string(src().join("lib.rs")).expect("lib.rs");
     let table = layers(&lib);
     let mut all = Vec::new();
-    files(&src(), &mut all);
+    rust_files(&src(), &mut all);
     let mut wrong = Vec::new();
     for f in &all {
         let Some(m) = module_of(f) else { continue };
@@ -201,7 +189,7 @@ fn no_module_names_one_at_or_above_its_own_row() {
 #[test]
 fn only_host_talks_netlink_or_nftables() {
     let mut all = Vec::new();
-    files(&src(), &mut all);
+    rust_files(&src(), &mut all);
     let host = src().join("host");
     let mut wrong = Vec::new();
     for f in all.iter().filter(|f| !f.starts_with(&host)) {
@@ -222,7 +210,7 @@ fn only_host_talks_netlink_or_nftables() {
 #[test]
 fn test_doubles_are_built_for_tests_only() {
     let mut all = Vec::new();
-    files(&src(), &mut all);
+    rust_files(&src(), &mut all);
     let mut wrong = Vec::new();
     for f in &all {
         let text = std::fs::read_to_string(f).expect("read a source file");

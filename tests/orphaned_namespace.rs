@@ -15,7 +15,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
 
 /// `b:b0` (ifindex 3, peer 2 in z) and `d:c0` (ifindex 2, peer 3 in z).
 const LAB: &str = "lab: oc
@@ -62,11 +61,8 @@ fn one_up_converges_after_a_namespace_is_deleted_by_hand() {
     if !sandbox("one_up_converges_after_a_namespace_is_deleted_by_hand") {
         return;
     }
-    let dir = Path::new("/run/oc-files");
-    std::fs::create_dir_all(dir).expect("mkdir");
-    let f = dir.join("oc.yaml");
-    std::fs::write(&f, LAB).expect("write");
-    let f = f.to_str().expect("utf-8");
+    let f = write("oc.yaml", LAB);
+    let f = f.as_str();
     // Which namespaces are deleted, all at once, right before the `up`:
     // the one the processes keep alive, one that dies on its own (no
     // process), both, and every one.
@@ -129,11 +125,8 @@ fn a_namespace_held_by_a_stranger_is_left_alone_and_one_up_converges() {
     if !sandbox("a_namespace_held_by_a_stranger_is_left_alone_and_one_up_converges") {
         return;
     }
-    let dir = Path::new("/run/oc-files");
-    std::fs::create_dir_all(dir).expect("mkdir");
-    let f = dir.join("oc.yaml");
-    std::fs::write(&f, LAB).expect("write");
-    let f = f.to_str().expect("utf-8");
+    let f = write("oc.yaml", LAB);
+    let f = f.as_str();
     nslab_ok(&["up", f], 0);
     let mut stranger = std::process::Command::new("ip")
         .args(["netns", "exec", "oc-z", "sleep", "3737"])

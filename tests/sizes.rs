@@ -10,7 +10,10 @@
 //! The scan relies on `cargo fmt`: a function's closing brace is the first
 //! line after its `fn` line that is `}` at the `fn` line's indentation.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::rust_files;
+
+use std::path::PathBuf;
 
 const MAX_FILE_LINES: usize = 400;
 const MAX_FN_LINES: usize = 80;
@@ -41,30 +44,15 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `.rs` file under `dir`.
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// The shipped sources: `src/` and each `crates/*/src`, without the
 /// test-only files; paths relative to the workspace root, sorted.
 fn sources() -> Vec<String> {
     let root = root();
     let mut all = Vec::new();
-    files(&root.join("src"), &mut all);
+    rust_files(&root.join("src"), &mut all);
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
         for c in crates.flatten() {
-            files(&c.path().join("src"), &mut all);
+            rust_files(&c.path().join("src"), &mut all);
         }
     }
     let mut out: Vec<String> = all

@@ -45,6 +45,21 @@ pub fn sandbox(test: &str) -> bool {
         .enter(test)
 }
 
+/// Every `.rs` file under `dir`, recursively (for the source scans).
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
 /// Write a test file under /run/test-files (the sandbox's own tmpfs) and
 /// return its path.
 pub fn write(name: &str, text: &str) -> String {
