@@ -10,112 +10,177 @@ use std::path::PathBuf;
     name = "nslab",
     version,
     about = "Virtual networks on one Linux machine, from one topology file, straight over netlink",
-    after_help = "LAB is a lab's name or the path of its topology file.\nExit status: 0 success, 1 a check or command failed, 2 bad input (nothing was changed), 3 `plan --exit-code` found changes."
+    after_help = "LAB is a lab's name or the path of its topology file. The file format: docs/topology.md.\n\
+Commands that change or read the kernel need root; validate, graph and plan --offline do not.\n\
+Exit status: 0 success, 1 a check or command failed, 2 bad input (nothing was changed), 3 `plan --exit-code` found changes.\n\n\
+Example:\n  nslab demo"
 )]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `LAB`: the same words on every command that takes one.
+const LAB: &str = "A lab that is up: its name, or the path of its topology file";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make the kernel match FILE (the built-in demo lab when FILE is omitted).
+    #[command(after_help = "Example:\n  nslab up examples/bridge.yaml --check")]
     Up {
+        /// The topology file (`-` reads standard input); none: the built-in demo lab.
         file: Option<PathBuf>,
         /// Run the file's `expect:` checks afterwards.
         #[arg(long)]
         check: bool,
+        /// Print one JSON value (the operations done, and the checks with --check) instead of the summary.
         #[arg(long)]
         json: bool,
     },
-    /// Remove everything the lab owns, and nothing else.
+    /// Remove everything the lab owns, and nothing else (a lab that is not up: says so, exit 0).
+    #[command(after_help = "Example:\n  nslab down bridge")]
     Down {
+        #[arg(help = LAB)]
         lab: String,
+        /// Print the operations done as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Print what `up` would do, without doing it.
+    /// Print what `up` would do, as the equivalent `ip`/`nft` commands, without doing it.
+    #[command(after_help = "Example:\n  nslab plan examples/bridge.yaml --offline")]
     Plan {
+        /// The topology file (`-` reads standard input); none: the built-in demo lab.
         file: Option<PathBuf>,
         /// Exit 0 when the kernel already matches, 3 when `up` would change something.
         #[arg(long)]
         exit_code: bool,
-        /// Plan against an empty machine, without looking at the kernel.
+        /// Plan against an empty machine, without looking at the kernel (needs no root).
         #[arg(long)]
         offline: bool,
+        /// Print the operations as a JSON array.
         #[arg(long)]
         json: bool,
     },
     /// Check a topology file: every problem, with file:line:column and a hint.
+    #[command(after_help = "Example:\n  nslab validate examples/bridge.yaml")]
     Validate {
+        /// The topology file; `-` reads standard input.
         file: PathBuf,
+        /// Print the verdict and every problem as one JSON object.
         #[arg(long)]
         json: bool,
     },
-    /// The labs on this host.
+    /// The labs on this host, their node count and health.
+    #[command(after_help = "Example:\n  nslab ls")]
     Ls {
+        /// Print the labs as a JSON array.
         #[arg(long)]
         json: bool,
     },
-    /// Interfaces, addresses, routes and peers of a lab's nodes.
+    /// Interfaces, addresses, routes and peers of a lab's nodes, as the kernel has them now.
+    #[command(after_help = "Example:\n  nslab show bridge sw")]
     Show {
+        #[arg(help = LAB)]
         lab: String,
+        /// Show only this node.
         node: Option<String>,
+        /// Print the nodes as one JSON object.
         #[arg(long)]
         json: bool,
     },
-    /// Run a command inside a node, as `ip netns exec` would.
+    /// Run a command inside a node, as `ip netns exec` would; its exit status is the command's.
+    #[command(after_help = "Example:\n  nslab exec bridge net1 -- ip -br addr")]
     Exec {
+        #[arg(help = LAB)]
         lab: String,
+        /// The node to run the command in.
         node: String,
+        /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, num_args = 1..)]
         cmd: Vec<OsString>,
     },
-    /// An interactive shell inside a node.
-    Shell { lab: String, node: String },
-    /// Run the lab's `expect:` checks.
+    /// An interactive shell inside a node, its prompt naming the lab and node.
+    #[command(after_help = "Example:\n  nslab shell bridge net1")]
+    Shell {
+        #[arg(help = LAB)]
+        lab: String,
+        /// The node to open the shell in.
+        node: String,
+    },
+    /// Run the `expect:` checks of the lab (of FILE as it is now, when LAB is a file).
+    #[command(after_help = "Example:\n  nslab check bridge --junit checks.xml")]
     Check {
+        #[arg(help = LAB)]
         lab: String,
-        #[arg(long)]
+        /// Also write the results as a JUnit XML file, for CI.
+        #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Print the results as a JSON array.
         #[arg(long)]
         json: bool,
     },
-    /// Reachability: one pair, one node to all, or every pair.
+    /// Reachability by ICMP echo: one pair, one node to all, or every pair.
+    #[command(after_help = "Example:\n  nslab ping bridge net1 net2")]
     Ping {
+        #[arg(help = LAB)]
         lab: String,
+        /// The node to ping from (none: every node).
         from: Option<String>,
+        /// The node to ping (none: every other node); it is pinged at its first address.
         to: Option<String>,
+        /// Print one JSON object per pair, in an array.
         #[arg(long)]
         json: bool,
     },
-    /// Watch an interface of a node, or write a pcap file.
+    /// Watch an interface of a node, one line per packet, or write a pcap file.
+    #[command(after_help = "Example:\n  nslab capture bridge sw:js -c 10")]
     Capture {
+        #[arg(help = LAB)]
         lab: String,
-        /// NODE:INTERFACE
+        /// The interface to watch, as NODE:INTERFACE.
+        #[arg(value_name = "NODE:IF")]
         target: String,
         /// Write a pcap file instead of one line per packet.
-        #[arg(short = 'w', long)]
+        #[arg(short = 'w', long, value_name = "FILE")]
         write: Option<PathBuf>,
         /// Stop after this many packets.
-        #[arg(short = 'c', long)]
+        #[arg(short = 'c', long, value_name = "N")]
         count: Option<u64>,
         /// Stop after this many seconds.
-        #[arg(short = 's', long)]
+        #[arg(short = 's', long, value_name = "SECS")]
         seconds: Option<u64>,
     },
-    /// The topology as a graph (Graphviz dot or Mermaid).
+    /// The topology as a graph (Graphviz dot or Mermaid); needs no root.
+    #[command(
+        after_help = "Example:\n  nslab graph examples/docker-bridge.yaml | dot -Tsvg > docker.svg"
+    )]
     Graph {
+        /// A lab that is up, or a topology file.
+        #[arg(value_name = "LAB|FILE")]
         lab: String,
+        /// The output language.
         #[arg(long, value_enum, default_value = "dot")]
         format: super::graph::Format,
     },
     /// The built-in demo: up, check, show, down.
+    #[command(after_help = "Example:\n  nslab demo")]
     Demo,
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  nslab completions bash > /etc/bash_completion.d/nslab")]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  nslab man > /usr/local/share/man/man1/nslab.1")]
+    Man,
     /// Internal: the built-in responder of `serve:`, run inside a node.
     #[command(name = "__serve", hide = true)]
     Serve {
+        /// `<lab>/<node>`, the first word of every answer.
         label: String,
+        /// `tcp/PORT` and `udp/PORT`.
         services: Vec<String>,
     },
 }
@@ -176,6 +241,77 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// Every visible command, with its path (`nslab up`).
+    fn commands() -> Vec<(String, clap::Command)> {
+        let top = <Args as clap::CommandFactory>::command();
+        let mut out = vec![("nslab".to_string(), top.clone())];
+        for c in top.get_subcommands().filter(|c| !c.is_hide_set()) {
+            out.push((format!("nslab {}", c.get_name()), c.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn every_argument_and_flag_has_a_description() {
+        let mut missing = Vec::new();
+        for (path, cmd) in commands() {
+            if cmd.get_about().is_none() && path != "nslab" {
+                missing.push(format!("{path}: the command itself"));
+            }
+            for a in cmd.get_arguments() {
+                if a.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                    missing.push(format!("{path}: {}", a.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no description: {missing:#?}");
+    }
+
+    #[test]
+    fn every_command_shows_one_example_that_parses() {
+        for (path, cmd) in commands() {
+            let after = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            let examples: Vec<&str> = after
+                .lines()
+                .skip_while(|l| *l != "Example:")
+                .skip(1)
+                .map(str::trim)
+                .collect();
+            assert_eq!(examples.len(), 1, "{path}: one example line: {after}");
+            // The example's nslab words, up to a shell pipe or redirection.
+            let words: Vec<&str> = examples[0]
+                .split_whitespace()
+                .take_while(|w| !["|", ">"].contains(w))
+                .collect();
+            assert_eq!(words.first(), Some(&"nslab"), "{path}: {}", examples[0]);
+            assert!(
+                Args::try_parse_from(&words).is_ok() || words.len() == 1,
+                "{path}: the example does not parse: {}",
+                examples[0]
+            );
+            if path != "nslab" {
+                assert!(
+                    examples[0].starts_with(&path),
+                    "{path}: the example is of another command: {}",
+                    examples[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn completions_and_man_parse() {
+        assert!(matches!(
+            parse(&["completions", "bash"]),
+            Ok(Command::Completions { .. })
+        ));
+        assert!(parse(&["completions", "tcsh"]).is_err());
+        assert!(matches!(parse(&["man"]), Ok(Command::Man)));
     }
 
     #[test]

@@ -43,6 +43,18 @@ pub fn run(cmd: Command) -> Exit {
         } => capture::run(&lab, &target, write.as_deref(), count, seconds),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
         Command::Demo => lifecycle::demo(),
+        Command::Completions { shell } => {
+            let mut cmd = <super::args::Args as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
+            Exit::Ok
+        }
+        Command::Man => {
+            let cmd = <super::args::Args as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => Exit::Ok,
+                Err(e) => fail(e),
+            }
+        }
         Command::Serve { label, services } => match crate::services::serve(&label, &services) {
             Ok(never) => match never {},
             Err(e) => fail(e),

@@ -19,7 +19,7 @@ pub fn parse_file(path: &Path, host: &dyn HostInterfaces) -> Result<Topology, Pr
     parse_str(&path.display().to_string(), &text, host)
 }
 
-/// Read the topology file at `path`: at most [`MAX_FILE_BYTES`] (reading
+/// Read the topology file at `path` (`-`: standard input): at most [`MAX_FILE_BYTES`] (reading
 /// stops one byte past it, so `/dev/zero` costs 4 MiB), UTF-8. A problem
 /// names the file; for a file too large or not UTF-8, also the place.
 pub fn read_file(path: &Path) -> Result<String, Problems> {
@@ -34,10 +34,13 @@ pub fn read_file(path: &Path) -> Result<String, Problems> {
         ))
     };
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| {
-        let limit = u64::try_from(MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
-        f.take(limit).read_to_end(&mut bytes)
-    });
+    let limit = u64::try_from(MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
+    // `-` is standard input, as for most tools; bounded the same way.
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+    };
     if let Err(e) = read {
         return fail(
             Loc::UNKNOWN,
