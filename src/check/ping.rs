@@ -21,7 +21,8 @@ pub struct Pinged {
 
 /// The pairs to ping: from `from` (every node if `None`) to `to` (every
 /// other node if `None`; a node or an address), each with the address
-/// pinged. Targets without an address are left out.
+/// pinged. Among every other node, those without an address are left out;
+/// a target named by `to` without one is an error.
 fn pairs(
     state: &State,
     from: Option<&str>,
@@ -51,7 +52,16 @@ fn pairs(
                 .parse::<IpAddr>()
                 .ok()
                 .or_else(|| first_address(state, &t));
-            let Some(ip) = ip else { continue };
+            let Some(ip) = ip else {
+                // A node asked for by name must have an address to ping.
+                if to.is_some() {
+                    return Err(CheckError::NoAddress {
+                        from: s.clone(),
+                        node: t,
+                    });
+                }
+                continue;
+            };
             pairs.push((s.clone(), t, ip));
         }
     }
@@ -144,6 +154,17 @@ links:
                 "192.0.2.9".parse().expect("ip")
             )]
         );
+    }
+
+    #[test]
+    fn a_target_named_without_an_address_is_an_error() {
+        let e = pairs(&lab(THREE), Some("a"), Some("c")).expect_err("c has no address");
+        assert_eq!(
+            e.to_string(),
+            "check from a: node c has no address to probe"
+        );
+        let e = pairs(&lab(THREE), None, Some("c")).expect_err("c has no address");
+        assert!(e.to_string().contains("node c has no address"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `tcpdump -i br01`, without tcpdump.
 
 use super::exec::node_netns;
-use super::{fail, Exit};
+use super::{bad_input, fail, Exit};
 use nslab_probe::capture::{summarize, Capture, PcapWriter};
 use nslab_sys::netns;
 use std::io::Write;
@@ -19,8 +19,14 @@ pub fn run(
     count: Option<u64>,
     seconds: Option<u64>,
 ) -> Exit {
-    let Some((node, ifname)) = target.split_once(':') else {
-        return fail(format!("`{target}`: write NODE:INTERFACE, e.g. sw:br0"));
+    let Some((node, ifname)) = target
+        .split_once(':')
+        .filter(|(n, i)| !n.is_empty() && !i.is_empty())
+    else {
+        return bad_input(format!(
+            "`{target}` names no interface: write NODE:INTERFACE, e.g. `{}:eth0` (`nslab show {lab}` lists them)",
+            target.trim_end_matches(':')
+        ));
     };
     let ns = match node_netns(lab, node) {
         Ok(ns) => ns,

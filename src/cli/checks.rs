@@ -3,7 +3,7 @@
 
 use super::commands::{lab_name, not_up, state_dir_of};
 use super::load::{self, Loaded};
-use super::{fail, Exit};
+use super::{bad_input, fail, Exit};
 use crate::check::{self, junit, Check, Outcome, Pinged};
 use crate::record;
 use std::path::Path;
@@ -112,8 +112,15 @@ pub(crate) fn ping_cmd(lab: &str, from: Option<&str>, to: Option<&str>, json: bo
     };
     let pinged = match check::ping(&l.desired, from, to) {
         Ok(p) => p,
+        Err(e @ check::CheckError::NoNode { .. }) => return bad_input(e),
         Err(e) => return fail(e),
     };
+    if pinged.is_empty() {
+        return fail(format!(
+            "nothing to ping: no node of lab {} that was asked for has an address (give an interface `addresses:`)",
+            l.desired.lab
+        ));
+    }
     let rows: Vec<_> = pinged.iter().filter_map(|p| ping_row(p, json)).collect();
     if json {
         println!("{}", serde_json::Value::Array(rows));

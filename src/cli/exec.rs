@@ -1,7 +1,7 @@
 //! `exec` and `shell`: a command inside a node, its exit status ours.
 
 use super::commands::{lab_name, record_of};
-use super::{fail, Exit};
+use super::{bad_input, fail, Exit};
 use nslab_sys::exec;
 use std::ffi::OsString;
 
@@ -11,10 +11,10 @@ pub(super) fn node_netns(lab: &str, node: &str) -> Result<String, Exit> {
     let rec = record_of(&name)?;
     match rec.nodes.get(node) {
         Some(Some(ns)) => Ok(ns.clone()),
-        Some(None) => Err(fail(format!(
+        Some(None) => Err(bad_input(format!(
             "node {node} is the host namespace; run the command directly"
         ))),
-        None => Err(fail(format!(
+        None => Err(bad_input(format!(
             "lab {name} has no node {node}; its nodes: {}",
             rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
         ))),

@@ -2,7 +2,7 @@
 
 use super::commands::{lab_name, not_up, record_of};
 use super::load;
-use super::{fail, show, Exit};
+use super::{bad_input, fail, show, Exit};
 use crate::host::linux::Linux;
 use crate::host::Host;
 use crate::lab;
@@ -106,7 +106,7 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
     };
     if let Some(n) = node {
         if !rec.nodes.contains_key(n) {
-            return fail(format!(
+            return bad_input(format!(
                 "lab {name} has no node {n}; its nodes: {}",
                 rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
             ));

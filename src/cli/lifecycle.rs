@@ -173,6 +173,14 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
             }
             Exit::Ok
         }
+        Err(lab::LabError::NotFound(_)) => {
+            if json {
+                println!("[]");
+            } else {
+                println!("lab {name} is not up: nothing to do");
+            }
+            Exit::Ok
+        }
         Err(e) => lab_error(e),
     }
 }

@@ -42,6 +42,13 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// Print an error about what the user typed (an unknown node, a malformed
+/// argument), and return `BadInput` (status 2).
+pub(crate) fn bad_input(msg: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {msg}");
+    Exit::BadInput
+}
+
 /// Print an error the way every command does, and return `Failed`.
 pub(crate) fn fail(msg: impl std::fmt::Display) -> Exit {
     eprintln!("error: {msg}");
