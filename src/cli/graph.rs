@@ -12,12 +12,6 @@ pub enum Format {
     Mermaid,
 }
 
-fn id(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
 /// Edges once each: (node a, if a, node b, if b, label).
 fn edges(s: &State) -> Vec<(String, String, String, String, String)> {
     let mut done = BTreeSet::new();
@@ -58,46 +52,139 @@ fn edges(s: &State) -> Vec<(String, String, String, String, String)> {
     out
 }
 
-pub fn render(s: &State, format: Format) -> String {
+/// A DOT string: every identifier is written quoted, so a node called
+/// `edge`, `node`, `graph`, `subgraph` or `a-b` is a name, not a keyword
+/// or an expression.
+fn dot_quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Text inside a DOT HTML-like label.
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Text inside a quoted Mermaid label: Mermaid has no backslash escapes,
+/// only its `#name;` entity codes.
+fn mermaid_text(s: &str) -> String {
+    s.replace('#', "#35;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('|', "#124;")
+}
+
+/// Each node's interfaces, in order, with their addresses (and bridge).
+fn interfaces(n: &crate::state::NodeState) -> Vec<(String, Vec<String>)> {
+    n.links
+        .iter()
+        .map(|(i, l)| {
+            let mut words: Vec<String> = l.addresses.iter().map(|a| a.to_string()).collect();
+            if let Some(m) = &l.master {
+                words.push(format!("master {m}"));
+            }
+            (i.clone(), words)
+        })
+        .collect()
+}
+
+/// Graphviz: each node a table whose rows are its interfaces (name and
+/// addresses); an edge joins the two interfaces' rows, so no label sits on
+/// an edge end. Only a sub-interface's edge carries a label (its kind).
+fn dot(s: &State) -> String {
     let mut o = String::new();
-    match format {
-        Format::Dot => {
-            let _ = writeln!(o, "graph \"{}\" {{\n  node [shape=box];", s.lab);
-            for (name, n) in &s.nodes {
-                let addrs: Vec<String> = n
-                    .links
-                    .values()
-                    .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
-                    .collect();
-                let _ = writeln!(
-                    o,
-                    "  {} [label=\"{}\\n{}\"];",
-                    id(name),
-                    name,
-                    addrs.join("\\n")
+    let _ = writeln!(
+        o,
+        "graph {} {{\n  rankdir=LR;\n  node [shape=plaintext];",
+        dot_quoted(&s.lab)
+    );
+    for (name, n) in &s.nodes {
+        let mut rows = format!(
+            "<TR><TD BGCOLOR=\"lightgrey\"><B>{}</B></TD></TR>",
+            html(name)
+        );
+        for (i, (ifname, addrs)) in interfaces(n).iter().enumerate() {
+            let mut cell = html(ifname);
+            for a in addrs {
+                let _ = write!(cell, "<BR/>{}", html(a));
+            }
+            let _ = write!(rows, "<TR><TD PORT=\"p{i}\">{cell}</TD></TR>");
+        }
+        let _ = writeln!(
+            o,
+            "  {} [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\">{rows}</TABLE>>];",
+            dot_quoted(name)
+        );
+    }
+    let port = |node: &str, ifname: &str| {
+        let i = s
+            .nodes
+            .get(node)
+            .and_then(|n| n.links.keys().position(|k| k == ifname));
+        match i {
+            Some(i) => format!("{}:\"p{i}\"", dot_quoted(node)),
+            None => dot_quoted(node),
+        }
+    };
+    for (a, ai, b, bi, label) in edges(s) {
+        let attrs = if label == "veth" {
+            String::new()
+        } else {
+            format!(" [label={}]", dot_quoted(&label))
+        };
+        let _ = writeln!(o, "  {} -- {}{attrs};", port(&a, &ai), port(&b, &bi));
+    }
+    o.push_str("}\n");
+    o
+}
+
+/// Mermaid: nodes get generated ids (`n0`, `n1`, ...), their names and
+/// addresses are quoted labels, so no name can be read as a keyword
+/// (`end`, `graph`, `subgraph`) or an edge shape (`o`, `x`).
+fn mermaid(s: &State) -> String {
+    let mut o = String::from("flowchart LR\n");
+    let ids: std::collections::BTreeMap<&str, String> = s
+        .nodes
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), format!("n{i}")))
+        .collect();
+    for (name, n) in &s.nodes {
+        let mut label = mermaid_text(name);
+        for (ifname, addrs) in interfaces(n) {
+            if !addrs.is_empty() {
+                let _ = write!(
+                    label,
+                    "<br/>{} {}",
+                    mermaid_text(&ifname),
+                    mermaid_text(&addrs.join(" "))
                 );
             }
-            for (a, ai, b, bi, label) in edges(s) {
-                let _ = writeln!(
-                    o,
-                    "  {} -- {} [taillabel=\"{ai}\", headlabel=\"{bi}\", label=\"{label}\"];",
-                    id(&a),
-                    id(&b)
-                );
-            }
-            o.push_str("}\n");
         }
-        Format::Mermaid => {
-            o.push_str("graph LR\n");
-            for name in s.nodes.keys() {
-                let _ = writeln!(o, "  {}[{}]", id(name), name);
-            }
-            for (a, ai, b, bi, label) in edges(s) {
-                let _ = writeln!(o, "  {} ---|\"{ai} {label} {bi}\"| {}", id(&a), id(&b));
-            }
-        }
+        let _ = writeln!(o, "  {}[\"{label}\"]", ids[name.as_str()]);
+    }
+    for (a, ai, b, bi, label) in edges(s) {
+        let (Some(x), Some(y)) = (ids.get(a.as_str()), ids.get(b.as_str())) else {
+            continue;
+        };
+        let text = if label == "veth" {
+            format!("{ai} – {bi}")
+        } else {
+            format!("{ai} – {bi} ({label})")
+        };
+        let _ = writeln!(o, "  {x} ---|\"{}\"| {y}", mermaid_text(&text));
     }
     o
+}
+
+pub fn render(s: &State, format: Format) -> String {
+    match format {
+        Format::Dot => dot(s),
+        Format::Mermaid => mermaid(s),
+    }
 }
 
 #[cfg(test)]
@@ -123,11 +210,8 @@ mod tests {
         }
         let dot = render(&s, Format::Dot);
         assert_eq!(dot.matches(" -- ").count(), 1, "{dot}");
-        assert!(
-            dot.contains("a -- b [taillabel=\"eth0\", headlabel=\"eth1\""),
-            "{dot}"
-        );
+        assert!(dot.contains("\"a\":\"p0\" -- \"b\":\"p0\";"), "{dot}");
         let mm = render(&s, Format::Mermaid);
-        assert!(mm.contains("a ---|\"eth0 veth eth1\"| b"), "{mm}");
+        assert!(mm.contains("n0 ---|\"eth0 – eth1\"| n1"), "{mm}");
     }
 }
