@@ -129,11 +129,34 @@ fn host(interfaces: &KernelInterfaces) -> Host<'_> {
     }
 }
 
+/// What is allowed but almost surely a mistake: a NAT rule the file asks
+/// for twice in one node (`nat.masquerade` and a network's own
+/// `masquerade`, say). The kernel would evaluate both; the first decides.
+pub fn warnings(desired: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    for (node, n) in &desired.nodes {
+        let Some(nat) = &n.nat else { continue };
+        for (i, r) in nat.rules.iter().enumerate() {
+            // Once per rule: at its second occurrence.
+            if nat.rules[..i].iter().filter(|x| *x == r).count() == 1 {
+                out.push(format!(
+                    "node {node}: the NAT rule `{r}` is asked for twice (a `nat:` entry and a network's \
+                     `masquerade`/`publish` may say the same); drop one — the second never matches a packet"
+                ));
+            }
+        }
+    }
+    out
+}
+
 pub fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
     let interfaces = KernelInterfaces::for_file(text);
     match nslab_model::parse_str_on(name, text, host(&interfaces)) {
         Ok(topology) => {
             let desired = desired(&topology);
+            for w in warnings(&desired) {
+                eprintln!("{name}: warning: {w}");
+            }
             Ok(Loaded {
                 topology,
                 desired,
@@ -206,9 +229,10 @@ pub fn validate_json(path: &Path) -> Exit {
     });
     match parsed {
         Ok(t) => {
+            let warnings = warnings(&desired(&t));
             println!(
                 "{}",
-                serde_json::json!({"file": name, "ok": true, "lab": t.lab.as_str(), "nodes": t.nodes.len()})
+                serde_json::json!({"file": name, "ok": true, "lab": t.lab.as_str(), "nodes": t.nodes.len(), "warnings": warnings})
             );
             Exit::Ok
         }
