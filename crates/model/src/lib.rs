@@ -42,3 +42,4 @@ mod validate;
 
 pub use limits::MAX_FILE_BYTES;
 pub use parse::{parse_file, parse_raw, parse_str, parse_str_on, read_file};
+pub use shape::documented_keys;

@@ -248,7 +248,8 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
         YamlError::Unexpected { expected, .. } => (
             ProblemKind::WrongType,
             format!("expected {}", plain_expected(expected)),
-            "check the indentation and the brackets; see the spec for this key's form".into(),
+            "check the indentation and the brackets; docs/topology.md gives every key's form"
+                .into(),
         ),
         YamlError::SerdeInvalidType {
             unexpected,
@@ -257,7 +258,7 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
         } => (
             ProblemKind::WrongType,
             format!("expected {expected}, found {unexpected}"),
-            "see the spec for this key's form".into(),
+            "docs/topology.md gives every key's form".into(),
         ),
         YamlError::SerdeInvalidLength { .. }
         | YamlError::InvalidScalar { .. }
@@ -266,12 +267,12 @@ fn classify(e: &YamlError) -> (ProblemKind, String, String) {
         | YamlError::ExternallyTaggedEnumExpectedScalarOrMapping { .. } => (
             ProblemKind::WrongType,
             strip_location(&render(e)),
-            "see the spec for this key's form".into(),
+            "docs/topology.md gives every key's form".into(),
         ),
         YamlError::SerdeInvalidValue { .. } | YamlError::SerdeUnknownVariant { .. } => (
             ProblemKind::InvalidValue,
             strip_location(&render(e)),
-            "see the spec for this key's values".into(),
+            "docs/topology.md gives every key's values".into(),
         ),
         _ => (
             ProblemKind::Syntax,

@@ -133,6 +133,43 @@ pub(crate) const TOP: &[(&str, Shape)] = &[
     ("expect", List(&MapForm(EXPECT))),
 ];
 
+/// Each map of the file, with the section of `docs/topology.md` that
+/// documents its keys (one table row per key; a test keeps it so).
+const SECTIONS: &[(&str, &[(&str, Shape)])] = &[
+    ("Top level", TOP),
+    ("Nodes", NODE),
+    ("Interfaces", INTERFACE),
+    ("Impairments", IMPAIR),
+    ("Links", LINK),
+    ("Routes", ROUTE),
+    ("NAT", NAT),
+    ("NAT", MASQUERADE),
+    ("NAT", FORWARD),
+    ("Networks", NETWORK),
+    ("Networks", MEMBER),
+    ("Expect", EXPECT),
+];
+
+/// Every key the file may have, as (section of `docs/topology.md`, key).
+pub fn documented_keys() -> Vec<(&'static str, &'static str)> {
+    SECTIONS
+        .iter()
+        .flat_map(|(section, keys)| keys.iter().map(move |(k, _)| (*section, *k)))
+        .collect()
+}
+
+/// The same map: the same keys (consts have no fixed address to compare).
+fn same(a: &[(&str, Shape)], b: &[(&str, Shape)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0)
+}
+
+fn section_of(fields: &[(&'static str, Shape)]) -> &'static str {
+    SECTIONS
+        .iter()
+        .find(|(_, t)| same(t, fields))
+        .map_or("Top level", |(s, _)| s)
+}
+
 /// Read `text` as a generic tree; the YAML reader's error if it cannot.
 pub(crate) fn check(
     text: &str,
@@ -275,9 +312,10 @@ fn fields_of(
             }
             None => {
                 let list = known.join(", ");
+                let doc = format!("docs/topology.md, section \"{}\"", section_of(fields));
                 let hint = match crate::parse::closest(name, &known) {
-                    Some(c) => format!("did you mean `{c}`? Known keys here: {list}"),
-                    None => format!("known keys here: {list}"),
+                    Some(c) => format!("did you mean `{c}`? Known keys here: {list} ({doc})"),
+                    None => format!("known keys here: {list} ({doc})"),
                 };
                 push(
                     out,
@@ -348,5 +386,17 @@ mod tests {
         assert_eq!(keys(NETWORK), serde_keys::<RawNetwork>());
         assert_eq!(keys(MEMBER), serde_keys::<RawMember>());
         assert_eq!(keys(EXPECT), serde_keys::<RawExpectMap>());
+    }
+
+    #[test]
+    fn every_map_has_a_section_in_the_docs() {
+        let tables = [
+            TOP, NODE, INTERFACE, IMPAIR, LINK, ROUTE, NAT, MASQUERADE, FORWARD, NETWORK, MEMBER,
+            EXPECT,
+        ];
+        for t in tables {
+            assert!(SECTIONS.iter().any(|(_, s)| same(s, t)), "{:?}", keys(t));
+        }
+        assert_eq!(section_of(FORWARD), "NAT");
     }
 }
