@@ -34,11 +34,11 @@ pub fn run(
     };
     let fd = match netns::open(&ns) {
         Ok(fd) => fd,
-        Err(e) => return fail(e),
+        Err(e) => return super::fail_unless_root(e),
     };
     let mut cap = match Capture::open(fd.as_fd(), ifname) {
         Ok(c) => c,
-        Err(e) => return fail(format!("cannot capture on {target}: {e}")),
+        Err(e) => return super::fail_unless_root(format!("cannot capture on {target}: {e}")),
     };
     let mut pcap = match write {
         Some(p) => match std::fs::File::create(p)

@@ -21,22 +21,26 @@ fn print_results(results: &[(Check, Outcome)]) {
     }
 }
 
+/// Run the lab's checks.
+pub(crate) fn check_results(l: &Loaded) -> Result<Vec<(Check, Outcome)>, Exit> {
+    check::run(&l.topology, &l.desired).map_err(fail)
+}
+
 /// Run the lab's checks and print them; `Exit::Failed` when any fails.
 pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> Exit {
-    let results = match check::run(&l.topology, &l.desired) {
+    let results = match check_results(l) {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => return e,
     };
     let failed = results.iter().filter(|(_, o)| !o.pass).count();
     if json {
-        let v: Vec<_> = results
-            .iter()
-            .map(|(c, o)| serde_json::json!({"check": c.text, "pass": o.pass, "seen": o.seen, "ms": o.took.as_secs_f64() * 1000.0}))
-            .collect();
-        println!("{}", serde_json::Value::Array(v));
+        println!("{}", super::json::checks(&results));
     } else {
         print_results(&results);
         println!("{} passed, {} failed", results.len() - failed, failed);
+    }
+    if failed > 0 && !nslab_sys::sandbox::is_root() {
+        eprintln!("{}", super::ROOT_HINT);
     }
     if let Some(p) = junit_path {
         if let Err(e) = std::fs::write(p, junit::render(&l.desired.lab, &results)) {
@@ -50,8 +54,15 @@ pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> E
     }
 }
 
-/// The topology a lab was brought up from (kept in its state directory).
+/// The topology to check: LAB given as a file is that file as it is now
+/// (its current `expect:`), for a lab that is up; LAB given as a name is
+/// the file the lab was brought up from (kept in its state directory).
 fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
+    if super::commands::looks_like_file(lab) {
+        let l = load::from_file(Path::new(lab))?;
+        state_dir_of(&l.desired.lab)?;
+        return Ok(l);
+    }
     let name = lab_name(lab)?;
     let dir = state_dir_of(&name)?;
     let text = match dir.read(record::TOPOLOGY).map_err(fail)? {
@@ -80,7 +91,7 @@ fn ping_row(p: &Pinged, json: bool) -> Option<serde_json::Value> {
             };
             if json {
                 return Some(
-                    serde_json::json!({"from": s, "to": t, "address": ip, "sent": st.sent, "received": st.received, "loss": st.loss(), "rtt_avg_ms": st.avg().map(|d| d.as_secs_f64() * 1000.0)}),
+                    serde_json::json!({"from": s, "to": t, "address": ip, "sent": st.sent, "received": st.received, "loss": st.loss(), "rtt_avg_ms": st.avg().map(super::json::ms)}),
                 );
             }
             println!(
@@ -129,6 +140,9 @@ pub(crate) fn ping_cmd(lab: &str, from: Option<&str>, to: Option<&str>, json: bo
         .iter()
         .any(|p| p.result.as_ref().map_or(true, |st| !st.success()));
     if any_fail {
+        if !nslab_sys::sandbox::is_root() {
+            eprintln!("{}", super::ROOT_HINT);
+        }
         Exit::Failed
     } else {
         Exit::Ok

@@ -23,7 +23,7 @@ pub fn run(cmd: Command) -> Exit {
             json,
         } => lifecycle::plan_cmd(file.as_deref(), exit_code, offline, json),
         Command::Validate { file, json } => lifecycle::validate(&file, json),
-        Command::Ls { json } => inspect::ls(json),
+        Command::Ls { json } => super::ls::ls(json),
         Command::Show { lab, node, json } => inspect::show_lab(&lab, node.as_deref(), json),
         Command::Exec { lab, node, cmd } => exec::exec_cmd(&lab, &node, &cmd),
         Command::Shell { lab, node } => exec::shell(&lab, &node),
@@ -62,14 +62,10 @@ pub fn run(cmd: Command) -> Exit {
     }
 }
 
-pub(super) fn print_plan(p: &Plan, json: bool) {
+/// A plan as the equivalent commands, or as `{"lab", "operations"}`.
+pub(super) fn print_plan(lab: &str, p: &Plan, json: bool) {
     if json {
-        let ops: Vec<_> = p
-            .steps
-            .iter()
-            .map(|s| serde_json::json!({"op": s.op, "line": s.op.to_string()}))
-            .collect();
-        println!("{}", serde_json::Value::Array(ops));
+        println!("{}", super::json::plan_report(lab, p));
     } else {
         for s in &p.steps {
             println!("{}", s.op);
@@ -91,12 +87,17 @@ pub(super) fn nix_is_root() -> bool {
     nslab_sys::sandbox::is_root()
 }
 
+/// LAB names a topology file (a path, or a name ending in .yaml, .yml or
+/// .json) that exists, rather than a lab.
+pub(super) fn looks_like_file(lab: &str) -> bool {
+    (lab.contains('/') || [".yaml", ".yml", ".json"].iter().any(|e| lab.ends_with(e)))
+        && Path::new(lab).exists()
+}
+
 /// A lab's name, from a name or the path of its topology file.
 pub(super) fn lab_name(lab: &str) -> Result<String, Exit> {
     let p = Path::new(lab);
-    let looks_like_file =
-        lab.contains('/') || [".yaml", ".yml", ".json"].iter().any(|e| lab.ends_with(e));
-    if looks_like_file && p.exists() {
+    if looks_like_file(lab) {
         return load::from_file(p).map(|l| l.desired.lab.clone());
     }
     Ok(lab.to_string())

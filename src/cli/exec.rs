@@ -1,7 +1,7 @@
 //! `exec` and `shell`: a command inside a node, its exit status ours.
 
 use super::commands::{lab_name, record_of};
-use super::{bad_input, fail, Exit};
+use super::{bad_input, Exit};
 use nslab_sys::exec;
 use std::ffi::OsString;
 
@@ -37,11 +37,11 @@ pub(super) fn exec_cmd(lab: &str, node: &str, argv: &[OsString]) -> Exit {
     };
     let mut cmd = match exec::command_in(&ns, argv) {
         Ok(c) => c,
-        Err(e) => return fail(e),
+        Err(e) => return super::fail_unless_root(e),
     };
     match cmd.status() {
         Ok(s) => status_exit(s),
-        Err(e) => fail(format!(
+        Err(e) => super::fail_unless_root(format!(
             "cannot run {:?} in {lab}/{node}: {e}",
             argv.first().unwrap_or(&OsString::new())
         )),
@@ -59,10 +59,10 @@ pub(super) fn shell(lab: &str, node: &str) -> Exit {
     };
     let mut cmd = match exec::shell_command(&ns, &label) {
         Ok(c) => c,
-        Err(e) => return fail(e),
+        Err(e) => return super::fail_unless_root(e),
     };
     match cmd.status() {
         Ok(s) => status_exit(s),
-        Err(e) => fail(format!("cannot start a shell in {label}: {e}")),
+        Err(e) => super::fail_unless_root(format!("cannot start a shell in {label}: {e}")),
     }
 }

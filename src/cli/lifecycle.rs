@@ -1,6 +1,6 @@
 //! `up`, `down`, `plan`, `validate` and the built-in `demo`.
 
-use super::checks::run_checks;
+use super::checks::{check_results, run_checks};
 use super::commands::{lab_error, lab_name, nix_is_root, print_plan};
 use super::inspect::show_lab;
 use super::load::{self, Loaded};
@@ -31,9 +31,7 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     if let Err(e) = crate::services::start(&l.topology, &l.desired) {
         return Err(fail(undo_up(&l.desired.lab, fresh, e)));
     }
-    if json {
-        print_plan(&report.plan, true);
-    } else {
+    if !json {
         summary(&l.desired, &report.plan, started);
     }
     for n in &report.notes {
@@ -97,13 +95,33 @@ pub(super) fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
             return e;
         }
     }
-    if let Err(e) = up_loaded(&loaded, json) {
-        return e;
+    let plan = match up_loaded(&loaded, json) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    if !json {
+        return if check {
+            run_checks(&loaded, None, false)
+        } else {
+            Exit::Ok
+        };
     }
+    // One JSON value: the operations, and the checks with --check.
+    let mut report = super::json::plan_report(&loaded.desired.lab, &plan);
+    let mut exit = Exit::Ok;
     if check {
-        return run_checks(&loaded, None, json);
+        match check_results(&loaded) {
+            Ok(results) => {
+                if results.iter().any(|(_, o)| !o.pass) {
+                    exit = Exit::Failed;
+                }
+                report["checks"] = super::json::checks(&results);
+            }
+            Err(e) => return e,
+        }
     }
-    Exit::Ok
+    println!("{report}");
+    exit
 }
 
 /// The built-in demo (`nslab demo`, `nslab up` with no file) only ever
@@ -151,7 +169,9 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
     match lab::down(&name) {
         Ok(r) => {
             if json {
-                print_plan(&r.plan, true);
+                let mut v = super::json::plan_report(&name, &r.plan);
+                v["was_up"] = true.into();
+                println!("{v}");
             }
             for n in &r.notes {
                 eprintln!("note: {n}");
@@ -175,7 +195,9 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
         }
         Err(lab::LabError::NotFound(_)) => {
             if json {
-                println!("[]");
+                let mut v = super::json::plan_report(&name, &Plan::default());
+                v["was_up"] = false.into();
+                println!("{v}");
             } else {
                 println!("lab {name} is not up: nothing to do");
             }
@@ -212,9 +234,13 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
             },
         )
     };
-    print_plan(&p, json);
+    print_plan(&loaded.desired.lab, &p, json);
     if !json && p.is_empty() {
-        eprintln!("lab {} matches the file: nothing to do", loaded.desired.lab);
+        let what = match file {
+            Some(f) => format!("{}", f.display()),
+            None => "the built-in demo".to_string(),
+        };
+        eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
     }
     if exit_code && !p.is_empty() {
         return Exit::Changes;

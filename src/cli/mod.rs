@@ -9,8 +9,10 @@ mod commands;
 mod exec;
 pub mod graph;
 mod inspect;
+pub mod json;
 mod lifecycle;
 pub mod load;
+mod ls;
 pub mod show;
 
 use clap::Parser;
@@ -47,6 +49,20 @@ impl From<Exit> for ExitCode {
 pub(crate) fn bad_input(msg: impl std::fmt::Display) -> Exit {
     eprintln!("error: {msg}");
     Exit::BadInput
+}
+
+/// What a user who is not root is told when entering a namespace or
+/// reading the kernel failed.
+pub(crate) const ROOT_HINT: &str =
+    "hint: this needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN): run it with sudo";
+
+/// `fail`, with [`ROOT_HINT`] when nslab does not run as root.
+pub(crate) fn fail_unless_root(msg: impl std::fmt::Display) -> Exit {
+    if nslab_sys::sandbox::is_root() {
+        fail(msg)
+    } else {
+        fail(format!("{msg}\n  {ROOT_HINT}"))
+    }
 }
 
 /// Print an error the way every command does, and return `Failed`.

@@ -13,12 +13,13 @@ pub fn render(state: &State, only: Option<&str>) -> String {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        render_node(&mut out, &state.lab, name, n);
+        render_node(&mut out, state, name, n);
     }
     out
 }
 
-fn render_node(out: &mut String, lab: &str, name: &str, n: &NodeState) {
+fn render_node(out: &mut String, state: &State, name: &str, n: &NodeState) {
+    let lab = state.lab.as_str();
     let ns = match &n.netns {
         Some(ns) => format!("netns {ns}"),
         None => "host namespace".to_string(),
@@ -42,7 +43,7 @@ fn render_node(out: &mut String, lab: &str, name: &str, n: &NodeState) {
             "  {:<15} {:<9} {:<5} {:<6} {:<17} {}",
             ifname,
             l.kind.name(),
-            state_word(l),
+            state_word(state, l),
             l.mtu.map(|m| m.to_string()).unwrap_or_default(),
             l.mac.as_ref().map(fmt_mac).unwrap_or_default(),
             detail(l)
@@ -62,14 +63,28 @@ fn render_node(out: &mut String, lab: &str, name: &str, n: &NodeState) {
     }
 }
 
-fn state_word(l: &LinkState) -> String {
+fn state_word(state: &State, l: &LinkState) -> String {
     match (&l.oper, l.up) {
         (_, false) => "down".into(),
         (Some(o), true) if o == "up" || o == "unknown" => "up".into(),
+        // A veth whose peer is up has its carrier, or will within the
+        // kernel's link-watch delay (about a second after `up`): up.
+        (Some(_), true) if peer_is_up(state, l) => "up".into(),
         // Up, but no carrier: the other end is down (`NO-CARRIER`).
         (Some(_), true) => "no-carrier".into(),
         (None, true) => "up".into(),
     }
+}
+
+fn peer_is_up(state: &State, l: &LinkState) -> bool {
+    let LinkKind::Veth { peer } = &l.kind else {
+        return false;
+    };
+    state
+        .nodes
+        .get(&peer.node)
+        .and_then(|n| n.links.get(&peer.ifname))
+        .is_some_and(|p| p.up)
 }
 
 fn detail(l: &LinkState) -> String {
@@ -121,6 +136,40 @@ fn detail(l: &LinkState) -> String {
 mod tests {
     use super::*;
     use crate::state::{Cidr, Endpoint};
+
+    #[test]
+    fn a_veth_whose_peer_is_up_is_up_before_the_kernel_reports_carrier() {
+        let mut s = State {
+            lab: "t".into(),
+            ..Default::default()
+        };
+        for (n, peer_up) in [("a", true), ("b", true)] {
+            let mut node = NodeState::new(Some(format!("t-{n}")));
+            let other = if n == "a" { "b" } else { "a" };
+            let mut l = LinkState::new(LinkKind::Veth {
+                peer: Endpoint::new(other, "eth0"),
+            });
+            l.up = peer_up;
+            // Right after `up`: admin up, carrier not yet (link watch).
+            l.oper = Some("lowerlayerdown".into());
+            node.links.insert("eth0".into(), l);
+            s.nodes.insert(n.into(), node);
+        }
+        let word = |s: &State| {
+            let out = render(s, Some("a"));
+            let line = out
+                .lines()
+                .find(|l| l.trim_start().starts_with("eth0"))
+                .map(str::to_string);
+            line.expect("eth0 line")
+        };
+        assert!(word(&s).contains(" up "), "{}", word(&s));
+        // The peer is down: no carrier, and none will come.
+        if let Some(l) = s.nodes.get_mut("b").and_then(|n| n.links.get_mut("eth0")) {
+            l.up = false;
+        }
+        assert!(word(&s).contains("no-carrier"), "{}", word(&s));
+    }
 
     #[test]
     fn a_veth_names_its_peer_and_master() {

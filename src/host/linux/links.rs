@@ -149,10 +149,12 @@ impl Linux {
         let h = self.handle(at)?;
         let index = h.index(ifname)?;
         match impair {
-            Some(i) => h.exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
-                index,
-                impair: *i,
-            })]),
+            Some(i) => h
+                .exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
+                    index,
+                    impair: *i,
+                })])
+                .map_err(with_netem_hint),
             // Back to the kernel's default root qdisc; none to
             // remove is no error.
             None => match h.sock.execute(&[nl::Request::DelQdisc { index }]).pop() {
@@ -243,10 +245,29 @@ pub(super) fn with_module_hint(e: String, kind: &LinkKind) -> String {
     }
 }
 
+/// The kernel says "Specified qdisc kind is unknown" when netem is not
+/// there: name its module.
+pub(super) fn with_netem_hint(e: String) -> String {
+    if e.contains("qdisc kind is unknown") {
+        format!("{e}; this kernel has no netem (needed by `impair:`): load the module `sch_netem` (modprobe sch_netem) or use a kernel that has it")
+    } else {
+        e
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::Endpoint;
+
+    #[test]
+    fn a_missing_netem_names_its_module() {
+        let e = with_netem_hint(
+            "No such file or directory (kernel: \"Specified qdisc kind is unknown\")".into(),
+        );
+        assert!(e.contains("modprobe sch_netem"), "{e}");
+        assert_eq!(with_netem_hint("File exists".into()), "File exists");
+    }
 
     #[test]
     fn a_missing_driver_names_its_module() {
