@@ -36,15 +36,19 @@ pub fn checks(results: &[(Check, Outcome)]) -> Value {
         .collect()
 }
 
-/// `show`: MAC addresses as `aa:bb:cc:dd:ee:ff`, addresses as
-/// `10.0.0.1/24`, wherever they are in the node's state.
+/// `show`: MAC addresses as `aa:bb:cc:dd:ee:ff`, addresses (and route
+/// destinations, NAT subnets) as `10.0.0.1/24`, wherever they are in the
+/// node's state.
 pub fn tidy(v: &mut Value) {
+    if let Some(cidr) = cidr_string(v) {
+        *v = cidr;
+        return;
+    }
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
                 match k.as_str() {
                     "mac" => mac_string(child),
-                    "addresses" => cidr_strings(child),
                     _ => tidy(child),
                 }
             }
@@ -66,17 +70,12 @@ fn mac_string(v: &mut Value) {
     }
 }
 
-fn cidr_strings(v: &mut Value) {
-    if let Value::Array(items) = v {
-        for a in items.iter_mut() {
-            if let (Some(addr), Some(prefix)) = (
-                a.get("addr").and_then(Value::as_str),
-                a.get("prefix").and_then(Value::as_u64),
-            ) {
-                *a = Value::String(format!("{addr}/{prefix}"));
-            }
-        }
-    }
+/// `{"addr": "10.0.0.1", "prefix": 24}` as `"10.0.0.1/24"`.
+fn cidr_string(v: &Value) -> Option<Value> {
+    let map = v.as_object().filter(|m| m.len() == 2)?;
+    let addr = map.get("addr")?.as_str()?;
+    let prefix = map.get("prefix")?.as_u64()?;
+    Some(Value::String(format!("{addr}/{prefix}")))
 }
 
 #[cfg(test)]
@@ -101,10 +100,11 @@ mod tests {
         let mut v = json!({"nodes": {"a": {"links": {"eth0": {
             "mac": [10, 186, 23, 177, 152, 9],
             "addresses": [{"addr": "10.0.1.1", "prefix": 24}, {"addr": "fd00::1", "prefix": 64}],
-        }}}}});
+        }}, "routes": [{"to": {"addr": "10.2.0.0", "prefix": 16}, "via": "10.0.1.2"}]}}});
         tidy(&mut v);
         let l = &v["nodes"]["a"]["links"]["eth0"];
         assert_eq!(l["mac"], "0a:ba:17:b1:98:09");
         assert_eq!(l["addresses"], json!(["10.0.1.1/24", "fd00::1/64"]));
+        assert_eq!(v["nodes"]["a"]["routes"][0]["to"], "10.2.0.0/16");
     }
 }

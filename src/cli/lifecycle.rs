@@ -46,24 +46,33 @@ pub(super) fn summary(desired: &State, p: &Plan, started: Instant) {
     const PER_NODE_UP_TO: usize = 40;
     const CHANGES_UP_TO: usize = 30;
     if desired.nodes.len() <= PER_NODE_UP_TO {
-        for (name, n) in &desired.nodes {
-            let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
-            let addrs: Vec<String> = n
-                .links
-                .values()
-                .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
-                .collect();
-            let what = if changed == 0 {
-                "unchanged".to_string()
-            } else {
-                format!("{changed} change(s)")
-            };
-            println!(
-                "  {:<15} {} interface(s) {:<32} {what}",
-                name,
-                n.links.len(),
-                addrs.join(" ")
-            );
+        // Columns as wide as their widest cell; no trailing spaces.
+        let rows: Vec<(String, String, String, String)> = desired
+            .nodes
+            .iter()
+            .map(|(name, n)| {
+                let changed = p.steps.iter().filter(|s| s.op.node() == name).count();
+                let addrs: Vec<String> = n
+                    .links
+                    .values()
+                    .flat_map(|l| l.addresses.iter().map(|a| a.to_string()))
+                    .collect();
+                let what = if changed == 0 {
+                    "unchanged".to_string()
+                } else {
+                    format!("{changed} change(s)")
+                };
+                let ifs = format!("{} interface(s)", n.links.len());
+                (name.clone(), ifs, what, addrs.join(" "))
+            })
+            .collect();
+        let w = |f: fn(&(String, String, String, String)) -> usize| {
+            rows.iter().map(f).max().unwrap_or(0)
+        };
+        let (w0, w1, w2) = (w(|r| r.0.len()), w(|r| r.1.len()), w(|r| r.2.len()));
+        for (name, ifs, what, addrs) in &rows {
+            let line = format!("  {name:<w0$}  {ifs:<w1$}  {what:<w2$}  {addrs}");
+            println!("{}", line.trim_end());
         }
     }
     let creating = p
