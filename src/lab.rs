@@ -18,7 +18,7 @@ mod settle;
 use settle::observe_settled;
 
 pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
-pub use down::{down, DownReport};
+pub use down::{down, down_with, DownReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {

@@ -10,8 +10,13 @@ use std::path::Path;
 use std::time::Duration;
 
 fn print_results(results: &[(Check, Outcome)]) {
+    let colour = super::term::colour_stdout();
     for (c, o) in results {
-        let mark = if o.pass { "✓" } else { "✗" };
+        let mark = if o.pass {
+            super::term::paint(colour, "32", "✓")
+        } else {
+            super::term::paint(colour, "31", "✗")
+        };
         let ms = o.took.as_secs_f64() * 1000.0;
         if o.pass {
             println!("  {mark} {:<60} {ms:>7.1}ms", c.text);

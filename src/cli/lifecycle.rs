@@ -10,24 +10,17 @@ use crate::plan::{self, Plan};
 use crate::services::ServiceError;
 use crate::state::State;
 use nslab_sys::statedir::StateDir;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
 pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let started = Instant::now();
-    let tty = std::io::stderr().is_terminal() && !json;
-    let mut progress = |done: usize, total: usize| {
-        if tty && total > 50 {
-            eprint!("\r  applying {done}/{total}");
-        }
-    };
+    let mut bar = super::term::Progress::new("up", json);
     // A lab this run creates is removed again if its processes fail.
     let fresh = lab::owned_namespaces(&l.desired.lab).is_empty();
-    let report = lab::up(&l.desired, &l.source, &l.text, &mut progress).map_err(lab_error)?;
-    if tty && report.plan.len() > 50 {
-        eprintln!();
-    }
+    let report = lab::up(&l.desired, &l.source, &l.text, &mut |d, t| bar.update(d, t));
+    bar.finish();
+    let report = report.map_err(lab_error)?;
     if let Err(e) = crate::services::start(&l.topology, &l.desired) {
         return Err(fail(undo_up(&l.desired.lab, fresh, e)));
     }
@@ -175,7 +168,10 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
         Err(e) => return e,
     };
     let started = Instant::now();
-    match lab::down(&name) {
+    let mut bar = super::term::Progress::new("down", json);
+    let done = lab::down_with(&name, &mut |d, t| bar.update(d, t));
+    bar.finish();
+    match done {
         Ok(r) => {
             if json {
                 let mut v = super::json::plan_report(&name, &r.plan);

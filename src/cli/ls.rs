@@ -138,7 +138,7 @@ fn unreadable(
 
 /// The table: columns as wide as their widest cell, no trailing spaces;
 /// what a health word means on its own line below the lab.
-fn table(rows: &[Row]) -> String {
+fn table(rows: &[Row], colour: bool) -> String {
     let lab_w = rows.iter().map(|r| r.lab.len()).max().unwrap_or(0).max(3);
     let health_w = rows
         .iter()
@@ -156,9 +156,13 @@ fn table(rows: &[Row]) -> String {
         "lab", "nodes", "health"
     ));
     for r in rows {
+        // Padded before it is painted: escape codes take no columns.
+        let code = if r.health == "ok" { "32" } else { "33" };
+        let health =
+            super::term::paint(colour, code, r.health) + &" ".repeat(health_w - r.health.len());
         line(format!(
-            "{:<lab_w$}  {:>5}  {:<health_w$}  {}",
-            r.lab, r.nodes, r.health, r.source
+            "{:<lab_w$}  {:>5}  {health}  {}",
+            r.lab, r.nodes, r.source
         ));
         if let Some(d) = &r.detail {
             line(format!("  {d}"));
@@ -180,7 +184,7 @@ pub(super) fn ls(json: bool) -> Exit {
     } else if rows.is_empty() {
         println!("no labs are up");
     } else {
-        print!("{}", table(&rows));
+        print!("{}", table(&rows, super::term::colour_stdout()));
     }
     Exit::Ok
 }
@@ -199,10 +203,13 @@ mod tests {
             detail: detail.map(str::to_string),
             source: String::new(),
         };
-        let t = table(&[
-            row("a-very-long1", "ok", None),
-            row("b", "unreadable", Some("record unreadable")),
-        ]);
+        let t = table(
+            &[
+                row("a-very-long1", "ok", None),
+                row("b", "unreadable", Some("record unreadable")),
+            ],
+            false,
+        );
         for l in t.lines() {
             assert_eq!(l, l.trim_end(), "trailing spaces: {l:?}");
         }

@@ -14,6 +14,7 @@ mod lifecycle;
 pub mod load;
 mod ls;
 pub mod show;
+pub mod term;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -44,10 +45,15 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// `error:`, red on a terminal.
+fn error_word() -> String {
+    term::paint(term::colour_stderr(), "31", "error:")
+}
+
 /// Print an error about what the user typed (an unknown node, a malformed
 /// argument), and return `BadInput` (status 2).
 pub(crate) fn bad_input(msg: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {msg}");
+    eprintln!("{} {msg}", error_word());
     Exit::BadInput
 }
 
@@ -67,7 +73,7 @@ pub(crate) fn fail_unless_root(msg: impl std::fmt::Display) -> Exit {
 
 /// Print an error the way every command does, and return `Failed`.
 pub(crate) fn fail(msg: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {msg}");
+    eprintln!("{} {msg}", error_word());
     Exit::Failed
 }
 

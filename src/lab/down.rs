@@ -28,6 +28,14 @@ pub struct DownReport {
 /// back to the values recorded before the lab changed them. Without the
 /// record, host routes and sysctls cannot be attributed and stay.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
+    down_with(lab, &mut |_, _| {})
+}
+
+/// [`down`], telling `progress` how many of how many operations are done.
+pub fn down_with(
+    lab: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<DownReport, LabError> {
     let found = owned_namespaces(lab);
     // A lab with neither a directory nor a namespace is not up: say so
     // without making a directory for it (after stopping any process that
@@ -62,10 +70,11 @@ pub fn down(lab: &str) -> Result<DownReport, LabError> {
     let p = teardown(&observed);
     // Teardown keeps going past errors and reports them all.
     let mut errors = Vec::new();
-    for s in &p.steps {
+    for (i, s) in p.steps.iter().enumerate() {
         if let Err(e) = host.apply(&s.op) {
             errors.push(e);
         }
+        progress(i + 1, p.len());
     }
     let notes = host.take_notes();
     drop(host);
