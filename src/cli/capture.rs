@@ -4,13 +4,26 @@
 //! `tcpdump -i br01`, without tcpdump.
 
 use super::exec::node_netns;
-use super::{bad_input, fail, Exit};
+use super::{bad_input, fail, fail_unless_root, Exit};
 use nslab_probe::capture::{summarize, Capture, PcapWriter};
 use nslab_sys::netns;
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// `NODE:IF`, both parts there; bad input (status 2) otherwise.
+fn split_target<'a>(lab: &str, target: &'a str) -> Result<(&'a str, &'a str), Exit> {
+    target
+        .split_once(':')
+        .filter(|(n, i)| !n.is_empty() && !i.is_empty())
+        .ok_or_else(|| {
+            bad_input(format!(
+                "`{target}` names no interface: write NODE:INTERFACE, e.g. `{}:eth0` (`nslab show {lab}` lists them)",
+                target.trim_end_matches(':')
+            ))
+        })
+}
 
 pub fn run(
     lab: &str,
@@ -19,26 +32,19 @@ pub fn run(
     count: Option<u64>,
     seconds: Option<u64>,
 ) -> Exit {
-    let Some((node, ifname)) = target
-        .split_once(':')
-        .filter(|(n, i)| !n.is_empty() && !i.is_empty())
-    else {
-        return bad_input(format!(
-            "`{target}` names no interface: write NODE:INTERFACE, e.g. `{}:eth0` (`nslab show {lab}` lists them)",
-            target.trim_end_matches(':')
-        ));
-    };
-    let ns = match node_netns(lab, node) {
-        Ok(ns) => ns,
+    let (ns, ifname) = match split_target(lab, target)
+        .and_then(|(node, ifname)| Ok((node_netns(lab, node)?, ifname)))
+    {
+        Ok(t) => t,
         Err(e) => return e,
     };
     let fd = match netns::open(&ns) {
         Ok(fd) => fd,
-        Err(e) => return super::fail_unless_root(e),
+        Err(e) => return fail_unless_root(e),
     };
     let mut cap = match Capture::open(fd.as_fd(), ifname) {
         Ok(c) => c,
-        Err(e) => return super::fail_unless_root(format!("cannot capture on {target}: {e}")),
+        Err(e) => return fail_unless_root(format!("cannot capture on {target}: {e}")),
     };
     let mut pcap = match write {
         Some(p) => match std::fs::File::create(p)

@@ -179,7 +179,7 @@ pub(crate) fn check(
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
     let tree: Spanned<Tree> = serde_saphyr::from_str_with_options(text, options)?;
     let mut out = Vec::new();
-    walk(&tree, Struct(TOP), file, &mut out);
+    walk(&tree, Struct(TOP), (file, "Top level"), &mut out);
     Ok(out)
 }
 
@@ -209,18 +209,29 @@ fn push(
     });
 }
 
-fn wrong(out: &mut Vec<Problem>, file: &str, v: &Spanned<Tree>, what: &str, hint: &str) {
+/// Where a value is: its file, and the section of `docs/topology.md` that
+/// documents the map it belongs to.
+type At<'a> = (&'a str, &'static str);
+
+fn wrong(
+    out: &mut Vec<Problem>,
+    (file, section): At<'_>,
+    v: &Spanned<Tree>,
+    what: &str,
+    hint: &str,
+) {
     push(
         out,
         file,
         ProblemKind::WrongType,
         loc(v),
         format!("expected {what} here, found {}", v.value.describe()),
-        hint.to_string(),
+        format!("{hint} (docs/topology.md, section \"{section}\")"),
     );
 }
 
-fn walk(v: &Spanned<Tree>, shape: Shape, file: &str, out: &mut Vec<Problem>) {
+fn walk(v: &Spanned<Tree>, shape: Shape, at: At<'_>, out: &mut Vec<Problem>) {
+    let file = at.0;
     match (shape, &v.value) {
         (Any, _) | (_, Tree::Null) => {}
         (Struct(fields) | MapForm(fields), Tree::Map(entries)) => {
@@ -229,7 +240,7 @@ fn walk(v: &Spanned<Tree>, shape: Shape, file: &str, out: &mut Vec<Problem>) {
         (MapForm(_), _) => {}
         (Struct(_), _) => wrong(
             out,
-            file,
+            at,
             v,
             "a map (`key: value` entries)",
             "check the indentation: the keys of this value go on the lines below it, indented",
@@ -243,24 +254,24 @@ fn walk(v: &Spanned<Tree>, shape: Shape, file: &str, out: &mut Vec<Problem>) {
                     }
                     seen.push(name);
                 }
-                walk(val, *inner, file, out);
+                walk(val, *inner, at, out);
             }
         }
         (Entries(_), _) => wrong(
             out,
-            file,
+            at,
             v,
             "a map of names (`name: ...` entries)",
             "write one `name:` per line below this key, indented",
         ),
         (List(inner), Tree::Seq(items)) => {
             for item in items {
-                walk(item, *inner, file, out);
+                walk(item, *inner, at, out);
             }
         }
         (List(_), _) => wrong(
             out,
-            file,
+            at,
             v,
             "a list (`- item` lines or `[a, b]`)",
             "write the value as a list, even with one item: `[x]`",
@@ -308,7 +319,7 @@ fn fields_of(
                     twice(out, file, k, name);
                 }
                 seen.push(name);
-                walk(val, *shape, file, out);
+                walk(val, *shape, (file, section_of(fields)), out);
             }
             None => {
                 let list = known.join(", ");
@@ -331,72 +342,4 @@ fn fields_of(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::raw::*;
-    use serde::de::{Deserialize, Deserializer, Visitor};
-
-    /// A deserializer that only records the fields a struct asks for.
-    struct Grab<'a>(&'a mut Vec<&'static str>);
-
-    impl<'de> Deserializer<'de> for Grab<'_> {
-        type Error = serde::de::value::Error;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(serde::de::Error::custom("not a struct"))
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            self.0.extend_from_slice(fields);
-            Err(serde::de::Error::custom("fields recorded"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-            bytes byte_buf option unit unit_struct newtype_struct seq tuple
-            tuple_struct map enum identifier ignored_any
-        }
-    }
-
-    /// The keys serde's derive reads for `T`.
-    fn serde_keys<'de, T: Deserialize<'de>>() -> Vec<String> {
-        let mut fields = Vec::new();
-        let _ = T::deserialize(Grab(&mut fields));
-        assert!(!fields.is_empty());
-        fields.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn keys(fields: &[(&str, Shape)]) -> Vec<String> {
-        fields.iter().map(|(k, _)| k.to_string()).collect()
-    }
-
-    #[test]
-    fn the_table_knows_the_keys_raw_rs_knows() {
-        assert_eq!(keys(TOP), serde_keys::<RawTopology>());
-        assert_eq!(keys(NODE), serde_keys::<RawNode>());
-        assert_eq!(keys(INTERFACE), serde_keys::<RawInterface>());
-        assert_eq!(keys(IMPAIR), serde_keys::<RawImpair>());
-        assert_eq!(keys(LINK), serde_keys::<RawLinkLong>());
-        assert_eq!(keys(ROUTE), serde_keys::<RawRouteMap>());
-        assert_eq!(keys(NAT), serde_keys::<RawNat>());
-        assert_eq!(keys(MASQUERADE), serde_keys::<RawMasquerade>());
-        assert_eq!(keys(FORWARD), serde_keys::<RawForward>());
-        assert_eq!(keys(NETWORK), serde_keys::<RawNetwork>());
-        assert_eq!(keys(MEMBER), serde_keys::<RawMember>());
-        assert_eq!(keys(EXPECT), serde_keys::<RawExpectMap>());
-    }
-
-    #[test]
-    fn every_map_has_a_section_in_the_docs() {
-        let tables = [
-            TOP, NODE, INTERFACE, IMPAIR, LINK, ROUTE, NAT, MASQUERADE, FORWARD, NETWORK, MEMBER,
-            EXPECT,
-        ];
-        for t in tables {
-            assert!(SECTIONS.iter().any(|(_, s)| same(s, t)), "{:?}", keys(t));
-        }
-        assert_eq!(section_of(FORWARD), "NAT");
-    }
-}
+mod tests;
