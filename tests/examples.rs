@@ -203,9 +203,10 @@ fn down_without_state_file_still_removes_everything() {
     assert!(
         unrecorded
             .lines()
-            .any(|l| l.starts_with("bridge") && l.contains("no record")),
+            .any(|l| l.starts_with("bridge") && l.contains("unrecorded")),
         "{unrecorded}"
     );
+    assert!(unrecorded.contains("no record"), "{unrecorded}");
     assert!(after.contains("no labs are up"), "{after}");
     assert_nothing_left("bridge");
 }

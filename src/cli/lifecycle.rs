@@ -242,7 +242,7 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
     print_plan(&loaded.desired.lab, &p, json);
     if !json && p.is_empty() {
         let what = match file {
-            Some(f) => format!("{}", f.display()),
+            Some(_) => "the file".to_string(),
             None => "the built-in demo".to_string(),
         };
         eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);

@@ -197,9 +197,14 @@ pub fn from_file(path: &Path) -> Result<Loaded, Exit> {
             return Err(Exit::BadInput);
         }
     };
-    let name = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let source = if path == Path::new("-") {
+        "(standard input)".to_string()
+    } else {
+        let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        full.display().to_string()
+    };
     parse(&path.display().to_string(), &text).map(|mut l| {
-        l.source = name.display().to_string();
+        l.source = source;
         l
     })
 }
