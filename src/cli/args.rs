@@ -103,6 +103,13 @@ pub enum Command {
         /// Stop after this many seconds.
         #[arg(short = 's', long)]
         seconds: Option<u64>,
+        /// Keep only these protocols (comma-separated or repeated): arp, ip,
+        /// ip6, icmp, icmp6, ndp, tcp, udp, dns, vxlan, vlan.
+        #[arg(long, value_delimiter = ',', value_name = "PROTO")]
+        filter: Vec<nslab_probe::capture::Proto>,
+        /// Keep only packets to or from ADDR (repeatable; ARP by sender or target).
+        #[arg(long, value_name = "ADDR")]
+        host: Vec<std::net::IpAddr>,
     },
     /// The topology as a graph (Graphviz dot or Mermaid).
     Graph {

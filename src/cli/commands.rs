@@ -40,7 +40,15 @@ pub fn run(cmd: Command) -> Exit {
             write,
             count,
             seconds,
-        } => capture::run(&lab, &target, write.as_deref(), count, seconds),
+            filter,
+            host,
+        } => {
+            let keep = nslab_probe::capture::Filter {
+                protos: filter,
+                hosts: host,
+            };
+            capture::run(&lab, &target, write.as_deref(), count, seconds, &keep)
+        }
         Command::Graph { lab, format } => inspect::graph(&lab, format),
         Command::Demo => lifecycle::demo(),
         Command::Serve { label, services } => match crate::services::serve(&label, &services) {
