@@ -150,3 +150,235 @@ fn capture_on_a_vlan_parent_shows_the_tag() {
     assert_eq!(lines.len(), 2, "{out}");
     assert!(lines.iter().all(|l| l.contains("vlan 100, ")), "{out}");
 }
+
+/// The MAC of `ifname` in namespace `ns`, as `ip -j link` reports it.
+fn mac_of(ns: &str, ifname: &str) -> String {
+    let out = sh(&format!("ip -n {ns} -j link show {ifname}"));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("ip -j link");
+    v[0]["address"].as_str().expect("address").to_string()
+}
+
+/// After a ping between two members of a bridge, `show` lists each
+/// member's MAC as learned on the port it is behind, with its age — as
+/// `bridge fdb` has it — and the ports' STP states and the ageing time.
+#[test]
+fn show_lists_a_bridges_ports_and_learned_macs() {
+    if !sandbox("show_lists_a_bridges_ports_and_learned_macs") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
+    let (mac1, mac2) = (mac_of("bridge-net1", "eth1"), mac_of("bridge-net2", "eth2"));
+    let json = nslab_ok(&["show", "bridge", "--json"], 0);
+    let text = nslab_ok(&["show", "bridge", "sw"], 0);
+    let fdb = sh("ip netns exec bridge-sw bridge -j fdb show br js");
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+
+    let v: serde_json::Value = serde_json::from_str(&json).expect("show --json");
+    let js = &v["bridges"]["sw"][0];
+    assert_eq!(js["name"], "js");
+    assert_eq!(js["ageing_secs"], 300);
+    assert_eq!(js["stp"], false);
+    let ports: Vec<(String, String)> = js["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .map(|p| (p["name"].to_string(), p["state"].to_string()))
+        .collect();
+    assert_eq!(
+        ports,
+        [("veth1", "forwarding"), ("veth2", "forwarding")]
+            .map(|(a, b)| (format!("\"{a}\""), format!("\"{b}\"")))
+    );
+    let learned = |mac: &str| {
+        js["fdb"]
+            .as_array()
+            .expect("fdb")
+            .iter()
+            .find(|e| e["mac"] == mac && e["learned"] == true)
+            .cloned()
+    };
+    for (mac, port) in [(&mac1, "veth1"), (&mac2, "veth2")] {
+        let e = learned(mac).unwrap_or_else(|| panic!("{mac} not learned: {json}"));
+        assert_eq!(e["port"], port, "{e}");
+        assert!(e["age_secs"].as_u64().is_some_and(|a| a < 60), "{e}");
+        // `bridge fdb` agrees.
+        let kernel: serde_json::Value = serde_json::from_str(&fdb).expect("bridge -j fdb");
+        let k = kernel
+            .as_array()
+            .expect("fdb list")
+            .iter()
+            .find(|k| k["mac"] == mac.as_str() && k["master"] == "js" && k["state"] == "")
+            .unwrap_or_else(|| panic!("bridge fdb lacks {mac}: {fdb}"));
+        assert_eq!(k["ifname"], port, "{k}");
+    }
+    assert!(
+        text.contains("bridge/sw bridge js: ageing 300s, stp off"),
+        "{text}"
+    );
+    let line = text.lines().find(|l| l.contains(&mac1)).expect("mac1 line");
+    assert!(
+        line.contains("veth1") && line.trim_end().ends_with('s'),
+        "{line}"
+    );
+}
+
+/// With STP on, the kernel holds new ports in `listening` for the forward
+/// delay (15 s): `show` says so, as `bridge link` does.
+#[test]
+fn show_tells_a_ports_stp_state() {
+    if !sandbox("show_tells_a_ports_stp_state") {
+        return;
+    }
+    let f = write(
+        "stp.yaml",
+        "lab: stp\nnodes:\n  sw:\n    interfaces:\n      br0: { kind: bridge, stp: true }\n      p1: { master: br0 }\n  h1:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24] }\nlinks:\n  - [sw:p1, h1:eth0]\n",
+    );
+    nslab_ok(&["up", &f], 0);
+    let json = nslab_ok(&["show", "stp", "sw", "--json"], 0);
+    let link = sh("ip netns exec stp-sw bridge -j link show dev p1");
+    nslab_ok(&["down", "stp"], 0);
+    assert_nothing_left("stp");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let br = &v["bridges"]["sw"][0];
+    assert_eq!(br["stp"], true, "{json}");
+    assert_eq!(br["ports"][0]["name"], "p1");
+    assert_eq!(br["ports"][0]["state"], "listening", "{json}");
+    assert!(link.contains("\"state\":\"listening\""), "{link}");
+}
+
+/// Starts `nslab events ARGS` and returns once it is watching (its
+/// "watching ..." line on stderr).
+fn watch(args: &[&str]) -> Child {
+    use std::io::BufRead;
+    let mut c = spawn(args);
+    let mut err = std::io::BufReader::new(c.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    err.read_line(&mut first).expect("read stderr");
+    assert!(first.starts_with("watching "), "events said: {first}");
+    c
+}
+
+/// `events --json` streams one JSON object per line from every node: an
+/// address added, a link set down and up (and the carrier its peer
+/// loses and regains), a route, a neighbour learned by a ping; SIGTERM
+/// ends it with status 0.
+#[test]
+fn events_stream_what_changes_in_every_node_until_sigterm() {
+    if !sandbox("events_stream_what_changes_in_every_node_until_sigterm") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let ev = watch(&["events", "bridge", "--json", "--timeout", "30"]);
+    sh("ip -n bridge-net1 addr add 10.0.9.1/24 dev eth1");
+    sh("ip -n bridge-net1 route add 10.7.0.0/16 via 10.0.1.2");
+    sh("ip -n bridge-net2 link set eth2 down");
+    std::thread::sleep(Duration::from_millis(300));
+    sh("ip -n bridge-net2 link set eth2 up");
+    nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
+    std::thread::sleep(Duration::from_millis(300));
+    sh(&format!("kill -TERM {}", ev.id()));
+    let (code, out, err) = finish(ev);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+
+    assert_eq!(code, Some(0), "{err}");
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let has = |node: &str, kind: &str, action: &str, ifname: &str, detail: &str| {
+        events.iter().any(|e| {
+            e["node"] == node
+                && e["kind"] == kind
+                && e["action"] == action
+                && e["interface"] == ifname
+                && e["detail"].as_str().is_some_and(|d| d.starts_with(detail))
+                && e["unix_us"].is_u64()
+        })
+    };
+    for (node, kind, action, ifname, detail) in [
+        ("net1", "address", "added", "eth1", "10.0.9.1/24"),
+        ("net1", "route", "added", "eth1", "10.7.0.0/16 via 10.0.1.2"),
+        ("net2", "link", "down", "eth2", ""),
+        ("sw", "link", "carrier-off", "veth2", ""),
+        ("net2", "link", "up", "eth2", ""),
+        ("sw", "link", "carrier-on", "veth2", ""),
+        ("net1", "neighbour", "added", "eth1", "10.0.1.2 lladdr"),
+    ] {
+        assert!(
+            has(node, kind, action, ifname, detail),
+            "no {node} {kind} {action} {ifname} {detail} in:\n{out}"
+        );
+    }
+}
+
+/// `--count N` ends the stream by itself after N events (status 0), and a
+/// bridge learning a MAC is an `fdb` event on the port it came from.
+#[test]
+fn events_count_ends_the_stream_and_fdb_learning_is_an_event() {
+    if !sandbox("events_count_ends_the_stream_and_fdb_learning_is_an_event") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let mac1 = mac_of("bridge-net1", "eth1");
+    // IPv6 autoconfiguration adds eth1's link-local address a moment after
+    // `up`: wait for it, so the one event counted is the test's.
+    for _ in 0..100 {
+        let ll = sh("ip -n bridge-net1 -6 -o addr show dev eth1 scope link");
+        if ll.contains("fe80") && !ll.contains("tentative") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let one = watch(&["events", "bridge", "net1", "-c", "1", "--timeout", "30"]);
+    let fdb = watch(&["events", "bridge", "sw", "--timeout", "3"]);
+    // Forget what the bridge learned while the lab came up: the ping (or
+    // any frame from net1) teaches it again.
+    sh(&format!(
+        "ip netns exec bridge-sw bridge fdb del {mac1} dev veth1 master"
+    ));
+    sh("ip -n bridge-net1 addr add 10.0.9.9/24 dev eth1");
+    nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
+    let (code, out, err) = finish(one);
+    let (_, fdb_out, _) = finish(fdb);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].ends_with(" net1: address added eth1 10.0.9.9/24"),
+        "{out}"
+    );
+    assert!(
+        fdb_out
+            .lines()
+            .any(|l| l.contains(&format!("sw: fdb added veth1 {mac1} on bridge js"))),
+        "{fdb_out}"
+    );
+    assert!(
+        fdb_out
+            .lines()
+            .any(|l| l.contains(&format!("sw: fdb removed veth1 {mac1} on bridge js"))),
+        "{fdb_out}"
+    );
+}
+
+/// A node the lab does not have is bad input (status 2), naming its nodes.
+#[test]
+fn events_of_an_unknown_node_is_bad_input() {
+    if !sandbox("events_of_an_unknown_node_is_bad_input") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    let t = nslab_ok(&["events", "bridge", "nosuch", "--timeout", "1"], 2);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    assert!(t.contains("no node nosuch") && t.contains("net1"), "{t}");
+}

@@ -111,6 +111,22 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         host: Vec<std::net::IpAddr>,
     },
+    /// Watch a lab change: links, carrier, addresses, routes, neighbours, bridge FDB.
+    Events {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// Only this node.
+        node: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Stop after N events.
+        #[arg(short = 'c', long, value_name = "N")]
+        count: Option<u64>,
+        /// Stop after SECS seconds.
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
     /// The topology as a graph (Graphviz dot or Mermaid).
     Graph {
         lab: String,

@@ -118,6 +118,12 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let mut nodes = scope.nodes.clone();
+    nodes.retain(|(n, _)| node.is_none_or(|x| x == n));
+    let bridges = match crate::host::bridges::bridges(&name, &nodes) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
     if json {
         let nodes: serde_json::Map<_, _> = state
             .nodes
@@ -125,9 +131,14 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .filter(|(n, _)| node.is_none_or(|x| x == *n))
             .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
             .collect();
-        println!("{}", serde_json::json!({"lab": name, "nodes": nodes}));
+        let bridges = serde_json::to_value(&bridges).unwrap_or_default();
+        println!(
+            "{}",
+            serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges})
+        );
     } else {
         print!("{}", show::render(&state, node));
+        print!("{}", super::show_bridge::render(&name, &bridges));
         for (p, running) in crate::services::status(&rec, node) {
             println!(
                 "{}: pid {} {running}: {}",

@@ -6,12 +6,14 @@ pub mod args;
 mod capture;
 mod checks;
 mod commands;
+mod events;
 mod exec;
 pub mod graph;
 mod inspect;
 mod lifecycle;
 pub mod load;
 pub mod show;
+mod show_bridge;
 
 use clap::Parser;
 use std::process::ExitCode;
