@@ -40,7 +40,9 @@ pub(super) fn run(
         Ok(w) => w,
         Err(e) => return fail(e),
     };
-    eprintln!(
+    // Not eprintln!: a closed stderr must not end the watch with a panic.
+    let _ = writeln!(
+        std::io::stderr(),
         "watching {} node(s) of lab {name}; Ctrl-C stops",
         nodes.len()
     );
@@ -52,6 +54,11 @@ pub(super) fn run(
         let events = match watcher.next(left) {
             Ok(Next::Events(evs)) => evs,
             Ok(Next::Stopped | Next::TimedOut) => break,
+            Ok(Next::Ended) => {
+                let why = "every node's namespace is gone";
+                let _ = writeln!(std::io::stderr(), "lab {name} is down: {why}");
+                break;
+            }
             Err(e) => return fail(e),
         };
         let mut out = stdout.lock();

@@ -4,11 +4,14 @@
 //! added, removed, up, down, carrier on and off; addresses and routes
 //! added and removed; neighbours (ARP, NDP) and bridge FDB entries
 //! learned, changed and removed. Nothing is polled: [`Watcher::next`]
-//! sleeps in `poll(2)` on the sockets and on a `signalfd` for SIGINT and
-//! SIGTERM, which end the watch.
+//! sleeps in `poll(2)` on the sockets, on an inotify watch of
+//! `/run/netns` (a node whose namespace is deleted, by `nslab down` say,
+//! is dropped — its socket would keep the namespace alive) and on a
+//! `signalfd` for SIGINT and SIGTERM, which end the watch.
 
 use super::OpError;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nslab_netlink as nl;
@@ -24,11 +27,12 @@ mod translate;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabEvent {
     pub node: String,
-    /// `link`, `address`, `route`, `neighbour`, `fdb`, or `lost` (the
-    /// kernel dropped events: its buffer for us was full).
+    /// `link`, `address`, `route`, `neighbour`, `fdb`, `node`, or `lost`
+    /// (the kernel dropped events: its buffer for us was full).
     pub kind: &'static str,
     /// `added`, `removed`, `changed`; for links also `up`, `down`,
-    /// `carrier-on`, `carrier-off`, `renamed`.
+    /// `carrier-on`, `carrier-off`, `renamed`. (`node` `removed`: its
+    /// namespace was deleted.)
     pub action: String,
     /// The interface it is about (for `fdb`: the bridge port).
     pub interface: Option<String>,
@@ -43,6 +47,8 @@ pub enum Next {
     /// SIGINT or SIGTERM arrived.
     Stopped,
     TimedOut,
+    /// Every node's namespace is gone (the lab went down).
+    Ended,
 }
 
 /// A link as last seen, to tell what a `RTM_NEWLINK` changed.
@@ -64,6 +70,7 @@ type NeighSeen = (Option<[u8; 6]>, String);
 /// The watch of one node and what it has seen.
 struct NodeWatch {
     node: String,
+    netns: Option<String>,
     watch: nl::Watch,
     links: BTreeMap<u32, LinkSeen>,
     /// Neighbours as last seen.
@@ -75,6 +82,8 @@ struct NodeWatch {
 /// Watches every node of a lab.
 pub struct Watcher {
     nodes: Vec<NodeWatch>,
+    /// Deletions in `/run/netns` (`None` without namespaced nodes).
+    gone: Option<Inotify>,
     signals: SignalFd,
 }
 
@@ -106,6 +115,7 @@ impl Watcher {
             .map_err(|e| fail(e.to_string()))?;
             let mut w = NodeWatch {
                 node: node.clone(),
+                netns: ns.clone(),
                 watch,
                 links: BTreeMap::new(),
                 neighbours: BTreeMap::new(),
@@ -133,10 +143,54 @@ impl Watcher {
                 node: super::query::HOST.into(),
                 message: e.desc().into(),
             })?;
+        let gone = if nodes.iter().any(|(_, ns)| ns.is_some()) {
+            let dir = netns::netns_dir();
+            let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)
+                .and_then(|i| {
+                    let what = AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM;
+                    i.add_watch(&dir, what).map(|_| i)
+                })
+                .map_err(|e| OpError {
+                    op: format!("inotify {}", dir.display()),
+                    node: super::query::HOST.into(),
+                    message: e.desc().into(),
+                })?;
+            Some(ino)
+        } else {
+            None
+        };
+        // A namespace deleted before the inotify watch was in place.
+        watches.retain(|w| w.netns.as_deref().is_none_or(netns::exists));
         Ok(Watcher {
             nodes: watches,
+            gone,
             signals,
         })
+    }
+
+    /// The nodes whose namespace inotify says was deleted: dropped, each
+    /// an event.
+    fn forget_gone(&mut self, out: &mut Vec<LabEvent>) {
+        let Some(ino) = &self.gone else { return };
+        let names: Vec<String> = ino
+            .read_events()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| e.name.map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        self.nodes.retain(|w| {
+            let gone = w.netns.as_ref().is_some_and(|ns| names.contains(ns));
+            if gone {
+                out.push(LabEvent {
+                    node: w.node.clone(),
+                    kind: "node",
+                    action: "removed".into(),
+                    interface: None,
+                    detail: format!("namespace {} deleted", w.netns.clone().unwrap_or_default()),
+                });
+            }
+            !gone
+        });
     }
 
     /// Waits for events (at most `timeout`; `None`: for ever), and returns
@@ -144,6 +198,9 @@ impl Watcher {
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Next, OpError> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
+            if self.nodes.is_empty() {
+                return Ok(Next::Ended);
+            }
             let wait = match deadline {
                 None => PollTimeout::NONE,
                 Some(d) => {
@@ -156,12 +213,16 @@ impl Watcher {
                 }
             };
             let ready = self.wait(wait)?;
-            if ready.last() == Some(&true) {
+            let (nodes, rest) = ready.split_at(self.nodes.len());
+            if rest.last() == Some(&true) {
                 return Ok(Next::Stopped);
             }
             let mut out = Vec::new();
-            for (w, _) in self.nodes.iter_mut().zip(&ready).filter(|(_, r)| **r) {
+            for (w, _) in self.nodes.iter_mut().zip(nodes).filter(|(_, r)| **r) {
                 w.drain(&mut out)?;
+            }
+            if rest.len() == 2 && rest[0] {
+                self.forget_gone(&mut out);
             }
             if !out.is_empty() {
                 return Ok(Next::Events(out));
@@ -169,12 +230,18 @@ impl Watcher {
         }
     }
 
-    /// `poll(2)`: which of the node sockets, then the signalfd, are ready.
+    /// `poll(2)`: which of the node sockets, then the inotify watch (if
+    /// any), then the signalfd, are ready.
     fn wait(&self, wait: PollTimeout) -> Result<Vec<bool>, OpError> {
         let mut fds: Vec<PollFd> = self
             .nodes
             .iter()
             .map(|w| PollFd::new(w.watch.as_fd(), PollFlags::POLLIN))
+            .chain(
+                self.gone
+                    .iter()
+                    .map(|i| PollFd::new(i.as_fd(), PollFlags::POLLIN)),
+            )
             .chain(std::iter::once(PollFd::new(
                 self.signals.as_fd(),
                 PollFlags::POLLIN,
