@@ -408,3 +408,26 @@ fn events_end_when_the_lab_goes_down() {
     }
     assert_nothing_left("bridge");
 }
+
+/// A lab missing a namespace (deleted by hand): `show` still shows the
+/// bridge of the nodes that are there, and `events` watches those.
+#[test]
+fn show_and_events_of_a_degraded_lab() {
+    if !sandbox("show_and_events_of_a_degraded_lab") {
+        return;
+    }
+    let ex = examples().join("bridge.yaml");
+    nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
+    sh("ip netns del bridge-net2");
+    let show = nslab(&["show", "bridge"]);
+    let ev = watch(&["events", "bridge", "-c", "1", "--timeout", "20"]);
+    sh("ip -n bridge-net1 link set eth1 mtu 1400");
+    let (code, out, _) = finish(ev);
+    nslab_ok(&["down", "bridge"], 0);
+    assert_nothing_left("bridge");
+    let t = text(&show);
+    assert_eq!(show.status.code(), Some(0), "{t}");
+    assert!(t.contains("bridge/sw bridge js"), "{t}");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("net1: link changed eth1 mtu 1400"), "{out}");
+}

@@ -43,7 +43,8 @@ pub(super) fn run(
     // Not eprintln!: a closed stderr must not end the watch with a panic.
     let _ = writeln!(
         std::io::stderr(),
-        "watching {} node(s) of lab {name}; Ctrl-C stops",
+        "watching {} of {} node(s) of lab {name}; Ctrl-C stops",
+        watcher.watched(),
         nodes.len()
     );
     let deadline = timeout.map(|s| Instant::now() + Duration::from_secs(s));

@@ -57,6 +57,11 @@ pub fn bridges(
     let mark = format!("nslab:{lab}");
     let mut out = BTreeMap::new();
     for (node, ns) in nodes {
+        // A node whose namespace is gone has no bridge (`show` says it is
+        // missing).
+        if ns.as_deref().is_some_and(|ns| !netns::exists(ns)) {
+            continue;
+        }
         let fail = |m: String| OpError {
             op: "bridge fdb show".into(),
             node: node.clone(),

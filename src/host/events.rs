@@ -93,7 +93,11 @@ impl Watcher {
     /// SIGTERM as "stop".
     pub fn open(lab: &str, nodes: &[(String, Option<String>)]) -> Result<Watcher, OpError> {
         let mut watches = Vec::new();
-        for (node, ns) in nodes {
+        // Nodes whose namespace is gone (a degraded lab) are not watched.
+        let present = nodes
+            .iter()
+            .filter(|(_, ns)| ns.as_deref().is_none_or(netns::exists));
+        for (node, ns) in present {
             let fail = |m: String| OpError {
                 op: "ip monitor".into(),
                 node: node.clone(),
@@ -166,6 +170,11 @@ impl Watcher {
             gone,
             signals,
         })
+    }
+
+    /// How many nodes are watched (those whose namespace exists).
+    pub fn watched(&self) -> usize {
+        self.nodes.len()
     }
 
     /// The nodes whose namespace inotify says was deleted: dropped, each
