@@ -186,3 +186,7 @@ impl NodeWatch {
         Some(self.event(kind, action, Some(n.index), detail.trim().to_string()))
     }
 }
+
+#[cfg(test)]
+#[path = "translate_tests.rs"]
+mod tests;
