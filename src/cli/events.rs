@@ -105,6 +105,42 @@ fn line(e: &LabEvent, at: SystemTime, json: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::args::{Args, Command};
+    use clap::Parser;
+
+    #[test]
+    fn flags_parse_and_a_node_is_optional() {
+        let parse = |a: &[&str]| Args::try_parse_from([&["nslab", "events"], a].concat());
+        let Ok(Args {
+            command:
+                Command::Events {
+                    lab,
+                    node,
+                    json,
+                    count,
+                    timeout,
+                },
+        }) = parse(&["demo", "h1", "--json", "-c", "3", "--timeout", "5"])
+        else {
+            panic!("events did not parse");
+        };
+        assert_eq!((lab.as_str(), node.as_deref()), ("demo", Some("h1")));
+        assert_eq!((json, count, timeout), (true, Some(3), Some(5)));
+        assert!(matches!(
+            parse(&["demo"]),
+            Ok(Args {
+                command: Command::Events {
+                    node: None,
+                    json: false,
+                    count: None,
+                    timeout: None,
+                    ..
+                }
+            })
+        ));
+        assert!(parse(&[]).is_err(), "a lab is required");
+        assert!(parse(&["demo", "-c", "x"]).is_err());
+    }
 
     #[test]
     fn a_line_reads_left_to_right_and_json_has_the_same_fields() {
