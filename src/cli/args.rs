@@ -149,6 +149,32 @@ pub enum Command {
         /// Stop after this many seconds.
         #[arg(short = 's', long, value_name = "SECS")]
         seconds: Option<u64>,
+        /// Keep only these protocols (comma-separated or repeated): arp, ip,
+        /// ip6, icmp, icmp6, ndp, tcp, udp, dns, vxlan, vlan.
+        #[arg(long, value_delimiter = ',', value_name = "PROTO")]
+        filter: Vec<nslab_probe::capture::Proto>,
+        /// Keep only packets to or from ADDR (repeatable; ARP by sender or target).
+        #[arg(long, value_name = "ADDR")]
+        host: Vec<std::net::IpAddr>,
+    },
+    /// Watch a lab change: links, carrier, addresses, routes, neighbours, bridge FDB.
+    #[command(
+        after_help = "Example:\n  nslab events bridge            # every node, until Ctrl-C\n  nslab events bridge net1 --json -c 5"
+    )]
+    Events {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// Only this node.
+        node: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Stop after N events.
+        #[arg(short = 'c', long, value_name = "N")]
+        count: Option<u64>,
+        /// Stop after SECS seconds.
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
     },
     /// The topology as a graph (Graphviz dot or Mermaid); needs no root.
     #[command(

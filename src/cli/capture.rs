@@ -1,11 +1,13 @@
-//! `nslab capture LAB NODE:IFACE [-w FILE] [-c COUNT]`: watch an interface
-//! of a node (ARP who-has/is-at, ICMP echo, TCP flags, UDP) or write a pcap
-//! file that tcpdump and Wireshark read — what the tutorials do with
-//! `tcpdump -i br01`, without tcpdump.
+//! `nslab capture LAB NODE:IFACE [-w FILE] [-c COUNT] [--filter P] [--host A]`:
+//! watch an interface of a node (802.1Q tags, ARP who-has/is-at, ICMP and
+//! ICMPv6 echo, neighbour discovery, TCP flags, UDP, DNS names, VXLAN and
+//! the frame inside) or write a pcap file that tcpdump and Wireshark read —
+//! what the tutorials do with `tcpdump -i br01`, without tcpdump. Only
+//! frames the filter keeps are printed, written and counted.
 
 use super::exec::node_netns;
 use super::{bad_input, fail, fail_unless_root, Exit};
-use nslab_probe::capture::{summarize, Capture, PcapWriter};
+use nslab_probe::capture::{summarize, Capture, Filter, PcapWriter};
 use nslab_sys::netns;
 use std::io::Write;
 use std::os::fd::AsFd;
@@ -31,6 +33,7 @@ pub fn run(
     write: Option<&Path>,
     count: Option<u64>,
     seconds: Option<u64>,
+    keep: &Filter,
 ) -> Exit {
     let (ns, ifname) = match split_target(lab, target)
         .and_then(|(node, ifname)| Ok((node_netns(lab, node)?, ifname)))
@@ -68,6 +71,9 @@ pub fn run(
             Ok(None) => continue,
             Err(e) => return fail(e),
         };
+        if !keep.matches(&p.data) {
+            continue;
+        }
         seen += 1;
         match &mut pcap {
             Some(w) => {
@@ -76,19 +82,7 @@ pub fn run(
                 }
             }
             None => {
-                let ts =
-                    p.ts.duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default();
-                let secs = ts.as_secs() % 86400;
-                let line = format!(
-                    "{:02}:{:02}:{:02}.{:06} {} {}",
-                    secs / 3600,
-                    secs / 60 % 60,
-                    secs % 60,
-                    ts.subsec_micros(),
-                    if p.outgoing { "Out" } else { "In " },
-                    summarize(&p.data)
-                );
+                let line = line(&p);
                 let mut out = stdout.lock();
                 if writeln!(out, "{line}").is_err() {
                     break;
@@ -103,4 +97,21 @@ pub fn run(
         eprintln!("{seen} packet(s) written");
     }
     Exit::Ok
+}
+
+/// `HH:MM:SS.micros In|Out summary`, as tcpdump prints a packet.
+fn line(p: &nslab_probe::capture::Packet) -> String {
+    let ts =
+        p.ts.duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+    let secs = ts.as_secs() % 86400;
+    format!(
+        "{:02}:{:02}:{:02}.{:06} {} {}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        ts.subsec_micros(),
+        if p.outgoing { "Out" } else { "In " },
+        summarize(&p.data)
+    )
 }

@@ -5,7 +5,7 @@
 
 use super::args::Command;
 use super::load;
-use super::{capture, checks, exec, fail, inspect, lifecycle, Exit};
+use super::{capture, checks, events, exec, fail, inspect, lifecycle, Exit};
 use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::record::Record;
@@ -40,7 +40,22 @@ pub fn run(cmd: Command) -> Exit {
             write,
             count,
             seconds,
-        } => capture::run(&lab, &target, write.as_deref(), count, seconds),
+            filter,
+            host,
+        } => {
+            let keep = nslab_probe::capture::Filter {
+                protos: filter,
+                hosts: host,
+            };
+            capture::run(&lab, &target, write.as_deref(), count, seconds, &keep)
+        }
+        Command::Events {
+            lab,
+            node,
+            json,
+            count,
+            timeout,
+        } => events::run(&lab, node.as_deref(), json, count, timeout),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
         Command::Demo => lifecycle::demo(),
         Command::Completions { shell } => {

@@ -33,6 +33,12 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
         Ok(s) => s,
         Err(e) => return super::fail_unless_root(e),
     };
+    let mut nodes = scope.nodes.clone();
+    nodes.retain(|(n, _)| node.is_none_or(|x| x == n));
+    let bridges = match crate::host::bridges::bridges(&name, &nodes) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
     if json {
         let nodes: serde_json::Map<_, _> = state
             .nodes
@@ -40,11 +46,13 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .filter(|(n, _)| node.is_none_or(|x| x == *n))
             .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
             .collect();
-        let mut v = serde_json::json!({"lab": name, "nodes": nodes});
+        let bridges = serde_json::to_value(&bridges).unwrap_or_default();
+        let mut v = serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges});
         super::json::tidy(&mut v);
         println!("{v}");
     } else {
         print!("{}", show::render(&state, node));
+        print!("{}", super::show_bridge::render(&name, &bridges));
         for (p, running) in crate::services::status(&rec, node) {
             println!(
                 "{}: pid {} {running}: {}",

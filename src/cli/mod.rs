@@ -6,6 +6,7 @@ pub mod args;
 mod capture;
 mod checks;
 mod commands;
+mod events;
 mod exec;
 pub mod graph;
 mod inspect;
@@ -15,6 +16,7 @@ pub mod load;
 mod ls;
 pub mod show;
 pub mod term;
+mod show_bridge;
 
 use clap::Parser;
 use std::process::ExitCode;

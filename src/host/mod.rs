@@ -3,9 +3,12 @@
 //! netlink; `fake::FakeHost` (built for tests only) does it in memory, so
 //! the planner's promises (`up` then `plan` is empty; a failed `up` undoes
 //! itself) are tested without root. [`query`] answers the few questions
-//! the layers above ask the kernel outside a plan: `host` is the only
-//! module that talks netlink or nftables.
+//! the layers above ask the kernel outside a plan, [`bridges`] how a lab's
+//! bridges forward, [`events`] what changes as it happens: `host` is the
+//! only module that talks netlink or nftables.
 
+pub mod bridges;
+pub mod events;
 #[cfg(test)]
 pub mod fake;
 pub mod linux;

@@ -32,6 +32,8 @@ pub enum Op {
     ReplaceQdisc,
     DelQdisc,
     DumpQdiscs,
+    DumpFdb,
+    Watch,
 }
 
 impl fmt::Display for Op {
@@ -53,6 +55,8 @@ impl fmt::Display for Op {
             Op::ReplaceQdisc => "replace qdisc",
             Op::DelQdisc => "delete qdisc",
             Op::DumpQdiscs => "dump qdiscs",
+            Op::DumpFdb => "dump bridge forwarding database",
+            Op::Watch => "watch route events",
         })
     }
 }

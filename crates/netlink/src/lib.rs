@@ -13,6 +13,12 @@
 //! - [`tc`]: the root qdisc of an interface as a netem qdisc
 //!   ([`Impair`]): its request bodies, its dump decoding and
 //!   [`Socket::qdiscs`].
+//! - [`bridge`]: bridges, their ageing time and ports' STP states
+//!   ([`Socket::bridges`]).
+//! - [`neigh`]: ARP/NDP entries and bridge forwarding databases
+//!   ([`Socket::fdb`]).
+//! - [`events`]: [`Watch`], a socket on the route multicast groups, and
+//!   the [`Event`]s it reads (links, addresses, routes, neighbours).
 //! - [`error`]: [`Error`] (errno, the kernel's extended-ack text, the
 //!   operation) and the `NLMSG_ERROR`/`NLMSG_DONE` parser.
 //! - `wire`: walking the messages of a received datagram; `mmsg`:
@@ -27,10 +33,13 @@
 //! No `unsafe`: socket options and `recvmmsg` go through `nix`.
 #![forbid(unsafe_code)]
 
+pub mod bridge;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod events;
 mod mmsg;
+pub mod neigh;
 mod socket;
 pub mod tc;
 pub mod types;
@@ -43,7 +52,10 @@ mod tc_tests;
 #[cfg(test)]
 mod wire_tests;
 
+pub use bridge::{BridgeDev, BridgePort};
 pub use encode::{encode, messages, Message, Messages};
 pub use error::{Error, Op};
+pub use events::{Event, Watch};
+pub use neigh::{NeighFamily, Neighbour};
 pub use socket::Socket;
 pub use types::*;

@@ -218,10 +218,19 @@ impl Socket {
     /// Runs a dump to its end, retrying when the kernel flags it
     /// `NLM_F_DUMP_INTR` (the tables changed while dumping).
     pub(crate) fn dump(&mut self, what: Dump, op: Op) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        self.dump_message(&encode::dump_request(what), op)
+    }
+
+    /// [`Socket::dump`] of a request built elsewhere (`neigh`).
+    pub(crate) fn dump_message(
+        &mut self,
+        req: &Message,
+        op: Op,
+    ) -> Result<Vec<RouteNetlinkMessage>, Error> {
         for _ in 0..DUMP_ATTEMPTS {
             let seq = self.next_seq();
             let mut out = Vec::new();
-            encode::serialize(&mut encode::dump_request(what), seq, &mut out);
+            encode::serialize(&mut req.clone(), seq, &mut out);
             self.send(&out, op)?;
             let mut replies = Vec::new();
             let mut redo = false;

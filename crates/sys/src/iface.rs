@@ -1,6 +1,6 @@
 //! Interfaces by name, and `AF_PACKET` socket settings: the few calls that
 //! neither `nix` nor `std` wraps (the `SIOCGIFFLAGS`/`SIOCSIFFLAGS` ioctls,
-//! `bind` to a `sockaddr_ll`, `PACKET_ADD_MEMBERSHIP`), for `nslab-probe`'s
+//! `bind` to a `sockaddr_ll`, `PACKET_ADD_MEMBERSHIP`, `PACKET_AUXDATA`), for `nslab-probe`'s
 //! capture and `set_link_up`, and the `ifreq` that [`crate::tap`] fills.
 //!
 //! Everything works in the calling thread's network namespace (run it
@@ -124,6 +124,29 @@ pub fn packet_promisc(sock: impl AsFd, ifindex: u32) -> io::Result<()> {
             libc::PACKET_ADD_MEMBERSHIP,
             std::ptr::addr_of!(mr).cast::<libc::c_void>(),
             std::mem::size_of::<libc::packet_mreq>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Asks for a `PACKET_AUXDATA` control message with every frame the
+/// `AF_PACKET` socket `sock` receives: the kernel keeps a frame's VLAN tag
+/// out of its bytes (in `skb->vlan_tci`) and reports it only there, so a
+/// capture puts it back as libpcap does.
+pub fn packet_auxdata(sock: impl AsFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt(2) reads exactly size_of::<c_int>() bytes from
+    // the live local `on`, whose size we pass; the fd is borrowed.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_fd().as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_AUXDATA,
+            std::ptr::addr_of!(on).cast::<libc::c_void>(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
     if rc < 0 {
