@@ -158,9 +158,7 @@ pub enum Command {
         host: Vec<std::net::IpAddr>,
     },
     /// Watch a lab change: links, carrier, addresses, routes, neighbours, bridge FDB.
-    #[command(
-        after_help = "Example:\n  nslab events bridge            # every node, until Ctrl-C\n  nslab events bridge net1 --json -c 5"
-    )]
+    #[command(after_help = "Example:\n  nslab events bridge net1 --json --count 5")]
     Events {
         /// The lab's name, or the path of its topology file.
         lab: String,

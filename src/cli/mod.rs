@@ -15,8 +15,8 @@ mod lifecycle;
 pub mod load;
 mod ls;
 pub mod show;
-pub mod term;
 mod show_bridge;
+pub mod term;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -64,27 +64,31 @@ fn render_node(out: &mut String, state: &State, name: &str, n: &NodeState) {
 }
 
 fn state_word(state: &State, l: &LinkState) -> String {
-    match (&l.oper, l.up) {
-        (_, false) => "down".into(),
-        (Some(o), true) if o == "up" || o == "unknown" => "up".into(),
-        // A veth whose peer is up has its carrier, or will within the
-        // kernel's link-watch delay (about a second after `up`): up.
-        (Some(_), true) if peer_is_up(state, l) => "up".into(),
-        // Up, but no carrier: the other end is down (`NO-CARRIER`).
-        (Some(_), true) => "no-carrier".into(),
-        (None, true) => "up".into(),
+    if !l.up {
+        return "down".into();
+    }
+    match (peer_up(state, l), &l.oper) {
+        // A veth's carrier follows its peer's admin state; the kernel
+        // reports the change only after its link-watch delay (about a
+        // second), so the peer says what the carrier is, or is about to be.
+        (Some(true), _) => "up".into(),
+        (Some(false), _) => "no-carrier".into(),
+        (None, Some(o)) if o != "up" && o != "unknown" => "no-carrier".into(),
+        (None, _) => "up".into(),
     }
 }
 
-fn peer_is_up(state: &State, l: &LinkState) -> bool {
+/// Whether a veth's peer is up; `None` when this is no veth or its peer
+/// was not observed.
+fn peer_up(state: &State, l: &LinkState) -> Option<bool> {
     let LinkKind::Veth { peer } = &l.kind else {
-        return false;
+        return None;
     };
     state
         .nodes
         .get(&peer.node)
         .and_then(|n| n.links.get(&peer.ifname))
-        .is_some_and(|p| p.up)
+        .map(|p| p.up)
 }
 
 fn detail(l: &LinkState) -> String {
@@ -167,6 +171,11 @@ mod tests {
         // The peer is down: no carrier, and none will come.
         if let Some(l) = s.nodes.get_mut("b").and_then(|n| n.links.get_mut("eth0")) {
             l.up = false;
+        }
+        assert!(word(&s).contains("no-carrier"), "{}", word(&s));
+        // ... even while the kernel still reports the old carrier.
+        if let Some(l) = s.nodes.get_mut("a").and_then(|n| n.links.get_mut("eth0")) {
+            l.oper = Some("up".into());
         }
         assert!(word(&s).contains("no-carrier"), "{}", word(&s));
     }
