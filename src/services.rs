@@ -49,8 +49,10 @@ pub enum ServiceError {
     Responder(#[from] nslab_probe::Error),
 }
 
+mod freeze;
 mod stop;
 
+pub use freeze::{freeze, frozen, thaw};
 pub use stop::{stop_all, stop_orphans};
 
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.

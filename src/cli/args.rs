@@ -110,6 +110,45 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "dot")]
         format: super::graph::Format,
     },
+    /// Take an interface down or up again at run time (a fault; `heal` undoes it).
+    Link {
+        lab: String,
+        /// NODE:INTERFACE
+        target: String,
+        #[arg(value_enum)]
+        state: super::faults::UpDown,
+        /// Both ends of the link (the far end of the veth too).
+        #[arg(long)]
+        both: bool,
+    },
+    /// Change an interface's impairment at run time (netem, in place; `heal` undoes it).
+    Impair {
+        lab: String,
+        /// NODE:INTERFACE
+        target: String,
+        #[command(flatten)]
+        flags: super::faults::ImpairFlags,
+    },
+    /// Drop every packet between nodes of different groups (`a,b c`); partitions add up.
+    Partition {
+        lab: String,
+        /// Two or more groups, each node names joined by commas.
+        #[arg(required = true, num_args = 2..)]
+        groups: Vec<String>,
+        /// Only from the first group to the others.
+        #[arg(long)]
+        one_way: bool,
+    },
+    /// A failed host: every interface of NODE down and its processes frozen.
+    Stop { lab: String, node: String },
+    /// Bring a stopped node back as it was.
+    Start { lab: String, node: String },
+    /// Remove every fault: the lab as its file says.
+    Heal {
+        lab: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The built-in demo: up, check, show, down.
     Demo,
     /// Internal: the built-in responder of `serve:`, run inside a node.

@@ -51,7 +51,7 @@ pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> E
 }
 
 /// The topology a lab was brought up from (kept in its state directory).
-fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
+pub(super) fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
     let name = lab_name(lab)?;
     let dir = state_dir_of(&name)?;
     let text = match dir.read(record::TOPOLOGY).map_err(fail)? {

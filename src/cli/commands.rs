@@ -5,7 +5,7 @@
 
 use super::args::Command;
 use super::load;
-use super::{capture, checks, exec, fail, inspect, lifecycle, Exit};
+use super::{capture, checks, exec, fail, faults, inspect, lifecycle, Exit};
 use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::record::Record;
@@ -42,6 +42,21 @@ pub fn run(cmd: Command) -> Exit {
             seconds,
         } => capture::run(&lab, &target, write.as_deref(), count, seconds),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
+        Command::Link {
+            lab,
+            target,
+            state,
+            both,
+        } => faults::link(&lab, &target, state, both),
+        Command::Impair { lab, target, flags } => faults::impair(&lab, &target, &flags),
+        Command::Partition {
+            lab,
+            groups,
+            one_way,
+        } => faults::partition(&lab, &groups, one_way),
+        Command::Stop { lab, node } => faults::stop(&lab, &node),
+        Command::Start { lab, node } => faults::start(&lab, &node),
+        Command::Heal { lab, json } => faults::heal(&lab, json),
         Command::Demo => lifecycle::demo(),
         Command::Serve { label, services } => match crate::services::serve(&label, &services) {
             Ok(never) => match never {},

@@ -125,7 +125,11 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .filter(|(n, _)| node.is_none_or(|x| x == *n))
             .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
             .collect();
-        println!("{}", serde_json::json!({"lab": name, "nodes": nodes}));
+        let faults = super::faults::json(&rec);
+        println!(
+            "{}",
+            serde_json::json!({"lab": name, "nodes": nodes, "faults": faults})
+        );
     } else {
         print!("{}", show::render(&state, node));
         for (p, running) in crate::services::status(&rec, node) {
@@ -136,6 +140,7 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
                 p.what.replacen("__serve", "serve", 1)
             );
         }
+        super::faults::show(&rec, node);
     }
     Exit::Ok
 }

@@ -204,11 +204,23 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
             },
         )
     };
-    print_plan(&p, json);
-    if !json && p.is_empty() {
+    // Faults in force are drift: `up` undoes them (the interfaces and
+    // impairments are in the plan already; partitions and frozen
+    // processes are not kernel objects the plan diffs).
+    let faults = if offline {
+        Vec::new()
+    } else {
+        lab::faults::active(&loaded.desired.lab)
+    };
+    if faults.is_empty() {
+        print_plan(&p, json);
+    } else {
+        super::faults::print_plan_with(&p, &faults, json);
+    }
+    if !json && p.is_empty() && faults.is_empty() {
         eprintln!("lab {} matches the file: nothing to do", loaded.desired.lab);
     }
-    if exit_code && !p.is_empty() {
+    if exit_code && !(p.is_empty() && faults.is_empty()) {
         return Exit::Changes;
     }
     Exit::Ok

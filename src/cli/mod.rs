@@ -7,6 +7,7 @@ mod capture;
 mod checks;
 mod commands;
 mod exec;
+pub mod faults;
 pub mod graph;
 mod inspect;
 mod lifecycle;
