@@ -6,6 +6,7 @@
 use super::verified;
 use crate::record::Record;
 use nslab_sys::procs;
+use std::time::{Duration, Instant};
 
 /// Sends `sig` to the node's processes; how many received it.
 fn signal_node(rec: &Record, node: &str, sig: i32) -> usize {
@@ -31,9 +32,22 @@ fn signal_node(rec: &Record, node: &str, sig: i32) -> usize {
         .count()
 }
 
-/// Freezes the node's processes (`SIGSTOP`); how many were frozen.
+/// Freezes the node's processes (`SIGSTOP`) and waits (up to a second)
+/// until the recorded ones are stopped; how many were signalled.
 pub fn freeze(rec: &Record, node: &str) -> usize {
-    signal_node(rec, node, libc::SIGSTOP)
+    let n = signal_node(rec, node, libc::SIGSTOP);
+    let end = Instant::now() + Duration::from_secs(1);
+    let alive = |p: &&crate::record::Process| verified(p).is_some();
+    let want = rec
+        .processes
+        .iter()
+        .filter(|p| p.node == node)
+        .filter(alive)
+        .count();
+    while frozen(rec, node).len() < want && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    n
 }
 
 /// Lets the node's processes run again (`SIGCONT`); how many.
