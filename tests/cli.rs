@@ -103,6 +103,8 @@ const CORPUS: &[(&str, &str, u32, u32)] = &[
     ("subnet-exhausted.yaml", "nslab::subnet-exhausted", 11, 7),
     ("list-where-map.yaml", "nslab::wrong-type", 2, 8),
     ("serve-on-host.yaml", "nslab::invalid-value", 5, 13),
+    ("expect-within-bad.yaml", "nslab::invalid-value", 7, 30),
+    ("expect-check-and-from.yaml", "nslab::invalid-value", 7, 28),
 ];
 
 fn expected(f: &std::path::Path) -> (&'static str, u32, u32) {

@@ -444,3 +444,52 @@ fn vm_impair_at_run_time_changes_in_place_and_heals() {
     assert_eq!(mark(&healed, "a -> 10.0.2.2"), '✓', "{healed}");
     assert!(!tc_healed.contains("netem"), "{tc_healed}");
 }
+
+/// `within:` retries a check until it holds: the link comes back 1.5s
+/// after the check starts, and the check passes, saying when. Down for
+/// good, it fails once the time is up.
+#[test]
+fn a_check_with_within_waits_until_it_holds() {
+    if !sandbox("a_check_with_within_waits_until_it_holds") {
+        return;
+    }
+    let text_w = LAB.split("expect:").next().expect("lab").to_string()
+        + "expect:\n  - { check: a -> c, within: 4s }\n";
+    let f = write("within.yaml", &text_w);
+    nslab_ok(&["up", &f], 0);
+    nslab_ok(&["link", "flt", "r:eth1", "down"], 0);
+    let back = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(1500));
+        nslab_ok(&["link", "flt", "r:eth1", "up"], 0);
+    });
+    let t = Instant::now();
+    let held = nslab(&["check", "flt"]);
+    let took = t.elapsed();
+    back.join().expect("link up");
+    nslab_ok(&["link", "flt", "r:eth1", "down"], 0);
+    let t = Instant::now();
+    let failed = nslab(&["check", "flt"]);
+    let gave_up = t.elapsed();
+    down_and_nothing_left();
+    assert_eq!(held.status.code(), Some(0), "{}", text(&held));
+    assert!(
+        text(&held).contains("✓ a -> 10.0.2.2 within 4s"),
+        "{}",
+        text(&held)
+    );
+    assert!(text(&held).contains("held after"), "{}", text(&held));
+    assert!(
+        took >= Duration::from_millis(1500),
+        "held before the link was back: {took:?}"
+    );
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("still failing after"),
+        "{}",
+        text(&failed)
+    );
+    assert!(
+        gave_up >= Duration::from_secs(4) && gave_up < Duration::from_secs(8),
+        "gave up after {gave_up:?}"
+    );
+}

@@ -13,7 +13,7 @@ fn print_results(results: &[(Check, Outcome)]) {
     for (c, o) in results {
         let mark = if o.pass { "✓" } else { "✗" };
         let ms = o.took.as_secs_f64() * 1000.0;
-        if o.pass {
+        if o.pass && c.within.is_none() {
             println!("  {mark} {:<60} {ms:>7.1}ms", c.text);
         } else {
             println!("  {mark} {:<60} {ms:>7.1}ms  {}", c.text, o.seen);

@@ -228,6 +228,9 @@ pub struct RawExpectMap {
     pub reply_from: Option<Leaf>,
     pub seen_as: Option<Leaf>,
     pub expect: Option<Leaf>,
+    /// The arrow form inside the map form: `{ check: a -> b, within: 5s }`.
+    pub check: Option<Leaf>,
+    pub within: Option<Leaf>,
 }
 
 #[cfg(test)]

@@ -122,6 +122,8 @@ pub(crate) const EXPECT: &[(&str, Shape)] = &[
     ("reply-from", Any),
     ("seen-as", Any),
     ("expect", Any),
+    ("check", Any),
+    ("within", Any),
 ];
 
 /// The whole file.
