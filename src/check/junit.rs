@@ -68,6 +68,7 @@ mod tests {
             reply_from: None,
             seen_as: None,
             should_answer: true,
+            within: None,
         };
         let ok = Outcome {
             pass: true,
