@@ -126,6 +126,31 @@ pub(crate) const EXPECT: &[(&str, Shape)] = &[
     ("within", Any),
 ];
 
+pub(crate) const IMPAIR_STEP: &[(&str, Shape)] = &[
+    ("interface", Any),
+    ("delay", Any),
+    ("jitter", Any),
+    ("loss", Any),
+    ("rate", Any),
+    ("clear", Any),
+];
+
+pub(crate) const PARTITION: &[(&str, Shape)] = &[("groups", List(&Any)), ("one-way", Any)];
+
+pub(crate) const EXEC: &[(&str, Shape)] =
+    &[("node", Any), ("cmd", Any), ("exit", Any), ("timeout", Any)];
+
+pub(crate) const STEP: &[(&str, Shape)] = &[
+    ("expect", List(&MapForm(EXPECT))),
+    ("link", Any),
+    ("impair", Struct(IMPAIR_STEP)),
+    ("partition", MapForm(PARTITION)),
+    ("stop", Any),
+    ("start", Any),
+    ("wait", Any),
+    ("exec", Struct(EXEC)),
+];
+
 /// The whole file.
 pub(crate) const TOP: &[(&str, Shape)] = &[
     ("lab", Any),
@@ -133,6 +158,7 @@ pub(crate) const TOP: &[(&str, Shape)] = &[
     ("links", List(&MapForm(LINK))),
     ("networks", Entries(&Struct(NETWORK))),
     ("expect", List(&MapForm(EXPECT))),
+    ("scenarios", Entries(&List(&MapForm(STEP)))),
 ];
 
 /// Read `text` as a generic tree; the YAML reader's error if it cannot.
@@ -350,5 +376,9 @@ mod tests {
         assert_eq!(keys(NETWORK), serde_keys::<RawNetwork>());
         assert_eq!(keys(MEMBER), serde_keys::<RawMember>());
         assert_eq!(keys(EXPECT), serde_keys::<RawExpectMap>());
+        assert_eq!(keys(STEP), serde_keys::<RawStepMap>());
+        assert_eq!(keys(IMPAIR_STEP), serde_keys::<RawImpairStep>());
+        assert_eq!(keys(PARTITION), serde_keys::<RawPartitionMap>());
+        assert_eq!(keys(EXEC), serde_keys::<RawExec>());
     }
 }

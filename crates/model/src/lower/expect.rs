@@ -9,10 +9,19 @@ use crate::topology::{Expect, Outcome, ProbeProto, Target};
 use serde_saphyr::Spanned;
 
 pub(crate) fn lower_expects(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawExpect>>) -> Vec<Expect> {
+    lower_expects_at(cx, raw, "expect")
+}
+
+/// Checks written under `prefix` (`expect`, or a scenario step's).
+pub(crate) fn lower_expects_at(
+    cx: &mut Ctx<'_>,
+    raw: Vec<Spanned<RawExpect>>,
+    prefix: &str,
+) -> Vec<Expect> {
     let mut out = Vec::new();
     for (i, sp) in raw.into_iter().enumerate() {
         let loc = loc_of(&sp);
-        let p = format!("expect.{i}");
+        let p = format!("{prefix}.{i}");
         cx.span(p.clone(), loc);
         let expect = match sp.value {
             RawExpect::Words(text) => expect_words(cx, &text, &p, loc),
