@@ -2,7 +2,8 @@
 
 use super::{Check, Outcome};
 
-fn escape(s: &str) -> String {
+/// `s` as XML text or attribute value.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -149,6 +149,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the file's scenarios (all, or those named) against the lab; faults healed after each.
+    Test {
+        lab: String,
+        scenarios: Vec<String>,
+        /// Write JUnit XML: one test suite per scenario, one test case per step.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Go on after a failed step (the scenario still fails).
+        #[arg(long)]
+        keep_going: bool,
+    },
     /// The built-in demo: up, check, show, down.
     Demo,
     /// Internal: the built-in responder of `serve:`, run inside a node.

@@ -57,6 +57,13 @@ pub fn run(cmd: Command) -> Exit {
         Command::Stop { lab, node } => faults::stop(&lab, &node),
         Command::Start { lab, node } => faults::start(&lab, &node),
         Command::Heal { lab, json } => faults::heal(&lab, json),
+        Command::Test {
+            lab,
+            scenarios,
+            junit,
+            json,
+            keep_going,
+        } => super::test::test_cmd(&lab, &scenarios, junit.as_deref(), json, keep_going),
         Command::Demo => lifecycle::demo(),
         Command::Serve { label, services } => match crate::services::serve(&label, &services) {
             Ok(never) => match never {},

@@ -13,6 +13,7 @@ mod inspect;
 mod lifecycle;
 pub mod load;
 pub mod show;
+mod test;
 
 use clap::Parser;
 use std::process::ExitCode;
