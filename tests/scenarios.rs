@@ -162,7 +162,7 @@ fn scenarios_pass_fail_report_junit_and_heal() {
 /// Starts `nslab test sc long` and waits until its three faults are in
 /// force (the record lists them).
 fn start_long() -> Child {
-    let child = Command::new(nslab_bin())
+    let mut child = Command::new(nslab_bin())
         .args(["test", "sc", "long"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -174,7 +174,11 @@ fn start_long() -> Child {
         if show.contains("link a:eth0 down") {
             return child;
         }
-        assert!(Instant::now() < end, "the faults never came:\n{show}");
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the faults never came:\n{show}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
