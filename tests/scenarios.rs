@@ -160,7 +160,9 @@ fn scenarios_pass_fail_report_junit_and_heal() {
 }
 
 /// Starts `nslab test sc long` and waits until its three faults are in
-/// force (the record lists them).
+/// force (the record lists them). The caller reaps it (clippy cannot see
+/// through the return).
+#[allow(clippy::zombie_processes)]
 fn start_long() -> Child {
     let mut child = Command::new(nslab_bin())
         .args(["test", "sc", "long"])
