@@ -75,6 +75,25 @@ fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// The `nslab` binary that runs the built-in responder: `NSLAB_BIN` when
+/// set; this program when it is `nslab`; else `nslab` in `PATH` (a
+/// program using the library, see [`crate::facade`]); else this program.
+fn nslab_exe() -> std::io::Result<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("NSLAB_BIN") {
+        return Ok(p.into());
+    }
+    let me = std::env::current_exe()?;
+    if me.file_stem().is_some_and(|s| s == "nslab") {
+        return Ok(me);
+    }
+    let in_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("nslab"))
+            .find(|p| p.is_file())
+    });
+    Ok(in_path.unwrap_or(me))
+}
+
 fn what(argv: &[String]) -> String {
     argv.join(" ")
 }
@@ -163,7 +182,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     stop::all_but(lab, &keep, stop, &lab_ns);
     rec.processes = keep;
-    let exe = std::env::current_exe().map_err(ServiceError::NoBinary)?;
+    let exe = nslab_exe().map_err(ServiceError::NoBinary)?;
     let mut started: Vec<procs::Handle> = Vec::new();
     let mut result = Ok(());
     for (i, (node, argv)) in want.iter().enumerate() {
