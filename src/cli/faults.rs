@@ -288,3 +288,55 @@ pub(super) fn print_plan_with(p: &crate::plan::Plan, now: &[Fault], json: bool) 
         println!("{}", line(f));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(
+        delay: Option<&str>,
+        jitter: Option<&str>,
+        loss: Option<&str>,
+        rate: Option<&str>,
+    ) -> ImpairFlags {
+        ImpairFlags {
+            delay: delay.map(Into::into),
+            jitter: jitter.map(Into::into),
+            loss: loss.map(Into::into),
+            rate: rate.map(Into::into),
+            clear: false,
+        }
+    }
+
+    /// The flags read as the file's `impair:` values do; a loss without
+    /// `%` is a percentage too; what cannot be meant is refused.
+    #[test]
+    fn impair_flags_read_as_the_file_reads_them() {
+        let ok = |f: ImpairFlags| impair_of(&f).expect("valid").expect("an impairment");
+        let i = ok(flags(Some("50ms"), Some("5ms"), Some("1%"), Some("10mbit")));
+        assert_eq!(
+            (i.delay_us, i.jitter_us, i.loss_ppm, i.rate_bps),
+            (Some(50_000), Some(5_000), Some(10_000), Some(10_000_000))
+        );
+        assert_eq!(
+            ok(flags(None, None, Some("0.5"), None)).loss_ppm,
+            Some(5_000)
+        );
+        let bad = [
+            (flags(None, None, None, None), "say what to impair"),
+            (flags(None, Some("5ms"), None, None), "--delay"),
+            (flags(Some("soon"), None, None, None), "--delay"),
+            (flags(None, None, Some("150%"), None), "--loss"),
+            (flags(None, None, None, Some("fast")), "--rate"),
+        ];
+        for (f, why) in bad {
+            let e = impair_of(&f).expect_err(why);
+            assert!(e.contains(why), "{f:?}: {e}");
+        }
+        let clear = ImpairFlags {
+            clear: true,
+            ..ImpairFlags::default()
+        };
+        assert_eq!(impair_of(&clear), Ok(None));
+    }
+}
