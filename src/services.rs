@@ -287,6 +287,8 @@ fn start_one(
 pub enum Running {
     /// The recorded process, in its node's namespace.
     Yes,
+    /// As `Yes`, but stopped by a signal (`nslab stop`).
+    Frozen,
     Exited,
     /// Left in a namespace that is not its node's (gone, or replaced).
     OutsideItsNode,
@@ -296,6 +298,7 @@ impl std::fmt::Display for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Running::Yes => "running",
+            Running::Frozen => "frozen",
             Running::Exited => "exited",
             Running::OutsideItsNode => "running outside its node's namespace",
         })
@@ -315,7 +318,12 @@ pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Runn
                 .and_then(|ns| ids_of([ns]).first().copied());
             let state = match verified(p) {
                 None => Running::Exited,
-                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => Running::Yes,
+                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => {
+                    match procs::stat(p.pid) {
+                        Some(s) if s.state == 'T' => Running::Frozen,
+                        _ => Running::Yes,
+                    }
+                }
                 Some(_) => Running::OutsideItsNode,
             };
             out.push((p, state));

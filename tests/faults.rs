@@ -277,6 +277,7 @@ fn a_stopped_node_is_down_and_frozen_until_started() {
         show.contains("stop c") && show.contains("1 process(es) frozen"),
         "{show}"
     );
+    assert!(show.contains("frozen: serve flt/c tcp/80"), "{show}");
     assert!(!ip_c.contains(",UP") && !ip_c.contains("<UP"), "{ip_c}");
     assert_eq!(mark(&during, "a -> 10.0.2.2:80"), '✗', "{during}");
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
