@@ -13,6 +13,7 @@ use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
 
 mod down;
+pub mod faults;
 mod settle;
 
 use settle::observe_settled;
@@ -250,6 +251,7 @@ pub fn up(
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
     clear_leftover_files(&prev);
+    faults::undo_for_up(&prev);
     // A node's namespace deleted by hand lives on while a process of the
     // lab's is in it, and so do the far ends of its veths in the other
     // nodes: stop those processes first, so the kernel destroys it (the

@@ -17,7 +17,9 @@
 //! | plan, record | [`plan`], [`record`] | `plan(desired, observed)` → ordered [`plan::Op`]s with inverses; what a lab made |
 //! | host | [`host`] | a [`host::Host`] observes and applies; the only module that talks netlink or nftables |
 //! | apply, services | [`apply`], [`services`] | runs a plan, rolls back on failure; `serve:`/`run:` processes |
-//! | lab, check | [`lab`], [`check`] | `up`/`down` of a lab; `expect:` checks, returned as data |
+//! | lab, check | [`lab`], [`check`] | `up`/`down` of a lab, faults put in and healed; `expect:` checks, returned as data |
+//! | scenario | [`scenario`] | `nslab test`: the file's scenarios, step by step, healed at the end |
+//! | facade | [`facade`] | [`Lab`]: a lab inside a Rust `#[test]`: up, exec, faults, checks, down on drop |
 //! | cli | [`cli`] | argv → request → library; printing and exit codes |
 //!
 //! Each row uses only the rows above it, never its own row or one below:
@@ -26,9 +28,13 @@
 pub mod apply;
 pub mod check;
 pub mod cli;
+pub mod facade;
 pub mod host;
 pub mod lab;
 pub mod plan;
 pub mod record;
+pub mod scenario;
 pub mod services;
 pub mod state;
+
+pub use facade::Lab;

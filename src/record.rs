@@ -12,6 +12,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod fault;
+
+pub use fault::{impair_words, Fault};
+
 pub const FILE: &str = "state.json";
 /// The topology the lab was last brought up from (for `check`, `show`).
 pub const TOPOLOGY: &str = "topology.yaml";
@@ -46,6 +50,10 @@ pub struct Record {
     pub host_sysctls: BTreeMap<String, String>,
     /// Set while an `up` is in progress; cleared when it finishes.
     pub incomplete: bool,
+    /// Faults put in at run time, oldest first (see [`Fault`]); undone by
+    /// `heal` and `up`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
 }
 
 /// A physical interface as it was in the host namespace.
@@ -111,6 +119,11 @@ impl Record {
         for p in &other.processes {
             if !self.processes.contains(p) {
                 self.processes.push(p.clone());
+            }
+        }
+        for f in &other.faults {
+            if !self.faults.contains(f) {
+                self.faults.push(f.clone());
             }
         }
     }

@@ -49,8 +49,10 @@ pub enum ServiceError {
     Responder(#[from] nslab_probe::Error),
 }
 
+mod freeze;
 mod stop;
 
+pub use freeze::{freeze, frozen, thaw};
 pub use stop::{stop_all, stop_orphans};
 
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.
@@ -71,6 +73,25 @@ fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {
         }
     }
     out
+}
+
+/// The `nslab` binary that runs the built-in responder: `NSLAB_BIN` when
+/// set; this program when it is `nslab`; else `nslab` in `PATH` (a
+/// program using the library, see [`crate::facade`]); else this program.
+fn nslab_exe() -> std::io::Result<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("NSLAB_BIN") {
+        return Ok(p.into());
+    }
+    let me = std::env::current_exe()?;
+    if me.file_stem().is_some_and(|s| s == "nslab") {
+        return Ok(me);
+    }
+    let in_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("nslab"))
+            .find(|p| p.is_file())
+    });
+    Ok(in_path.unwrap_or(me))
 }
 
 fn what(argv: &[String]) -> String {
@@ -161,7 +182,7 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     stop::all_but(lab, &keep, stop, &lab_ns);
     rec.processes = keep;
-    let exe = std::env::current_exe().map_err(ServiceError::NoBinary)?;
+    let exe = nslab_exe().map_err(ServiceError::NoBinary)?;
     let mut started: Vec<procs::Handle> = Vec::new();
     let mut result = Ok(());
     for (i, (node, argv)) in want.iter().enumerate() {
@@ -266,6 +287,8 @@ fn start_one(
 pub enum Running {
     /// The recorded process, in its node's namespace.
     Yes,
+    /// As `Yes`, but stopped by a signal (`nslab stop`).
+    Frozen,
     Exited,
     /// Left in a namespace that is not its node's (gone, or replaced).
     OutsideItsNode,
@@ -275,6 +298,7 @@ impl std::fmt::Display for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Running::Yes => "running",
+            Running::Frozen => "frozen",
             Running::Exited => "exited",
             Running::OutsideItsNode => "running outside its node's namespace",
         })
@@ -294,7 +318,12 @@ pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Runn
                 .and_then(|ns| ids_of([ns]).first().copied());
             let state = match verified(p) {
                 None => Running::Exited,
-                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => Running::Yes,
+                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => {
+                    match procs::stat(p.pid) {
+                        Some(s) if s.state == 'T' => Running::Frozen,
+                        _ => Running::Yes,
+                    }
+                }
                 Some(_) => Running::OutsideItsNode,
             };
             out.push((p, state));

@@ -103,6 +103,60 @@ const CORPUS: &[(&str, &str, u32, u32)] = &[
     ("subnet-exhausted.yaml", "nslab::subnet-exhausted", 11, 7),
     ("list-where-map.yaml", "nslab::wrong-type", 2, 8),
     ("serve-on-host.yaml", "nslab::invalid-value", 5, 13),
+    ("expect-within-bad.yaml", "nslab::invalid-value", 7, 30),
+    ("expect-check-and-from.yaml", "nslab::invalid-value", 7, 28),
+    (
+        "scenario-exec-missing-cmd.yaml",
+        "nslab::missing-key",
+        8,
+        13,
+    ),
+    (
+        "scenario-expect-unknown-node.yaml",
+        "nslab::unknown-reference",
+        8,
+        38,
+    ),
+    (
+        "scenario-impair-nothing.yaml",
+        "nslab::invalid-value",
+        8,
+        15,
+    ),
+    (
+        "scenario-link-bad-state.yaml",
+        "nslab::invalid-value",
+        8,
+        13,
+    ),
+    (
+        "scenario-link-unknown-interface.yaml",
+        "nslab::unknown-reference",
+        8,
+        13,
+    ),
+    (
+        "scenario-partition-overlap.yaml",
+        "nslab::invalid-value",
+        8,
+        28,
+    ),
+    (
+        "scenario-start-unknown-node.yaml",
+        "nslab::unknown-reference",
+        9,
+        14,
+    ),
+    (
+        "scenario-stop-unknown-node.yaml",
+        "nslab::unknown-reference",
+        8,
+        13,
+    ),
+    ("scenario-two-keys.yaml", "nslab::invalid-value", 8, 7),
+    ("scenario-unknown-key.yaml", "nslab::unknown-key", 8, 7),
+    ("scenario-unknown-step.yaml", "nslab::invalid-value", 8, 7),
+    ("scenario-wait-bad.yaml", "nslab::invalid-value", 8, 13),
 ];
 
 fn expected(f: &std::path::Path) -> (&'static str, u32, u32) {

@@ -83,6 +83,43 @@ fn example_nat_gateway() {
     }
 }
 
+/// An example with scenarios: `nslab test` passes them all, its JUnit
+/// file is well-formed with one suite per scenario, and nothing is left
+/// in force (then `run_example` on a fresh lab).
+fn run_scenarios(file: &str, lab: &str, scenarios: usize) {
+    let path = examples().join(file);
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    let out = nslab(&["test", lab, "--junit", "/run/junit.xml"]);
+    let junit = std::fs::read_to_string("/run/junit.xml").unwrap_or_default();
+    let show = nslab_ok(&["show", lab], 0);
+    nslab_ok(&["down", lab], 0);
+    assert_nothing_left(lab);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    well_formed(&junit).unwrap_or_else(|e| panic!("{e}:\n{junit}"));
+    assert_eq!(junit.matches("<testsuite ").count(), scenarios, "{junit}");
+    assert!(
+        !junit.contains("<failure") && !junit.contains("<skipped"),
+        "{junit}"
+    );
+    assert!(!show.contains("faults"), "{show}");
+    run_example(file, lab);
+}
+
+#[test]
+fn example_failover() {
+    if sandbox("example_failover") {
+        run_scenarios("failover.yaml", "failover", 2);
+    }
+}
+
+#[test]
+fn example_partition() {
+    if sandbox("example_partition") {
+        run_scenarios("partition.yaml", "replicas", 2);
+    }
+}
+
 #[test]
 #[ignore = "needs 802.1Q VLAN, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
 fn vm_example_vlan() {

@@ -2,7 +2,8 @@
 
 use super::{Check, Outcome};
 
-fn escape(s: &str) -> String {
+/// `s` as XML text or attribute value.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -68,6 +69,7 @@ mod tests {
             reply_from: None,
             seen_as: None,
             should_answer: true,
+            within: None,
         };
         let ok = Outcome {
             pass: true,

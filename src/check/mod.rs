@@ -8,7 +8,7 @@ mod ping;
 mod run;
 
 pub use ping::{ping, Pinged};
-pub use run::{first_address, probe, resolve, run, run_all};
+pub use run::{first_address, probe, resolve, resolve_list, run, run_all};
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -48,6 +48,8 @@ pub struct Check {
     pub seen_as: Option<IpAddr>,
     /// `false` for `-x` and `expect: fail`: passes when nothing answers.
     pub should_answer: bool,
+    /// `within: 5s`: retried until it holds or the time is up.
+    pub within: Option<Duration>,
 }
 
 /// What a check saw.
@@ -139,6 +141,7 @@ mod tests {
             reply_from: Some("t/nginx".into()),
             seen_as: Some("10.0.0.1".parse().expect("ip")),
             should_answer: should,
+            within: None,
         }
     }
 

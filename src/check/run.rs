@@ -31,8 +31,17 @@ pub fn first_address(state: &State, node: &str) -> Option<IpAddr> {
 
 /// Resolve the file's `expect:` entries against its desired state.
 pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, CheckError> {
+    resolve_list(t, state, &t.expect)
+}
+
+/// Resolve `expects` (the file's, or a scenario step's) against the lab.
+pub fn resolve_list(
+    t: &m::Topology,
+    state: &State,
+    expects: &[m::Expect],
+) -> Result<Vec<Check>, CheckError> {
     let mut out = Vec::new();
-    for e in &t.expect {
+    for e in expects {
         let (to, port, to_netns) = match &e.to {
             m::Target::Node { node, port } => {
                 let ip =
@@ -68,6 +77,9 @@ pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, CheckError>
         if let Some(s) = &e.seen_as {
             text.push_str(&format!(" seen-as {s}"));
         }
+        if let Some(w) = e.within {
+            text.push_str(&format!(" within {}", secs(w)));
+        }
         out.push(Check {
             text,
             from: e.from.to_string(),
@@ -79,6 +91,7 @@ pub fn resolve(t: &m::Topology, state: &State) -> Result<Vec<Check>, CheckError>
             reply_from: e.reply_from.as_ref().map(|r| format!("{}/{r}", t.lab)),
             seen_as: e.seen_as,
             should_answer: e.outcome == m::Outcome::Ok,
+            within: e.within,
         });
     }
     Ok(out)
@@ -91,8 +104,53 @@ pub(super) fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, String> {
     }
 }
 
-/// Run one check.
+/// `5s`, `1.5s`, `200ms`.
+fn secs(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() > 0 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// How long a check with `within` rests between tries.
+const RETRY_EVERY: Duration = Duration::from_millis(200);
+
+/// Run one check; one with `within` again and again until it holds or the
+/// time is up. `took` is the time until it held (or gave up).
 pub fn probe(c: &Check) -> Outcome {
+    let Some(within) = c.within else {
+        return probe_once(c);
+    };
+    let started = Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let o = probe_once(c);
+        let spent = started.elapsed();
+        if o.pass || spent + RETRY_EVERY >= within {
+            let when = if o.pass {
+                format!("held after {:.1}s ({tries} tries)", spent.as_secs_f64())
+            } else {
+                format!(
+                    "still failing after {:.1}s ({tries} tries)",
+                    spent.as_secs_f64()
+                )
+            };
+            return Outcome {
+                pass: o.pass,
+                seen: format!("{}: {when}", o.seen),
+                took: spent,
+            };
+        }
+        std::thread::sleep(RETRY_EVERY);
+    }
+}
+
+/// Run one check once.
+fn probe_once(c: &Check) -> Outcome {
     let started = Instant::now();
     let answer = match (open_ns(c.from_netns.as_deref()), &c.to_netns) {
         (Err(e), _) => Answer::CouldNotAsk(format!("cannot enter node {}: {e}", c.from)),

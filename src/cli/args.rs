@@ -186,6 +186,87 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "dot")]
         format: super::graph::Format,
     },
+    /// Take an interface down or up again at run time (a fault; `heal` undoes it).
+    #[command(after_help = "Example:\n  nslab link failover rb:p1 down --both")]
+    Link {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// NODE:INTERFACE
+        #[arg(value_name = "NODE:IF")]
+        target: String,
+        /// The interface's new admin state.
+        #[arg(value_enum)]
+        state: super::faults::UpDown,
+        /// Both ends of the link (the far end of the veth too).
+        #[arg(long)]
+        both: bool,
+    },
+    /// Change an interface's impairment at run time (netem, in place; `heal` undoes it).
+    #[command(after_help = "Example:\n  nslab impair failover a:eth0 --delay 50ms --loss 1%")]
+    Impair {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// NODE:INTERFACE
+        #[arg(value_name = "NODE:IF")]
+        target: String,
+        #[command(flatten)]
+        flags: super::faults::ImpairFlags,
+    },
+    /// Drop every packet between nodes of different groups (`a,b c`); partitions add up.
+    #[command(after_help = "Example:\n  nslab partition partition n1,n2 n3")]
+    Partition {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// Two or more groups, each node names joined by commas.
+        #[arg(required = true, num_args = 2..)]
+        groups: Vec<String>,
+        /// Only from the first group to the others.
+        #[arg(long)]
+        one_way: bool,
+    },
+    /// A failed host: every interface of NODE down and its processes frozen.
+    #[command(after_help = "Example:\n  nslab stop partition n3")]
+    Stop {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// The node to stop.
+        node: String,
+    },
+    /// Bring a stopped node back as it was.
+    #[command(after_help = "Example:\n  nslab start partition n3")]
+    Start {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// The node to start again.
+        node: String,
+    },
+    /// Remove every fault: the lab as its file says.
+    #[command(after_help = "Example:\n  nslab heal failover")]
+    Heal {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// What was healed, as one JSON value.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the file's scenarios (all, or those named) against the lab; faults healed after each.
+    #[command(after_help = "Example:\n  nslab test failover --junit failover.xml")]
+    Test {
+        /// The lab's name, or the path of its topology file.
+        lab: String,
+        /// Only these scenarios (default: all, in the file's order).
+        #[arg(value_name = "SCENARIO")]
+        scenarios: Vec<String>,
+        /// Write JUnit XML: one test suite per scenario, one test case per step.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// The results as one JSON value.
+        #[arg(long)]
+        json: bool,
+        /// Go on after a failed step (the scenario still fails).
+        #[arg(long)]
+        keep_going: bool,
+    },
     /// The built-in demo: up, check, show, down.
     #[command(after_help = "Example:\n  nslab demo")]
     Demo,

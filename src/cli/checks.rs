@@ -18,7 +18,7 @@ fn print_results(results: &[(Check, Outcome)]) {
             super::term::paint(colour, "31", "✗")
         };
         let ms = o.took.as_secs_f64() * 1000.0;
-        if o.pass {
+        if o.pass && c.within.is_none() {
             println!("  {mark} {:<60} {ms:>7.1}ms", c.text);
         } else {
             println!("  {mark} {:<60} {ms:>7.1}ms  {}", c.text, o.seen);
@@ -62,7 +62,7 @@ pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> E
 /// The topology to check: LAB given as a file is that file as it is now
 /// (its current `expect:`), for a lab that is up; LAB given as a name is
 /// the file the lab was brought up from (kept in its state directory).
-fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
+pub(super) fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
     if super::commands::looks_like_file(lab) {
         let l = load::from_file(Path::new(lab))?;
         state_dir_of(&l.desired.lab)?;

@@ -5,7 +5,7 @@
 
 use super::args::Command;
 use super::load;
-use super::{capture, checks, events, exec, fail, inspect, lifecycle, Exit};
+use super::{capture, checks, events, exec, fail, faults, inspect, lifecycle, Exit};
 use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::record::Record;
@@ -57,6 +57,28 @@ pub fn run(cmd: Command) -> Exit {
             timeout,
         } => events::run(&lab, node.as_deref(), json, count, timeout),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
+        Command::Link {
+            lab,
+            target,
+            state,
+            both,
+        } => faults::link(&lab, &target, state, both),
+        Command::Impair { lab, target, flags } => faults::impair(&lab, &target, &flags),
+        Command::Partition {
+            lab,
+            groups,
+            one_way,
+        } => faults::partition(&lab, &groups, one_way),
+        Command::Stop { lab, node } => faults::stop(&lab, &node),
+        Command::Start { lab, node } => faults::start(&lab, &node),
+        Command::Heal { lab, json } => faults::heal(&lab, json),
+        Command::Test {
+            lab,
+            scenarios,
+            junit,
+            json,
+            keep_going,
+        } => super::test::test_cmd(&lab, &scenarios, junit.as_deref(), json, keep_going),
         Command::Demo => lifecycle::demo(),
         Command::Completions { shell } => {
             let mut cmd = <super::args::Args as clap::CommandFactory>::command();

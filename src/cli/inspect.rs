@@ -47,7 +47,9 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
             .collect();
         let bridges = serde_json::to_value(&bridges).unwrap_or_default();
-        let mut v = serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges});
+        let faults = super::faults::json(&rec);
+        let mut v =
+            serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges, "faults": faults});
         super::json::tidy(&mut v);
         println!("{v}");
     } else {
@@ -61,6 +63,7 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
                 p.what.replacen("__serve", "serve", 1)
             );
         }
+        super::faults::show(&rec, node);
     }
     Exit::Ok
 }

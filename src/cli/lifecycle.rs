@@ -239,15 +239,27 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
             },
         )
     };
-    print_plan(&loaded.desired.lab, &p, json);
-    if !json && p.is_empty() {
+    // Faults in force are drift: `up` undoes them (the interfaces and
+    // impairments are in the plan already; partitions and frozen
+    // processes are not kernel objects the plan diffs).
+    let faults = if offline {
+        Vec::new()
+    } else {
+        lab::faults::active(&loaded.desired.lab)
+    };
+    if faults.is_empty() {
+        print_plan(&loaded.desired.lab, &p, json);
+    } else {
+        super::faults::print_plan_with(&loaded.desired.lab, &p, &faults, json);
+    }
+    if !json && p.is_empty() && faults.is_empty() {
         let what = match file {
             Some(_) => "the file".to_string(),
             None => "the built-in demo".to_string(),
         };
         eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
     }
-    if exit_code && !p.is_empty() {
+    if exit_code && !(p.is_empty() && faults.is_empty()) {
         return Exit::Changes;
     }
     Exit::Ok

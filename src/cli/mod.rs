@@ -8,6 +8,7 @@ mod checks;
 mod commands;
 mod events;
 mod exec;
+pub mod faults;
 pub mod graph;
 mod inspect;
 pub mod json;
@@ -17,6 +18,7 @@ mod ls;
 pub mod show;
 mod show_bridge;
 pub mod term;
+mod test;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -3,9 +3,11 @@
 //! belongs to the namespace it was created in, forever).
 
 mod addrs_routes;
+mod faults;
 mod links;
 mod physical;
 
+pub use faults::{partition_table, partition_table_name, Drops};
 pub use physical::{physical_from_mark, physical_mark};
 
 use super::observe;

@@ -78,6 +78,8 @@ pub fn down_with(
     }
     let notes = host.take_notes();
     drop(host);
+    // A partition's table in the host node (the namespaces took theirs).
+    errors.extend(super::faults::remove_host_table(lab));
     // A process that entered a namespace after the first look.
     crate::services::stop_all(lab, None, &[]);
     if let Err(e) = crate::host::query::wait_host_links_gone(lab) {

@@ -148,3 +148,45 @@ pub fn assert_nothing_left(lab: &str) {
         "state left in /run/nslab/{lab}"
     );
 }
+
+/// Tags open and close in order (a small well-formedness check of the
+/// JUnit files; no XML library is a dependency).
+pub fn well_formed(xml: &str) -> Result<usize, String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut elements = 0;
+    let body = xml
+        .trim_start()
+        .strip_prefix("<?xml")
+        .and_then(|r| r.split_once("?>"))
+        .map_or(xml, |(_, r)| r);
+    let mut rest = body;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').ok_or("an unclosed tag")? + start;
+        let tag = &rest[start + 1..end];
+        if tag.contains('<') {
+            return Err(format!("`<` inside a tag: {tag}"));
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+        } else {
+            elements += 1;
+            let name = tag
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/');
+            if !tag.ends_with('/') {
+                stack.push(name.to_string());
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    if stack.is_empty() {
+        Ok(elements)
+    } else {
+        Err(format!("left open: {stack:?}"))
+    }
+}

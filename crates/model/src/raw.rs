@@ -13,8 +13,10 @@
 
 mod de;
 mod scalar;
+mod scenario;
 
 pub use scalar::{loc_of, Entries, Leaf, Scalar};
+pub use scenario::*;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -32,6 +34,8 @@ pub struct RawTopology {
     pub networks: Option<Entries<Option<RawNetwork>>>,
     /// `expect:`
     pub expect: Option<Vec<Spanned<RawExpect>>>,
+    /// `scenarios:`
+    pub scenarios: Option<RawScenarios>,
 }
 
 /// One node.
@@ -228,6 +232,9 @@ pub struct RawExpectMap {
     pub reply_from: Option<Leaf>,
     pub seen_as: Option<Leaf>,
     pub expect: Option<Leaf>,
+    /// The arrow form inside the map form: `{ check: a -> b, within: 5s }`.
+    pub check: Option<Leaf>,
+    pub within: Option<Leaf>,
 }
 
 #[cfg(test)]

@@ -122,6 +122,33 @@ pub(crate) const EXPECT: &[(&str, Shape)] = &[
     ("reply-from", Any),
     ("seen-as", Any),
     ("expect", Any),
+    ("check", Any),
+    ("within", Any),
+];
+
+pub(crate) const IMPAIR_STEP: &[(&str, Shape)] = &[
+    ("interface", Any),
+    ("delay", Any),
+    ("jitter", Any),
+    ("loss", Any),
+    ("rate", Any),
+    ("clear", Any),
+];
+
+pub(crate) const PARTITION: &[(&str, Shape)] = &[("groups", List(&Any)), ("one-way", Any)];
+
+pub(crate) const EXEC: &[(&str, Shape)] =
+    &[("node", Any), ("cmd", Any), ("exit", Any), ("timeout", Any)];
+
+pub(crate) const STEP: &[(&str, Shape)] = &[
+    ("expect", List(&MapForm(EXPECT))),
+    ("link", Any),
+    ("impair", Struct(IMPAIR_STEP)),
+    ("partition", MapForm(PARTITION)),
+    ("stop", Any),
+    ("start", Any),
+    ("wait", Any),
+    ("exec", Struct(EXEC)),
 ];
 
 /// The whole file.
@@ -131,6 +158,7 @@ pub(crate) const TOP: &[(&str, Shape)] = &[
     ("links", List(&MapForm(LINK))),
     ("networks", Entries(&Struct(NETWORK))),
     ("expect", List(&MapForm(EXPECT))),
+    ("scenarios", Entries(&List(&MapForm(STEP)))),
 ];
 
 /// Each map of the file, with the section of `docs/topology.md` that
@@ -148,6 +176,10 @@ const SECTIONS: &[(&str, &[(&str, Shape)])] = &[
     ("Networks", NETWORK),
     ("Networks", MEMBER),
     ("Expect", EXPECT),
+    ("Scenarios", STEP),
+    ("Scenarios", IMPAIR_STEP),
+    ("Scenarios", PARTITION),
+    ("Scenarios", EXEC),
 ];
 
 /// Every key the file may have, as (section of `docs/topology.md`, key).

@@ -95,6 +95,7 @@ impl fmt::Display for Action {
         match self {
             Action::Masquerade => write!(f, "masquerade"),
             Action::Accept => write!(f, "accept"),
+            Action::Drop => write!(f, "drop"),
             Action::Dnat { addr, port: None } => write!(f, "dnat {} to {addr}", l3(*addr)),
             Action::Dnat {
                 addr: IpAddr::V6(a),

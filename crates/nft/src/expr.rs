@@ -78,6 +78,7 @@ pub(crate) fn lower(rule: &Rule) -> Vec<Expr> {
     match &rule.action {
         Action::Masquerade => out.push(Expr::Masq),
         Action::Accept => out.push(Expr::Verdict { code: NF_ACCEPT }),
+        Action::Drop => out.push(Expr::Verdict { code: NF_DROP }),
         Action::Dnat { addr, port } => {
             out.push(Expr::Immediate {
                 dreg: NFT_REG_1,

@@ -82,6 +82,8 @@ pub enum Action {
         port: Option<u16>,
     },
     Accept,
+    /// `drop`: the packet is discarded (filter chains).
+    Drop,
 }
 
 pub(crate) fn addr_bytes(a: IpAddr) -> Vec<u8> {

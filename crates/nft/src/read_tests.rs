@@ -73,6 +73,7 @@ fn rules() -> Vec<Rule> {
             Action::Accept,
         ),
         m(vec![], Action::Masquerade),
+        m(vec![Match::DstNet(net("fd00::2/128"))], Action::Drop),
     ]
 }
 

@@ -211,12 +211,14 @@ impl Handle {
     }
 }
 
-/// Stops the processes: `SIGTERM` to each, up to `grace` for all to exit,
-/// then `SIGKILL` to those left and up to a second more. Returns how many
-/// are still alive (0 when all went).
+/// Stops the processes: `SIGTERM` to each (and `SIGCONT`, so a frozen
+/// one runs to receive it), up to `grace` for all to exit, then `SIGKILL`
+/// to those left and up to a second more. Returns how many are still
+/// alive (0 when all went).
 pub fn stop(targets: &[Handle], grace: Duration) -> usize {
     for h in targets {
         h.signal(libc::SIGTERM);
+        h.signal(libc::SIGCONT);
     }
     if wait_exited(targets, grace) == 0 {
         return 0;

@@ -9,10 +9,19 @@ use crate::topology::{Expect, Outcome, ProbeProto, Target};
 use serde_saphyr::Spanned;
 
 pub(crate) fn lower_expects(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawExpect>>) -> Vec<Expect> {
+    lower_expects_at(cx, raw, "expect")
+}
+
+/// Checks written under `prefix` (`expect`, or a scenario step's).
+pub(crate) fn lower_expects_at(
+    cx: &mut Ctx<'_>,
+    raw: Vec<Spanned<RawExpect>>,
+    prefix: &str,
+) -> Vec<Expect> {
     let mut out = Vec::new();
     for (i, sp) in raw.into_iter().enumerate() {
         let loc = loc_of(&sp);
-        let p = format!("expect.{i}");
+        let p = format!("{prefix}.{i}");
         cx.span(p.clone(), loc);
         let expect = match sp.value {
             RawExpect::Words(text) => expect_words(cx, &text, &p, loc),
@@ -46,6 +55,7 @@ fn expect_words(cx: &mut Ctx<'_>, text: &str, p: &str, loc: Loc) -> Option<Expec
                 reply_from: None,
                 seen_as: None,
                 outcome,
+                within: None,
                 loc,
             })
         }
@@ -57,8 +67,53 @@ fn expect_words(cx: &mut Ctx<'_>, text: &str, p: &str, loc: Loc) -> Option<Expec
     }
 }
 
-/// The map form: `{ from: h1, to: h2:80, proto: tcp, ... }`.
+/// The map form: `{ from: h1, to: h2:80, proto: tcp, ... }`, or
+/// `{ check: h1 -> h2, within: 5s }`; either may say `within`.
 fn expect_map(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<Expect> {
+    let within = m.within.as_ref().and_then(|l| {
+        cx.span(format!("{p}.within"), loc_of(l));
+        let t = cx.text(l, "a time like 5s")?;
+        let d = crate::impair::parse_duration(&t)
+            .map_err(|e| cx.value_err(loc_of(l), e))
+            .ok()?;
+        if d.is_zero() {
+            cx.push(
+                ProblemKind::OutOfRange,
+                loc_of(l),
+                "`within: 0s` gives the check no time",
+                "write a time like 5s, or leave `within` out for one try",
+            );
+            return None;
+        }
+        Some(d)
+    });
+    let Some(check) = &m.check else {
+        return expect_fields(cx, m, p, loc).map(|e| Expect { within, ..e });
+    };
+    let others = [
+        &m.from,
+        &m.to,
+        &m.proto,
+        &m.reply_from,
+        &m.seen_as,
+        &m.expect,
+    ];
+    if let Some(l) = others.into_iter().flatten().next() {
+        cx.push(
+            ProblemKind::InvalidValue,
+            loc_of(l),
+            "a check is written either as `check: a -> b` or with `from`/`to`, not both",
+            "keep `check: FROM -> TO` (with `within`), or write the map form without `check`",
+        );
+        return None;
+    }
+    let cl = loc_of(check);
+    let text = cx.text(check, "a check like `a -> b`")?;
+    expect_words(cx, &text, p, cl).map(|e| Expect { within, ..e })
+}
+
+/// The map form's fields.
+fn expect_fields(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<Expect> {
     let from = map_from(cx, m, p, loc);
     let to = map_to(cx, m, p, loc);
     let protos = [
@@ -98,6 +153,7 @@ fn expect_map(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<E
         reply_from,
         seen_as,
         outcome,
+        within: None,
         loc,
     })
 }

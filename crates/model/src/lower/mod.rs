@@ -11,6 +11,7 @@ mod link;
 mod network;
 mod node;
 mod route;
+mod scenario;
 pub(crate) mod words;
 
 use crate::loc::{Loc, SourceFile};
@@ -278,6 +279,7 @@ pub(crate) fn lower(
         }
     }
     let expect = expect::lower_expects(&mut cx, raw.expect.unwrap_or_default());
+    let scenarios = scenario::lower_scenarios(&mut cx, raw.scenarios.unwrap_or_default());
 
     let Some(lab) = lab else {
         return (None, cx.problems);
@@ -288,6 +290,7 @@ pub(crate) fn lower(
         links,
         networks,
         expect,
+        scenarios,
         source: source.clone(),
         spans: Spans::default(),
     };

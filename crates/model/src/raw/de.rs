@@ -3,8 +3,10 @@
 
 use super::{Leaf, Scalar};
 use super::{OneOrMany, RawExpect, RawExpectMap, RawLink, RawLinkLong, RawRoute, RawRouteMap};
+use super::{RawPartition, RawPartitionMap, RawStep, RawStepMap};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 use std::fmt;
 
 /// Implements `Deserialize` for an enum that takes a string, a map (parsed
@@ -74,6 +76,22 @@ string_or_map!(RawRoute, RawRoute::Words, Map, RawRouteMap, |s| seq_other(
 string_or_map!(RawExpect, RawExpect::Words, Map, RawExpectMap, |s| {
     seq_other(s, RawExpect::Other)
 });
+string_or_map!(RawStep, RawStep::Words, Map, RawStepMap, |s| {
+    seq_other(s, RawStep::Other)
+});
+string_or_map!(
+    RawPartition,
+    |s: String| RawPartition::Other(Scalar::Str(s)),
+    Map,
+    RawPartitionMap,
+    |mut s: A| {
+        let mut out = Vec::new();
+        while let Some(v) = s.next_element::<Spanned<OneOrMany>>()? {
+            out.push(v);
+        }
+        Ok(RawPartition::Groups(out))
+    }
+);
 string_or_map!(
     RawLink,
     |s: String| RawLink::Other(Scalar::Str(s)),

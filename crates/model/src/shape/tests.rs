@@ -53,6 +53,10 @@ fn the_table_knows_the_keys_raw_rs_knows() {
     assert_eq!(keys(NETWORK), serde_keys::<RawNetwork>());
     assert_eq!(keys(MEMBER), serde_keys::<RawMember>());
     assert_eq!(keys(EXPECT), serde_keys::<RawExpectMap>());
+    assert_eq!(keys(STEP), serde_keys::<RawStepMap>());
+    assert_eq!(keys(IMPAIR_STEP), serde_keys::<RawImpairStep>());
+    assert_eq!(keys(PARTITION), serde_keys::<RawPartitionMap>());
+    assert_eq!(keys(EXEC), serde_keys::<RawExec>());
 }
 
 #[test]

@@ -60,6 +60,9 @@ pub struct Expect {
     pub seen_as: Option<IpAddr>,
     /// Succeed or fail.
     pub outcome: Outcome,
+    /// `within: 5s`: retried until it holds or this time is up (failover
+    /// and reconvergence take time); `None`: one try.
+    pub within: Option<std::time::Duration>,
     /// Where the check is written.
     pub loc: Loc,
 }

@@ -8,11 +8,13 @@ mod expect;
 mod interface;
 mod network;
 mod route;
+mod scenario;
 
 pub use expect::*;
 pub use interface::*;
 pub use network::*;
 pub use route::*;
+pub use scenario::*;
 
 use crate::loc::{Loc, SourceFile};
 use crate::names::{IfName, LabName, NodeName, SysctlKey};
@@ -32,6 +34,8 @@ pub struct Topology {
     pub networks: BTreeMap<IfName, Network>,
     /// Checks for `nslab check`, in file order.
     pub expect: Vec<Expect>,
+    /// Scenarios for `nslab test`, in file order.
+    pub scenarios: Vec<Scenario>,
     /// The file this came from.
     pub source: SourceFile,
     /// Locations of individual fields, by path (see [`Spans`]).

@@ -206,9 +206,19 @@ pub(super) fn check_subnet_overlap(cx: &mut Ctx<'_>, t: &Topology) {
 }
 
 pub(super) fn check_expects(cx: &mut Ctx<'_>, t: &Topology) {
+    check_expect_list(cx, t, &t.expect, "expect");
+}
+
+/// Checks written under `prefix` (`expect`, or a scenario step's).
+pub(super) fn check_expect_list(
+    cx: &mut Ctx<'_>,
+    t: &Topology,
+    list: &[crate::topology::Expect],
+    prefix: &str,
+) {
     let conn = connected(t);
-    for (i, e) in t.expect.iter().enumerate() {
-        let p = format!("expect.{i}");
+    for (i, e) in list.iter().enumerate() {
+        let p = format!("{prefix}.{i}");
         let node_ref = |cx: &mut Ctx<'_>, n: &NodeName, key: &str| {
             if !t.nodes.contains_key(n) {
                 cx.push(

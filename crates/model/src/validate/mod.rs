@@ -9,6 +9,7 @@ use crate::loc::Loc;
 mod addresses;
 mod conflicts;
 mod interfaces;
+mod scenarios;
 
 use crate::lower::Ctx;
 use crate::names::{IfName, NodeName};
@@ -40,6 +41,7 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     addresses::check_addresses(cx, t);
     addresses::check_subnet_overlap(cx, t);
     addresses::check_expects(cx, t);
+    scenarios::check_scenarios(cx, t, &known);
     conflicts::check_ports(cx, t);
     conflicts::check_routes(cx, t);
     check_programs(cx, t, host);

@@ -163,6 +163,7 @@ fn action(rest: &[Expr]) -> Option<Action> {
     match rest {
         [Masq] => Some(Action::Masquerade),
         [Verdict { code: NF_ACCEPT }] => Some(Action::Accept),
+        [Verdict { code: NF_DROP }] => Some(Action::Drop),
         [Immediate { data: a, .. }, Immediate { data: p, .. }, Nat { .. }] => {
             let p: [u8; 2] = p.as_slice().try_into().ok()?;
             Some(Action::Dnat {

@@ -1,0 +1,221 @@
+//! One step of a scenario, run: checks, faults through
+//! [`crate::lab::faults`], a wait, a command in a node.
+
+use super::{describe, interrupted, StepResult};
+use crate::lab::faults::{self, Request};
+use crate::state::State;
+use nslab_model::{Expect, Outcome as Want, StepKind, Target, Topology};
+use std::ffi::OsString;
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// A check as the file writes it (`a -> c`, `a -x 10.0.0.1:80`).
+pub(super) fn expect_words(e: &Expect) -> String {
+    let arrow = if e.outcome == Want::Ok { "->" } else { "-x" };
+    let to = match &e.to {
+        Target::Node { node, port } => match port {
+            Some(p) => format!("{node}:{}", p.get()),
+            None => node.to_string(),
+        },
+        Target::Addr { ip, port } => match port {
+            Some(p) => format!("{ip}:{}", p.get()),
+            None => ip.to_string(),
+        },
+    };
+    match e.within {
+        Some(w) => format!("{} {arrow} {to} within {:.1}s", e.from, w.as_secs_f64()),
+        None => format!("{} {arrow} {to}", e.from),
+    }
+}
+
+pub(super) fn run_step(
+    t: &Topology,
+    desired: &State,
+    kind: &StepKind,
+    number: usize,
+) -> StepResult {
+    let started = Instant::now();
+    let mut checks = Vec::new();
+    let outcome: Result<(), String> = match kind {
+        StepKind::Expect(list) => expect(t, desired, list, &mut checks),
+        StepKind::Heal => faults::heal(t, desired)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        StepKind::Wait(d) => {
+            wait(*d);
+            Ok(())
+        }
+        StepKind::Exec {
+            node,
+            cmd,
+            exit,
+            timeout,
+        } => exec(t, node, cmd, *exit, *timeout),
+        fault => match request(fault) {
+            Some(req) => faults::apply(desired, &req)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Err("not a fault step".to_string()),
+        },
+    };
+    StepResult {
+        number,
+        text: describe(kind),
+        pass: outcome.is_ok(),
+        took: started.elapsed(),
+        detail: outcome.err().unwrap_or_default(),
+        checks,
+    }
+}
+
+/// The fault request of a fault step.
+fn request(kind: &StepKind) -> Option<Request> {
+    Some(match kind {
+        StepKind::Link { at, up, both } => Request::Link {
+            node: at.node.to_string(),
+            ifname: at.ifname.to_string(),
+            up: *up,
+            both: *both,
+        },
+        StepKind::Impair { at, impair } => Request::Impair {
+            node: at.node.to_string(),
+            ifname: at.ifname.to_string(),
+            impair: *impair,
+        },
+        StepKind::Partition { groups, one_way } => Request::Partition {
+            groups: groups
+                .iter()
+                .map(|g| g.iter().map(ToString::to_string).collect())
+                .collect(),
+            one_way: *one_way,
+        },
+        StepKind::Stop(n) => Request::Stop {
+            node: n.to_string(),
+        },
+        StepKind::Start(n) => Request::Start {
+            node: n.to_string(),
+        },
+        _ => return None,
+    })
+}
+
+fn expect(
+    t: &Topology,
+    desired: &State,
+    list: &[Expect],
+    out: &mut Vec<(crate::check::Check, crate::check::Outcome)>,
+) -> Result<(), String> {
+    let resolved = crate::check::resolve_list(t, desired, list).map_err(|e| e.to_string())?;
+    let outcomes = crate::check::run_all(&resolved);
+    out.extend(resolved.into_iter().zip(outcomes));
+    let failed: Vec<String> = out
+        .iter()
+        .filter(|(_, o)| !o.pass)
+        .map(|(c, o)| format!("{}: {}", c.text, o.seen))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
+    }
+}
+
+/// Sleeps `d`, or less when interrupted.
+fn wait(d: Duration) {
+    let end = Instant::now() + d;
+    while !interrupted() {
+        let now = Instant::now();
+        if now >= end {
+            break;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(50)));
+    }
+}
+
+/// Runs `cmd` in `node`; it must end with `exit` within `timeout`.
+fn exec(
+    t: &Topology,
+    node: &nslab_model::NodeName,
+    cmd: &[String],
+    exit: u8,
+    timeout: Duration,
+) -> Result<(), String> {
+    let argv: Vec<OsString> = cmd.iter().map(OsString::from).collect();
+    let mut command = match t.netns_of(node) {
+        Some(ns) => nslab_sys::exec::command_in(&ns, &argv).map_err(|e| e.to_string())?,
+        None => {
+            let (p, args) = argv.split_first().ok_or("empty command")?;
+            let mut c = std::process::Command::new(p);
+            c.args(args);
+            c
+        }
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", cmd.join(" ")))?;
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|e| Box::new(e) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut r| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = r.read_to_end(&mut s);
+            s
+        })
+    })
+    .collect();
+    let end = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if Instant::now() < end && !interrupted() => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let output: Vec<u8> = readers
+        .into_iter()
+        .flat_map(|h| h.join().unwrap_or_default())
+        .collect();
+    let tail = tail(&output);
+    match status.and_then(|s| s.code()) {
+        Some(c) if c == i32::from(exit) => Ok(()),
+        Some(c) => Err(format!("exited {c}, expected {exit}{tail}")),
+        None if status.is_none() => Err(format!(
+            "still running after {:.1}s; killed{tail}",
+            timeout.as_secs_f64()
+        )),
+        None => Err(format!("ended by a signal{tail}")),
+    }
+}
+
+/// The last lines of a command's output, for the report.
+fn tail(out: &[u8]) -> String {
+    let text = String::from_utf8_lossy(out);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last = &lines[lines.len().saturating_sub(3)..];
+    if last.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", last.join(" / "))
+    }
+}
