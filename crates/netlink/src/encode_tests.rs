@@ -125,7 +125,7 @@ fn veth_with_peer_in_a_netns() {
 
 #[test]
 fn bridge_ageing_is_sent_in_centiseconds() {
-    let kind = LinkKind::Bridge(Bridge {
+    let kind = DeviceKind::Bridge(Bridge {
         stp: true,
         ageing_secs: 300,
         vlan_filtering: true,
@@ -153,7 +153,7 @@ fn bridge_ageing_is_sent_in_centiseconds() {
 #[test]
 fn bridge_without_vlan_filtering_omits_the_attribute() {
     // Kernels without CONFIG_BRIDGE_VLAN_FILTERING reject it even as 0.
-    let kind = LinkKind::Bridge(Bridge {
+    let kind = DeviceKind::Bridge(Bridge {
         stp: false,
         ageing_secs: 0,
         vlan_filtering: false,
@@ -172,8 +172,8 @@ fn macvlan_modes_use_the_uapi_bits() {
         (MacvlanMode::Bridge, 4),
         (MacvlanMode::Passthru, 8),
     ] {
-        let mut link = NewLink::new("mv0", LinkKind::Macvlan { mode });
-        link.parent = Some(5);
+        let kind = DeviceKind::Macvlan(Macvlan { parent: 5, mode });
+        let mut link = NewLink::new("mv0", kind);
         link.master = Some(6);
         let info = cat(&[
             cstr(IFLA_INFO_KIND, "macvlan"),
@@ -193,7 +193,7 @@ fn macvlan_modes_use_the_uapi_bits() {
 
 #[test]
 fn vxlan_remote_local_dev_port_learning() {
-    let kind = LinkKind::Vxlan(Vxlan {
+    let kind = DeviceKind::Vxlan(Vxlan {
         vni: 42,
         remote: Some("10.0.0.2".parse().unwrap()),
         group: None,
@@ -224,7 +224,7 @@ fn vxlan_remote_local_dev_port_learning() {
 fn vxlan_v6_group_and_conflicts() {
     let group: std::net::IpAddr = "ff05::100".parse().unwrap();
     let kind = |remote, local| {
-        LinkKind::Vxlan(Vxlan {
+        DeviceKind::Vxlan(Vxlan {
             vni: 7,
             remote,
             group: Some(group),

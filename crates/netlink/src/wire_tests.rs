@@ -294,7 +294,7 @@ fn decodes_bridge_port_hairpin_and_vxlan_group() {
     assert_eq!(link.details.hairpin, Some(true));
     assert_eq!(
         link.details.info,
-        Some(KindInfo::Vxlan(Vxlan {
+        Some(DeviceKind::Vxlan(Vxlan {
             vni: 5,
             remote: None,
             group: Some(ip("239.1.1.1")),

@@ -7,10 +7,12 @@
 
 mod expect;
 mod interface;
+mod kinds;
 mod link;
 mod network;
 mod node;
 mod route;
+mod vxlan;
 pub(crate) mod words;
 
 use crate::loc::{Loc, SourceFile};

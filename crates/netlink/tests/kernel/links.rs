@@ -8,7 +8,7 @@ use crate::common::*;
 fn veth_bridge_hairpin_addresses_routes_read_back() {
     in_new_netns(|| {
         let mut s = Socket::open().unwrap();
-        let bridge = LinkKind::Bridge(Bridge {
+        let bridge = DeviceKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 120,
             vlan_filtering: false,
@@ -47,7 +47,7 @@ fn veth_bridge_hairpin_addresses_routes_read_back() {
         assert_eq!(br0.kind.as_deref(), Some("bridge"));
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge(Bridge {
+            Some(DeviceKind::Bridge(Bridge {
                 stp: false,
                 ageing_secs: 120,
                 vlan_filtering: false
@@ -143,7 +143,7 @@ fn duplicate_link_reports_eexist() {
         let mut s = Socket::open().unwrap();
         let br = NewLink::new(
             "br0",
-            LinkKind::Bridge(Bridge {
+            DeviceKind::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false,
@@ -158,7 +158,7 @@ fn duplicate_link_reports_eexist() {
         let br0 = s.link_by_name("br0").unwrap().unwrap();
         assert_eq!(
             br0.details.info,
-            Some(KindInfo::Bridge(Bridge {
+            Some(DeviceKind::Bridge(Bridge {
                 stp: true,
                 ageing_secs: 30,
                 vlan_filtering: false
@@ -191,28 +191,22 @@ fn kernel_message_is_carried_in_errors() {
         );
 
         // This kernel has neither 8021q nor ipvlan; where it has, they work.
-        let mut vlan = NewLink::new("p0.7", LinkKind::Vlan { id: 7 });
-        vlan.parent = Some(p0.index);
-        let mut ipvl = NewLink::new(
-            "ipv0",
-            LinkKind::Ipvlan {
-                mode: IpvlanMode::L3,
-                flags: IpvlanFlag::Private,
-            },
-        );
-        ipvl.parent = Some(p0.index);
+        let vlan_kind = DeviceKind::Vlan(Vlan {
+            parent: p0.index,
+            id: 7,
+        });
+        let ipvl_kind = DeviceKind::Ipvlan(Ipvlan {
+            parent: p0.index,
+            mode: IpvlanMode::L3,
+            flag: IpvlanFlag::Private,
+        });
+        let vlan = NewLink::new("p0.7", vlan_kind.clone());
+        let ipvl = NewLink::new("ipv0", ipvl_kind.clone());
         let results = s.execute(&[Request::NewLink(vlan), Request::NewLink(ipvl)]);
         let links = s.links().unwrap();
         for (result, name, info) in [
-            (&results[0], "p0.7", KindInfo::Vlan { id: 7 }),
-            (
-                &results[1],
-                "ipv0",
-                KindInfo::Ipvlan {
-                    mode: IpvlanMode::L3,
-                    flags: IpvlanFlag::Private,
-                },
-            ),
+            (&results[0], "p0.7", vlan_kind),
+            (&results[1], "ipv0", ipvl_kind),
         ] {
             match result {
                 Ok(()) => assert_eq!(by_name(&links, name).details.info, Some(info)),
@@ -251,11 +245,13 @@ fn macvlan_modes_and_vxlan_read_back() {
         ];
         let mut reqs = Vec::new();
         for (i, mode) in modes.iter().enumerate() {
-            let mut m = NewLink::new(format!("mv{i}"), LinkKind::Macvlan { mode: *mode });
-            m.parent = Some(low(i));
-            reqs.push(Request::NewLink(m));
+            let m = DeviceKind::Macvlan(Macvlan {
+                parent: low(i),
+                mode: *mode,
+            });
+            reqs.push(Request::NewLink(NewLink::new(format!("mv{i}"), m)));
         }
-        let unicast = LinkKind::Vxlan(Vxlan {
+        let unicast = DeviceKind::Vxlan(Vxlan {
             vni: 42,
             remote: Some(ip("10.1.0.2")),
             group: None,
@@ -264,7 +260,7 @@ fn macvlan_modes_and_vxlan_read_back() {
             port: 4789,
             learning: false,
         });
-        let multicast = LinkKind::Vxlan(Vxlan {
+        let multicast = DeviceKind::Vxlan(Vxlan {
             vni: 43,
             remote: None,
             group: Some(ip("239.1.1.1")),
@@ -282,11 +278,15 @@ fn macvlan_modes_and_vxlan_read_back() {
             let mv = by_name(&links, &format!("mv{i}"));
             assert_eq!(mv.kind.as_deref(), Some("macvlan"));
             assert_eq!(mv.link, Some(low(i)));
-            assert_eq!(mv.details.info, Some(KindInfo::Macvlan { mode: *mode }));
+            let want = DeviceKind::Macvlan(Macvlan {
+                parent: low(i),
+                mode: *mode,
+            });
+            assert_eq!(mv.details.info, Some(want));
         }
         assert_eq!(
             by_name(&links, "vx0").details.info,
-            Some(KindInfo::Vxlan(Vxlan {
+            Some(DeviceKind::Vxlan(Vxlan {
                 vni: 42,
                 remote: Some(ip("10.1.0.2")),
                 group: None,
@@ -298,7 +298,7 @@ fn macvlan_modes_and_vxlan_read_back() {
         );
         assert_eq!(
             by_name(&links, "vx1").details.info,
-            Some(KindInfo::Vxlan(Vxlan {
+            Some(DeviceKind::Vxlan(Vxlan {
                 vni: 43,
                 remote: None,
                 group: Some(ip("239.1.1.1")),
