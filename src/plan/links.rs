@@ -113,7 +113,8 @@ pub(super) fn depth(desired: &State, kind: &LinkKind) -> usize {
             .and_then(|l| l.kind.parent().cloned());
     }
     match kind.device() {
-        Some(DeviceKind::Bridge(_)) => 0,
+        // Masters first: their ports join them as they are made.
+        Some(d) if d.is_master() => 0,
         Some(DeviceKind::Vxlan(_)) => 10 + d,
         _ => 1 + d,
     }
