@@ -413,3 +413,30 @@ fn bridge_options_change_in_place_with_only_the_changed_fields() {
         cat(&[first, second])
     );
 }
+
+#[test]
+fn dummy_and_vrf_bytes() {
+    const IFLA_VRF_TABLE: u16 = 1;
+    let vrf = NewLink::new("red", DeviceKind::Vrf(nslab_types::Vrf { table: 10 }));
+    let info = cat(&[
+        cstr(IFLA_INFO_KIND, "vrf"),
+        attr(IFLA_INFO_DATA, &u32a(IFLA_VRF_TABLE, 10)),
+    ]);
+    let body = cat(&[
+        ifinfo(0, 0, 0),
+        cstr(IFLA_IFNAME, "red"),
+        attr(IFLA_LINKINFO, &info),
+    ]);
+    let bytes = encode(&Request::NewLink(vrf), 3).unwrap();
+    assert_eq!(bytes, nlmsg(RTM_NEWLINK, CREATE, 3, &body));
+    // A dummy has no IFLA_INFO_DATA at all.
+    let dummy = NewLink::new("d0", DeviceKind::Dummy(nslab_types::Dummy {}));
+    let info = cstr(IFLA_INFO_KIND, "dummy");
+    let body = cat(&[
+        ifinfo(0, 0, 0),
+        cstr(IFLA_IFNAME, "d0"),
+        attr(IFLA_LINKINFO, &info),
+    ]);
+    let bytes = encode(&Request::NewLink(dummy), 4).unwrap();
+    assert_eq!(bytes, nlmsg(RTM_NEWLINK, CREATE, 4, &body));
+}

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use netlink_packet_core::Nla;
 use netlink_packet_route::link::{
     BridgeStpState, InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoTun, InfoVlan,
-    InfoVxlan, IpVlanFlags, IpVlanMode, LinkInfo, MacVlanMode,
+    InfoVrf, InfoVxlan, IpVlanFlags, IpVlanMode, LinkInfo, MacVlanMode,
 };
+use nslab_types::{Dummy, Vrf};
 
 use crate::error::{Error, Op};
 use crate::types::{
@@ -44,6 +45,11 @@ pub(crate) fn link_info(kind: &DeviceKind<u32>) -> Result<Vec<LinkInfo>, Error> 
             (InfoKind::IpVlan, Some(InfoData::IpVlan(data)))
         }
         DeviceKind::Vxlan(v) => (InfoKind::Vxlan, Some(InfoData::Vxlan(vxlan(v)?))),
+        DeviceKind::Dummy(_) => (InfoKind::Dummy, None),
+        DeviceKind::Vrf(v) => (
+            InfoKind::Vrf,
+            Some(InfoData::Vrf(vec![InfoVrf::TableId(v.table)])),
+        ),
         DeviceKind::Tap(_) => {
             return Err(invalid(
                 "a tap is made with TUNSETIFF (nslab_sys::tap), not RTM_NEWLINK",
@@ -66,6 +72,13 @@ pub(crate) fn device(
     Some(match (kind?, data) {
         // The tun driver gives no IFLA_INFO_DATA before Linux 4.15.
         ("tun", data) => DeviceKind::Tap(tun(data)),
+        ("dummy", _) => DeviceKind::Dummy(Dummy {}),
+        (_, Some(InfoData::Vrf(attrs))) => DeviceKind::Vrf(Vrf {
+            table: attrs.iter().find_map(|a| match a {
+                InfoVrf::TableId(t) => Some(*t),
+                _ => None,
+            })?,
+        }),
         (_, Some(InfoData::Bridge(attrs))) => DeviceKind::Bridge(bridge(attrs)),
         (_, Some(InfoData::Vlan(attrs))) => DeviceKind::Vlan(Vlan {
             parent: link?,

@@ -12,6 +12,7 @@ use crate::topology::{
     Vlan,
 };
 use crate::values::{Port, VlanId, Vni};
+use nslab_types::{Dummy, Vrf};
 
 /// Each kind the file can name, with the keys of its own.
 pub(super) const KINDS: &[(&str, &str)] = &[
@@ -23,10 +24,12 @@ pub(super) const KINDS: &[(&str, &str)] = &[
     ("vxlan", "vni remote group local dev port learning"),
     ("physical", "from"),
     ("tap", "owner"),
+    ("dummy", ""),
+    ("vrf", "table"),
 ];
 
 /// The kind-specific keys an interface has, by name.
-pub(super) fn kind_keys(r: &RawInterface) -> [(&'static str, &Option<Leaf>); 16] {
+pub(super) fn kind_keys(r: &RawInterface) -> [(&'static str, &Option<Leaf>); 17] {
     [
         ("stp", &r.stp),
         ("ageing", &r.ageing),
@@ -44,6 +47,7 @@ pub(super) fn kind_keys(r: &RawInterface) -> [(&'static str, &Option<Leaf>); 16]
         ("learning", &r.learning),
         ("from", &r.from),
         ("owner", &r.owner),
+        ("table", &r.table),
     ]
 }
 
@@ -134,6 +138,8 @@ pub(super) fn lower_kind(
                 None => None,
             },
         }),
+        "dummy" => DeviceKind::Dummy(Dummy {}),
+        "vrf" => DeviceKind::Vrf(lower_vrf(cx, here, r)?),
         _ => return None,
     };
     Some(IfKind::Device(device))
@@ -203,6 +209,25 @@ fn lower_ipvlan(cx: &mut Ctx<'_>, here: &Here<'_>, r: &RawInterface) -> Option<I
         mode: mode.unwrap_or(Some(IpvlanMode::L2))?,
         flag: flag.unwrap_or(Some(IpvlanFlag::Bridge))?,
     })
+}
+
+/// A VRF's table: one of its own, not the kernel's unspecified 0 (which
+/// it refuses) nor the host's default, main and local tables (253-255).
+fn lower_vrf(cx: &mut Ctx<'_>, here: &Here<'_>, r: &RawInterface) -> Option<Vrf> {
+    let hint = "add `table: 10` (a routing table of its own: 1 to 252, or above 255)";
+    let l = here.required(cx, &r.table, "vrf", "table", hint)?;
+    cx.span(format!("{}.table", here.path), loc_of(l));
+    let table = cx.u32(l, "table")?;
+    if table == 0 || (253..=255).contains(&table) {
+        cx.push(
+            ProblemKind::InvalidValue,
+            loc_of(l),
+            format!("table {table} cannot be a VRF's table: 0 is no table, 253-255 are the host's default, main and local tables"),
+            "use a table of its own: 1 to 252, or above 255",
+        );
+        return None;
+    }
+    Some(Vrf { table })
 }
 
 /// A port, or the default.

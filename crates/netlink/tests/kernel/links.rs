@@ -310,3 +310,32 @@ fn macvlan_modes_and_vxlan_read_back() {
         );
     });
 }
+
+/// A dummy and a VRF are made as asked and read back as the same kinds,
+/// the VRF with its table; an interface joins the VRF as its master.
+#[test]
+#[ignore = "needs dummy and VRF, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
+fn dummy_and_vrf_read_back() {
+    use nslab_types::{Dummy, Vrf};
+    in_new_netns(|| {
+        let mut s = Socket::open().unwrap();
+        let vrf = DeviceKind::Vrf(Vrf { table: 10 });
+        let dummy = DeviceKind::Dummy(Dummy {});
+        ok_all(s.execute(&[
+            Request::NewLink(NewLink::new("red", vrf.clone())),
+            Request::NewLink(NewLink::new("d0", dummy.clone())),
+        ]));
+        let links = s.links().unwrap();
+        let red = by_name(&links, "red");
+        assert_eq!(red.kind.as_deref(), Some("vrf"));
+        assert_eq!(red.details.info, Some(vrf));
+        let d0 = by_name(&links, "d0");
+        assert_eq!(d0.kind.as_deref(), Some("dummy"));
+        assert_eq!(d0.details.info, Some(dummy));
+        let mut join = SetLink::index(d0.index);
+        join.master = Some(red.index);
+        ok_all(s.execute(&[Request::SetLink(join)]));
+        let d0 = s.link_by_name("d0").unwrap().unwrap();
+        assert_eq!(d0.master, Some(red.index));
+    });
+}

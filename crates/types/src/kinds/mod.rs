@@ -26,6 +26,20 @@ pub struct Tap {
     pub owner: Option<u32>,
 }
 
+/// A dummy device: an interface of its own with no link, for router IDs
+/// and service addresses (`ip link add X type dummy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Dummy {}
+
+/// A VRF: a routing table of its own (`ip link add X type vrf table N`);
+/// its member interfaces name it as their `master:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Vrf {
+    /// The routing table (`IFLA_VRF_TABLE`); not 0, and not the host's
+    /// own tables 253 (default), 254 (main) and 255 (local).
+    pub table: u32,
+}
+
 /// A device made by nslab: its kind and that kind's parameters. Serialized
 /// with the kind in `type` (`{"type":"vlan","parent":...,"id":100}`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,11 +51,13 @@ pub enum DeviceKind<R> {
     Ipvlan(Ipvlan<R>),
     Vxlan(Vxlan<R>),
     Tap(Tap),
+    Dummy(Dummy),
+    Vrf(Vrf),
 }
 
 impl<R> DeviceKind<R> {
     /// Kinds that can hold other interfaces (their `master:`).
-    pub const MASTERS: &'static [&'static str] = &["bridge"];
+    pub const MASTERS: &'static [&'static str] = &["bridge", "vrf"];
 
     /// The kind's name as the file and `ip link ... type X` write it.
     pub fn name(&self) -> &'static str {
@@ -52,6 +68,8 @@ impl<R> DeviceKind<R> {
             DeviceKind::Ipvlan(_) => "ipvlan",
             DeviceKind::Vxlan(_) => "vxlan",
             DeviceKind::Tap(_) => "tap",
+            DeviceKind::Dummy(_) => "dummy",
+            DeviceKind::Vrf(_) => "vrf",
         }
     }
 
@@ -84,7 +102,7 @@ impl<R> DeviceKind<R> {
     /// that does not depend on other interfaces.
     pub fn default_mtu(&self) -> Option<u32> {
         match self {
-            DeviceKind::Tap(_) => Some(1500),
+            DeviceKind::Tap(_) | DeviceKind::Dummy(_) => Some(1500),
             _ => None,
         }
     }
@@ -98,6 +116,8 @@ impl<R> DeviceKind<R> {
             DeviceKind::Ipvlan(i) => DeviceKind::Ipvlan(i.try_map(f)?),
             DeviceKind::Vxlan(v) => DeviceKind::Vxlan(v.try_map(f)?),
             DeviceKind::Tap(t) => DeviceKind::Tap(t),
+            DeviceKind::Dummy(d) => DeviceKind::Dummy(d),
+            DeviceKind::Vrf(v) => DeviceKind::Vrf(v),
         })
     }
 
@@ -132,6 +152,8 @@ impl<R: fmt::Display> DeviceKind<R> {
             DeviceKind::Ipvlan(i) => format!("type ipvlan mode {} {}", i.mode, i.flag),
             DeviceKind::Vxlan(v) => v.ip_link_args(),
             DeviceKind::Tap(_) => "type tap".to_string(),
+            DeviceKind::Dummy(_) => "type dummy".to_string(),
+            DeviceKind::Vrf(v) => format!("type vrf table {}", v.table),
         }
     }
 
@@ -143,7 +165,8 @@ impl<R: fmt::Display> DeviceKind<R> {
             DeviceKind::Macvlan(m) => format!("{} on {}", m.mode, m.parent),
             DeviceKind::Ipvlan(i) => format!("{} {} on {}", i.mode, i.flag, i.parent),
             DeviceKind::Vxlan(v) => v.summary(),
-            DeviceKind::Tap(_) => return None,
+            DeviceKind::Vrf(v) => format!("table {}", v.table),
+            DeviceKind::Tap(_) | DeviceKind::Dummy(_) => return None,
         })
     }
 }
@@ -169,6 +192,8 @@ mod tests {
                 flag: crate::IpvlanFlag::Private,
             }),
             DeviceKind::Tap(Tap { owner: Some(1000) }),
+            DeviceKind::Dummy(Dummy {}),
+            DeviceKind::Vrf(Vrf { table: 10 }),
         ]
     }
 
@@ -182,6 +207,8 @@ mod tests {
         }
         assert_eq!(all()[3].ip_link_args(), "type ipvlan mode l3 private");
         assert_eq!(all()[1].summary().as_deref(), Some("id 100 on eth0"));
+        assert_eq!(all()[6].ip_link_args(), "type vrf table 10");
+        assert!(all()[6].is_master() && all()[0].is_master() && !all()[5].is_master());
     }
 
     #[test]
