@@ -8,9 +8,7 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::At;
 use crate::state::nat::Nat;
-use crate::state::{
-    Cidr, DeviceKind, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State,
-};
+use crate::state::{DeviceKind, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::BTreeMap;
@@ -230,11 +228,8 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         ls.addresses = s
             .addrs
             .iter()
-            .filter(|a| a.index == l.index && !is_link_local(&a.addr))
-            .map(|a| Cidr {
-                addr: a.addr,
-                prefix: a.prefix_len,
-            })
+            .filter(|a| a.index == l.index && !is_link_local(&a.cidr.addr))
+            .map(|a| a.cidr)
             .collect();
         n.links.insert(l.name.clone(), ls);
     }

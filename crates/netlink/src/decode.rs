@@ -11,7 +11,7 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
 
 use crate::kinds;
-use crate::types::{Address, Family, Link, LinkDetails, Route};
+use crate::types::{Address, Cidr, Family, Link, LinkDetails, Route};
 
 /// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
 const IFLA_BRPORT_MODE: u16 = 4;
@@ -98,8 +98,10 @@ pub fn address(msg: &AddressMessage) -> Option<Address> {
     }
     Some(Address {
         index: msg.header.index,
-        addr: local.or(address)?,
-        prefix_len: msg.header.prefix_len,
+        cidr: Cidr {
+            addr: local.or(address)?,
+            prefix: msg.header.prefix_len,
+        },
     })
 }
 
@@ -135,7 +137,10 @@ pub fn route(msg: &RouteMessage) -> Option<Route> {
         match attr {
             RouteAttribute::Table(t) => r.table = *t,
             RouteAttribute::Destination(a) => {
-                r.dst = route_addr(a).map(|a| (a, h.destination_prefix_length))
+                r.dst = route_addr(a).map(|addr| Cidr {
+                    addr,
+                    prefix: h.destination_prefix_length,
+                })
             }
             RouteAttribute::Gateway(a) => r.gateway = route_addr(a),
             RouteAttribute::PrefSource(a) => r.prefsrc = route_addr(a),

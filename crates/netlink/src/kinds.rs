@@ -34,12 +34,12 @@ pub(crate) fn link_info(kind: &DeviceKind<u32>) -> Result<Vec<LinkInfo>, Error> 
             Some(InfoData::Vlan(vec![InfoVlan::Id(v.id)])),
         ),
         DeviceKind::Macvlan(m) => {
-            let data = vec![InfoMacVlan::Mode(macvlan_mode(m.mode))];
+            let data = vec![InfoMacVlan::Mode(wire(&MACVLAN_MODES, &m.mode)?)];
             (InfoKind::MacVlan, Some(InfoData::MacVlan(data)))
         }
         DeviceKind::Ipvlan(i) => {
             let data = vec![
-                InfoIpVlan::Mode(ipvlan_mode(i.mode)),
+                InfoIpVlan::Mode(wire(&IPVLAN_MODES, &i.mode)?),
                 InfoIpVlan::Flags(ipvlan_flags(i.flag)),
             ];
             (InfoKind::IpVlan, Some(InfoData::IpVlan(data)))
@@ -90,7 +90,7 @@ pub(crate) fn device(
         (_, Some(InfoData::MacVlan(attrs))) => DeviceKind::Macvlan(Macvlan {
             parent: link?,
             mode: attrs.iter().find_map(|a| match a {
-                InfoMacVlan::Mode(mode) => decode_macvlan_mode(mode),
+                InfoMacVlan::Mode(mode) => ours(&MACVLAN_MODES, mode),
                 _ => None,
             })?,
         }),
@@ -164,7 +164,8 @@ fn tun(data: Option<&InfoData>) -> Tap {
     Tap { owner }
 }
 
-/// The modes, as one table read both ways.
+/// The modes as nslab names them and as the wire does: one table each,
+/// read both ways by [`wire`] and [`ours`].
 const MACVLAN_MODES: [(MacvlanMode, MacVlanMode); 5] = [
     (MacvlanMode::Private, MacVlanMode::Private),
     (MacvlanMode::Vepa, MacVlanMode::Vepa),
@@ -173,31 +174,21 @@ const MACVLAN_MODES: [(MacvlanMode, MacVlanMode); 5] = [
     (MacvlanMode::Source, MacVlanMode::Source),
 ];
 
-fn macvlan_mode(mode: MacvlanMode) -> MacVlanMode {
-    MACVLAN_MODES
-        .iter()
-        .find(|(m, _)| *m == mode)
-        .map_or(MacVlanMode::Bridge, |(_, w)| *w)
-}
-
-fn decode_macvlan_mode(mode: &MacVlanMode) -> Option<MacvlanMode> {
-    MACVLAN_MODES
-        .iter()
-        .find(|(_, w)| w == mode)
-        .map(|(m, _)| *m)
-}
-
 const IPVLAN_MODES: [(IpvlanMode, IpVlanMode); 3] = [
     (IpvlanMode::L2, IpVlanMode::L2),
     (IpvlanMode::L3, IpVlanMode::L3),
     (IpvlanMode::L3s, IpVlanMode::L3S),
 ];
 
-fn ipvlan_mode(mode: IpvlanMode) -> IpVlanMode {
-    IPVLAN_MODES
-        .iter()
-        .find(|(m, _)| *m == mode)
-        .map_or(IpVlanMode::L2, |(_, w)| *w)
+/// The wire's name for `ours`.
+fn wire<A: PartialEq, W: Copy>(table: &[(A, W)], ours: &A) -> Result<W, Error> {
+    let found = table.iter().find(|(a, _)| a == ours).map(|(_, w)| *w);
+    found.ok_or_else(|| invalid("a mode the wire has no name for"))
+}
+
+/// Our name for `wire`, if we have one.
+fn ours<A: Copy, W: PartialEq>(table: &[(A, W)], wire: &W) -> Option<A> {
+    table.iter().find(|(_, w)| w == wire).map(|(a, _)| *a)
 }
 
 fn ipvlan_flags(flag: IpvlanFlag) -> IpVlanFlags {
@@ -214,7 +205,7 @@ fn ipvlan(attrs: &[InfoIpVlan], parent: u32) -> Option<Ipvlan<u32>> {
     for attr in attrs {
         match attr {
             InfoIpVlan::Mode(w) => {
-                mode = IPVLAN_MODES.iter().find(|(_, x)| x == w).map(|(m, _)| *m);
+                mode = ours(&IPVLAN_MODES, w);
             }
             InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Private) => flag = IpvlanFlag::Private,
             InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Vepa) => flag = IpvlanFlag::Vepa,

@@ -261,8 +261,8 @@ pub struct LinkDetails {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Address {
     pub index: u32,
-    pub addr: IpAddr,
-    pub prefix_len: u8,
+    /// The address with its prefix length.
+    pub cidr: Cidr,
 }
 
 /// Address family of a route.
@@ -287,7 +287,7 @@ impl Family {
 pub struct Route {
     pub table: u32,
     /// `None` is the default route (`dst_len` 0).
-    pub dst: Option<(IpAddr, u8)>,
+    pub dst: Option<Cidr>,
     pub family: Family,
     pub gateway: Option<IpAddr>,
     pub oif: Option<u32>,
@@ -305,7 +305,7 @@ impl Route {
     /// scope with a gateway, link scope without one.
     pub fn unicast(
         family: Family,
-        dst: Option<(IpAddr, u8)>,
+        dst: Option<Cidr>,
         gateway: Option<IpAddr>,
         oif: Option<u32>,
     ) -> Route {

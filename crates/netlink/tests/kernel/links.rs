@@ -68,17 +68,24 @@ fn veth_bridge_hairpin_addresses_routes_read_back() {
         port.hairpin = Some(true);
         let v4 = Address {
             index: v0.index,
-            addr: ip("10.1.0.1"),
-            prefix_len: 24,
+            cidr: Cidr {
+                addr: ip("10.1.0.1"),
+                prefix: 24,
+            },
         };
         let v6 = Address {
             index: v0.index,
-            addr: ip("fd00::1"),
-            prefix_len: 64,
+            cidr: Cidr {
+                addr: ip("fd00::1"),
+                prefix: 64,
+            },
         };
         let mut via = Route::unicast(
             Family::V4,
-            Some((ip("10.2.0.0"), 24)),
+            Some(Cidr {
+                addr: ip("10.2.0.0"),
+                prefix: 24,
+            }),
             Some(ip("10.1.0.254")),
             None,
         );
@@ -86,7 +93,10 @@ fn veth_bridge_hairpin_addresses_routes_read_back() {
         let default = Route::unicast(Family::V4, None, Some(ip("10.1.0.254")), Some(v0.index));
         let via6 = Route::unicast(
             Family::V6,
-            Some((ip("fd01::"), 64)),
+            Some(Cidr {
+                addr: ip("fd01::"),
+                prefix: 64,
+            }),
             Some(ip("fd00::fe")),
             Some(v0.index),
         );
@@ -178,7 +188,10 @@ fn kernel_message_is_carried_in_errors() {
         // A gateway on no connected network: the kernel says why.
         let bad = Route::unicast(
             Family::V4,
-            Some((ip("10.9.0.0"), 24)),
+            Some(Cidr {
+                addr: ip("10.9.0.0"),
+                prefix: 24,
+            }),
             Some(ip("10.99.0.1")),
             Some(p0.index),
         );
