@@ -700,3 +700,25 @@ fn a_bridge_mtu_changed_by_hand_is_put_back_but_never_set_at_creation() {
         vec!["ip -n t-sw link set br0 mtu 1500"]
     );
 }
+
+/// A VRF with members and a route in its table, and dummies, from
+/// examples/vrf.yaml: the VRF is made before its members join it, and a
+/// second plan is empty.
+#[test]
+fn a_vrf_is_made_before_its_members_and_a_second_plan_is_empty() {
+    let text = include_str!("../../examples/vrf.yaml");
+    let t = nslab_model::parse_str("vrf.yaml", text, &nslab_model::NoHostInterfaces)
+        .unwrap_or_else(|p| panic!("{}", p.render_plain()));
+    let d = crate::state::desired::desired(&t);
+    let mut host = FakeHost::new("vrf");
+    let first = lines(&up(&mut host, &d));
+    let made = first.iter().position(|l| l.contains("type vrf table 10"));
+    let joined = first.iter().position(|l| l.contains("eth0 master red"));
+    assert!(made.is_some() && made < joined, "{first:#?}");
+    assert!(
+        first.iter().any(|l| l.ends_with("name id0 type dummy")),
+        "{first:#?}"
+    );
+    let again = plan(&d, &host.observe(&Scope::default()).expect("observe"));
+    assert!(again.is_empty(), "{:#?}", lines(&again));
+}
