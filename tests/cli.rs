@@ -52,6 +52,8 @@ const CORPUS: &[(&str, &str, u32, u32)] = &[
     ("unknown-reply-from.yaml", "nslab::unknown-reference", 7, 60),
     ("unknown-expect-node.yaml", "nslab::unknown-reference", 8, 5),
     ("master-not-bridge.yaml", "nslab::master-not-bridge", 6, 32),
+    ("vrf-table-missing.yaml", "nslab::missing-key", 5, 7),
+    ("vrf-table-reserved.yaml", "nslab::invalid-value", 5, 32),
     (
         "master-in-other-node.yaml",
         "nslab::master-not-bridge",

@@ -147,6 +147,16 @@ fn vm_example_ipvlan() {
     }
 }
 
+/// Reachability through a VRF (a router's interfaces in table 10, a route
+/// there to a dummy's address), and nothing to do on a second `up`.
+#[test]
+#[ignore = "needs dummy and VRF, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
+fn vm_example_vrf() {
+    if sandbox("vm_example_vrf") {
+        run_example("vrf.yaml", "vrf");
+    }
+}
+
 /// `show` names each veth's peer as node:interface, and the bridge port's
 /// master, as read back from the kernel.
 #[test]

@@ -20,11 +20,10 @@ fn edges(s: &State) -> Vec<(String, String, String, String, String)> {
         for (ifname, l) in &n.links {
             let (other, label) = match &l.kind {
                 LinkKind::Veth { peer } => (peer.clone(), "veth".to_string()),
-                LinkKind::Vlan { parent, id } => (parent.clone(), format!("vlan {id}")),
-                LinkKind::Macvlan { parent, mode } => (parent.clone(), format!("macvlan {}", mode)),
-                LinkKind::Ipvlan { parent, mode, .. } => {
-                    (parent.clone(), format!("ipvlan {}", mode))
-                }
+                LinkKind::Device(d) => match d.parent() {
+                    Some(parent) => (parent.clone(), d.label()),
+                    None => continue,
+                },
                 _ => continue,
             };
             let key = if (node.as_str(), ifname.as_str())

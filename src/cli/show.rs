@@ -3,7 +3,7 @@
 //! the tutorials dig out by hand with `ethtool -S` and `iflink`) and routes,
 //! as the kernel has them now.
 
-use crate::state::{fmt_mac, Bridge, LinkKind, LinkState, NodeState, State};
+use crate::state::{fmt_mac, LinkKind, LinkState, NodeState, State};
 use std::fmt::Write;
 
 /// One line per interface, one per route, under a heading per node.
@@ -95,21 +95,9 @@ fn detail(l: &LinkState) -> String {
     let mut parts: Vec<String> = l.addresses.iter().map(|a| a.to_string()).collect();
     match &l.kind {
         LinkKind::Veth { peer } => parts.push(format!("peer {peer}")),
-        LinkKind::Vlan { parent, id } => parts.push(format!("id {id} on {parent}")),
-        LinkKind::Macvlan { parent, mode } => parts.push(format!("{} on {parent}", mode)),
-        LinkKind::Ipvlan { parent, mode, flag } => {
-            parts.push(format!("{} {} on {parent}", mode, flag))
-        }
-        LinkKind::Vxlan(v) => {
-            let (vni, to) = (v.vni, v.remote.or(v.group));
-            let to = to.map(|a| format!(" to {a}")).unwrap_or_default();
-            parts.push(format!("vni {vni}{to}"));
-        }
-        LinkKind::Bridge(Bridge { stp, .. }) => {
-            parts.push(format!("stp {}", if *stp { "on" } else { "off" }))
-        }
+        LinkKind::Device(d) => parts.extend(d.summary()),
         LinkKind::Physical { from } => parts.push(format!("host's {from}")),
-        LinkKind::Tap { .. } | LinkKind::Other { .. } => {}
+        LinkKind::Other { .. } => {}
     }
     if let Some(m) = &l.master {
         parts.push(format!("master {m}"));

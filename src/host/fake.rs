@@ -104,7 +104,7 @@ impl FakeHost {
             .flat_map(|(node, n)| {
                 n.links
                     .iter()
-                    .filter(move |(_, c)| crate::plan::depends_on(node, c, ep))
+                    .filter(move |(_, c)| crate::plan::depends_on(c, ep))
                     .map(move |(ifname, _)| Endpoint::new(node, ifname))
             })
             .collect();

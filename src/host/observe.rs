@@ -8,7 +8,7 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::At;
 use crate::state::nat::Nat;
-use crate::state::{Cidr, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
+use crate::state::{DeviceKind, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::BTreeMap;
@@ -228,11 +228,8 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         ls.addresses = s
             .addrs
             .iter()
-            .filter(|a| a.index == l.index && !is_link_local(&a.addr))
-            .map(|a| Cidr {
-                addr: a.addr,
-                prefix: a.prefix_len,
-            })
+            .filter(|a| a.index == l.index && !is_link_local(&a.cidr.addr))
+            .map(|a| a.cidr)
             .collect();
         n.links.insert(l.name.clone(), ls);
     }
@@ -315,54 +312,22 @@ fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKin
     let other = || LinkKind::Other {
         kind: l.kind.clone().unwrap_or_else(|| "device".to_string()),
     };
-    let parent = |host: &mut Linux| {
-        l.link
-            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, None))
-    };
-    match (l.kind.as_deref(), &l.details.info) {
-        (Some("veth"), _) => match l
+    if l.kind.as_deref() == Some("veth") {
+        let peer = l
             .link
-            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, Some(l.index)))
-        {
-            Some(peer) => LinkKind::Veth { peer },
-            None => other(),
-        },
-        (Some("bridge"), Some(nl::KindInfo::Bridge(b))) => LinkKind::Bridge(*b),
-        (Some("vlan"), Some(nl::KindInfo::Vlan { id })) => match parent(host) {
-            Some(parent) => LinkKind::Vlan { parent, id: *id },
-            None => other(),
-        },
-        (Some("macvlan"), Some(nl::KindInfo::Macvlan { mode })) => match parent(host) {
-            Some(parent) if *mode != MacvlanMode::Source => LinkKind::Macvlan {
-                parent,
-                mode: *mode,
-            },
-            _ => other(),
-        },
-        (Some("ipvlan"), Some(nl::KindInfo::Ipvlan { mode, flags })) => match parent(host) {
-            Some(parent) => LinkKind::Ipvlan {
-                parent,
-                mode: *mode,
-                flag: *flags,
-            },
-            None => other(),
-        },
-        (Some("vxlan"), Some(nl::KindInfo::Vxlan(v))) => {
-            let dev = v.dev.and_then(|idx| {
-                seen[i]
-                    .links
-                    .iter()
-                    .find(|x| x.index == idx)
-                    .map(|x| x.name.clone())
-            });
-            LinkKind::Vxlan(v.clone().with_dev(dev))
-        }
-        (Some("tun"), info) => LinkKind::Tap {
-            owner: match info {
-                Some(nl::KindInfo::Tun { owner }) => *owner,
-                _ => None,
-            },
-        },
+            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, Some(l.index)));
+        return peer.map_or_else(other, |peer| LinkKind::Veth { peer });
+    }
+    // A parent or underlay is an ifindex in the namespace `link_netnsid`
+    // names (this one without it).
+    let named =
+        l.details.info.clone().map(|d| {
+            d.try_map(|index| resolve(host, seen, i, index, l.link_netnsid, None).ok_or(()))
+        });
+    match named {
+        // nslab makes no source-mode MACVLAN: such a link is foreign.
+        Some(Ok(DeviceKind::Macvlan(m))) if m.mode == MacvlanMode::Source => other(),
+        Some(Ok(d)) => LinkKind::Device(d),
         _ => other(),
     }
 }

@@ -6,7 +6,6 @@
 use super::linux::physical_from_mark;
 use super::OpError;
 use crate::record::PhysicalWas;
-use crate::state::Cidr;
 use nslab_netlink as nl;
 use nslab_sys::netns;
 use std::collections::BTreeMap;
@@ -91,14 +90,11 @@ pub fn host_interfaces(names: &[&str]) -> BTreeMap<String, PhysicalWas> {
             .unwrap_or_default()
             .into_iter()
             .filter(|a| a.index == link.index)
-            .filter(|a| match a.addr {
+            .filter(|a| match a.cidr.addr {
                 std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
                 std::net::IpAddr::V4(_) => true,
             })
-            .map(|a| Cidr {
-                addr: a.addr,
-                prefix: a.prefix_len,
-            })
+            .map(|a| a.cidr)
             .collect();
         out.insert(
             name.to_string(),

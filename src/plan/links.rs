@@ -13,7 +13,7 @@
 use super::links_in::same_kind;
 use super::undo::recreate;
 use super::{step_n, At, Op, Phases};
-use crate::state::{Endpoint, LinkKind, LinkState, NodeState, RouteState, State, Vxlan};
+use crate::state::{DeviceKind, Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Routes of each node still there after the plan's route deletions.
@@ -74,7 +74,7 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
     }
     for (node, n) in &observed.nodes {
         for (ifname, child) in &n.links {
-            if depends_on(node, child, ep) {
+            if depends_on(child, ep) {
                 mark_gone(gone, observed, &Endpoint::new(node, ifname), child);
             }
         }
@@ -84,10 +84,8 @@ fn mark_gone(gone: &mut BTreeSet<Endpoint>, observed: &State, ep: &Endpoint, l: 
 /// Does `child` (in `node`) die with `ep`: a sub-interface of it, or a
 /// VXLAN device bound to it (the kernel deletes those with their lower
 /// device)?
-pub fn depends_on(node: &str, child: &LinkState, ep: &Endpoint) -> bool {
-    child.kind.parent() == Some(ep)
-        || matches!(&child.kind, LinkKind::Vxlan(Vxlan { dev: Some(d), .. })
-            if node == ep.node && *d == ep.ifname)
+pub fn depends_on(child: &LinkState, ep: &Endpoint) -> bool {
+    child.kind.lower() == Some(ep)
 }
 
 pub(super) fn observed_link<'a>(
@@ -114,9 +112,10 @@ pub(super) fn depth(desired: &State, kind: &LinkKind) -> usize {
             .and_then(|n| n.links.get(&p.ifname))
             .and_then(|l| l.kind.parent().cloned());
     }
-    match kind {
-        LinkKind::Bridge { .. } => 0,
-        LinkKind::Vxlan { .. } => 10 + d,
+    match kind.device() {
+        // Masters first: their ports join them as they are made.
+        Some(d) if d.is_master() => 0,
+        Some(DeviceKind::Vxlan(_)) => 10 + d,
         _ => 1 + d,
     }
 }

@@ -5,7 +5,7 @@
 use super::addresses::{addresses_in, addresses_out};
 use super::links::depth;
 use super::{at, step, At, BridgeChange, LinkChange, NewEnd, Op, Phases};
-use crate::state::{Bridge, Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
+use crate::state::{DeviceKind, Endpoint, LinkKind, LinkState, NodeState, RouteState, State};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
@@ -57,7 +57,7 @@ pub(super) fn plan_links_in(
 /// adjusts it as they change), and never at creation (an MTU set by hand
 /// stops the kernel's adjusting).
 fn bridge_auto_mtu(d: &NodeState, eff: &NodeState, ifname: &str, dl: &LinkState) -> Option<u32> {
-    if dl.mtu.is_some() || !matches!(dl.kind, LinkKind::Bridge { .. }) {
+    if dl.mtu.is_some() || !dl.kind.is_bridge() {
         return None;
     }
     eff.links.get(ifname)?;
@@ -81,42 +81,18 @@ fn bridge_auto_mtu(d: &NodeState, eff: &NodeState, ifname: &str, dl: &LinkState)
 /// place.
 pub(super) fn same_kind(d: &LinkKind, o: &LinkKind) -> bool {
     match (d, o) {
-        (LinkKind::Bridge { .. }, LinkKind::Bridge { .. }) => true,
+        (d, o) if d.is_bridge() && o.is_bridge() => true,
         _ => d == o,
     }
 }
 
 /// The bridge options of `d` that differ from `o`'s, and their old values.
 fn bridge_change(d: &LinkKind, o: &LinkKind) -> Option<(BridgeChange, BridgeChange)> {
-    let (
-        LinkKind::Bridge(Bridge {
-            stp: ds,
-            ageing_secs: da,
-            vlan_filtering: dv,
-        }),
-        LinkKind::Bridge(Bridge {
-            stp: os,
-            ageing_secs: oa,
-            vlan_filtering: ov,
-        }),
-    ) = (d, o)
+    let (LinkKind::Device(DeviceKind::Bridge(d)), LinkKind::Device(DeviceKind::Bridge(o))) = (d, o)
     else {
         return None;
     };
-    let s = (ds != os).then_some((*ds, *os));
-    let a = (da != oa).then_some((*da, *oa));
-    let v = (dv != ov).then_some((*dv, *ov));
-    let to = BridgeChange {
-        stp: s.map(|x| x.0),
-        ageing_secs: a.map(|x| x.0),
-        vlan_filtering: v.map(|x| x.0),
-    };
-    let back = BridgeChange {
-        stp: s.map(|x| x.1),
-        ageing_secs: a.map(|x| x.1),
-        vlan_filtering: v.map(|x| x.1),
-    };
-    (to != BridgeChange::default()).then_some((to, back))
+    Some((d.change_from(o)?, o.change_from(d)?))
 }
 
 fn create_link(
@@ -203,8 +179,9 @@ fn create_link(
 /// does not depend on other links: an MTU taken out of the file goes back
 /// to it, as in a fresh build.
 fn wanted_mtu(dl: &LinkState) -> Option<u32> {
-    dl.mtu.or(match dl.kind {
-        LinkKind::Veth { .. } | LinkKind::Tap { .. } => Some(1500),
+    dl.mtu.or(match &dl.kind {
+        LinkKind::Veth { .. } => Some(1500),
+        LinkKind::Device(d) => d.default_mtu(),
         _ => None,
     })
 }

@@ -15,7 +15,8 @@ mod op;
 mod show;
 mod undo;
 
-pub use op::{At, BridgeChange, LinkChange, NewEnd, Op};
+pub use crate::state::BridgeChange;
+pub use op::{At, LinkChange, NewEnd, Op};
 
 use crate::state::{Endpoint, NodeState, RouteState, State};
 pub use links::depends_on;

@@ -2,7 +2,7 @@
 //! person would type for it (`Display`), so `nslab plan` is a dry run that
 //! needs no root.
 
-use crate::state::{fmt_mac, Cidr, Impair, LinkKind, RouteState};
+use crate::state::{fmt_mac, BridgeChange, Cidr, Impair, LinkKind, RouteState};
 use serde::Serialize;
 
 /// Where an operation runs: a node, by name, and its namespace (`None` for
@@ -43,15 +43,6 @@ pub struct LinkChange {
     pub hairpin: Option<bool>,
     /// New bridge options, changed in place (`type bridge stp_state ...`).
     pub bridge: Option<BridgeChange>,
-}
-
-/// Options of a bridge to change without recreating it; `None` leaves one
-/// alone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct BridgeChange {
-    pub stp: Option<bool>,
-    pub ageing_secs: Option<u32>,
-    pub vlan_filtering: Option<bool>,
 }
 
 impl LinkChange {
@@ -183,15 +174,8 @@ pub(super) fn end_opts(e: &NewEnd) -> String {
 }
 
 pub(super) fn kind_words(kind: &LinkKind) -> String {
-    match kind {
-        LinkKind::Bridge(b) => b.ip_link_args(),
-        LinkKind::Vlan { id, .. } => format!("type vlan id {id}"),
-        LinkKind::Macvlan { mode, .. } => {
-            format!("type macvlan mode {}", mode)
-        }
-        LinkKind::Ipvlan { mode, flag, .. } => format!("type ipvlan mode {} {}", mode, flag),
-        LinkKind::Vxlan(v) => v.ip_link_args(),
-        LinkKind::Tap { .. } => "type tap".to_string(),
-        other => format!("type {}", other.name()),
+    match kind.device() {
+        Some(d) => d.ip_link_args(),
+        None => format!("type {}", kind.name()),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::op::{end_opts, kind_words};
 use super::{At, LinkChange, NewEnd, Op};
-use crate::state::{fmt_mac, nat::Nat, Impair, LinkKind};
+use crate::state::{fmt_mac, nat::Nat, DeviceKind, Impair, LinkKind, Tap};
 use std::fmt;
 
 impl fmt::Display for Op {
@@ -85,15 +85,11 @@ fn add_link(
             write!(f, " netns {ns}")?;
         }
     }
-    match kind {
-        LinkKind::Tap { owner } => {
-            write!(f, " type tap")?;
-            if let Some(o) = owner {
-                write!(f, " # tuntap user {o}")?;
-            }
-            Ok(())
-        }
-        k => write!(f, " {}", kind_words(k)),
+    write!(f, " {}", kind_words(kind))?;
+    // `ip link add` cannot set a tap's owner: say what `ip tuntap` would.
+    match kind.device() {
+        Some(DeviceKind::Tap(Tap { owner: Some(o) })) => write!(f, " # tuntap user {o}"),
+        _ => Ok(()),
     }
 }
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::apply::apply;
 use crate::host::fake::FakeHost;
 use crate::host::{Host, Scope};
-use crate::state::{Bridge, Cidr, LinkKind, LinkState, MacvlanMode, Vxlan};
+use crate::state::{Bridge, Cidr, DeviceKind, LinkKind, LinkState, Macvlan, MacvlanMode, Vxlan};
 
 fn cidr(s: &str) -> Cidr {
     let (a, p) = s.split_once('/').expect("cidr");
@@ -34,11 +34,11 @@ fn lab() -> State {
     let mut sw = node("t", "sw");
     sw.links.insert(
         "br0".into(),
-        LinkState::new(LinkKind::Bridge(Bridge {
+        LinkState::new(LinkKind::Device(DeviceKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 300,
             vlan_filtering: false,
-        })),
+        }))),
     );
     for (port, host) in [("p1", "h1"), ("p2", "h2")] {
         let mut l = veth(host, "eth0");
@@ -74,10 +74,10 @@ fn lab() -> State {
     h3.links.insert("up".into(), veth("h1", "eth1"));
     h3.links.insert(
         "mv0".into(),
-        LinkState::new(LinkKind::Macvlan {
+        LinkState::new(LinkKind::Device(DeviceKind::Macvlan(Macvlan {
             parent: Endpoint::new("h1", "eth1"),
             mode: MacvlanMode::Bridge,
-        }),
+        }))),
     );
     s.nodes.insert("h3".into(), h3);
     s
@@ -198,10 +198,10 @@ fn changing_a_kind_parameter_recreates_the_link() {
         .get_mut("h3")
         .and_then(|n| n.links.get_mut("mv0"))
         .expect("mv0");
-    mv.kind = LinkKind::Macvlan {
+    mv.kind = LinkKind::Device(DeviceKind::Macvlan(Macvlan {
         parent: Endpoint::new("h1", "eth1"),
         mode: MacvlanMode::Private,
-    };
+    }));
     let l = lines(&up(&mut host, &d));
     assert_eq!(l[0], "ip -n t-h3 link del mv0");
     assert!(l[1].ends_with("type macvlan mode private"), "{l:#?}");
@@ -277,11 +277,11 @@ fn host_node_objects_are_deleted_by_reconcile_and_with_their_peers_by_teardown()
     h.links.insert("vh1".into(), veth("h2", "eth9"));
     h.links.insert(
         "hbr".into(),
-        LinkState::new(LinkKind::Bridge(Bridge {
+        LinkState::new(LinkKind::Device(DeviceKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 300,
             vlan_filtering: false,
-        })),
+        }))),
     );
     d.nodes
         .get_mut("h2")
@@ -438,21 +438,21 @@ fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
         (
             "bridge options change in place",
             Box::new(|s: &mut State| {
-                link_mut(s, "sw", "br0").kind = LinkKind::Bridge(Bridge {
+                link_mut(s, "sw", "br0").kind = LinkKind::Device(DeviceKind::Bridge(Bridge {
                     stp: true,
                     ageing_secs: 20,
                     vlan_filtering: true,
-                });
+                }));
             }),
         ),
         (
             "macvlan mode change with an address and a route through it",
             Box::new(|s: &mut State| {
                 let mv = link_mut(s, "h3", "mv0");
-                mv.kind = LinkKind::Macvlan {
+                mv.kind = LinkKind::Device(DeviceKind::Macvlan(Macvlan {
                     parent: Endpoint::new("h1", "eth1"),
                     mode: MacvlanMode::Private,
-                };
+                }));
             }),
         ),
         (
@@ -515,15 +515,15 @@ fn rich_lab() -> State {
         .addresses
         .insert(cidr("fd00::2/64"));
     // A VXLAN bound to h1's eth1: it dies with it.
-    let mut vx = LinkState::new(LinkKind::Vxlan(Vxlan {
+    let mut vx = LinkState::new(LinkKind::Device(DeviceKind::Vxlan(Vxlan {
         vni: 42,
         remote: Some("10.5.0.2".parse().expect("ip")),
         group: None,
         local: None,
-        dev: Some("eth1".into()),
+        dev: Some(Endpoint::new("h1", "eth1")),
         port: 4789,
         learning: true,
-    }));
+    })));
     vx.addresses.insert(cidr("10.6.0.1/24"));
     s.nodes
         .get_mut("h1")
@@ -566,11 +566,11 @@ fn one_plan_makes_an_edited_lab_equal_to_a_fresh_one() {
 fn bridge_options_change_in_place() {
     let a = rich_lab();
     let mut b = a.clone();
-    link_mut(&mut b, "sw", "br0").kind = LinkKind::Bridge(Bridge {
+    link_mut(&mut b, "sw", "br0").kind = LinkKind::Device(DeviceKind::Bridge(Bridge {
         stp: true,
         ageing_secs: 300,
         vlan_filtering: false,
-    });
+    }));
     let mut host = FakeHost::new("t");
     up(&mut host, &a);
     assert_eq!(
@@ -699,4 +699,26 @@ fn a_bridge_mtu_changed_by_hand_is_put_back_but_never_set_at_creation() {
         lines(&plan(&d, &host.state)),
         vec!["ip -n t-sw link set br0 mtu 1500"]
     );
+}
+
+/// A VRF with members and a route in its table, and dummies, from
+/// examples/vrf.yaml: the VRF is made before its members join it, and a
+/// second plan is empty.
+#[test]
+fn a_vrf_is_made_before_its_members_and_a_second_plan_is_empty() {
+    let text = include_str!("../../examples/vrf.yaml");
+    let t = nslab_model::parse_str("vrf.yaml", text, &nslab_model::NoHostInterfaces)
+        .unwrap_or_else(|p| panic!("{}", p.render_plain()));
+    let d = crate::state::desired::desired(&t);
+    let mut host = FakeHost::new("vrf");
+    let first = lines(&up(&mut host, &d));
+    let made = first.iter().position(|l| l.contains("type vrf table 10"));
+    let joined = first.iter().position(|l| l.contains("eth0 master red"));
+    assert!(made.is_some() && made < joined, "{first:#?}");
+    assert!(
+        first.iter().any(|l| l.ends_with("name id0 type dummy")),
+        "{first:#?}"
+    );
+    let again = plan(&d, &host.observe(&Scope::default()).expect("observe"));
+    assert!(again.is_empty(), "{:#?}", lines(&again));
 }

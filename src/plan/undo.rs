@@ -102,7 +102,7 @@ fn restore(
         ..LinkState::new(l.kind.clone())
     };
     // The ports of a re-made bridge join it again.
-    if matches!(l.kind, LinkKind::Bridge { .. }) {
+    if l.kind.is_bridge() {
         rejoin_ports(ops, eps, ep, n);
     }
     let change = attr_change(l, &blank).0;

@@ -5,7 +5,9 @@
 
 use super::nat::{Action, Hook, Match, Nat, Rule};
 use super::nat_rules::{hairpin_rule, node_nat, publish_rules};
-use super::{Bridge, Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State};
+use super::{
+    Bridge, DeviceKind, Endpoint, Impair, LinkKind, LinkState, NodeState, RouteState, State,
+};
 use nslab_model as m;
 use std::collections::BTreeMap;
 
@@ -26,25 +28,10 @@ fn kind(k: &m::IfKind, peer: Option<Endpoint>, ifname: &str) -> LinkKind {
             // Validation guarantees every veth end is on a link.
             peer: peer.unwrap_or_else(|| Endpoint::new("", ifname)),
         },
-        m::IfKind::Bridge(b) => LinkKind::Bridge(*b),
-        m::IfKind::Vlan { parent, id } => LinkKind::Vlan {
-            parent: ep(parent),
-            id: id.get(),
-        },
-        m::IfKind::Macvlan { parent, mode } => LinkKind::Macvlan {
-            parent: ep(parent),
-            mode: *mode,
-        },
-        m::IfKind::Ipvlan { parent, mode, flag } => LinkKind::Ipvlan {
-            parent: ep(parent),
-            mode: *mode,
-            flag: *flag,
-        },
-        m::IfKind::Vxlan(v) => LinkKind::Vxlan(v.clone().map_dev(|d| d.to_string())),
         m::IfKind::Physical { from } => LinkKind::Physical {
             from: from.to_string(),
         },
-        m::IfKind::Tap { owner } => LinkKind::Tap { owner: *owner },
+        m::IfKind::Device(d) => LinkKind::Device(d.clone().map(|r| ep(&r))),
     }
 }
 
@@ -142,7 +129,7 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
     let bridges: Vec<String> = n
         .links
         .iter()
-        .filter(|(_, l)| matches!(l.kind, LinkKind::Bridge { .. }))
+        .filter(|(_, l)| l.kind.is_bridge())
         .filter(|(_, l)| l.addresses.iter().any(|a| a.contains(target)))
         .map(|(name, _)| name.clone())
         .collect();
@@ -156,14 +143,43 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
 fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net: &m::Network) {
     let bridge = bridge_name.as_str();
     let holder = net.node.to_string();
-    let mut br = LinkState::new(LinkKind::Bridge(Bridge::default()));
+    let mut br = LinkState::new(LinkKind::Device(DeviceKind::Bridge(Bridge::default())));
     br.addresses = net.subnets.iter().map(|sn| sn.gateway_cidr()).collect();
     let Some(h) = s.nodes.get_mut(&holder) else {
         return;
     };
     h.links.insert(bridge.to_string(), br);
-    // Docker's rules for the network: MASQUERADE what leaves the subnets
-    // through other interfaces, DNAT each published port, SNAT hairpins.
+    let (rules, any_publish) = network_rules(net, bridge);
+    if !rules.is_empty() {
+        h.nat.get_or_insert_with(Nat::default).rules.extend(rules);
+    }
+    for (member, mb) in &net.members {
+        // Validation has checked that these names collide with nothing.
+        let port = m::Network::port_name(lab, bridge_name, member).to_string();
+        let inside = Endpoint::new(member.as_str(), mb.ifname.as_str());
+        let outside = Endpoint::new(holder.as_str(), port.as_str());
+        let mut p = LinkState::new(LinkKind::Veth {
+            peer: inside.clone(),
+        });
+        p.master = Some(bridge.to_string());
+        // As Docker does without its userland proxy: where br_netfilter
+        // is active, a member reaching a published port of its own
+        // network is DNATed at the bridge and sent back out the port it
+        // came in on, which only a hairpin port allows.
+        p.hairpin = any_publish;
+        if let Some(h) = s.nodes.get_mut(&holder) {
+            h.links.insert(port, p);
+        }
+        if let Some(n) = s.nodes.get_mut(member.as_str()) {
+            add_member(n, net, mb, inside.ifname, outside);
+        }
+    }
+}
+
+/// Docker's rules for the network: MASQUERADE what leaves the subnets
+/// through other interfaces, DNAT each published port, SNAT hairpins;
+/// and whether any port is published.
+fn network_rules(net: &m::Network, bridge: &str) -> (Vec<Rule>, bool) {
     let mut rules = Vec::new();
     if net.masquerade {
         for sn in &net.subnets {
@@ -195,48 +211,36 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
             rules.push(hairpin_rule(sn.cidr, bridge));
         }
     }
-    if !rules.is_empty() {
-        h.nat.get_or_insert_with(Nat::default).rules.extend(rules);
-    }
-    for (member, mb) in &net.members {
-        // Validation has checked that these names collide with nothing.
-        let port = m::Network::port_name(lab, bridge_name, member).to_string();
-        let inside = Endpoint::new(member.as_str(), mb.ifname.as_str());
-        let outside = Endpoint::new(holder.as_str(), port.as_str());
-        let mut p = LinkState::new(LinkKind::Veth {
-            peer: inside.clone(),
-        });
-        p.master = Some(bridge.to_string());
-        // As Docker does without its userland proxy: where br_netfilter
-        // is active, a member reaching a published port of its own
-        // network is DNATed at the bridge and sent back out the port it
-        // came in on, which only a hairpin port allows.
-        p.hairpin = any_publish;
-        if let Some(h) = s.nodes.get_mut(&holder) {
-            h.links.insert(port, p);
-        }
-        let Some(n) = s.nodes.get_mut(member.as_str()) else {
+    (rules, any_publish)
+}
+
+/// A member's end of its veth, with its addresses, and a default route
+/// per subnet family through the network's gateway.
+fn add_member(
+    n: &mut NodeState,
+    net: &m::Network,
+    mb: &m::Member,
+    ifname: String,
+    outside: Endpoint,
+) {
+    let mut l = LinkState::new(LinkKind::Veth { peer: outside });
+    l.addresses = mb.addresses.iter().copied().collect();
+    n.links.insert(ifname, l);
+    for sn in &net.subnets {
+        let v6 = sn.cidr.is_ipv6();
+        // A member's default route is the network's gateway, as Docker
+        // gives containers, unless the node routes its own default.
+        if n.routes.iter().any(|r| r.to.is_none() && r.v6 == v6) {
             continue;
-        };
-        let mut l = LinkState::new(LinkKind::Veth { peer: outside });
-        l.addresses = mb.addresses.iter().copied().collect();
-        n.links.insert(inside.ifname.clone(), l);
-        for sn in &net.subnets {
-            let v6 = sn.cidr.is_ipv6();
-            // A member's default route is the network's gateway, as Docker
-            // gives containers, unless the node routes its own default.
-            if n.routes.iter().any(|r| r.to.is_none() && r.v6 == v6) {
-                continue;
-            }
-            n.routes.insert(RouteState {
-                to: None,
-                v6,
-                via: Some(sn.gateway),
-                dev: None,
-                metric: None,
-                src: None,
-                table: None,
-            });
         }
+        n.routes.insert(RouteState {
+            to: None,
+            v6,
+            via: Some(sn.gateway),
+            dev: None,
+            metric: None,
+            src: None,
+            table: None,
+        });
     }
 }

@@ -90,6 +90,8 @@ pub struct RawInterface {
     pub from: Option<Leaf>,
     // tap
     pub owner: Option<Leaf>,
+    // vrf
+    pub table: Option<Leaf>,
 }
 
 /// `impair: {delay, jitter, loss, rate}`.

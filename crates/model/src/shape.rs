@@ -67,6 +67,7 @@ pub(crate) const INTERFACE: &[(&str, Shape)] = &[
     ("learning", Any),
     ("from", Any),
     ("owner", Any),
+    ("table", Any),
 ];
 
 pub(crate) const ROUTE: &[(&str, Shape)] = &[

@@ -147,11 +147,11 @@ fn macvlan_example() {
     let sw = &t.nodes[&n("switch")];
     assert_eq!(
         sw.interfaces[&i("br0")].kind,
-        IfKind::Bridge(Bridge {
+        IfKind::Device(DeviceKind::Bridge(Bridge {
             stp: false,
             ageing_secs: 300,
             vlan_filtering: false
-        })
+        }))
     );
     let up1 = &sw.interfaces[&i("up1")];
     assert_eq!(up1.kind, IfKind::Veth);
@@ -160,13 +160,13 @@ fn macvlan_example() {
     let m1 = &t.nodes[&n("ns2")].interfaces[&i("m1")];
     assert_eq!(
         m1.kind,
-        IfKind::Macvlan {
+        IfKind::Device(DeviceKind::Macvlan(Macvlan {
             parent: IfRef {
                 node: n("ns1"),
                 ifname: i("ens41")
             },
             mode: MacvlanMode::Bridge
-        }
+        }))
     );
     assert_eq!(m1.addresses[0].to_string(), "10.40.1.247/24");
     assert_eq!(m1.loc, Loc::new(12, 7));
@@ -304,26 +304,26 @@ links:
     assert_eq!(imp.rate_bps, Some(10_000_000));
     assert_eq!(
         a.interfaces[&i("br0")].kind,
-        IfKind::Bridge(Bridge {
+        IfKind::Device(DeviceKind::Bridge(Bridge {
             stp: true,
             ageing_secs: 30,
             vlan_filtering: true
-        })
+        }))
     );
     assert!(!a.interfaces[&i("br0")].up);
     assert!(
-        matches!(a.interfaces[&i("eth0.100")].kind, IfKind::Vlan { id, .. } if id.get() == 100)
+        matches!(a.interfaces[&i("eth0.100")].kind, IfKind::Device(DeviceKind::Vlan(Vlan { id, .. })) if id == 100)
     );
     assert!(matches!(
         a.interfaces[&i("i1")].kind,
-        IfKind::Ipvlan {
+        IfKind::Device(DeviceKind::Ipvlan(Ipvlan {
             mode: IpvlanMode::L3,
             flag: IpvlanFlag::Private,
             ..
-        }
+        }))
     ));
     match &a.interfaces[&i("vx0")].kind {
-        IfKind::Vxlan(nslab_model::Vxlan {
+        IfKind::Device(DeviceKind::Vxlan(nslab_model::Vxlan {
             vni,
             remote,
             group,
@@ -331,12 +331,12 @@ links:
             dev,
             port,
             learning,
-        }) => {
+        })) => {
             assert_eq!(*vni, 42);
             assert_eq!(*remote, Some(ip("10.0.0.2")));
             assert_eq!(*group, None);
             assert_eq!(*local, Some(ip("10.0.0.1")));
-            assert_eq!(dev.as_ref().unwrap(), "eth0");
+            assert_eq!(dev.as_ref().unwrap().ifname, "eth0");
             assert_eq!(*port, 4790);
             assert!(!learning);
         }
@@ -344,7 +344,7 @@ links:
     }
     assert_eq!(
         a.interfaces[&i("tap0")].kind,
-        IfKind::Tap { owner: Some(1000) }
+        IfKind::Device(DeviceKind::Tap(Tap { owner: Some(1000) }))
     );
     assert_eq!(
         a.interfaces[&i("ens9")].kind,

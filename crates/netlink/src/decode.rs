@@ -4,22 +4,17 @@ use std::net::IpAddr;
 
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    BridgeStpState, InfoBridge, InfoBridgePort, InfoData, InfoIpVlan, InfoMacVlan, InfoPortData,
-    InfoTun, InfoVlan, InfoVxlan, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo,
-    LinkMessage, LinkProtoInfoBridge, MacVlanMode,
+    InfoBridgePort, InfoData, InfoPortData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    LinkProtoInfoBridge,
 };
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
 
-use crate::types::{
-    Address, Bridge, Family, IpvlanFlag, IpvlanMode, KindInfo, Link, LinkDetails, MacvlanMode,
-    Route, Vxlan,
-};
+use crate::kinds;
+use crate::types::{Address, Cidr, Family, Link, LinkDetails, Route};
 
 /// `IFLA_BRPORT_MODE` inside `IFLA_PROTINFO` (AF_BRIDGE dumps).
 const IFLA_BRPORT_MODE: u16 = 4;
-/// `IFLA_TUN_OWNER` inside `IFLA_INFO_DATA` of kind "tun" (uapi/linux/if_link.h).
-const IFLA_TUN_OWNER: u16 = 1;
 
 /// The link a `RTM_NEWLINK` reply describes.
 pub fn link(msg: &LinkMessage) -> Link {
@@ -37,6 +32,7 @@ pub fn link(msg: &LinkMessage) -> Link {
         link_netnsid: None,
         details: LinkDetails::default(),
     };
+    let mut data = None;
     for attr in &msg.attributes {
         match attr {
             LinkAttribute::IfName(name) => link.name = name.clone(),
@@ -47,7 +43,7 @@ pub fn link(msg: &LinkMessage) -> Link {
             LinkAttribute::OperState(state) => link.oper_state = state.to_string(),
             LinkAttribute::Link(index) => link.link = Some(*index),
             LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
-            LinkAttribute::LinkInfo(infos) => link_info(infos, &mut link),
+            LinkAttribute::LinkInfo(infos) => data = link_info(infos, &mut link),
             LinkAttribute::ProtoInfoBridge(infos) => {
                 for info in infos {
                     if let LinkProtoInfoBridge::Other(nla) = info {
@@ -63,14 +59,17 @@ pub fn link(msg: &LinkMessage) -> Link {
             _ => {}
         }
     }
+    link.details.info = kinds::device(link.kind.as_deref(), data, link.link);
     link
 }
 
-fn link_info(infos: &[LinkInfo], link: &mut Link) {
+/// Reads `IFLA_LINKINFO` into `link`; returns its `IFLA_INFO_DATA`.
+fn link_info<'a>(infos: &'a [LinkInfo], link: &mut Link) -> Option<&'a InfoData> {
+    let mut data = None;
     for info in infos {
         match info {
             LinkInfo::Kind(kind) => link.kind = Some(kind.to_string()),
-            LinkInfo::Data(data) => link.details.info = kind_info(data),
+            LinkInfo::Data(d) => data = Some(d),
             LinkInfo::PortData(InfoPortData::BridgePort(port)) => {
                 for attr in port {
                     if let InfoBridgePort::HairpinMode(on) = attr {
@@ -81,112 +80,7 @@ fn link_info(infos: &[LinkInfo], link: &mut Link) {
             _ => {}
         }
     }
-}
-
-fn kind_info(data: &InfoData) -> Option<KindInfo> {
-    match data {
-        InfoData::Bridge(attrs) => {
-            let (mut stp, mut ageing_secs, mut vlan_filtering) = (false, 0, false);
-            for attr in attrs {
-                match attr {
-                    InfoBridge::StpState(s) => stp = *s != BridgeStpState::Disabled,
-                    InfoBridge::AgeingTime(cs) => ageing_secs = cs / 100,
-                    InfoBridge::VlanFiltering(v) => vlan_filtering = *v,
-                    _ => {}
-                }
-            }
-            Some(KindInfo::Bridge(Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            }))
-        }
-        InfoData::Vlan(attrs) => attrs.iter().find_map(|a| match a {
-            InfoVlan::Id(id) => Some(KindInfo::Vlan { id: *id }),
-            _ => None,
-        }),
-        InfoData::MacVlan(attrs) => attrs.iter().find_map(|a| match a {
-            InfoMacVlan::Mode(mode) => macvlan_mode(mode).map(|mode| KindInfo::Macvlan { mode }),
-            _ => None,
-        }),
-        InfoData::IpVlan(attrs) => ipvlan(attrs),
-        InfoData::Vxlan(attrs) => Some(vxlan(attrs)),
-        InfoData::Tun(attrs) => Some(tun(attrs)),
-        _ => None,
-    }
-}
-
-fn tun(attrs: &[InfoTun]) -> KindInfo {
-    use netlink_packet_core::Nla;
-    let mut owner = None;
-    for attr in attrs {
-        let InfoTun::Other(nla) = attr else { continue };
-        if nla.kind() == IFLA_TUN_OWNER && nla.value_len() == 4 {
-            let mut v = [0u8; 4];
-            nla.emit_value(&mut v);
-            owner = Some(u32::from_ne_bytes(v));
-        }
-    }
-    KindInfo::Tun { owner }
-}
-
-fn macvlan_mode(mode: &MacVlanMode) -> Option<MacvlanMode> {
-    Some(match mode {
-        MacVlanMode::Private => MacvlanMode::Private,
-        MacVlanMode::Vepa => MacvlanMode::Vepa,
-        MacVlanMode::Bridge => MacvlanMode::Bridge,
-        MacVlanMode::Passthrough => MacvlanMode::Passthru,
-        MacVlanMode::Source => MacvlanMode::Source,
-        _ => return None,
-    })
-}
-
-fn ipvlan(attrs: &[InfoIpVlan]) -> Option<KindInfo> {
-    let mut mode = None;
-    let mut flags = IpvlanFlag::Bridge;
-    for attr in attrs {
-        match attr {
-            InfoIpVlan::Mode(IpVlanMode::L2) => mode = Some(IpvlanMode::L2),
-            InfoIpVlan::Mode(IpVlanMode::L3) => mode = Some(IpvlanMode::L3),
-            InfoIpVlan::Mode(IpVlanMode::L3S) => mode = Some(IpvlanMode::L3s),
-            InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Private) => flags = IpvlanFlag::Private,
-            InfoIpVlan::Flags(f) if f.contains(IpVlanFlags::Vepa) => flags = IpvlanFlag::Vepa,
-            _ => {}
-        }
-    }
-    mode.map(|mode| KindInfo::Ipvlan { mode, flags })
-}
-
-fn vxlan(attrs: &[InfoVxlan]) -> KindInfo {
-    let (mut vni, mut peer, mut local, mut dev, mut port, mut learning) =
-        (0, None, None, None, 0, false);
-    for attr in attrs {
-        match attr {
-            InfoVxlan::Id(id) => vni = *id,
-            InfoVxlan::Group(a) => peer = Some(IpAddr::V4(*a)),
-            InfoVxlan::Group6(a) => peer = Some(IpAddr::V6(*a)),
-            InfoVxlan::Local(a) => local = Some(IpAddr::V4(*a)),
-            InfoVxlan::Local6(a) => local = Some(IpAddr::V6(*a)),
-            InfoVxlan::Link(index) => dev = Some(*index),
-            InfoVxlan::Port(p) => port = *p,
-            InfoVxlan::Learning(l) => learning = *l,
-            _ => {}
-        }
-    }
-    // The kernel keeps remote and group in one field (vxlan_fill_info).
-    let (remote, group) = match peer {
-        Some(p) if p.is_multicast() => (None, Some(p)),
-        other => (other, None),
-    };
-    KindInfo::Vxlan(Vxlan {
-        vni,
-        remote,
-        group,
-        local,
-        dev,
-        port,
-        learning,
-    })
+    data
 }
 
 /// The address a `RTM_NEWADDR` reply describes; `None` without one.
@@ -204,8 +98,10 @@ pub fn address(msg: &AddressMessage) -> Option<Address> {
     }
     Some(Address {
         index: msg.header.index,
-        addr: local.or(address)?,
-        prefix_len: msg.header.prefix_len,
+        cidr: Cidr {
+            addr: local.or(address)?,
+            prefix: msg.header.prefix_len,
+        },
     })
 }
 
@@ -241,7 +137,10 @@ pub fn route(msg: &RouteMessage) -> Option<Route> {
         match attr {
             RouteAttribute::Table(t) => r.table = *t,
             RouteAttribute::Destination(a) => {
-                r.dst = route_addr(a).map(|a| (a, h.destination_prefix_length))
+                r.dst = route_addr(a).map(|addr| Cidr {
+                    addr,
+                    prefix: h.destination_prefix_length,
+                })
             }
             RouteAttribute::Gateway(a) => r.gateway = route_addr(a),
             RouteAttribute::PrefSource(a) => r.prefsrc = route_addr(a),
@@ -259,7 +158,12 @@ pub fn route(msg: &RouteMessage) -> Option<Route> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{DeviceKind, Tap};
     use netlink_packet_core::DefaultNla;
+    use netlink_packet_route::link::InfoTun;
+
+    /// `IFLA_TUN_OWNER` inside `IFLA_INFO_DATA` of kind "tun".
+    const IFLA_TUN_OWNER: u16 = 1;
 
     fn tun_link(data: Vec<InfoTun>) -> Link {
         let mut msg = LinkMessage::default();
@@ -285,9 +189,12 @@ mod tests {
         assert_eq!(owned.kind.as_deref(), Some("tun"));
         assert_eq!(
             owned.details.info,
-            Some(KindInfo::Tun { owner: Some(1000) })
+            Some(DeviceKind::Tap(Tap { owner: Some(1000) }))
         );
         let unowned = tun_link(vec![InfoTun::Other(DefaultNla::new(3, vec![2]))]);
-        assert_eq!(unowned.details.info, Some(KindInfo::Tun { owner: None }));
+        assert_eq!(
+            unowned.details.info,
+            Some(DeviceKind::Tap(Tap { owner: None }))
+        );
     }
 }

@@ -125,7 +125,7 @@ fn veth_with_peer_in_a_netns() {
 
 #[test]
 fn bridge_ageing_is_sent_in_centiseconds() {
-    let kind = LinkKind::Bridge(Bridge {
+    let kind = DeviceKind::Bridge(Bridge {
         stp: true,
         ageing_secs: 300,
         vlan_filtering: true,
@@ -153,7 +153,7 @@ fn bridge_ageing_is_sent_in_centiseconds() {
 #[test]
 fn bridge_without_vlan_filtering_omits_the_attribute() {
     // Kernels without CONFIG_BRIDGE_VLAN_FILTERING reject it even as 0.
-    let kind = LinkKind::Bridge(Bridge {
+    let kind = DeviceKind::Bridge(Bridge {
         stp: false,
         ageing_secs: 0,
         vlan_filtering: false,
@@ -172,8 +172,8 @@ fn macvlan_modes_use_the_uapi_bits() {
         (MacvlanMode::Bridge, 4),
         (MacvlanMode::Passthru, 8),
     ] {
-        let mut link = NewLink::new("mv0", LinkKind::Macvlan { mode });
-        link.parent = Some(5);
+        let kind = DeviceKind::Macvlan(Macvlan { parent: 5, mode });
+        let mut link = NewLink::new("mv0", kind);
         link.master = Some(6);
         let info = cat(&[
             cstr(IFLA_INFO_KIND, "macvlan"),
@@ -193,7 +193,7 @@ fn macvlan_modes_use_the_uapi_bits() {
 
 #[test]
 fn vxlan_remote_local_dev_port_learning() {
-    let kind = LinkKind::Vxlan(Vxlan {
+    let kind = DeviceKind::Vxlan(Vxlan {
         vni: 42,
         remote: Some("10.0.0.2".parse().unwrap()),
         group: None,
@@ -224,7 +224,7 @@ fn vxlan_remote_local_dev_port_learning() {
 fn vxlan_v6_group_and_conflicts() {
     let group: std::net::IpAddr = "ff05::100".parse().unwrap();
     let kind = |remote, local| {
-        LinkKind::Vxlan(Vxlan {
+        DeviceKind::Vxlan(Vxlan {
             vni: 7,
             remote,
             group: Some(group),
@@ -412,4 +412,31 @@ fn bridge_options_change_in_place_with_only_the_changed_fields() {
         encode(&Request::SetLink(set), 5).unwrap(),
         cat(&[first, second])
     );
+}
+
+#[test]
+fn dummy_and_vrf_bytes() {
+    const IFLA_VRF_TABLE: u16 = 1;
+    let vrf = NewLink::new("red", DeviceKind::Vrf(nslab_types::Vrf { table: 10 }));
+    let info = cat(&[
+        cstr(IFLA_INFO_KIND, "vrf"),
+        attr(IFLA_INFO_DATA, &u32a(IFLA_VRF_TABLE, 10)),
+    ]);
+    let body = cat(&[
+        ifinfo(0, 0, 0),
+        cstr(IFLA_IFNAME, "red"),
+        attr(IFLA_LINKINFO, &info),
+    ]);
+    let bytes = encode(&Request::NewLink(vrf), 3).unwrap();
+    assert_eq!(bytes, nlmsg(RTM_NEWLINK, CREATE, 3, &body));
+    // A dummy has no IFLA_INFO_DATA at all.
+    let dummy = NewLink::new("d0", DeviceKind::Dummy(nslab_types::Dummy {}));
+    let info = cstr(IFLA_INFO_KIND, "dummy");
+    let body = cat(&[
+        ifinfo(0, 0, 0),
+        cstr(IFLA_IFNAME, "d0"),
+        attr(IFLA_LINKINFO, &info),
+    ]);
+    let bytes = encode(&Request::NewLink(dummy), 4).unwrap();
+    assert_eq!(bytes, nlmsg(RTM_NEWLINK, CREATE, 4, &body));
 }

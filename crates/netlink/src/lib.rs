@@ -10,6 +10,8 @@
 //! - [`mod@encode`]: pure builders, request -> messages -> bytes (unit tested
 //!   byte for byte against the uapi layouts, no root needed).
 //! - [`decode`]: dump replies -> [`Link`], [`Address`], [`Route`].
+//! - `kinds`: each [`DeviceKind`] on the wire, both ways (its
+//!   `IFLA_LINKINFO` to make one, and what a dump says one is).
 //! - [`tc`]: the root qdisc of an interface as a netem qdisc
 //!   ([`Impair`]): its request bodies, its dump decoding and
 //!   [`Socket::qdiscs`].
@@ -38,6 +40,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod events;
+mod kinds;
 mod mmsg;
 pub mod neigh;
 mod socket;

@@ -92,9 +92,6 @@ pub struct NewLink {
     pub alias: Option<String>,
     /// `IFF_UP` in the `ifinfomsg`.
     pub up: bool,
-    /// `IFLA_LINK`: the lower device of a macvlan/ipvlan/vlan, looked up
-    /// in the socket's namespace even when `netns_fd` is set.
-    pub parent: Option<u32>,
     /// `IFLA_MASTER`, honoured at creation.
     pub master: Option<u32>,
     /// `IFLA_NET_NS_FD`: create the link directly in that namespace.
@@ -103,15 +100,14 @@ pub struct NewLink {
 
 impl NewLink {
     /// A link with just a name and a kind; everything else unset.
-    pub fn new(name: impl Into<String>, kind: LinkKind) -> NewLink {
+    pub fn new(name: impl Into<String>, kind: impl Into<LinkKind>) -> NewLink {
         NewLink {
             name: name.into(),
-            kind,
+            kind: kind.into(),
             mtu: None,
             mac: None,
             alias: None,
             up: false,
-            parent: None,
             master: None,
             netns_fd: None,
         }
@@ -135,23 +131,16 @@ pub enum LinkKind {
         // pair is linked (veth_open: ENOTCONN), so bring the peer up with a
         // `SetLink` afterwards (on its namespace's socket).
     },
-    Bridge(Bridge),
-    /// 802.1Q; needs `parent`.
-    Vlan {
-        id: u16,
-    },
-    /// Needs `parent`.
-    Macvlan {
-        mode: MacvlanMode,
-    },
-    /// Needs `parent`.
-    Ipvlan {
-        mode: IpvlanMode,
-        flags: IpvlanFlag,
-    },
-    /// `dev` is the underlay's ifindex; port 0 leaves the kernel's
-    /// default (8472).
-    Vxlan(Vxlan<u32>),
+    /// Any other kind, its parent (`IFLA_LINK`) or underlay named by
+    /// ifindex, looked up in the socket's namespace even when `netns_fd`
+    /// is set.
+    Device(DeviceKind<u32>),
+}
+
+impl From<DeviceKind<u32>> for LinkKind {
+    fn from(kind: DeviceKind<u32>) -> LinkKind {
+        LinkKind::Device(kind)
+    }
 }
 
 impl LinkKind {
@@ -165,21 +154,12 @@ impl LinkKind {
             peer_alias: None,
         }
     }
-
-    /// The `IFLA_INFO_KIND` string.
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            LinkKind::Veth { .. } => "veth",
-            LinkKind::Bridge { .. } => "bridge",
-            LinkKind::Vlan { .. } => "vlan",
-            LinkKind::Macvlan { .. } => "macvlan",
-            LinkKind::Ipvlan { .. } => "ipvlan",
-            LinkKind::Vxlan { .. } => "vxlan",
-        }
-    }
 }
 
-pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+pub use nslab_types::{
+    Bridge, BridgeChange, Cidr, DeviceKind, Ipvlan, IpvlanFlag, IpvlanMode, Macvlan, MacvlanMode,
+    Tap, Vlan, Vxlan,
+};
 
 /// Which link a `SetLink` changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -212,14 +192,6 @@ pub struct SetLink {
     /// Bridge options changed in place, sent as `IFLA_LINKINFO` kind
     /// bridge with `IFLA_INFO_DATA` (`ip link set br0 type bridge ...`).
     pub bridge: Option<BridgeChange>,
-}
-
-/// Options of an existing bridge to change; `None` leaves one alone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BridgeChange {
-    pub stp: Option<bool>,
-    pub ageing_secs: Option<u32>,
-    pub vlan_filtering: Option<bool>,
 }
 
 impl SetLink {
@@ -277,41 +249,20 @@ pub struct Link {
 /// Decoded kind-specific and bridge-port data of a link.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LinkDetails {
-    /// From `IFLA_INFO_DATA`; `None` for kinds without decoded data.
-    pub info: Option<KindInfo>,
+    /// The device as nslab makes it, from `IFLA_INFO_KIND`,
+    /// `IFLA_INFO_DATA` and `IFLA_LINK`; `None` for kinds nslab does not
+    /// make (veth pairs are told by `kind` and `link`).
+    pub info: Option<DeviceKind<u32>>,
     /// Bridge port hairpin (`IFLA_BRPORT_MODE`); `None` if not a bridge port.
     pub hairpin: Option<bool>,
-}
-
-/// The `IFLA_INFO_DATA` we decode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KindInfo {
-    Bridge(Bridge),
-    Vlan {
-        id: u16,
-    },
-    Macvlan {
-        mode: MacvlanMode,
-    },
-    Ipvlan {
-        mode: IpvlanMode,
-        flags: IpvlanFlag,
-    },
-    Vxlan(Vxlan<u32>),
-    /// A tun/tap device (`IFLA_INFO_KIND` "tun").
-    Tun {
-        /// `IFLA_TUN_OWNER`: the uid allowed to attach; `None` when unset
-        /// (the kernel leaves the attribute out).
-        owner: Option<u32>,
-    },
 }
 
 /// An interface address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Address {
     pub index: u32,
-    pub addr: IpAddr,
-    pub prefix_len: u8,
+    /// The address with its prefix length.
+    pub cidr: Cidr,
 }
 
 /// Address family of a route.
@@ -336,7 +287,7 @@ impl Family {
 pub struct Route {
     pub table: u32,
     /// `None` is the default route (`dst_len` 0).
-    pub dst: Option<(IpAddr, u8)>,
+    pub dst: Option<Cidr>,
     pub family: Family,
     pub gateway: Option<IpAddr>,
     pub oif: Option<u32>,
@@ -354,7 +305,7 @@ impl Route {
     /// scope with a gateway, link scope without one.
     pub fn unicast(
         family: Family,
-        dst: Option<(IpAddr, u8)>,
+        dst: Option<Cidr>,
         gateway: Option<IpAddr>,
         oif: Option<u32>,
     ) -> Route {

@@ -53,10 +53,12 @@ fn ifaddr(family: u8, prefix: u8, flags: u8, index: u32) -> Vec<u8> {
 fn addresses_v4_and_v6() {
     let v4 = Address {
         index: 3,
-        addr: ip("10.1.0.1"),
-        prefix_len: 24,
+        cidr: Cidr {
+            addr: ip("10.1.0.1"),
+            prefix: 24,
+        },
     };
-    let a = octets(v4.addr);
+    let a = octets(v4.cidr.addr);
     let body = [
         ifaddr(2, 24, 0, 3),
         attr(IFA_LOCAL, &a),
@@ -75,10 +77,12 @@ fn addresses_v4_and_v6() {
     // IPv6: AF_INET6 (10), IFA_F_NODAD so no DAD delay.
     let v6 = Address {
         index: 3,
-        addr: ip("fd00::1"),
-        prefix_len: 64,
+        cidr: Cidr {
+            addr: ip("fd00::1"),
+            prefix: 64,
+        },
     };
-    let a = octets(v6.addr);
+    let a = octets(v6.cidr.addr);
     let body = [
         ifaddr(10, 64, IFA_F_NODAD, 3),
         attr(IFA_LOCAL, &a),
@@ -102,7 +106,10 @@ fn rtmsg(family: u8, dst_len: u8, table: u8, proto: u8, scope: u8, kind: u8) -> 
 fn route_with_gateway_and_metric() {
     let mut r = Route::unicast(
         Family::V4,
-        Some((ip("10.2.0.0"), 24)),
+        Some(Cidr {
+            addr: ip("10.2.0.0"),
+            prefix: 24,
+        }),
         Some(ip("10.1.0.254")),
         Some(3),
     );
@@ -294,7 +301,7 @@ fn decodes_bridge_port_hairpin_and_vxlan_group() {
     assert_eq!(link.details.hairpin, Some(true));
     assert_eq!(
         link.details.info,
-        Some(KindInfo::Vxlan(Vxlan {
+        Some(DeviceKind::Vxlan(Vxlan {
             vni: 5,
             remote: None,
             group: Some(ip("239.1.1.1")),

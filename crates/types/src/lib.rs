@@ -15,6 +15,6 @@ mod proto;
 pub use cidr::Cidr;
 pub use error::{ParseError, ParseErrorKind};
 pub use impair::Impair;
-pub use kinds::{Bridge, Vxlan};
+pub use kinds::*;
 pub use modes::{IpvlanFlag, IpvlanMode, MacvlanMode};
 pub use proto::{ProbeProto, Proto};

@@ -63,7 +63,7 @@ impl NodeWatch {
             nl::Event::Link { new, link } => self.link(new, &link),
             nl::Event::Address { new, address: a } if self.counts(Some(a.index)) => {
                 let action = if new { "added" } else { "removed" };
-                let detail = format!("{}/{}", a.addr, a.prefix_len);
+                let detail = a.cidr.to_string();
                 vec![self.event("address", action, Some(a.index), detail)]
             }
             nl::Event::Route { new, route: r }
@@ -141,7 +141,7 @@ impl NodeWatch {
 
     fn route_text(&self, r: &nl::Route) -> String {
         let mut t = match r.dst {
-            Some((a, p)) => format!("{a}/{p}"),
+            Some(c) => c.to_string(),
             None => "default".into(),
         };
         if let Some(g) = r.gateway {

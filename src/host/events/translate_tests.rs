@@ -159,7 +159,7 @@ fn local_table_routes_are_left_out() {
     let mut n = node(None);
     let route = |table: u32| nl::Route {
         table,
-        dst: Some(("10.0.0.0".parse().expect("ip"), 24)),
+        dst: Some("10.0.0.0/24".parse().expect("cidr")),
         family: nl::Family::V4,
         gateway: None,
         oif: Some(7),

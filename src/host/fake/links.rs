@@ -4,7 +4,7 @@
 use super::FakeHost;
 use crate::host::OpError;
 use crate::plan::{At, LinkChange, NewEnd, Op};
-use crate::state::{Bridge, Endpoint, LinkKind, Vxlan};
+use crate::state::{DeviceKind, Endpoint, LinkKind};
 
 impl FakeHost {
     pub(super) fn add_veth(&mut self, op: &Op, a: &NewEnd, b: &NewEnd) -> Result<(), OpError> {
@@ -38,11 +38,8 @@ impl FakeHost {
         end: &NewEnd,
         kind: &LinkKind,
     ) -> Result<(), OpError> {
-        if let Some(p) = kind.parent() {
+        if let Some(p) = kind.lower() {
             self.link(op, p)?;
-        }
-        if let LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) = kind {
-            self.link(op, &Endpoint::new(&end.at.node, d))?;
         }
         let ep = Endpoint::new(&end.at.node, &end.ifname);
         self.add(op, &ep, Self::blank(kind.clone(), end.mtu, end.mac))?;
@@ -100,13 +97,14 @@ impl FakeHost {
     ) -> Result<(), OpError> {
         let ep = Endpoint::new(&at.node, ifname);
         if let Some(Some(m)) = &change.master {
-            let is_bridge = self
+            let is_master = self
                 .state
                 .nodes
                 .get(&at.node)
                 .and_then(|n| n.links.get(m))
-                .is_some_and(|l| matches!(l.kind, LinkKind::Bridge { .. }));
-            if !is_bridge {
+                .and_then(|l| l.kind.device())
+                .is_some_and(DeviceKind::is_master);
+            if !is_master {
                 return Err(OpError::new(op, "No such device (master)"));
             }
         }
@@ -133,17 +131,10 @@ impl FakeHost {
             l.hairpin = h;
         }
         if let Some(b) = &change.bridge {
-            let LinkKind::Bridge(Bridge {
-                stp,
-                ageing_secs,
-                vlan_filtering,
-            }) = &mut l.kind
-            else {
+            let LinkKind::Device(DeviceKind::Bridge(br)) = &mut l.kind else {
                 return Err(OpError::new(op, "Operation not supported (not a bridge)"));
             };
-            *stp = b.stp.unwrap_or(*stp);
-            *ageing_secs = b.ageing_secs.unwrap_or(*ageing_secs);
-            *vlan_filtering = b.vlan_filtering.unwrap_or(*vlan_filtering);
+            *br = br.changed(b);
         }
         let was_up = l.up;
         if let Some(up) = change.up {

@@ -43,11 +43,7 @@ impl Linux {
 }
 
 pub(super) fn address(index: u32, cidr: &Cidr) -> nl::Address {
-    nl::Address {
-        index,
-        addr: cidr.addr,
-        prefix_len: cidr.prefix,
-    }
+    nl::Address { index, cidr: *cidr }
 }
 
 fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, String> {
@@ -57,7 +53,7 @@ fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, String> {
     };
     Ok(nl::Route {
         table: r.table.unwrap_or(observe::RT_TABLE_MAIN),
-        dst: r.to.map(|c| (c.addr, c.prefix)),
+        dst: r.to,
         family: if r.v6 { nl::Family::V6 } else { nl::Family::V4 },
         gateway: r.via,
         oif,

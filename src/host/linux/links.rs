@@ -2,7 +2,7 @@
 
 use super::Linux;
 use crate::plan::{At, LinkChange, NewEnd};
-use crate::state::{Impair, LinkKind, Vxlan};
+use crate::state::{DeviceKind, Impair, LinkKind};
 use nslab_netlink as nl;
 use nslab_sys::{netns, tap};
 use std::os::fd::AsFd;
@@ -34,7 +34,6 @@ impl Linux {
             mac: a.mac,
             alias: alias.clone(),
             up: false,
-            parent: None,
             master: None,
             netns_fd: None,
         })])?;
@@ -53,8 +52,11 @@ impl Linux {
         parent_at: Option<&At>,
         alias: Option<String>,
     ) -> Result<(), String> {
-        if let LinkKind::Tap { owner } = kind {
-            return self.add_tap(end, *owner, alias);
+        let Some(device) = kind.device() else {
+            return Err(format!("cannot create a link of kind {}", kind.name()));
+        };
+        if let DeviceKind::Tap(t) = device {
+            return self.add_tap(end, t.owner, alias);
         }
         // A sub-interface is created where its parent is and placed in its
         // own node with IFLA_NET_NS_FD, as `ip link add link eth0 netns X`.
@@ -62,36 +64,18 @@ impl Linux {
             Some(p) if p.netns != end.at.netns => Some(self.raw_fd(&end.at)?),
             _ => None,
         };
-        let dev = match kind {
-            LinkKind::Vxlan(Vxlan { dev: Some(d), .. }) => Some(self.handle(&end.at)?.index(d)?),
-            _ => None,
-        };
+        // Its parent or underlay is looked up where it is created.
         let where_at = parent_at.unwrap_or(&end.at).clone();
         let h = self.handle(&where_at)?;
-        let parent = match kind.parent() {
-            Some(p) => Some(h.index(&p.ifname)?),
-            None => None,
-        };
-        let nk = match kind {
-            LinkKind::Bridge(b) => nl::LinkKind::Bridge(*b),
-            LinkKind::Vlan { id, .. } => nl::LinkKind::Vlan { id: *id },
-            LinkKind::Macvlan { mode, .. } => nl::LinkKind::Macvlan { mode: *mode },
-            LinkKind::Ipvlan { mode, flag, .. } => nl::LinkKind::Ipvlan {
-                mode: *mode,
-                flags: *flag,
-            },
-            LinkKind::Vxlan(v) => nl::LinkKind::Vxlan(v.clone().with_dev(dev)),
-            other => return Err(format!("cannot create a link of kind {}", other.name())),
-        };
+        let nk = device.clone().try_map(|r| h.index(&r.ifname))?;
         let moved = target_fd.is_some();
         h.exec(vec![nl::Request::NewLink(nl::NewLink {
             name: end.ifname.clone(),
-            kind: nk,
+            kind: nl::LinkKind::Device(nk),
             mtu: end.mtu,
             mac: end.mac,
             alias: if moved { None } else { alias.clone() },
             up: false,
-            parent,
             master: None,
             netns_fd: target_fd,
         })])?;
@@ -202,11 +186,7 @@ impl Linux {
         }
         if let Some(b) = &change.bridge {
             reqs.push(nl::Request::SetLink(nl::SetLink {
-                bridge: Some(nl::BridgeChange {
-                    stp: b.stp,
-                    ageing_secs: b.ageing_secs,
-                    vlan_filtering: b.vlan_filtering,
-                }),
+                bridge: Some(*b),
                 ..nl::SetLink::index(index)
             }));
         }
@@ -230,13 +210,10 @@ impl Linux {
 /// The kernel says "Unknown device type" when the driver of a link kind is
 /// not there: name the module that provides it.
 pub(super) fn with_module_hint(e: String, kind: &LinkKind) -> String {
-    let module = match kind {
-        LinkKind::Vlan { .. } => "8021q",
-        LinkKind::Macvlan { .. } => "macvlan",
-        LinkKind::Ipvlan { .. } => "ipvlan",
-        LinkKind::Vxlan { .. } => "vxlan",
-        LinkKind::Bridge { .. } => "bridge",
-        _ => return e,
+    let module = match kind.device() {
+        Some(DeviceKind::Vlan(_)) => "8021q",
+        Some(DeviceKind::Tap(_)) | None => return e,
+        Some(d) => d.name(),
     };
     if e.contains("Unknown device type") {
         format!("{e}; this kernel has no {} driver: load the module `{module}` (modprobe {module}) or use a kernel that has it", kind.name())
@@ -258,7 +235,7 @@ pub(super) fn with_netem_hint(e: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Endpoint;
+    use crate::state::{Endpoint, Vlan};
 
     #[test]
     fn a_missing_netem_names_its_module() {
@@ -271,10 +248,10 @@ mod tests {
 
     #[test]
     fn a_missing_driver_names_its_module() {
-        let vlan = LinkKind::Vlan {
+        let vlan = LinkKind::Device(DeviceKind::Vlan(Vlan {
             parent: Endpoint::new("a", "eth0"),
             id: 100,
-        };
+        }));
         let e = with_module_hint(
             "Operation not supported (kernel: \"Unknown device type\")".into(),
             &vlan,

@@ -3,7 +3,7 @@
 use super::{Seen, RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_MAIN};
 use crate::host::Scope;
 use crate::plan::route_matches;
-use crate::state::{Cidr, RouteState};
+use crate::state::RouteState;
 use nslab_netlink as nl;
 
 /// Whether a route of a node is the lab's: made by nslab (in the host
@@ -31,10 +31,7 @@ pub(super) fn route_state(r: &nl::Route, name_of: impl Fn(u32) -> Option<String>
     let v6 = matches!(r.family, nl::Family::V6);
     let default_metric = if v6 { 1024 } else { 0 };
     RouteState {
-        to: r
-            .dst
-            .filter(|(_, p)| *p != 0)
-            .map(|(addr, prefix)| Cidr { addr, prefix }),
+        to: r.dst.filter(|c| c.prefix != 0),
         v6,
         via: r.gateway,
         dev: r.oif.and_then(name_of),

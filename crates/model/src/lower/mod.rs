@@ -7,11 +7,13 @@
 
 mod expect;
 mod interface;
+mod kinds;
 mod link;
 mod network;
 mod node;
 mod route;
 mod scenario;
+mod vxlan;
 pub(crate) mod words;
 
 use crate::loc::{Loc, SourceFile};

@@ -3,7 +3,7 @@
 use crate::impair::Impair;
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName};
-use crate::values::{Cidr, MacAddr, Mtu, VlanId};
+use crate::values::{Cidr, MacAddr, Mtu};
 use std::fmt;
 
 /// `node:ifname`: an interface of a node.
@@ -67,45 +67,14 @@ impl Interface {
 pub enum IfKind {
     /// One end of a veth pair made by a link; the peer is in [`crate::Topology::links`].
     Veth,
-    /// A Linux bridge.
-    Bridge(Bridge),
-    /// An 802.1Q sub-interface.
-    Vlan {
-        /// The parent, resolved to its node.
-        parent: IfRef,
-        /// The VLAN id.
-        id: VlanId,
-    },
-    /// A MACVLAN child of `parent`.
-    Macvlan {
-        /// The parent, resolved to its node.
-        parent: IfRef,
-        /// The mode (default bridge).
-        mode: MacvlanMode,
-    },
-    /// An IPVLAN child of `parent`.
-    Ipvlan {
-        /// The parent, resolved to its node.
-        parent: IfRef,
-        /// The mode (default l2).
-        mode: IpvlanMode,
-        /// The flag (default bridge).
-        flag: IpvlanFlag,
-    },
-    /// A VXLAN device. Exactly one of `remote` and `group` is set.
-    /// The underlay `dev` is an interface of the same node; the port
-    /// defaults to 4789 and learning to on.
-    Vxlan(Vxlan<IfName>),
     /// A host-namespace interface moved into the node (and back on `down`).
     Physical {
         /// Its name in the host namespace (default: the interface's name).
         from: IfName,
     },
-    /// A TAP device.
-    Tap {
-        /// Owning uid.
-        owner: Option<u32>,
-    },
+    /// A device made in the node, with its kind's parameters; a parent
+    /// or underlay is resolved to its node.
+    Device(DeviceKind<IfRef>),
 }
 
 impl IfKind {
@@ -113,33 +82,38 @@ impl IfKind {
     pub fn name(&self) -> &'static str {
         match self {
             IfKind::Veth => "veth",
-            IfKind::Bridge { .. } => "bridge",
-            IfKind::Vlan { .. } => "vlan",
-            IfKind::Macvlan { .. } => "macvlan",
-            IfKind::Ipvlan { .. } => "ipvlan",
-            IfKind::Vxlan { .. } => "vxlan",
             IfKind::Physical { .. } => "physical",
-            IfKind::Tap { .. } => "tap",
+            IfKind::Device(d) => d.name(),
+        }
+    }
+
+    /// The device's parameters, for a kind nslab makes.
+    pub fn device(&self) -> Option<&DeviceKind<IfRef>> {
+        match self {
+            IfKind::Device(d) => Some(d),
+            _ => None,
         }
     }
 
     /// The parent of a VLAN, MACVLAN or IPVLAN.
     pub fn parent(&self) -> Option<&IfRef> {
-        match self {
-            IfKind::Vlan { parent, .. }
-            | IfKind::Macvlan { parent, .. }
-            | IfKind::Ipvlan { parent, .. } => Some(parent),
-            _ => None,
-        }
+        self.device().and_then(DeviceKind::parent)
     }
 
     /// Whether this is a bridge.
     pub fn is_bridge(&self) -> bool {
-        matches!(self, IfKind::Bridge { .. })
+        matches!(self, IfKind::Device(DeviceKind::Bridge(_)))
+    }
+
+    /// Whether other interfaces can have this one as `master:`.
+    pub fn is_master(&self) -> bool {
+        self.device().is_some_and(DeviceKind::is_master)
     }
 }
 
-pub use nslab_types::{Bridge, IpvlanFlag, IpvlanMode, MacvlanMode, Vxlan};
+pub use nslab_types::{
+    Bridge, DeviceKind, Ipvlan, IpvlanFlag, IpvlanMode, Macvlan, MacvlanMode, Tap, Vlan, Vxlan,
+};
 
 /// A veth pair between two interfaces (usually of two nodes). Both ends are
 /// in their nodes' `interfaces` with kind [`IfKind::Veth`].

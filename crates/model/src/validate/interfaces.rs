@@ -6,7 +6,9 @@ use crate::loc::Loc;
 use crate::lower::Ctx;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
-use crate::topology::{HostInterfaces, IfKind, IfRef, MacvlanMode, NodeKind, Topology, Vxlan};
+use crate::topology::{
+    DeviceKind, HostInterfaces, IfKind, IfRef, Macvlan, MacvlanMode, NodeKind, Topology, Vxlan,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn check_interfaces(
@@ -40,13 +42,10 @@ pub(super) fn check_interfaces(
                 }
             }
             match &iface.kind {
-                IfKind::Vxlan(Vxlan { dev: Some(dev), .. }) => {
-                    let r = IfRef {
-                        node: nname.clone(),
-                        ifname: dev.clone(),
-                    };
+                IfKind::Device(DeviceKind::Vxlan(Vxlan { dev: Some(r), .. })) => {
+                    let dev = &r.ifname;
                     let on_host = node.kind == NodeKind::Host && host.exists(dev.as_str());
-                    if !exists(known, &r) && !on_host {
+                    if !exists(known, r) && !on_host {
                         let dl = cx.spans.get_or(&format!("{p}.dev"), iface.loc);
                         cx.push(
                             ProblemKind::UnknownReference,
@@ -134,59 +133,71 @@ fn check_master(
         );
         return;
     }
+    let masters = DeviceKind::<IfRef>::MASTERS.join(" or ");
+    let master_kind = match known.get(&here.node).and_then(|m| m.get(master)) {
+        None => return master_missing(cx, t, here, master, loc),
+        Some(Origin::Bridge(_)) => Some("bridge"),
+        Some(Origin::File) => t
+            .interface(&r)
+            .filter(|i| i.kind.is_master())
+            .map(|i| i.kind.name()),
+        Some(_) => None,
+    };
     let own_kind = t.interface(here).map(|i| &i.kind);
-    let bridge = match known.get(&here.node).and_then(|m| m.get(master)) {
+    match master_kind {
         None => {
-            let elsewhere = t.nodes.iter().find(|(n, node)| {
-                **n != here.node
-                    && node
-                        .interfaces
-                        .get(master)
-                        .is_some_and(|i| i.kind.is_bridge())
-            });
-            if let Some((other, _)) = elsewhere {
-                cx.push(
-                    ProblemKind::MasterNotBridge,
-                    loc,
-                    format!("bridge `{master}` is in node `{other}`, not in `{}`", here.node),
-                    "a bridge port must be in the bridge's namespace: link this node to the bridge's node with a veth whose end there has `master:`",
-                );
-                return;
-            }
+            let kind = t.interface(&r).map(|i| i.kind.name()).unwrap_or("veth");
             cx.push(
-                ProblemKind::UnknownReference,
+                ProblemKind::MasterNotBridge,
                 loc,
-                format!("`master: {master}`: node `{}` has no interface `{master}`", here.node),
+                format!("`master: {master}` is a {kind}, not a {masters}"),
                 format!(
-                    "add a bridge `{master}: {{ kind: bridge }}` to node `{}`; a bridge port must be in the bridge's namespace",
+                    "make `{master}` a `kind: {}`, or name a {masters} of node `{}`",
+                    DeviceKind::<IfRef>::MASTERS.join("` or `kind: "),
                     here.node
                 ),
             );
-            return;
         }
-        Some(Origin::Bridge(_)) => true,
-        Some(Origin::File) => t.interface(&r).is_some_and(|i| i.kind.is_bridge()),
-        Some(_) => false,
-    };
-    if !bridge {
-        let kind = t.interface(&r).map(|i| i.kind.name()).unwrap_or("veth");
+        Some(mk) => {
+            if let Some(own) = own_kind.filter(|k| k.is_master()) {
+                cx.push(
+                    ProblemKind::KindConflict,
+                    loc,
+                    format!(
+                        "{here} is a {} and cannot be a port of {mk} `{master}`",
+                        own.name()
+                    ),
+                    "connect the two with a link (a veth pair) instead",
+                );
+            }
+        }
+    }
+}
+
+/// `master:` names no interface of the node: perhaps one of another node.
+fn master_missing(cx: &mut Ctx<'_>, t: &Topology, here: &IfRef, master: &IfName, loc: Loc) {
+    let elsewhere = t.nodes.iter().find_map(|(n, node)| {
+        let i = node.interfaces.get(master).filter(|i| i.kind.is_master())?;
+        (*n != here.node).then_some((n, i.kind.name()))
+    });
+    if let Some((other, kind)) = elsewhere {
         cx.push(
             ProblemKind::MasterNotBridge,
             loc,
-            format!("`master: {master}` is a {kind}, not a bridge"),
-            format!(
-                "make `{master}` a `kind: bridge`, or name a bridge of node `{}`",
-                here.node
-            ),
+            format!("{kind} `{master}` is in node `{other}`, not in `{}`", here.node),
+            format!("a {kind} port must be in the {kind}'s namespace: link this node to the {kind}'s node with a veth whose end there has `master:`"),
         );
-    } else if own_kind.is_some_and(IfKind::is_bridge) {
-        cx.push(
-            ProblemKind::KindConflict,
-            loc,
-            format!("{here} is a bridge and cannot be a port of bridge `{master}`"),
-            "connect the two bridges with a link (a veth pair) instead",
-        );
+        return;
     }
+    cx.push(
+        ProblemKind::UnknownReference,
+        loc,
+        format!("`master: {master}`: node `{}` has no interface `{master}`", here.node),
+        format!(
+            "add a bridge `{master}: {{ kind: bridge }}` to node `{}`; a bridge port must be in the bridge's namespace",
+            here.node
+        ),
+    );
 }
 
 /// Returns whether the parent exists (so per-parent rules can run).
@@ -271,11 +282,11 @@ fn check_parent_sharing(
     for (parent, kids) in children {
         let macvlans: Vec<_> = kids
             .iter()
-            .filter(|(_, k, _)| matches!(k, IfKind::Macvlan { .. }))
+            .filter(|(_, k, _)| matches!(k, IfKind::Device(DeviceKind::Macvlan(_))))
             .collect();
         let ipvlans = kids
             .iter()
-            .filter(|(_, k, _)| matches!(k, IfKind::Ipvlan { .. }));
+            .filter(|(_, k, _)| matches!(k, IfKind::Device(DeviceKind::Ipvlan(_))));
         if let (Some(m), Some((i, _, il))) = (macvlans.first(), ipvlans.clone().next()) {
             cx.push(
                 ProblemKind::BadParent,
@@ -290,10 +301,10 @@ fn check_parent_sharing(
         let passthru = macvlans.iter().any(|(_, k, _)| {
             matches!(
                 k,
-                IfKind::Macvlan {
+                IfKind::Device(DeviceKind::Macvlan(Macvlan {
                     mode: MacvlanMode::Passthru,
                     ..
-                }
+                }))
             )
         });
         if passthru && macvlans.len() > 1 {

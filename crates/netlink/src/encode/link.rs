@@ -1,21 +1,22 @@
 //! Link requests: `RTM_NEWLINK` for create (with the kind's
-//! `IFLA_INFO_DATA`) and for changes of an existing link.
-
-use std::net::IpAddr;
+//! `IFLA_LINKINFO`) and for changes of an existing link.
 
 use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 use netlink_packet_route::link::{
-    BridgeStpState, InfoBridge, InfoBridgePort, InfoData, InfoIpVlan, InfoKind, InfoMacVlan,
-    InfoPortData, InfoPortKind, InfoVeth, InfoVlan, InfoVxlan, IpVlanFlags, IpVlanMode,
-    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVeth, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::RouteNetlinkMessage;
+use std::os::fd::RawFd;
 
 use super::{message, Message, Messages};
 use crate::error::{Error, Op};
-use crate::types::{
-    Bridge, IpvlanFlag, IpvlanMode, LinkKind, LinkRef, MacvlanMode, NewLink, SetLink, Vxlan,
-};
+use crate::kinds::{bridge_change, link_info};
+use crate::types::{LinkKind, LinkRef, NewLink, SetLink};
+
+const FLAGS: u16 = NLM_F_REQUEST | NLM_F_ACK;
+const OTHER_NS_ALIAS: &str = "the alias of a link created in another namespace must be \
+                              set with SetLink on that namespace's socket";
 
 pub(super) fn invalid(op: Op, detail: &str) -> Error {
     Error::local(op, libc::EINVAL, detail)
@@ -40,39 +41,50 @@ fn alias_by_name(name: &str, alias: &str) -> Message {
         LinkAttribute::IfName(name.to_string()),
         LinkAttribute::IfAlias(alias.to_string()),
     ];
-    message(NLM_F_REQUEST | NLM_F_ACK, RouteNetlinkMessage::NewLink(msg))
+    message(FLAGS, RouteNetlinkMessage::NewLink(msg))
+}
+
+/// The alias message sent once a create succeeded (refused for a link
+/// made in another namespace).
+fn alias_after(
+    name: &str,
+    alias: Option<&String>,
+    netns_fd: Option<RawFd>,
+) -> Result<Option<Message>, Error> {
+    match alias {
+        Some(_) if netns_fd.is_some() => Err(invalid(Op::NewLink, OTHER_NS_ALIAS)),
+        Some(a) => Ok(Some(alias_by_name(name, a))),
+        None => Ok(None),
+    }
+}
+
+/// The attributes every link (and a veth's peer) may have.
+fn common_attrs(
+    name: &str,
+    mtu: Option<u32>,
+    mac: Option<[u8; 6]>,
+    netns_fd: Option<RawFd>,
+) -> Vec<LinkAttribute> {
+    let mut attrs = vec![LinkAttribute::IfName(name.to_string())];
+    attrs.extend(mtu.map(LinkAttribute::Mtu));
+    attrs.extend(mac.map(|m| LinkAttribute::Address(m.to_vec())));
+    attrs.extend(netns_fd.map(LinkAttribute::NetNsFd));
+    attrs
 }
 
 pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
-    const OTHER_NS_ALIAS: &str = "the alias of a link created in another namespace must be \
-                                  set with SetLink on that namespace's socket";
     let mut after_success = Vec::new();
-    if let Some(alias) = &link.alias {
-        if link.netns_fd.is_some() {
-            return Err(invalid(Op::NewLink, OTHER_NS_ALIAS));
-        }
-        after_success.push(alias_by_name(&link.name, alias));
-    }
+    after_success.extend(alias_after(&link.name, link.alias.as_ref(), link.netns_fd)?);
     let mut msg = LinkMessage::default();
     up_flags(&mut msg, link.up.then_some(true));
+    msg.attributes = common_attrs(&link.name, link.mtu, link.mac, None);
     let attrs = &mut msg.attributes;
-    attrs.push(LinkAttribute::IfName(link.name.clone()));
-    if let Some(mtu) = link.mtu {
-        attrs.push(LinkAttribute::Mtu(mtu));
+    if let LinkKind::Device(kind) = &link.kind {
+        attrs.extend(kind.parent().copied().map(LinkAttribute::Link));
     }
-    if let Some(mac) = link.mac {
-        attrs.push(LinkAttribute::Address(mac.to_vec()));
-    }
-    if let Some(parent) = link.parent {
-        attrs.push(LinkAttribute::Link(parent));
-    }
-    if let Some(master) = link.master {
-        attrs.push(LinkAttribute::Controller(master));
-    }
-    if let Some(fd) = link.netns_fd {
-        attrs.push(LinkAttribute::NetNsFd(fd));
-    }
-    let (kind, data) = match &link.kind {
+    attrs.extend(link.master.map(LinkAttribute::Controller));
+    attrs.extend(link.netns_fd.map(LinkAttribute::NetNsFd));
+    let info = match &link.kind {
         LinkKind::Veth {
             peer_name,
             peer_netns_fd,
@@ -80,222 +92,95 @@ pub(super) fn new_link(link: &NewLink) -> Result<Messages, Error> {
             peer_mac,
             peer_alias,
         } => {
-            if let Some(alias) = peer_alias {
-                if peer_netns_fd.is_some() {
-                    return Err(invalid(Op::NewLink, OTHER_NS_ALIAS));
-                }
-                after_success.push(alias_by_name(peer_name, alias));
-            }
+            after_success.extend(alias_after(peer_name, peer_alias.as_ref(), *peer_netns_fd)?);
             let mut peer = LinkMessage::default();
-            peer.attributes
-                .push(LinkAttribute::IfName(peer_name.clone()));
-            if let Some(mtu) = peer_mtu {
-                peer.attributes.push(LinkAttribute::Mtu(*mtu));
-            }
-            if let Some(mac) = peer_mac {
-                peer.attributes.push(LinkAttribute::Address(mac.to_vec()));
-            }
-            if let Some(fd) = peer_netns_fd {
-                peer.attributes.push(LinkAttribute::NetNsFd(*fd));
-            }
-            (InfoKind::Veth, InfoData::Veth(InfoVeth::Peer(peer)))
+            peer.attributes = common_attrs(peer_name, *peer_mtu, *peer_mac, *peer_netns_fd);
+            vec![
+                LinkInfo::Kind(InfoKind::Veth),
+                LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+            ]
         }
-        LinkKind::Bridge(Bridge {
-            stp,
-            ageing_secs,
-            vlan_filtering,
-        }) => {
-            let stp = if *stp {
-                BridgeStpState::KernelStp
-            } else {
-                BridgeStpState::Disabled
-            };
-            let mut data = vec![
-                InfoBridge::StpState(stp),
-                // IFLA_BR_AGEING_TIME is clock_t: hundredths of a second.
-                InfoBridge::AgeingTime(ageing_secs.saturating_mul(100)),
-            ];
-            // Only when asked: without CONFIG_BRIDGE_VLAN_FILTERING the
-            // kernel rejects the attribute even with value 0 (EOPNOTSUPP).
-            if *vlan_filtering {
-                data.push(InfoBridge::VlanFiltering(true));
-            }
-            (InfoKind::Bridge, InfoData::Bridge(data))
-        }
-        LinkKind::Vlan { id } => (InfoKind::Vlan, InfoData::Vlan(vec![InfoVlan::Id(*id)])),
-        LinkKind::Macvlan { mode } => {
-            let data = vec![InfoMacVlan::Mode(macvlan_mode(*mode))];
-            (InfoKind::MacVlan, InfoData::MacVlan(data))
-        }
-        LinkKind::Ipvlan { mode, flags } => {
-            let data = vec![
-                InfoIpVlan::Mode(ipvlan_mode(*mode)),
-                InfoIpVlan::Flags(ipvlan_flags(*flags)),
-            ];
-            (InfoKind::IpVlan, InfoData::IpVlan(data))
-        }
-        LinkKind::Vxlan(v) => (InfoKind::Vxlan, InfoData::Vxlan(vxlan(v)?)),
+        LinkKind::Device(kind) => link_info(kind)?,
     };
-    attrs.push(LinkAttribute::LinkInfo(vec![
-        LinkInfo::Kind(kind),
-        LinkInfo::Data(data),
-    ]));
+    attrs.push(LinkAttribute::LinkInfo(info));
     Ok(Messages {
         primary: vec![message(
-            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+            FLAGS | NLM_F_CREATE | NLM_F_EXCL,
             RouteNetlinkMessage::NewLink(msg),
         )],
         after_success,
     })
 }
 
-fn vxlan(v: &Vxlan<u32>) -> Result<Vec<InfoVxlan>, Error> {
-    if v.remote.is_some() && v.group.is_some() {
-        return Err(invalid(
-            Op::NewLink,
-            "a vxlan has either a remote or a group, not both",
-        ));
+/// A message that names the link `set` changes.
+fn targeting(set: &SetLink) -> LinkMessage {
+    let mut msg = LinkMessage::default();
+    match &set.link {
+        LinkRef::Index(index) => msg.header.index = *index,
+        LinkRef::Name(name) => msg.attributes.push(LinkAttribute::IfName(name.clone())),
     }
-    let peer = v.remote.or(v.group);
-    if let (Some(p), Some(l)) = (peer, v.local) {
-        if p.is_ipv4() != l.is_ipv4() {
-            return Err(invalid(
-                Op::NewLink,
-                "vxlan local and remote/group differ in family",
-            ));
-        }
-    }
-    let mut data = vec![InfoVxlan::Id(v.vni)];
-    match peer {
-        Some(IpAddr::V4(a)) => data.push(InfoVxlan::Group(a)),
-        Some(IpAddr::V6(a)) => data.push(InfoVxlan::Group6(a)),
-        None => {}
-    }
-    match v.local {
-        Some(IpAddr::V4(a)) => data.push(InfoVxlan::Local(a)),
-        Some(IpAddr::V6(a)) => data.push(InfoVxlan::Local6(a)),
-        None => {}
-    }
-    if let Some(dev) = v.dev {
-        data.push(InfoVxlan::Link(dev));
-    }
-    if v.port != 0 {
-        data.push(InfoVxlan::Port(v.port));
-    }
-    data.push(InfoVxlan::Learning(v.learning));
-    Ok(data)
+    msg
 }
 
-fn macvlan_mode(mode: MacvlanMode) -> MacVlanMode {
-    match mode {
-        MacvlanMode::Private => MacVlanMode::Private,
-        MacvlanMode::Vepa => MacVlanMode::Vepa,
-        MacvlanMode::Bridge => MacVlanMode::Bridge,
-        MacvlanMode::Passthru => MacVlanMode::Passthrough,
-        MacvlanMode::Source => MacVlanMode::Source,
-    }
+fn hairpin(on: bool) -> LinkAttribute {
+    LinkAttribute::LinkInfo(vec![
+        LinkInfo::PortKind(InfoPortKind::Bridge),
+        LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::HairpinMode(
+            on,
+        )])),
+    ])
 }
 
-fn ipvlan_mode(mode: IpvlanMode) -> IpVlanMode {
-    match mode {
-        IpvlanMode::L2 => IpVlanMode::L2,
-        IpvlanMode::L3 => IpVlanMode::L3,
-        IpvlanMode::L3s => IpVlanMode::L3S,
-    }
-}
-
-fn ipvlan_flags(flag: IpvlanFlag) -> IpVlanFlags {
-    match flag {
-        IpvlanFlag::Bridge => IpVlanFlags::empty(),
-        IpvlanFlag::Private => IpVlanFlags::Private,
-        IpvlanFlag::Vepa => IpVlanFlags::Vepa,
-    }
+/// The plain attribute changes of `set` (up, namespace, name, MTU, MAC,
+/// master, alias).
+fn plain_changes(set: &SetLink) -> LinkMessage {
+    let mut msg = targeting(set);
+    up_flags(&mut msg, set.up);
+    let attrs = &mut msg.attributes;
+    attrs.extend(set.netns_fd.map(LinkAttribute::NetNsFd));
+    attrs.extend(set.name.clone().map(LinkAttribute::IfName));
+    attrs.extend(set.mtu.map(LinkAttribute::Mtu));
+    attrs.extend(set.mac.map(|m| LinkAttribute::Address(m.to_vec())));
+    attrs.extend(set.master.map(LinkAttribute::Controller));
+    attrs.extend(set.alias.clone().map(LinkAttribute::IfAlias));
+    msg
 }
 
 pub(super) fn set_link(set: &SetLink) -> Result<Messages, Error> {
-    let target = |msg: &mut LinkMessage| match &set.link {
-        LinkRef::Index(index) => msg.header.index = *index,
-        LinkRef::Name(name) => msg.attributes.push(LinkAttribute::IfName(name.clone())),
-    };
     if set.name.is_some() && matches!(set.link, LinkRef::Name(_)) {
         return Err(invalid(Op::SetLink, "renaming a link needs its index"));
     }
-    let hairpin = |b: bool| {
-        LinkAttribute::LinkInfo(vec![
-            LinkInfo::PortKind(InfoPortKind::Bridge),
-            LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::HairpinMode(
-                b,
-            )])),
-        ])
-    };
-    let mut msg = LinkMessage::default();
-    target(&mut msg);
-    up_flags(&mut msg, set.up);
-    let attrs = &mut msg.attributes;
-    if let Some(fd) = set.netns_fd {
-        attrs.push(LinkAttribute::NetNsFd(fd));
-    }
-    if let Some(name) = &set.name {
-        attrs.push(LinkAttribute::IfName(name.clone()));
-    }
-    if let Some(mtu) = set.mtu {
-        attrs.push(LinkAttribute::Mtu(mtu));
-    }
-    if let Some(mac) = set.mac {
-        attrs.push(LinkAttribute::Address(mac.to_vec()));
-    }
-    if let Some(master) = set.master {
-        attrs.push(LinkAttribute::Controller(master));
-    }
-    if let Some(alias) = &set.alias {
-        attrs.push(LinkAttribute::IfAlias(alias.clone()));
-    }
-    const FLAGS: u16 = NLM_F_REQUEST | NLM_F_ACK;
+    let new_link = |m: LinkMessage| message(FLAGS, RouteNetlinkMessage::NewLink(m));
+    let mut msg = plain_changes(set);
     let mut primary = Vec::new();
     match set.hairpin {
         // rtnl_changelink applies IFLA_INFO_SLAVE_DATA before do_setlink
         // changes the master: a new port needs its hairpin in a 2nd message.
         Some(b) if set.master.is_some() => {
-            primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(msg)));
-            let mut second = LinkMessage::default();
+            primary.push(new_link(msg));
             // By index even after a rename (names cannot be renamed).
-            target(&mut second);
+            let mut second = targeting(set);
             second.attributes.push(hairpin(b));
-            primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(second)));
+            primary.push(new_link(second));
         }
         Some(b) => {
             msg.attributes.push(hairpin(b));
-            primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(msg)));
+            primary.push(new_link(msg));
         }
         // A change of bridge options only: no empty message before it.
         None if set.bridge.is_some()
             && msg.attributes.is_empty()
             && set.up.is_none()
             && matches!(set.link, LinkRef::Index(_)) => {}
-        None => primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(msg))),
+        None => primary.push(new_link(msg)),
     }
     if let Some(b) = &set.bridge {
-        let mut data = Vec::new();
-        if let Some(stp) = b.stp {
-            data.push(InfoBridge::StpState(if stp {
-                BridgeStpState::KernelStp
-            } else {
-                BridgeStpState::Disabled
-            }));
-        }
-        if let Some(secs) = b.ageing_secs {
-            data.push(InfoBridge::AgeingTime(secs.saturating_mul(100)));
-        }
-        if let Some(v) = b.vlan_filtering {
-            data.push(InfoBridge::VlanFiltering(v));
-        }
-        let mut m = LinkMessage::default();
-        target(&mut m);
+        let mut m = targeting(set);
         m.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Bridge),
-            LinkInfo::Data(InfoData::Bridge(data)),
+            LinkInfo::Data(InfoData::Bridge(bridge_change(b))),
         ]));
-        primary.push(message(FLAGS, RouteNetlinkMessage::NewLink(m)));
+        primary.push(new_link(m));
     }
     Ok(Messages {
         primary,

@@ -119,24 +119,22 @@ fn family(f: Family) -> AddressFamily {
 
 fn address(addr: &Address) -> AddressMessage {
     let mut msg = AddressMessage::default();
-    msg.header.family = family(Family::of(&addr.addr));
-    msg.header.prefix_len = addr.prefix_len;
+    let a = addr.cidr.addr;
+    msg.header.family = family(Family::of(&a));
+    msg.header.prefix_len = addr.cidr.prefix;
     msg.header.index = addr.index;
-    if addr.addr.is_ipv6() {
+    if a.is_ipv6() {
         // Skip duplicate address detection: usable at once, not "tentative".
         msg.header.flags = AddressHeaderFlags::Nodad;
     }
-    msg.attributes = vec![
-        AddressAttribute::Local(addr.addr),
-        AddressAttribute::Address(addr.addr),
-    ];
+    msg.attributes = vec![AddressAttribute::Local(a), AddressAttribute::Address(a)];
     msg
 }
 
 fn route(r: &Route, delete: bool) -> Result<RouteMessage, Error> {
     let op = if delete { Op::DelRoute } else { Op::AddRoute };
     let fam = |a: &IpAddr| Family::of(a) == r.family;
-    let addrs = [r.dst.map(|d| d.0), r.gateway, r.prefsrc];
+    let addrs = [r.dst.map(|d| d.addr), r.gateway, r.prefsrc];
     if !addrs.iter().flatten().all(fam) {
         return Err(invalid(
             op,
@@ -146,14 +144,14 @@ fn route(r: &Route, delete: bool) -> Result<RouteMessage, Error> {
     let mut msg = RouteMessage::default();
     let h = &mut msg.header;
     h.address_family = family(r.family);
-    h.destination_prefix_length = r.dst.map_or(0, |d| d.1);
+    h.destination_prefix_length = r.dst.map_or(0, |d| d.prefix);
     h.table = u8::try_from(r.table).unwrap_or(0);
     h.protocol = r.protocol.into();
     h.scope = if delete { RT_SCOPE_NOWHERE } else { r.scope }.into();
     h.kind = r.kind.into();
     let attrs = &mut msg.attributes;
-    if let Some((dst, _)) = r.dst {
-        attrs.push(RouteAttribute::Destination(RouteAddress::from(dst)));
+    if let Some(dst) = r.dst {
+        attrs.push(RouteAttribute::Destination(RouteAddress::from(dst.addr)));
     }
     if let Some(src) = r.prefsrc {
         attrs.push(RouteAttribute::PrefSource(RouteAddress::from(src)));

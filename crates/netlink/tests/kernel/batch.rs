@@ -37,8 +37,10 @@ fn five_hundred_requests_in_one_execute() {
             let x = by_name(&links, &format!("x{i}"));
             let addr = Address {
                 index: x.index,
-                addr: IpAddr::from([10, 0, (i / 256) as u8, i as u8]),
-                prefix_len: 32,
+                cidr: Cidr {
+                    addr: IpAddr::from([10, 0, (i / 256) as u8, i as u8]),
+                    prefix: 32,
+                },
             };
             reqs.push(Request::AddAddress(addr));
         }
@@ -54,7 +56,7 @@ fn five_hundred_requests_in_one_execute() {
             s.addresses()
                 .unwrap()
                 .iter()
-                .filter(|a| a.prefix_len == 32)
+                .filter(|a| a.cidr.prefix == 32)
                 .count(),
             200
         );

@@ -1,16 +1,14 @@
-//! Parameters of a device kind, one struct per kind, passed whole from the
-//! file through the state to the netlink encoder (and back from its
-//! decoder): adding an option touches the struct, the file reader and the
-//! wire, not every layer between.
+//! A VXLAN device's parameters.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// A VXLAN device. `D` names the underlay device: an interface name in the
-/// model and the state, the kernel's ifindex on the wire.
+/// A VXLAN device. `R` names the underlay device: an interface of the
+/// node in the model and the state, the kernel's ifindex on the wire
+/// (`IFLA_VXLAN_LINK`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Vxlan<D = String> {
+pub struct Vxlan<R = String> {
     /// The VNI (24 bits).
     pub vni: u32,
     /// Unicast remote (on the wire `IFLA_VXLAN_GROUP(6)`, as `ip` sends it).
@@ -20,22 +18,22 @@ pub struct Vxlan<D = String> {
     /// Local source address.
     pub local: Option<IpAddr>,
     /// Underlay device (`IFLA_VXLAN_LINK`).
-    pub dev: Option<D>,
+    pub dev: Option<R>,
     /// UDP destination port; 0 on the wire leaves the kernel's default.
     pub port: u16,
     /// MAC learning.
     pub learning: bool,
 }
 
-impl<D> Vxlan<D> {
+impl<R> Vxlan<R> {
     /// The same parameters with the underlay device named another way.
-    pub fn map_dev<E>(mut self, f: impl FnOnce(D) -> E) -> Vxlan<E> {
-        let dev = self.dev.take().map(f);
-        self.with_dev(dev)
+    pub fn try_map<S, E>(mut self, f: impl FnOnce(R) -> Result<S, E>) -> Result<Vxlan<S>, E> {
+        let dev = self.dev.take().map(f).transpose()?;
+        Ok(self.with_dev(dev))
     }
 
     /// The same parameters with `dev` as the underlay device.
-    pub fn with_dev<E>(self, dev: Option<E>) -> Vxlan<E> {
+    pub fn with_dev<S>(self, dev: Option<S>) -> Vxlan<S> {
         Vxlan {
             vni: self.vni,
             remote: self.remote,
@@ -48,7 +46,7 @@ impl<D> Vxlan<D> {
     }
 }
 
-impl<D: fmt::Display> Vxlan<D> {
+impl<R: fmt::Display> Vxlan<R> {
     /// The arguments `ip link add ... type vxlan` takes for these
     /// parameters (`type vxlan id 42 remote 10.0.0.2 dstport 4789`).
     pub fn ip_link_args(&self) -> String {
@@ -72,38 +70,12 @@ impl<D: fmt::Display> Vxlan<D> {
     }
 }
 
-/// A Linux bridge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Bridge {
-    /// Spanning tree on (default off).
-    pub stp: bool,
-    /// FDB ageing time in seconds (default 300); on the wire
-    /// `IFLA_BR_AGEING_TIME` in hundredths of a second.
-    pub ageing_secs: u32,
-    /// VLAN filtering on (default off).
-    pub vlan_filtering: bool,
-}
-
-impl Bridge {
-    /// The arguments `ip link add ... type bridge` takes (the ageing time
-    /// in hundredths of a second, as `ip` wants it).
-    pub fn ip_link_args(&self) -> String {
-        format!(
-            "type bridge stp_state {} ageing_time {} vlan_filtering {}",
-            u8::from(self.stp),
-            u64::from(self.ageing_secs) * 100,
-            u8::from(self.vlan_filtering)
-        )
-    }
-}
-
-impl Default for Bridge {
-    /// What `ip link add type bridge` makes.
-    fn default() -> Bridge {
-        Bridge {
-            stp: false,
-            ageing_secs: 300,
-            vlan_filtering: false,
+impl<R> Vxlan<R> {
+    /// `vni 42 to 10.0.0.2`, as `show` lists it.
+    pub fn summary(&self) -> String {
+        match self.remote.or(self.group) {
+            Some(a) => format!("vni {} to {a}", self.vni),
+            None => format!("vni {}", self.vni),
         }
     }
 }
@@ -127,10 +99,8 @@ mod tests {
             v.ip_link_args(),
             "type vxlan id 42 remote 10.0.0.2 dev eth0 dstport 4789 nolearning"
         );
-        assert_eq!(v.map_dev(|_| 7).dev, Some(7));
-        assert_eq!(
-            Bridge::default().ip_link_args(),
-            "type bridge stp_state 0 ageing_time 30000 vlan_filtering 0"
-        );
+        assert_eq!(v.summary(), "vni 42 to 10.0.0.2");
+        let mapped = v.try_map(|_| Ok::<_, ()>(7));
+        assert_eq!(mapped.map(|v| v.dev), Ok(Some(7)));
     }
 }
