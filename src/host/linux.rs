@@ -200,6 +200,16 @@ impl Linux {
 
     fn set_sysctl(&mut self, at: &At, key: &str, value: &str) -> Result<(), String> {
         let h = self.handle(at)?;
+        // Already so (a new namespace's defaults): no write, which would
+        // cost a /proc/sys path lookup and a thread.
+        if let Some(family) = netconf_key(key) {
+            if h.sock
+                .forwarding(family)
+                .is_ok_and(|v| v.to_string() == value)
+            {
+                return Ok(());
+            }
+        }
         netns::run_in(h.fd.as_fd(), || sysctl::write(key, value))
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())
@@ -230,6 +240,16 @@ impl Linux {
             None => sock.delete(table),
         }
         .map_err(|e| e.to_string())
+    }
+}
+
+/// The sysctls readable over netlink (`RTM_GETNETCONF`): the `all`
+/// forwarding switches.
+pub(super) fn netconf_key(key: &str) -> Option<nl::Family> {
+    match key {
+        "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => Some(nl::Family::V4),
+        "net.ipv6.conf.all.forwarding" => Some(nl::Family::V6),
+        _ => None,
     }
 }
 

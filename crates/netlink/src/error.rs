@@ -32,6 +32,7 @@ pub enum Op {
     ReplaceQdisc,
     DelQdisc,
     DumpQdiscs,
+    GetNetconf,
 }
 
 impl fmt::Display for Op {
@@ -53,6 +54,7 @@ impl fmt::Display for Op {
             Op::ReplaceQdisc => "replace qdisc",
             Op::DelQdisc => "delete qdisc",
             Op::DumpQdiscs => "dump qdiscs",
+            Op::GetNetconf => "get netconf",
         })
     }
 }
