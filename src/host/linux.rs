@@ -150,7 +150,7 @@ impl Linux {
     fn run(&mut self, op: &Op) -> Result<(), String> {
         let alias = Some(self.alias.clone());
         match op {
-            Op::CreateNetns { netns: name, .. } => create_netns(name, alias.as_deref()),
+            Op::CreateNetns { netns: name, .. } => self.create_netns(name, alias.as_deref()),
             Op::DeleteNetns { netns: name, .. } => self.delete_netns(name),
             Op::SetLo { at, up } => self.set_lo(at, *up),
             Op::SetSysctl { at, key, value } => self.set_sysctl(at, key, value),
@@ -173,6 +173,24 @@ impl Linux {
             Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
             Op::SetImpair { at, ifname, impair } => self.set_impair(at, ifname, impair.as_ref()),
         }
+    }
+
+    fn create_netns(&mut self, name: &str, alias: Option<&str>) -> Result<(), String> {
+        // Mark the namespace as the lab's before it has a name:
+        // ownership is this mark (`down` finds it even without the
+        // state file), and no one can open it unmarked. The socket that
+        // marked it becomes the namespace's handle: no second visit.
+        let (fd, (sock, lo)) =
+            netns::create_with(name, || mark_lo(alias)).map_err(|e| e.to_string())?;
+        let mut h = Handle {
+            fd,
+            sock,
+            nft: None,
+            index: HashMap::new(),
+        };
+        h.index.insert("lo".into(), lo);
+        self.handles.insert(Some(name.to_string()), h);
+        Ok(())
     }
 
     fn delete_netns(&mut self, name: &str) -> Result<(), String> {
@@ -201,11 +219,14 @@ impl Linux {
     fn set_sysctl(&mut self, at: &At, key: &str, value: &str) -> Result<(), String> {
         let h = self.handle(at)?;
         // Already so (a new namespace's defaults): no write, which would
-        // cost a /proc/sys path lookup and a thread.
+        // cost a /proc/sys path lookup and a thread. Writing IPv6's `all`
+        // also sets `default` and every interface, so that one is skipped
+        // only when `default` agrees too (a new namespace's interfaces
+        // started from it).
         if let Some(family) = netconf_key(key) {
-            if h.sock
-                .forwarding(family)
-                .is_ok_and(|v| v.to_string() == value)
+            let is = |v: Result<u32, nl::Error>| v.is_ok_and(|v| v.to_string() == value);
+            if is(h.sock.forwarding(family))
+                && (family == nl::Family::V4 || is(h.sock.default_forwarding(family)))
             {
                 return Ok(());
             }
@@ -253,17 +274,9 @@ pub(super) fn netconf_key(key: &str) -> Option<nl::Family> {
     }
 }
 
-fn create_netns(name: &str, alias: Option<&str>) -> Result<(), String> {
-    // Mark the namespace as the lab's before it has a name:
-    // ownership is this mark (`down` finds it even without the
-    // state file), and no one can open it unmarked.
-    let fd = netns::create_with(name, || mark_lo(alias)).map_err(|e| e.to_string())?;
-    drop(fd);
-    Ok(())
-}
-
-/// Sets `lo`'s alias in the calling thread's namespace.
-fn mark_lo(alias: Option<&str>) -> Result<(), String> {
+/// Sets `lo`'s alias in the calling thread's namespace, with a route
+/// socket opened there (returned with `lo`'s index, for the handle).
+fn mark_lo(alias: Option<&str>) -> Result<(nl::Socket, u32), String> {
     let mut sock = nl::Socket::open().map_err(|e| e.to_string())?;
     let lo = sock
         .link_by_name("lo")
@@ -275,7 +288,7 @@ fn mark_lo(alias: Option<&str>) -> Result<(), String> {
     })]) {
         r.map_err(|e| format!("mark lo: {e}"))?;
     }
-    Ok(())
+    Ok((sock, lo.index))
 }
 
 impl Host for Linux {

@@ -14,11 +14,13 @@ const NETCONFA_IFINDEX: u16 = 1;
 const NETCONFA_FORWARDING: u16 = 2;
 /// `NETCONFA_IFINDEX_ALL`: the namespace's `all` settings.
 const IFINDEX_ALL: i32 = -1;
+/// `NETCONFA_IFINDEX_DEFAULT`: what new interfaces start with.
+const IFINDEX_DEFAULT: i32 = -2;
 const NLM_F_REQUEST: u16 = 1;
 
 /// The request's bytes: header, `struct netconfmsg` (one byte, padded to
 /// four) and `NETCONFA_IFINDEX`.
-pub(crate) fn request(family: Family, seq: u32) -> Vec<u8> {
+pub(crate) fn request(family: Family, ifindex: i32, seq: u32) -> Vec<u8> {
     let af = match family {
         Family::V4 => libc::AF_INET,
         Family::V6 => libc::AF_INET6,
@@ -32,7 +34,7 @@ pub(crate) fn request(family: Family, seq: u32) -> Vec<u8> {
     b.extend_from_slice(&[af as u8, 0, 0, 0]);
     b.extend_from_slice(&8u16.to_ne_bytes());
     b.extend_from_slice(&NETCONFA_IFINDEX.to_ne_bytes());
-    b.extend_from_slice(&IFINDEX_ALL.to_ne_bytes());
+    b.extend_from_slice(&ifindex.to_ne_bytes());
     b
 }
 
@@ -58,9 +60,19 @@ impl Socket {
     /// The namespace's `all` forwarding switch for `family` (for IPv4
     /// the same as `net.ipv4.ip_forward`), as the sysctl reads.
     pub fn forwarding(&mut self, family: Family) -> Result<u32, Error> {
+        self.netconf_forwarding(family, IFINDEX_ALL)
+    }
+
+    /// The `default` forwarding switch for `family` (what interfaces made
+    /// from now on start with).
+    pub fn default_forwarding(&mut self, family: Family) -> Result<u32, Error> {
+        self.netconf_forwarding(family, IFINDEX_DEFAULT)
+    }
+
+    fn netconf_forwarding(&mut self, family: Family, ifindex: i32) -> Result<u32, Error> {
         let op = Op::GetNetconf;
         let seq = self.next_seq();
-        self.send(&request(family, seq), op)?;
+        self.send(&request(family, ifindex, seq), op)?;
         loop {
             self.recv(op)?;
             for raw in wire::messages(&self.rbuf) {
@@ -88,7 +100,7 @@ mod tests {
 
     #[test]
     fn the_request_is_a_netconfmsg_with_ifindex_all() {
-        let b = request(Family::V6, 7);
+        let b = request(Family::V6, IFINDEX_ALL, 7);
         assert_eq!(b.len(), 28);
         assert_eq!(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]), 28);
         assert_eq!(u16::from_ne_bytes([b[4], b[5]]), RTM_GETNETCONF);
