@@ -235,7 +235,7 @@ fn a_namespace_is_marked_before_it_has_its_name() {
     let mounted = std::fs::metadata("/run/netns/early").expect("stat").ino();
     assert_eq!(mounted, ino, "init ran in the namespace that got the name");
     // A failing init leaves nothing behind.
-    let r = nslab_sys::netns::create_with("late", || Err("no".into()));
+    let r = nslab_sys::netns::create_with("late", || Err::<(), _>("no".into()));
     assert!(r.is_err());
     assert!(!Path::new("/run/netns/late").exists());
     nslab_sys::netns::delete("early").expect("delete");

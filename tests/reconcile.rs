@@ -543,6 +543,17 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 /// Print the lab's kernel state, section by section (parsed by [`canon`]).
 const DUMP: &str = r#"
+# An IPv6 address gets its local route once DAD is done, about a second
+# after its link has carrier: timing, not state. Wait (bounded) until no
+# address on a link with carrier is still tentative.
+tentative() {
+  for ns in $(ls /run/netns 2>/dev/null); do
+    ip -n $ns -6 -o addr show tentative | awk '{print $2}' | while read -r d; do
+      ip -n $ns -o link show dev "$d" | grep -q LOWER_UP && echo "$ns $d"
+    done
+  done
+}
+for i in $(seq 60); do [ -z "$(tentative)" ] && break; sleep 0.05; done
 for ns in $(ls /run/netns 2>/dev/null | sort); do
   echo "@@ns $ns"
   echo "@@link"; ip -n $ns -d -j link show

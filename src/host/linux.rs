@@ -152,7 +152,7 @@ impl Linux {
     fn run(&mut self, op: &Op) -> Result<(), String> {
         let alias = Some(self.alias.clone());
         match op {
-            Op::CreateNetns { netns: name, .. } => create_netns(name, alias.as_deref()),
+            Op::CreateNetns { netns: name, .. } => self.create_netns(name, alias.as_deref()),
             Op::DeleteNetns { netns: name, .. } => self.delete_netns(name),
             Op::SetLo { at, up } => self.set_lo(at, *up),
             Op::SetSysctl { at, key, value } => self.set_sysctl(at, key, value),
@@ -175,6 +175,24 @@ impl Linux {
             Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
             Op::SetImpair { at, ifname, impair } => self.set_impair(at, ifname, impair.as_ref()),
         }
+    }
+
+    fn create_netns(&mut self, name: &str, alias: Option<&str>) -> Result<(), String> {
+        // Mark the namespace as the lab's before it has a name:
+        // ownership is this mark (`down` finds it even without the
+        // state file), and no one can open it unmarked. The socket that
+        // marked it becomes the namespace's handle: no second visit.
+        let (fd, (sock, lo)) =
+            netns::create_with(name, || mark_lo(alias)).map_err(|e| e.to_string())?;
+        let mut h = Handle {
+            fd,
+            sock,
+            nft: None,
+            index: HashMap::new(),
+        };
+        h.index.insert("lo".into(), lo);
+        self.handles.insert(Some(name.to_string()), h);
+        Ok(())
     }
 
     fn delete_netns(&mut self, name: &str) -> Result<(), String> {
@@ -202,6 +220,19 @@ impl Linux {
 
     fn set_sysctl(&mut self, at: &At, key: &str, value: &str) -> Result<(), String> {
         let h = self.handle(at)?;
+        // Already so (a new namespace's defaults): no write, which would
+        // cost a /proc/sys path lookup and a thread. Writing IPv6's `all`
+        // also sets `default` and every interface, so that one is skipped
+        // only when `default` agrees too (a new namespace's interfaces
+        // started from it).
+        if let Some(family) = netconf_key(key) {
+            let is = |v: Result<u32, nl::Error>| v.is_ok_and(|v| v.to_string() == value);
+            if is(h.sock.forwarding(family))
+                && (family == nl::Family::V4 || is(h.sock.default_forwarding(family)))
+            {
+                return Ok(());
+            }
+        }
         netns::run_in(h.fd.as_fd(), || sysctl::write(key, value))
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())
@@ -235,17 +266,19 @@ impl Linux {
     }
 }
 
-fn create_netns(name: &str, alias: Option<&str>) -> Result<(), String> {
-    // Mark the namespace as the lab's before it has a name:
-    // ownership is this mark (`down` finds it even without the
-    // state file), and no one can open it unmarked.
-    let fd = netns::create_with(name, || mark_lo(alias)).map_err(|e| e.to_string())?;
-    drop(fd);
-    Ok(())
+/// The sysctls readable over netlink (`RTM_GETNETCONF`): the `all`
+/// forwarding switches.
+pub(super) fn netconf_key(key: &str) -> Option<nl::Family> {
+    match key {
+        "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => Some(nl::Family::V4),
+        "net.ipv6.conf.all.forwarding" => Some(nl::Family::V6),
+        _ => None,
+    }
 }
 
-/// Sets `lo`'s alias in the calling thread's namespace.
-fn mark_lo(alias: Option<&str>) -> Result<(), String> {
+/// Sets `lo`'s alias in the calling thread's namespace, with a route
+/// socket opened there (returned with `lo`'s index, for the handle).
+fn mark_lo(alias: Option<&str>) -> Result<(nl::Socket, u32), String> {
     let mut sock = nl::Socket::open().map_err(|e| e.to_string())?;
     let lo = sock
         .link_by_name("lo")
@@ -257,7 +290,7 @@ fn mark_lo(alias: Option<&str>) -> Result<(), String> {
     })]) {
         r.map_err(|e| format!("mark lo: {e}"))?;
     }
-    Ok(())
+    Ok((sock, lo.index))
 }
 
 impl Host for Linux {

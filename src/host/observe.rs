@@ -130,22 +130,38 @@ fn foreign_netns(at: &At, name: &str, lo_alias: Option<String>) -> OpError {
     )
 }
 
-/// The sysctls the scope asks about for this node, read inside it.
+/// The sysctls the scope asks about for this node: the forwarding
+/// switches over netlink, any other inside the node from /proc/sys.
 fn read_sysctls(
     h: &mut super::linux::Handle,
     scope: &Scope,
     at: &At,
 ) -> Result<BTreeMap<String, String>, OpError> {
     let keys = scope.sysctls.get(&at.node).cloned().unwrap_or_default();
-    if keys.is_empty() {
-        return Ok(BTreeMap::new());
+    let mut out = BTreeMap::new();
+    let mut rest = Vec::new();
+    for k in keys {
+        match super::linux::netconf_key(&k) {
+            // Unreadable (IPv6 off in this kernel): left out, as below.
+            Some(family) => {
+                if let Ok(v) = h.sock.forwarding(family) {
+                    out.insert(k, v.to_string());
+                }
+            }
+            None => rest.push(k),
+        }
     }
-    netns::run_in(h.fd.as_fd(), || {
-        keys.iter()
+    if rest.is_empty() {
+        return Ok(out);
+    }
+    let more = netns::run_in(h.fd.as_fd(), || {
+        rest.iter()
             .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
             .collect::<BTreeMap<_, _>>()
     })
-    .map_err(|e| err(at, "sysctls", e))
+    .map_err(|e| err(at, "sysctls", e))?;
+    out.extend(more);
+    Ok(out)
 }
 
 /// NAT: the lab's table read back from the kernel, rules decoded.

@@ -40,7 +40,7 @@ pub enum FaultError {
 
 /// What is done to the kernel for a request, after it is recorded.
 enum Action {
-    Op(Op),
+    Op(Box<Op>),
     /// Rewrite the partition tables of these nodes from the record.
     Partition(BTreeSet<String>),
     Freeze(String),
@@ -75,14 +75,14 @@ fn at(rec: &Record, node: &str) -> At {
 }
 
 fn set_up(rec: &Record, node: &str, ifname: &str, up: bool) -> Action {
-    Action::Op(Op::SetLink {
+    Action::Op(Box::new(Op::SetLink {
         at: at(rec, node),
         ifname: ifname.to_string(),
         change: LinkChange {
             up: Some(up),
             ..LinkChange::default()
         },
-    })
+    }))
 }
 
 /// Carry out `actions` against the kernel; what failed.
@@ -185,11 +185,11 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
             }
             Fault::Impair { node, ifname, .. } if links => {
                 if let Some(l) = file_link(node, ifname) {
-                    actions.push(Action::Op(Op::SetImpair {
+                    actions.push(Action::Op(Box::new(Op::SetImpair {
                         at: at(rec, node),
                         ifname: ifname.clone(),
                         impair: l.impair.filter(|i| !i.is_none()),
-                    }));
+                    })));
                 }
             }
             _ => {}

@@ -34,6 +34,7 @@ pub enum Op {
     DumpQdiscs,
     DumpFdb,
     Watch,
+    GetNetconf,
 }
 
 impl fmt::Display for Op {
@@ -57,6 +58,7 @@ impl fmt::Display for Op {
             Op::DumpQdiscs => "dump qdiscs",
             Op::DumpFdb => "dump bridge forwarding database",
             Op::Watch => "watch route events",
+            Op::GetNetconf => "get netconf",
         })
     }
 }

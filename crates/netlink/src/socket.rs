@@ -16,6 +16,8 @@ use crate::mmsg::Datagrams;
 use crate::types::{Address, Family, Link, Request, Route};
 use crate::wire::{self, Kind};
 
+mod netconf;
+
 /// Bytes of requests packed into one `sendmsg`.
 const SEND_CHUNK: usize = 32 * 1024;
 /// Requests per `sendmsg`: each ACK is its own skb in our receive queue

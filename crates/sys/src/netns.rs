@@ -106,16 +106,18 @@ fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
 /// from any thread of a multithreaded process: the namespace is made on a
 /// short-lived thread of its own.
 pub fn create(name: &str) -> Result<OwnedFd, Error> {
-    create_with(name, || Ok(()))
+    create_with(name, || Ok(())).map(|(fd, ())| fd)
 }
 
 /// [`create`], running `init` inside the new namespace before it gets its
 /// name (before the bind mount): what `init` does is there by the time
-/// anyone can open the namespace by name. An `Err` from `init` fails the
-/// creation and leaves nothing behind.
-pub fn create_with<F>(name: &str, init: F) -> Result<OwnedFd, Error>
+/// anyone can open the namespace by name, and what it returns (a socket
+/// opened inside, say) comes back with the fd. An `Err` from `init` fails
+/// the creation and leaves nothing behind.
+pub fn create_with<T, F>(name: &str, init: F) -> Result<(OwnedFd, T), Error>
 where
-    F: FnOnce() -> Result<(), String> + Send,
+    T: Send,
+    F: FnOnce() -> Result<T, String> + Send,
 {
     let path = path_of(name)?;
     ensure_shared_dir(&netns_dir())?;
@@ -132,11 +134,12 @@ where
         }
         Err(e) => return Err(Error::path("cannot create namespace file", &path, e)),
     }
-    let made = on_new_thread("nslab-netns-add", || -> Result<OwnedFd, Error> {
+    let made = on_new_thread("nslab-netns-add", || -> Result<(OwnedFd, T), Error> {
         unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
         let own = format!("/proc/self/task/{}/ns/net", nix::unistd::gettid());
         let fd = File::open(&own).map_err(|e| Error::path("cannot open", own.as_str(), e))?;
-        init().map_err(|m| Error::os("prepare the new namespace", io::Error::other(m)))?;
+        let made =
+            init().map_err(|m| Error::os("prepare the new namespace", io::Error::other(m)))?;
         mount(
             Some(own.as_str()),
             &path,
@@ -145,7 +148,7 @@ where
             None::<&str>,
         )
         .map_err(|e| Error::path("cannot bind-mount the namespace on", &path, e))?;
-        Ok(fd.into())
+        Ok((fd.into(), made))
     })
     .and_then(|r| r);
     if made.is_err() {

@@ -12,8 +12,8 @@
 //! (`net/ipv4/conf/eth0.100/rp_filter`), which covers the per-interface
 //! trees (`conf`, `neigh`).
 
-use std::fs::OpenOptions;
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::Error;
@@ -23,28 +23,54 @@ const PROC_SYS: &str = "/proc/sys";
 /// Writes `value` to the sysctl `key` (only `net.*` keys) in the calling
 /// thread's network namespace.
 pub fn write(key: &str, value: &str) -> Result<(), Error> {
-    let path = resolve_in(Path::new(PROC_SYS), key)?;
-    let err = |source| Error::Sysctl {
-        key: key.to_string(),
-        source,
-    };
-    let mut file = OpenOptions::new().write(true).open(&path).map_err(err)?;
-    file.write_all(value.as_bytes()).map_err(err)
+    let mut file = open(key, OpenOptions::new().write(true))?;
+    file.write_all(value.as_bytes())
+        .map_err(|source| Error::Sysctl {
+            key: key.to_string(),
+            source,
+        })
 }
 
 /// Reads the sysctl `key` (only `net.*` keys) in the calling thread's
 /// network namespace, without the trailing newline.
 pub fn read(key: &str) -> Result<String, Error> {
-    let path = resolve_in(Path::new(PROC_SYS), key)?;
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Sysctl {
-        key: key.to_string(),
-        source,
-    })?;
+    let mut text = String::new();
+    open(key, OpenOptions::new().read(true))?
+        .read_to_string(&mut text)
+        .map_err(|source| Error::Sysctl {
+            key: key.to_string(),
+            source,
+        })?;
     Ok(text.trim_end_matches('\n').to_string())
 }
 
-/// The file under `base` (normally `/proc/sys`) for `key`.
-pub(crate) fn resolve_in(base: &Path, key: &str) -> Result<PathBuf, Error> {
+/// Opens the file of `key`: the plain path, else (when that does not
+/// exist) the literal one for an interface name with dots. No `stat`
+/// first: with many namespaces every path lookup under /proc/sys/net
+/// walks one dentry per namespace, so each lookup saved counts.
+fn open(key: &str, how: &OpenOptions) -> Result<File, Error> {
+    open_in(Path::new(PROC_SYS), key, how)
+}
+
+fn open_in(base: &Path, key: &str, how: &OpenOptions) -> Result<File, Error> {
+    let (plain, literal) = paths_in(base, key)?;
+    let err = |source| Error::Sysctl {
+        key: key.to_string(),
+        source,
+    };
+    match how.open(&plain) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match literal {
+            Some(l) => how.open(l).map_err(|_| err(e)),
+            None => Err(err(e)),
+        },
+        r => r.map_err(err),
+    }
+}
+
+/// The files under `base` (normally `/proc/sys`) for `key`: the plain
+/// dots-to-slashes path, and for keys of five components or more the
+/// literal one (`net.<family>.<tree>.<interface with dots>.<leaf>`).
+pub(crate) fn paths_in(base: &Path, key: &str) -> Result<(PathBuf, Option<PathBuf>), Error> {
     let bad = |reason| Error::SysctlKey {
         key: key.to_string(),
         reason,
@@ -60,18 +86,15 @@ pub(crate) fn resolve_in(base: &Path, key: &str) -> Result<PathBuf, Error> {
         return Err(bad("expected dotted components like net.ipv4.ip_forward"));
     }
     let plain: PathBuf = parts.iter().fold(base.to_path_buf(), |p, c| p.join(c));
-    if plain.exists() || parts.len() < 5 {
-        return Ok(plain);
-    }
-    // net.<family>.<tree>.<interface with dots>.<leaf>
     let n = parts.len();
-    let literal = base
-        .join(parts[0])
-        .join(parts[1])
-        .join(parts[2])
-        .join(parts[3..n - 1].join("."))
-        .join(parts[n - 1]);
-    Ok(if literal.exists() { literal } else { plain })
+    let literal = (n >= 5).then(|| {
+        base.join(parts[0])
+            .join(parts[1])
+            .join(parts[2])
+            .join(parts[3..n - 1].join("."))
+            .join(parts[n - 1])
+    });
+    Ok((plain, literal))
 }
 
 #[cfg(test)]
@@ -92,13 +115,13 @@ mod tests {
             "netx.ipv4.ip_forward",
         ] {
             assert!(
-                matches!(resolve_in(base, bad), Err(Error::SysctlKey { .. })),
+                matches!(paths_in(base, bad), Err(Error::SysctlKey { .. })),
                 "{bad:?}"
             );
         }
         assert_eq!(
-            resolve_in(base, "net.ipv4.ip_forward").unwrap(),
-            Path::new("/nonexistent/net/ipv4/ip_forward")
+            paths_in(base, "net.ipv4.ip_forward").unwrap(),
+            (Path::new("/nonexistent/net/ipv4/ip_forward").into(), None)
         );
     }
 
@@ -109,14 +132,25 @@ mod tests {
         std::fs::create_dir_all(conf.join("eth0.100")).unwrap();
         std::fs::create_dir_all(conf.join("eth1")).unwrap();
         std::fs::write(conf.join("eth0.100/rp_filter"), "0\n").unwrap();
-        std::fs::write(conf.join("eth1/rp_filter"), "0\n").unwrap();
-        let dotted = resolve_in(&base, "net.ipv4.conf.eth0.100.rp_filter").unwrap();
-        let plain = resolve_in(&base, "net.ipv4.conf.eth1.rp_filter").unwrap();
-        let missing = resolve_in(&base, "net.ipv4.conf.eth9.7.rp_filter").unwrap();
+        std::fs::write(conf.join("eth1/rp_filter"), "1\n").unwrap();
+        let read = |key| {
+            let mut text = String::new();
+            open_in(&base, key, OpenOptions::new().read(true))
+                .map(|mut f| f.read_to_string(&mut text).map(|_| text))
+        };
+        let dotted = read("net.ipv4.conf.eth0.100.rp_filter");
+        let plain = read("net.ipv4.conf.eth1.rp_filter");
+        let missing = read("net.ipv4.conf.eth9.7.rp_filter");
         std::fs::remove_dir_all(&base).unwrap();
-        assert_eq!(dotted, conf.join("eth0.100/rp_filter"));
-        assert_eq!(plain, conf.join("eth1/rp_filter"));
-        assert_eq!(missing, conf.join("eth9/7/rp_filter"));
+        assert_eq!(dotted.unwrap().unwrap(), "0\n");
+        assert_eq!(plain.unwrap().unwrap(), "1\n");
+        // Neither path exists: the error names the key and the plain
+        // path's error.
+        let e = missing.unwrap_err().to_string();
+        assert!(
+            e.contains("net.ipv4.conf.eth9.7.rp_filter") && e.contains("No such file"),
+            "{e}"
+        );
     }
 
     #[test]

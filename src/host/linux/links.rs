@@ -114,7 +114,19 @@ impl Linux {
             Err(_) if matches!(h.sock.link_by_name(ifname), Ok(None)) => return Ok(()),
             Err(e) => return Err(e),
         };
-        let r = match h.sock.execute(&[nl::Request::DelLink { index }]).pop() {
+        // Down first, in the same send: a bridge that is down lets its
+        // ports go without re-running port-state selection (and its
+        // multicast timers) over every remaining port for each one, which
+        // is quadratic in the ports. Deleting would take it down anyway.
+        let down = nl::Request::SetLink(nl::SetLink {
+            up: Some(false),
+            ..nl::SetLink::index(index)
+        });
+        let r = match h
+            .sock
+            .execute(&[down, nl::Request::DelLink { index }])
+            .pop()
+        {
             Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
             _ => Ok(()),
         };

@@ -247,9 +247,9 @@ fn set_impair(
             impair: Some(i).filter(|i| !i.is_none()),
         });
     }
-    Ok(Action::Op(Op::SetImpair {
+    Ok(Action::Op(Box::new(Op::SetImpair {
         at: at(rec, node),
         ifname: ifname.to_string(),
         impair: impair.or(l.impair).filter(|i| !i.is_none()),
-    }))
+    })))
 }
