@@ -57,6 +57,36 @@ pub fn run(cmd: Command) -> Exit {
             timeout,
         } => events::run(&lab, node.as_deref(), json, count, timeout),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
+        cmd @ (Command::Link { .. }
+        | Command::Impair { .. }
+        | Command::Partition { .. }
+        | Command::Stop { .. }
+        | Command::Start { .. }
+        | Command::Heal { .. }
+        | Command::Test { .. }) => run_fault(cmd),
+        Command::Demo => lifecycle::demo(),
+        Command::Completions { shell } => {
+            let mut cmd = <super::args::Args as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
+            Exit::Ok
+        }
+        Command::Man => {
+            let cmd = <super::args::Args as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => Exit::Ok,
+                Err(e) => fail(e),
+            }
+        }
+        Command::Serve { label, services } => match crate::services::serve(&label, &services) {
+            Ok(never) => match never {},
+            Err(e) => fail(e),
+        },
+    }
+}
+
+/// The fault commands and `test`.
+fn run_fault(cmd: Command) -> Exit {
+    match cmd {
         Command::Link {
             lab,
             target,
@@ -79,23 +109,7 @@ pub fn run(cmd: Command) -> Exit {
             json,
             keep_going,
         } => super::test::test_cmd(&lab, &scenarios, junit.as_deref(), json, keep_going),
-        Command::Demo => lifecycle::demo(),
-        Command::Completions { shell } => {
-            let mut cmd = <super::args::Args as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
-            Exit::Ok
-        }
-        Command::Man => {
-            let cmd = <super::args::Args as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => Exit::Ok,
-                Err(e) => fail(e),
-            }
-        }
-        Command::Serve { label, services } => match crate::services::serve(&label, &services) {
-            Ok(never) => match never {},
-            Err(e) => fail(e),
-        },
+        _ => Exit::Ok,
     }
 }
 

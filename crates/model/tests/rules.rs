@@ -68,6 +68,25 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
     ("physical-lo.yaml", InvalidName, 5, 39),
     ("vxlan-dev-control.yaml", InvalidName, 5, 59),
     ("netns-nul.yaml", InvalidName, 4, 12),
+    ("expect-within-bad.yaml", InvalidValue, 7, 30),
+    ("expect-check-and-from.yaml", InvalidValue, 7, 28),
+    ("scenario-exec-missing-cmd.yaml", MissingKey, 8, 13),
+    ("scenario-expect-unknown-node.yaml", UnknownReference, 8, 38),
+    ("scenario-impair-nothing.yaml", InvalidValue, 8, 15),
+    ("scenario-link-bad-state.yaml", InvalidValue, 8, 13),
+    (
+        "scenario-link-unknown-interface.yaml",
+        UnknownReference,
+        8,
+        13,
+    ),
+    ("scenario-partition-overlap.yaml", InvalidValue, 8, 28),
+    ("scenario-start-unknown-node.yaml", UnknownReference, 9, 14),
+    ("scenario-stop-unknown-node.yaml", UnknownReference, 8, 13),
+    ("scenario-two-keys.yaml", InvalidValue, 8, 7),
+    ("scenario-unknown-key.yaml", UnknownKey, 8, 7),
+    ("scenario-unknown-step.yaml", InvalidValue, 8, 7),
+    ("scenario-wait-bad.yaml", InvalidValue, 8, 13),
     ("run-missing.yaml", ProgramMissing, 6, 9),
     ("run-not-on-path.yaml", ProgramMissing, 5, 9),
     ("many-typos.yaml", UnknownKey, 5, 5),
@@ -82,10 +101,16 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
 ];
 
 /// Fixtures with more than one problem: every kind, in file order.
-const MULTI: &[(&str, &[ProblemKind])] = &[(
-    "many-typos.yaml",
-    &[UnknownKey, UnknownKey, WrongType, UnknownKey, UnknownKey],
-)];
+const MULTI: &[(&str, &[ProblemKind])] = &[
+    (
+        "many-typos.yaml",
+        &[UnknownKey, UnknownKey, WrongType, UnknownKey, UnknownKey],
+    ),
+    // Today an unknown step key is also "a step is a map of one key" (the
+    // lowering does not see the shape pass's problems): one mistake, two
+    // lines. Kept visible here until the lowering learns of it.
+    ("scenario-unknown-key.yaml", &[UnknownKey, InvalidValue]),
+];
 
 /// Programs as on a machine where the fixtures' missing ones are missing.
 fn programs(p: &str) -> ProgramLookup {
@@ -201,6 +226,20 @@ rules! {
     subnet_exhausted => "subnet-exhausted.yaml",
     list_where_a_map_belongs => "list-where-map.yaml",
     serve_on_the_host_node => "serve-on-host.yaml",
+    expect_within_bad => "expect-within-bad.yaml",
+    expect_check_and_from => "expect-check-and-from.yaml",
+    scenario_exec_missing_cmd => "scenario-exec-missing-cmd.yaml",
+    scenario_expect_unknown_node => "scenario-expect-unknown-node.yaml",
+    scenario_impair_nothing => "scenario-impair-nothing.yaml",
+    scenario_link_bad_state => "scenario-link-bad-state.yaml",
+    scenario_link_unknown_interface => "scenario-link-unknown-interface.yaml",
+    scenario_partition_overlap => "scenario-partition-overlap.yaml",
+    scenario_start_unknown_node => "scenario-start-unknown-node.yaml",
+    scenario_stop_unknown_node => "scenario-stop-unknown-node.yaml",
+    scenario_two_keys => "scenario-two-keys.yaml",
+    scenario_unknown_key => "scenario-unknown-key.yaml",
+    scenario_unknown_step => "scenario-unknown-step.yaml",
+    scenario_wait_bad => "scenario-wait-bad.yaml",
 }
 
 #[test]
