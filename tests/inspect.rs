@@ -65,6 +65,18 @@ fn capture_filters_count_only_kept_packets_and_pcap_reads_in_tcpdump() {
         "fd00:1::1",
     ]);
     let all = spawn(&["capture", "veth", "net2:veth2", "-s", "4"]);
+    let json = spawn(&[
+        "capture",
+        "veth",
+        "net1:veth1",
+        "-c",
+        "2",
+        "-s",
+        "20",
+        "--filter",
+        "icmp",
+        "--json",
+    ]);
     std::thread::sleep(Duration::from_millis(500));
     // IPv4 one way first, then the checks (both ways, IPv4 and IPv6).
     nslab_ok(&["ping", "veth", "net1", "net2"], 0);
@@ -72,6 +84,7 @@ fn capture_filters_count_only_kept_packets_and_pcap_reads_in_tcpdump() {
     let (v4_code, _, v4_err) = finish(v4);
     let (v6_code, v6_out, _) = finish(v6);
     let (_, all_out, _) = finish(all);
+    let (json_code, json_out, json_err) = finish(json);
     let read = sh("tcpdump -n -r /run/v4.pcap 2>&1");
     nslab_ok(&["down", "veth"], 0);
     assert_nothing_left("veth");
@@ -96,6 +109,27 @@ fn capture_filters_count_only_kept_packets_and_pcap_reads_in_tcpdump() {
         assert!(
             l.contains("IP6 ") && l.contains("ICMP6") && l.contains("fd00:1::1"),
             "{v6_out}"
+        );
+    }
+    // --json: one object per kept packet, the request sent, the reply in.
+    assert_eq!(json_code, Some(0), "{json_err}");
+    let objs: Vec<serde_json::Value> = json_out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(objs.len(), 2, "{json_out}");
+    assert_eq!(objs[0]["direction"], "out", "{json_out}");
+    assert_eq!(objs[1]["direction"], "in", "{json_out}");
+    let summary = |i: usize| objs[i]["summary"].as_str().unwrap_or_default().to_string();
+    assert!(summary(0).contains("ICMP echo request"), "{json_out}");
+    assert!(summary(1).contains("ICMP echo reply"), "{json_out}");
+    for o in &objs {
+        assert!(o["len"].as_u64().is_some_and(|n| n >= 42), "{o}");
+        assert!(
+            o["unix_us"]
+                .as_u64()
+                .is_some_and(|t| t > 1_700_000_000_000_000),
+            "{o}"
         );
     }
     // Unfiltered, the same interface showed more than that: IPv4 too.

@@ -156,6 +156,9 @@ pub enum Command {
         /// Keep only packets to or from ADDR (repeatable; ARP by sender or target).
         #[arg(long, value_name = "ADDR")]
         host: Vec<std::net::IpAddr>,
+        /// One JSON object per packet (time, direction, length, summary).
+        #[arg(long)]
+        json: bool,
     },
     /// Watch a lab change: links, carrier, addresses, routes, neighbours, bridge FDB.
     #[command(after_help = "Example:\n  nslab events bridge net1 --json --count 5")]

@@ -34,6 +34,7 @@ pub fn run(
     count: Option<u64>,
     seconds: Option<u64>,
     keep: &Filter,
+    json: bool,
 ) -> Exit {
     let (ns, ifname) = match split_target(lab, target)
         .and_then(|(node, ifname)| Ok((node_netns(lab, node)?, ifname)))
@@ -82,7 +83,7 @@ pub fn run(
                 }
             }
             None => {
-                let line = line(&p);
+                let line = if json { json_line(&p) } else { line(&p) };
                 let mut out = stdout.lock();
                 if writeln!(out, "{line}").is_err() {
                     break;
@@ -97,6 +98,20 @@ pub fn run(
         eprintln!("{seen} packet(s) written");
     }
     Exit::Ok
+}
+
+/// `--json`: one object per packet (docs/json.md).
+fn json_line(p: &nslab_probe::capture::Packet) -> String {
+    let ts =
+        p.ts.duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+    serde_json::json!({
+        "unix_us": u64::try_from(ts.as_micros()).unwrap_or(u64::MAX),
+        "direction": if p.outgoing { "out" } else { "in" },
+        "len": p.data.len(),
+        "summary": summarize(&p.data),
+    })
+    .to_string()
 }
 
 /// `HH:MM:SS.micros In|Out summary`, as tcpdump prints a packet.

@@ -42,12 +42,13 @@ pub fn run(cmd: Command) -> Exit {
             seconds,
             filter,
             host,
+            json,
         } => {
             let keep = nslab_probe::capture::Filter {
                 protos: filter,
                 hosts: host,
             };
-            capture::run(&lab, &target, write.as_deref(), count, seconds, &keep)
+            capture::run(&lab, &target, write.as_deref(), count, seconds, &keep, json)
         }
         Command::Events {
             lab,
