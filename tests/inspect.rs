@@ -453,6 +453,14 @@ fn show_and_events_of_a_degraded_lab() {
     let ex = examples().join("bridge.yaml");
     nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
     sh("ip netns del bridge-net2");
+    // The kernel tears a deleted namespace down later, in a work queue:
+    // its veth peer `sw:veth2` goes away after `ip netns del` returns.
+    // Wait for that, so the one event counted below is the MTU change.
+    let gone = std::time::Instant::now();
+    while sh("ip -n bridge-sw -o link show").contains("veth2") {
+        assert!(gone.elapsed() < Duration::from_secs(10), "sw:veth2 stayed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let show = nslab(&["show", "bridge"]);
     let ev = watch(&["events", "bridge", "-c", "1", "--timeout", "20"]);
     sh("ip -n bridge-net1 link set eth1 mtu 1400");
