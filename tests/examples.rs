@@ -257,3 +257,73 @@ fn down_without_state_file_still_removes_everything() {
     assert!(after.contains("no labs are up"), "{after}");
     assert_nothing_left("bridge");
 }
+
+/// The addresses IPv6 gives `ns`'s links, and each link's address
+/// generation mode, as `ip` reads them.
+fn ipv6_of(ns: &str) -> (String, String) {
+    (
+        sh(&format!("ip -n {ns} -o -6 addr show scope link")),
+        sh(&format!("ip -n {ns} -d -o link show")),
+    )
+}
+
+/// Bridge ports and the members of an IPv4-only network get no IPv6
+/// link-local address (addrgenmode none, set before they go up, as the
+/// plan shows), so none of them floods the bridge with neighbour and
+/// router solicitations as the lab comes up; every other interface keeps
+/// the kernel's default, and the lab converges.
+#[test]
+fn ports_and_ipv4_only_members_are_quiet_in_ipv6() {
+    if !sandbox("ports_and_ipv4_only_members_are_quiet_in_ipv6") {
+        return;
+    }
+    let path = examples().join("docker-bridge.yaml");
+    let path = path.to_str().expect("utf-8 path");
+    let plan = nslab_ok(&["plan", path], 0);
+    nslab_ok(&["up", path], 0);
+    // The kernel adds a link-local address as a link goes up; wait for the
+    // one the docker node's bridge gets, then look at every node.
+    for _ in 0..100 {
+        if ipv6_of("docker-docker").0.contains("docker0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let docker = ipv6_of("docker-docker");
+    let nginx = ipv6_of("docker-nginx");
+    let internet = ipv6_of("docker-internet");
+    let again = nslab(&["plan", "--exit-code", path]);
+    nslab_ok(&["down", "docker"], 0);
+    assert_nothing_left("docker");
+
+    let member = plan
+        .lines()
+        .find(|l| l.starts_with("ip -n docker-nginx link set eth0"))
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert!(member.ends_with("addrgenmode none up"), "{plan}");
+    assert_eq!(
+        plan.lines()
+            .filter(|l| l.contains("master docker0 addrgenmode none"))
+            .count(),
+        2,
+        "{plan}"
+    );
+    // The bridge and the docker node's uplink keep theirs; ports none.
+    assert!(
+        docker.0.contains("docker0") && docker.0.contains("ens41"),
+        "{docker:?}"
+    );
+    assert!(!docker.0.contains("veth"), "{docker:?}");
+    let port_modes = docker
+        .1
+        .lines()
+        .filter(|l| l.contains(": veth"))
+        .map(|l| l.contains("addrgenmode none"))
+        .collect::<Vec<_>>();
+    assert_eq!(port_modes, vec![true, true], "{docker:?}");
+    assert!(!nginx.0.contains("eth0"), "{nginx:?}");
+    assert!(nginx.1.contains("addrgenmode none"), "{nginx:?}");
+    assert!(internet.1.contains("addrgenmode eui64"), "{internet:?}");
+    assert!(!internet.1.contains("addrgenmode none"), "{internet:?}");
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}

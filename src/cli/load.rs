@@ -136,9 +136,12 @@ pub fn warnings(desired: &State) -> Vec<String> {
     let mut out = Vec::new();
     for (node, n) in &desired.nodes {
         let Some(nat) = &n.nat else { continue };
-        for (i, r) in nat.rules.iter().enumerate() {
+        let mut seen = std::collections::BTreeMap::new();
+        for r in &nat.rules {
+            let count = seen.entry(r).or_insert(0u32);
+            *count += 1;
             // Once per rule: at its second occurrence.
-            if nat.rules[..i].iter().filter(|x| *x == r).count() == 1 {
+            if *count == 2 {
                 out.push(format!(
                     "node {node}: the NAT rule `{r}` is asked for twice (a `nat:` entry and a network's \
                      `masquerade`/`publish` may say the same); drop one — the second never matches a packet"

@@ -121,6 +121,8 @@ impl FakeHost {
             up: false,
             mtu: Some(mtu.unwrap_or(1500)),
             mac: Some(mac.unwrap_or([2, 0, 0, 0, 0, 1])),
+            // As a kernel with IPv6 makes every link.
+            ipv6_link_local: Some(true),
             ..LinkState::new(kind)
         }
     }

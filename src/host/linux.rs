@@ -35,23 +35,21 @@ impl Handle {
             Some(name) => netns::open(name).map_err(|e| e.to_string())?,
             None => netns::current().map_err(|e| e.to_string())?,
         };
-        // Both sockets from one visit to the namespace (a thread each
-        // time): route now, netfilter for observing and NAT.
-        let (sock, nft) = netns::run_in(fd.as_fd(), || {
-            (nl::Socket::open(), nslab_nft::Socket::open())
-        })
-        .map_err(|e| e.to_string())?;
+        // The route socket from a short visit of this thread (no thread
+        // of its own: a lab may have thousands of namespaces); the
+        // netfilter socket when first needed.
+        let sock = netns::visit(fd.as_fd(), nl::Socket::open).map_err(|e| e.to_string())?;
         Ok(Handle {
             fd,
             sock: sock.map_err(|e| e.to_string())?,
-            nft: nft.ok(),
+            nft: None,
             index: HashMap::new(),
         })
     }
 
     pub(super) fn nft(&mut self) -> Result<&mut nslab_nft::Socket, String> {
         if self.nft.is_none() {
-            let s = netns::run_in(self.fd.as_fd(), nslab_nft::Socket::open)
+            let s = netns::visit(self.fd.as_fd(), nslab_nft::Socket::open)
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
             self.nft = Some(s);
@@ -233,7 +231,7 @@ impl Linux {
                 return Ok(());
             }
         }
-        netns::run_in(h.fd.as_fd(), || sysctl::write(key, value))
+        netns::visit(h.fd.as_fd(), || sysctl::write(key, value))
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())
     }

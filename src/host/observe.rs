@@ -8,10 +8,12 @@ use super::linux::Linux;
 use super::{OpError, Scope};
 use crate::plan::At;
 use crate::state::nat::Nat;
-use crate::state::{DeviceKind, Endpoint, LinkKind, LinkState, MacvlanMode, NodeState, State};
+use crate::state::{
+    Cidr, DeviceKind, Endpoint, Impair, LinkKind, LinkState, MacvlanMode, NodeState, State,
+};
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
@@ -53,8 +55,9 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         lab: scope.lab.clone(),
         nodes: BTreeMap::new(),
     };
+    let by_index = by_index(&seen);
     for i in 0..seen.len() {
-        let node = build_node(host, &seen, i, scope);
+        let node = build_node(host, &seen, &by_index, i, scope);
         state.nodes.insert(seen[i].at.node.clone(), node);
     }
     Ok(state)
@@ -154,7 +157,7 @@ fn read_sysctls(
     if rest.is_empty() {
         return Ok(out);
     }
-    let more = netns::run_in(h.fd.as_fd(), || {
+    let more = netns::visit(h.fd.as_fd(), || {
         rest.iter()
             .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
             .collect::<BTreeMap<_, _>>()
@@ -197,17 +200,42 @@ fn read_nat(
     })
 }
 
-fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeState {
+/// Every node's links by ifindex: (node's position in `seen`, link's
+/// position in its dump). An ifindex is unique only within a namespace.
+type ByIndex = HashMap<u32, Vec<(usize, usize)>>;
+
+fn by_index(seen: &[Seen]) -> ByIndex {
+    let mut out: ByIndex = HashMap::new();
+    for (j, s) in seen.iter().enumerate() {
+        for (k, l) in s.links.iter().enumerate() {
+            out.entry(l.index).or_default().push((j, k));
+        }
+    }
+    out
+}
+
+fn build_node(
+    host: &mut Linux,
+    seen: &[Seen],
+    by_index: &ByIndex,
+    i: usize,
+    scope: &Scope,
+) -> NodeState {
     let s = &seen[i];
     let mut n = NodeState::new(s.at.netns.clone());
     n.sysctls = s.sysctls.clone();
     n.nat = s.nat.clone();
-    let name_of = |idx: u32| {
-        s.links
-            .iter()
-            .find(|l| l.index == idx)
-            .map(|l| l.name.clone())
-    };
+    let names: HashMap<u32, &str> = s.links.iter().map(|l| (l.index, l.name.as_str())).collect();
+    let name_of = |idx: u32| names.get(&idx).map(|n| n.to_string());
+    let mut addrs: HashMap<u32, Vec<Cidr>> = HashMap::new();
+    for a in s.addrs.iter().filter(|a| !is_link_local(&a.cidr.addr)) {
+        addrs.entry(a.index).or_default().push(a.cidr);
+    }
+    let impairs: HashMap<u32, Impair> = s
+        .qdiscs
+        .iter()
+        .filter_map(|q| q.impair.filter(|i| !i.is_none()).map(|i| (q.index, i)))
+        .collect();
     for l in &s.links {
         if l.name == "lo" {
             n.lo_up = l.admin_up;
@@ -226,7 +254,7 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
                 from: from.to_string(),
             }
         } else {
-            link_kind(host, seen, i, l)
+            link_kind(host, seen, by_index, i, l)
         };
         let mut ls = LinkState::new(kind);
         ls.up = l.admin_up;
@@ -235,18 +263,12 @@ fn build_node(host: &mut Linux, seen: &[Seen], i: usize, scope: &Scope) -> NodeS
         ls.mac = l.mac;
         ls.master = l.master.and_then(name_of);
         ls.hairpin = l.details.hairpin.unwrap_or(false);
-        ls.impair = s
-            .qdiscs
-            .iter()
-            .find(|q| q.index == l.index)
-            .and_then(|q| q.impair)
-            .filter(|i| !i.is_none());
-        ls.addresses = s
-            .addrs
-            .iter()
-            .filter(|a| a.index == l.index && !is_link_local(&a.cidr.addr))
-            .map(|a| a.cidr)
-            .collect();
+        ls.ipv6_link_local = l.details.ipv6_link_local;
+        ls.impair = impairs.get(&l.index).copied();
+        ls.addresses = addrs
+            .get(&l.index)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_default();
         n.links.insert(l.name.clone(), ls);
     }
     for r in &s.routes {
@@ -282,30 +304,29 @@ fn is_link_local(a: &IpAddr) -> bool {
 fn resolve(
     host: &mut Linux,
     seen: &[Seen],
+    by_index: &ByIndex,
     i: usize,
     index: u32,
     netnsid: Option<i32>,
     back: Option<u32>,
 ) -> Option<Endpoint> {
     let points_back = |l: &nl::Link| back.is_none() || l.link == back;
+    let with_index = by_index.get(&index).map(Vec::as_slice).unwrap_or_default();
     let Some(nsid) = netnsid else {
         let s = &seen[i];
-        return s
-            .links
+        return with_index
             .iter()
-            .find(|l| l.index == index && points_back(l))
+            .filter(|(j, _)| *j == i)
+            .map(|(_, k)| &s.links[*k])
+            .find(|l| points_back(l))
             .map(|l| Endpoint::new(&s.at.node, &l.name));
     };
-    let candidates: Vec<(usize, String)> = seen
+    let candidates: Vec<(usize, String)> = with_index
         .iter()
-        .enumerate()
-        .filter(|(j, s)| *j != i && s.at.netns != seen[i].at.netns)
-        .filter_map(|(j, s)| {
-            s.links
-                .iter()
-                .find(|l| l.index == index && points_back(l))
-                .map(|l| (j, l.name.clone()))
-        })
+        .filter(|(j, _)| *j != i && seen[*j].at.netns != seen[i].at.netns)
+        .map(|(j, k)| (*j, &seen[*j].links[*k]))
+        .filter(|(_, l)| points_back(l))
+        .map(|(j, l)| (j, l.name.clone()))
         .collect();
     for (j, name) in candidates {
         let other = seen[j].at.clone();
@@ -324,22 +345,27 @@ fn resolve(
     None
 }
 
-fn link_kind(host: &mut Linux, seen: &[Seen], i: usize, l: &nl::Link) -> LinkKind {
+fn link_kind(
+    host: &mut Linux,
+    seen: &[Seen],
+    by_index: &ByIndex,
+    i: usize,
+    l: &nl::Link,
+) -> LinkKind {
     let other = || LinkKind::Other {
         kind: l.kind.clone().unwrap_or_else(|| "device".to_string()),
     };
     if l.kind.as_deref() == Some("veth") {
         let peer = l
             .link
-            .and_then(|p| resolve(host, seen, i, p, l.link_netnsid, Some(l.index)));
+            .and_then(|p| resolve(host, seen, by_index, i, p, l.link_netnsid, Some(l.index)));
         return peer.map_or_else(other, |peer| LinkKind::Veth { peer });
     }
     // A parent or underlay is an ifindex in the namespace `link_netnsid`
     // names (this one without it).
-    let named =
-        l.details.info.clone().map(|d| {
-            d.try_map(|index| resolve(host, seen, i, index, l.link_netnsid, None).ok_or(()))
-        });
+    let named = l.details.info.clone().map(|d| {
+        d.try_map(|index| resolve(host, seen, by_index, i, index, l.link_netnsid, None).ok_or(()))
+    });
     match named {
         // nslab makes no source-mode MACVLAN: such a link is foreign.
         Some(Ok(DeviceKind::Macvlan(m))) if m.mode == MacvlanMode::Source => other(),

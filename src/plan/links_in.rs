@@ -170,6 +170,9 @@ fn create_link(
         up: false,
         mtu: if physical { None } else { wanted_mtu(dl) },
         mac: if physical { None } else { dl.mac },
+        // A new link starts with the kernel's default: a link-local
+        // address (where the file wants none, it is turned off before up).
+        ipv6_link_local: dl.ipv6_link_local.map(|_| true),
         ..LinkState::new(dl.kind.clone())
     };
     update_link(ph, here, &ep.ifname, dl, &blank, routes, node_addrs);
@@ -214,6 +217,14 @@ pub(super) fn attr_change(dl: &LinkState, ol: &LinkState) -> (LinkChange, LinkCh
     if let Some((to, from)) = bridge_change(&dl.kind, &ol.kind) {
         change.bridge = Some(to);
         back.bridge = Some(from);
+    }
+    // Only where both sides say: desired `None` is the kernel's default,
+    // observed `None` a link without IPv6.
+    if let (Some(d), Some(o)) = (dl.ipv6_link_local, ol.ipv6_link_local) {
+        if d != o {
+            change.ipv6_link_local = Some(d);
+            back.ipv6_link_local = Some(o);
+        }
     }
     if dl.up != ol.up {
         change.up = Some(dl.up);

@@ -43,6 +43,9 @@ pub struct LinkChange {
     pub hairpin: Option<bool>,
     /// New bridge options, changed in place (`type bridge stp_state ...`).
     pub bridge: Option<BridgeChange>,
+    /// IPv6 link-local address on (`addrgenmode eui64`) or off (`none`),
+    /// set before the link goes up.
+    pub ipv6_link_local: Option<bool>,
 }
 
 impl LinkChange {

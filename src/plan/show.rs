@@ -106,6 +106,9 @@ fn set_link(f: &mut fmt::Formatter<'_>, at: &At, ifname: &str, change: &LinkChan
     if let Some(mac) = &change.mac {
         write!(f, " address {}", fmt_mac(mac))?;
     }
+    if let Some(ll) = change.ipv6_link_local {
+        write!(f, " addrgenmode {}", if ll { "eui64" } else { "none" })?;
+    }
     if let Some(h) = change.hairpin {
         write!(
             f,

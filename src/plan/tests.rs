@@ -722,3 +722,56 @@ fn a_vrf_is_made_before_its_members_and_a_second_plan_is_empty() {
     let again = plan(&d, &host.observe(&Scope::default()).expect("observe"));
     assert!(again.is_empty(), "{:#?}", lines(&again));
 }
+
+/// IPv6 link-local addresses: off on bridge ports without addresses and
+/// on members of IPv4-only networks, on for members of dual-stack ones;
+/// the kernel's default (unmanaged) everywhere else. A member whose
+/// network gains an IPv6 subnet gets its link-local address back.
+#[test]
+fn ports_and_ipv4_only_members_get_no_ipv6_link_local() {
+    let file = |subnets: &str| {
+        format!(
+            "lab: q\nnodes:\n  gw: {{}}\n  a: {{}}\n  b: {{}}\n  sw:\n    interfaces:\n      br1: {{ kind: bridge }}\n      p1: {{ master: br1 }}\n      p2: {{ master: br1, addresses: [10.9.0.1/24] }}\n  x: {{}}\n  y: {{}}\nlinks:\n  - [sw:p1, x:eth0]\n  - [sw:p2, y:eth0]\nnetworks:\n  br0:\n    node: gw\n    subnets: [{subnets}]\n    members:\n      a: {{}}\n      b: {{}}\n"
+        )
+    };
+    let desired = |text: &str| {
+        let t = nslab_model::parse_str("q.yaml", text, &nslab_model::NoHostInterfaces)
+            .unwrap_or_else(|p| panic!("{}", p.render_plain()));
+        crate::state::desired::desired(&t)
+    };
+    let ll = |s: &State, node: &str, ifname: &str| s.nodes[node].links[ifname].ipv6_link_local;
+    let v4 = desired(&file("172.20.0.0/16"));
+    assert_eq!(ll(&v4, "a", "eth0"), Some(false));
+    assert_eq!(ll(&v4, "sw", "p1"), Some(false));
+    assert_eq!(
+        ll(&v4, "sw", "p2"),
+        None,
+        "a port with an address of its own"
+    );
+    assert_eq!(ll(&v4, "sw", "br1"), None);
+    assert_eq!(ll(&v4, "x", "eth0"), None);
+    let port = v4.nodes["gw"]
+        .links
+        .iter()
+        .find(|(_, l)| l.master.as_deref() == Some("br0"))
+        .map(|(_, l)| l.ipv6_link_local);
+    assert_eq!(port, Some(Some(false)));
+
+    let mut host = FakeHost::new("q");
+    let first = lines(&up(&mut host, &v4));
+    assert!(
+        first.contains(&"ip -n q-a link set eth0 addrgenmode none up".to_string()),
+        "{first:#?}"
+    );
+    let dual = desired(&file("172.20.0.0/16, \"fd20::/64\""));
+    assert_eq!(ll(&dual, "a", "eth0"), Some(true));
+    let edit = lines(&plan(
+        &dual,
+        &host.observe(&Scope::default()).expect("observe"),
+    ));
+    assert!(
+        edit.iter()
+            .any(|l| l.starts_with("ip -n q-a link set eth0 addrgenmode eui64")),
+        "{edit:#?}"
+    );
+}

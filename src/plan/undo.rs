@@ -99,6 +99,7 @@ fn restore(
         up: false,
         mtu: l.mtu,
         mac: l.mac,
+        ipv6_link_local: l.ipv6_link_local.map(|_| true),
         ..LinkState::new(l.kind.clone())
     };
     // The ports of a re-made bridge join it again.

@@ -104,6 +104,9 @@ pub fn desired(t: &m::Topology) -> State {
     for (bridge, net) in &t.networks {
         expand_network(&mut s, &t.lab, bridge, net);
     }
+    for n in s.nodes.values_mut() {
+        quiet_bridge_ports(n);
+    }
     for (name, node) in &t.nodes {
         for fw in &node.nat.forward {
             hairpin_ports_behind(&mut s, name.as_str(), fw.to.ip());
@@ -117,6 +120,23 @@ pub fn desired(t: &m::Topology) -> State {
         }
     }
     s
+}
+
+/// A bridge port without addresses of its own is a layer-2 link: no IPv6
+/// link-local address, so no duplicate address detection, router
+/// solicitations or MLD reports from it.
+fn quiet_bridge_ports(n: &mut NodeState) {
+    let bridges: Vec<String> = n
+        .links
+        .iter()
+        .filter(|(_, l)| l.kind.is_bridge())
+        .map(|(name, _)| name.clone())
+        .collect();
+    for l in n.links.values_mut() {
+        if l.addresses.is_empty() && l.master.as_ref().is_some_and(|m| bridges.contains(m)) {
+            l.ipv6_link_local = Some(false);
+        }
+    }
 }
 
 /// Ports of the bridges of `node` that `target` sits behind get hairpin
@@ -225,6 +245,11 @@ fn add_member(
 ) {
     let mut l = LinkState::new(LinkKind::Veth { peer: outside });
     l.addresses = mb.addresses.iter().copied().collect();
+    // As Docker does: no IPv6 on a member of an IPv4-only network. Its
+    // link-local address would make each member multicast neighbour and
+    // router solicitations and MLD reports that the bridge floods to
+    // every other member (N x N packets as the lab comes up).
+    l.ipv6_link_local = Some(net.subnets.iter().any(|sn| sn.cidr.is_ipv6()));
     n.links.insert(ifname, l);
     for sn in &net.subnets {
         let v6 = sn.cidr.is_ipv6();

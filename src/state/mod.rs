@@ -145,6 +145,11 @@ pub struct LinkState {
     pub master: Option<String>,
     pub hairpin: bool,
     pub impair: Option<Impair>,
+    /// Whether IPv6 gives the link a link-local address (its address
+    /// generation mode is not `none`). Desired `None`: the kernel's
+    /// default, not managed; observed `None`: the link has no IPv6.
+    #[serde(default)]
+    pub ipv6_link_local: Option<bool>,
     /// Observed only: the kernel's operational state (`up`, `down`,
     /// `lowerlayerdown`...), for `show`; never planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +167,7 @@ impl LinkState {
             master: None,
             hairpin: false,
             impair: None,
+            ipv6_link_local: None,
             oper: None,
         }
     }

@@ -4,8 +4,8 @@ use std::net::IpAddr;
 
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridgePort, InfoData, InfoPortData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
-    LinkProtoInfoBridge,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoPortData,
+    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
 };
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::AddressFamily;
@@ -44,6 +44,9 @@ pub fn link(msg: &LinkMessage) -> Link {
             LinkAttribute::Link(index) => link.link = Some(*index),
             LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
             LinkAttribute::LinkInfo(infos) => data = link_info(infos, &mut link),
+            LinkAttribute::AfSpecUnspec(afs) => {
+                link.details.ipv6_link_local = ipv6_link_local(afs);
+            }
             LinkAttribute::ProtoInfoBridge(infos) => {
                 for info in infos {
                     if let LinkProtoInfoBridge::Other(nla) = info {
@@ -61,6 +64,23 @@ pub fn link(msg: &LinkMessage) -> Link {
     }
     link.details.info = kinds::device(link.kind.as_deref(), data, link.link);
     link
+}
+
+/// Whether IPv6 gives the link a link-local address: its address
+/// generation mode is not `none`; `None` without IPv6 on the link.
+fn ipv6_link_local(afs: &[AfSpecUnspec]) -> Option<bool> {
+    afs.iter().find_map(|af| match af {
+        AfSpecUnspec::Inet6(attrs) => Some(
+            attrs
+                .iter()
+                .find_map(|a| match a {
+                    AfSpecInet6::AddrGenMode(m) => Some(*m != In6AddrGenMode::None),
+                    _ => None,
+                })
+                .unwrap_or(true),
+        ),
+        _ => None,
+    })
 }
 
 /// Reads `IFLA_LINKINFO` into `link`; returns its `IFLA_INFO_DATA`.

@@ -22,23 +22,37 @@ pub(crate) struct Datagrams {
 }
 
 impl Datagrams {
+    /// Room for up to `SLOTS` datagrams per call.
+    #[cfg(test)]
     pub fn new() -> Datagrams {
+        Datagrams::for_up_to(SLOTS)
+    }
+
+    /// Room for `expected` datagrams per call (at least one, at most
+    /// `SLOTS`): a request or two, the common case, zeroes 8 KiB, not
+    /// 256 KiB.
+    pub fn for_up_to(expected: usize) -> Datagrams {
+        let slots = expected.clamp(1, SLOTS);
         Datagrams {
-            buf: vec![0; SLOT * SLOTS],
-            lens: Vec::with_capacity(SLOTS),
+            buf: vec![0; SLOT * slots],
+            lens: Vec::with_capacity(slots),
             truncated: false,
         }
     }
 
+    fn slots(&self) -> usize {
+        self.buf.len() / SLOT
+    }
+
     /// Blocks for at least one datagram, then takes whatever else is
-    /// already queued (`MSG_WAITFORONE`), up to `SLOTS`.
+    /// already queued (`MSG_WAITFORONE`), up to the slots it has.
     pub fn recv(&mut self, fd: RawFd) -> io::Result<()> {
         self.lens.clear();
         self.truncated = false;
         loop {
             // One header and one iovec per slot; no addresses, no control
             // data.
-            let mut headers = MultiHeaders::<()>::preallocate(SLOTS, None);
+            let mut headers = MultiHeaders::<()>::preallocate(self.slots(), None);
             let mut iovs: Vec<[IoSliceMut<'_>; 1]> = self
                 .buf
                 .chunks_mut(SLOT)
@@ -113,6 +127,16 @@ mod tests {
         assert_eq!(got[0], &big[..SLOT]);
         assert_eq!(got[1], b"after");
         assert!(dg.truncated());
+
+        // Fewer slots than datagrams: one call per slot-full.
+        let mut two = Datagrams::for_up_to(2);
+        for d in [&b"a"[..], b"b", b"c"] {
+            send(a.as_raw_fd(), d, MsgFlags::empty()).unwrap();
+        }
+        two.recv(b.as_raw_fd()).unwrap();
+        assert_eq!(two.iter().collect::<Vec<_>>(), vec![&b"a"[..], b"b"]);
+        two.recv(b.as_raw_fd()).unwrap();
+        assert_eq!(two.iter().collect::<Vec<_>>(), vec![&b"c"[..]]);
 
         // More than SLOTS queued: the first SLOTS now, the rest next time.
         for i in 0..SLOTS + 3 {

@@ -3,7 +3,6 @@
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use netlink_packet_core::NLM_F_DUMP_INTR;
 use netlink_packet_route::nsid::NsidAttribute;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, SocketAddr};
@@ -16,6 +15,7 @@ use crate::mmsg::Datagrams;
 use crate::types::{Address, Family, Link, Request, Route};
 use crate::wire::{self, Kind};
 
+mod dump;
 mod netconf;
 
 /// Bytes of requests packed into one `sendmsg`.
@@ -29,8 +29,6 @@ const RCVBUF: libc::c_int = 1 << 20;
 /// (`netlink_recvmsg` caps `max_recvmsg_len`), bigger ones grow it.
 const RECV_BUF: usize = 64 * 1024;
 const MAX_RECV_BUF: usize = 16 << 20;
-/// Dumps interrupted by concurrent changes are retried this often.
-const DUMP_ATTEMPTS: usize = 16;
 
 /// A `NETLINK_ROUTE` socket, bound to the network namespace of the thread
 /// that opened it, for as long as it lives.
@@ -38,6 +36,8 @@ pub struct Socket {
     sock: netlink_sys::Socket,
     seq: u32,
     rbuf: Vec<u8>,
+    /// Peek at each datagram's size first (after one did not fit).
+    peek: bool,
 }
 
 impl Socket {
@@ -60,6 +60,7 @@ impl Socket {
             sock,
             seq: 0,
             rbuf: Vec::new(),
+            peek: false,
         })
     }
 
@@ -78,35 +79,49 @@ impl Socket {
         }
     }
 
-    /// Receives one datagram into `self.rbuf`, having peeked at its size
-    /// first and grown the buffer so nothing is cut (a dump cannot lose a
-    /// datagram: its `NLMSG_DONE` may be in it).
+    /// Receives one datagram into `self.rbuf`. Once a datagram of the
+    /// socket did not fit (a dump cannot lose one: its `NLMSG_DONE` may be
+    /// in it), every later one is peeked at first and the buffer grown.
+    /// Dump datagrams are at most ~32 KiB (`netlink_recvmsg` caps
+    /// `max_recvmsg_len`) unless one message is bigger, so the peek (a
+    /// second system call per datagram) is the exception.
     fn recv(&mut self, op: Op) -> Result<(), Error> {
         loop {
-            let mut probe: &mut [u8] = &mut [];
-            match self.sock.recv(&mut probe, libc::MSG_PEEK | libc::MSG_TRUNC) {
-                Ok(n) if n > self.rbuf.capacity() => {
-                    if n > MAX_RECV_BUF {
-                        return Err(Error::local(op, libc::EMSGSIZE, "reply too large"));
+            if self.rbuf.capacity() < RECV_BUF {
+                self.rbuf = Vec::with_capacity(RECV_BUF);
+            }
+            if self.peek {
+                let mut probe: &mut [u8] = &mut [];
+                match self.sock.recv(&mut probe, libc::MSG_PEEK | libc::MSG_TRUNC) {
+                    Ok(n) if n > self.rbuf.capacity() => {
+                        if n > MAX_RECV_BUF {
+                            return Err(Error::local(op, libc::EMSGSIZE, "reply too large"));
+                        }
+                        self.rbuf = Vec::with_capacity(n.next_power_of_two());
                     }
-                    self.rbuf = Vec::with_capacity(n.next_power_of_two());
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(op, &e)),
                 }
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io(op, &e)),
             }
             self.rbuf.clear();
-            if self.rbuf.capacity() < RECV_BUF {
-                self.rbuf.reserve(RECV_BUF);
-            }
             let cap = self.rbuf.capacity();
             return match self.sock.recv(&mut self.rbuf, libc::MSG_TRUNC) {
-                Ok(n) if n > cap => Err(Error::local(op, libc::EMSGSIZE, "reply was cut")),
+                Ok(n) if n > cap => {
+                    self.peek = true;
+                    Err(Error::local(op, libc::EMSGSIZE, "reply was cut"))
+                }
                 Ok(_) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => Err(Error::io(op, &e)),
             };
         }
+    }
+
+    /// Gives the receive buffer back between requests: a run holds a
+    /// socket per namespace, thousands of them.
+    fn release(&mut self) {
+        self.rbuf = Vec::new();
     }
 
     /// Sends all requests, many per `sendmsg`, each with
@@ -140,10 +155,13 @@ impl Socket {
         ops: &[Op],
         results: &mut [Result<(), Error>],
     ) {
+        if msgs.is_empty() {
+            return;
+        }
+        let mut dgrams = Datagrams::for_up_to(msgs.len());
         let mut msgs = msgs.into_iter().peekable();
         let mut out = Vec::with_capacity(SEND_CHUNK);
         let mut owners = Vec::with_capacity(MAX_PER_CHUNK);
-        let mut dgrams = Datagrams::new();
         while msgs.peek().is_some() {
             out.clear();
             owners.clear();
@@ -217,69 +235,19 @@ impl Socket {
         }
     }
 
-    /// Runs a dump to its end, retrying when the kernel flags it
-    /// `NLM_F_DUMP_INTR` (the tables changed while dumping).
-    pub(crate) fn dump(&mut self, what: Dump, op: Op) -> Result<Vec<RouteNetlinkMessage>, Error> {
-        self.dump_message(&encode::dump_request(what), op)
-    }
-
-    /// [`Socket::dump`] of a request built elsewhere (`neigh`).
-    pub(crate) fn dump_message(
-        &mut self,
-        req: &Message,
-        op: Op,
-    ) -> Result<Vec<RouteNetlinkMessage>, Error> {
-        for _ in 0..DUMP_ATTEMPTS {
-            let seq = self.next_seq();
-            let mut out = Vec::new();
-            encode::serialize(&mut req.clone(), seq, &mut out);
-            self.send(&out, op)?;
-            let mut replies = Vec::new();
-            let mut redo = false;
-            let mut failed = None;
-            'dump: loop {
-                self.recv(op)?;
-                for raw in wire::messages(&self.rbuf) {
-                    if raw.seq != seq {
-                        continue;
-                    }
-                    redo |= raw.flags & NLM_F_DUMP_INTR != 0;
-                    match raw.kind() {
-                        Kind::Done(status) => {
-                            if let Err(e) = status.into_result(op) {
-                                failed.get_or_insert(e);
-                            }
-                            break 'dump;
-                        }
-                        Kind::Ack(ack) => {
-                            ack.into_result(op)?;
-                            break 'dump;
-                        }
-                        Kind::Data(raw) if failed.is_none() && !redo => match raw.decode() {
-                            Ok(msg) => replies.push(msg),
-                            Err(e) => failed = Some(Error::decode(op, e)),
-                        },
-                        _ => {}
-                    }
-                }
-            }
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            if !redo {
-                return Ok(replies);
-            }
-        }
-        Err(Error::local(
-            op,
-            libc::EINTR,
-            "dump kept being interrupted by changes",
-        ))
-    }
-
     /// Sends one non-dump request and returns the kernel's reply message
     /// (`None` if it only acknowledged).
-    fn request(&mut self, mut msg: Message, op: Op) -> Result<Option<RouteNetlinkMessage>, Error> {
+    fn request(&mut self, msg: Message, op: Op) -> Result<Option<RouteNetlinkMessage>, Error> {
+        let r = self.request_reply(msg, op);
+        self.release();
+        r
+    }
+
+    fn request_reply(
+        &mut self,
+        mut msg: Message,
+        op: Op,
+    ) -> Result<Option<RouteNetlinkMessage>, Error> {
         let seq = self.next_seq();
         let mut out = Vec::new();
         encode::serialize(&mut msg, seq, &mut out);

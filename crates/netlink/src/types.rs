@@ -192,6 +192,13 @@ pub struct SetLink {
     /// Bridge options changed in place, sent as `IFLA_LINKINFO` kind
     /// bridge with `IFLA_INFO_DATA` (`ip link set br0 type bridge ...`).
     pub bridge: Option<BridgeChange>,
+    /// IPv6 link-local address generation (`IFLA_INET6_ADDR_GEN_MODE`
+    /// `eui64` or `none`, `ip link set dev X addrgenmode ...`). Sent in a
+    /// message of its own before the others: the kernel applies
+    /// `IFLA_AF_SPEC` after `up`, and the mode must be set before the link
+    /// goes up for `none` to keep it quiet (no DAD, router solicitations
+    /// or MLD reports). A kernel without IPv6 refuses it (EAFNOSUPPORT).
+    pub ipv6_link_local: Option<bool>,
 }
 
 impl SetLink {
@@ -217,6 +224,7 @@ impl SetLink {
             netns_fd: None,
             hairpin: None,
             bridge: None,
+            ipv6_link_local: None,
         }
     }
 }
@@ -255,6 +263,10 @@ pub struct LinkDetails {
     pub info: Option<DeviceKind<u32>>,
     /// Bridge port hairpin (`IFLA_BRPORT_MODE`); `None` if not a bridge port.
     pub hairpin: Option<bool>,
+    /// Whether the kernel gives the link an IPv6 link-local address
+    /// (`IFLA_INET6_ADDR_GEN_MODE` other than `none`); `None` when the
+    /// link has no IPv6 (IPv6 is off in the kernel or on the link).
+    pub ipv6_link_local: Option<bool>,
 }
 
 /// An interface address.

@@ -121,6 +121,9 @@ impl FakeHost {
         if let Some(mac) = change.mac {
             l.mac = Some(mac);
         }
+        if let Some(ll) = change.ipv6_link_local {
+            l.ipv6_link_local = Some(ll);
+        }
         if let Some(h) = change.hairpin {
             if l.master.is_none() {
                 return Err(OpError::new(

@@ -188,6 +188,13 @@ impl Linux {
             None => None,
         };
         let mut reqs = Vec::new();
+        if let Some(ll) = change.ipv6_link_local {
+            // First: before `up`, below.
+            reqs.push(nl::Request::SetLink(nl::SetLink {
+                ipv6_link_local: Some(ll),
+                ..nl::SetLink::index(index)
+            }));
+        }
         if master.is_some() || change.mtu.is_some() || change.mac.is_some() {
             reqs.push(nl::Request::SetLink(nl::SetLink {
                 master,
@@ -215,7 +222,18 @@ impl Linux {
                 ..nl::SetLink::index(index)
             }));
         }
-        h.exec(reqs)
+        for (i, r) in h.sock.execute(&reqs).into_iter().enumerate() {
+            match r {
+                // A kernel without IPv6 has no link-local address to
+                // turn off.
+                Err(e)
+                    if i == 0
+                        && change.ipv6_link_local == Some(false)
+                        && e.errno() == libc::EAFNOSUPPORT => {}
+                r => r.map_err(|e| e.to_string())?,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -3,8 +3,8 @@
 
 use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 use netlink_packet_route::link::{
-    InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVeth, LinkAttribute,
-    LinkFlags, LinkInfo, LinkMessage,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoKind, InfoPortData,
+    InfoPortKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::RouteNetlinkMessage;
 use std::os::fd::RawFd;
@@ -122,6 +122,19 @@ fn targeting(set: &SetLink) -> LinkMessage {
     msg
 }
 
+/// `IFLA_AF_SPEC` / `AF_INET6` / `IFLA_INET6_ADDR_GEN_MODE`: `eui64`
+/// (a link-local address from the MAC, the kernel's default) or `none`.
+fn addr_gen_mode(link_local: bool) -> LinkAttribute {
+    let mode = if link_local {
+        In6AddrGenMode::Eui64
+    } else {
+        In6AddrGenMode::None
+    };
+    LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(
+        mode,
+    )])])
+}
+
 fn hairpin(on: bool) -> LinkAttribute {
     LinkAttribute::LinkInfo(vec![
         LinkInfo::PortKind(InfoPortKind::Bridge),
@@ -153,6 +166,13 @@ pub(super) fn set_link(set: &SetLink) -> Result<Messages, Error> {
     let new_link = |m: LinkMessage| message(FLAGS, RouteNetlinkMessage::NewLink(m));
     let mut msg = plain_changes(set);
     let mut primary = Vec::new();
+    if let Some(on) = set.ipv6_link_local {
+        // Before `up` (in the message below), which the kernel applies
+        // before IFLA_AF_SPEC within one message.
+        let mut m = targeting(set);
+        m.attributes.push(addr_gen_mode(on));
+        primary.push(new_link(m));
+    }
     match set.hairpin {
         // rtnl_changelink applies IFLA_INFO_SLAVE_DATA before do_setlink
         // changes the master: a new port needs its hairpin in a 2nd message.
@@ -167,8 +187,9 @@ pub(super) fn set_link(set: &SetLink) -> Result<Messages, Error> {
             msg.attributes.push(hairpin(b));
             primary.push(new_link(msg));
         }
-        // A change of bridge options only: no empty message before it.
-        None if set.bridge.is_some()
+        // A change of bridge options or address generation only: no
+        // empty message beside it.
+        None if (set.bridge.is_some() || set.ipv6_link_local.is_some())
             && msg.attributes.is_empty()
             && set.up.is_none()
             && matches!(set.link, LinkRef::Index(_)) => {}

@@ -70,6 +70,12 @@ impl Socket {
     }
 
     fn netconf_forwarding(&mut self, family: Family, ifindex: i32) -> Result<u32, Error> {
+        let r = self.netconf_reply(family, ifindex);
+        self.release();
+        r
+    }
+
+    fn netconf_reply(&mut self, family: Family, ifindex: i32) -> Result<u32, Error> {
         let op = Op::GetNetconf;
         let seq = self.next_seq();
         self.send(&request(family, ifindex, seq), op)?;

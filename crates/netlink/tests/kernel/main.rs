@@ -6,6 +6,7 @@
 
 mod batch;
 mod common;
+mod ipv6;
 mod links;
 mod netns;
 mod tc;
