@@ -10,7 +10,7 @@ use crate::record::{self, Record};
 use crate::state::{LinkKind, RouteState, State};
 use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod down;
 pub mod faults;
@@ -78,6 +78,9 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
             scope.host_routes.push(r);
         }
     }
+    if let Some(nat) = &mut scope.nat_nodes {
+        nat.extend(nat_nodes(desired));
+    }
     scope
 }
 
@@ -92,6 +95,7 @@ pub fn scope_of_record(lab: &str, record: &Record) -> Scope {
         host_routes: record.host_routes.clone(),
         wanted_routes: BTreeMap::new(),
         skip_foreign: true,
+        nat_nodes: record.nat_nodes.clone(),
     }
 }
 
@@ -116,7 +120,18 @@ fn record_of(desired: &State) -> Record {
         }
     }
     r.host_routes = host_routes(desired);
+    r.nat_nodes = Some(nat_nodes(desired));
     r
+}
+
+/// The nodes `desired` puts an nft table in.
+fn nat_nodes(desired: &State) -> BTreeSet<String> {
+    desired
+        .nodes
+        .iter()
+        .filter(|(_, n)| n.nat.is_some())
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// The host sysctls `desired` sets, each with the value it had before the
@@ -148,7 +163,7 @@ fn sd_err(e: impl std::fmt::Display) -> LabError {
 pub enum Recorded {
     /// No record (the lab is not up, or its record was lost).
     Missing,
-    Found(Record),
+    Found(Box<Record>),
     /// A record that cannot be used (corrupt, empty, a link, not a file):
     /// why.
     Unreadable(String),
@@ -175,7 +190,7 @@ pub fn look(dir: &StateDir) -> Result<Recorded, LabError> {
         )));
     }
     match Record::from_json(&bytes) {
-        Ok(r) => Ok(Recorded::Found(r)),
+        Ok(r) => Ok(Recorded::Found(Box::new(r))),
         Err(e) => Ok(Recorded::Unreadable(format!(
             "{} is not a record: {e}",
             dir.path().join(record::FILE).display()
@@ -189,7 +204,7 @@ pub fn look(dir: &StateDir) -> Result<Recorded, LabError> {
 /// namespaces and links carry in the kernel. Either way a warning says so.
 fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabError> {
     match look(dir)? {
-        Recorded::Found(r) => Ok(Some(r)),
+        Recorded::Found(r) => Ok(Some(*r)),
         Recorded::Missing => Ok(None),
         Recorded::Unreadable(why) => {
             let what = if set_aside {

@@ -8,5 +8,6 @@ fn main() -> std::process::ExitCode {
     if std::env::args_os().nth(1).is_none_or(|a| a != "__serve") {
         nslab_sys::process::default_sigpipe();
     }
+    nslab_sys::process::raise_open_files_limit();
     nslab::cli::main()
 }

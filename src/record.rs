@@ -10,7 +10,7 @@
 //! half-way is still removed whole and nothing else is.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod fault;
 
@@ -54,6 +54,12 @@ pub struct Record {
     /// `heal` and `up`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
+    /// The namespace nodes the lab may have put its nft table in (the
+    /// host node is always looked at): a namespace node not listed has
+    /// none, and is not asked. `None` (a record older than the field):
+    /// every node is asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_nodes: Option<BTreeSet<String>>,
 }
 
 /// A physical interface as it was in the host namespace.
@@ -126,6 +132,13 @@ impl Record {
                 self.faults.push(f.clone());
             }
         }
+        self.nat_nodes = match (self.nat_nodes.take(), &other.nat_nodes) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b.iter().cloned());
+                Some(a)
+            }
+            _ => None,
+        };
     }
 
     pub fn to_json(&self) -> Vec<u8> {

@@ -179,7 +179,7 @@ pub(super) fn state_dir_of(lab: &str) -> Result<StateDir, Exit> {
 pub(super) fn record_of(lab: &str) -> Result<Record, Exit> {
     let dir = state_dir_of(lab)?;
     match lab::look(&dir) {
-        Ok(lab::Recorded::Found(r)) => Ok(r),
+        Ok(lab::Recorded::Found(r)) => Ok(*r),
         Ok(lab::Recorded::Missing) => Err(not_up(lab)),
         Ok(lab::Recorded::Unreadable(why)) => Err(fail(format!(
             "the record of lab {lab} cannot be read ({why}); `nslab down {lab}` removes the lab by the marks it left in the kernel"

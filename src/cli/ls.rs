@@ -92,7 +92,7 @@ fn rows() -> Vec<Row> {
             }
         };
         match lab::look(&dir) {
-            Ok(lab::Recorded::Found(r)) => rows.push(recorded(name, &dir, r)),
+            Ok(lab::Recorded::Found(r)) => rows.push(recorded(name, &dir, *r)),
             // No record: listed below if its namespaces carry its mark.
             Ok(lab::Recorded::Missing) => {}
             Ok(lab::Recorded::Unreadable(why)) => rows.push(unreadable(name, &marked, why)),

@@ -19,18 +19,21 @@ use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::Arc;
 
 /// An open namespace: its fd, its route socket, and a name → index cache.
-pub(super) struct Handle {
+pub(in crate::host) struct Handle {
     pub fd: OwnedFd,
     pub sock: nl::Socket,
     /// The namespace's netfilter socket, opened when first needed.
     nft: Option<nslab_nft::Socket>,
     index: HashMap<String, u32>,
+    /// The namespace of the thread that visits (see [`netns::visit_from`]).
+    home: Arc<OwnedFd>,
 }
 
 impl Handle {
-    fn open(netns: Option<&str>) -> Result<Handle, String> {
+    fn open(netns: Option<&str>, home: Arc<OwnedFd>) -> Result<Handle, String> {
         let fd = match netns {
             Some(name) => netns::open(name).map_err(|e| e.to_string())?,
             None => netns::current().map_err(|e| e.to_string())?,
@@ -38,19 +41,26 @@ impl Handle {
         // The route socket from a short visit of this thread (no thread
         // of its own: a lab may have thousands of namespaces); the
         // netfilter socket when first needed.
-        let sock = netns::visit(fd.as_fd(), nl::Socket::open).map_err(|e| e.to_string())?;
+        let sock = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)
+            .map_err(|e| e.to_string())?;
         Ok(Handle {
             fd,
             sock: sock.map_err(|e| e.to_string())?,
             nft: None,
             index: HashMap::new(),
+            home,
         })
+    }
+
+    /// Runs `f` inside this namespace, on this thread.
+    pub(super) fn visit<R>(&self, f: impl FnOnce() -> R) -> Result<R, String> {
+        netns::visit_from(self.home.as_fd(), self.fd.as_fd(), f).map_err(|e| e.to_string())
     }
 
     pub(super) fn nft(&mut self) -> Result<&mut nslab_nft::Socket, String> {
         if self.nft.is_none() {
-            let s = netns::visit(self.fd.as_fd(), nslab_nft::Socket::open)
-                .map_err(|e| e.to_string())?
+            let s = self
+                .visit(nslab_nft::Socket::open)?
                 .map_err(|e| e.to_string())?;
             self.nft = Some(s);
         }
@@ -90,6 +100,8 @@ pub struct Linux {
     lab: String,
     alias: String,
     handles: HashMap<Option<String>, Handle>,
+    /// This thread's own namespace, opened once for all visits.
+    home: Option<Arc<OwnedFd>>,
     /// How physical interfaces were before they were moved in (by host
     /// name), restored when they are moved out.
     physical_was: BTreeMap<String, PhysicalWas>,
@@ -103,6 +115,7 @@ impl Linux {
             lab: lab.to_string(),
             alias: format!("nslab:{lab}"),
             handles: HashMap::new(),
+            home: None,
             physical_was: BTreeMap::new(),
             notes: Vec::new(),
         }
@@ -129,12 +142,32 @@ impl Linux {
 
     pub(super) fn handle(&mut self, at: &At) -> Result<&mut Handle, String> {
         if !self.handles.contains_key(&at.netns) {
-            let h = Handle::open(at.netns.as_deref())?;
+            let h = Handle::open(at.netns.as_deref(), self.home()?)?;
             self.handles.insert(at.netns.clone(), h);
         }
         self.handles
             .get_mut(&at.netns)
             .ok_or_else(|| format!("namespace of node {} is not open", at.node))
+    }
+
+    /// Takes the open handle of `at`'s namespace out (to use it on
+    /// another thread); [`Linux::put_handle`] gives it back.
+    pub(super) fn take_handle(&mut self, at: &At) -> Option<Handle> {
+        self.handles.remove(&at.netns)
+    }
+
+    pub(super) fn put_handle(&mut self, at: At, h: Handle) {
+        self.handles.insert(at.netns, h);
+    }
+
+    /// This thread's namespace, opened on first use.
+    fn home(&mut self) -> Result<Arc<OwnedFd>, String> {
+        if let Some(h) = &self.home {
+            return Ok(h.clone());
+        }
+        let h = Arc::new(netns::current().map_err(|e| e.to_string())?);
+        self.home = Some(h.clone());
+        Ok(h)
     }
 
     /// Drop the handle of a namespace (closes its socket and fd, so the
@@ -187,6 +220,7 @@ impl Linux {
             sock,
             nft: None,
             index: HashMap::new(),
+            home: self.home()?,
         };
         h.index.insert("lo".into(), lo);
         self.handles.insert(Some(name.to_string()), h);
@@ -231,8 +265,7 @@ impl Linux {
                 return Ok(());
             }
         }
-        netns::visit(h.fd.as_fd(), || sysctl::write(key, value))
-            .map_err(|e| e.to_string())?
+        h.visit(|| sysctl::write(key, value))?
             .map_err(|e| e.to_string())
     }
 

@@ -51,6 +51,9 @@ pub struct Scope {
     /// the lab's is left out of the observation (so nothing touches it)
     /// instead of refused.
     pub skip_foreign: bool,
+    /// The namespace nodes whose nft table to read (the host node's is
+    /// always read); `None`: every node's.
+    pub nat_nodes: Option<std::collections::BTreeSet<String>>,
 }
 
 /// An operation the kernel refused, in its own words.

@@ -12,15 +12,15 @@ use crate::state::{
     Cidr, DeviceKind, Endpoint, Impair, LinkKind, LinkState, MacvlanMode, NodeState, State,
 };
 use nslab_netlink as nl;
-use nslab_sys::{netns, sysctl};
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
 mod nat;
 mod routes;
+mod see;
 
-use nat::nat_of;
 pub use nat::FOREIGN_RULE;
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
 use routes::{is_lab_route, route_state};
@@ -45,12 +45,7 @@ fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
 }
 
 pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
-    let mut seen = Vec::new();
-    for (node, ns) in &scope.nodes {
-        if let Some(s) = see_node(host, scope, node, ns)? {
-            seen.push(s);
-        }
-    }
+    let seen = see::see_all(host, scope)?;
     let mut state = State {
         lab: scope.lab.clone(),
         nodes: BTreeMap::new(),
@@ -61,143 +56,6 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
         state.nodes.insert(seen[i].at.node.clone(), node);
     }
     Ok(state)
-}
-
-/// One node's raw dumps, or `None` when its namespace is gone or (with
-/// `skip_foreign`) not the lab's.
-fn see_node(
-    host: &mut Linux,
-    scope: &Scope,
-    node: &str,
-    ns: &Option<String>,
-) -> Result<Option<Seen>, OpError> {
-    let at = At {
-        node: node.to_string(),
-        netns: ns.clone(),
-    };
-    if let Some(name) = ns {
-        if !netns::exists(name) {
-            host.close(name);
-            return Ok(None);
-        }
-    }
-    let alias = host.alias().to_string();
-    let h = host.handle(&at).map_err(|e| err(&at, "namespace", e))?;
-    let mut links = h.sock.links().map_err(|e| err(&at, "links", e))?;
-    // A namespace is the lab's only if its `lo` carries the lab's mark
-    // (it is marked before it gets its name, so an unmarked one was
-    // made by someone else). Never taken over; `down` leaves it out.
-    if let Some(name) = ns {
-        let lo_alias = links
-            .iter()
-            .find(|l| l.name == "lo")
-            .and_then(|l| l.alias.clone());
-        if lo_alias.as_deref() != Some(alias.as_str()) {
-            host.close(name);
-            if scope.skip_foreign {
-                return Ok(None);
-            }
-            return Err(foreign_netns(&at, name, lo_alias));
-        }
-    }
-    if ns.is_none() {
-        // In the host namespace only what the lab made is the lab's.
-        links.retain(|l| l.alias.as_deref() == Some(alias.as_str()) || l.name == "lo");
-    }
-    let addrs = h.sock.addresses().map_err(|e| err(&at, "addresses", e))?;
-    let routes = h.sock.routes().map_err(|e| err(&at, "routes", e))?;
-    let qdiscs = h.sock.qdiscs().map_err(|e| err(&at, "qdiscs", e))?;
-    let sysctls = read_sysctls(h, scope, &at)?;
-    let nat = read_nat(h, scope, &at, &alias)?;
-    Ok(Some(Seen {
-        at,
-        links,
-        addrs,
-        routes,
-        sysctls,
-        nat,
-        qdiscs,
-    }))
-}
-
-/// The error for a namespace of a node's name that the lab did not make.
-fn foreign_netns(at: &At, name: &str, lo_alias: Option<String>) -> OpError {
-    let node = &at.node;
-    let whose = lo_alias
-        .map(|a| format!("it belongs to {a}"))
-        .unwrap_or_else(|| "nslab did not make it".into());
-    err(
-        at,
-        "namespace",
-        format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)"),
-    )
-}
-
-/// The sysctls the scope asks about for this node: the forwarding
-/// switches over netlink, any other inside the node from /proc/sys.
-fn read_sysctls(
-    h: &mut super::linux::Handle,
-    scope: &Scope,
-    at: &At,
-) -> Result<BTreeMap<String, String>, OpError> {
-    let keys = scope.sysctls.get(&at.node).cloned().unwrap_or_default();
-    let mut out = BTreeMap::new();
-    let mut rest = Vec::new();
-    for k in keys {
-        match super::linux::netconf_key(&k) {
-            // Unreadable (IPv6 off in this kernel): left out, as below.
-            Some(family) => {
-                if let Ok(v) = h.sock.forwarding(family) {
-                    out.insert(k, v.to_string());
-                }
-            }
-            None => rest.push(k),
-        }
-    }
-    if rest.is_empty() {
-        return Ok(out);
-    }
-    let more = netns::visit(h.fd.as_fd(), || {
-        rest.iter()
-            .filter_map(|k| sysctl::read(k).ok().map(|v| (k.clone(), v)))
-            .collect::<BTreeMap<_, _>>()
-    })
-    .map_err(|e| err(at, "sysctls", e))?;
-    out.extend(more);
-    Ok(out)
-}
-
-/// NAT: the lab's table read back from the kernel, rules decoded.
-fn read_nat(
-    h: &mut super::linux::Handle,
-    scope: &Scope,
-    at: &At,
-    alias: &str,
-) -> Result<Option<Nat>, OpError> {
-    let table = format!("nslab-{}", scope.lab);
-    let nft = h.nft().map_err(|e| err(at, "nftables", e))?;
-    let read = nft.read_table(&table).map_err(|e| err(at, "nftables", e))?;
-    Ok(match read {
-        None => None,
-        Some(t) if t.comment.as_deref() == Some(alias) => Some(nat_of(&t, alias)),
-        Some(_) if scope.skip_foreign => None,
-        Some(t) => {
-            let whose = t
-                .comment
-                .map(|c| format!("its comment is {c:?}"))
-                .unwrap_or_else(|| "it has no comment".into());
-            let inside = at
-                .netns
-                .as_ref()
-                .map(|n| format!("ip netns exec {n} "))
-                .unwrap_or_default();
-            return Err(err(
-                at,
-                "nftables",
-                format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab"),
-            ));
-        }
-    })
 }
 
 /// Every node's links by ifindex: (node's position in `seen`, link's

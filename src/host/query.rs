@@ -29,20 +29,29 @@ pub fn interface_exists(name: &str) -> bool {
 /// The alias of `lo` in the namespace `ns` (where a lab's mark is), if it
 /// has one and the namespace can be entered.
 pub fn lo_alias(ns: BorrowedFd) -> Option<String> {
-    netns::run_in(ns, || {
-        let mut s = nl::Socket::open().ok()?;
-        s.link_by_name("lo").ok().flatten().and_then(|l| l.alias)
-    })
-    .ok()
-    .flatten()
+    lo_alias_from(netns::current().ok()?.as_fd(), ns)
+}
+
+/// [`lo_alias`] by a thread whose own namespace is `home`.
+fn lo_alias_from(home: BorrowedFd, ns: BorrowedFd) -> Option<String> {
+    netns::visit_from(home, ns, nl::Socket::open)
+        .ok()?
+        .ok()?
+        .link_by_name("lo")
+        .ok()
+        .flatten()
+        .and_then(|l| l.alias)
 }
 
 /// Every namespace under /run/netns that carries a lab's mark, by lab.
 pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Ok(home) = netns::current() else {
+        return found;
+    };
     for name in netns::list().unwrap_or_default() {
         let Ok(fd) = netns::open(&name) else { continue };
-        let lo = lo_alias(fd.as_fd());
+        let lo = lo_alias_from(home.as_fd(), fd.as_fd());
         if let Some(lab) = lo.as_deref().and_then(|a| a.strip_prefix("nslab:")) {
             found.entry(lab.to_string()).or_default().push(name);
         }

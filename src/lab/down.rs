@@ -114,6 +114,8 @@ fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>) -> Scope {
     }
     let mut scope = scope_of_record(lab, rec);
     scope.nodes = nodes.into_iter().collect();
+    // A namespace node's table goes with its namespace.
+    scope.nat_nodes = Some(Default::default());
     for (k, from) in physical_marks(lab, &scope.nodes) {
         scope.physical.entry(k).or_insert(from);
     }

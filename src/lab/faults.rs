@@ -58,7 +58,7 @@ fn open(lab: &str) -> Result<(StateDir, nslab_sys::statedir::LockGuard, Record),
         .ok_or_else(|| FaultError::NotUp(lab.to_string()))?;
     let lock = dir.lock().map_err(sd_err)?;
     match look(&dir)? {
-        Recorded::Found(r) => Ok((dir, lock, r)),
+        Recorded::Found(r) => Ok((dir, lock, *r)),
         Recorded::Missing => Err(FaultError::NotUp(lab.to_string())),
         Recorded::Unreadable(why) => Err(FaultError::BadInput(format!(
             "the record of lab {lab} cannot be read ({why}); `nslab down {lab}` removes the lab"

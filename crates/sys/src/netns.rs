@@ -279,11 +279,22 @@ where
 /// namespaces). `f` must not spawn threads that expect the caller's
 /// namespace, nor change the thread's namespace itself.
 pub fn visit<R>(ns: BorrowedFd<'_>, f: impl FnOnce() -> R) -> Result<R, Error> {
+    visit_from(current()?.as_fd(), ns, f)
+}
+
+/// [`visit`] by a thread that knows its own namespace: `home` is the
+/// calling thread's namespace (from [`current`]), kept open by a caller
+/// that visits often, so each visit costs two `setns` and no path lookup.
+pub fn visit_from<R>(
+    home: BorrowedFd<'_>,
+    ns: BorrowedFd<'_>,
+    f: impl FnOnce() -> R,
+) -> Result<R, Error> {
     /// Moves the thread home when dropped, on return or unwind.
-    struct Home(OwnedFd);
-    impl Drop for Home {
+    struct Home<'a>(BorrowedFd<'a>);
+    impl Drop for Home<'_> {
         fn drop(&mut self) {
-            if let Err(e) = setns(self.0.as_fd(), CloneFlags::CLONE_NEWNET) {
+            if let Err(e) = setns(self.0, CloneFlags::CLONE_NEWNET) {
                 // Going on in another namespace would act on the wrong
                 // network: stop here.
                 eprintln!("nslab: cannot return to the thread's network namespace: {e}");
@@ -291,7 +302,7 @@ pub fn visit<R>(ns: BorrowedFd<'_>, f: impl FnOnce() -> R) -> Result<R, Error> {
             }
         }
     }
-    let home = Home(current()?);
+    let home = Home(home);
     setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
     let r = f();
     drop(home);

@@ -12,6 +12,20 @@ pub fn default_sigpipe() {
     }
 }
 
+/// Raise the soft limit on open files to the hard limit: a lab holds a
+/// namespace fd and a netlink socket per node, and the soft limit is
+/// often 1024 (a 5000-node lab needs over 10000). nslab uses no
+/// `select(2)`, the reason the soft limit is low by default.
+pub fn raise_open_files_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            // Keeps the soft limit if refused: only large labs need more.
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
+    }
+}
+
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_: libc::c_int) {
