@@ -162,11 +162,17 @@ fn create_link(
             ph.links_in.push((depth, step(op, undo)));
         }
     }
+    update_link(ph, here, &ep.ifname, dl, &made(dl), routes, node_addrs);
+}
+
+/// A link as it is right after it is made (or moved in), before its
+/// attributes are set.
+fn made(dl: &LinkState) -> LinkState {
     // A created link has the file's MTU and MAC from its creation; a
     // physical interface keeps its own unless the file sets them, so they
     // are set after the move.
     let physical = matches!(dl.kind, LinkKind::Physical { .. });
-    let blank = LinkState {
+    LinkState {
         up: false,
         mtu: if physical { None } else { wanted_mtu(dl) },
         mac: if physical { None } else { dl.mac },
@@ -174,8 +180,7 @@ fn create_link(
         // address (where the file wants none, it is turned off before up).
         ipv6_link_local: dl.ipv6_link_local.map(|_| true),
         ..LinkState::new(dl.kind.clone())
-    };
-    update_link(ph, here, &ep.ifname, dl, &blank, routes, node_addrs);
+    }
 }
 
 /// The MTU a link gets when the file sets none, where the kernel's choice

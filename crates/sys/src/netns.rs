@@ -302,8 +302,9 @@ pub fn visit_from<R>(
             }
         }
     }
-    let home = Home(home);
     setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+    // Armed only once the thread has moved.
+    let home = Home(home);
     let r = f();
     drop(home);
     Ok(r)

@@ -87,3 +87,17 @@ fn run_in_refuses_an_fd_that_is_not_a_namespace() {
     let f = File::open("/proc/self/status").unwrap();
     assert!(matches!(run_in(f.as_fd(), || ()), Err(Error::Os { .. })));
 }
+
+/// A visit that cannot enter (here: an fd that is no namespace) is an
+/// error, and the thread stays where it was (no attempt to move back
+/// that could fail and abort).
+#[test]
+fn a_visit_that_cannot_enter_is_an_error_and_moves_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let ino = |p: &str| std::fs::metadata(p).map(|m| m.ino()).unwrap();
+    let before = ino("/proc/thread-self/ns/net");
+    let not_ns = File::open("/proc/self/status").unwrap();
+    let r = visit(not_ns.as_fd(), || unreachable!("entered"));
+    assert!(r.is_err());
+    assert_eq!(ino("/proc/thread-self/ns/net"), before);
+}
