@@ -213,14 +213,15 @@ impl Linux {
         // ownership is this mark (`down` finds it even without the
         // state file), and no one can open it unmarked. The socket that
         // marked it becomes the namespace's handle: no second visit.
+        let home = self.home()?;
         let (fd, (sock, lo)) =
-            netns::create_with(name, || mark_lo(alias)).map_err(|e| e.to_string())?;
+            netns::create_from(home.as_fd(), name, || mark_lo(alias)).map_err(|e| e.to_string())?;
         let mut h = Handle {
             fd,
             sock,
             nft: None,
             index: HashMap::new(),
-            home: self.home()?,
+            home,
         };
         h.index.insert("lo".into(), lo);
         self.handles.insert(Some(name.to_string()), h);

@@ -64,12 +64,16 @@ pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
 /// even when the record is lost.
 pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
+    let Ok(home) = netns::current() else {
+        return out;
+    };
     for (node, ns) in nodes {
         let Some(ns) = ns else { continue };
         let Ok(fd) = netns::open(ns) else { continue };
-        let links = netns::run_in(fd.as_fd(), || nl::Socket::open().ok()?.links().ok())
+        let links = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)
             .ok()
-            .flatten()
+            .and_then(Result::ok)
+            .and_then(|mut s| s.links().ok())
             .unwrap_or_default();
         for l in links {
             if let Some(from) = l.alias.as_deref().and_then(|a| physical_from_mark(lab, a)) {

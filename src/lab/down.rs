@@ -52,6 +52,8 @@ pub fn down_with(
     };
     let lock = dir.lock().map_err(sd_err)?;
     let rec = read_record(&dir, true)?;
+    // Without a record, the marks alone say what was moved in.
+    let lost = rec.is_none();
     // Processes first, while their namespaces still have names.
     let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
     let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
@@ -63,7 +65,7 @@ pub fn down_with(
         return Ok(DownReport::default());
     };
     clear_leftover_files(&rec);
-    let scope = scope_of_down(lab, &rec, found);
+    let scope = scope_of_down(lab, &rec, found, lost);
     let mut host = Linux::new(lab);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -100,8 +102,9 @@ pub fn down_with(
 
 /// What `down` looks at: the nodes of the record, every namespace carrying
 /// the lab's mark, the host node, and the physical interfaces marked as
-/// the lab's in them.
-fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>) -> Scope {
+/// the lab's in them (asked of every namespace only when the record is
+/// lost or lists some: the record names each before it is moved in).
+fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>, lost: bool) -> Scope {
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
     let known: Vec<Option<String>> = nodes.values().cloned().collect();
     for ns in found {
@@ -116,8 +119,10 @@ fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>) -> Scope {
     scope.nodes = nodes.into_iter().collect();
     // A namespace node's table goes with its namespace.
     scope.nat_nodes = Some(Default::default());
-    for (k, from) in physical_marks(lab, &scope.nodes) {
-        scope.physical.entry(k).or_insert(from);
+    if lost || !rec.physical.is_empty() {
+        for (k, from) in physical_marks(lab, &scope.nodes) {
+            scope.physical.entry(k).or_insert(from);
+        }
     }
     scope
 }

@@ -119,6 +119,46 @@ where
     T: Send,
     F: FnOnce() -> Result<T, String> + Send,
 {
+    let path = reserve(name)?;
+    let made = on_new_thread("nslab-netns-add", || -> Result<(OwnedFd, T), Error> {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
+        name_it(&path, init)
+    })
+    .and_then(|r| r);
+    if made.is_err() {
+        // Leave no file behind. The namespace itself went away with the
+        // thread.
+        let _ = std::fs::remove_file(&path);
+    }
+    made
+}
+
+/// [`create_with`] on the calling thread, which moves into the new
+/// namespace for `init` and back to `home` (its own namespace, from
+/// [`current`]) before returning: no thread per namespace, for a lab that
+/// makes thousands.
+pub fn create_from<T>(
+    home: BorrowedFd<'_>,
+    name: &str,
+    init: impl FnOnce() -> Result<T, String>,
+) -> Result<(OwnedFd, T), Error> {
+    let path = reserve(name)?;
+    let made = unshare(CloneFlags::CLONE_NEWNET)
+        .map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))
+        .and_then(|()| {
+            let _home = Home(home);
+            name_it(&path, init)
+        });
+    if made.is_err() {
+        // Leave no file behind; the namespace goes with its last fd.
+        let _ = std::fs::remove_file(&path);
+    }
+    made
+}
+
+/// Creates the empty file a namespace of `name` is bind-mounted on;
+/// [`Error::NetnsExists`] when the name is taken.
+fn reserve(name: &str) -> Result<PathBuf, Error> {
     let path = path_of(name)?;
     ensure_shared_dir(&netns_dir())?;
     match nix_open(
@@ -134,29 +174,27 @@ where
         }
         Err(e) => return Err(Error::path("cannot create namespace file", &path, e)),
     }
-    let made = on_new_thread("nslab-netns-add", || -> Result<(OwnedFd, T), Error> {
-        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("unshare(CLONE_NEWNET)", e))?;
-        let own = format!("/proc/self/task/{}/ns/net", nix::unistd::gettid());
-        let fd = File::open(&own).map_err(|e| Error::path("cannot open", own.as_str(), e))?;
-        let made =
-            init().map_err(|m| Error::os("prepare the new namespace", io::Error::other(m)))?;
-        mount(
-            Some(own.as_str()),
-            &path,
-            Some("none"),
-            MsFlags::MS_BIND,
-            None::<&str>,
-        )
-        .map_err(|e| Error::path("cannot bind-mount the namespace on", &path, e))?;
-        Ok((fd.into(), made))
-    })
-    .and_then(|r| r);
-    if made.is_err() {
-        // Step 5: leave no file behind. The namespace itself went away with
-        // the thread.
-        let _ = std::fs::remove_file(&path);
-    }
-    made
+    Ok(path)
+}
+
+/// In the calling thread's new namespace: runs `init`, then gives the
+/// namespace its name (the bind mount on `path`).
+fn name_it<T>(
+    path: &Path,
+    init: impl FnOnce() -> Result<T, String>,
+) -> Result<(OwnedFd, T), Error> {
+    let own = format!("/proc/self/task/{}/ns/net", nix::unistd::gettid());
+    let fd = File::open(&own).map_err(|e| Error::path("cannot open", own.as_str(), e))?;
+    let made = init().map_err(|m| Error::os("prepare the new namespace", io::Error::other(m)))?;
+    mount(
+        Some(own.as_str()),
+        path,
+        Some("none"),
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| Error::path("cannot bind-mount the namespace on", path, e))?;
+    Ok((fd.into(), made))
 }
 
 /// Opens the named namespace. [`Error::NetnsNotFound`] when there is no such
@@ -290,24 +328,27 @@ pub fn visit_from<R>(
     ns: BorrowedFd<'_>,
     f: impl FnOnce() -> R,
 ) -> Result<R, Error> {
-    /// Moves the thread home when dropped, on return or unwind.
-    struct Home<'a>(BorrowedFd<'a>);
-    impl Drop for Home<'_> {
-        fn drop(&mut self) {
-            if let Err(e) = setns(self.0, CloneFlags::CLONE_NEWNET) {
-                // Going on in another namespace would act on the wrong
-                // network: stop here.
-                eprintln!("nslab: cannot return to the thread's network namespace: {e}");
-                std::process::abort();
-            }
-        }
-    }
     setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
     // Armed only once the thread has moved.
     let home = Home(home);
     let r = f();
     drop(home);
     Ok(r)
+}
+
+/// Moves the calling thread back to its namespace when dropped, on return
+/// or unwind; made only once the thread has moved.
+struct Home<'a>(BorrowedFd<'a>);
+
+impl Drop for Home<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = setns(self.0, CloneFlags::CLONE_NEWNET) {
+            // Going on in another namespace would act on the wrong
+            // network: stop here.
+            eprintln!("nslab: cannot return to the thread's network namespace: {e}");
+            std::process::abort();
+        }
+    }
 }
 
 /// Runs `f` on a fresh scoped thread; re-raises its panic.

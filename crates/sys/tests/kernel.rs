@@ -391,3 +391,26 @@ fn statedir_base_comes_from_nslab_run_dir() {
         .unwrap()
         .is_empty());
 }
+
+/// `create_from` makes the namespace on the calling thread: `init` runs
+/// inside it, the thread is back home afterwards, and a failing `init`
+/// leaves neither a namespace file nor the thread elsewhere.
+#[test]
+fn create_from_runs_init_inside_and_returns_home() {
+    if !sandbox::enter("create_from_runs_init_inside_and_returns_home") {
+        return;
+    }
+    let here = || std::fs::metadata("/proc/thread-self/ns/net").unwrap().ino();
+    let before = here();
+    let home = netns::current().unwrap();
+    let (fd, inside) = netns::create_from(home.as_fd(), "made-here", || Ok(here())).unwrap();
+    assert_eq!(here(), before);
+    assert_eq!(inside, ns_inode_of_fd(&fd));
+    assert_ne!(inside, before);
+    assert_eq!(ns_inode_of_fd(&netns::open("made-here").unwrap()), inside);
+    let failed = netns::create_from(home.as_fd(), "not-made", || Err::<(), _>("no".into()));
+    assert!(failed.is_err());
+    assert_eq!(here(), before);
+    assert!(!netns::exists("not-made"));
+    netns::delete("made-here").unwrap();
+}
