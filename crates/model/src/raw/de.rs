@@ -1,5 +1,6 @@
 //! Reading the forms that take a string, a map or a list (routes, expects,
-//! links) and the ones that take a value or a list.
+//! links) and the ones that take a value or a list; each string-or-map
+//! form's shape is its map's keys.
 
 use super::{Leaf, Scalar};
 use super::{OneOrMany, RawExpect, RawExpectMap, RawLink, RawLinkLong, RawRoute, RawRouteMap};
@@ -52,6 +53,10 @@ macro_rules! string_or_map {
                 }
                 d.deserialize_any(Vis)
             }
+        }
+
+        impl $crate::shape::Shaped for $ty {
+            const SHAPE: $crate::shape::Shape = $crate::shape::Shape::MapForm(&<$mapty>::MAP);
         }
     };
 }
