@@ -15,6 +15,8 @@ pub enum RawStep {
     Words(String),
     /// A map of one key.
     Map(Box<RawStepMap>),
+    /// A map none of whose keys is a step's (the shape pass reports each).
+    UnknownKeys,
     /// Anything else (reported as a wrong type).
     Other(Scalar),
 }
