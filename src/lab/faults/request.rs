@@ -6,10 +6,15 @@ use crate::plan::Op;
 use crate::record::{Fault, Record};
 use crate::state::{Impair, LinkKind, State};
 
-/// A fault to put in (or, for `Link { up: true }` and `Start`, to take
-/// out).
+/// A change to the faults in force: a fault put in as it is recorded,
+/// or what has no record of its own (an interface up again, an
+/// impairment cleared, a node started, both ends of a link).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
+    /// Put this fault in force. A `Stopped`'s `downed` is worked out
+    /// here (the interfaces that are up), not taken from the request; an
+    /// `Impair` of `None` is no impairment, whatever the file says.
+    Put(Fault),
     /// The interface's admin state; `both`: the far end of its veth too.
     Link {
         node: String,
@@ -17,23 +22,35 @@ pub enum Request {
         up: bool,
         both: bool,
     },
+    /// The interface's run-time impairment removed: back to what the file
+    /// says.
+    ClearImpair { node: String, ifname: String },
+    /// A stopped node back as it was.
+    Start { node: String },
+}
+
+impl Request {
     /// The interface's egress impairment, exactly this (`None`: back to
     /// what the file says).
-    Impair {
-        node: String,
-        ifname: String,
-        impair: Option<Impair>,
-    },
-    Partition {
-        groups: Vec<Vec<String>>,
-        one_way: bool,
-    },
-    Stop {
-        node: String,
-    },
-    Start {
-        node: String,
-    },
+    pub fn impair(node: String, ifname: String, impair: Option<Impair>) -> Request {
+        match impair {
+            Some(i) => Request::Put(Fault::Impair {
+                node,
+                ifname,
+                impair: Some(i).filter(|i| !i.is_none()),
+            }),
+            None => Request::ClearImpair { node, ifname },
+        }
+    }
+
+    /// `stop NODE`: its interfaces that are up go down, its processes
+    /// freeze.
+    pub fn stop(node: String) -> Request {
+        Request::Put(Fault::Stopped {
+            node,
+            downed: Vec::new(),
+        })
+    }
 }
 
 fn no_node(desired: &State, node: &str) -> FaultError {
@@ -111,49 +128,72 @@ pub(super) fn prepare(
             &mut faults,
             &mut actions,
         )?,
-        Request::Impair {
+        Request::Put(Fault::LinkDown { node, ifname }) => link(
+            desired,
+            rec,
+            (node, ifname),
+            false,
+            false,
+            &mut faults,
+            &mut actions,
+        )?,
+        Request::Put(Fault::Impair {
             node,
             ifname,
             impair,
-        } => {
-            let a = set_impair(desired, rec, (node, ifname), *impair, &mut faults)?;
+        }) => {
+            let exactly = Some(impair.unwrap_or_default());
+            let a = set_impair(desired, rec, (node, ifname), exactly, &mut faults)?;
             actions.push(a);
         }
-        Request::Partition { groups, one_way } => {
+        Request::ClearImpair { node, ifname } => {
+            let a = set_impair(desired, rec, (node, ifname), None, &mut faults)?;
+            actions.push(a);
+        }
+        Request::Put(f @ Fault::Partition { groups, .. }) => {
             check_groups(desired, groups).map_err(FaultError::BadInput)?;
-            let f = Fault::Partition {
-                groups: groups.clone(),
-                one_way: *one_way,
-            };
             let nodes = f.nodes().into_iter().map(str::to_string).collect();
-            faults.push(f);
+            faults.push(f.clone());
             actions.push(Action::Partition(nodes));
         }
-        Request::Stop { node } => stop(desired, rec, node, &mut faults, &mut actions)?,
-        Request::Start { node } => {
-            let n = desired
-                .nodes
-                .get(node)
-                .ok_or_else(|| no_node(desired, node))?;
-            let Some(pos) = faults
-                .iter()
-                .position(|f| matches!(f, Fault::Stopped { node: s, .. } if s == node))
-            else {
-                return Err(FaultError::BadInput(format!(
-                    "node {node} is not stopped (`nslab show {}` lists the faults in force)",
-                    desired.lab
-                )));
-            };
-            if let Fault::Stopped { downed, .. } = faults.remove(pos) {
-                for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
-                    actions.push(set_up(rec, node, i, true));
-                }
-            }
-            actions.push(Action::Repair([node.clone()].into()));
-            actions.push(Action::Thaw(node.clone()));
+        Request::Put(Fault::Stopped { node, .. }) => {
+            stop(desired, rec, node, &mut faults, &mut actions)?
         }
+        Request::Start { node } => start(desired, rec, node, &mut faults, &mut actions)?,
     }
     Ok((faults, actions))
+}
+
+/// `start NODE`: the interfaces `stop` downed up again, the processes
+/// thawed.
+fn start(
+    desired: &State,
+    rec: &Record,
+    node: &str,
+    faults: &mut Vec<Fault>,
+    actions: &mut Vec<Action>,
+) -> Result<(), FaultError> {
+    let n = desired
+        .nodes
+        .get(node)
+        .ok_or_else(|| no_node(desired, node))?;
+    let Some(pos) = faults
+        .iter()
+        .position(|f| matches!(f, Fault::Stopped { node: s, .. } if s == node))
+    else {
+        return Err(FaultError::BadInput(format!(
+            "node {node} is not stopped (`nslab show {}` lists the faults in force)",
+            desired.lab
+        )));
+    };
+    if let Fault::Stopped { downed, .. } = faults.remove(pos) {
+        for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
+            actions.push(set_up(rec, node, i, true));
+        }
+    }
+    actions.push(Action::Repair([node.to_string()].into()));
+    actions.push(Action::Thaw(node.to_string()));
+    Ok(())
 }
 
 /// `stop NODE`: every interface that is up (as the file says, and not
