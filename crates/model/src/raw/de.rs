@@ -59,6 +59,12 @@ macro_rules! string_or_map {
             const SHAPE: $crate::shape::Shape = $crate::shape::Shape::MapForm(&<$mapty>::MAP);
         }
     };
+    // `Words`, `Map` and `Other` (a list too): a route, a check.
+    ($ty:ident, $mapty:ty) => {
+        string_or_map!($ty, $ty::Words, |m| map_form(m, $ty::Map), $mapty, |s| {
+            seq_other(s, $ty::Other)
+        });
+    };
 }
 
 fn seq_other<'de, A: SeqAccess<'de>, T>(mut seq: A, wrap: fn(Scalar) -> T) -> Result<T, A::Error> {
@@ -74,20 +80,8 @@ fn seq_leaves<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Leaf>, A::Error>
     Ok(out)
 }
 
-string_or_map!(
-    RawRoute,
-    RawRoute::Words,
-    |m| map_form(m, RawRoute::Map),
-    RawRouteMap,
-    |s| seq_other(s, RawRoute::Other)
-);
-string_or_map!(
-    RawExpect,
-    RawExpect::Words,
-    |m| map_form(m, RawExpect::Map),
-    RawExpectMap,
-    |s| seq_other(s, RawExpect::Other)
-);
+string_or_map!(RawRoute, RawRouteMap);
+string_or_map!(RawExpect, RawExpectMap);
 string_or_map!(RawStep, RawStep::Words, step_map, RawStepMap, |s| {
     seq_other(s, RawStep::Other)
 });
