@@ -287,3 +287,28 @@ pub(super) fn vni(cx: &mut Ctx<'_>, here: &Here<'_>, r: &RawInterface) -> Option
     let l = here.required(cx, &r.vni, "vxlan", "vni", "add `vni: 100` (0 to 16777215)")?;
     Some(cx.number::<Vni>(l, "VNI")?.get())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's key is checked on every other kind only if `kind_keys`
+    /// reads it: the keys `KINDS` names and those it reads are the same,
+    /// and each is a key of the file's interfaces.
+    #[test]
+    fn every_kind_key_is_read_and_a_key_of_the_file() {
+        let r = RawInterface::default();
+        let mut read: Vec<&str> = kind_keys(&r).iter().map(|(k, _)| *k).collect();
+        let mut named: Vec<&str> = KINDS
+            .iter()
+            .flat_map(|(_, k)| k.split_whitespace())
+            .collect();
+        read.sort_unstable();
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(read, named);
+        for k in read {
+            assert!(RawInterface::MAP.keys.iter().any(|(f, _)| *f == k), "{k}");
+        }
+    }
+}
