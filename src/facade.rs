@@ -187,12 +187,8 @@ impl Lab {
     /// Impair `NODE:IF`'s egress (netem); `None`: back to the file's.
     pub fn impair(&self, at: &str, impair: Option<Impair>) -> Result<(), Error> {
         let (node, ifname) = Lab::endpoint(at)?;
-        self.fault(Request::Impair {
-            node,
-            ifname,
-            impair,
-        })
-        .map(|_| ())
+        self.fault(Request::impair(node, ifname, impair))
+            .map(|_| ())
     }
 
     /// Drop every packet between nodes of different groups.
@@ -210,13 +206,13 @@ impl Lab {
             .iter()
             .map(|g| g.iter().map(|n| n.to_string()).collect())
             .collect();
-        self.fault(Request::Partition { groups, one_way })
+        self.fault(Request::Put(Fault::Partition { groups, one_way }))
             .map(|_| ())
     }
 
     /// A failed host: `node`'s interfaces down, its processes frozen.
     pub fn stop(&self, node: &str) -> Result<(), Error> {
-        self.fault(Request::Stop { node: node.into() }).map(|_| ())
+        self.fault(Request::stop(node.into())).map(|_| ())
     }
 
     /// `node` back as it was before [`Lab::stop`].

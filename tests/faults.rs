@@ -382,15 +382,6 @@ fn down_removes_a_partition_table_of_the_host_node() {
     assert!(!after.contains("nslab-flt-partition"), "{after}");
 }
 
-/// Average round-trip time a -> c in ms, from `nslab ping --json`.
-fn rtt_ms() -> f64 {
-    let out = nslab_ok(&["ping", "flt", "a", "c", "--json"], 0);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
-    v[0]["rtt_avg_ms"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no rtt in {out}"))
-}
-
 #[test]
 #[ignore = "needs sch_netem, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
 fn vm_impair_at_run_time_changes_in_place_and_heals() {
@@ -398,9 +389,9 @@ fn vm_impair_at_run_time_changes_in_place_and_heals() {
         return;
     }
     let f = up();
-    let before = rtt_ms();
+    let before = rtt_ms("flt", "a", "c");
     nslab_ok(&["impair", "flt", "a:eth0", "--delay", "50ms"], 0);
-    let delayed = rtt_ms();
+    let delayed = rtt_ms("flt", "a", "c");
     let show = nslab_ok(&["show", "flt", "a"], 0);
     let tc = sh("tc -n flt-a qdisc show dev eth0");
     nslab_ok(
@@ -412,7 +403,7 @@ fn vm_impair_at_run_time_changes_in_place_and_heals() {
     let tc_changed = sh("tc -n flt-a qdisc show dev eth0");
     let plan = nslab(&["plan", "--exit-code", &f]);
     nslab_ok(&["impair", "flt", "a:eth0", "--clear"], 0);
-    let cleared = rtt_ms();
+    let cleared = rtt_ms("flt", "a", "c");
     let tc_cleared = sh("tc -n flt-a qdisc show dev eth0");
     nslab_ok(&["impair", "flt", "a:eth0", "--loss", "100%"], 0);
     let lossy = checks();

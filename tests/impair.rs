@@ -14,15 +14,6 @@ fn lab(impair: &str) -> String {
     )
 }
 
-/// Average round-trip time a -> b in ms, from `nslab ping --json`.
-fn rtt_ms() -> f64 {
-    let out = nslab_ok(&["ping", "imp", "a", "b", "--json"], 0);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
-    v[0]["rtt_avg_ms"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no rtt in {out}"))
-}
-
 #[test]
 #[ignore = "needs sch_netem, which this kernel lacks; runs in the VM lane (tests/vm/run)"]
 fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
@@ -32,15 +23,15 @@ fn vm_delay_raises_the_round_trip_time_and_changes_in_place() {
     let plain = write("plain.yaml", &lab(""));
     let delayed = write("delayed.yaml", &lab(", impair: { delay: 50ms }"));
     nslab_ok(&["up", &plain], 0);
-    let before = rtt_ms();
+    let before = rtt_ms("imp", "a", "b");
     let change = nslab_ok(&["plan", &delayed], 0);
     nslab_ok(&["up", &delayed], 0);
-    let after = rtt_ms();
+    let after = rtt_ms("imp", "a", "b");
     let idempotent = nslab(&["plan", "--exit-code", &delayed]);
     let show = nslab_ok(&["show", "imp", "a"], 0);
     let tc = sh("ip netns exec imp-a tc qdisc show dev eth0");
     nslab_ok(&["up", &plain], 0);
-    let removed = rtt_ms();
+    let removed = rtt_ms("imp", "a", "b");
     nslab_ok(&["down", "imp"], 0);
     assert_nothing_left("imp");
     assert!(

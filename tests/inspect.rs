@@ -4,26 +4,8 @@
 
 mod common;
 use common::*;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
-
-fn spawn(args: &[&str]) -> Child {
-    Command::new(nslab_bin())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nslab")
-}
-
-fn finish(c: Child) -> (Option<i32>, String, String) {
-    let o = c.wait_with_output().expect("wait");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 /// Right after `up`, IPv6 autoconfiguration (DAD, MLD reports, router
 /// solicitations) fills an interface; `--filter` and `--host` keep only

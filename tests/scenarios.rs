@@ -8,7 +8,7 @@
 mod common;
 use common::*;
 use std::os::fd::AsFd;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const LAB: &str = "lab: sc
@@ -122,12 +122,7 @@ fn scenarios_pass_fail_report_junit_and_heal() {
 /// through the return).
 #[allow(clippy::zombie_processes)]
 fn start_long() -> Child {
-    let mut child = Command::new(nslab_bin())
-        .args(["test", "sc", "long"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start nslab test");
+    let mut child = spawn(&["test", "sc", "long"]);
     let end = Instant::now() + Duration::from_secs(20);
     loop {
         let show = text(&nslab(&["show", "sc"]));

@@ -189,6 +189,35 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "dot")]
         format: super::graph::Format,
     },
+    /// The fault commands and `test` (`link` … `test` in the help).
+    #[command(flatten)]
+    Fault(FaultCommand),
+    /// The built-in demo: up, check, show, down.
+    #[command(after_help = "Example:\n  nslab demo")]
+    Demo,
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  nslab completions bash > /etc/bash_completion.d/nslab")]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  nslab man > /usr/local/share/man/man1/nslab.1")]
+    Man,
+    /// Internal: the built-in responder of `serve:`, run inside a node.
+    #[command(name = "__serve", hide = true)]
+    Serve {
+        /// `<lab>/<node>`, the first word of every answer.
+        label: String,
+        /// `tcp/PORT` and `udp/PORT`.
+        services: Vec<String>,
+    },
+}
+
+/// The commands that put faults in, take them out, or run scenarios.
+#[derive(Debug, Subcommand)]
+pub enum FaultCommand {
     /// Take an interface down or up again at run time (a fault; `heal` undoes it).
     #[command(after_help = "Example:\n  nslab link failover rb:p1 down --both")]
     Link {
@@ -269,27 +298,6 @@ pub enum Command {
         /// Go on after a failed step (the scenario still fails).
         #[arg(long)]
         keep_going: bool,
-    },
-    /// The built-in demo: up, check, show, down.
-    #[command(after_help = "Example:\n  nslab demo")]
-    Demo,
-    /// Print a shell completion script.
-    #[command(after_help = "Example:\n  nslab completions bash > /etc/bash_completion.d/nslab")]
-    Completions {
-        /// The shell to complete for.
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  nslab man > /usr/local/share/man/man1/nslab.1")]
-    Man,
-    /// Internal: the built-in responder of `serve:`, run inside a node.
-    #[command(name = "__serve", hide = true)]
-    Serve {
-        /// `<lab>/<node>`, the first word of every answer.
-        label: String,
-        /// `tcp/PORT` and `udp/PORT`.
-        services: Vec<String>,
     },
 }
 

@@ -3,7 +3,7 @@
 //! plan, explaining an error. Each command is the same shape: resolve the
 //! request, call the library, print.
 
-use super::args::Command;
+use super::args::{Command, FaultCommand};
 use super::load;
 use super::{capture, checks, events, exec, fail, faults, inspect, lifecycle, Exit};
 use crate::lab::{self, LabError};
@@ -58,13 +58,7 @@ pub fn run(cmd: Command) -> Exit {
             timeout,
         } => events::run(&lab, node.as_deref(), json, count, timeout),
         Command::Graph { lab, format } => inspect::graph(&lab, format),
-        cmd @ (Command::Link { .. }
-        | Command::Impair { .. }
-        | Command::Partition { .. }
-        | Command::Stop { .. }
-        | Command::Start { .. }
-        | Command::Heal { .. }
-        | Command::Test { .. }) => run_fault(cmd),
+        Command::Fault(cmd) => run_fault(cmd),
         Command::Demo => lifecycle::demo(),
         Command::Completions { shell } => {
             let mut cmd = <super::args::Args as clap::CommandFactory>::command();
@@ -86,31 +80,30 @@ pub fn run(cmd: Command) -> Exit {
 }
 
 /// The fault commands and `test`.
-fn run_fault(cmd: Command) -> Exit {
+fn run_fault(cmd: FaultCommand) -> Exit {
     match cmd {
-        Command::Link {
+        FaultCommand::Link {
             lab,
             target,
             state,
             both,
         } => faults::link(&lab, &target, state, both),
-        Command::Impair { lab, target, flags } => faults::impair(&lab, &target, &flags),
-        Command::Partition {
+        FaultCommand::Impair { lab, target, flags } => faults::impair(&lab, &target, &flags),
+        FaultCommand::Partition {
             lab,
             groups,
             one_way,
         } => faults::partition(&lab, &groups, one_way),
-        Command::Stop { lab, node } => faults::stop(&lab, &node),
-        Command::Start { lab, node } => faults::start(&lab, &node),
-        Command::Heal { lab, json } => faults::heal(&lab, json),
-        Command::Test {
+        FaultCommand::Stop { lab, node } => faults::stop(&lab, &node),
+        FaultCommand::Start { lab, node } => faults::start(&lab, &node),
+        FaultCommand::Heal { lab, json } => faults::heal(&lab, json),
+        FaultCommand::Test {
             lab,
             scenarios,
             junit,
             json,
             keep_going,
         } => super::test::test_cmd(&lab, &scenarios, junit.as_deref(), json, keep_going),
-        _ => Exit::Ok,
     }
 }
 
@@ -186,4 +179,18 @@ pub(super) fn record_of(lab: &str) -> Result<Record, Exit> {
         ))),
         Err(e) => Err(fail(e)),
     }
+}
+
+/// The name and record of a lab that is up (by name or file), and the
+/// node asked for, if any, checked against it (bad input if it has none).
+pub(super) fn lab_and_node(lab: &str, node: Option<&str>) -> Result<(String, Record), Exit> {
+    let name = lab_name(lab)?;
+    let rec = record_of(&name)?;
+    if let Some(n) = node.filter(|n| !rec.nodes.contains_key(*n)) {
+        return Err(super::bad_input(format!(
+            "lab {name} has no node {n}; its nodes: {}",
+            rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok((name, rec))
 }

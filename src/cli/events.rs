@@ -5,7 +5,7 @@
 //! at once (`ip monitor` in each namespace, without polling), until
 //! Ctrl-C or SIGTERM (status 0), `--count` events or `--timeout` seconds.
 
-use super::commands::{lab_name, record_of};
+use super::commands::lab_and_node;
 use super::{fail, Exit};
 use crate::host::events::{LabEvent, Next, Watcher};
 use crate::lab;
@@ -19,21 +19,10 @@ pub(super) fn run(
     count: Option<u64>,
     timeout: Option<u64>,
 ) -> Exit {
-    let name = match lab_name(lab) {
-        Ok(n) => n,
+    let (name, rec) = match lab_and_node(lab, node) {
+        Ok(found) => found,
         Err(e) => return e,
     };
-    let rec = match record_of(&name) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    if let Some(n) = node.filter(|n| !rec.nodes.contains_key(*n)) {
-        eprintln!(
-            "error: lab {name} has no node {n}; its nodes: {}",
-            rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
-        );
-        return Exit::BadInput;
-    }
     let mut nodes = lab::scope_of_record(&name, &rec).nodes;
     nodes.retain(|(n, _)| node.is_none_or(|x| x == n));
     let mut watcher = match Watcher::open(&name, &nodes) {

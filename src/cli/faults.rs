@@ -174,12 +174,7 @@ pub(super) fn impair(lab: &str, target: &str, flags: &ImpairFlags) -> Exit {
         Some(i) => format!("{target} impaired:{}", crate::record::impair_words(i)),
         None => format!("{target}: run-time impairment cleared (as the file says)"),
     };
-    let req = Request::Impair {
-        node,
-        ifname,
-        impair,
-    };
-    run(lab, req, &done)
+    run(lab, Request::impair(node, ifname, impair), &done)
 }
 
 pub(super) fn partition(lab: &str, groups: &[String], one_way: bool) -> Exit {
@@ -187,15 +182,13 @@ pub(super) fn partition(lab: &str, groups: &[String], one_way: bool) -> Exit {
         .iter()
         .map(|g| g.split(',').map(|n| n.trim().to_string()).collect())
         .collect();
-    let f = Fault::Partition {
-        groups: groups.clone(),
-        one_way,
-    };
-    run(lab, Request::Partition { groups, one_way }, &f.to_string())
+    let f = Fault::Partition { groups, one_way };
+    let done = f.to_string();
+    run(lab, Request::Put(f), &done)
 }
 
 pub(super) fn stop(lab: &str, node: &str) -> Exit {
-    let req = Request::Stop { node: node.into() };
+    let req = Request::stop(node.into());
     run(
         lab,
         req,

@@ -1,8 +1,8 @@
 //! `show` and `graph`: how a lab is.
 
-use super::commands::{lab_name, not_up, record_of};
+use super::commands::{lab_and_node, lab_name, not_up};
 use super::load;
-use super::{bad_input, fail, show, Exit};
+use super::{fail, show, Exit};
 use crate::host::linux::Linux;
 use crate::host::Host;
 use crate::lab;
@@ -11,22 +11,10 @@ use nslab_sys::statedir::StateDir;
 use std::path::Path;
 
 pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
-    let name = match lab_name(lab) {
-        Ok(n) => n,
+    let (name, rec) = match lab_and_node(lab, node) {
+        Ok(found) => found,
         Err(e) => return e,
     };
-    let rec = match record_of(&name) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    if let Some(n) = node {
-        if !rec.nodes.contains_key(n) {
-            return bad_input(format!(
-                "lab {name} has no node {n}; its nodes: {}",
-                rec.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
     let scope = lab::scope_of_record(&name, &rec);
     let mut host = Linux::new(&name);
     let state = match host.observe(&scope) {

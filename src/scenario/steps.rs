@@ -3,6 +3,7 @@
 
 use super::{describe, interrupted, StepResult};
 use crate::lab::faults::{self, Request};
+use crate::record::Fault;
 use crate::state::State;
 use nslab_model::{Expect, Outcome as Want, StepKind, Target, Topology};
 use std::ffi::OsString;
@@ -78,21 +79,17 @@ fn request(kind: &StepKind) -> Option<Request> {
             up: *up,
             both: *both,
         },
-        StepKind::Impair { at, impair } => Request::Impair {
-            node: at.node.to_string(),
-            ifname: at.ifname.to_string(),
-            impair: *impair,
-        },
-        StepKind::Partition { groups, one_way } => Request::Partition {
+        StepKind::Impair { at, impair } => {
+            Request::impair(at.node.to_string(), at.ifname.to_string(), *impair)
+        }
+        StepKind::Partition { groups, one_way } => Request::Put(Fault::Partition {
             groups: groups
                 .iter()
                 .map(|g| g.iter().map(ToString::to_string).collect())
                 .collect(),
             one_way: *one_way,
-        },
-        StepKind::Stop(n) => Request::Stop {
-            node: n.to_string(),
-        },
+        }),
+        StepKind::Stop(n) => Request::stop(n.to_string()),
         StepKind::Start(n) => Request::Start {
             node: n.to_string(),
         },

@@ -14,7 +14,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn nslab_bin() -> PathBuf {
     std::env::var_os("NSLAB_BIN")
@@ -98,6 +98,35 @@ pub fn nslab_ok(args: &[&str], code: i32) -> String {
         o.status.code()
     );
     t
+}
+
+/// Start nslab with arguments, its output piped (for [`finish`]).
+pub fn spawn(args: &[&str]) -> Child {
+    Command::new(nslab_bin())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nslab")
+}
+
+/// Wait for a started nslab: its exit status, stdout and stderr.
+pub fn finish(c: Child) -> (Option<i32>, String, String) {
+    let o = c.wait_with_output().expect("wait");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Average round-trip time `from` -> `to` in ms, from `nslab ping --json`.
+pub fn rtt_ms(lab: &str, from: &str, to: &str) -> f64 {
+    let out = nslab_ok(&["ping", lab, from, to, "--json"], 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    v[0]["rtt_avg_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no rtt in {out}"))
 }
 
 /// Run a command (tests may use `ip` to cross-check).

@@ -4,10 +4,12 @@
 //!
 //! Unknown keys, a list where a map belongs and keys written twice are
 //! found before these structs are read, all of them in one run, by a pass
-//! over the YAML as a generic tree (`shape.rs`, whose key table mirrors
-//! these structs, a test checks). These structs skip unknown keys, so a
-//! file whose only shape problems are typos is still read and its values
-//! checked in the same run; a wrong shape stops here. Use
+//! over the YAML as a generic tree (`shape.rs`, whose key table
+//! `raw_map!` writes from these structs' field lists: a key is declared
+//! once; an interface kind's keys with the kind, in `lower/kinds.rs`).
+//! These structs skip unknown keys, so a file whose only shape problems
+//! are typos is still read and its values checked in the same run; a
+//! wrong shape stops here. Use
 //! [`crate::parse_raw`] on its own for tools that want the file's shape
 //! without validation.
 
@@ -15,94 +17,56 @@ mod de;
 mod scalar;
 mod scenario;
 
+pub use crate::lower::kinds::RawInterface;
+use crate::shape::raw_map;
 pub use scalar::{loc_of, Entries, Leaf, Scalar};
 pub use scenario::*;
-use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-/// The whole file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct RawTopology {
-    /// `lab:`
-    pub lab: Option<Leaf>,
-    /// `nodes:`
-    pub nodes: Option<Entries<Option<RawNode>>>,
-    /// `links:`
-    pub links: Option<Vec<Spanned<RawLink>>>,
-    /// `networks:`
-    pub networks: Option<Entries<Option<RawNetwork>>>,
-    /// `expect:`
-    pub expect: Option<Vec<Spanned<RawExpect>>>,
-    /// `scenarios:`
-    pub scenarios: Option<RawScenarios>,
+raw_map! {
+    /// The whole file.
+    pub struct RawTopology in "Top level" {
+        /// `lab:`
+        lab: Option<Leaf>,
+        /// `nodes:`
+        nodes: Option<Entries<Option<RawNode>>>,
+        /// `links:`
+        links: Option<Vec<Spanned<RawLink>>>,
+        /// `networks:`
+        networks: Option<Entries<Option<RawNetwork>>>,
+        /// `expect:`
+        expect: Option<Vec<Spanned<RawExpect>>>,
+        /// `scenarios:`
+        scenarios: Option<RawScenarios>,
+    }
 }
 
-/// One node.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawNode {
-    pub netns: Option<Leaf>,
-    pub kind: Option<Leaf>,
-    pub lo: Option<Leaf>,
-    pub forwarding: Option<Leaf>,
-    pub sysctls: Option<Entries<Leaf>>,
-    pub interfaces: Option<Entries<Option<RawInterface>>>,
-    pub routes: Option<Vec<Spanned<RawRoute>>>,
-    pub nat: Option<RawNat>,
-    pub serve: Option<Vec<Leaf>>,
-    pub run: Option<Vec<Leaf>>,
+raw_map! {
+    /// One node.
+    #[allow(missing_docs)]
+    pub struct RawNode in "Nodes" {
+        netns: Option<Leaf>,
+        kind: Option<Leaf>,
+        lo: Option<Leaf>,
+        forwarding: Option<Leaf>,
+        sysctls: Option<Entries<Leaf>>,
+        interfaces: Option<Entries<Option<RawInterface>>>,
+        routes: Option<Vec<Spanned<RawRoute>>>,
+        nat: Option<RawNat>,
+        serve: Option<Vec<Leaf>>,
+        run: Option<Vec<Leaf>>,
+    }
 }
 
-/// One interface: the common keys and every kind's own keys (the lowering
-/// step rejects keys that do not belong to the interface's kind).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawInterface {
-    pub kind: Option<Leaf>,
-    pub addresses: Option<Vec<Leaf>>,
-    pub up: Option<Leaf>,
-    pub mtu: Option<Leaf>,
-    pub mac: Option<Leaf>,
-    pub master: Option<Leaf>,
-    pub hairpin: Option<Leaf>,
-    pub impair: Option<Spanned<RawImpair>>,
-    // bridge
-    pub stp: Option<Leaf>,
-    pub ageing: Option<Leaf>,
-    pub vlan_filtering: Option<Leaf>,
-    // vlan, macvlan, ipvlan
-    pub parent: Option<Leaf>,
-    pub id: Option<Leaf>,
-    pub mode: Option<Leaf>,
-    pub flag: Option<Leaf>,
-    // vxlan
-    pub vni: Option<Leaf>,
-    pub remote: Option<Leaf>,
-    pub group: Option<Leaf>,
-    pub local: Option<Leaf>,
-    pub dev: Option<Leaf>,
-    pub port: Option<Leaf>,
-    pub learning: Option<Leaf>,
-    // physical
-    pub from: Option<Leaf>,
-    // tap
-    pub owner: Option<Leaf>,
-    // vrf
-    pub table: Option<Leaf>,
-}
-
-/// `impair: {delay, jitter, loss, rate}`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawImpair {
-    pub delay: Option<Leaf>,
-    pub jitter: Option<Leaf>,
-    pub loss: Option<Leaf>,
-    pub rate: Option<Leaf>,
+raw_map! {
+    /// `impair: {delay, jitter, loss, rate}`.
+    #[allow(missing_docs)]
+    pub struct RawImpair in "Impairments" {
+        delay: Option<Leaf>,
+        jitter: Option<Leaf>,
+        loss: Option<Leaf>,
+        rate: Option<Leaf>,
+    }
 }
 
 /// A link: `[a:x, b:y]` or `{endpoints: [...], mtu}`.
@@ -116,13 +80,13 @@ pub enum RawLink {
     Other(Scalar),
 }
 
-/// The long form of a link.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawLinkLong {
-    pub endpoints: Option<Vec<Leaf>>,
-    pub mtu: Option<Leaf>,
+raw_map! {
+    /// The long form of a link.
+    #[allow(missing_docs)]
+    pub struct RawLinkLong in "Links" {
+        endpoints: Option<Vec<Leaf>>,
+        mtu: Option<Leaf>,
+    }
 }
 
 /// A route: `default via 10.0.0.1` or `{to, via, dev, metric, src, table}`.
@@ -136,71 +100,70 @@ pub enum RawRoute {
     Other(Scalar),
 }
 
-/// The map form of a route.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawRouteMap {
-    pub to: Option<Leaf>,
-    pub via: Option<Leaf>,
-    pub dev: Option<Leaf>,
-    pub metric: Option<Leaf>,
-    pub src: Option<Leaf>,
-    pub table: Option<Leaf>,
+raw_map! {
+    /// The map form of a route.
+    #[allow(missing_docs)]
+    pub struct RawRouteMap in "Routes" {
+        to: Option<Leaf>,
+        via: Option<Leaf>,
+        dev: Option<Leaf>,
+        metric: Option<Leaf>,
+        src: Option<Leaf>,
+        table: Option<Leaf>,
+    }
 }
 
-/// `nat: {masquerade, forward}`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawNat {
-    pub masquerade: Option<Vec<Spanned<RawMasquerade>>>,
-    pub forward: Option<Vec<Spanned<RawForward>>>,
+raw_map! {
+    /// `nat: {masquerade, forward}`.
+    #[allow(missing_docs)]
+    pub struct RawNat in "NAT" {
+        masquerade: Option<Vec<Spanned<RawMasquerade>>>,
+        forward: Option<Vec<Spanned<RawForward>>>,
+    }
 }
 
-/// `{ from, out, not-out }`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawMasquerade {
-    pub from: Option<Leaf>,
-    pub out: Option<Leaf>,
-    pub not_out: Option<Leaf>,
+raw_map! {
+    /// `{ from, out, not-out }`.
+    #[allow(missing_docs)]
+    pub struct RawMasquerade in "NAT" {
+        from: Option<Leaf>,
+        out: Option<Leaf>,
+        not_out: Option<Leaf>,
+    }
 }
 
-/// `{ proto, port, to, in }`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawForward {
-    pub proto: Option<Leaf>,
-    pub port: Option<Leaf>,
-    pub to: Option<Leaf>,
-    #[serde(rename = "in")]
-    pub in_: Option<Leaf>,
+raw_map! {
+    /// `{ proto, port, to, in }`.
+    #[allow(missing_docs)]
+    pub struct RawForward in "NAT" {
+        proto: Option<Leaf>,
+        port: Option<Leaf>,
+        to: Option<Leaf>,
+        in_ as "in": Option<Leaf>,
+    }
 }
 
-/// A Docker-style network.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawNetwork {
-    pub node: Option<Leaf>,
-    pub subnet: Option<Leaf>,
-    pub subnets: Option<Vec<Leaf>>,
-    pub gateway: Option<Spanned<OneOrMany>>,
-    pub masquerade: Option<Leaf>,
-    pub members: Option<Entries<Option<RawMember>>>,
+raw_map! {
+    /// A Docker-style network.
+    #[allow(missing_docs)]
+    pub struct RawNetwork in "Networks" {
+        node: Option<Leaf>,
+        subnet: Option<Leaf>,
+        subnets: Option<Vec<Leaf>>,
+        gateway: Option<Spanned<OneOrMany>>,
+        masquerade: Option<Leaf>,
+        members: Option<Entries<Option<RawMember>>>,
+    }
 }
 
-/// One member of a network.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawMember {
-    pub address: Option<Leaf>,
-    pub ifname: Option<Leaf>,
-    pub publish: Option<Vec<Leaf>>,
+raw_map! {
+    /// One member of a network.
+    #[allow(missing_docs)]
+    pub struct RawMember in "Networks" {
+        address: Option<Leaf>,
+        ifname: Option<Leaf>,
+        publish: Option<Vec<Leaf>>,
+    }
 }
 
 /// A value or a list of values (`gateway: 172.17.0.1` or `[a, b]`).
@@ -223,20 +186,20 @@ pub enum RawExpect {
     Other(Scalar),
 }
 
-/// The map form of a check.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawExpectMap {
-    pub from: Option<Leaf>,
-    pub to: Option<Leaf>,
-    pub proto: Option<Leaf>,
-    pub reply_from: Option<Leaf>,
-    pub seen_as: Option<Leaf>,
-    pub expect: Option<Leaf>,
-    /// The arrow form inside the map form: `{ check: a -> b, within: 5s }`.
-    pub check: Option<Leaf>,
-    pub within: Option<Leaf>,
+raw_map! {
+    /// The map form of a check.
+    #[allow(missing_docs)]
+    pub struct RawExpectMap in "Expect" {
+        from: Option<Leaf>,
+        to: Option<Leaf>,
+        proto: Option<Leaf>,
+        reply_from: Option<Leaf>,
+        seen_as: Option<Leaf>,
+        expect: Option<Leaf>,
+        /// The arrow form inside the map form: `{ check: a -> b, within: 5s }`.
+        check: Option<Leaf>,
+        within: Option<Leaf>,
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! every unknown key, wrong shape and duplicate key. Only a file whose
 //! shape is right goes on to the typed pass.
 //!
-//! The table mirrors `raw.rs`; a test checks that both know the same keys.
+//! The table is not written here: [`raw_map!`] derives it from the field
+//! lists of `raw.rs`, so each key is declared once.
 
 use crate::loc::Loc;
 use crate::problem::{Problem, ProblemKind};
@@ -17,190 +18,48 @@ use serde_saphyr::Spanned;
 mod tree;
 use tree::Tree;
 
-/// What a value must be.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Shape {
-    /// Anything (a leaf; its value is checked when lowered).
-    Any,
-    /// A map with these keys (or nothing).
-    Struct(&'static [(&'static str, Shape)]),
-    /// A map of names to values of this shape (or nothing).
-    Entries(&'static Shape),
-    /// A list of this shape (or nothing).
-    List(&'static Shape),
-    /// A string, list or anything else; when a map, one with these keys
-    /// (the long form of a route, link or check).
-    MapForm(&'static [(&'static str, Shape)]),
-}
-
+mod table;
+pub(crate) use table::{kebab, key, raw_map, Map, Shape, Shaped};
 use Shape::*;
 
-pub(crate) const IMPAIR: &[(&str, Shape)] = &[
-    ("delay", Any),
-    ("jitter", Any),
-    ("loss", Any),
-    ("rate", Any),
-];
-
-pub(crate) const INTERFACE: &[(&str, Shape)] = &[
-    ("kind", Any),
-    ("addresses", List(&Any)),
-    ("up", Any),
-    ("mtu", Any),
-    ("mac", Any),
-    ("master", Any),
-    ("hairpin", Any),
-    ("impair", Struct(IMPAIR)),
-    ("stp", Any),
-    ("ageing", Any),
-    ("vlan-filtering", Any),
-    ("parent", Any),
-    ("id", Any),
-    ("mode", Any),
-    ("flag", Any),
-    ("vni", Any),
-    ("remote", Any),
-    ("group", Any),
-    ("local", Any),
-    ("dev", Any),
-    ("port", Any),
-    ("learning", Any),
-    ("from", Any),
-    ("owner", Any),
-    ("table", Any),
-];
-
-pub(crate) const ROUTE: &[(&str, Shape)] = &[
-    ("to", Any),
-    ("via", Any),
-    ("dev", Any),
-    ("metric", Any),
-    ("src", Any),
-    ("table", Any),
-];
-
-pub(crate) const MASQUERADE: &[(&str, Shape)] = &[("from", Any), ("out", Any), ("not-out", Any)];
-
-pub(crate) const FORWARD: &[(&str, Shape)] =
-    &[("proto", Any), ("port", Any), ("to", Any), ("in", Any)];
-
-pub(crate) const NAT: &[(&str, Shape)] = &[
-    ("masquerade", List(&Struct(MASQUERADE))),
-    ("forward", List(&Struct(FORWARD))),
-];
-
-pub(crate) const NODE: &[(&str, Shape)] = &[
-    ("netns", Any),
-    ("kind", Any),
-    ("lo", Any),
-    ("forwarding", Any),
-    ("sysctls", Entries(&Any)),
-    ("interfaces", Entries(&Struct(INTERFACE))),
-    ("routes", List(&MapForm(ROUTE))),
-    ("nat", Struct(NAT)),
-    ("serve", List(&Any)),
-    ("run", List(&Any)),
-];
-
-pub(crate) const LINK: &[(&str, Shape)] = &[("endpoints", List(&Any)), ("mtu", Any)];
-
-pub(crate) const MEMBER: &[(&str, Shape)] =
-    &[("address", Any), ("ifname", Any), ("publish", List(&Any))];
-
-pub(crate) const NETWORK: &[(&str, Shape)] = &[
-    ("node", Any),
-    ("subnet", Any),
-    ("subnets", List(&Any)),
-    ("gateway", Any),
-    ("masquerade", Any),
-    ("members", Entries(&Struct(MEMBER))),
-];
-
-pub(crate) const EXPECT: &[(&str, Shape)] = &[
-    ("from", Any),
-    ("to", Any),
-    ("proto", Any),
-    ("reply-from", Any),
-    ("seen-as", Any),
-    ("expect", Any),
-    ("check", Any),
-    ("within", Any),
-];
-
-pub(crate) const IMPAIR_STEP: &[(&str, Shape)] = &[
-    ("interface", Any),
-    ("delay", Any),
-    ("jitter", Any),
-    ("loss", Any),
-    ("rate", Any),
-    ("clear", Any),
-];
-
-pub(crate) const PARTITION: &[(&str, Shape)] = &[("groups", List(&Any)), ("one-way", Any)];
-
-pub(crate) const EXEC: &[(&str, Shape)] =
-    &[("node", Any), ("cmd", Any), ("exit", Any), ("timeout", Any)];
-
-pub(crate) const STEP: &[(&str, Shape)] = &[
-    ("expect", List(&MapForm(EXPECT))),
-    ("link", Any),
-    ("impair", Struct(IMPAIR_STEP)),
-    ("partition", MapForm(PARTITION)),
-    ("stop", Any),
-    ("start", Any),
-    ("wait", Any),
-    ("exec", Struct(EXEC)),
-];
-
 /// The whole file.
-pub(crate) const TOP: &[(&str, Shape)] = &[
-    ("lab", Any),
-    ("nodes", Entries(&Struct(NODE))),
-    ("links", List(&MapForm(LINK))),
-    ("networks", Entries(&Struct(NETWORK))),
-    ("expect", List(&MapForm(EXPECT))),
-    ("scenarios", Entries(&List(&MapForm(STEP)))),
-];
+const TOP: Shape = <crate::raw::RawTopology as Shaped>::SHAPE;
 
-/// Each map of the file, with the section of `docs/topology.md` that
-/// documents its keys (one table row per key; a test keeps it so).
-const SECTIONS: &[(&str, &[(&str, Shape)])] = &[
-    ("Top level", TOP),
-    ("Nodes", NODE),
-    ("Interfaces", INTERFACE),
-    ("Impairments", IMPAIR),
-    ("Links", LINK),
-    ("Routes", ROUTE),
-    ("NAT", NAT),
-    ("NAT", MASQUERADE),
-    ("NAT", FORWARD),
-    ("Networks", NETWORK),
-    ("Networks", MEMBER),
-    ("Expect", EXPECT),
-    ("Scenarios", STEP),
-    ("Scenarios", IMPAIR_STEP),
-    ("Scenarios", PARTITION),
-    ("Scenarios", EXEC),
-];
+/// Every map of the file, each once, from the top down.
+fn maps() -> Vec<&'static Map> {
+    fn visit(shape: Shape, out: &mut Vec<&'static Map>) {
+        match shape {
+            Any => {}
+            Entries(inner) | List(inner) => visit(*inner, out),
+            Struct(map) | MapForm(map) => {
+                // A map reached twice (`expect:` at the top and in a step).
+                if !out.iter().any(|m| same(m, map)) {
+                    out.push(map);
+                    for (_, s) in map.keys {
+                        visit(*s, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(TOP, &mut out);
+    out
+}
+
+/// The same map (consts have no fixed address to compare).
+fn same(a: &Map, b: &Map) -> bool {
+    a.section == b.section
+        && a.keys.len() == b.keys.len()
+        && a.keys.iter().zip(b.keys).all(|(x, y)| x.0 == y.0)
+}
 
 /// Every key the file may have, as (section of `docs/topology.md`, key).
 pub fn documented_keys() -> Vec<(&'static str, &'static str)> {
-    SECTIONS
-        .iter()
-        .flat_map(|(section, keys)| keys.iter().map(move |(k, _)| (*section, *k)))
+    maps()
+        .into_iter()
+        .flat_map(|m| m.keys.iter().map(|(k, _)| (m.section, *k)))
         .collect()
-}
-
-/// The same map: the same keys (consts have no fixed address to compare).
-fn same(a: &[(&str, Shape)], b: &[(&str, Shape)]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0)
-}
-
-fn section_of(fields: &[(&'static str, Shape)]) -> &'static str {
-    SECTIONS
-        .iter()
-        .find(|(_, t)| same(t, fields))
-        .map_or("Top level", |(s, _)| s)
 }
 
 /// Read `text` as a generic tree; the YAML reader's error if it cannot.
@@ -212,7 +71,7 @@ pub(crate) fn check(
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
     let tree: Spanned<Tree> = serde_saphyr::from_str_with_options(text, options)?;
     let mut out = Vec::new();
-    walk(&tree, Struct(TOP), (file, "Top level"), &mut out);
+    walk(&tree, TOP, (file, "Top level"), &mut out);
     Ok(out)
 }
 
@@ -325,11 +184,11 @@ fn twice(out: &mut Vec<Problem>, file: &str, k: &Spanned<Tree>, name: &str) {
 
 fn fields_of(
     entries: &[(Spanned<Tree>, Spanned<Tree>)],
-    fields: &[(&'static str, Shape)],
+    map: &Map,
     file: &str,
     out: &mut Vec<Problem>,
 ) {
-    let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+    let known: Vec<&str> = map.keys.iter().map(|(k, _)| *k).collect();
     let mut seen: Vec<&str> = Vec::new();
     for (k, val) in entries {
         let name = match &k.value {
@@ -346,17 +205,17 @@ fn fields_of(
                 continue;
             }
         };
-        match fields.iter().find(|(f, _)| *f == name) {
+        match map.keys.iter().find(|(f, _)| *f == name) {
             Some((_, shape)) => {
                 if seen.contains(&name) {
                     twice(out, file, k, name);
                 }
                 seen.push(name);
-                walk(val, *shape, (file, section_of(fields)), out);
+                walk(val, *shape, (file, map.section), out);
             }
             None => {
                 let list = known.join(", ");
-                let doc = format!("docs/topology.md, section \"{}\"", section_of(fields));
+                let doc = format!("docs/topology.md, section \"{}\"", map.section);
                 let hint = match crate::parse::closest(name, &known) {
                     Some(c) => format!("did you mean `{c}`? Known keys here: {list} ({doc})"),
                     None => format!("known keys here: {list} ({doc})"),

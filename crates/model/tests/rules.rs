@@ -101,16 +101,10 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
 ];
 
 /// Fixtures with more than one problem: every kind, in file order.
-const MULTI: &[(&str, &[ProblemKind])] = &[
-    (
-        "many-typos.yaml",
-        &[UnknownKey, UnknownKey, WrongType, UnknownKey, UnknownKey],
-    ),
-    // Today an unknown step key is also "a step is a map of one key" (the
-    // lowering does not see the shape pass's problems): one mistake, two
-    // lines. Kept visible here until the lowering learns of it.
-    ("scenario-unknown-key.yaml", &[UnknownKey, InvalidValue]),
-];
+const MULTI: &[(&str, &[ProblemKind])] = &[(
+    "many-typos.yaml",
+    &[UnknownKey, UnknownKey, WrongType, UnknownKey, UnknownKey],
+)];
 
 /// Programs as on a machine where the fixtures' missing ones are missing.
 fn programs(p: &str) -> ProgramLookup {

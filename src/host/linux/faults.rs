@@ -73,6 +73,24 @@ impl Linux {
         }
     }
 
+    /// The node's nftables socket and its table `name` as the kernel
+    /// holds it (`None`: no such table); a failure names `op`.
+    fn read_partition(
+        &mut self,
+        at: &At,
+        name: &str,
+        op: &str,
+    ) -> Result<(&mut nft::Socket, Option<nft::ReadTable>), OpError> {
+        let sock = self
+            .handle(at)
+            .and_then(|h| h.nft())
+            .map_err(|e| Self::fault_err(at, op.to_string(), e))?;
+        let found = sock
+            .read_table(name)
+            .map_err(|e| Self::fault_err(at, op.to_string(), e))?;
+        Ok((sock, found))
+    }
+
     /// Replace the node's partition table with one holding `drops`, or
     /// delete it (`None`, or nothing to drop). A table of that name that
     /// does not carry the lab's mark is someone else's: refused.
@@ -83,13 +101,7 @@ impl Linux {
             Some(d) if !d.is_empty() => format!("nft replace table inet {name}"),
             _ => format!("nft delete table inet {name}"),
         };
-        let sock = self
-            .handle(at)
-            .and_then(|h| h.nft())
-            .map_err(|e| Self::fault_err(at, op.clone(), e))?;
-        let found = sock
-            .read_table(&name)
-            .map_err(|e| Self::fault_err(at, op.clone(), e))?;
+        let (sock, found) = self.read_partition(at, &name, &op)?;
         if let Some(t) = &found {
             if t.comment.as_deref() != Some(mark.as_str()) {
                 return Err(Self::fault_err(
@@ -115,13 +127,7 @@ impl Linux {
         let name = partition_table_name(self.lab());
         let mark = self.alias().to_string();
         let op = format!("nft list table inet {name}");
-        let sock = self
-            .handle(at)
-            .and_then(|h| h.nft())
-            .map_err(|e| Self::fault_err(at, op.clone(), e))?;
-        let found = sock
-            .read_table(&name)
-            .map_err(|e| Self::fault_err(at, op, e))?;
+        let (_, found) = self.read_partition(at, &name, &op)?;
         let Some(t) = found.filter(|t| t.comment.as_deref() == Some(mark.as_str())) else {
             return Ok(None);
         };

@@ -6,10 +6,15 @@ use crate::plan::Op;
 use crate::record::{Fault, Record};
 use crate::state::{Impair, LinkKind, State};
 
-/// A fault to put in (or, for `Link { up: true }` and `Start`, to take
-/// out).
+/// A change to the faults in force: a fault put in as it is recorded,
+/// or what has no record of its own (an interface up again, an
+/// impairment cleared, a node started, both ends of a link).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
+    /// Put this fault in force. A `Stopped`'s `downed` is worked out
+    /// here (the interfaces that are up), not taken from the request; an
+    /// `Impair` of `None` is no impairment, whatever the file says.
+    Put(Fault),
     /// The interface's admin state; `both`: the far end of its veth too.
     Link {
         node: String,
@@ -17,23 +22,35 @@ pub enum Request {
         up: bool,
         both: bool,
     },
+    /// The interface's run-time impairment removed: back to what the file
+    /// says.
+    ClearImpair { node: String, ifname: String },
+    /// A stopped node back as it was.
+    Start { node: String },
+}
+
+impl Request {
     /// The interface's egress impairment, exactly this (`None`: back to
     /// what the file says).
-    Impair {
-        node: String,
-        ifname: String,
-        impair: Option<Impair>,
-    },
-    Partition {
-        groups: Vec<Vec<String>>,
-        one_way: bool,
-    },
-    Stop {
-        node: String,
-    },
-    Start {
-        node: String,
-    },
+    pub fn impair(node: String, ifname: String, impair: Option<Impair>) -> Request {
+        match impair {
+            Some(i) => Request::Put(Fault::Impair {
+                node,
+                ifname,
+                impair: Some(i).filter(|i| !i.is_none()),
+            }),
+            None => Request::ClearImpair { node, ifname },
+        }
+    }
+
+    /// `stop NODE`: its interfaces that are up go down, its processes
+    /// freeze.
+    pub fn stop(node: String) -> Request {
+        Request::Put(Fault::Stopped {
+            node,
+            downed: Vec::new(),
+        })
+    }
 }
 
 fn no_node(desired: &State, node: &str) -> FaultError {
@@ -45,16 +62,21 @@ fn no_node(desired: &State, node: &str) -> FaultError {
     ))
 }
 
+/// The node of the file, or why not.
+fn node_of<'a>(desired: &'a State, node: &str) -> Result<&'a crate::state::NodeState, FaultError> {
+    desired
+        .nodes
+        .get(node)
+        .ok_or_else(|| no_node(desired, node))
+}
+
 /// The interface `node:ifname` of the file, or why not.
 fn interface<'a>(
     desired: &'a State,
     node: &str,
     ifname: &str,
 ) -> Result<&'a crate::state::LinkState, FaultError> {
-    let n = desired
-        .nodes
-        .get(node)
-        .ok_or_else(|| no_node(desired, node))?;
+    let n = node_of(desired, node)?;
     n.links.get(ifname).ok_or_else(|| {
         let names: Vec<&str> = n.links.keys().map(String::as_str).collect();
         FaultError::BadInput(format!(
@@ -94,162 +116,153 @@ pub(super) fn prepare(
     rec: &Record,
     req: &Request,
 ) -> Result<(Vec<Fault>, Vec<Action>), FaultError> {
-    let mut faults = rec.faults.clone();
-    let mut actions = Vec::new();
+    let mut c = Change {
+        desired,
+        rec,
+        faults: rec.faults.clone(),
+        actions: Vec::new(),
+    };
     match req {
         Request::Link {
             node,
             ifname,
             up,
             both,
-        } => link(
-            desired,
-            rec,
-            (node, ifname),
-            *up,
-            *both,
-            &mut faults,
-            &mut actions,
-        )?,
-        Request::Impair {
+        } => c.link((node, ifname), *up, *both)?,
+        Request::Put(Fault::LinkDown { node, ifname }) => c.link((node, ifname), false, false)?,
+        Request::Put(Fault::Impair {
             node,
             ifname,
             impair,
-        } => {
-            let a = set_impair(desired, rec, (node, ifname), *impair, &mut faults)?;
-            actions.push(a);
-        }
-        Request::Partition { groups, one_way } => {
+        }) => c.impair((node, ifname), Some(impair.unwrap_or_default()))?,
+        Request::ClearImpair { node, ifname } => c.impair((node, ifname), None)?,
+        Request::Put(f @ Fault::Partition { groups, .. }) => {
             check_groups(desired, groups).map_err(FaultError::BadInput)?;
-            let f = Fault::Partition {
-                groups: groups.clone(),
-                one_way: *one_way,
-            };
             let nodes = f.nodes().into_iter().map(str::to_string).collect();
-            faults.push(f);
-            actions.push(Action::Partition(nodes));
+            c.faults.push(f.clone());
+            c.actions.push(Action::Partition(nodes));
         }
-        Request::Stop { node } => stop(desired, rec, node, &mut faults, &mut actions)?,
-        Request::Start { node } => {
-            let n = desired
-                .nodes
-                .get(node)
-                .ok_or_else(|| no_node(desired, node))?;
-            let Some(pos) = faults
-                .iter()
-                .position(|f| matches!(f, Fault::Stopped { node: s, .. } if s == node))
-            else {
-                return Err(FaultError::BadInput(format!(
-                    "node {node} is not stopped (`nslab show {}` lists the faults in force)",
-                    desired.lab
-                )));
-            };
-            if let Fault::Stopped { downed, .. } = faults.remove(pos) {
-                for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
-                    actions.push(set_up(rec, node, i, true));
-                }
-            }
-            actions.push(Action::Repair([node.clone()].into()));
-            actions.push(Action::Thaw(node.clone()));
-        }
+        Request::Put(Fault::Stopped { node, .. }) => c.stop(node)?,
+        Request::Start { node } => c.start(node)?,
     }
-    Ok((faults, actions))
+    Ok((c.faults, c.actions))
 }
 
-/// `stop NODE`: every interface that is up (as the file says, and not
-/// downed by `nslab link`) goes down, then the processes freeze.
-fn stop(
-    desired: &State,
-    rec: &Record,
-    node: &str,
-    faults: &mut Vec<Fault>,
-    actions: &mut Vec<Action>,
-) -> Result<(), FaultError> {
-    let n = desired
-        .nodes
-        .get(node)
-        .ok_or_else(|| no_node(desired, node))?;
-    if faults
-        .iter()
-        .any(|f| matches!(f, Fault::Stopped { node: s, .. } if s == node))
-    {
-        return Err(FaultError::BadInput(format!(
-            "node {node} is already stopped (`nslab start {} {node}` starts it)",
-            desired.lab
-        )));
-    }
-    let downed: Vec<String> = n
-        .links
-        .iter()
-        .filter(|(i, l)| {
-            l.up && !faults.iter().any(
-                |f| matches!(f, Fault::LinkDown { node: x, ifname: y } if x == node && y == *i),
-            )
-        })
-        .map(|(i, _)| i.clone())
-        .collect();
-    for i in &downed {
-        actions.push(set_up(rec, node, i, false));
-    }
-    actions.push(Action::Freeze(node.to_string()));
-    faults.push(Fault::Stopped {
-        node: node.to_string(),
-        downed,
-    });
-    Ok(())
+/// The faults as they become, and what to do to the kernel for it.
+struct Change<'a> {
+    desired: &'a State,
+    rec: &'a Record,
+    faults: Vec<Fault>,
+    actions: Vec<Action>,
 }
 
-/// `link NODE:IF up|down [--both]`.
-fn link(
-    desired: &State,
-    rec: &Record,
-    (node, ifname): (&str, &str),
-    up: bool,
-    both: bool,
-    faults: &mut Vec<Fault>,
-    actions: &mut Vec<Action>,
-) -> Result<(), FaultError> {
-    let ends = ends(desired, node, ifname, both)?;
-    for (n, i) in &ends {
-        let f = Fault::LinkDown {
-            node: n.clone(),
-            ifname: i.clone(),
+impl Change<'_> {
+    fn stopped(&self, node: &str) -> Option<usize> {
+        self.faults
+            .iter()
+            .position(|f| matches!(f, Fault::Stopped { node: s, .. } if s == node))
+    }
+
+    /// `start NODE`: the interfaces `stop` downed up again, the processes
+    /// thawed.
+    fn start(&mut self, node: &str) -> Result<(), FaultError> {
+        let n = node_of(self.desired, node)?;
+        let Some(pos) = self.stopped(node) else {
+            return Err(FaultError::BadInput(format!(
+                "node {node} is not stopped (`nslab show {}` lists the faults in force)",
+                self.desired.lab
+            )));
         };
-        faults.retain(|x| *x != f);
-        if !up {
-            faults.push(f);
+        if let Fault::Stopped { downed, .. } = self.faults.remove(pos) {
+            for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
+                self.actions.push(set_up(self.rec, node, i, true));
+            }
         }
-        actions.push(set_up(rec, n, i, up));
+        self.actions.push(Action::Repair([node.to_string()].into()));
+        self.actions.push(Action::Thaw(node.to_string()));
+        Ok(())
     }
-    if up {
-        actions.push(Action::Repair(ends.into_iter().map(|(n, _)| n).collect()));
-    }
-    Ok(())
-}
 
-/// `impair NODE:IF ...`: the run-time impairment replaces any earlier one;
-/// `None` goes back to the file's.
-fn set_impair(
-    desired: &State,
-    rec: &Record,
-    (node, ifname): (&str, &str),
-    impair: Option<Impair>,
-    faults: &mut Vec<Fault>,
-) -> Result<Action, FaultError> {
-    let l = interface(desired, node, ifname)?;
-    faults.retain(
-        |x| !matches!(x, Fault::Impair { node: n, ifname: i, .. } if n == node && i == ifname),
-    );
-    if let Some(i) = impair {
-        faults.push(Fault::Impair {
+    /// `stop NODE`: every interface that is up (as the file says, and not
+    /// downed by `nslab link`) goes down, then the processes freeze.
+    fn stop(&mut self, node: &str) -> Result<(), FaultError> {
+        let n = node_of(self.desired, node)?;
+        if self.stopped(node).is_some() {
+            return Err(FaultError::BadInput(format!(
+                "node {node} is already stopped (`nslab start {} {node}` starts it)",
+                self.desired.lab
+            )));
+        }
+        let downed: Vec<String> = n
+            .links
+            .iter()
+            .filter(|(i, l)| {
+                l.up && !self.faults.iter().any(
+                    |f| matches!(f, Fault::LinkDown { node: x, ifname: y } if x == node && y == *i),
+                )
+            })
+            .map(|(i, _)| i.clone())
+            .collect();
+        for i in &downed {
+            self.actions.push(set_up(self.rec, node, i, false));
+        }
+        self.actions.push(Action::Freeze(node.to_string()));
+        self.faults.push(Fault::Stopped {
             node: node.to_string(),
-            ifname: ifname.to_string(),
-            impair: Some(i).filter(|i| !i.is_none()),
+            downed,
         });
+        Ok(())
     }
-    Ok(Action::Op(Box::new(Op::SetImpair {
-        at: at(rec, node),
-        ifname: ifname.to_string(),
-        impair: impair.or(l.impair).filter(|i| !i.is_none()),
-    })))
+
+    /// `link NODE:IF up|down [--both]`.
+    fn link(
+        &mut self,
+        (node, ifname): (&str, &str),
+        up: bool,
+        both: bool,
+    ) -> Result<(), FaultError> {
+        let ends = ends(self.desired, node, ifname, both)?;
+        for (n, i) in &ends {
+            let f = Fault::LinkDown {
+                node: n.clone(),
+                ifname: i.clone(),
+            };
+            self.faults.retain(|x| *x != f);
+            if !up {
+                self.faults.push(f);
+            }
+            self.actions.push(set_up(self.rec, n, i, up));
+        }
+        if up {
+            let nodes = ends.into_iter().map(|(n, _)| n).collect();
+            self.actions.push(Action::Repair(nodes));
+        }
+        Ok(())
+    }
+
+    /// `impair NODE:IF ...`: the run-time impairment replaces any earlier
+    /// one; `None` goes back to the file's.
+    fn impair(
+        &mut self,
+        (node, ifname): (&str, &str),
+        impair: Option<Impair>,
+    ) -> Result<(), FaultError> {
+        let l = interface(self.desired, node, ifname)?;
+        self.faults.retain(
+            |x| !matches!(x, Fault::Impair { node: n, ifname: i, .. } if n == node && i == ifname),
+        );
+        if let Some(i) = impair {
+            self.faults.push(Fault::Impair {
+                node: node.to_string(),
+                ifname: ifname.to_string(),
+                impair: Some(i).filter(|i| !i.is_none()),
+            });
+        }
+        self.actions.push(Action::Op(Box::new(Op::SetImpair {
+            at: at(self.rec, node),
+            ifname: ifname.to_string(),
+            impair: impair.or(l.impair).filter(|i| !i.is_none()),
+        })));
+        Ok(())
+    }
 }

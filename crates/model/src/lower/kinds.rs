@@ -1,18 +1,62 @@
 //! Each interface kind's own keys and their lowering into the kind's
 //! parameters ([`DeviceKind`] for the kinds nslab makes). A new kind is
-//! added here: its keys in [`KINDS`], its lowering in [`lower_kind`].
+//! added here, in this file only as far as the model goes: its keys as
+//! fields of [`RawInterface`] (the file form, re-exported by `raw`, whose
+//! fields are also the shape pass's table), by name in [`KINDS`] and
+//! [`kind_keys`], its lowering in [`lower_kind`].
 
 use super::{words, Ctx};
 use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Leaf, RawInterface};
+use crate::raw::{loc_of, Leaf, RawImpair};
+use crate::shape::raw_map;
 use crate::topology::{
     Bridge, DeviceKind, IfKind, IfRef, Ipvlan, IpvlanFlag, IpvlanMode, Macvlan, MacvlanMode, Tap,
     Vlan,
 };
 use crate::values::{Port, VlanId, Vni};
 use nslab_types::{Dummy, Vrf};
+use serde_saphyr::Spanned;
+
+raw_map! {
+    /// One interface: the common keys and every kind's own keys (the lowering
+    /// step rejects keys that do not belong to the interface's kind).
+    #[allow(missing_docs)]
+    pub struct RawInterface in "Interfaces" {
+        kind: Option<Leaf>,
+        addresses: Option<Vec<Leaf>>,
+        up: Option<Leaf>,
+        mtu: Option<Leaf>,
+        mac: Option<Leaf>,
+        master: Option<Leaf>,
+        hairpin: Option<Leaf>,
+        impair: Option<Spanned<RawImpair>>,
+        // bridge
+        stp: Option<Leaf>,
+        ageing: Option<Leaf>,
+        vlan_filtering: Option<Leaf>,
+        // vlan, macvlan, ipvlan
+        parent: Option<Leaf>,
+        id: Option<Leaf>,
+        mode: Option<Leaf>,
+        flag: Option<Leaf>,
+        // vxlan
+        vni: Option<Leaf>,
+        remote: Option<Leaf>,
+        group: Option<Leaf>,
+        local: Option<Leaf>,
+        dev: Option<Leaf>,
+        port: Option<Leaf>,
+        learning: Option<Leaf>,
+        // physical
+        from: Option<Leaf>,
+        // tap
+        owner: Option<Leaf>,
+        // vrf
+        table: Option<Leaf>,
+    }
+}
 
 /// Each kind the file can name, with the keys of its own.
 pub(super) const KINDS: &[(&str, &str)] = &[
@@ -242,4 +286,29 @@ pub(super) fn port(cx: &mut Ctx<'_>, leaf: &Option<Leaf>, default: u16) -> Optio
 pub(super) fn vni(cx: &mut Ctx<'_>, here: &Here<'_>, r: &RawInterface) -> Option<u32> {
     let l = here.required(cx, &r.vni, "vxlan", "vni", "add `vni: 100` (0 to 16777215)")?;
     Some(cx.number::<Vni>(l, "VNI")?.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's key is checked on every other kind only if `kind_keys`
+    /// reads it: the keys `KINDS` names and those it reads are the same,
+    /// and each is a key of the file's interfaces.
+    #[test]
+    fn every_kind_key_is_read_and_a_key_of_the_file() {
+        let r = RawInterface::default();
+        let mut read: Vec<&str> = kind_keys(&r).iter().map(|(k, _)| *k).collect();
+        let mut named: Vec<&str> = KINDS
+            .iter()
+            .flat_map(|(_, k)| k.split_whitespace())
+            .collect();
+        read.sort_unstable();
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(read, named);
+        for k in read {
+            assert!(RawInterface::MAP.keys.iter().any(|(f, _)| *f == k), "{k}");
+        }
+    }
 }

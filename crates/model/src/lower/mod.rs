@@ -7,7 +7,7 @@
 
 mod expect;
 mod interface;
-mod kinds;
+pub(crate) mod kinds;
 mod link;
 mod network;
 mod node;

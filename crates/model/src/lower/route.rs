@@ -29,55 +29,35 @@ pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -
     Some(route)
 }
 
-fn blank_route(loc: Loc) -> Route {
-    Route {
-        to: None,
-        via: None,
-        dev: None,
-        metric: None,
-        src: None,
-        table: None,
-        loc,
-    }
-}
-
 /// The words form, `default via 10.0.0.1 dev eth0`; with where its `via`
 /// and `src` are.
 fn route_words(cx: &mut Ctx<'_>, path: &str, text: &str, loc: Loc) -> Option<(Route, Loc, Loc)> {
-    let mut route = blank_route(loc);
-    let mut via_loc = loc;
-    let mut src_loc = loc;
-    match words::route(text) {
-        Ok(w) => {
-            for (name, off) in &w.offsets {
-                let l = cx.within(loc, *off);
-                cx.span(format!("{path}.{name}"), l);
-                match *name {
-                    "via" => via_loc = l,
-                    "src" => src_loc = l,
-                    _ => {}
-                }
-            }
-            route.to = w.to;
-            route.via = w.via;
-            route.dev = w.dev;
-            route.metric = w.metric;
-            route.src = w.src;
-            route.table = w.table;
-        }
+    let w = match words::route(text) {
+        Ok(w) => w,
         Err((off, e)) => {
             let l = cx.within(loc, off);
             cx.value_err(l, e);
             return None;
         }
+    };
+    let mut via_loc = loc;
+    let mut src_loc = loc;
+    for (name, off) in &w.offsets {
+        let l = cx.within(loc, *off);
+        cx.span(format!("{path}.{name}"), l);
+        match *name {
+            "via" => via_loc = l,
+            "src" => src_loc = l,
+            _ => {}
+        }
     }
-    Some((route, via_loc, src_loc))
+    Some((Route { loc, ..w.route }, via_loc, src_loc))
 }
 
 /// The map form, `{ to: 10.3.0.0/16, dev: eth1 }`; with where its `via`
 /// and `src` are.
 fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<(Route, Loc, Loc)> {
-    let mut route = blank_route(loc);
+    let mut route = Route::at(loc);
     let mut via_loc = loc;
     let mut src_loc = loc;
     let Some(to) = &m.to else {

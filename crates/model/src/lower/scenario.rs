@@ -77,6 +77,8 @@ fn lower_step(
             None
         }
         RawStep::Map(m) => step_map(cx, *m, p, loc),
+        // Its keys are reported as unknown already: one mistake, one problem.
+        RawStep::UnknownKeys => None,
         RawStep::Other(s) => {
             cx.push(
                 ProblemKind::WrongType,

@@ -5,9 +5,10 @@
 //! words also return the character offset of the bad word, so the problem
 //! points at it.
 
-use crate::names::{IfName, NodeName};
+use crate::loc::Loc;
+use crate::names::NodeName;
 use crate::problem::{ProblemKind, ValueError};
-use crate::topology::{Family, IfRef, Outcome, Target};
+use crate::topology::{Family, IfRef, Outcome, Route, Target};
 use crate::values::{Cidr, Port};
 use std::net::{IpAddr, SocketAddr};
 
@@ -61,14 +62,10 @@ pub(crate) fn destination(s: &str) -> Result<Option<Cidr>, ValueError> {
 }
 
 /// A route read from `ip route` words, with where each word was.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct RouteWords {
-    pub to: Option<Cidr>,
-    pub via: Option<IpAddr>,
-    pub dev: Option<IfName>,
-    pub metric: Option<u32>,
-    pub src: Option<IpAddr>,
-    pub table: Option<u32>,
+    /// The route (its `loc` unknown: the caller's to set).
+    pub route: Route,
     /// (`to`, `via`, `dev`, `src`…) → character offset of its value.
     pub offsets: Vec<(&'static str, usize)>,
 }
@@ -105,8 +102,11 @@ pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
         return Err((0, invalid(format!("route `{s}` has no destination"), hint)));
     };
     let mut r = RouteWords {
-        to: destination(dest).map_err(|e| (off, e))?,
-        ..RouteWords::default()
+        route: Route {
+            to: destination(dest).map_err(|e| (off, e))?,
+            ..Route::at(Loc::UNKNOWN)
+        },
+        offsets: Vec::new(),
     };
     r.offsets.push(("to", off));
     i += 1;
@@ -131,28 +131,28 @@ pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
         };
         let name: &'static str = match key {
             "via" => {
-                dup(r.via.is_some())?;
-                r.via = Some(ip(val)?);
+                dup(r.route.via.is_some())?;
+                r.route.via = Some(ip(val)?);
                 "via"
             }
             "dev" => {
-                dup(r.dev.is_some())?;
-                r.dev = Some(val.parse().map_err(|e| (voff, e))?);
+                dup(r.route.dev.is_some())?;
+                r.route.dev = Some(val.parse().map_err(|e| (voff, e))?);
                 "dev"
             }
             "metric" | "priority" | "preference" => {
-                dup(r.metric.is_some())?;
-                r.metric = Some(num(val)?);
+                dup(r.route.metric.is_some())?;
+                r.route.metric = Some(num(val)?);
                 "metric"
             }
             "src" => {
-                dup(r.src.is_some())?;
-                r.src = Some(ip(val)?);
+                dup(r.route.src.is_some())?;
+                r.route.src = Some(ip(val)?);
                 "src"
             }
             "table" => {
-                dup(r.table.is_some())?;
-                r.table = Some(num(val)?);
+                dup(r.route.table.is_some())?;
+                r.route.table = Some(num(val)?);
                 "table"
             }
             _ => {
@@ -240,6 +240,11 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    /// The route the words make, without the offsets.
+    fn route(s: &str) -> Result<crate::topology::Route, (usize, ValueError)> {
+        super::route(s).map(|w| w.route)
     }
 
     #[test]

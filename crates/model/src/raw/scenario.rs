@@ -2,7 +2,7 @@
 //! word (`heal`) or a map of one key (`link: r1:eth1 down`).
 
 use super::{Entries, Leaf, OneOrMany, RawExpect, Scalar};
-use serde::Deserialize;
+use crate::shape::raw_map;
 use serde_saphyr::Spanned;
 
 /// `scenarios:` — name → steps.
@@ -15,36 +15,38 @@ pub enum RawStep {
     Words(String),
     /// A map of one key.
     Map(Box<RawStepMap>),
+    /// A map none of whose keys is a step's (the shape pass reports each).
+    UnknownKeys,
     /// Anything else (reported as a wrong type).
     Other(Scalar),
 }
 
-/// The keys a step may have (exactly one of them).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawStepMap {
-    pub expect: Option<Vec<Spanned<RawExpect>>>,
-    pub link: Option<Leaf>,
-    pub impair: Option<Spanned<RawImpairStep>>,
-    pub partition: Option<Spanned<RawPartition>>,
-    pub stop: Option<Leaf>,
-    pub start: Option<Leaf>,
-    pub wait: Option<Leaf>,
-    pub exec: Option<Spanned<RawExec>>,
+raw_map! {
+    /// The keys a step may have (exactly one of them).
+    #[allow(missing_docs)]
+    pub struct RawStepMap in "Scenarios" {
+        expect: Option<Vec<Spanned<RawExpect>>>,
+        link: Option<Leaf>,
+        impair: Option<Spanned<RawImpairStep>>,
+        partition: Option<Spanned<RawPartition>>,
+        stop: Option<Leaf>,
+        start: Option<Leaf>,
+        wait: Option<Leaf>,
+        exec: Option<Spanned<RawExec>>,
+    }
 }
 
-/// `impair: { interface: a:eth0, delay: 50ms, ... }`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawImpairStep {
-    pub interface: Option<Leaf>,
-    pub delay: Option<Leaf>,
-    pub jitter: Option<Leaf>,
-    pub loss: Option<Leaf>,
-    pub rate: Option<Leaf>,
-    pub clear: Option<Leaf>,
+raw_map! {
+    /// `impair: { interface: a:eth0, delay: 50ms, ... }`.
+    #[allow(missing_docs)]
+    pub struct RawImpairStep in "Scenarios" {
+        interface: Option<Leaf>,
+        delay: Option<Leaf>,
+        jitter: Option<Leaf>,
+        loss: Option<Leaf>,
+        rate: Option<Leaf>,
+        clear: Option<Leaf>,
+    }
 }
 
 /// `partition: [[a, b], [c]]` or `{ groups: [[a, b], [c]], one-way: true }`.
@@ -58,22 +60,22 @@ pub enum RawPartition {
     Other(Scalar),
 }
 
-/// The map form of a partition.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawPartitionMap {
-    pub groups: Option<Vec<Spanned<OneOrMany>>>,
-    pub one_way: Option<Leaf>,
+raw_map! {
+    /// The map form of a partition.
+    #[allow(missing_docs)]
+    pub struct RawPartitionMap in "Scenarios" {
+        groups: Option<Vec<Spanned<OneOrMany>>>,
+        one_way: Option<Leaf>,
+    }
 }
 
-/// `exec: { node: a, cmd: [sh, -c, "..."], exit: 0, timeout: 30s }`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub struct RawExec {
-    pub node: Option<Leaf>,
-    pub cmd: Option<Spanned<OneOrMany>>,
-    pub exit: Option<Leaf>,
-    pub timeout: Option<Leaf>,
+raw_map! {
+    /// `exec: { node: a, cmd: [sh, -c, "..."], exit: 0, timeout: 30s }`.
+    #[allow(missing_docs)]
+    pub struct RawExec in "Scenarios" {
+        node: Option<Leaf>,
+        cmd: Option<Spanned<OneOrMany>>,
+        exit: Option<Leaf>,
+        timeout: Option<Leaf>,
+    }
 }

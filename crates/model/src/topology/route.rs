@@ -45,6 +45,19 @@ pub struct Route {
 }
 
 impl Route {
+    /// No destination, gateway or anything else yet, written at `loc`.
+    pub(crate) fn at(loc: Loc) -> Route {
+        Route {
+            to: None,
+            via: None,
+            dev: None,
+            metric: None,
+            src: None,
+            table: None,
+            loc,
+        }
+    }
+
     /// The route's family: from `to`, else `via`, else `src`; IPv4 for a
     /// bare `default dev X`.
     pub fn family(&self) -> Family {
