@@ -237,35 +237,36 @@ impl Socket {
 
     /// Sends one non-dump request and returns the kernel's reply message
     /// (`None` if it only acknowledged).
-    fn request(&mut self, msg: Message, op: Op) -> Result<Option<RouteNetlinkMessage>, Error> {
-        let r = self.request_reply(msg, op);
-        self.release();
-        r
-    }
-
-    fn request_reply(
-        &mut self,
-        mut msg: Message,
-        op: Op,
-    ) -> Result<Option<RouteNetlinkMessage>, Error> {
+    fn request(&mut self, mut msg: Message, op: Op) -> Result<Option<RouteNetlinkMessage>, Error> {
         let seq = self.next_seq();
         let mut out = Vec::new();
         encode::serialize(&mut msg, seq, &mut out);
-        self.send(&out, op)?;
-        loop {
+        self.exchange(&out, seq, op, |kind| match kind {
+            Kind::Ack(ack) | Kind::Done(ack) => Some(ack.into_result(op).map(|()| None)),
+            Kind::Data(raw) => Some(raw.decode().map(Some).map_err(|e| Error::decode(op, e))),
+            Kind::Ignore => None,
+            Kind::Malformed => Some(Err(Error::decode(op, "short NLMSG_ERROR"))),
+        })
+    }
+
+    /// Sends `bytes`, one request numbered `seq`, and hands each reply of
+    /// that number to `answer` until it gives a result (`None`: read on).
+    pub(crate) fn exchange<T>(
+        &mut self,
+        bytes: &[u8],
+        seq: u32,
+        op: Op,
+        mut answer: impl FnMut(Kind<'_>) -> Option<Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let r = self.send(bytes, op).and_then(|()| loop {
             self.recv(op)?;
-            for raw in wire::messages(&self.rbuf) {
-                if raw.seq != seq {
-                    continue;
-                }
-                return match raw.kind() {
-                    Kind::Ack(ack) | Kind::Done(ack) => ack.into_result(op).map(|()| None),
-                    Kind::Data(raw) => raw.decode().map(Some).map_err(|e| Error::decode(op, e)),
-                    Kind::Ignore => continue,
-                    Kind::Malformed => Err(Error::decode(op, "short NLMSG_ERROR")),
-                };
+            let mut replies = wire::messages(&self.rbuf).filter(|raw| raw.seq == seq);
+            if let Some(r) = replies.find_map(|raw| answer(raw.kind())) {
+                break r;
             }
-        }
+        });
+        self.release();
+        r
     }
 
     /// All links of the namespace (`RTM_GETLINK` dump).

@@ -6,7 +6,7 @@
 use super::Socket;
 use crate::error::{Error, Op};
 use crate::types::Family;
-use crate::wire::{self, Kind};
+use crate::wire::Kind;
 
 const RTM_NEWNETCONF: u16 = 80;
 const RTM_GETNETCONF: u16 = 82;
@@ -70,33 +70,20 @@ impl Socket {
     }
 
     fn netconf_forwarding(&mut self, family: Family, ifindex: i32) -> Result<u32, Error> {
-        let r = self.netconf_reply(family, ifindex);
-        self.release();
-        r
-    }
-
-    fn netconf_reply(&mut self, family: Family, ifindex: i32) -> Result<u32, Error> {
         let op = Op::GetNetconf;
         let seq = self.next_seq();
-        self.send(&request(family, ifindex, seq), op)?;
-        loop {
-            self.recv(op)?;
-            for raw in wire::messages(&self.rbuf) {
-                if raw.seq != seq {
-                    continue;
-                }
-                return match raw.kind() {
-                    Kind::Data(m) if m.ty == RTM_NEWNETCONF => forwarding_of(m.payload())
-                        .ok_or_else(|| Error::decode(op, "no NETCONFA_FORWARDING")),
-                    Kind::Ack(ack) | Kind::Done(ack) => match ack.into_result(op) {
-                        Ok(()) => Err(Error::decode(op, "no RTM_NEWNETCONF reply")),
-                        Err(e) => Err(e),
-                    },
-                    Kind::Ignore => continue,
-                    Kind::Data(_) | Kind::Malformed => Err(Error::decode(op, "unexpected reply")),
-                };
-            }
-        }
+        self.exchange(&request(family, ifindex, seq), seq, op, |kind| match kind {
+            Kind::Data(m) if m.ty == RTM_NEWNETCONF => Some(
+                forwarding_of(m.payload())
+                    .ok_or_else(|| Error::decode(op, "no NETCONFA_FORWARDING")),
+            ),
+            Kind::Ack(ack) | Kind::Done(ack) => Some(match ack.into_result(op) {
+                Ok(()) => Err(Error::decode(op, "no RTM_NEWNETCONF reply")),
+                Err(e) => Err(e),
+            }),
+            Kind::Ignore => None,
+            Kind::Data(_) | Kind::Malformed => Some(Err(Error::decode(op, "unexpected reply"))),
+        })
     }
 }
 
