@@ -104,3 +104,46 @@ fn text_that_is_not_utf8_is_placed() {
     assert_eq!(first.loc, nslab_model::Loc::new(3, 4), "{}", first.message);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Linux bridge holds at most 1023 ports: a network of 1024 members (or
+/// 1023 plus a `master:` port) is refused at the network's line, before
+/// anything is made; 1023 members are fine.
+#[test]
+fn a_bridge_past_the_kernels_port_limit_is_refused_at_its_line() {
+    let file = |members: usize, extra_port: bool| {
+        let mut y = String::from("lab: big\nnodes:\n");
+        if extra_port {
+            y.push_str("  gw:\n    interfaces:\n      p0: { master: br0 }\n");
+            y.push_str("  x: {}\nlinks:\n  - [gw:p0, x:eth0]\n");
+        } else {
+            y.push_str("  gw: {}\n");
+        }
+        y.push_str("networks:\n  br0:\n    node: gw\n    subnet: 10.8.0.0/16\n    members:\n");
+        for i in 0..members {
+            y.push_str(&format!("      m{i}: {{}}\n"));
+        }
+        y
+    };
+    for (members, extra, refused) in [
+        (1023, false, false),
+        (1024, false, true),
+        (1023, true, true),
+    ] {
+        let text = file(members, extra);
+        match parse_str("big.yaml", &text, &NoHostInterfaces) {
+            Ok(_) => assert!(!refused, "{members} members, extra port {extra}: accepted"),
+            Err(p) => {
+                assert!(refused, "{members}: {}", p.render_plain());
+                let f = p.iter().next().expect("a problem");
+                assert_eq!(p.len(), 1, "{}", p.render_plain());
+                assert_eq!(f.kind, ProblemKind::OutOfRange);
+                assert!(f.message.contains("at most 1023"), "{}", f.message);
+                assert!(f
+                    .message
+                    .contains(&format!("{} ports", members + usize::from(extra))));
+                let line = text.lines().position(|l| l == "  br0:").expect("line") + 1;
+                assert_eq!(f.loc.line as usize, line, "{}", p.render_plain());
+            }
+        }
+    }
+}

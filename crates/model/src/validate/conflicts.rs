@@ -1,7 +1,8 @@
 //! What the kernel refuses the second time: a host port published twice on
 //! one node (Docker: "port is already allocated"), a `serve:` port listed
-//! twice, and two routes to the same destination in the same table with
-//! the same metric (`ip route add`: "File exists").
+//! twice, two routes to the same destination in the same table with the
+//! same metric (`ip route add`: "File exists"), and a bridge port past the
+//! kernel's limit ("Exchange full").
 
 use crate::loc::Loc;
 use crate::lower::Ctx;
@@ -151,6 +152,43 @@ pub(super) fn check_routes(cx: &mut Ctx<'_>, t: &Topology) {
             } else {
                 seen.insert(key, r.loc);
             }
+        }
+    }
+}
+
+/// A Linux bridge numbers its ports in 10 bits, port 0 unused
+/// (`BR_MAX_PORTS`): the 1024th port is refused with EXFULL ("Exchange
+/// full"), after every earlier one was made.
+pub const MAX_BRIDGE_PORTS: usize = 1023;
+
+/// Each bridge's ports (a network's members and the interfaces that name
+/// it as `master:`) fit the kernel's limit.
+pub(super) fn check_bridge_ports(cx: &mut Ctx<'_>, t: &Topology) {
+    let mut ports: BTreeMap<(&NodeName, &IfName), (usize, Option<Loc>)> = BTreeMap::new();
+    for (bridge, net) in &t.networks {
+        let e = ports.entry((&net.node, bridge)).or_default();
+        e.0 += net.members.len();
+        e.1 = Some(net.loc);
+    }
+    for (node, n) in &t.nodes {
+        for i in n.interfaces.values() {
+            if let Some(master) = &i.master {
+                let e = ports.entry((node, master)).or_default();
+                e.0 += 1;
+                e.1.get_or_insert(i.loc);
+            }
+        }
+    }
+    for ((node, bridge), (count, loc)) in ports {
+        if let (true, Some(loc)) = (count > MAX_BRIDGE_PORTS, loc) {
+            cx.push(
+                ProblemKind::OutOfRange,
+                loc,
+                format!(
+                    "bridge `{bridge}` of node `{node}` would have {count} ports; a Linux bridge holds at most {MAX_BRIDGE_PORTS}"
+                ),
+                "split the members over several networks (each its own bridge and subnet)",
+            );
         }
     }
 }

@@ -44,6 +44,7 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     scenarios::check_scenarios(cx, t, &known);
     conflicts::check_ports(cx, t);
     conflicts::check_routes(cx, t);
+    conflicts::check_bridge_ports(cx, t);
     check_programs(cx, t, host);
     check_host_services(cx, t);
 }
