@@ -12,7 +12,6 @@ use crate::state::{
     Cidr, DeviceKind, Endpoint, Impair, LinkKind, LinkState, MacvlanMode, NodeState, State,
 };
 use nslab_netlink as nl;
-
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::os::fd::AsFd;

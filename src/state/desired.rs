@@ -126,17 +126,27 @@ pub fn desired(t: &m::Topology) -> State {
 /// link-local address, so no duplicate address detection, router
 /// solicitations or MLD reports from it.
 fn quiet_bridge_ports(n: &mut NodeState) {
-    let bridges: Vec<String> = n
-        .links
-        .iter()
-        .filter(|(_, l)| l.kind.is_bridge())
-        .map(|(name, _)| name.clone())
-        .collect();
-    for l in n.links.values_mut() {
-        if l.addresses.is_empty() && l.master.as_ref().is_some_and(|m| bridges.contains(m)) {
+    for l in ports_of(n, |_| true) {
+        if l.addresses.is_empty() {
             l.ipv6_link_local = Some(false);
         }
     }
+}
+
+/// The links of `n` that are ports of the bridges `which` picks.
+fn ports_of(
+    n: &mut NodeState,
+    which: impl Fn(&LinkState) -> bool,
+) -> impl Iterator<Item = &mut LinkState> {
+    let bridges: Vec<String> = n
+        .links
+        .iter()
+        .filter(|(_, l)| l.kind.is_bridge() && which(l))
+        .map(|(name, _)| name.clone())
+        .collect();
+    n.links
+        .values_mut()
+        .filter(move |l| l.master.as_ref().is_some_and(|m| bridges.contains(m)))
 }
 
 /// Ports of the bridges of `node` that `target` sits behind get hairpin
@@ -146,17 +156,8 @@ fn hairpin_ports_behind(s: &mut State, node: &str, target: std::net::IpAddr) {
     let Some(n) = s.nodes.get_mut(node) else {
         return;
     };
-    let bridges: Vec<String> = n
-        .links
-        .iter()
-        .filter(|(_, l)| l.kind.is_bridge())
-        .filter(|(_, l)| l.addresses.iter().any(|a| a.contains(target)))
-        .map(|(name, _)| name.clone())
-        .collect();
-    for l in n.links.values_mut() {
-        if l.master.as_ref().is_some_and(|m| bridges.contains(m)) {
-            l.hairpin = true;
-        }
+    for l in ports_of(n, |b| b.addresses.iter().any(|a| a.contains(target))) {
+        l.hairpin = true;
     }
 }
 

@@ -311,18 +311,13 @@ where
 }
 
 /// Runs `f` on the calling thread moved into the namespace `ns` for the
-/// call, and moves the thread back to where it was before returning (or
-/// unwinding). What [`run_in`] does without starting a thread: for the
-/// many short visits of one run (a socket opened in each of a thousand
-/// namespaces). `f` must not spawn threads that expect the caller's
-/// namespace, nor change the thread's namespace itself.
-pub fn visit<R>(ns: BorrowedFd<'_>, f: impl FnOnce() -> R) -> Result<R, Error> {
-    visit_from(current()?.as_fd(), ns, f)
-}
-
-/// [`visit`] by a thread that knows its own namespace: `home` is the
-/// calling thread's namespace (from [`current`]), kept open by a caller
-/// that visits often, so each visit costs two `setns` and no path lookup.
+/// call, and moves the thread back to `home` — its own namespace, from
+/// [`current`] — before returning (or unwinding). What [`run_in`] does
+/// without starting a thread: for the many short visits of one run (a
+/// socket opened in each of a thousand namespaces); a caller that visits
+/// often keeps `home` open, so each visit costs two `setns`. `f` must not
+/// spawn threads that expect the caller's namespace, nor change the
+/// thread's namespace itself.
 pub fn visit_from<R>(
     home: BorrowedFd<'_>,
     ns: BorrowedFd<'_>,

@@ -37,12 +37,18 @@ fn visit_runs_inside_and_returns_the_thread_home() {
     .map(|m| m.ino())
     .unwrap();
     assert_ne!(before, other_ino);
-    let inside = visit(other.as_fd(), || ino("/proc/thread-self/ns/net")).unwrap();
+    let inside = visit_from(current().unwrap().as_fd(), other.as_fd(), || {
+        ino("/proc/thread-self/ns/net")
+    })
+    .unwrap();
     assert_eq!(inside, other_ino);
     assert_eq!(ino("/proc/thread-self/ns/net"), before);
     // Also when `f` panics.
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        visit(other.as_fd(), || panic!("inside")).unwrap()
+        visit_from(current().unwrap().as_fd(), other.as_fd(), || {
+            panic!("inside")
+        })
+        .unwrap()
     }));
     assert!(r.is_err());
     assert_eq!(ino("/proc/thread-self/ns/net"), before);
@@ -97,7 +103,9 @@ fn a_visit_that_cannot_enter_is_an_error_and_moves_nothing() {
     let ino = |p: &str| std::fs::metadata(p).map(|m| m.ino()).unwrap();
     let before = ino("/proc/thread-self/ns/net");
     let not_ns = File::open("/proc/self/status").unwrap();
-    let r = visit(not_ns.as_fd(), || unreachable!("entered"));
+    let r = visit_from(current().unwrap().as_fd(), not_ns.as_fd(), || {
+        unreachable!("entered")
+    });
     assert!(r.is_err());
     assert_eq!(ino("/proc/thread-self/ns/net"), before);
 }

@@ -28,8 +28,8 @@ fn kept(e: OpError) -> NotRead {
     }
 }
 
-/// What one node's read came to, with its handle unless it is closed.
-type Outcome = (Result<Option<Seen>, NotRead>, Option<Handle>, At);
+/// What one node's read came to, with its handle.
+type Outcome = (Result<Seen, NotRead>, Handle, At);
 
 /// Every node of the scope that is there, read: the first error in the
 /// scope's order, as if read one by one.
@@ -56,13 +56,12 @@ pub(super) fn see_all(host: &mut Linux, scope: &Scope) -> Result<Vec<Seen>, OpEr
     let mut seen = Vec::new();
     let mut first_error = None;
     for (result, handle, at) in outcomes {
-        let close = matches!(&result, Err(n) if n.close);
-        if let (Some(h), false) = (handle, close) {
-            host.put_handle(at, h);
+        if !matches!(&result, Err(n) if n.close) {
+            host.put_handle(at, handle);
         }
         match result {
-            Ok(Some(s)) => seen.push(s),
-            Ok(None) | Err(NotRead { error: None, .. }) => {}
+            Ok(s) => seen.push(s),
+            Err(NotRead { error: None, .. }) => {}
             Err(NotRead { error: Some(e), .. }) => {
                 first_error.get_or_insert(e);
             }
@@ -82,7 +81,7 @@ fn read_all(jobs: Vec<(At, Handle)>, scope: &Scope, alias: &str) -> Vec<Outcome>
         .clamp(1, 4);
     let read = |(at, mut h): (At, Handle)| -> Outcome {
         let r = see_node(&mut h, scope, at.clone(), alias);
-        (r, Some(h), at)
+        (r, h, at)
     };
     if threads == 1 || jobs.len() < 16 {
         return jobs.into_iter().map(read).collect();
@@ -108,10 +107,8 @@ fn read_all(jobs: Vec<(At, Handle)>, scope: &Scope, alias: &str) -> Vec<Outcome>
     })
 }
 
-/// One node's raw dumps through its handle `h`, or `None` when (with
-/// `skip_foreign`) its namespace is not the lab's; `NotRead` says the
-/// handle is to be closed.
-fn see_node(h: &mut Handle, scope: &Scope, at: At, alias: &str) -> Result<Option<Seen>, NotRead> {
+/// One node's raw dumps through its handle `h`, or why it was not read.
+fn see_node(h: &mut Handle, scope: &Scope, at: At, alias: &str) -> Result<Seen, NotRead> {
     let ns = &at.netns;
     let mut links = h.sock.links().map_err(|e| kept(err(&at, "links", e)))?;
     // A namespace is the lab's only if its `lo` carries the lab's mark
@@ -139,7 +136,7 @@ fn see_node(h: &mut Handle, scope: &Scope, at: At, alias: &str) -> Result<Option
     let qdiscs = h.sock.qdiscs().map_err(|e| kept(err(&at, "qdiscs", e)))?;
     let sysctls = read_sysctls(h, scope, &at).map_err(kept)?;
     let nat = read_nat(h, scope, &at, alias).map_err(kept)?;
-    Ok(Some(Seen {
+    Ok(Seen {
         at,
         links,
         addrs,
@@ -147,7 +144,7 @@ fn see_node(h: &mut Handle, scope: &Scope, at: At, alias: &str) -> Result<Option
         sysctls,
         nat,
         qdiscs,
-    }))
+    })
 }
 
 /// The error for a namespace of a node's name that the lab did not make.
