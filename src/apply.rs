@@ -67,6 +67,7 @@ const CHUNK: usize = 256;
 pub const MAX_ROUNDS: usize = 3;
 
 /// Apply every step; returns how many were applied.
+#[cfg(test)]
 pub fn apply(
     host: &mut dyn Host,
     plan: &Plan,

@@ -11,10 +11,18 @@
 //! namespace, run it in a network namespace of its own (as nslab's tests
 //! do, `unshare --net --mount`).
 //!
+//! A lab is brought up the way `nslab up` brings it up (one entry point
+//! for both): the file is validated against this machine (its interfaces,
+//! counting those the lab already holds, and its `run:` programs), the
+//! open-files limit is raised, and when the lab's processes cannot start,
+//! a lab this call created is removed again while a lab that was up
+//! before is left up. An [`Error`] reads as the CLI's message does; a probe
+//! that could not be made is an error, never a `false`.
+//!
 //! ```no_run
 //! use nslab::Lab;
 //!
-//! # fn main() -> Result<(), nslab::facade::Error> {
+//! # fn main() -> Result<(), nslab::Error> {
 //! let lab = Lab::up_str("lab: t1
 //! nodes:
 //!   a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }
@@ -32,42 +40,190 @@
 //! # }
 //! ```
 
-use crate::check::{self, Check};
+use crate::check::{self, Check, Outcome};
 use crate::lab::faults::{self, Request};
+use crate::launch::{self, Loaded};
 use crate::record::Fault;
 use crate::scenario::{self, ScenarioResult};
-use crate::state::{desired::desired, Impair, State};
-use nslab_model::{HostInterfaces, Topology};
+use crate::state::{Impair, State};
+use nslab_model::{Problems, Topology};
+use std::error::Error as StdError;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::Path;
 use std::process::Output;
 
-/// Why a lab operation failed, in words (the file's problems with
-/// `file:line:col`, or what the kernel refused).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
+/// A cause inside an [`Error`]: the library's own error, kept whole (its
+/// [`source`](StdError::source) chain leads to the errno).
+pub type Cause = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a lab operation failed. [`Display`](fmt::Display) (and
+/// [`Debug`](fmt::Debug), so that `?` in a `#[test]` prints it readably)
+/// is the message `nslab` prints for the same failure; the details are
+/// kept as data: the file's problems with their positions, the kernel's
+/// errno ([`Error::errno`]), the names involved.
+#[non_exhaustive]
+pub enum Error {
+    /// The topology has problems (each with its file, line, column, kind
+    /// and a hint); nothing was changed.
+    Invalid(Problems),
+    /// The lab could not be brought up: the kernel refused an operation or
+    /// the lab's state could not be used (what was undone is said).
+    Up { lab: String, cause: Cause },
+    /// The network was made but a `serve:`/`run:` process could not start.
+    /// `removed`: this call had created the lab and removed it again;
+    /// otherwise the lab was up before and is left up.
+    Processes {
+        lab: String,
+        removed: bool,
+        cause: Cause,
+    },
+    /// A fault could not be put in or healed.
+    Fault { lab: String, cause: Cause },
+    /// `down` did not remove everything.
+    Down { lab: String, cause: Cause },
+    /// The lab has no node of that name.
+    NoNode {
+        lab: String,
+        node: String,
+        nodes: Vec<String>,
+    },
+    /// The lab's file has no scenario of that name.
+    NoScenario {
+        lab: String,
+        scenario: String,
+        scenarios: Vec<String>,
+    },
+    /// A probe needs an address of the node and it has none.
+    NoAddress { node: String },
+    /// `given` is not `NODE:INTERFACE`.
+    NotEndpoint { given: String },
+    /// A probe (`ping`, a check) could not be made — a namespace is gone, a
+    /// socket could not be opened — so it proves nothing about the network.
+    CouldNotAsk { check: String, why: String },
+    /// A command could not be started in a node (`source`: not found,
+    /// not executable, ...).
+    Exec {
+        node: String,
+        program: String,
+        source: std::io::Error,
+    },
+    /// [`Lab::up`] was given a topology that is not what its source text
+    /// says (changed after parsing): the lab's record keeps the text, so
+    /// `nslab check`/`show`/`plan` would read another lab.
+    Edited { lab: String },
+}
+
+impl Error {
+    /// The errno of the system call behind this error, if its cause
+    /// carries one (the first [`std::io::Error`] with an OS code in the
+    /// [`source`](StdError::source) chain).
+    pub fn errno(&self) -> Option<i32> {
+        let mut cur: Option<&(dyn StdError + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if let Some(n) = io.raw_os_error() {
+                    return Some(n);
+                }
+            }
+            cur = e.source();
+        }
+        None
+    }
+
+    /// The file's problems, when the topology was refused.
+    pub fn problems(&self) -> Option<&Problems> {
+        match self {
+            Error::Invalid(p) => Some(p),
+            _ => None,
+        }
+    }
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Error::Invalid(p) => f.write_str(&launch::problems_text(p)),
+            Error::Up { cause, .. }
+            | Error::Processes { cause, .. }
+            | Error::Fault { cause, .. }
+            | Error::Down { cause, .. } => write!(f, "{cause}"),
+            Error::NoNode { lab, node, nodes } => {
+                write!(
+                    f,
+                    "lab {lab} has no node {node}; its nodes: {}",
+                    nodes.join(", ")
+                )
+            }
+            Error::NoScenario {
+                lab,
+                scenario,
+                scenarios,
+            } => write!(
+                f,
+                "lab {lab} has no scenario {scenario}; its scenarios: {}",
+                scenarios.join(", ")
+            ),
+            Error::NoAddress { node } => write!(f, "node {node} has no address to probe"),
+            Error::NotEndpoint { given } => write!(f, "`{given}` is not NODE:INTERFACE"),
+            Error::CouldNotAsk { check, why } => write!(f, "{check}: could not probe: {why}"),
+            Error::Exec {
+                node,
+                program,
+                source,
+            } => write!(f, "cannot run `{program}` in node {node}: {source}"),
+            Error::Edited { lab } => write!(
+                f,
+                "the topology of lab {lab} is not what its source text says (changed after \
+                 parsing); change the text and parse it again"
+            ),
+        }
     }
 }
 
-impl std::error::Error for Error {}
-
-fn err(e: impl fmt::Display) -> Error {
-    Error(e.to_string())
-}
-
-/// The interfaces of the namespace nslab runs in, asked over netlink.
-struct Kernel;
-
-impl HostInterfaces for Kernel {
-    fn exists(&self, name: &str) -> bool {
-        crate::host::query::interface_exists(name)
+/// The message, as [`Display`](fmt::Display) gives it: a failed
+/// `#[test]` returning `Result<_, nslab::Error>` prints this.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Invalid(p) => Some(p),
+            Error::Up { cause, .. }
+            | Error::Processes { cause, .. }
+            | Error::Fault { cause, .. }
+            | Error::Down { cause, .. } => Some(cause.as_ref()),
+            Error::Exec { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// `down` left something: each error, and what to do.
+#[derive(Debug)]
+struct NotRemoved {
+    lab: String,
+    errors: Vec<String>,
+}
+
+impl fmt::Display for NotRemoved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.errors {
+            write!(f, "{e}; ")?;
+        }
+        write!(
+            f,
+            "lab {} was not removed completely; run `nslab down {}` again",
+            self.lab, self.lab
+        )
+    }
+}
+
+impl StdError for NotRemoved {}
 
 /// A lab that is up; taken down when dropped (unless [`Lab::keep`]).
 pub struct Lab {
@@ -80,33 +236,52 @@ pub struct Lab {
 impl Lab {
     /// Bring up the lab of the topology file at `path`.
     pub fn up_file(path: impl AsRef<Path>) -> Result<Lab, Error> {
-        let t =
-            nslab_model::parse_file(path.as_ref(), &Kernel).map_err(|p| Error(p.render_plain()))?;
-        Lab::up(t)
+        Lab::bring_up(launch::read(path.as_ref()).map_err(Error::Invalid)?)
     }
 
-    /// Bring up the lab of the topology text `yaml`.
+    /// Bring up the lab of the topology text `yaml` (named `(string)` in
+    /// messages).
     pub fn up_str(yaml: &str) -> Result<Lab, Error> {
-        let t = nslab_model::parse_str("(string)", yaml, &Kernel)
-            .map_err(|p| Error(p.render_plain()))?;
-        Lab::up(t)
+        Lab::bring_up(launch::parse("(string)", yaml).map_err(Error::Invalid)?)
     }
 
-    /// Bring up `topology` (from [`nslab_model::parse_str`] or built in
-    /// code and validated).
+    /// Bring up `topology` (from [`nslab_model::parse_str`]). It is
+    /// validated again, from its source text, against this machine, as a
+    /// file given to `nslab up` is; one changed after parsing is refused
+    /// ([`Error::Edited`]).
     pub fn up(topology: Topology) -> Result<Lab, Error> {
-        let desired = desired(&topology);
-        let text = topology.source.text.to_string();
-        let source = topology.source.name.clone();
-        crate::lab::up(&desired, &source, &text, &mut |_, _| {}).map_err(err)?;
-        let lab = Lab {
-            topology,
-            desired,
+        let l =
+            launch::parse(&topology.source.name, &topology.source.text).map_err(Error::Invalid)?;
+        if l.topology != topology {
+            return Err(Error::Edited {
+                lab: topology.lab.to_string(),
+            });
+        }
+        Lab::bring_up(l)
+    }
+
+    /// The entry point `nslab up` uses; the value exists only once the lab
+    /// is up with its processes, so a failure never takes down a lab that
+    /// was up before.
+    fn bring_up(l: Loaded) -> Result<Lab, Error> {
+        let lab = l.desired.lab.clone();
+        launch::up(&l, &mut |_, _| {}).map_err(|e| match e {
+            launch::UpError::Lab(e) => Error::Up {
+                lab,
+                cause: Box::new(e),
+            },
+            e @ launch::UpError::Processes { .. } => Error::Processes {
+                lab,
+                removed: e.removed(),
+                cause: Box::new(e),
+            },
+        })?;
+        Ok(Lab {
+            topology: l.topology,
+            desired: l.desired,
             keep: false,
             down: false,
-        };
-        crate::services::start(&lab.topology, &lab.desired).map_err(err)?;
-        Ok(lab)
+        })
     }
 
     /// The lab's name.
@@ -126,38 +301,48 @@ impl Lab {
         self
     }
 
+    /// The namespace of `node` (`None`: the host's), or [`Error::NoNode`].
+    fn netns(&self, node: &str) -> Result<Option<String>, Error> {
+        match self.desired.nodes.get(node) {
+            Some(n) => Ok(n.netns.clone()),
+            None => Err(Error::NoNode {
+                lab: self.name().to_string(),
+                node: node.to_string(),
+                nodes: self.desired.nodes.keys().cloned().collect(),
+            }),
+        }
+    }
+
     /// Run `argv` in `node` (as `nslab exec` does) and wait for it.
     pub fn exec(&self, node: &str, argv: &[&str]) -> Result<Output, Error> {
-        let ns = self
-            .desired
-            .nodes
-            .get(node)
-            .ok_or_else(|| Error(format!("lab {} has no node {node}", self.name())))?
-            .netns
-            .clone();
+        let ns = self.netns(node)?;
         let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
-        let mut cmd = match ns {
-            Some(ns) => nslab_sys::exec::command_in(&ns, &argv).map_err(err)?,
-            None => {
-                let (p, rest) = argv
-                    .split_first()
-                    .ok_or_else(|| Error("empty command".into()))?;
-                let mut c = std::process::Command::new(p);
-                c.args(rest);
-                c
-            }
+        let exec_err = |source: std::io::Error| Error::Exec {
+            node: node.to_string(),
+            program: argv
+                .first()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            source,
         };
-        cmd.output().map_err(err)
+        let mut cmd = nslab_sys::exec::command_at(ns.as_deref(), &argv)
+            .map_err(|e| exec_err(std::io::Error::other(e)))?;
+        cmd.output().map_err(exec_err)
     }
 
     fn fault(&self, req: Request) -> Result<Vec<Fault>, Error> {
-        faults::apply(&self.desired, &req).map_err(err)
+        faults::apply(&self.desired, &req).map_err(|e| Error::Fault {
+            lab: self.name().to_string(),
+            cause: Box::new(e),
+        })
     }
 
     fn endpoint(at: &str) -> Result<(String, String), Error> {
         at.split_once(':')
             .map(|(n, i)| (n.to_string(), i.to_string()))
-            .ok_or_else(|| Error(format!("`{at}` is not NODE:INTERFACE")))
+            .ok_or_else(|| Error::NotEndpoint {
+                given: at.to_string(),
+            })
     }
 
     /// Set the admin state of `NODE:IF` (`false`: down).
@@ -224,7 +409,10 @@ impl Lab {
     pub fn heal(&self) -> Result<(), Error> {
         faults::heal(&self.topology, &self.desired)
             .map(|_| ())
-            .map_err(err)
+            .map_err(|e| Error::Fault {
+                lab: self.name().to_string(),
+                cause: Box::new(e),
+            })
     }
 
     /// The faults in force.
@@ -232,22 +420,18 @@ impl Lab {
         faults::active(self.name())
     }
 
-    /// Whether `from` gets an ICMP echo reply from `to`'s first address.
+    /// Whether `from` gets an ICMP echo reply from `to`'s first address:
+    /// `Ok(false)` only when the echo request went out and nothing came
+    /// back; [`Error::CouldNotAsk`] when it could not be sent at all.
     pub fn ping(&self, from: &str, to: &str) -> Result<bool, Error> {
-        let ip = check::first_address(&self.desired, to)
-            .ok_or_else(|| Error(format!("node {to} has no address")))?;
-        let netns = |n: &str| -> Result<Option<String>, Error> {
-            self.desired
-                .nodes
-                .get(n)
-                .map(|s| s.netns.clone())
-                .ok_or_else(|| Error(format!("lab {} has no node {n}", self.name())))
-        };
+        let ip = check::first_address(&self.desired, to).ok_or_else(|| Error::NoAddress {
+            node: to.to_string(),
+        })?;
         let c = Check {
             text: format!("{from} -> {to}"),
             from: from.to_string(),
-            from_netns: netns(from)?,
-            to_netns: netns(to)?,
+            from_netns: self.netns(from)?,
+            to_netns: self.netns(to)?,
             to: ip,
             port: None,
             proto: check::Proto::Icmp,
@@ -256,12 +440,22 @@ impl Lab {
             should_answer: true,
             within: None,
         };
-        Ok(check::probe(&c).pass)
+        let o = check::probe(&c);
+        asked(&c, &o)?;
+        Ok(o.pass)
     }
 
-    /// The file's `expect:` checks, each with what it saw.
-    pub fn checks(&self) -> Result<Vec<(Check, check::Outcome)>, Error> {
-        check::run(&self.topology, &self.desired).map_err(err)
+    /// The file's `expect:` checks, each with what it saw; an error when
+    /// one of them could not be made (it would prove nothing).
+    pub fn checks(&self) -> Result<Vec<(Check, Outcome)>, Error> {
+        let results = check::run(&self.topology, &self.desired).map_err(|e| match e {
+            check::CheckError::NoAddress { node, .. } => Error::NoAddress { node },
+            check::CheckError::NoNode { lab, node, nodes } => Error::NoNode { lab, node, nodes },
+        })?;
+        for (c, o) in &results {
+            asked(c, o)?;
+        }
+        Ok(results)
     }
 
     /// Run the file's scenario `name` (healed when it ends).
@@ -271,7 +465,16 @@ impl Lab {
             .scenarios
             .iter()
             .find(|s| s.name == name)
-            .ok_or_else(|| Error(format!("lab {} has no scenario {name}", self.name())))?;
+            .ok_or_else(|| Error::NoScenario {
+                lab: self.name().to_string(),
+                scenario: name.to_string(),
+                scenarios: self
+                    .topology
+                    .scenarios
+                    .iter()
+                    .map(|s| s.name.to_string())
+                    .collect(),
+            })?;
         Ok(scenario::run(
             &self.topology,
             &self.desired,
@@ -284,12 +487,33 @@ impl Lab {
     /// Remove everything the lab owns (as `nslab down`).
     pub fn down(mut self) -> Result<(), Error> {
         self.down = true;
-        let r = crate::lab::down(self.name()).map_err(err)?;
-        match r.errors.first() {
-            Some(e) => Err(err(e)),
-            None => Ok(()),
+        let lab = self.name().to_string();
+        let r = crate::lab::down(&lab).map_err(|e| Error::Down {
+            lab: lab.clone(),
+            cause: Box::new(e),
+        })?;
+        if r.errors.is_empty() {
+            return Ok(());
         }
+        Err(Error::Down {
+            cause: Box::new(NotRemoved {
+                lab: lab.clone(),
+                errors: r.errors.iter().map(|e| e.to_string()).collect(),
+            }),
+            lab,
+        })
     }
+}
+
+/// A probe that could not be made is an error: it proves nothing.
+fn asked(c: &Check, o: &Outcome) -> Result<(), Error> {
+    if o.asked {
+        return Ok(());
+    }
+    Err(Error::CouldNotAsk {
+        check: c.text.clone(),
+        why: o.seen.clone(),
+    })
 }
 
 impl Drop for Lab {

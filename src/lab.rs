@@ -19,7 +19,7 @@ mod settle;
 use settle::observe_settled;
 
 pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
-pub use down::{down, down_with, DownReport};
+pub use down::{down, down_with};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
@@ -37,7 +37,6 @@ pub enum LabError {
 #[derive(Debug)]
 pub struct UpReport {
     pub plan: Plan,
-    pub observed: State,
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
@@ -306,7 +305,6 @@ pub fn up(
             let plan = if done.len() > p.len() { done } else { p };
             Ok(UpReport {
                 plan,
-                observed,
                 notes: host.take_notes(),
             })
         }

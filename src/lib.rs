@@ -19,22 +19,51 @@
 //! | apply, services | [`apply`], [`services`] | runs a plan, rolls back on failure; `serve:`/`run:` processes |
 //! | lab, check | [`lab`], [`check`] | `up`/`down` of a lab, faults put in and healed; `expect:` checks, returned as data |
 //! | scenario | [`scenario`] | `nslab test`: the file's scenarios, step by step, healed at the end |
+//! | launch | [`launch`] | the one way a lab is brought up (CLI and facade): validated against this machine, up, processes started, undone on failure |
 //! | facade | [`facade`] | [`Lab`]: a lab inside a Rust `#[test]`: up, exec, faults, checks, down on drop |
 //! | cli | [`cli`] | argv → request → library; printing and exit codes |
 //!
 //! Each row uses only the rows above it, never its own row or one below:
 //! `tests/layers.rs` reads this table and the sources and keeps it so.
+//!
+//! # The public API
+//!
+//! [`Lab`] and the values it takes and gives ([`Error`], [`Check`],
+//! [`Outcome`], [`Fault`], [`Impair`], [`ScenarioResult`]), and the model
+//! ([`model`]: parse a file into a [`model::Topology`]). Everything else is
+//! the crate's own; the `nslab` binary is a client of the same entry point
+//! ([`launch`]) the facade uses.
 
-pub mod apply;
-pub mod check;
-pub mod cli;
-pub mod facade;
-pub mod host;
-pub mod lab;
-pub mod plan;
-pub mod record;
-pub mod scenario;
-pub mod services;
-pub mod state;
+pub(crate) mod apply;
+pub(crate) mod check;
+pub(crate) mod cli;
+pub(crate) mod facade;
+pub(crate) mod host;
+pub(crate) mod lab;
+pub(crate) mod launch;
+pub(crate) mod plan;
+pub(crate) mod record;
+pub(crate) mod scenario;
+pub(crate) mod services;
+pub(crate) mod state;
 
-pub use facade::Lab;
+pub use check::{Check, Outcome, Proto};
+pub use facade::{Error, Lab};
+pub use nslab_model as model;
+pub use record::Fault;
+pub use scenario::{ScenarioResult, StepResult};
+pub use state::Impair;
+
+/// The `nslab` command line (argv, printing, exit status); what
+/// `src/main.rs` runs.
+#[doc(hidden)]
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// The command line's definition (for the tests that hold the README and
+/// the man pages to it).
+#[doc(hidden)]
+pub fn cli_command() -> clap::Command {
+    <cli::args::Args as clap::CommandFactory>::command()
+}

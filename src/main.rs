@@ -1,5 +1,5 @@
 #![deny(unsafe_code)]
-//! The `nslab` binary: everything is in the library; see `nslab::cli`.
+//! The `nslab` binary: everything is in the library; see `nslab::run_cli`.
 
 fn main() -> std::process::ExitCode {
     // The responder writes to sockets peers may close at any time: it keeps
@@ -9,5 +9,5 @@ fn main() -> std::process::ExitCode {
         nslab_sys::process::default_sigpipe();
     }
     nslab_sys::process::raise_open_files_limit();
-    nslab::cli::main()
+    nslab::run_cli()
 }

@@ -2,7 +2,6 @@
 //! it, with the same arguments in the same order (optional ones in
 //! brackets) and every flag it has.
 
-use clap::CommandFactory;
 use std::path::Path;
 
 fn readme() -> String {
@@ -25,7 +24,7 @@ fn readme_usage(readme: &str, name: &str) -> Option<String> {
 fn the_readme_command_table_matches_the_help() {
     let readme = readme();
     let mut wrong = Vec::new();
-    let top = nslab::cli::args::Args::command();
+    let top = nslab::cli_command();
     for cmd in top.get_subcommands().filter(|c| !c.is_hide_set()) {
         let name = cmd.get_name();
         let Some(usage) = readme_usage(&readme, name) else {
@@ -93,7 +92,7 @@ fn the_readme_names_every_command_with_json() {
         .split("\n\n")
         .find(|p| p.starts_with("`--json`"))
         .expect("a paragraph starting with `--json`");
-    let top = nslab::cli::args::Args::command();
+    let top = nslab::cli_command();
     for cmd in top.get_subcommands() {
         if cmd.get_arguments().any(|a| a.get_long() == Some("json")) {
             assert!(

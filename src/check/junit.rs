@@ -75,11 +75,13 @@ mod tests {
             pass: true,
             seen: "answered".into(),
             took: Duration::from_millis(3),
+            asked: true,
         };
         let bad = Outcome {
             pass: false,
             seen: "timeout \"1s\"".into(),
             took: Duration::from_secs(1),
+            asked: true,
         };
         let xml = render("demo", &[(c.clone(), ok), (c, bad)]);
         assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");

@@ -8,7 +8,7 @@ mod ping;
 mod run;
 
 pub use ping::{ping, Pinged};
-pub use run::{first_address, probe, resolve, resolve_list, run, run_all};
+pub use run::{first_address, probe, resolve_list, run, run_all};
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -60,11 +60,17 @@ pub struct Outcome {
     /// "timeout after 1s", "refused").
     pub seen: String,
     pub took: Duration,
+    /// Whether the probe could be made at all: `false` when it could not
+    /// (a namespace gone, a socket refused), which proves nothing about
+    /// the network and fails the check either way.
+    pub asked: bool,
 }
 
 /// What a probe found. "Nobody answered" and "could not ask" are
 /// different outcomes: the first is what a negative check wants, the second
 /// fails every check, because it proves nothing about the network.
+// `NoAnswer` and `Answered` say what they are; the shared word is the point.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// Something answered: nslab's responder (with its label and the source

@@ -143,6 +143,7 @@ pub fn probe(c: &Check) -> Outcome {
                 pass: o.pass,
                 seen: format!("{}: {when}", o.seen),
                 took: spent,
+                asked: o.asked,
             };
         }
         std::thread::sleep(RETRY_EVERY);
@@ -161,11 +162,13 @@ fn probe_once(c: &Check) -> Outcome {
         }
         (Ok(fd), _) => probe_in(fd.as_fd(), c),
     };
+    let asked = !matches!(answer, Answer::CouldNotAsk(_));
     let (pass, seen) = judge(c, answer);
     Outcome {
         pass,
         seen,
         took: started.elapsed(),
+        asked,
     }
 }
 
@@ -267,6 +270,7 @@ pub fn run_all(checks: &[Check]) -> Vec<Outcome> {
                     pass: false,
                     seen: "the probe thread panicked".into(),
                     took: Duration::ZERO,
+                    asked: false,
                 });
                 out[chunk_i * PARALLEL + i] = Some(o);
             }

@@ -6,8 +6,8 @@ use super::inspect::show_lab;
 use super::load::{self, Loaded};
 use super::{fail, Exit};
 use crate::lab;
+use crate::launch::UpError;
 use crate::plan::{self, Plan};
-use crate::services::ServiceError;
 use crate::state::State;
 use nslab_sys::statedir::StateDir;
 use std::path::Path;
@@ -16,14 +16,13 @@ use std::time::Instant;
 pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let started = Instant::now();
     let mut bar = super::term::Progress::new("up", json);
-    // A lab this run creates is removed again if its processes fail.
-    let fresh = lab::owned_namespaces(&l.desired.lab).is_empty();
-    let report = lab::up(&l.desired, &l.source, &l.text, &mut |d, t| bar.update(d, t));
+    let report = crate::launch::up(l, &mut |d, t| bar.update(d, t));
     bar.finish();
-    let report = report.map_err(lab_error)?;
-    if let Err(e) = crate::services::start(&l.topology, &l.desired) {
-        return Err(fail(undo_up(&l.desired.lab, fresh, e)));
-    }
+    let report = match report {
+        Ok(r) => r,
+        Err(UpError::Lab(e)) => return Err(lab_error(e)),
+        Err(e) => return Err(fail(e)),
+    };
     if !json {
         summary(&l.desired, &report.plan, started);
     }
@@ -280,32 +279,6 @@ pub(super) fn validate(file: &Path, json: bool) -> Exit {
             Exit::Ok
         }
         Err(e) => e,
-    }
-}
-
-/// After the processes failed to start (and `services::start` stopped
-/// what it had started): a lab this `up` created is removed again, so
-/// nothing of the run is left; an existing lab keeps the network this run
-/// applied. Returns the message.
-fn undo_up(lab: &str, fresh: bool, err: ServiceError) -> String {
-    if !fresh {
-        return format!(
-            "{err}\n  the processes this run started were stopped; the network matches the file, \
-             the processes that were running before still run; fix the entry and run `nslab up` again"
-        );
-    }
-    match lab::down(lab) {
-        Ok(r) if r.errors.is_empty() => {
-            format!("{err}\n  the lab was removed again: nothing this run made is left")
-        }
-        Ok(r) => {
-            let errs: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
-            format!(
-                "{err}\n  removing the lab again failed: {}; run `nslab down {lab}`",
-                errs.join("; ")
-            )
-        }
-        Err(e) => format!("{err}\n  removing the lab again failed: {e}; run `nslab down {lab}`"),
     }
 }
 

@@ -7,8 +7,8 @@ mod faults;
 mod links;
 mod physical;
 
-pub use faults::{partition_table, partition_table_name, Drops};
-pub use physical::{physical_from_mark, physical_mark};
+pub use faults::{partition_table_name, Drops};
+pub use physical::physical_from_mark;
 
 use super::observe;
 use super::{Host, OpError, Scope};

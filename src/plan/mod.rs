@@ -19,6 +19,7 @@ pub use crate::state::BridgeChange;
 pub use op::{At, LinkChange, NewEnd, Op};
 
 use crate::state::{Endpoint, NodeState, RouteState, State};
+#[cfg(test)]
 pub use links::depends_on;
 use links::Kept;
 use std::collections::{BTreeMap, BTreeSet};

@@ -139,15 +139,8 @@ fn exec(
     timeout: Duration,
 ) -> Result<(), String> {
     let argv: Vec<OsString> = cmd.iter().map(OsString::from).collect();
-    let mut command = match t.netns_of(node) {
-        Some(ns) => nslab_sys::exec::command_in(&ns, &argv).map_err(|e| e.to_string())?,
-        None => {
-            let (p, args) = argv.split_first().ok_or("empty command")?;
-            let mut c = std::process::Command::new(p);
-            c.args(args);
-            c
-        }
-    };
+    let mut command = nslab_sys::exec::command_at(t.netns_of(node).as_deref(), &argv)
+        .map_err(|e| e.to_string())?;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

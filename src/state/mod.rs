@@ -12,10 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 
-pub use nslab_types::{
-    Bridge, BridgeChange, Cidr, DeviceKind, Impair, Ipvlan, IpvlanFlag, IpvlanMode, Macvlan,
-    MacvlanMode, Tap, Vlan, Vxlan,
-};
+pub use nslab_types::{Bridge, BridgeChange, Cidr, DeviceKind, Impair, MacvlanMode, Tap};
+#[cfg(test)]
+pub use nslab_types::{Macvlan, Vlan, Vxlan};
 
 /// The whole lab, node by node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

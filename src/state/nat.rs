@@ -58,12 +58,6 @@ pub struct Nat {
     pub rules: Vec<Rule>,
 }
 
-impl Nat {
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-}
-
 fn family(c: &Cidr) -> &'static str {
     if c.addr.is_ipv6() {
         "ip6"

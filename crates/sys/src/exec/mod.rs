@@ -41,6 +41,22 @@ pub fn command_in(netns_name: &str, argv: &[OsString]) -> Result<Command, Error>
     Ok(cmd)
 }
 
+/// A command that runs `argv` in a lab's node: inside its namespace
+/// (`Some`, as [`command_in`]) or, for a node that is the host namespace
+/// (`None`), right here. The one way nslab runs a command in a node (the
+/// facade's `exec`, a scenario's `exec` step).
+pub fn command_at(netns_name: Option<&str>, argv: &[OsString]) -> Result<Command, Error> {
+    match netns_name {
+        Some(ns) => command_in(ns, argv),
+        None => {
+            let (program, args) = argv.split_first().ok_or(Error::EmptyCommand)?;
+            let mut cmd = Command::new(program);
+            cmd.args(args);
+            Ok(cmd)
+        }
+    }
+}
+
 /// An interactive shell inside the named namespace (see [`command_in`])
 /// whose prompt names the lab and node: `PS1` is `[LABEL] \w\$ ` for bash
 /// (shown as `[demo/h1] /root# `), `[LABEL] %~# ` for zsh, `[LABEL] # `
@@ -140,5 +156,6 @@ mod tests {
     #[test]
     fn an_empty_command_line_is_refused() {
         assert!(matches!(command_in("x", &[]), Err(Error::EmptyCommand)));
+        assert!(matches!(command_at(None, &[]), Err(Error::EmptyCommand)));
     }
 }

@@ -1,0 +1,333 @@
+//! The one way a lab is brought up, for the CLI (`nslab up`, `demo`) and
+//! the facade ([`crate::Lab`]) alike: the file is read and validated
+//! against this machine (the `physical` interfaces it has, counting those
+//! the lab already holds in its nodes, and the `run:` programs it can
+//! start), the kernel is made to match it, the `serve:`/`run:` processes are
+//! started, and when they cannot be, a lab this call created is removed
+//! again while a lab that was up before is left up. Nothing here prints:
+//! warnings and notes are returned.
+
+use crate::lab::{self, LabError};
+use crate::plan::Plan;
+use crate::services::ServiceError;
+use crate::state::{desired::desired, State};
+use nslab_model::{Host, HostInterfaces, HostPrograms, Problems, ProgramLookup, Topology};
+use nslab_sys::statedir::StateDir;
+use std::fmt;
+use std::path::Path;
+
+/// The built-in demo lab: the Docker bridge setup of the spec.
+pub(crate) const DEMO: &str = include_str!("../examples/docker-bridge.yaml");
+
+/// The source recorded for a lab brought up from the built-in demo.
+pub(crate) const DEMO_SOURCE: &str = "(built-in demo)";
+
+/// A topology validated against this machine, with its desired state.
+#[derive(Debug, Clone)]
+pub(crate) struct Loaded {
+    pub topology: Topology,
+    pub desired: State,
+    /// The file's text, kept in the state directory for `check` and `plan`.
+    pub text: String,
+    /// Where it came from (a canonical path, `(string)`, the demo), for `ls`.
+    pub source: String,
+    /// What is allowed but almost surely a mistake, in words.
+    pub warnings: Vec<String>,
+}
+
+/// Validate `text` (named `name` in messages) against this machine.
+pub(crate) fn parse(name: &str, text: &str) -> Result<Loaded, Problems> {
+    let interfaces = KernelInterfaces::for_file(text);
+    let topology = nslab_model::parse_str_on(name, text, host(&interfaces))?;
+    let desired = desired(&topology);
+    Ok(Loaded {
+        warnings: warnings(&desired),
+        topology,
+        desired,
+        text: text.to_string(),
+        source: name.to_string(),
+    })
+}
+
+/// Read the file at `path` (`-`: standard input; at most the model's
+/// bound) and validate it against this machine. The source recorded is
+/// its canonical path.
+pub(crate) fn read(path: &Path) -> Result<Loaded, Problems> {
+    let text = nslab_model::read_file(path)?;
+    let source = if path == Path::new("-") {
+        "(standard input)".to_string()
+    } else {
+        std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string()
+    };
+    let mut l = parse(&path.display().to_string(), &text)?;
+    l.source = source;
+    Ok(l)
+}
+
+/// The plain text of `problems` as `nslab` prints it: one line per
+/// problem with its place and hint, and the count (the facade's error
+/// says the same).
+pub(crate) fn problems_text(problems: &Problems) -> String {
+    format!("{}{problems}; nothing was changed", problems.render_plain())
+}
+
+/// The built-in demo lab.
+pub(crate) fn demo() -> Result<Loaded, Problems> {
+    parse(DEMO_SOURCE, DEMO)
+}
+
+/// What [`up`] did.
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub plan: Plan,
+    /// What the user must know (a physical interface given back under
+    /// another name).
+    pub notes: Vec<String>,
+}
+
+/// Why [`up`] failed.
+#[derive(Debug)]
+pub(crate) enum UpError {
+    /// The network could not be made (what was undone is in the error).
+    Lab(LabError),
+    /// The network was made but a process could not start; the processes
+    /// this call started were stopped again, and `undone` says what became
+    /// of the lab.
+    Processes { error: ServiceError, undone: Undone },
+}
+
+/// What became of the lab after its processes failed to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Undone {
+    /// The lab was up before this call: it keeps the network this call
+    /// applied and the processes that ran before.
+    KeptUp { lab: String },
+    /// This call created the lab, and removed it again.
+    Removed,
+    /// This call created the lab; removing it again failed (why).
+    NotRemoved { lab: String, why: String },
+}
+
+impl fmt::Display for Undone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Undone::KeptUp { lab } => write!(
+                f,
+                "the processes this run started were stopped; the network matches the file, \
+                 the processes that were running before still run; fix the entry and bring \
+                 lab {lab} up again"
+            ),
+            Undone::Removed => write!(
+                f,
+                "the lab was removed again: nothing this run made is left"
+            ),
+            Undone::NotRemoved { lab, why } => write!(
+                f,
+                "removing the lab again failed: {why}; run `nslab down {lab}`"
+            ),
+        }
+    }
+}
+
+impl UpError {
+    /// Whether this call created the lab and removed it again.
+    pub fn removed(&self) -> bool {
+        matches!(
+            self,
+            UpError::Processes {
+                undone: Undone::Removed,
+                ..
+            }
+        )
+    }
+}
+
+impl fmt::Display for UpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpError::Lab(e) => write!(f, "{e}"),
+            UpError::Processes { error, undone } => write!(f, "{error}\n  {undone}"),
+        }
+    }
+}
+
+impl std::error::Error for UpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UpError::Lab(e) => e.source(),
+            UpError::Processes { error, .. } => Some(error),
+        }
+    }
+}
+
+/// Make the kernel match `l` and start its processes; on a failure, undo
+/// as the CLI promises (see [`UpError`]). Raises the open-files limit
+/// first: a lab holds a namespace and a socket per node.
+pub(crate) fn up(l: &Loaded, progress: &mut dyn FnMut(usize, usize)) -> Result<Started, UpError> {
+    nslab_sys::process::raise_open_files_limit();
+    let name = l.desired.lab.clone();
+    // A lab this call creates is removed again if its processes fail.
+    let fresh = lab::owned_namespaces(&name).is_empty();
+    let report = lab::up(&l.desired, &l.source, &l.text, progress).map_err(UpError::Lab)?;
+    if let Err(error) = crate::services::start(&l.topology, &l.desired) {
+        let undone = if !fresh {
+            Undone::KeptUp { lab: name }
+        } else {
+            match lab::down(&name) {
+                Ok(r) if r.errors.is_empty() => Undone::Removed,
+                Ok(r) => Undone::NotRemoved {
+                    why: r
+                        .errors
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    lab: name,
+                },
+                Err(e) => Undone::NotRemoved {
+                    why: e.to_string(),
+                    lab: name,
+                },
+            }
+        };
+        return Err(UpError::Processes { error, undone });
+    }
+    Ok(Started {
+        plan: report.plan,
+        notes: report.notes,
+    })
+}
+
+/// Interfaces of the namespace nslab runs in, asked over netlink
+/// (`/sys/class/net` would show the namespace sysfs was mounted in), and
+/// those the file's lab has moved into its nodes (they are not in the host
+/// while the lab is up, yet the file is right to name them).
+#[derive(Default)]
+struct KernelInterfaces {
+    moved_in: Vec<String>,
+}
+
+impl HostInterfaces for KernelInterfaces {
+    fn exists(&self, name: &str) -> bool {
+        // One socket per question: only `physical` interfaces are asked about.
+        self.moved_in.iter().any(|m| m == name) || crate::host::query::interface_exists(name)
+    }
+}
+
+impl KernelInterfaces {
+    /// For a file with `physical` interfaces: the host interfaces its lab's
+    /// record says are in the lab's nodes now.
+    fn for_file(text: &str) -> KernelInterfaces {
+        if !text.contains("physical") {
+            return KernelInterfaces::default();
+        }
+        let Ok(t) = nslab_model::parse_str("", text, &nslab_model::AnyHostInterfaces) else {
+            return KernelInterfaces::default();
+        };
+        let lab = t.lab.as_str();
+        // What the record says, and what the marks on the interfaces in
+        // the lab's namespaces say (the record may be lost).
+        let mut moved_in: Vec<String> = Vec::new();
+        if let Ok(Some(dir)) = StateDir::find(lab) {
+            if let Ok(crate::lab::Recorded::Found(rec)) = crate::lab::look(&dir) {
+                moved_in.extend(
+                    rec.physical
+                        .iter()
+                        .filter(|(key, _)| {
+                            let node = key.rsplit_once(':').map_or(key.as_str(), |(n, _)| n);
+                            matches!(rec.nodes.get(node), Some(Some(ns)) if nslab_sys::netns::exists(ns))
+                        })
+                        .map(|(_, from)| from.clone()),
+                );
+            }
+        }
+        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(lab)
+            .into_iter()
+            .map(|ns| (ns.clone(), Some(ns)))
+            .collect();
+        moved_in.extend(crate::lab::physical_marks(lab, &owned).into_values());
+        KernelInterfaces { moved_in }
+    }
+}
+
+/// Programs as `execvp` finds them when `run:` starts one: argv\[0\] with
+/// a `/` is a path; without, the first executable `PATH` entry of that name
+/// (`PATH` unset: /bin:/usr/bin, as glibc does).
+pub(crate) struct FileSystemPrograms;
+
+impl FileSystemPrograms {
+    fn executable(path: &Path) -> ProgramLookup {
+        match std::fs::metadata(path) {
+            Err(_) => ProgramLookup::Missing,
+            Ok(m) if !m.is_file() => ProgramLookup::NotExecutable,
+            Ok(_) => {
+                if nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok() {
+                    ProgramLookup::Found
+                } else {
+                    ProgramLookup::NotExecutable
+                }
+            }
+        }
+    }
+}
+
+impl HostPrograms for FileSystemPrograms {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        if argv0.is_empty() || argv0.contains('\0') {
+            return ProgramLookup::Missing;
+        }
+        if argv0.contains('/') {
+            return Self::executable(Path::new(argv0));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+        let mut seen = ProgramLookup::Missing;
+        for dir in std::env::split_paths(&path) {
+            // An empty entry is the current directory, as for execvp.
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                dir
+            };
+            match Self::executable(&dir.join(argv0)) {
+                ProgramLookup::Found => return ProgramLookup::Found,
+                ProgramLookup::NotExecutable => seen = ProgramLookup::NotExecutable,
+                ProgramLookup::Missing => {}
+            }
+        }
+        seen
+    }
+}
+
+/// The machine nslab runs on, as the model asks about it.
+fn host(interfaces: &KernelInterfaces) -> Host<'_> {
+    Host {
+        interfaces,
+        programs: &FileSystemPrograms,
+    }
+}
+
+/// What is allowed but almost surely a mistake: a NAT rule the file asks
+/// for twice in one node (`nat.masquerade` and a network's own
+/// `masquerade`, say). The kernel would evaluate both; the first decides.
+pub(crate) fn warnings(desired: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    for (node, n) in &desired.nodes {
+        let Some(nat) = &n.nat else { continue };
+        let mut seen = std::collections::BTreeMap::new();
+        for r in &nat.rules {
+            let count = seen.entry(r).or_insert(0u32);
+            *count += 1;
+            // Once per rule: at its second occurrence.
+            if *count == 2 {
+                out.push(format!(
+                    "node {node}: the NAT rule `{r}` is asked for twice (a `nat:` entry and a network's \
+                     `masquerade`/`publish` may say the same); drop one — the second never matches a packet"
+                ));
+            }
+        }
+    }
+    out
+}
