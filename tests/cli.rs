@@ -454,3 +454,155 @@ fn validate_lists_every_typo_in_one_run() {
     .collect();
     assert_eq!(got, want, "{v}");
 }
+
+/// `nslab man --dir D` writes a page for every command, and every page
+/// any page refers to (`nslab-up(1)`) is there; `nslab man` alone is one
+/// page with every command's every option, referring to no other page.
+#[test]
+fn the_man_pages_have_every_option_and_refer_only_to_pages_that_exist() {
+    let unroff = |s: &str| s.replace("\\-", "-");
+    let dir = std::env::temp_dir().join(format!("nslab-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let d = dir.to_str().expect("utf-8");
+    nslab_ok(&["man", "--dir", d], 0);
+    let one = unroff(&nslab_ok(&["man"], 0));
+    let top = nslab::cli_command();
+    let mut wrong = Vec::new();
+    let pages: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the pages")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    // Every reference `NAME(1)` in a page names a page written.
+    for p in &pages {
+        let text = unroff(&std::fs::read_to_string(dir.join(p)).expect("read a page"));
+        for (i, _) in text.match_indices("(1)") {
+            let name: String = text[..i]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !pages.contains(&format!("{name}.1")) {
+                wrong.push(format!("{p} refers to {name}(1), which was not written"));
+            }
+        }
+    }
+    if one.contains("(1)") {
+        wrong.push("`nslab man` refers to another page".into());
+    }
+    for cmd in top.get_subcommands().filter(|c| !c.is_hide_set()) {
+        let page = format!("nslab-{}.1", cmd.get_name());
+        let text = std::fs::read_to_string(dir.join(&page))
+            .map(|t| unroff(&t))
+            .unwrap_or_default();
+        if text.is_empty() {
+            wrong.push(format!("no page {page}"));
+        }
+        if !one.contains(&format!("nslab {}", cmd.get_name())) {
+            wrong.push(format!("`nslab man` has no section for {}", cmd.get_name()));
+        }
+        for flag in cmd.get_arguments().filter_map(|a| a.get_long()) {
+            let flag = format!("--{flag}");
+            if !text.contains(&flag) {
+                wrong.push(format!("{page} lacks {flag}"));
+            }
+            if !one.contains(&flag) {
+                wrong.push(format!("`nslab man` lacks {} {flag}", cmd.get_name()));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every command that takes LAB takes the lab's name and the path of its
+/// file alike: the same exit status (the expected one) and, for what only
+/// reads, the same output. The commands are found in the command line's
+/// definition: one that takes LAB and is not in the table fails the test.
+#[test]
+fn every_command_that_takes_a_lab_takes_its_name_and_its_file_alike() {
+    if !sandbox("every_command_that_takes_a_lab_takes_its_name_and_its_file_alike") {
+        return;
+    }
+    let file = write(
+        "alike.yaml",
+        "lab: alike
+nodes:
+  a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }
+  b: { interfaces: { eth0: { addresses: [10.0.0.2/24] } } }
+links: [[a:eth0, b:eth0]]
+expect: [a -> b]
+scenarios:
+  s: [{ expect: [a -> b] }]
+",
+    );
+    // (command, arguments after LAB, exit status, same output both ways,
+    // what is run by name before each of the two runs)
+    type Row<'a> = (&'a str, &'a [&'a str], i32, bool, &'a [&'a str]);
+    let table: &[Row] = &[
+        ("plan", &["--exit-code"], 0, true, &[]),
+        ("show", &[], 0, true, &[]),
+        ("graph", &[], 0, true, &[]),
+        ("exec", &["a", "--", "true"], 0, true, &[]),
+        ("shell", &["a"], 0, true, &[]),
+        ("check", &[], 0, false, &[]),
+        ("ping", &["a", "b"], 0, false, &[]),
+        ("capture", &["a:eth0", "--seconds", "1"], 0, false, &[]),
+        ("events", &["--timeout", "1"], 0, false, &[]),
+        ("link", &["a:eth0", "down"], 0, false, &[]),
+        ("impair", &["a:eth0", "--clear"], 0, false, &[]),
+        ("partition", &["a", "b"], 0, false, &[]),
+        ("stop", &["a"], 0, false, &["heal", "alike"]),
+        ("start", &["a"], 0, false, &["stop", "alike", "a"]),
+        ("heal", &[], 0, false, &[]),
+        ("test", &[], 0, false, &[]),
+        ("down", &[], 0, false, &["up", "FILE"]),
+    ];
+    let takes_lab: Vec<String> = nslab::cli_command()
+        .get_subcommands()
+        .filter(|c| c.get_positionals().any(|a| a.get_id() == "lab"))
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut wrong: Vec<String> = takes_lab
+        .iter()
+        .filter(|c| table.iter().all(|(t, ..)| t != c))
+        .map(|c| format!("{c} takes LAB but is not in the table"))
+        .collect();
+    nslab_ok(&["up", &file], 0);
+    for (cmd, rest, code, same, before) in table {
+        let mut outs = Vec::new();
+        for lab in ["alike", file.as_str()] {
+            if !before.is_empty() {
+                let before: Vec<&str> = before
+                    .iter()
+                    .map(|w| if *w == "FILE" { file.as_str() } else { w })
+                    .collect();
+                nslab(&before);
+            }
+            let mut args = vec![*cmd, lab];
+            args.extend_from_slice(rest);
+            let o = nslab(&args);
+            if o.status.code() != Some(*code) {
+                wrong.push(format!(
+                    "nslab {}: exit {:?}, want {code}: {}",
+                    args.join(" "),
+                    o.status.code(),
+                    text(&o)
+                ));
+            }
+            outs.push(String::from_utf8_lossy(&o.stdout).into_owned());
+        }
+        if *same && outs[0] != outs[1] {
+            wrong.push(format!(
+                "nslab {cmd}: by name\n{}\nby file\n{}",
+                outs[0], outs[1]
+            ));
+        }
+    }
+    assert_nothing_left("alike");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -95,3 +95,46 @@ fn every_command_exits_with_the_documented_status() {
     assert_nothing_left("codes");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `nslab exec` gives a command that cannot be started the status a shell
+/// gives it (as `docker exec` does): 127 when there is no such program,
+/// 126 when it cannot be executed; otherwise the command's own status.
+/// Each case is run both ways, `sh -c` on the same file system as the
+/// reference.
+#[test]
+fn exec_exits_as_a_shell_does_when_the_command_cannot_start() {
+    if !sandbox("exec_exits_as_a_shell_does_when_the_command_cannot_start") {
+        return;
+    }
+    let file = write("codes.yaml", LAB);
+    let not_executable = write("not-executable", "echo hi\n");
+    let dir = "/run/test-files";
+    nslab_ok(&["up", &file], 0);
+    let cases: &[(&str, i32)] = &[
+        ("nosuchcmd", 127),
+        ("/nonexistent/program", 127),
+        (not_executable.as_str(), 126),
+        (dir, 126),
+        ("true", 0),
+        ("false", 1),
+    ];
+    let mut wrong = Vec::new();
+    for (cmd, want) in cases {
+        let o = nslab(&["exec", "codes", "a", "--", cmd]);
+        let shell = std::process::Command::new("sh")
+            .args(["-c", cmd])
+            .output()
+            .expect("sh");
+        if o.status.code() != Some(*want) || shell.status.code() != Some(*want) {
+            wrong.push(format!(
+                "{cmd}: nslab exec exited {:?}, sh -c {:?}, want {want}: {}",
+                o.status.code(),
+                shell.status.code(),
+                text(&o)
+            ));
+        }
+    }
+    nslab_ok(&["down", "codes"], 0);
+    assert_nothing_left("codes");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -47,10 +47,12 @@ pub enum Command {
         json: bool,
     },
     /// Print what `up` would do, as the equivalent `ip`/`nft` commands, without doing it.
-    #[command(after_help = "Example:\n  nslab plan examples/bridge.yaml --offline")]
+    #[command(after_help = "Example:\n  nslab plan bridge --exit-code")]
     Plan {
-        /// The topology file (`-` reads standard input); none: the built-in demo lab.
-        file: Option<PathBuf>,
+        /// A topology file (`-` reads standard input), or the name of a lab that is up (planned
+        /// against the file it was brought up from, as kept with it); none: the built-in demo lab.
+        #[arg(value_name = "LAB")]
+        lab: Option<String>,
         /// Exit 0 when the kernel already matches, 3 when `up` would change something.
         #[arg(long)]
         exit_code: bool,
@@ -202,9 +204,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  nslab man > /usr/local/share/man/man1/nslab.1")]
-    Man,
+    /// Print the man page (roff), every command's options in it; or write one page per command.
+    #[command(after_help = "Example:\n  nslab man --dir /usr/local/share/man/man1")]
+    Man {
+        /// Write nslab.1 and a page per command (nslab-up.1, ...) into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Internal: the built-in responder of `serve:`, run inside a node.
     #[command(name = "__serve", hide = true)]
     Serve {

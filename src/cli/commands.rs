@@ -17,11 +17,11 @@ pub fn run(cmd: Command) -> Exit {
         Command::Up { file, check, json } => lifecycle::up(file.as_deref(), check, json),
         Command::Down { lab, json } => lifecycle::down_lab(&lab, json),
         Command::Plan {
-            file,
+            lab,
             exit_code,
             offline,
             json,
-        } => lifecycle::plan_cmd(file.as_deref(), exit_code, offline, json),
+        } => lifecycle::plan_cmd(lab.as_deref(), exit_code, offline, json),
         Command::Validate { file, json } => lifecycle::validate(&file, json),
         Command::Ls { json } => super::ls::ls(json),
         Command::Show { lab, node, json } => inspect::show_lab(&lab, node.as_deref(), json),
@@ -65,13 +65,7 @@ pub fn run(cmd: Command) -> Exit {
             clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
             Exit::Ok
         }
-        Command::Man => {
-            let cmd = <super::args::Args as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => Exit::Ok,
-                Err(e) => fail(e),
-            }
-        }
+        Command::Man { dir } => super::man::man(dir.as_deref()),
         Command::Serve { label, services } => match crate::services::serve(&label, &services) {
             Ok(never) => match never {},
             Err(e) => fail(e),

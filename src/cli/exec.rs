@@ -41,10 +41,37 @@ pub(super) fn exec_cmd(lab: &str, node: &str, argv: &[OsString]) -> Exit {
     };
     match cmd.status() {
         Ok(s) => status_exit(s),
-        Err(e) => super::fail_unless_root(format!(
-            "cannot run {:?} in {lab}/{node}: {e}",
-            argv.first().unwrap_or(&OsString::new())
+        Err(e) => {
+            let program = argv
+                .first()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match not_started(&e) {
+                Some((code, why)) => {
+                    eprintln!("nslab: {lab}/{node}: {program}: {why}");
+                    Exit::Code(code)
+                }
+                None => {
+                    super::fail_unless_root(format!("cannot run {program:?} in {lab}/{node}: {e}"))
+                }
+            }
+        }
+    }
+}
+
+/// The status a shell (and `docker exec`) gives a command that could not
+/// be started: 127 when there is no such program, 126 when it is there but
+/// cannot be executed (no `x` permission, a directory, not a format the
+/// kernel runs). `None` for other failures (entering the node refused:
+/// `EPERM` from `setns`, which is no verdict on the program).
+fn not_started(e: &std::io::Error) -> Option<(u8, &'static str)> {
+    match e.raw_os_error()? {
+        libc::ENOENT => Some((127, "command not found")),
+        libc::EACCES | libc::ENOEXEC | libc::EISDIR => Some((
+            126,
+            "cannot execute (permission denied or not an executable)",
         )),
+        _ => None,
     }
 }
 

@@ -211,8 +211,27 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
     }
 }
 
-pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json: bool) -> Exit {
-    let loaded = match load::file_or_demo(file) {
+/// What `plan LAB` plans: a file as it is now; a lab that is up, by
+/// name, as the file it was brought up from (its text is kept with it, as
+/// for `check`); a name that is no lab but a file, that file.
+fn plan_input(lab: &str) -> Result<Loaded, Exit> {
+    let path = Path::new(lab);
+    let names_a_file = lab == "-"
+        || lab.contains('/')
+        || [".yaml", ".yml", ".json"].iter().any(|e| lab.ends_with(e));
+    let is_up = matches!(StateDir::find(lab), Ok(Some(_)));
+    if names_a_file || (!is_up && path.is_file()) {
+        return load::from_file(path);
+    }
+    super::checks::loaded_lab(lab)
+}
+
+pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {
+    let loaded = match lab {
+        Some(lab) => plan_input(lab),
+        None => load::demo(),
+    };
+    let loaded = match loaded {
         Ok(l) => l,
         Err(e) => return e,
     };
@@ -252,9 +271,10 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
         super::faults::print_plan_with(&loaded.desired.lab, &p, &faults, json);
     }
     if !json && p.is_empty() && faults.is_empty() {
-        let what = match file {
-            Some(_) => "the file".to_string(),
-            None => "the built-in demo".to_string(),
+        let what = match lab {
+            Some(l) if l == loaded.desired.lab => "the file it was brought up from",
+            Some(_) => "the file",
+            None => "the built-in demo",
         };
         eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
     }

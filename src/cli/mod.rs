@@ -15,6 +15,7 @@ pub mod json;
 mod lifecycle;
 pub mod load;
 mod ls;
+mod man;
 pub mod show;
 mod show_bridge;
 pub mod term;

@@ -122,7 +122,11 @@ fn completions_and_man_parse() {
         Ok(Command::Completions { .. })
     ));
     assert!(parse(&["completions", "tcsh"]).is_err());
-    assert!(matches!(parse(&["man"]), Ok(Command::Man)));
+    assert!(matches!(parse(&["man"]), Ok(Command::Man { dir: None })));
+    assert!(matches!(
+        parse(&["man", "--dir", "/tmp/m"]),
+        Ok(Command::Man { dir: Some(d) }) if d == std::path::Path::new("/tmp/m")
+    ));
 }
 
 #[test]
