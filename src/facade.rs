@@ -1,44 +1,5 @@
-//! A lab inside a Rust test: bring one up from a file, a string or a
-//! [`Topology`], run commands in its nodes, break its network on purpose
-//! (links, impairments, partitions, failed hosts), run checks and
-//! scenarios, and take it down — when dropped, at the latest.
-//!
-//! Needs root (or `CAP_NET_ADMIN` and `CAP_SYS_ADMIN`), as `nslab up` does.
-//! A node with `serve:` runs nslab's built-in responder, which is the
-//! `nslab` binary: set `NSLAB_BIN` to its path, or have `nslab` in `PATH`.
-//! Give each test a lab name of its own; two tests running at once must
-//! not share one. For a test that must not touch the machine's own
-//! namespace, run it in a network namespace of its own (as nslab's tests
-//! do, `unshare --net --mount`).
-//!
-//! A lab is brought up the way `nslab up` brings it up (one entry point
-//! for both): the file is validated against this machine (its interfaces,
-//! counting those the lab already holds, and its `run:` programs), the
-//! open-files limit is raised, and when the lab's processes cannot start,
-//! a lab this call created is removed again while a lab that was up
-//! before is left up. An [`Error`] reads as the CLI's message does; a probe
-//! that could not be made is an error, never a `false`.
-//!
-//! ```no_run
-//! use nslab::Lab;
-//!
-//! # fn main() -> Result<(), nslab::Error> {
-//! let lab = Lab::up_str("lab: t1
-//! nodes:
-//!   a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }
-//!   b: { interfaces: { eth0: { addresses: [10.0.0.2/24] } } }
-//! links: [[a:eth0, b:eth0]]
-//! ")?;
-//! assert!(lab.ping("a", "b")?);
-//! lab.link("b:eth0", false)?;            // b's interface down
-//! assert!(!lab.ping("a", "b")?);
-//! lab.heal()?;                           // as the file says again
-//! let out = lab.exec("a", &["ip", "-br", "addr"])?;
-//! assert!(String::from_utf8_lossy(&out.stdout).contains("10.0.0.1"));
-//! lab.down()?;                           // or let it drop
-//! # Ok(())
-//! # }
-//! ```
+//! [`Lab`]: a lab inside a Rust test, brought up by the entry point
+//! `nslab up` uses ([`crate::launch`]), and its [`Error`].
 
 use crate::check::{self, Check, Outcome};
 use crate::lab::faults::{self, Request};
@@ -225,7 +186,50 @@ impl fmt::Display for NotRemoved {
 
 impl StdError for NotRemoved {}
 
-/// A lab that is up; taken down when dropped (unless [`Lab::keep`]).
+/// A lab inside a Rust test: bring one up from a file, a string or a
+/// [`Topology`], run commands in its nodes, break its network on purpose
+/// (links, impairments, partitions, failed hosts), run checks and
+/// scenarios, and take it down — when dropped, at the latest.
+///
+/// Needs root (or `CAP_NET_ADMIN` and `CAP_SYS_ADMIN`), as `nslab up` does.
+/// A node with `serve:` runs nslab's built-in responder, which is the
+/// `nslab` binary: set `NSLAB_BIN` to its path, or have `nslab` in `PATH`.
+/// Give each test a lab name of its own; two tests running at once must
+/// not share one. For a test that must not touch the machine's own
+/// namespace, run it in a network namespace of its own (as nslab's tests
+/// do, `unshare --net --mount`).
+///
+/// A lab is brought up the way `nslab up` brings it up (one entry point
+/// for both): the file is validated against this machine (its interfaces,
+/// counting those the lab already holds, and its `run:` programs), the
+/// open-files limit is raised, and when the lab's processes cannot start,
+/// a lab this call created is removed again while a lab that was up
+/// before is left up. An [`Error`] reads as the CLI's message does; a probe
+/// that could not be made is an error, never a `false`.
+///
+/// ```no_run
+/// use nslab::Lab;
+///
+/// # fn main() -> Result<(), nslab::Error> {
+/// let lab = Lab::up_str("lab: t1
+/// nodes:
+///   a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }
+///   b: { interfaces: { eth0: { addresses: [10.0.0.2/24] } } }
+/// links: [[a:eth0, b:eth0]]
+/// ")?;
+/// assert!(lab.ping("a", "b")?);
+/// lab.link("b:eth0", false)?;            // b's interface down
+/// assert!(!lab.ping("a", "b")?);
+/// lab.heal()?;                           // as the file says again
+/// let out = lab.exec("a", &["ip", "-br", "addr"])?;
+/// assert!(String::from_utf8_lossy(&out.stdout).contains("10.0.0.1"));
+/// lab.down()?;                           // or let it drop
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A `Lab` value is a lab that is up; it is taken down when dropped
+/// (unless [`Lab::keep`]).
 pub struct Lab {
     topology: Topology,
     desired: State,

@@ -1,6 +1,10 @@
 //! The README's command table agrees with `--help`: every command is in
 //! it, with the same arguments in the same order (optional ones in
-//! brackets) and every flag it has.
+//! brackets) and every flag it has. The README's Rust block is compiled
+//! here as written (`build.rs` copies it out of README.md) and run in a
+//! sandbox.
+
+mod common;
 
 use std::path::Path;
 
@@ -102,4 +106,24 @@ fn the_readme_names_every_command_with_json() {
             );
         }
     }
+}
+
+/// The README's Rust block, word for word, as the body of a function that
+/// returns `Result<(), nslab::Error>` (the `?`s in it need one).
+fn readme_rust_block() -> Result<(), nslab::Error> {
+    include!(concat!(env!("OUT_DIR"), "/readme_rust.rs"));
+    Ok(())
+}
+
+#[test]
+fn the_readme_rust_example_runs_as_written() {
+    if !common::sandbox("the_readme_rust_example_runs_as_written") {
+        return;
+    }
+    // `serve:` runs the nslab binary, as the README says.
+    std::env::set_var("NSLAB_BIN", env!("CARGO_BIN_EXE_nslab"));
+    if let Err(e) = readme_rust_block() {
+        panic!("the README's Rust block failed:\n{e}");
+    }
+    common::assert_nothing_left("failover");
 }
