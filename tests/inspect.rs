@@ -18,55 +18,66 @@ fn capture_filters_count_only_kept_packets_and_pcap_reads_in_tcpdump() {
     }
     let ex = examples().join("veth-pair.yaml");
     nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
-    let v4 = spawn(&[
-        "capture",
-        "veth",
-        "net1:veth1",
-        "-c",
-        "2",
-        "-s",
-        "20",
-        "--filter",
-        "icmp",
-        "--host",
-        "10.0.1.2",
-        "-w",
-        "/run/v4.pcap",
-    ]);
-    let v6 = spawn(&[
-        "capture",
-        "veth",
-        "net2:veth2",
-        "-c",
-        "2",
-        "-s",
-        "20",
-        "--filter",
-        "tcp,icmp6",
-        "--host",
-        "fd00:1::1",
-    ]);
-    let all = spawn(&["capture", "veth", "net2:veth2", "-s", "4"]);
-    let json = spawn(&[
-        "capture",
-        "veth",
-        "net1:veth1",
-        "-c",
-        "2",
-        "-s",
-        "20",
-        "--filter",
-        "icmp",
-        "--json",
-    ]);
-    std::thread::sleep(Duration::from_millis(500));
+    let v4 = spawn_ready(
+        &[
+            "capture",
+            "veth",
+            "net1:veth1",
+            "-c",
+            "2",
+            "-s",
+            "20",
+            "--filter",
+            "icmp",
+            "--host",
+            "10.0.1.2",
+            "-w",
+            "/run/v4.pcap",
+        ],
+        "listening on ",
+    );
+    let v6 = spawn_ready(
+        &[
+            "capture",
+            "veth",
+            "net2:veth2",
+            "-c",
+            "2",
+            "-s",
+            "20",
+            "--filter",
+            "tcp,icmp6",
+            "--host",
+            "fd00:1::1",
+        ],
+        "listening on ",
+    );
+    let all = spawn_ready(
+        &["capture", "veth", "net2:veth2", "-s", "4"],
+        "listening on ",
+    );
+    let json = spawn_ready(
+        &[
+            "capture",
+            "veth",
+            "net1:veth1",
+            "-c",
+            "2",
+            "-s",
+            "20",
+            "--filter",
+            "icmp",
+            "--json",
+        ],
+        "listening on ",
+    );
     // IPv4 one way first, then the checks (both ways, IPv4 and IPv6).
     nslab_ok(&["ping", "veth", "net1", "net2"], 0);
     nslab_ok(&["check", "veth"], 0);
-    let (v4_code, _, v4_err) = finish(v4);
-    let (v6_code, v6_out, _) = finish(v6);
-    let (_, all_out, _) = finish(all);
-    let (json_code, json_out, json_err) = finish(json);
+    let (v4_code, _, v4_err) = finish_ready(v4);
+    let (v6_code, v6_out, _) = finish_ready(v6);
+    let (_, all_out, _) = finish_ready(all);
+    let (json_code, json_out, json_err) = finish_ready(json);
     let read = sh("tcpdump -n -r /run/v4.pcap 2>&1");
     nslab_ok(&["down", "veth"], 0);
     assert_nothing_left("veth");
@@ -143,22 +154,24 @@ fn capture_on_a_vlan_parent_shows_the_tag() {
     }
     let ex = examples().join("vlan.yaml");
     nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
-    let cap = spawn(&[
-        "capture",
-        "vlan",
-        "ns2:veth-ns2",
-        "-c",
-        "2",
-        "-s",
-        "20",
-        "--filter",
-        "vlan,arp",
-        "--host",
-        "10.10.10.2",
-    ]);
-    std::thread::sleep(Duration::from_millis(500));
+    let cap = spawn_ready(
+        &[
+            "capture",
+            "vlan",
+            "ns2:veth-ns2",
+            "-c",
+            "2",
+            "-s",
+            "20",
+            "--filter",
+            "vlan,arp",
+            "--host",
+            "10.10.10.2",
+        ],
+        "listening on ",
+    );
     nslab_ok(&["check", "vlan"], 0);
-    let (code, out, err) = finish(cap);
+    let (code, out, err) = finish_ready(cap);
     nslab_ok(&["down", "vlan"], 0);
     assert_nothing_left("vlan");
     assert_eq!(code, Some(0), "{err}");
@@ -282,6 +295,50 @@ fn watch(args: &[&str]) -> Child {
     c
 }
 
+/// The lines a running command prints, read as they come (a thread reads
+/// its stdout), so a test can wait for one.
+struct Stream {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Stream {
+    fn of(c: &mut Child) -> Stream {
+        use std::io::BufRead;
+        let out = c.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Stream {
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Wait (at most 10 s) until a line matching `want` has come.
+    fn wait_for(&mut self, want: impl Fn(&str) -> bool) {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.seen.iter().any(|l| want(l)) {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => panic!("not seen within 10s; seen:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Every line, once the command has ended.
+    fn all(mut self) -> String {
+        self.seen.extend(self.rx.iter());
+        self.seen.join("\n")
+    }
+}
+
 /// `events --json` streams one JSON object per line from every node: an
 /// address added, a link set down and up (and the carrier its peer
 /// loses and regains), a route, a neighbour learned by a ping; SIGTERM
@@ -293,16 +350,20 @@ fn events_stream_what_changes_in_every_node_until_sigterm() {
     }
     let ex = examples().join("bridge.yaml");
     nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
-    let ev = watch(&["events", "bridge", "--json", "--timeout", "30"]);
+    let mut ev = watch(&["events", "bridge", "--json", "--timeout", "30"]);
+    let mut stream = Stream::of(&mut ev);
     sh("ip -n bridge-net1 addr add 10.0.9.1/24 dev eth1");
     sh("ip -n bridge-net1 route add 10.7.0.0/16 via 10.0.1.2");
     sh("ip -n bridge-net2 link set eth2 down");
-    std::thread::sleep(Duration::from_millis(300));
+    // Up again once the peer has seen its carrier go, not after a guess.
+    stream.wait_for(|l| l.contains("\"carrier-off\"") && l.contains("\"veth2\""));
     sh("ip -n bridge-net2 link set eth2 up");
     nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
-    std::thread::sleep(Duration::from_millis(300));
+    stream.wait_for(|l| l.contains("\"carrier-on\"") && l.contains("\"veth2\""));
+    stream.wait_for(|l| l.contains("\"neighbour\"") && l.contains("10.0.1.2 lladdr"));
     sh(&format!("kill -TERM {}", ev.id()));
-    let (code, out, err) = finish(ev);
+    let (code, _, err) = finish(ev);
+    let out = stream.all();
     nslab_ok(&["down", "bridge"], 0);
     assert_nothing_left("bridge");
 

@@ -255,13 +255,9 @@ fn capture_on_the_bridge_sees_arp_and_echo() {
     }
     let ex = examples().join("bridge.yaml");
     nslab_ok(&["up", ex.to_str().expect("utf-8")], 0);
-    let cap = std::process::Command::new(nslab_bin())
-        .args(["capture", "bridge", "sw:js", "-s", "3"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("capture");
-    let pcap = std::process::Command::new(nslab_bin())
-        .args([
+    let cap = spawn_ready(&["capture", "bridge", "sw:js", "-s", "3"], "listening on ");
+    let pcap = spawn_ready(
+        &[
             "capture",
             "bridge",
             "net1:eth1",
@@ -269,17 +265,16 @@ fn capture_on_the_bridge_sees_arp_and_echo() {
             "3",
             "-w",
             "/run/test.pcap",
-        ])
-        .spawn()
-        .expect("capture -w");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+        ],
+        "listening on ",
+    );
     nslab_ok(&["ping", "bridge", "net1", "net2"], 0);
-    let out = cap.wait_with_output().expect("capture output");
-    let _ = pcap.wait_with_output();
+    let (_, out, _) = finish_ready(cap);
+    let _ = finish_ready(pcap);
     let file = std::fs::read("/run/test.pcap").unwrap_or_default();
     nslab_ok(&["down", "bridge"], 0);
     assert_nothing_left("bridge");
-    let lines = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines = out;
     assert!(
         lines.contains("ARP, Request who-has 10.0.1.2 tell 10.0.1.1"),
         "{lines}"

@@ -3,7 +3,8 @@
 //! ICMPv6 echo, neighbour discovery, TCP flags, UDP, DNS names, VXLAN and
 //! the frame inside) or write a pcap file that tcpdump and Wireshark read —
 //! what the tutorials do with `tcpdump -i br01`, without tcpdump. Only
-//! frames the filter keeps are printed, written and counted.
+//! frames the filter keeps are printed, written and counted. Once the
+//! socket is bound, `listening on NODE:IF` goes to stderr.
 
 use super::exec::node_netns;
 use super::{bad_input, fail, fail_unless_root, Exit};
@@ -59,6 +60,10 @@ pub fn run(
         },
         None => None,
     };
+    // From here on every frame is kept: say so (as tcpdump does), for a
+    // script or a test that starts traffic once the capture listens. Not
+    // eprintln!: a closed stderr must not end the capture with a panic.
+    let _ = writeln!(std::io::stderr(), "listening on {target}");
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let mut seen = 0u64;
     let stdout = std::io::stdout();

@@ -219,3 +219,40 @@ pub fn well_formed(xml: &str) -> Result<usize, String> {
         Err(format!("left open: {stack:?}"))
     }
 }
+
+/// A started nslab that said it is ready (see [`spawn_ready`]).
+pub struct Ready {
+    pub child: Child,
+    err: std::thread::JoinHandle<String>,
+}
+
+/// Start nslab with its output piped and return once the first line of
+/// its stderr starts with `ready` — what a command that listens says when
+/// it does (`capture`: "listening on", `events`: "watching"), so a test
+/// makes its traffic then, not after a guessed sleep. The rest of stderr
+/// is kept for [`finish_ready`].
+pub fn spawn_ready(args: &[&str], ready: &str) -> Ready {
+    use std::io::{BufRead, Read};
+    let mut child = spawn(args);
+    let mut err = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    err.read_line(&mut first).expect("read stderr");
+    assert!(
+        first.starts_with(ready),
+        "nslab {} said {first:?}, not {ready:?}",
+        args.join(" ")
+    );
+    let err = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = err.read_to_string(&mut rest);
+        rest
+    });
+    Ready { child, err }
+}
+
+/// Wait for a [`spawn_ready`] nslab: its exit status, stdout and the rest
+/// of its stderr.
+pub fn finish_ready(r: Ready) -> (Option<i32>, String, String) {
+    let (code, out, _) = finish(r.child);
+    (code, out, r.err.join().unwrap_or_default())
+}
