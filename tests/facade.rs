@@ -290,3 +290,17 @@ fn an_error_prints_as_the_clis_message_in_debug_too() {
         "{debug}"
     );
 }
+
+/// `Lab::up(Topology)` brings up what the topology's text says (the lab's
+/// record keeps the text, which `nslab check`, `show` and `plan` read): a
+/// topology changed after parsing is refused before anything is touched.
+#[test]
+fn a_topology_changed_after_parsing_is_refused() {
+    let text = "lab: edited\nnodes:\n  a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }\n  b: { interfaces: { eth0: { addresses: [10.0.0.2/24] } } }\nlinks: [[a:eth0, b:eth0]]\n";
+    let mut t = nslab::model::parse_str("(string)", text, &nslab::model::AnyHostInterfaces)
+        .expect("a valid topology");
+    t.expect.clear();
+    t.links.clear();
+    let e = Lab::up(t).err().expect("refused");
+    assert!(matches!(e, nslab::Error::Edited { .. }), "{e}");
+}
