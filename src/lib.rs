@@ -1,4 +1,8 @@
 #![deny(unsafe_code)]
+// The layer table below links the crate's own modules: a map for those who
+// work on nslab (`cargo doc --document-private-items`); the public API is
+// `Lab` and its values.
+#![allow(rustdoc::private_intra_doc_links)]
 //! nslab: virtual networks on one Linux machine from a declarative topology
 //! file, straight over netlink.
 //!
@@ -28,7 +32,7 @@
 //!
 //! # The public API
 //!
-//! [`Lab`] and the values it takes and gives ([`Error`], [`Check`],
+//! [`Lab`] and the values it takes and gives ([`Error`] and its [`Cause`], [`Check`],
 //! [`Outcome`], [`Fault`], [`Impair`], [`ScenarioResult`]), and the model
 //! ([`model`]: parse a file into a [`model::Topology`]). Everything else is
 //! the crate's own; the `nslab` binary is a client of the same entry point
@@ -48,7 +52,7 @@ pub(crate) mod services;
 pub(crate) mod state;
 
 pub use check::{Check, Outcome, Proto};
-pub use facade::{Error, Lab};
+pub use facade::{Cause, Error, Lab};
 pub use nslab_model as model;
 pub use record::Fault;
 pub use scenario::{ScenarioResult, StepResult};
