@@ -60,7 +60,7 @@ pub enum Error {
         program: String,
         source: std::io::Error,
     },
-    /// [`Lab::up`] was given a topology that is not what its source text
+    /// [`Lab::up`](crate::Lab::up) was given a topology that is not what its source text
     /// says (changed after parsing): the lab's record keeps the text, so
     /// `nslab check`/`show`/`plan` would read another lab.
     Edited { lab: String },
