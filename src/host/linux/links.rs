@@ -244,16 +244,10 @@ impl Linux {
             })
             .collect();
         let mut failed = None;
+        let mut took = Vec::new();
         for (part, r) in parts.into_iter().zip(h.sock.execute(&reqs)) {
             match r {
-                Ok(()) => self.took_effect.push(Effect::Request(
-                    Op::SetLink {
-                        at: at.clone(),
-                        ifname: ifname.to_string(),
-                        change: part,
-                    }
-                    .to_string(),
-                )),
+                Ok(()) => took.push(part),
                 // A kernel without IPv6 has no link-local address to
                 // turn off.
                 Err(e)
@@ -263,10 +257,20 @@ impl Linux {
                 }
             }
         }
-        match failed {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+        let Some(e) = failed else {
+            return Ok(());
+        };
+        // Written out only now: a lab's `up` sets thousands of links.
+        for part in took {
+            let line = Op::SetLink {
+                at: at.clone(),
+                ifname: ifname.to_string(),
+                change: part,
+            }
+            .to_string();
+            self.took_effect.push(Effect::Request(line));
         }
+        Err(e.into())
     }
 }
 
