@@ -54,6 +54,8 @@ struct Model {
     links: Vec<Link>,
     /// Whether the last node exists (a namespace deleted has no inverse).
     last: bool,
+    /// The host's `ens9` moved into the first node as `wan`: (up, MTU).
+    physical: Option<(bool, Option<u32>)>,
 }
 
 fn mtu() -> impl Strategy<Value = Option<u32>> {
@@ -114,8 +116,14 @@ fn model() -> impl Strategy<Value = Model> {
         proptest::collection::vec(node(), NODES),
         proptest::collection::vec(link(), 0..4),
         prop::bool::weighted(0.8),
+        proptest::option::of((any::<bool>(), mtu())),
     )
-        .prop_map(|(nodes, links, last)| Model { nodes, links, last })
+        .prop_map(|(nodes, links, last, physical)| Model {
+            nodes,
+            links,
+            last,
+            physical,
+        })
 }
 
 fn addr(link: usize, host: u8) -> IpAddr {
@@ -193,6 +201,14 @@ impl Model {
                 }
             }
         }
+        if let (Some((up, mtu)), Some(n0)) = (self.physical, s.nodes.get_mut("n0")) {
+            let mut wan = LinkState::new(LinkKind::Physical {
+                from: "ens9".into(),
+            });
+            wan.up = up;
+            wan.mtu = mtu;
+            n0.links.insert("wan".into(), wan);
+        }
         // Routes through a peer this node reaches on an up link with an
         // address in the peer's subnet.
         for (i, n) in self.nodes.iter().enumerate() {
@@ -235,6 +251,7 @@ impl Model {
 /// A fake kernel with `a` brought up.
 fn host_with(a: &State) -> Result<FakeHost, TestCaseError> {
     let mut host = FakeHost::new("t");
+    host.host_ifaces.insert("ens9".into());
     let p = plan(a, &host.state);
     apply(&mut host, &p, &mut |_, _| {})
         .map_err(|e| TestCaseError::fail(format!("bringing up A: {e}")))?;

@@ -110,10 +110,14 @@ fn restore(
     l: &LinkState,
 ) {
     let here = at(&ep.node, n);
+    // A made link has the MTU and MAC it was made with; an interface
+    // moved in again has its own (given back to it when it left): set
+    // them.
+    let physical = matches!(l.kind, LinkKind::Physical { .. });
     let blank = LinkState {
         up: false,
-        mtu: l.mtu,
-        mac: l.mac,
+        mtu: l.mtu.filter(|_| !physical),
+        mac: l.mac.filter(|_| !physical),
         ipv6_link_local: l.ipv6_link_local.map(|_| true),
         ..LinkState::new(l.kind.clone())
     };
