@@ -2,13 +2,19 @@
 //! failing each kernel request of each step in turn (the host splits a
 //! step into requests as the Linux host sends them), must leave the kernel
 //! as it was — or the error must name exactly what was not undone.
+//!
+//! The plans go from one random lab to another: veth pairs with MTUs,
+//! states, IPv6 link-local modes, addresses, bridge ports with hairpin;
+//! bridges, macvlans, a tap with an impairment, a physical interface moved
+//! in and out, routes through gateways, sysctls, a node that goes away.
+//! `NSLAB_PROPTEST_CASES=3000` runs more pairs (default 200).
 
 use super::apply;
 use crate::host::fake::FakeHost;
 use crate::plan::{plan, Plan};
 use crate::state::{
-    Bridge, Cidr, DeviceKind, Endpoint, LinkKind, LinkState, Macvlan, MacvlanMode, NodeState,
-    RouteState, State,
+    Bridge, Cidr, DeviceKind, Endpoint, Impair, LinkKind, LinkState, Macvlan, MacvlanMode,
+    NodeState, RouteState, State, Tap,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -56,6 +62,8 @@ struct Model {
     last: bool,
     /// The host's `ens9` moved into the first node as `wan`: (up, MTU).
     physical: Option<(bool, Option<u32>)>,
+    /// A tap `tap0` in the second node: (up, MTU, delay in ms).
+    tap: Option<(bool, Option<u32>, Option<u32>)>,
 }
 
 fn mtu() -> impl Strategy<Value = Option<u32>> {
@@ -117,12 +125,14 @@ fn model() -> impl Strategy<Value = Model> {
         proptest::collection::vec(link(), 0..4),
         prop::bool::weighted(0.8),
         proptest::option::of((any::<bool>(), mtu())),
+        proptest::option::of((any::<bool>(), mtu(), proptest::option::of(1..3u32))),
     )
-        .prop_map(|(nodes, links, last, physical)| Model {
+        .prop_map(|(nodes, links, last, physical, tap)| Model {
             nodes,
             links,
             last,
             physical,
+            tap,
         })
 }
 
@@ -208,6 +218,16 @@ impl Model {
             wan.up = up;
             wan.mtu = mtu;
             n0.links.insert("wan".into(), wan);
+        }
+        if let (Some((up, mtu, delay)), Some(n1)) = (self.tap, s.nodes.get_mut("n1")) {
+            let mut tap = LinkState::new(LinkKind::Device(DeviceKind::Tap(Tap { owner: None })));
+            tap.up = up;
+            tap.mtu = mtu;
+            tap.impair = delay.map(|ms| Impair {
+                delay_us: Some(ms * 1000),
+                ..Impair::default()
+            });
+            n1.links.insert("tap0".into(), tap);
         }
         // Routes through a peer this node reaches on an up link with an
         // address in the peer's subnet.
