@@ -38,7 +38,9 @@ impl ApplyError {
     /// Whether the rollback brought the kernel back to where the run found
     /// it.
     pub fn restored(&self) -> bool {
-        self.not_undone.is_empty() && self.undo_errors.is_empty()
+        self.not_undone.is_empty()
+            && self.undo_errors.is_empty()
+            && self.partly_undone != Some(false)
     }
 }
 
@@ -62,6 +64,11 @@ impl fmt::Display for ApplyError {
              left part-changed (`nslab up` again, or `nslab down`)",
             self.undone, self.done
         )?;
+        if self.partly_undone == Some(false) {
+            for part in &self.failed.took_effect {
+                write!(f, "\n  not undone (of the step that failed): `{part}`")?;
+            }
+        }
         for op in &self.not_undone {
             write!(f, "\n  not undone (no inverse): `{op}`")?;
         }
@@ -72,7 +79,11 @@ impl fmt::Display for ApplyError {
     }
 }
 
-impl std::error::Error for ApplyError {}
+impl std::error::Error for ApplyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.failed.as_ref())
+    }
+}
 
 /// Operations are handed to the host in chunks so it can batch them and
 /// the caller can show progress between chunks.
@@ -180,14 +191,9 @@ fn rollback(host: &mut dyn Host, done: &[Step], failed: Box<Failed>) -> ApplyErr
     let mut not_undone = Vec::new();
     let mut undone = 0;
     let partly_undone = match (&failed.step, failed.error.took_effect.is_empty()) {
-        (Some(step), false) => Some(undo_part(
-            host,
-            step,
-            &failed.error,
-            &mut not_undone,
-            &mut undo_errors,
-        )),
-        _ => None,
+        (_, true) => None,
+        (Some(step), false) => Some(undo_part(host, step, &mut undo_errors)),
+        (None, false) => Some(false),
     };
     // Nodes whose namespace was deleted for good: nothing in them can be
     // put back.
@@ -229,19 +235,10 @@ fn rollback(host: &mut dyn Host, done: &[Step], failed: Box<Failed>) -> ApplyErr
 /// after its link went down, the inverse makes the link again: the link
 /// is still there, and making it is "already there", then its state,
 /// addresses and routes are put back. Whether all of it was undone.
-fn undo_part(
-    host: &mut dyn Host,
-    step: &Step,
-    error: &OpError,
-    not_undone: &mut Vec<String>,
-    undo_errors: &mut Vec<OpError>,
-) -> bool {
+fn undo_part(host: &mut dyn Host, step: &Step, undo_errors: &mut Vec<OpError>) -> bool {
     match &step.undo {
         Some(ops) => undo_all(host, ops, true, undo_errors),
-        None => {
-            not_undone.extend(error.took_effect.iter().cloned());
-            false
-        }
+        None => false,
     }
 }
 

@@ -291,7 +291,7 @@ fn fail_one(a: &State, b: &State, clean: &State, k: usize) -> Result<(), TestCas
     let mut host = host_with(a)?;
     let before = host.state.clone();
     let p = plan(b, &before);
-    host.fail_request = Some(host.requests + k);
+    host.fail_requests.insert(host.requests + k);
     match apply(&mut host, &p, &mut |_, _| {}) {
         // A request whose failure is not one (a link's "down" before its
         // deletion): the plan went through.
@@ -323,6 +323,12 @@ fn fail_one(a: &State, b: &State, clean: &State, k: usize) -> Result<(), TestCas
                 }
                 for e in &err.undo_errors {
                     prop_assert!(msg.contains(&e.to_string()), "{} not in {}", e, msg);
+                }
+                if err.partly_undone == Some(false) {
+                    for part in &err.failed.took_effect {
+                        let line = format!("not undone (of the step that failed): `{part}`");
+                        prop_assert!(msg.contains(&line), "{} not in {}", line, msg);
+                    }
                 }
                 // Only a deleted namespace has no inverse here, with what
                 // was in it (and what went through a link into it).
@@ -381,4 +387,86 @@ fn failing_any_request_of_any_step_leaves_the_kernel_as_it_was() {
     }
     // The cases are not all empty plans.
     assert!(tried.get() > cases() as usize, "{} requests", tried.get());
+}
+
+/// Two nodes and a macvlan on the first one's veth end.
+fn macvlan(up: bool, mtu: Option<u32>) -> State {
+    let m = Model {
+        nodes: vec![
+            Node {
+                bridge: None,
+                forwarding: false,
+                route: None,
+            };
+            NODES
+        ],
+        links: vec![Link {
+            a: 0,
+            b: 1,
+            ea: End {
+                up: true,
+                mtu: None,
+                port: false,
+                hairpin: false,
+                host: None,
+                link_local: None,
+            },
+            eb: End {
+                up: true,
+                mtu: None,
+                port: false,
+                hairpin: false,
+                host: None,
+                link_local: None,
+            },
+            macvlan: Some((up, mtu)),
+        }],
+        last: true,
+        physical: None,
+        tap: None,
+    };
+    m.state()
+}
+
+/// The issue's case in memory: a macvlan that is down is asked for MTU
+/// 9000 and up in one step; the MTU request fails, the `up` of the same
+/// send goes through. The run puts it down again, and says so.
+#[test]
+fn a_step_that_took_effect_in_part_is_undone_and_said_so() {
+    let (a, b) = (macvlan(false, None), macvlan(true, Some(9000)));
+    let mut host = host_with(&a).expect("up");
+    let before = host.state.clone();
+    let p = plan(&b, &before);
+    assert_eq!(lines(&p), vec!["ip -n t-n0 link set m0 mtu 9000 up"]);
+    // The MTU (the first of the step's two requests) is refused.
+    host.fail_requests.insert(host.requests);
+    let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("fails");
+    assert_eq!(host.state, before);
+    assert_eq!(err.partly_undone, Some(true));
+    assert_eq!(err.failed.errno(), Some(libc::EINVAL));
+    assert_eq!(
+        err.to_string(),
+        "`ip -n t-n0 link set m0 mtu 9000 up` failed in node n0: Invalid argument (injected) \
+         (of it, `ip -n t-n0 link set m0 up` took effect); undid that and the 0 operation(s) \
+         this run had done"
+    );
+
+    // The undo fails too: the message says what stays done.
+    let mut host = host_with(&a).expect("up");
+    let first = host.requests;
+    // The step's MTU, then the undo's first request (its MTU back).
+    host.fail_requests.extend([first, first + 2]);
+    let err = apply(&mut host, &p, &mut |_, _| {}).expect_err("fails");
+    assert!(!err.restored());
+    assert_eq!(err.partly_undone, Some(false));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not undone (of the step that failed): `ip -n t-n0 link set m0 up`"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("undo failed: `ip -n t-n0 link set m0 mtu 1500 down`"),
+        "{msg}"
+    );
+    assert!(!msg.contains("undid that"), "{msg}");
 }

@@ -28,10 +28,10 @@ pub struct FakeHost {
     /// Fail the operation with this index (counting every apply), once.
     pub fail_at: Option<usize>,
     pub applied: usize,
-    /// Fail the kernel request with this index (counting every request
-    /// of every apply, an operation split into requests as the Linux host
-    /// sends them: see [`FakeHost::requests_of`]), once.
-    pub fail_request: Option<usize>,
+    /// Fail the kernel requests with these indexes (counting every
+    /// request of every apply, an operation split into requests as the
+    /// Linux host sends them: see [`FakeHost::requests_of`]).
+    pub fail_requests: BTreeSet<usize>,
     /// Kernel requests sent so far.
     pub requests: usize,
     /// Every operation carried out, in order, as `ip`-like lines.
@@ -203,15 +203,11 @@ impl FakeHost {
     fn send(&mut self) -> bool {
         let i = self.requests;
         self.requests += 1;
-        if self.fail_request == Some(i) {
-            self.fail_request = None;
-            return false;
-        }
-        true
+        !self.fail_requests.remove(&i)
     }
 
     /// The kernel requests `op` is sent as by the Linux host, for
-    /// [`FakeHost::fail_request`].
+    /// [`FakeHost::fail_requests`].
     pub fn requests_of(op: &Op) -> usize {
         match op {
             Op::SetLink { change, .. } => link_change_parts(change).len(),
