@@ -3,7 +3,7 @@
 //! learned on which port, and how long ago it was last seen (what
 //! `bridge fdb` and `bridge link` show).
 
-use super::OpError;
+use super::{Cause, OpError};
 use nslab_netlink as nl;
 use nslab_sys::netns;
 use serde::Serialize;
@@ -62,11 +62,7 @@ pub fn bridges(
         if ns.as_deref().is_some_and(|ns| !netns::exists(ns)) {
             continue;
         }
-        let fail = |m: String| OpError {
-            op: "bridge fdb show".into(),
-            node: node.clone(),
-            message: m,
-        };
+        let fail = |c: Cause| OpError::at("bridge fdb show", node, c);
         let read = || -> Result<_, nl::Error> {
             let mut s = nl::Socket::open()?;
             let (bridges, names) = s.bridges()?;
@@ -74,12 +70,12 @@ pub fn bridges(
         };
         let (mut found, names, fdb) = match ns {
             Some(ns) => {
-                let fd = netns::open(ns).map_err(|e| fail(e.to_string()))?;
-                netns::run_in(fd.as_fd(), read).map_err(|e| fail(e.to_string()))?
+                let fd = netns::open(ns).map_err(|e| fail(e.into()))?;
+                netns::run_in(fd.as_fd(), read).map_err(|e| fail(e.into()))?
             }
             None => read(),
         }
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(e.into()))?;
         if ns.is_none() {
             found.retain(|b| b.alias.as_deref() == Some(mark.as_str()));
         }

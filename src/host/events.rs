@@ -9,7 +9,7 @@
 //! is dropped — its socket would keep the namespace alive) and on a
 //! `signalfd` for SIGINT and SIGTERM, which end the watch.
 
-use super::OpError;
+use super::{Cause, OpError};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nix::sys::signal::{SigSet, Signal};
@@ -98,11 +98,7 @@ impl Watcher {
             .iter()
             .filter(|(_, ns)| ns.as_deref().is_none_or(netns::exists));
         for (node, ns) in present {
-            let fail = |m: String| OpError {
-                op: "ip monitor".into(),
-                node: node.clone(),
-                message: m,
-            };
+            let fail = |c: Cause| OpError::at("ip monitor", node, c);
             let open = || -> Result<_, nl::Error> {
                 // The watch first, so nothing happens between the two.
                 let watch = nl::Watch::open()?;
@@ -111,12 +107,12 @@ impl Watcher {
             };
             let (watch, links, neighbours) = match ns {
                 Some(ns) => {
-                    let fd = netns::open(ns).map_err(|e| fail(e.to_string()))?;
-                    netns::run_in(fd.as_fd(), open).map_err(|e| fail(e.to_string()))?
+                    let fd = netns::open(ns).map_err(|e| fail(e.into()))?;
+                    netns::run_in(fd.as_fd(), open).map_err(|e| fail(e.into()))?
                 }
                 None => open(),
             }
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(e.into()))?;
             let mut w = NodeWatch {
                 node: node.clone(),
                 netns: ns.clone(),
@@ -142,11 +138,7 @@ impl Watcher {
             .and_then(|()| {
                 SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             })
-            .map_err(|e| OpError {
-                op: "signalfd".into(),
-                node: super::query::HOST.into(),
-                message: e.desc().into(),
-            })?;
+            .map_err(|e| OpError::at("signalfd", super::query::HOST, e))?;
         let gone = if nodes.iter().any(|(_, ns)| ns.is_some()) {
             let dir = netns::netns_dir();
             let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)
@@ -154,10 +146,8 @@ impl Watcher {
                     let what = AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM;
                     i.add_watch(&dir, what).map(|_| i)
                 })
-                .map_err(|e| OpError {
-                    op: format!("inotify {}", dir.display()),
-                    node: super::query::HOST.into(),
-                    message: e.desc().into(),
+                .map_err(|e| {
+                    OpError::at(format!("inotify {}", dir.display()), super::query::HOST, e)
                 })?;
             Some(ino)
         } else {
@@ -258,13 +248,7 @@ impl Watcher {
             .collect();
         match poll(&mut fds, wait) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => {
-                return Err(OpError {
-                    op: "poll".into(),
-                    node: super::query::HOST.into(),
-                    message: e.desc().into(),
-                })
-            }
+            Err(e) => return Err(OpError::at("poll", super::query::HOST, e)),
         }
         Ok(fds
             .iter()
@@ -277,11 +261,10 @@ impl NodeWatch {
     /// Reads every queued datagram of this node's socket.
     fn drain(&mut self, out: &mut Vec<LabEvent>) -> Result<(), OpError> {
         loop {
-            let evs = self.watch.read().map_err(|e| OpError {
-                op: "ip monitor".into(),
-                node: self.node.clone(),
-                message: e.to_string(),
-            })?;
+            let evs = self
+                .watch
+                .read()
+                .map_err(|e| OpError::at("ip monitor", &self.node, e))?;
             if evs.is_empty() {
                 return Ok(());
             }

@@ -13,8 +13,9 @@
 mod addrs_routes;
 mod links;
 
-use super::{Host, OpError, Scope};
-use crate::plan::Op;
+use super::link_change_parts;
+use super::{Cause, Host, OpError, Scope};
+use crate::plan::{LinkChange, Op};
 use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, State};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -27,6 +28,12 @@ pub struct FakeHost {
     /// Fail the operation with this index (counting every apply), once.
     pub fail_at: Option<usize>,
     pub applied: usize,
+    /// Fail the kernel requests with these indexes (counting every
+    /// request of every apply, an operation split into requests as the
+    /// Linux host sends them: see [`FakeHost::requests_of`]).
+    pub fail_requests: BTreeSet<usize>,
+    /// Kernel requests sent so far.
+    pub requests: usize,
     /// Every operation carried out, in order, as `ip`-like lines.
     pub log: Vec<String>,
     /// When each address was added (the first of a subnet is its primary).
@@ -58,20 +65,20 @@ impl FakeHost {
         self.state
             .nodes
             .get_mut(name)
-            .ok_or_else(|| OpError::new(op, "No such file or directory (namespace missing)"))
+            .ok_or_else(|| OpError::new(op, Cause::errno_about(libc::ENOENT, "namespace missing")))
     }
 
     fn link(&mut self, op: &Op, ep: &Endpoint) -> Result<&mut LinkState, OpError> {
         self.node(op, &ep.node)?
             .links
             .get_mut(&ep.ifname)
-            .ok_or_else(|| OpError::new(op, "No such device"))
+            .ok_or_else(|| OpError::new(op, Cause::errno_of(libc::ENODEV)))
     }
 
     fn add(&mut self, op: &Op, ep: &Endpoint, l: LinkState) -> Result<(), OpError> {
         let n = self.node(op, &ep.node)?;
         if n.links.contains_key(&ep.ifname) {
-            return Err(OpError::new(op, "File exists"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
         }
         n.links.insert(ep.ifname.clone(), l);
         Ok(())
@@ -163,7 +170,7 @@ impl FakeHost {
 
     fn create_netns(&mut self, op: &Op, node: &str, netns: &str) -> Result<(), OpError> {
         if self.state.nodes.contains_key(node) {
-            return Err(OpError::new(op, "File exists"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
         }
         let mut n = NodeState::new(Some(netns.to_string()));
         n.lo_up = false;
@@ -177,12 +184,126 @@ impl FakeHost {
             .nodes
             .get(node)
             .cloned()
-            .ok_or_else(|| OpError::new(op, "No such file or directory"))?;
+            .ok_or_else(|| OpError::new(op, Cause::errno_of(libc::ENOENT)))?;
         for ifname in n.links.keys() {
             self.remove(&Endpoint::new(node, ifname));
         }
         self.state.nodes.remove(node);
         Ok(())
+    }
+}
+
+/// The error of a request failed on purpose.
+fn injected(op: &Op) -> OpError {
+    OpError::new(op, Cause::errno_about(libc::EINVAL, "injected"))
+}
+
+impl FakeHost {
+    /// Sends the next request: `false` if it is the one to fail.
+    fn send(&mut self) -> bool {
+        let i = self.requests;
+        self.requests += 1;
+        !self.fail_requests.remove(&i)
+    }
+
+    /// The kernel requests `op` is sent as by the Linux host, for
+    /// [`FakeHost::fail_requests`].
+    pub fn requests_of(op: &Op) -> usize {
+        match op {
+            Op::SetLink { change, .. } => link_change_parts(change).len(),
+            Op::AddVeth { .. }
+            | Op::AddLink { .. }
+            | Op::MoveIn { .. }
+            | Op::MoveOut { .. }
+            | Op::DeleteLink { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// `op`, request by request, as the Linux host sends it (see
+    /// `linux::links`): what took effect of a failed operation is in its
+    /// error's `took_effect`.
+    fn apply_requests(&mut self, op: &Op) -> Result<(), OpError> {
+        match op {
+            // One batch: the kernel carries out every request of it; one
+            // that fails does not stop the others.
+            Op::SetLink { at, ifname, change } => {
+                let mut failed: Option<OpError> = None;
+                let mut took = Vec::new();
+                for part in link_change_parts(change) {
+                    let r = if self.send() {
+                        self.set_link(op, at, ifname, &part)
+                    } else {
+                        Err(injected(op))
+                    };
+                    match r {
+                        Ok(()) => took.push(
+                            Op::SetLink {
+                                at: at.clone(),
+                                ifname: ifname.clone(),
+                                change: part,
+                            }
+                            .to_string(),
+                        ),
+                        Err(e) => {
+                            failed.get_or_insert(e);
+                        }
+                    }
+                }
+                match failed {
+                    None => Ok(()),
+                    Some(mut e) => {
+                        e.took_effect = took;
+                        Err(e)
+                    }
+                }
+            }
+            // Made (or moved), then marked with the lab's alias (a tap:
+            // also given its MTU and MAC; an interface given back: also
+            // its old MTU, addresses and state): a failed second request
+            // leaves the first done.
+            Op::AddVeth { .. } | Op::AddLink { .. } | Op::MoveIn { .. } | Op::MoveOut { .. } => {
+                if !self.send() {
+                    return Err(injected(op));
+                }
+                self.apply_op(op)?;
+                if !self.send() {
+                    let mut e = injected(op);
+                    e.took_effect = vec![op.to_string()];
+                    return Err(e);
+                }
+                Ok(())
+            }
+            // Down, then delete, in one batch; only the delete's answer
+            // counts.
+            Op::DeleteLink { at, ifname } => {
+                self.link(op, &Endpoint::new(&at.node, ifname))?;
+                let down = LinkChange {
+                    up: Some(false),
+                    ..LinkChange::default()
+                };
+                let went_down = self.send() && self.set_link(op, at, ifname, &down).is_ok();
+                if !self.send() {
+                    let mut e = injected(op);
+                    if went_down {
+                        e.took_effect = vec![Op::SetLink {
+                            at: at.clone(),
+                            ifname: ifname.clone(),
+                            change: down,
+                        }
+                        .to_string()];
+                    }
+                    return Err(e);
+                }
+                self.apply_op(op)
+            }
+            _ => {
+                if !self.send() {
+                    return Err(injected(op));
+                }
+                self.apply_op(op)
+            }
+        }
     }
 }
 
@@ -198,9 +319,9 @@ impl Host for FakeHost {
         self.applied += 1;
         if self.fail_at == Some(index) {
             self.fail_at = None;
-            return Err(OpError::new(op, "Invalid argument (injected)"));
+            return Err(injected(op));
         }
-        self.apply_op(op)?;
+        self.apply_requests(op)?;
         self.log.push(op.to_string());
         Ok(())
     }

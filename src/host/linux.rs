@@ -11,7 +11,7 @@ pub use faults::{partition_table_name, Drops};
 pub use physical::physical_from_mark;
 
 use super::observe;
-use super::{Host, OpError, Scope};
+use super::{Cause, Host, OpError, Scope};
 use crate::plan::{At, Op};
 use crate::record::PhysicalWas;
 use crate::state::State;
@@ -33,19 +33,18 @@ pub(in crate::host) struct Handle {
 }
 
 impl Handle {
-    fn open(netns: Option<&str>, home: Arc<OwnedFd>) -> Result<Handle, String> {
+    fn open(netns: Option<&str>, home: Arc<OwnedFd>) -> Result<Handle, Cause> {
         let fd = match netns {
-            Some(name) => netns::open(name).map_err(|e| e.to_string())?,
-            None => netns::current().map_err(|e| e.to_string())?,
+            Some(name) => netns::open(name)?,
+            None => netns::current()?,
         };
         // The route socket from a short visit of this thread (no thread
         // of its own: a lab may have thousands of namespaces); the
         // netfilter socket when first needed.
-        let sock = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)
-            .map_err(|e| e.to_string())?;
+        let sock = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)?;
         Ok(Handle {
             fd,
-            sock: sock.map_err(|e| e.to_string())?,
+            sock: sock?,
             nft: None,
             index: HashMap::new(),
             home,
@@ -53,33 +52,29 @@ impl Handle {
     }
 
     /// Runs `f` inside this namespace, on this thread.
-    pub(super) fn visit<R>(&self, f: impl FnOnce() -> R) -> Result<R, String> {
-        netns::visit_from(self.home.as_fd(), self.fd.as_fd(), f).map_err(|e| e.to_string())
+    pub(super) fn visit<R>(&self, f: impl FnOnce() -> R) -> Result<R, Cause> {
+        Ok(netns::visit_from(self.home.as_fd(), self.fd.as_fd(), f)?)
     }
 
-    pub(super) fn nft(&mut self) -> Result<&mut nslab_nft::Socket, String> {
-        if self.nft.is_none() {
-            let s = self
-                .visit(nslab_nft::Socket::open)?
-                .map_err(|e| e.to_string())?;
-            self.nft = Some(s);
-        }
-        self.nft
-            .as_mut()
-            .ok_or_else(|| "netfilter socket".to_string())
+    pub(super) fn nft(&mut self) -> Result<&mut nslab_nft::Socket, Cause> {
+        let s = match self.nft.take() {
+            Some(s) => s,
+            None => self.visit(nslab_nft::Socket::open)??,
+        };
+        Ok(self.nft.insert(s))
     }
 
     /// The ifindex of `name` in this namespace.
-    fn index(&mut self, name: &str) -> Result<u32, String> {
+    fn index(&mut self, name: &str) -> Result<u32, Cause> {
         if let Some(i) = self.index.get(name) {
             return Ok(*i);
         }
-        match self.sock.link_by_name(name).map_err(|e| e.to_string())? {
+        match self.sock.link_by_name(name)? {
             Some(l) => {
                 self.index.insert(name.to_string(), l.index);
                 Ok(l.index)
             }
-            None => Err(format!("No such device ({name})")),
+            None => Err(Cause::errno_about(libc::ENODEV, name)),
         }
     }
 
@@ -87,12 +82,12 @@ impl Handle {
         self.index.remove(name);
     }
 
-    /// Send requests, stop at the first error.
-    fn exec(&mut self, reqs: Vec<nl::Request>) -> Result<(), String> {
-        for r in self.sock.execute(&reqs) {
-            r.map_err(|e| e.to_string())?;
+    /// Send one request.
+    fn exec(&mut self, req: nl::Request) -> Result<(), Cause> {
+        match self.sock.execute(std::slice::from_ref(&req)).pop() {
+            Some(r) => Ok(r?),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -107,6 +102,18 @@ pub struct Linux {
     physical_was: BTreeMap<String, PhysicalWas>,
     /// What the user must know about what was given back.
     notes: Vec<String>,
+    /// What of the operation being applied took effect so far (for its
+    /// error, should a later request of it fail).
+    took_effect: Vec<Effect>,
+}
+
+/// A part of an operation that took effect.
+pub(super) enum Effect {
+    /// Its first request: the link was made (or moved); what failed came
+    /// after (marking it).
+    Made,
+    /// This request (an `ip`-like line).
+    Request(String),
 }
 
 impl Linux {
@@ -118,6 +125,7 @@ impl Linux {
             home: None,
             physical_was: BTreeMap::new(),
             notes: Vec::new(),
+            took_effect: Vec::new(),
         }
     }
 
@@ -140,14 +148,14 @@ impl Linux {
         &self.lab
     }
 
-    pub(super) fn handle(&mut self, at: &At) -> Result<&mut Handle, String> {
+    pub(super) fn handle(&mut self, at: &At) -> Result<&mut Handle, Cause> {
         if !self.handles.contains_key(&at.netns) {
             let h = Handle::open(at.netns.as_deref(), self.home()?)?;
             self.handles.insert(at.netns.clone(), h);
         }
         self.handles
             .get_mut(&at.netns)
-            .ok_or_else(|| format!("namespace of node {} is not open", at.node))
+            .ok_or_else(|| Cause::Refused(format!("namespace of node {} is not open", at.node)))
     }
 
     /// Takes the open handle of `at`'s namespace out (to use it on
@@ -161,11 +169,11 @@ impl Linux {
     }
 
     /// This thread's namespace, opened on first use.
-    fn home(&mut self) -> Result<Arc<OwnedFd>, String> {
+    fn home(&mut self) -> Result<Arc<OwnedFd>, Cause> {
         if let Some(h) = &self.home {
             return Ok(h.clone());
         }
-        let h = Arc::new(netns::current().map_err(|e| e.to_string())?);
+        let h = Arc::new(netns::current()?);
         self.home = Some(h.clone());
         Ok(h)
     }
@@ -176,11 +184,11 @@ impl Linux {
         self.handles.remove(&Some(netns.to_string()));
     }
 
-    fn raw_fd(&mut self, at: &At) -> Result<i32, String> {
+    fn raw_fd(&mut self, at: &At) -> Result<i32, Cause> {
         Ok(self.handle(at)?.fd.as_raw_fd())
     }
 
-    fn run(&mut self, op: &Op) -> Result<(), String> {
+    fn run(&mut self, op: &Op) -> Result<(), Cause> {
         let alias = Some(self.alias.clone());
         match op {
             Op::CreateNetns { netns: name, .. } => self.create_netns(name, alias.as_deref()),
@@ -208,14 +216,28 @@ impl Linux {
         }
     }
 
-    fn create_netns(&mut self, name: &str, alias: Option<&str>) -> Result<(), String> {
+    fn create_netns(&mut self, name: &str, alias: Option<&str>) -> Result<(), Cause> {
         // Mark the namespace as the lab's before it has a name:
         // ownership is this mark (`down` finds it even without the
         // state file), and no one can open it unmarked. The socket that
         // marked it becomes the namespace's handle: no second visit.
         let home = self.home()?;
-        let (fd, (sock, lo)) =
-            netns::create_from(home.as_fd(), name, || mark_lo(alias)).map_err(|e| e.to_string())?;
+        let mut marked = None;
+        let made = netns::create_from(home.as_fd(), name, || match mark_lo(alias) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                // The netlink error itself is kept (below); the words
+                // only fail the creation, which then leaves nothing.
+                let words = e.to_string();
+                marked = Some(e);
+                Err(words)
+            }
+        });
+        let (fd, (sock, lo)) = match (made, marked) {
+            (Ok(v), _) => v,
+            (Err(_), Some(e)) => return Err(Cause::from(e).while_("mark lo")),
+            (Err(e), None) => return Err(e.into()),
+        };
         let mut h = Handle {
             fd,
             sock,
@@ -228,11 +250,11 @@ impl Linux {
         Ok(())
     }
 
-    fn delete_netns(&mut self, name: &str) -> Result<(), String> {
+    fn delete_netns(&mut self, name: &str) -> Result<(), Cause> {
         self.close(name);
         // Its veths' peers in other nodes go too.
         self.forget_all();
-        netns::delete(name).map_err(|e| e.to_string())
+        Ok(netns::delete(name)?)
     }
 
     /// Forget every cached ifindex (the kernel took links along).
@@ -242,16 +264,16 @@ impl Linux {
         }
     }
 
-    fn set_lo(&mut self, at: &At, up: bool) -> Result<(), String> {
+    fn set_lo(&mut self, at: &At, up: bool) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let lo = h.index("lo")?;
-        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+        h.exec(nl::Request::SetLink(nl::SetLink {
             up: Some(up),
             ..nl::SetLink::index(lo)
-        })])
+        }))
     }
 
-    fn set_sysctl(&mut self, at: &At, key: &str, value: &str) -> Result<(), String> {
+    fn set_sysctl(&mut self, at: &At, key: &str, value: &str) -> Result<(), Cause> {
         let h = self.handle(at)?;
         // Already so (a new namespace's defaults): no write, which would
         // cost a /proc/sys path lookup and a thread. Writing IPv6's `all`
@@ -266,8 +288,7 @@ impl Linux {
                 return Ok(());
             }
         }
-        h.visit(|| sysctl::write(key, value))?
-            .map_err(|e| e.to_string())
+        Ok(h.visit(|| sysctl::write(key, value))??)
     }
 
     fn set_nat(
@@ -275,7 +296,7 @@ impl Linux {
         at: &At,
         table: &str,
         nat: Option<&crate::state::nat::Nat>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         if nat.is_some_and(|n| {
             n.rules.iter().any(|r| {
                 r.matches.contains(&crate::state::nat::Match::IifName(
@@ -284,17 +305,17 @@ impl Linux {
             })
         }) {
             // Undoing a repair: what was there was not nslab's to write.
-            return Err(format!(
+            return Err(Cause::Refused(format!(
                 "table inet {table} held rules not written by nslab; they cannot be put back"
-            ));
+            )));
         }
         let mark = self.alias.clone();
         let sock = self.handle(at)?.nft()?;
         match nat {
-            Some(n) => sock.replace(&super::nat::table(table, &mark, n)),
-            None => sock.delete(table),
+            Some(n) => sock.replace(&super::nat::table(table, &mark, n))?,
+            None => sock.delete(table)?,
         }
-        .map_err(|e| e.to_string())
+        Ok(())
     }
 }
 
@@ -310,17 +331,20 @@ pub(super) fn netconf_key(key: &str) -> Option<nl::Family> {
 
 /// Sets `lo`'s alias in the calling thread's namespace, with a route
 /// socket opened there (returned with `lo`'s index, for the handle).
-fn mark_lo(alias: Option<&str>) -> Result<(nl::Socket, u32), String> {
-    let mut sock = nl::Socket::open().map_err(|e| e.to_string())?;
-    let lo = sock
-        .link_by_name("lo")
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "the new namespace has no lo".to_string())?;
+fn mark_lo(alias: Option<&str>) -> Result<(nl::Socket, u32), nl::Error> {
+    let mut sock = nl::Socket::open()?;
+    let Some(lo) = sock.link_by_name("lo")? else {
+        return Err(nl::Error::local(
+            nl::Op::GetLink,
+            libc::ENODEV,
+            "the new namespace has no lo",
+        ));
+    };
     for r in sock.execute(&[nl::Request::SetLink(nl::SetLink {
         alias: alias.map(str::to_string),
         ..nl::SetLink::index(lo.index)
     })]) {
-        r.map_err(|e| format!("mark lo: {e}"))?;
+        r?;
     }
     Ok((sock, lo.index))
 }
@@ -331,6 +355,18 @@ impl Host for Linux {
     }
 
     fn apply(&mut self, op: &Op) -> Result<(), OpError> {
-        self.run(op).map_err(|m| OpError::new(op, m))
+        self.took_effect.clear();
+        self.run(op).map_err(|cause| {
+            let mut e = OpError::new(op, cause);
+            e.took_effect = self
+                .took_effect
+                .drain(..)
+                .map(|p| match p {
+                    Effect::Made => op.to_string(),
+                    Effect::Request(line) => line,
+                })
+                .collect();
+            e
+        })
     }
 }

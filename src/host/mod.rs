@@ -8,18 +8,22 @@
 //! only module that talks netlink or nftables.
 
 pub mod bridges;
+mod error;
 pub mod events;
 #[cfg(test)]
 pub mod fake;
 pub mod linux;
 pub mod nat;
 mod observe;
+mod parts;
 pub mod query;
+
+pub use error::{Cause, OpError};
+pub(crate) use parts::link_change_parts;
 
 use crate::plan::Op;
 use crate::state::State;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Which nodes to look at, and what in them is the lab's.
 ///
@@ -56,43 +60,14 @@ pub struct Scope {
     pub nat_nodes: Option<std::collections::BTreeSet<String>>,
 }
 
-/// An operation the kernel refused, in its own words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpError {
-    /// What was being done, as an `ip`-like line.
-    pub op: String,
-    pub node: String,
-    /// The kernel's words ("File exists", plus its extended-ack message).
-    pub message: String,
-}
-
-impl fmt::Display for OpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` failed in node {}: {}",
-            self.op, self.node, self.message
-        )
-    }
-}
-
-impl std::error::Error for OpError {}
-
-impl OpError {
-    pub fn new(op: &Op, message: impl Into<String>) -> OpError {
-        OpError {
-            op: op.to_string(),
-            node: op.node().to_string(),
-            message: message.into(),
-        }
-    }
-}
-
 pub trait Host {
     /// The lab's objects as they are now. Nodes whose namespace does not
     /// exist are absent.
     fn observe(&mut self, scope: &Scope) -> Result<State, OpError>;
-    /// Carry out one operation.
+    /// Carry out one operation. One operation may take several kernel
+    /// requests; when one fails, the error's `took_effect` lists those
+    /// that took effect anyway, which the operation's inverse undoes (see
+    /// `apply::rollback`).
     fn apply(&mut self, op: &Op) -> Result<(), OpError>;
     /// Carry out several; the default applies them one by one and stops at
     /// the first failure, returning how many succeeded.

@@ -5,7 +5,7 @@
 //! by ifindex alone).
 
 use super::linux::Linux;
-use super::{OpError, Scope};
+use super::{Cause, OpError, Scope};
 use crate::plan::At;
 use crate::state::nat::Nat;
 use crate::state::{
@@ -35,12 +35,8 @@ struct Seen {
     qdiscs: Vec<nl::QdiscInfo>,
 }
 
-fn err(at: &At, what: &str, e: impl std::fmt::Display) -> OpError {
-    OpError {
-        op: format!("observe {what}"),
-        node: at.node.clone(),
-        message: e.to_string(),
-    }
+fn err(at: &At, what: &str, e: impl Into<Cause>) -> OpError {
+    OpError::at(format!("observe {what}"), &at.node, e)
 }
 
 pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {

@@ -4,7 +4,7 @@
 //! `down` needs (host-side veth ends outliving their peers).
 
 use super::linux::physical_from_mark;
-use super::OpError;
+use super::{Cause, OpError};
 use crate::record::PhysicalWas;
 use nslab_netlink as nl;
 use nslab_sys::netns;
@@ -127,17 +127,13 @@ pub fn host_interfaces(names: &[&str]) -> BTreeMap<String, PhysicalWas> {
 /// used again at once), and delete any that outlast the wait.
 pub fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
     let alias = format!("nslab:{lab}");
-    let fail = |m: String| OpError {
-        op: "remove host links".into(),
-        node: HOST.into(),
-        message: m,
-    };
-    let mut sock = nl::Socket::open().map_err(|e| fail(e.to_string()))?;
+    let fail = |c: Cause| OpError::at("remove host links", HOST, c);
+    let mut sock = nl::Socket::open().map_err(|e| fail(e.into()))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left: Vec<nl::Link> = sock
             .links()
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| fail(e.into()))?
             .into_iter()
             .filter(|l| l.alias.as_deref() == Some(alias.as_str()))
             .collect();
@@ -152,7 +148,7 @@ pub fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
             for (l, r) in left.iter().zip(sock.execute(&reqs)) {
                 if let Err(e) = r {
                     if !e.is_not_found() {
-                        return Err(fail(format!("{}: {e}", l.name)));
+                        return Err(fail(Cause::from(e).while_(&l.name)));
                     }
                 }
             }

@@ -132,11 +132,7 @@ fn restore_host_sysctls(rec: &Record) -> Vec<OpError> {
     let mut errors = Vec::new();
     for (key, value) in &rec.host_sysctls {
         if let Err(e) = nslab_sys::sysctl::write(key, value) {
-            errors.push(OpError {
-                op: format!("sysctl -w {key}={value}"),
-                node: HOST.into(),
-                message: e.to_string(),
-            });
+            errors.push(OpError::at(format!("sysctl -w {key}={value}"), HOST, e));
         }
     }
     errors

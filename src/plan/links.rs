@@ -45,7 +45,7 @@ pub(super) fn delete_link(
     let before = gone.clone();
     mark_gone(gone, observed, ep, l);
     let newly: Vec<Endpoint> = gone.difference(&before).cloned().collect();
-    let undo = recreate(observed, kept, &newly);
+    let undo = recreate(observed, kept, &newly, &before);
     ph.links_out.push(step_n(op, undo));
 }
 

@@ -219,6 +219,11 @@ pub(super) fn attr_change(dl: &LinkState, ol: &LinkState) -> (LinkChange, LinkCh
             back.hairpin = Some(ol.hairpin);
         }
     }
+    // A port that leaves its bridge loses its hairpin: going back, it
+    // joins with the hairpin it had.
+    if change.master.is_some() && ol.master.is_some() && ol.hairpin {
+        back.hairpin = Some(true);
+    }
     if let Some((to, from)) = bridge_change(&dl.kind, &ol.kind) {
         change.bridge = Some(to);
         back.bridge = Some(from);

@@ -128,7 +128,9 @@ impl Socket {
     /// `NLM_F_REQUEST | NLM_F_ACK`, and returns one result per request,
     /// in order. A failed request does not stop the others. Requests that
     /// cannot be encoded fail with EINVAL without being sent. A new
-    /// link's alias is set in a second round, only if the create worked.
+    /// link's alias is set in a second round, only if the create worked:
+    /// a `NewLink` whose error's [`Error::op`] is [`Op::SetLink`] made the
+    /// link, and only its alias failed.
     pub fn execute(&mut self, reqs: &[Request]) -> Vec<Result<(), Error>> {
         let mut results: Vec<Result<(), Error>> = vec![Ok(()); reqs.len()];
         let mut primary = Vec::new();
@@ -145,7 +147,8 @@ impl Socket {
         let ops: Vec<Op> = reqs.iter().map(encode::op_of).collect();
         self.send_all(primary, &ops, &mut results);
         after.retain(|(i, _)| results[*i].is_ok());
-        self.send_all(after, &ops, &mut results);
+        let after_ops = vec![Op::SetLink; reqs.len()];
+        self.send_all(after, &after_ops, &mut results);
         results
     }
 

@@ -1,7 +1,7 @@
 //! Addresses and routes in the fake kernel, with the kernel's side effects.
 
 use super::{contains, same_subnet, FakeHost};
-use crate::host::OpError;
+use crate::host::{Cause, OpError};
 use crate::plan::{route_matches, At, Op};
 use crate::state::{Cidr, Endpoint, LinkState, RouteState};
 use std::collections::BTreeSet;
@@ -17,7 +17,7 @@ impl FakeHost {
     ) -> Result<(), OpError> {
         let l = self.link(op, &Endpoint::new(&at.node, ifname))?;
         if !l.addresses.insert(*cidr) {
-            return Err(OpError::new(op, "File exists"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
         }
         self.clock += 1;
         self.added
@@ -37,7 +37,7 @@ impl FakeHost {
             Some(r) => {
                 n.routes.remove(&r);
             }
-            None => return Err(OpError::new(op, "No such process")),
+            None => return Err(OpError::new(op, Cause::errno_of(libc::ESRCH))),
         }
         Ok(())
     }
@@ -68,7 +68,7 @@ impl FakeHost {
             .addresses
             .clone();
         if !addrs.contains(cidr) {
-            return Err(OpError::new(op, "Cannot assign requested address"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EADDRNOTAVAIL)));
         }
         let when = |c: &Cidr| {
             self.added
@@ -129,9 +129,9 @@ impl FakeHost {
                 let l = n
                     .links
                     .get(d)
-                    .ok_or_else(|| OpError::new(op, "No such device"))?;
+                    .ok_or_else(|| OpError::new(op, Cause::errno_of(libc::ENODEV)))?;
                 if !via_link(l) {
-                    return Err(OpError::new(op, "Network is unreachable"));
+                    return Err(OpError::new(op, Cause::errno_of(libc::ENETUNREACH)));
                 }
                 d.clone()
             }
@@ -140,12 +140,12 @@ impl FakeHost {
                 .iter()
                 .find(|(_, l)| r.via.is_some() && via_link(l))
                 .map(|(name, _)| name.clone())
-                .ok_or_else(|| OpError::new(op, "Network is unreachable"))?,
+                .ok_or_else(|| OpError::new(op, Cause::errno_of(libc::ENETUNREACH)))?,
         };
         if !n.links.get(&dev).is_some_and(|l| l.up) {
             return Err(OpError::new(
                 op,
-                "Network is down (nexthop device is not up)",
+                Cause::errno_about(libc::ENETDOWN, "nexthop device is not up"),
             ));
         }
         if let Some(src) = &r.src {
@@ -154,7 +154,10 @@ impl FakeHost {
                 .values()
                 .any(|l| l.addresses.iter().any(|c| c.addr == *src));
             if !local {
-                return Err(OpError::new(op, "Invalid prefsrc address"));
+                return Err(OpError::new(
+                    op,
+                    Cause::errno_about(libc::EINVAL, "invalid prefsrc address"),
+                ));
             }
         }
         r.dev = Some(dev);
@@ -163,7 +166,7 @@ impl FakeHost {
             .iter()
             .any(|o| o.to == r.to && o.v6 == r.v6 && o.metric == r.metric && o.table == r.table);
         if clash {
-            return Err(OpError::new(op, "File exists"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
         }
         n.routes.insert(r);
         Ok(())

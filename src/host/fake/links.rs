@@ -2,7 +2,7 @@
 //! moved in and out, and their changes.
 
 use super::FakeHost;
-use crate::host::OpError;
+use crate::host::{Cause, OpError};
 use crate::plan::{At, LinkChange, NewEnd, Op};
 use crate::state::{DeviceKind, Endpoint, LinkKind};
 
@@ -17,7 +17,7 @@ impl FakeHost {
             .get(&eb.node)
             .is_some_and(|n| n.links.contains_key(&eb.ifname))
         {
-            return Err(OpError::new(op, "File exists"));
+            return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
         }
         self.add(
             op,
@@ -54,7 +54,7 @@ impl FakeHost {
         from: &str,
     ) -> Result<(), OpError> {
         if !self.host_ifaces.remove(from) {
-            return Err(OpError::new(op, "No such device"));
+            return Err(OpError::new(op, Cause::errno_of(libc::ENODEV)));
         }
         let ep = Endpoint::new(&at.node, ifname);
         self.add(
@@ -105,7 +105,7 @@ impl FakeHost {
                 .and_then(|l| l.kind.device())
                 .is_some_and(DeviceKind::is_master);
             if !is_master {
-                return Err(OpError::new(op, "No such device (master)"));
+                return Err(OpError::new(op, Cause::errno_about(libc::ENODEV, "master")));
             }
         }
         let l = self.link(op, &ep)?;
@@ -128,14 +128,17 @@ impl FakeHost {
             if l.master.is_none() {
                 return Err(OpError::new(
                     op,
-                    "Operation not supported (not a bridge port)",
+                    Cause::errno_about(libc::EOPNOTSUPP, "not a bridge port"),
                 ));
             }
             l.hairpin = h;
         }
         if let Some(b) = &change.bridge {
             let LinkKind::Device(DeviceKind::Bridge(br)) = &mut l.kind else {
-                return Err(OpError::new(op, "Operation not supported (not a bridge)"));
+                return Err(OpError::new(
+                    op,
+                    Cause::errno_about(libc::EOPNOTSUPP, "not a bridge"),
+                ));
             };
             *br = br.changed(b);
         }

@@ -1,6 +1,7 @@
 //! Addresses and routes.
 
 use super::{observe, Handle, Linux};
+use crate::host::Cause;
 use crate::plan::At;
 use crate::state::{Cidr, RouteState};
 use nslab_netlink as nl;
@@ -12,7 +13,7 @@ impl Linux {
         ifname: &str,
         cidr: &Cidr,
         add: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let a = address(h.index(ifname)?, cidr);
         let req = if add {
@@ -20,23 +21,23 @@ impl Linux {
         } else {
             nl::Request::DelAddress(a)
         };
-        h.exec(vec![req])
+        h.exec(req)
     }
 
-    pub(super) fn add_route(&mut self, at: &At, route: &RouteState) -> Result<(), String> {
+    pub(super) fn add_route(&mut self, at: &At, route: &RouteState) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let r = to_route(h, route)?;
-        h.exec(vec![nl::Request::AddRoute(r)])
+        h.exec(nl::Request::AddRoute(r))
     }
 
-    pub(super) fn del_route(&mut self, at: &At, route: &RouteState) -> Result<(), String> {
+    pub(super) fn del_route(&mut self, at: &At, route: &RouteState) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let r = to_route(h, route)?;
         // The delete names nslab's protocol: the kernel removes no
         // route someone else made. A route the lab wanted but found
         // made by someone else is not there to remove.
         match h.sock.execute(&[nl::Request::DelRoute(r)]).pop() {
-            Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+            Some(Err(e)) if !e.is_not_found() => Err(e.into()),
             _ => Ok(()),
         }
     }
@@ -46,7 +47,7 @@ pub(super) fn address(index: u32, cidr: &Cidr) -> nl::Address {
     nl::Address { index, cidr: *cidr }
 }
 
-fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, String> {
+fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, Cause> {
     let oif = match &r.dev {
         Some(d) => Some(h.index(d)?),
         None => None,

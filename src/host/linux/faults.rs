@@ -4,7 +4,7 @@
 //! deleted).
 
 use super::Linux;
-use crate::host::OpError;
+use crate::host::{Cause, OpError};
 use crate::plan::At;
 use crate::state::Cidr;
 use nslab_nft as nft;
@@ -65,12 +65,8 @@ pub fn partition_table(name: &str, mark: &str, drops: &Drops) -> nft::Table {
 }
 
 impl Linux {
-    fn fault_err(at: &At, op: String, message: impl ToString) -> OpError {
-        OpError {
-            op,
-            node: at.node.clone(),
-            message: message.to_string(),
-        }
+    fn fault_err(at: &At, op: String, cause: impl Into<Cause>) -> OpError {
+        OpError::at(op, &at.node, cause)
     }
 
     /// The node's nftables socket and its table `name` as the kernel
@@ -107,9 +103,9 @@ impl Linux {
                 return Err(Self::fault_err(
                     at,
                     op,
-                    format!(
+                    Cause::Refused(format!(
                         "table inet {name} is not the lab's (it lacks the mark {mark}); left alone"
-                    ),
+                    )),
                 ));
             }
         }

@@ -1,7 +1,8 @@
 //! Links: veth pairs, sub-interfaces, taps, their changes and removal.
 
-use super::Linux;
-use crate::plan::{At, LinkChange, NewEnd};
+use super::{Effect, Linux};
+use crate::host::{link_change_parts, Cause};
+use crate::plan::{At, LinkChange, NewEnd, Op};
 use crate::state::{DeviceKind, Impair, LinkKind};
 use nslab_netlink as nl;
 use nslab_sys::{netns, tap};
@@ -13,7 +14,7 @@ impl Linux {
         a: &NewEnd,
         b: &NewEnd,
         alias: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let same = a.at.netns == b.at.netns;
         let peer_fd = if same {
             None
@@ -21,7 +22,7 @@ impl Linux {
             Some(self.raw_fd(&b.at)?)
         };
         let h = self.handle(&a.at)?;
-        h.exec(vec![nl::Request::NewLink(nl::NewLink {
+        let made = h.sock.execute(&[nl::Request::NewLink(nl::NewLink {
             name: a.ifname.clone(),
             kind: nl::LinkKind::Veth {
                 peer_name: b.ifname.clone(),
@@ -36,7 +37,8 @@ impl Linux {
             up: false,
             master: None,
             netns_fd: None,
-        })])?;
+        })]);
+        self.made(made)?;
         // The kernel ignores an alias in a create request; a peer in
         // another namespace gets it from that namespace's socket.
         if !same {
@@ -45,15 +47,34 @@ impl Linux {
         Ok(())
     }
 
+    /// The answer to a create request: a failure after the link was made
+    /// (its alias, sent once the create worked) leaves it made.
+    fn made(&mut self, answer: Vec<Result<(), nl::Error>>) -> Result<(), Cause> {
+        match answer.into_iter().next() {
+            Some(Err(e)) if e.op() == nl::Op::NewLink => Err(e.into()),
+            Some(Err(e)) => {
+                self.took_effect.push(Effect::Made);
+                Err(e.into())
+            }
+            _ => {
+                self.took_effect.push(Effect::Made);
+                Ok(())
+            }
+        }
+    }
+
     pub(super) fn add_link(
         &mut self,
         end: &NewEnd,
         kind: &LinkKind,
         parent_at: Option<&At>,
         alias: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let Some(device) = kind.device() else {
-            return Err(format!("cannot create a link of kind {}", kind.name()));
+            return Err(Cause::Refused(format!(
+                "cannot create a link of kind {}",
+                kind.name()
+            )));
         };
         if let DeviceKind::Tap(t) = device {
             return self.add_tap(end, t.owner, alias);
@@ -69,7 +90,7 @@ impl Linux {
         let h = self.handle(&where_at)?;
         let nk = device.clone().try_map(|r| h.index(&r.ifname))?;
         let moved = target_fd.is_some();
-        h.exec(vec![nl::Request::NewLink(nl::NewLink {
+        let made = h.sock.execute(&[nl::Request::NewLink(nl::NewLink {
             name: end.ifname.clone(),
             kind: nl::LinkKind::Device(nk),
             mtu: end.mtu,
@@ -78,7 +99,8 @@ impl Linux {
             up: false,
             master: None,
             netns_fd: target_fd,
-        })])?;
+        })]);
+        self.made(made)?;
         if moved {
             self.set_alias(&end.at, &end.ifname, alias)?;
         }
@@ -90,22 +112,22 @@ impl Linux {
         end: &NewEnd,
         owner: Option<u32>,
         alias: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let h = self.handle(&end.at)?;
         let name = end.ifname.clone();
-        netns::run_in(h.fd.as_fd(), || tap::create_tap(&name, owner))
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        netns::run_in(h.fd.as_fd(), || tap::create_tap(&name, owner))??;
+        self.took_effect.push(Effect::Made);
+        let h = self.handle(&end.at)?;
         let index = h.index(&end.ifname)?;
-        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+        h.exec(nl::Request::SetLink(nl::SetLink {
             alias,
             mtu: end.mtu,
             mac: end.mac,
             ..nl::SetLink::index(index)
-        })])
+        }))
     }
 
-    pub(super) fn delete_link(&mut self, at: &At, ifname: &str) -> Result<(), String> {
+    pub(super) fn delete_link(&mut self, at: &At, ifname: &str) -> Result<(), Cause> {
         // A veth whose peer's namespace was deleted by hand goes
         // away by itself a moment later: gone is what was asked.
         let h = self.handle(at)?;
@@ -122,18 +144,30 @@ impl Linux {
             up: Some(false),
             ..nl::SetLink::index(index)
         });
-        let r = match h
-            .sock
-            .execute(&[down, nl::Request::DelLink { index }])
-            .pop()
-        {
-            Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
-            _ => Ok(()),
-        };
+        let answers = h.sock.execute(&[down, nl::Request::DelLink { index }]);
         // The kernel takes the veth peer (in another node, perhaps)
         // and sub-interfaces along: no cached index is trusted.
         self.forget_all();
-        r
+        match answers.as_slice() {
+            [_, Err(e)] if !e.is_not_found() => {
+                // Still there, but down (and with that, without its
+                // routes and IPv6 addresses): the step's inverse brings
+                // it back as it was.
+                if matches!(answers.first(), Some(Ok(()))) {
+                    let down = Op::SetLink {
+                        at: at.clone(),
+                        ifname: ifname.to_string(),
+                        change: LinkChange {
+                            up: Some(false),
+                            ..LinkChange::default()
+                        },
+                    };
+                    self.took_effect.push(Effect::Request(down.to_string()));
+                }
+                Err(e.clone().into())
+            }
+            _ => Ok(()),
+        }
     }
 
     pub(super) fn set_impair(
@@ -141,20 +175,17 @@ impl Linux {
         at: &At,
         ifname: &str,
         impair: Option<&Impair>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let index = h.index(ifname)?;
         match impair {
             Some(i) => h
-                .exec(vec![nl::Request::ReplaceQdisc(nl::Qdisc {
-                    index,
-                    impair: *i,
-                })])
+                .exec(nl::Request::ReplaceQdisc(nl::Qdisc { index, impair: *i }))
                 .map_err(with_netem_hint),
             // Back to the kernel's default root qdisc; none to
             // remove is no error.
             None => match h.sock.execute(&[nl::Request::DelQdisc { index }]).pop() {
-                Some(Err(e)) if !e.is_not_found() => Err(e.to_string()),
+                Some(Err(e)) if !e.is_not_found() => Err(e.into()),
                 _ => Ok(()),
             },
         }
@@ -165,21 +196,30 @@ impl Linux {
         at: &At,
         ifname: &str,
         alias: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let index = h.index(ifname)?;
-        h.exec(vec![nl::Request::SetLink(nl::SetLink {
+        h.exec(nl::Request::SetLink(nl::SetLink {
             alias,
             ..nl::SetLink::index(index)
-        })])
+        }))
     }
 
+    /// One request per part of the change ([`link_change_parts`]), all in
+    /// one send. The kernel carries out each request of a send whatever
+    /// became of the ones before (netlink has no transactions for links),
+    /// so a step may take effect in part; the parts that did are listed
+    /// with the error, and the step's inverse (every attribute it changes,
+    /// set back to its observed value) undoes them whichever they are: an
+    /// attribute set to the value it has is left alone by the kernel.
+    /// One send, not one per request and a stop at the first failure: a
+    /// lab's `up` sets thousands of links, and a failure is the exception.
     pub(super) fn set_link(
         &mut self,
         at: &At,
         ifname: &str,
         change: &LinkChange,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         let h = self.handle(at)?;
         let index = h.index(ifname)?;
         let master = match &change.master {
@@ -187,78 +227,79 @@ impl Linux {
             Some(None) => Some(0),
             None => None,
         };
-        let mut reqs = Vec::new();
-        if let Some(ll) = change.ipv6_link_local {
-            // First: before `up`, below.
-            reqs.push(nl::Request::SetLink(nl::SetLink {
-                ipv6_link_local: Some(ll),
-                ..nl::SetLink::index(index)
-            }));
-        }
-        if master.is_some() || change.mtu.is_some() || change.mac.is_some() {
-            reqs.push(nl::Request::SetLink(nl::SetLink {
-                master,
-                mtu: change.mtu,
-                mac: change.mac,
-                ..nl::SetLink::index(index)
-            }));
-        }
-        if let Some(b) = &change.bridge {
-            reqs.push(nl::Request::SetLink(nl::SetLink {
-                bridge: Some(*b),
-                ..nl::SetLink::index(index)
-            }));
-        }
-        // The bridge port exists only once the link is enslaved.
-        if let Some(h) = change.hairpin {
-            reqs.push(nl::Request::SetLink(nl::SetLink {
-                hairpin: Some(h),
-                ..nl::SetLink::index(index)
-            }));
-        }
-        if let Some(up) = change.up {
-            reqs.push(nl::Request::SetLink(nl::SetLink {
-                up: Some(up),
-                ..nl::SetLink::index(index)
-            }));
-        }
-        for (i, r) in h.sock.execute(&reqs).into_iter().enumerate() {
+        let parts = link_change_parts(change);
+        let reqs: Vec<nl::Request> = parts
+            .iter()
+            .map(|p| {
+                nl::Request::SetLink(nl::SetLink {
+                    ipv6_link_local: p.ipv6_link_local,
+                    master: p.master.as_ref().and(master),
+                    mtu: p.mtu,
+                    mac: p.mac,
+                    bridge: p.bridge,
+                    hairpin: p.hairpin,
+                    up: p.up,
+                    ..nl::SetLink::index(index)
+                })
+            })
+            .collect();
+        let mut failed = None;
+        let mut took = Vec::new();
+        for (part, r) in parts.into_iter().zip(h.sock.execute(&reqs)) {
             match r {
+                Ok(()) => took.push(part),
                 // A kernel without IPv6 has no link-local address to
                 // turn off.
                 Err(e)
-                    if i == 0
-                        && change.ipv6_link_local == Some(false)
-                        && e.errno() == libc::EAFNOSUPPORT => {}
-                r => r.map_err(|e| e.to_string())?,
+                    if part.ipv6_link_local == Some(false) && e.errno() == libc::EAFNOSUPPORT => {}
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
             }
         }
-        Ok(())
+        let Some(e) = failed else {
+            return Ok(());
+        };
+        // Written out only now: a lab's `up` sets thousands of links.
+        for part in took {
+            let line = Op::SetLink {
+                at: at.clone(),
+                ifname: ifname.to_string(),
+                change: part,
+            }
+            .to_string();
+            self.took_effect.push(Effect::Request(line));
+        }
+        Err(e.into())
     }
 }
 
-/// The kernel says "Unknown device type" when the driver of a link kind is
-/// not there: name the module that provides it.
-pub(super) fn with_module_hint(e: String, kind: &LinkKind) -> String {
+/// The kernel answers EOPNOTSUPP ("Unknown device type") to a create
+/// request of a kind whose driver is not there (`rtnl_newlink`, once
+/// `request_module` found none): name the module that provides it.
+pub(super) fn with_module_hint(e: Cause, kind: &LinkKind) -> Cause {
     let module = match kind.device() {
         Some(DeviceKind::Vlan(_)) => "8021q",
         Some(DeviceKind::Tap(_)) | None => return e,
         Some(d) => d.name(),
     };
-    if e.contains("Unknown device type") {
-        format!("{e}; this kernel has no {} driver: load the module `{module}` (modprobe {module}) or use a kernel that has it", kind.name())
-    } else {
-        e
+    match &e {
+        Cause::Netlink(n) if n.op() == nl::Op::NewLink && n.errno() == libc::EOPNOTSUPP => {
+            let kind = kind.name();
+            e.hint(format!("this kernel has no {kind} driver: load the module `{module}` (modprobe {module}) or use a kernel that has it"))
+        }
+        _ => e,
     }
 }
 
-/// The kernel says "Specified qdisc kind is unknown" when netem is not
-/// there: name its module.
-pub(super) fn with_netem_hint(e: String) -> String {
-    if e.contains("qdisc kind is unknown") {
-        format!("{e}; this kernel has no netem (needed by `impair:`): load the module `sch_netem` (modprobe sch_netem) or use a kernel that has it")
-    } else {
-        e
+/// The kernel answers ENOENT ("Specified qdisc kind is unknown") to a
+/// qdisc of a kind it has no module for (`qdisc_create`): name netem's.
+pub(super) fn with_netem_hint(e: Cause) -> Cause {
+    match &e {
+        Cause::Netlink(n) if n.op() == nl::Op::ReplaceQdisc && n.errno() == libc::ENOENT => {
+            e.hint("this kernel has no netem (needed by `impair:`): load the module `sch_netem` (modprobe sch_netem) or use a kernel that has it")
+        }
+        _ => e,
     }
 }
 
@@ -267,13 +308,21 @@ mod tests {
     use super::*;
     use crate::state::{Endpoint, Vlan};
 
+    fn refused(op: nl::Op, errno: i32, words: &str) -> Cause {
+        nl::Error::kernel(op, errno, Some(words.into())).into()
+    }
+
     #[test]
     fn a_missing_netem_names_its_module() {
-        let e = with_netem_hint(
-            "No such file or directory (kernel: \"Specified qdisc kind is unknown\")".into(),
-        );
-        assert!(e.contains("modprobe sch_netem"), "{e}");
-        assert_eq!(with_netem_hint("File exists".into()), "File exists");
+        let e = with_netem_hint(refused(
+            nl::Op::ReplaceQdisc,
+            libc::ENOENT,
+            "Specified qdisc kind is unknown",
+        ));
+        assert!(e.to_string().contains("modprobe sch_netem"), "{e}");
+        assert_eq!(e.errno(), Some(libc::ENOENT));
+        let other = with_netem_hint(refused(nl::Op::ReplaceQdisc, libc::EEXIST, "x"));
+        assert!(!other.to_string().contains("modprobe"), "{other}");
     }
 
     #[test]
@@ -283,11 +332,12 @@ mod tests {
             id: 100,
         }));
         let e = with_module_hint(
-            "Operation not supported (kernel: \"Unknown device type\")".into(),
+            refused(nl::Op::NewLink, libc::EOPNOTSUPP, "Unknown device type"),
             &vlan,
         );
-        assert!(e.contains("modprobe 8021q"), "{e}");
-        let other = with_module_hint("File exists".into(), &vlan);
-        assert_eq!(other, "File exists");
+        assert!(e.to_string().contains("modprobe 8021q"), "{e}");
+        assert_eq!(e.errno(), Some(libc::EOPNOTSUPP));
+        let other = with_module_hint(refused(nl::Op::NewLink, libc::EEXIST, "x"), &vlan);
+        assert_eq!(other.to_string(), "File exists (kernel: \"x\")");
     }
 }

@@ -6,7 +6,7 @@
 use super::nat::nat_of;
 use super::{err, Seen};
 use crate::host::linux::{Handle, Linux};
-use crate::host::{OpError, Scope};
+use crate::host::{Cause, OpError, Scope};
 use crate::plan::At;
 use crate::state::nat::Nat;
 use nslab_sys::{netns, sysctl};
@@ -156,7 +156,7 @@ fn foreign_netns(at: &At, name: &str, lo_alias: Option<String>) -> OpError {
     err(
         at,
         "namespace",
-        format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)"),
+        Cause::Refused(format!("namespace {name} already exists and {whose}; give node {node} another `netns:` name, or remove it (`ip netns del {name}`)")),
     )
 }
 
@@ -221,7 +221,7 @@ fn read_nat(h: &mut Handle, scope: &Scope, at: &At, alias: &str) -> Result<Optio
             return Err(err(
                 at,
                 "nftables",
-                format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab"),
+                Cause::Refused(format!("table inet {table} exists and is not this lab's ({whose}, not \"{alias}\"); delete it (`{inside}nft delete table inet {table}`) or rename the lab")),
             ));
         }
     })

@@ -63,3 +63,29 @@ fn five_hundred_requests_in_one_execute() {
         eprintln!("batch of 800 requests + dumps took {:?}", start.elapsed());
     });
 }
+
+/// A create whose alias the kernel refuses (not under `IFALIASZ`) made
+/// the link: its error names the alias round (`Op::SetLink`), so the
+/// caller knows there is a link to undo; a create refused itself names
+/// `Op::NewLink`.
+#[test]
+fn a_create_refused_only_in_its_alias_says_so() {
+    in_new_netns(|| {
+        let mut s = Socket::open().unwrap();
+        let mut made = NewLink::new("a0".to_string(), LinkKind::veth("b0".to_string()));
+        made.alias = Some("x".repeat(300));
+        let again = NewLink::new("a0".to_string(), LinkKind::veth("c0".to_string()));
+        let results = s.execute(&[Request::NewLink(made), Request::NewLink(again)]);
+        let alias = results[0].as_ref().expect_err("alias refused");
+        assert_eq!(alias.op(), Op::SetLink, "{alias}");
+        // The attribute policy (ERANGE) or `dev_set_alias` (EINVAL).
+        assert!(
+            matches!(alias.errno(), libc::ERANGE | libc::EINVAL),
+            "{alias}"
+        );
+        let exists = results[1].as_ref().expect_err("name taken");
+        assert_eq!((exists.op(), exists.errno()), (Op::NewLink, libc::EEXIST));
+        let links = s.links().unwrap();
+        assert!(links.iter().any(|l| l.name == "a0"), "the link was made");
+    });
+}
