@@ -68,8 +68,8 @@ pub enum Error {
 
 impl Error {
     /// The errno of the system call behind this error, if its cause
-    /// carries one (the first [`std::io::Error`] with an OS code in the
-    /// [`source`](StdError::source) chain).
+    /// carries one (the first OS error code, or errno of a kernel
+    /// refusal, in the [`source`](StdError::source) chain).
     pub fn errno(&self) -> Option<i32> {
         let mut cur: Option<&(dyn StdError + 'static)> = Some(self);
         while let Some(e) = cur {
@@ -77,6 +77,13 @@ impl Error {
                 if let Some(n) = io.raw_os_error() {
                     return Some(n);
                 }
+            }
+            // The kernel's refusal of an operation keeps its errno.
+            if let Some(n) = e
+                .downcast_ref::<crate::host::Cause>()
+                .and_then(|c| c.errno())
+            {
+                return Some(n);
             }
             cur = e.source();
         }

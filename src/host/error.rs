@@ -42,11 +42,6 @@ impl Cause {
         }
     }
 
-    /// The object was already there (`EEXIST`).
-    pub fn is_exists(&self) -> bool {
-        self.errno() == Some(libc::EEXIST)
-    }
-
     pub fn errno_of(errno: i32) -> Cause {
         Cause::Errno { errno, about: None }
     }
@@ -219,7 +214,7 @@ mod tests {
         let nl = nl::Error::kernel(nl::Op::NewLink, libc::EEXIST, Some("exists".into()));
         let e = OpError::at("ip link add x type bridge", "n1", nl.clone());
         assert_eq!(e.errno(), Some(libc::EEXIST));
-        assert!(e.cause.is_exists());
+        assert_eq!(e.cause.errno(), Some(libc::EEXIST));
         assert_eq!(
             e.to_string(),
             "`ip link add x type bridge` failed in node n1: File exists (kernel: \"exists\")"
