@@ -245,7 +245,10 @@ pub(super) fn plan_cmd(file: Option<&Path>, exit_code: bool, offline: bool, json
     let faults = if offline {
         Vec::new()
     } else {
-        lab::faults::active(&loaded.desired.lab)
+        match lab::faults::active(&loaded.desired.lab) {
+            Ok(f) => f,
+            Err(e) => return fail(e),
+        }
     };
     if faults.is_empty() {
         print_plan(&loaded.desired.lab, &p, json);

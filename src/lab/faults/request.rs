@@ -1,8 +1,7 @@
 //! A request for a fault, checked against the lab's file and turned into
 //! the faults in force after it and what to do to the kernel.
 
-use super::{at, check_groups, set_up, Action, FaultError};
-use crate::plan::Op;
+use super::{check_groups, set_impair, set_up, Action, FaultError};
 use crate::record::{Fault, Record};
 use crate::state::{Impair, LinkKind, State};
 
@@ -50,6 +49,30 @@ impl Request {
             node,
             downed: Vec::new(),
         })
+    }
+}
+
+/// The nodes `req` acts on (with `--both`, the far end's too, when the
+/// file has it): each must be a node of the lab's record.
+pub(super) fn nodes<'a>(desired: &'a State, req: &'a Request) -> Vec<&'a str> {
+    match req {
+        Request::Link {
+            node, ifname, both, ..
+        } => {
+            let mut out = vec![node.as_str()];
+            let peer = desired
+                .nodes
+                .get(node)
+                .and_then(|n| n.links.get(ifname))
+                .and_then(|l| match &l.kind {
+                    LinkKind::Veth { peer } if *both => Some(peer.node.as_str()),
+                    _ => None,
+                });
+            out.extend(peer);
+            out
+        }
+        Request::ClearImpair { node, .. } | Request::Start { node } => vec![node.as_str()],
+        Request::Put(f) => f.nodes(),
     }
 }
 
@@ -174,8 +197,17 @@ impl Change<'_> {
             )));
         };
         if let Fault::Stopped { downed, .. } = self.faults.remove(pos) {
+            // What `stop` took, and no more: an interface downed by
+            // `nslab link` since stays down.
+            let linked_down = |i: &str| {
+                self.faults.iter().any(
+                    |f| matches!(f, Fault::LinkDown { node: x, ifname: y } if x == node && y == i),
+                )
+            };
             for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
-                self.actions.push(set_up(self.rec, node, i, true));
+                if !linked_down(i) {
+                    self.actions.push(set_up(self.rec, node, i, true));
+                }
             }
         }
         self.actions.push(Action::Repair([node.to_string()].into()));
@@ -258,11 +290,8 @@ impl Change<'_> {
                 impair: Some(i).filter(|i| !i.is_none()),
             });
         }
-        self.actions.push(Action::Op(Box::new(Op::SetImpair {
-            at: at(self.rec, node),
-            ifname: ifname.to_string(),
-            impair: impair.or(l.impair).filter(|i| !i.is_none()),
-        })));
+        self.actions
+            .push(set_impair(self.rec, node, ifname, impair.or(l.impair)));
         Ok(())
     }
 }
