@@ -263,6 +263,15 @@ impl Change<'_> {
             if !up {
                 self.faults.push(f);
             }
+            // Up by hand while its node is stopped: `stop` holds it no
+            // more, and `start` has nothing to give back.
+            for x in &mut self.faults {
+                if let Fault::Stopped { node: s, downed } = x {
+                    if s == n && up {
+                        downed.retain(|d| d != i);
+                    }
+                }
+            }
             self.actions.push(set_up(self.rec, n, i, up));
         }
         if up {
@@ -293,5 +302,89 @@ impl Change<'_> {
         self.actions
             .push(set_impair(self.rec, node, ifname, impair.or(l.impair)));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{LinkChange, Op};
+    use crate::state::{LinkState, NodeState};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    const IFS: [&str; 2] = ["eth0", "eth1"];
+
+    fn lab() -> (State, Record) {
+        let mut s = State {
+            lab: "t".into(),
+            ..State::default()
+        };
+        let mut b = NodeState::new(Some("t-b".into()));
+        for i in IFS {
+            b.links.insert(
+                i.into(),
+                LinkState::new(LinkKind::Other { kind: "x".into() }),
+            );
+        }
+        s.nodes.insert("b".into(), b);
+        let mut rec = Record::new("t");
+        rec.nodes.insert("b".into(), Some("t-b".into()));
+        (s, rec)
+    }
+
+    fn req(op: u8, i: usize) -> Request {
+        let ifname = IFS[i % IFS.len()].to_string();
+        match op % 4 {
+            0 => Request::stop("b".into()),
+            1 => Request::Start { node: "b".into() },
+            n => Request::Link {
+                node: "b".into(),
+                ifname,
+                up: n == 3,
+                both: false,
+            },
+        }
+    }
+
+    proptest! {
+        /// Any sequence of `stop b`, `start b`, `link b:IF up|down`: each
+        /// interface is up in the kernel exactly when the faults in force
+        /// (what `show` lists) leave it up — `start` gives back what
+        /// `stop` took, and no more.
+        #[test]
+        fn the_kernel_is_as_the_faults_in_force_say(
+            ops in proptest::collection::vec((0u8..4, 0usize..2), 0..14)
+        ) {
+            let (desired, mut rec) = lab();
+            let mut kernel: BTreeMap<String, bool> =
+                IFS.iter().map(|i| (i.to_string(), true)).collect();
+            for (op, i) in ops {
+                let Ok((after, actions)) = prepare(&desired, &rec, &req(op, i)) else {
+                    continue; // refused: nothing changes
+                };
+                for a in actions {
+                    if let Action::Op(op) = a {
+                        if let Op::SetLink { ifname, change: LinkChange { up: Some(up), .. }, .. } = *op {
+                            kernel.insert(ifname, up);
+                        }
+                    }
+                }
+                rec.faults = after;
+                for i in IFS {
+                    let linked_down = rec.faults.iter().any(
+                        |f| matches!(f, Fault::LinkDown { ifname, .. } if ifname == i),
+                    );
+                    let held_by_stop = rec.faults.iter().any(
+                        |f| matches!(f, Fault::Stopped { downed, .. } if downed.iter().any(|d| d == i)),
+                    );
+                    let want_up = !linked_down && !held_by_stop;
+                    prop_assert_eq!(
+                        kernel[i], want_up,
+                        "{}: faults in force {:?}", i, rec.faults
+                    );
+                }
+            }
+        }
     }
 }
