@@ -305,7 +305,8 @@ fn start_one(
         if !matches!(ready, Some(Ok(ref l)) if l.starts_with("ready")) {
             let _ = child.kill();
             let _ = child.wait();
-            let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+            let log_text = std::fs::read_to_string(&log)
+                .unwrap_or_else(|e| format!("(its log {} cannot be read: {e})", log.display()));
             return Err(ServiceError::NotReady {
                 node: node.into(),
                 log: log_text.trim().to_string(),

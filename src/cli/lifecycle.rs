@@ -21,8 +21,11 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let report = lab::up(&l.desired, &l.source, &l.text, &mut |d, t| bar.update(d, t));
     bar.finish();
     let report = report.map_err(lab_error)?;
-    if let Err(e) = crate::services::start(&l.topology, &l.desired) {
-        return Err(fail(undo_up(&l.desired.lab, fresh, e)));
+    match crate::services::start(&l.topology, &l.desired) {
+        // A `down` ran between the two: nothing of this run is left.
+        Err(e @ ServiceError::NotUp(_)) => return Err(fail(e)),
+        Err(e) => return Err(fail(undo_up(&l.desired.lab, fresh, e))),
+        Ok(()) => {}
     }
     if !json {
         summary(&l.desired, &report.plan, started);
