@@ -1,10 +1,12 @@
 //! Faults put into a running lab on purpose, and healed: an interface
 //! down (`nslab link`), an impairment changed at run time (`impair`), a
 //! partition (`partition`), a failed host (`stop`/`start`). Each is
-//! checked against the lab's file first (bad input changes nothing),
-//! recorded in the lab's record under its lock before the kernel is
-//! touched, and undone by [`heal`], by `up` (which makes the lab match its
-//! file again) and by `down`.
+//! checked against the lab's file first (bad input changes nothing), acts
+//! only on nodes of the lab's record (never the host node in place of
+//! one it lacks), is recorded under the lab's lock as being put in before
+//! the kernel is touched and as in force once applied, and is undone by
+//! [`heal`], by `up` (which makes the lab match its file again) and by
+//! `down`. Nothing here makes a directory for a lab that is not up.
 
 mod partition;
 mod request;
