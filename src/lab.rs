@@ -289,6 +289,25 @@ pub fn up(
     up_locked(&dir, desired, source, topology, progress)
 }
 
+/// [`up`], then the file's `serve:`/`run:` processes started
+/// ([`crate::services::start`]), under one hold of the lab's lock: a
+/// `down` waiting for it runs before or after both, never between. The
+/// processes' result is returned beside the report (the caller decides
+/// what to undo when they fail).
+pub fn up_with_processes(
+    t: &nslab_model::Topology,
+    desired: &State,
+    source: &str,
+    topology: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(UpReport, Result<(), crate::services::ServiceError>), LabError> {
+    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
+    let _lock = dir.lock().map_err(sd_err)?;
+    let report = up_locked(&dir, desired, source, topology, progress)?;
+    let processes = crate::services::start_locked(&dir, t, desired);
+    Ok((report, processes))
+}
+
 /// [`up`], for a caller that holds the lab's lock already (`heal`, which
 /// holds it from its first look to its last change).
 pub(crate) fn up_locked(

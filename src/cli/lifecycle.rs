@@ -18,14 +18,15 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let mut bar = super::term::Progress::new("up", json);
     // A lab this run creates is removed again if its processes fail.
     let fresh = lab::owned_namespaces(&l.desired.lab).is_empty();
-    let report = lab::up(&l.desired, &l.source, &l.text, &mut |d, t| bar.update(d, t));
+    // The network and the processes under one hold of the lab's lock.
+    let report =
+        lab::up_with_processes(&l.topology, &l.desired, &l.source, &l.text, &mut |d, t| {
+            bar.update(d, t)
+        });
     bar.finish();
-    let report = report.map_err(lab_error)?;
-    match crate::services::start(&l.topology, &l.desired) {
-        // A `down` ran between the two: nothing of this run is left.
-        Err(e @ ServiceError::NotUp(_)) => return Err(fail(e)),
-        Err(e) => return Err(fail(undo_up(&l.desired.lab, fresh, e))),
-        Ok(()) => {}
+    let (report, processes) = report.map_err(lab_error)?;
+    if let Err(e) = processes {
+        return Err(fail(undo_up(&l.desired.lab, fresh, e)));
     }
     if !json {
         summary(&l.desired, &report.plan, started);
