@@ -276,6 +276,9 @@ pub fn apply(desired: &State, req: &Request) -> Result<Vec<Fault>, FaultError> {
     if errors.is_empty() {
         rec.faults = after;
         rec.pending = pending_before;
+        // One a killed command left, now applied: in force, not pending.
+        let faults = &rec.faults;
+        rec.pending.retain(|f| !faults.contains(f));
         dir.write_atomic(record::FILE, &rec.to_json())
             .map_err(sd_err)?;
         return Ok(rec.faults);
