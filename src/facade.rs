@@ -250,9 +250,13 @@ impl Lab {
             })
     }
 
-    /// The faults in force.
-    pub fn faults(&self) -> Vec<Fault> {
-        faults::active(self.name())
+    /// The faults in force (an error when the lab's record cannot be
+    /// read: never "none" for "cannot tell").
+    pub fn faults(&self) -> Result<Vec<Fault>, Error> {
+        faults::active(self.name()).map_err(|e| Error::Fault {
+            lab: self.name().to_string(),
+            cause: Box::new(e),
+        })
     }
 
     /// Whether `from` gets an ICMP echo reply from `to`'s first address:

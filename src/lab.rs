@@ -26,9 +26,9 @@ pub enum LabError {
     #[error("state directory: {0}")]
     StateDir(String),
     #[error("{0}")]
-    Observe(OpError),
+    Observe(#[source] OpError),
     #[error("{0}")]
-    Apply(ApplyError),
+    Apply(#[source] ApplyError),
     #[error("lab {0} is not up (no state under /run/nslab and no namespace owned by it)")]
     NotFound(String),
 }
@@ -135,7 +135,10 @@ fn nat_nodes(desired: &State) -> BTreeSet<String> {
 
 /// The host sysctls `desired` sets, each with the value it had before the
 /// lab first changed it: from the earlier record when it has one (that is
-/// the value from before the lab), otherwise as observed now.
+/// the value from before the lab), otherwise as observed now. A key of an
+/// interface the lab makes in the host node (`net.ipv4.conf.lab0.*`) is
+/// never saved: its value is the lab's own, and it goes with the
+/// interface.
 fn saved_host_sysctls(
     desired: &State,
     observed: &State,
@@ -145,12 +148,34 @@ fn saved_host_sysctls(
     for (name, d) in desired.nodes.iter().filter(|(_, n)| n.netns.is_none()) {
         let now = observed.nodes.get(name).map(|o| &o.sysctls);
         for key in d.sysctls.keys() {
+            let labs_own = sysctl_interface(key).is_some_and(|i| d.links.contains_key(i));
+            if labs_own {
+                saved.remove(key);
+                continue;
+            }
             if let Some(v) = now.and_then(|s| s.get(key)) {
                 saved.entry(key.clone()).or_insert_with(|| v.clone());
             }
         }
     }
     saved
+}
+
+/// The interface a per-interface sysctl key is of:
+/// `net.ipv4.conf.eth0.forwarding`, `net.ipv6.conf.eth0.mtu`,
+/// `net.ipv4.neigh.eth0.*` name `eth0` (not `all` or `default`).
+pub(crate) fn sysctl_interface(key: &str) -> Option<&str> {
+    let rest = [
+        "net.ipv4.conf.",
+        "net.ipv6.conf.",
+        "net.ipv4.neigh.",
+        "net.ipv6.neigh.",
+    ]
+    .iter()
+    .find_map(|p| key.strip_prefix(p))?;
+    // The setting is the last part; an interface name may hold dots.
+    let (ifname, _) = rest.rsplit_once('.')?;
+    (!matches!(ifname, "all" | "default") && !ifname.is_empty()).then_some(ifname)
 }
 
 fn sd_err(e: impl std::fmt::Display) -> LabError {
@@ -250,22 +275,42 @@ pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
     Ok(plan(desired, &observed))
 }
 
-/// Make the kernel match `desired`. `topology` is the file's text, kept for
-/// `check` and `show`.
-pub fn up(
+/// Make the kernel match `desired` (`topology` is the file's text, kept
+/// for `check` and `show`), then start the file's `serve:`/`run:`
+/// processes ([`crate::services::start_locked`]), under one hold of the lab's lock: a
+/// `down` waiting for it runs before or after both, never between. The
+/// processes' result is returned beside the report (the caller decides
+/// what to undo when they fail).
+pub fn up_with_processes(
+    t: &nslab_model::Topology,
+    desired: &State,
+    source: &str,
+    topology: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(UpReport, Result<(), crate::services::ServiceError>), LabError> {
+    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
+    let _lock = dir.lock().map_err(sd_err)?;
+    let report = up_locked(&dir, desired, source, topology, progress)?;
+    let processes = crate::services::start_locked(&dir, t, desired);
+    Ok((report, processes))
+}
+
+/// [`up_with_processes`]'s network part, for a caller that holds the lab's lock already (`heal`, which
+/// holds it from its first look to its last change).
+pub(crate) fn up_locked(
+    dir: &StateDir,
     desired: &State,
     source: &str,
     topology: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<UpReport, LabError> {
-    let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
-    let _lock = dir.lock().map_err(sd_err)?;
+    let dir = dir.clone();
     let prev_file = read_record(&dir, true)?;
     let prev = prev_file
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
     clear_leftover_files(&prev);
-    faults::undo_for_up(&prev);
+    let fault_warnings = faults::undo_for_up(&prev);
     // A node's namespace deleted by hand lives on while a process of the
     // lab's is in it, and so do the far ends of its veths in the other
     // nodes: stop those processes first, so the kernel destroys it (the
@@ -303,10 +348,9 @@ pub fn up(
             // `plan` is what was planned first; `done` may hold a second
             // round for what the kernel took along.
             let plan = if done.len() > p.len() { done } else { p };
-            Ok(UpReport {
-                plan,
-                notes: host.take_notes(),
-            })
+            let mut notes = fault_warnings;
+            notes.extend(host.take_notes());
+            Ok(UpReport { plan, notes })
         }
         Err(e) if !e.restored() => {
             // Not everything could be undone: the kernel is not as before
@@ -317,10 +361,9 @@ pub fn up(
         Err(e) => {
             // Rolled back: the kernel is as before this run.
             if prev.nodes.is_empty() {
-                // Remove while still holding the lock: a waiting `up` then
-                // finds the directory gone and makes a fresh one.
+                // Removed while the caller still holds the lock: a waiting
+                // `up` then finds the directory gone and makes a fresh one.
                 let _ = dir.remove();
-                drop(_lock);
             } else {
                 let _ = dir.write_atomic(record::FILE, &prev.to_json());
             }

@@ -171,8 +171,12 @@ pub(crate) fn up(l: &Loaded, progress: &mut dyn FnMut(usize, usize)) -> Result<S
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
     let fresh = lab::owned_namespaces(&name).is_empty();
-    let report = lab::up(&l.desired, &l.source, &l.text, progress).map_err(UpError::Lab)?;
-    if let Err(error) = crate::services::start(&l.topology, &l.desired) {
+    // The network and the processes under one hold of the lab's lock: a
+    // `down` waiting for it cannot run in between.
+    let (report, processes) =
+        lab::up_with_processes(&l.topology, &l.desired, &l.source, &l.text, progress)
+            .map_err(UpError::Lab)?;
+    if let Err(error) = processes {
         let undone = if !fresh {
             Undone::KeptUp { lab: name }
         } else {

@@ -54,6 +54,13 @@ pub struct Record {
     /// `heal` and `up`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
+    /// Faults being put in: recorded before the kernel is touched and
+    /// moved to `faults` once applied (or dropped once what was done is
+    /// undone). One left here by a command that was killed may be half
+    /// in force: `heal`, `up` and `down` undo it, `show` does not list it
+    /// as in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Fault>,
     /// The namespace nodes the lab may have put its nft table in (the
     /// host node is always looked at): a namespace node not listed has
     /// none, and is not asked. `None` (a record older than the field):
@@ -130,6 +137,11 @@ impl Record {
         for f in &other.faults {
             if !self.faults.contains(f) {
                 self.faults.push(f.clone());
+            }
+        }
+        for f in &other.pending {
+            if !self.pending.contains(f) {
+                self.pending.push(f.clone());
             }
         }
         self.nat_nodes = match (self.nat_nodes.take(), &other.nat_nodes) {

@@ -136,7 +136,11 @@ pub fn run(
 
 /// Heal what a scenario left in force (nothing to do when it left none).
 fn heal_after(t: &Topology, desired: &State) -> Result<Vec<String>, String> {
-    if crate::lab::faults::active(&desired.lab).is_empty() {
+    // A record that cannot be read is a failure to heal, not "none".
+    if crate::lab::faults::active(&desired.lab)
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
         return Ok(Vec::new());
     }
     crate::lab::faults::heal(t, desired)

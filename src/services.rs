@@ -47,6 +47,9 @@ pub enum ServiceError {
     BadService(#[from] nslab_probe::ServiceParseError),
     #[error("{0}")]
     Responder(#[from] nslab_probe::Error),
+    /// The lab went away (a `down` ran) before its processes were started.
+    #[error("lab {0} is not up (a `down` removed it): no process was started")]
+    NotUp(String),
 }
 
 mod freeze;
@@ -111,10 +114,32 @@ fn ids_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
         .collect()
 }
 
-/// A recorded process, if it is still the process that was started: alive
-/// and with the recorded start time (a reused pid never matches).
-fn verified(p: &Process) -> Option<procs::Handle> {
-    procs::Handle::open(p.pid, p.start)
+/// A recorded process, if it is still the process that was started and
+/// the kernel says it is the lab's: alive with the recorded start time (a
+/// reused pid never matches), and carrying the lab's mark in its
+/// environment or living in one of the lab's namespaces `lab_ns` (those
+/// whose `lo` carries the lab's mark). A record naming any other process
+/// (crafted, or from before a reboot) never gets it signalled.
+fn verified(lab: &str, p: &Process, lab_ns: &[NsId]) -> Option<procs::Handle> {
+    let h = procs::Handle::open(p.pid, p.start)?;
+    let marked = procs::mark_of(p.pid).is_some_and(|(l, _)| l == lab);
+    let in_lab = procs::ns_of(p.pid).is_some_and(|n| lab_ns.contains(&n));
+    // Still the process the handle is on (not a pid reused meanwhile).
+    let same = procs::start_time(p.pid) == Some(p.start);
+    ((marked || in_lab) && same).then_some(h)
+}
+
+/// The namespaces of the record's nodes that are the lab's by proof:
+/// their `lo` carries the alias `nslab:<lab>`.
+fn lab_namespaces(rec: &Record) -> Vec<NsId> {
+    let alias = format!("nslab:{}", rec.lab);
+    rec.nodes
+        .values()
+        .flatten()
+        .filter_map(|n| netns::open(n).ok())
+        .filter(|fd| crate::host::query::lo_alias(fd.as_fd()).as_deref() == Some(alias.as_str()))
+        .filter_map(|fd| procs::ns_id(fd.as_fd()).ok())
+        .collect()
 }
 
 /// The identity of each node's namespace, by node (nodes whose namespace
@@ -134,14 +159,16 @@ fn node_namespaces(desired: &State) -> BTreeMap<String, NsId> {
 /// The recorded processes to keep (alive, asked for, in their node's
 /// namespace), and handles on those alive that are not to be kept.
 fn sort_recorded(
+    lab: &str,
     recorded: Vec<Process>,
     want: &[(String, Vec<String>)],
     node_ns: &BTreeMap<String, NsId>,
 ) -> (Vec<Process>, Vec<procs::Handle>) {
     let mut keep = Vec::new();
     let mut stop = Vec::new();
+    let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     for p in recorded {
-        let h = verified(&p);
+        let h = verified(lab, &p, &lab_ns);
         let asked = want
             .iter()
             .any(|(n, argv)| *n == p.node && what(argv) == p.what);
@@ -168,17 +195,24 @@ fn sort_recorded(
 ///
 /// If a process cannot start, the ones this run started are stopped again
 /// and the record lists only those kept from before.
-pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
+///
+/// A lab that is not up (a `down` removed it after its `up`) is
+/// [`ServiceError::NotUp`]: nothing is started, nothing is made for it.
+///
+/// The caller holds the lab's lock (`up`, `heal`).
+pub(crate) fn start_locked(
+    dir: &StateDir,
+    t: &Topology,
+    desired: &State,
+) -> Result<(), ServiceError> {
     let lab = t.lab.as_str();
-    let dir = StateDir::open(lab)?;
-    let _lock = dir.lock()?;
     let mut rec = match dir.read(record::FILE)? {
         Some(b) => Record::from_json(&b)?,
-        None => Record::new(lab),
+        None => return Err(ServiceError::NotUp(lab.to_string())),
     };
     let want = wanted(t, desired);
     let node_ns = node_namespaces(desired);
-    let (keep, stop) = sort_recorded(std::mem::take(&mut rec.processes), &want, &node_ns);
+    let (keep, stop) = sort_recorded(lab, std::mem::take(&mut rec.processes), &want, &node_ns);
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
     stop::all_but(lab, &keep, stop, &lab_ns);
     rec.processes = keep;
@@ -193,9 +227,9 @@ pub fn start(t: &Topology, desired: &State) -> Result<(), ServiceError> {
         {
             continue;
         }
-        match start_one(&dir, &exe, lab, node, i, argv, desired, &node_ns) {
+        match start_one(dir, &exe, lab, node, i, argv, desired, &node_ns) {
             Ok(p) => {
-                if let Some(h) = verified(&p) {
+                if let Some(h) = procs::Handle::open(p.pid, p.start) {
                     started.push(h);
                 }
                 rec.processes.push(p);
@@ -264,7 +298,8 @@ fn start_one(
         if !matches!(ready, Some(Ok(ref l)) if l.starts_with("ready")) {
             let _ = child.kill();
             let _ = child.wait();
-            let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+            let log_text = std::fs::read_to_string(&log)
+                .unwrap_or_else(|e| format!("(its log {} cannot be read: {e})", log.display()));
             return Err(ServiceError::NotReady {
                 node: node.into(),
                 log: log_text.trim().to_string(),
@@ -309,6 +344,7 @@ impl std::fmt::Display for Running {
 /// it is now.
 pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Running)> {
     let mut out = Vec::new();
+    let lab_ns = lab_namespaces(rec);
     for p in &rec.processes {
         if node.is_none_or(|n| n == p.node) {
             let home = rec
@@ -316,7 +352,7 @@ pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Runn
                 .get(&p.node)
                 .and_then(|ns| ns.as_ref())
                 .and_then(|ns| ids_of([ns]).first().copied());
-            let state = match verified(p) {
+            let state = match verified(&rec.lab, p, &lab_ns) {
                 None => Running::Exited,
                 Some(_) if home.is_some() && procs::ns_of(p.pid) == home => {
                     match procs::stat(p.pid) {
@@ -333,7 +369,7 @@ pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Runn
 }
 
 /// The built-in responder (`nslab __serve LABEL tcp/80 ...`, run inside a
-/// node by [`start`]): binds `services`, prints `ready` (what `start`
+/// node by [`start_locked`]): binds `services`, prints `ready` (what `start`
 /// waits for; nothing is written to stdout after it) and serves until
 /// killed. Returns only on an error.
 pub fn serve(label: &str, services: &[String]) -> Result<std::convert::Infallible, ServiceError> {

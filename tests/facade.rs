@@ -33,9 +33,9 @@ fn a_lab_from_the_facade_breaks_heals_and_goes_on_drop() {
         assert!(lab.ping("a", "b").expect("ping"), "a reaches b");
         lab.link_both("a:eth0", false).expect("link down");
         assert!(!lab.ping("a", "b").expect("ping"), "cut");
-        assert_eq!(lab.faults().len(), 2);
+        assert_eq!(lab.faults().expect("faults").len(), 2);
         lab.heal().expect("heal");
-        assert!(lab.faults().is_empty());
+        assert!(lab.faults().expect("faults").is_empty());
         assert!(lab.ping("a", "b").expect("ping"), "healed");
         lab.partition(&[&["a"], &["b"]]).expect("partition");
         assert!(!lab.ping("a", "b").expect("ping"), "partitioned");
@@ -50,7 +50,10 @@ fn a_lab_from_the_facade_breaks_heals_and_goes_on_drop() {
         assert!(checks.iter().all(|(_, o)| o.pass));
         let r = lab.test("cut").expect("scenario");
         assert!(r.passed(), "{r:?}");
-        assert!(lab.faults().is_empty(), "the scenario healed");
+        assert!(
+            lab.faults().expect("faults").is_empty(),
+            "the scenario healed"
+        );
     }
     assert_nothing_left("fac");
     let e = bad.err().expect("a bad file is refused");

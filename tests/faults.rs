@@ -485,3 +485,138 @@ fn a_check_with_within_waits_until_it_holds() {
         "gave up after {gave_up:?}"
     );
 }
+
+/// Whatever the kernel does with a fault command, `show` tells the
+/// truth: a command that failed leaves its fault not listed as in force
+/// (at most as "being put in"), and `heal` never says it healed it; one
+/// that went through is listed. Here `impair` fails for want of
+/// sch_netem (and passes in the VM lane), and `link`/`stop` fail on an
+/// interface deleted by hand.
+#[test]
+fn a_fault_is_listed_as_in_force_only_once_applied() {
+    if !sandbox("a_fault_is_listed_as_in_force_only_once_applied") {
+        return;
+    }
+    let f = up();
+    let in_force = |show: &str, fault: &str| {
+        show.split("faults being put in")
+            .next()
+            .unwrap_or("")
+            .contains(fault)
+    };
+    let mut seen_failing = 0;
+    let cases: [(&[&str], &str, Option<&str>); 3] = [
+        (
+            &["impair", "flt", "a:eth0", "--delay", "10ms"],
+            "impair a:eth0 delay 10ms",
+            None,
+        ),
+        (
+            &["link", "flt", "b:eth0", "down"],
+            "link b:eth0 down",
+            Some("ip -n flt-b link del eth0"),
+        ),
+        (
+            &["stop", "flt", "b"],
+            "stop b",
+            Some("ip -n flt-b link del eth0"),
+        ),
+    ];
+    for (args, fault, break_it) in cases {
+        if let Some(cmd) = break_it {
+            sh(cmd);
+        }
+        let o = nslab(args);
+        let show = nslab_ok(&["show", "flt"], 0);
+        let heal = nslab(&["heal", "flt"]);
+        let healed = text(&heal);
+        nslab_ok(&["up", &f], 0);
+        let after = nslab_ok(&["show", "flt"], 0);
+        if o.status.code() == Some(0) {
+            assert!(in_force(&show, fault), "{args:?} went through:\n{show}");
+            assert!(healed.contains(&format!("healed: {fault}")), "{healed}");
+        } else {
+            seen_failing += 1;
+            assert!(
+                !in_force(&show, fault),
+                "{args:?} failed:\n{}\n{show}",
+                text(&o)
+            );
+            assert!(
+                !healed
+                    .lines()
+                    .any(|l| l.trim_start().starts_with("healed:")),
+                "{args:?} failed:\n{healed}"
+            );
+        }
+        assert!(!after.contains("faults"), "up undid all: {after}");
+    }
+    down_and_nothing_left();
+    assert!(
+        seen_failing >= 2,
+        "the interfaces deleted by hand made two fail"
+    );
+}
+
+/// `nslab ls` calls faults put in faults (not drift), and names `heal`.
+#[test]
+fn ls_shows_faults_as_faults() {
+    if !sandbox("ls_shows_faults_as_faults") {
+        return;
+    }
+    up();
+    nslab_ok(&["link", "flt", "c:eth0", "down"], 0);
+    let ls = nslab_ok(&["ls"], 0);
+    let json = nslab_ok(&["ls", "--json"], 0);
+    nslab_ok(&["heal", "flt"], 0);
+    let healed = nslab_ok(&["ls"], 0);
+    down_and_nothing_left();
+    assert!(
+        ls.contains("faults") && ls.contains("nslab heal flt") && !ls.contains("drift"),
+        "{ls}"
+    );
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
+    assert_eq!(v[0]["health"], "faults", "{json}");
+    assert!(healed.contains(" ok"), "{healed}");
+}
+
+/// `heal FILE` and `test FILE` with another version of the lab's file
+/// are refused (with a hint to `up` it) and change nothing: healing puts
+/// the lab back as it was brought up, it does not reshape it. The same
+/// file, or the lab's name, heals.
+#[test]
+fn heal_and_test_of_another_version_of_the_file_are_refused() {
+    if !sandbox("heal_and_test_of_another_version_of_the_file_are_refused") {
+        return;
+    }
+    let f = up();
+    let other = write(
+        "flt2.yaml",
+        &format!(
+            "{}scenarios:\n  s:\n    - heal\n",
+            LAB.replace("10.0.3.2/24", "10.0.3.9/24")
+        ),
+    );
+    nslab_ok(&["link", "flt", "c:eth0", "down"], 0);
+    let heal = nslab(&["heal", &other]);
+    let test = nslab(&["test", &other]);
+    let show = nslab_ok(&["show", "flt"], 0);
+    let addr = sh("ip -n flt-b -br addr show eth0");
+    let same = nslab_ok(&["heal", &f], 0);
+    let record = std::fs::read_to_string("/run/nslab/flt/topology.yaml").expect("copy");
+    down_and_nothing_left();
+    for o in [&heal, &test] {
+        assert_eq!(o.status.code(), Some(2), "{}", text(o));
+        assert!(text(o).contains("nslab up"), "{}", text(o));
+    }
+    assert!(show.contains("link c:eth0 down"), "the fault stays: {show}");
+    assert!(
+        addr.contains("10.0.3.2/24") && !addr.contains("10.0.3.9"),
+        "{addr}"
+    );
+    assert!(same.contains("healed: link c:eth0 down"), "{same}");
+    assert_eq!(
+        record, LAB,
+        "the record keeps the file the lab was brought up from"
+    );
+}

@@ -279,3 +279,27 @@ fn the_demo_never_takes_over_a_lab_it_did_not_make() {
     nslab_ok(&["down", "docker"], 0);
     assert_nothing_left("docker");
 }
+
+/// The faults in force cannot be told from a record that cannot be read:
+/// `plan` says so (it never says "nothing to do" for "cannot tell"); the
+/// network is still planned by the marks (a bad record blocks nothing).
+#[test]
+fn plan_with_an_unreadable_record_does_not_say_nothing_to_do() {
+    if !sandbox("plan_with_an_unreadable_record_does_not_say_nothing_to_do") {
+        return;
+    }
+    let f = lab_file();
+    nslab_ok(&["up", &f], 0);
+    std::fs::write(format!("{STATE}/state.json"), "{\"lab\": 7").expect("corrupt");
+    let plan = nslab(&["plan", &f, "--exit-code"]);
+    nslab_ok(&["down", "st"], 0);
+    assert_nothing_left("st");
+    let out = text(&plan);
+    assert_eq!(plan.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("faults of lab st cannot be read")
+            && out.contains("faults in force cannot be told")
+            && !out.contains("nothing to do"),
+        "{out}"
+    );
+}

@@ -130,7 +130,10 @@ pub fn probe(c: &Check) -> Outcome {
         tries += 1;
         let o = probe_once(c);
         let spent = started.elapsed();
-        if o.pass || spent + RETRY_EVERY >= within {
+        // An interrupt (Ctrl-C in `nslab test`) ends the retries: the
+        // outcome is the last try's.
+        let stop = nslab_sys::process::interrupted();
+        if o.pass || stop || spent + RETRY_EVERY >= within {
             let when = if o.pass {
                 format!("held after {:.1}s ({tries} tries)", spent.as_secs_f64())
             } else {
@@ -146,7 +149,10 @@ pub fn probe(c: &Check) -> Outcome {
                 asked: o.asked,
             };
         }
-        std::thread::sleep(RETRY_EVERY);
+        let rest = Instant::now() + RETRY_EVERY;
+        while Instant::now() < rest && !nslab_sys::process::interrupted() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -121,14 +121,17 @@ fn run(lab: &str, req: Request, done: &str) -> Exit {
     }
 }
 
-fn fault_error(lab: &str, e: FaultError) -> Exit {
+pub(super) fn fault_error(lab: &str, e: FaultError) -> Exit {
     match e {
         FaultError::BadInput(m) => bad(m),
         FaultError::NotUp(_) => not_up(lab),
         FaultError::Lab(e) => lab_error(e),
         FaultError::Services(e) => fail(e),
-        FaultError::Kernel(_) => fail(format!(
-            "{e}\n  the fault stays recorded; `nslab heal {lab}` undoes what was done"
+        FaultError::Kernel { undone: true, .. } => fail(format!(
+            "{e}\n  what was done was undone: the faults in force are as before"
+        )),
+        FaultError::Kernel { undone: false, .. } => fail(format!(
+            "{e}\n  the fault stays recorded as perhaps put in; `nslab heal {lab}` undoes it"
         )),
     }
 }
@@ -232,10 +235,13 @@ pub(super) fn heal(lab: &str, json: bool) -> Exit {
 pub(super) fn show(rec: &Record, node: Option<&str>) {
     let mine = |f: &Fault| node.is_none_or(|n| f.nodes().contains(&n));
     let list: Vec<&Fault> = rec.faults.iter().filter(|f| mine(f)).collect();
-    if list.is_empty() {
+    let pending: Vec<&Fault> = rec.pending.iter().filter(|f| mine(f)).collect();
+    if list.is_empty() && pending.is_empty() {
         return;
     }
-    println!("faults (`nslab heal {}` removes them):", rec.lab);
+    if !list.is_empty() {
+        println!("faults (`nslab heal {}` removes them):", rec.lab);
+    }
     for f in list {
         println!("  {f}");
         if let Fault::Stopped { node, .. } = f {
@@ -243,14 +249,27 @@ pub(super) fn show(rec: &Record, node: Option<&str>) {
             println!("    {} process(es) frozen", frozen.len());
         }
     }
+    if !pending.is_empty() {
+        println!(
+            "faults being put in, not known to be in force (a command putting them in \
+             runs, or was killed; `nslab heal {}` undoes them):",
+            rec.lab
+        );
+        for f in pending {
+            println!("  {f}");
+        }
+    }
     for (n, d) in faults::partitions_seen(rec) {
         if node.is_none_or(|x| x == n) {
-            println!(
-                "  {n}: drops {} address(es) out, {} in (nft table inet {})",
-                d.to.len(),
-                d.from.len(),
-                crate::host::linux::partition_table_name(&rec.lab)
-            );
+            match d {
+                Ok(d) => println!(
+                    "  {n}: drops {} address(es) out, {} in (nft table inet {})",
+                    d.to.len(),
+                    d.from.len(),
+                    crate::host::linux::partition_table_name(&rec.lab)
+                ),
+                Err(e) => println!("  {n}: its partition table cannot be read: {e}"),
+            }
         }
     }
 }

@@ -260,11 +260,20 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
     // Faults in force are drift: `up` undoes them (the interfaces and
     // impairments are in the plan already; partitions and frozen
     // processes are not kernel objects the plan diffs).
-    let faults = if offline {
-        Vec::new()
+    // A record that cannot be read blocks no plan (the network is
+    // planned by the marks), but its faults cannot be told: said, never
+    // taken for "none".
+    let (faults, unknown) = if offline {
+        (Vec::new(), None)
     } else {
-        lab::faults::active(&loaded.desired.lab)
+        match lab::faults::active(&loaded.desired.lab) {
+            Ok(f) => (f, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
     };
+    if let Some(e) = &unknown {
+        eprintln!("warning: {e}");
+    }
     if faults.is_empty() {
         print_plan(&loaded.desired.lab, &p, json);
     } else {
@@ -276,7 +285,15 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
             Some(_) => "the file",
             None => "the built-in demo",
         };
-        eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
+        if unknown.is_some() {
+            eprintln!(
+                "lab {} matches {what} as far as the kernel shows; the faults in force \
+                 cannot be told (`nslab up` undoes any)",
+                loaded.desired.lab
+            );
+        } else {
+            eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
+        }
     }
     if exit_code && !(p.is_empty() && faults.is_empty()) {
         return Exit::Changes;

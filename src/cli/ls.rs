@@ -13,7 +13,8 @@ struct Row {
     lab: String,
     nodes: usize,
     present: usize,
-    /// One word: ok, drift, degraded, incomplete, unreadable, unrecorded.
+    /// One word: ok, faults, drift, unchecked, degraded, incomplete,
+    /// unreadable, unrecorded.
     health: &'static str,
     /// What the word means here and what to do, when not ok.
     detail: Option<String>,
@@ -21,14 +22,18 @@ struct Row {
 }
 
 /// What `up` would change for a lab brought up from `dir`'s file: none
-/// when the kernel matches it (or it cannot be told).
-fn drift(dir: &StateDir) -> Option<usize> {
-    let bytes = dir.read(record::TOPOLOGY).ok()??;
-    let text = String::from_utf8(bytes).ok()?;
-    let t = nslab_model::parse_str("", &text, &nslab_model::AnyHostInterfaces).ok()?;
+/// when the kernel matches it; why it cannot be told.
+fn drift(dir: &StateDir) -> Result<Option<usize>, String> {
+    let bytes = dir
+        .read(record::TOPOLOGY)
+        .map_err(|e| e.to_string())?
+        .ok_or("no copy of the file it was brought up from")?;
+    let text = String::from_utf8(bytes).map_err(|e| format!("its file copy: {e}"))?;
+    let t = nslab_model::parse_str("", &text, &nslab_model::AnyHostInterfaces)
+        .map_err(|e| format!("its file copy: {e}"))?;
     let desired = crate::state::desired::desired(&t);
-    let plan = lab::plan_up(&desired).ok()?;
-    (!plan.is_empty()).then_some(plan.len())
+    let plan = lab::plan_up(&desired).map_err(|e| e.to_string())?;
+    Ok((!plan.is_empty()).then_some(plan.len()))
 }
 
 fn recorded(lab: &str, dir: &StateDir, rec: record::Record) -> Row {
@@ -51,20 +56,36 @@ fn recorded(lab: &str, dir: &StateDir, rec: record::Record) -> Row {
                 total - present
             )),
         )
-    } else if let Some(n) = drift(dir) {
-        let file = if rec.source == super::load::DEMO_SOURCE {
-            String::new()
-        } else {
-            format!(" {}", rec.source)
-        };
+    } else if !rec.faults.is_empty() || !rec.pending.is_empty() {
+        // Faults put in on purpose are not drift: `heal` removes them.
+        let n = rec.faults.len() + rec.pending.len();
         (
-            "drift",
+            "faults",
             Some(format!(
-                "{n} change(s) from its file (removed by hand?): `nslab plan{file}` lists them, `nslab up{file}` repairs"
+                "{n} fault(s) put in: `nslab show {lab}` lists them, `nslab heal {lab}` removes them"
             )),
         )
     } else {
-        ("ok", None)
+        match drift(dir) {
+            Ok(Some(n)) => {
+                let file = if rec.source == super::load::DEMO_SOURCE {
+                    String::new()
+                } else {
+                    format!(" {}", rec.source)
+                };
+                (
+                    "drift",
+                    Some(format!(
+                        "{n} change(s) from its file (removed by hand?): `nslab plan{file}` lists them, `nslab up{file}` repairs"
+                    )),
+                )
+            }
+            Ok(None) => ("ok", None),
+            Err(e) => (
+                "unchecked",
+                Some(format!("cannot be compared with its file: {e}")),
+            ),
+        }
     };
     Row {
         lab: lab.to_string(),
@@ -78,8 +99,8 @@ fn recorded(lab: &str, dir: &StateDir, rec: record::Record) -> Row {
 
 /// Every lab that is up: by its state directory, or by the marks on its
 /// namespaces when it has no record.
-fn rows() -> Vec<Row> {
-    let labs = StateDir::list_labs().unwrap_or_default();
+fn rows() -> Result<Vec<Row>, nslab_sys::Error> {
+    let labs = StateDir::list_labs()?;
     let marked = lab::marked_namespaces();
     let mut rows = Vec::new();
     for name in &labs {
@@ -115,7 +136,7 @@ fn rows() -> Vec<Row> {
             });
         }
     }
-    rows
+    Ok(rows)
 }
 
 fn unreadable(
@@ -172,7 +193,10 @@ fn table(rows: &[Row], colour: bool) -> String {
 }
 
 pub(super) fn ls(json: bool) -> Exit {
-    let rows = rows();
+    let rows = match rows() {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
     if json {
         let v: Vec<_> = rows
             .iter()

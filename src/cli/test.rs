@@ -86,6 +86,11 @@ pub(super) fn test_cmd(
         );
         return Exit::BadInput;
     }
+    // The scenarios run against the lab as it was brought up: a file
+    // that differs from it is refused (healing would reshape the lab).
+    if let Err(e) = crate::lab::faults::check_brought_up_from(&l.desired) {
+        return super::faults::fault_error(&l.desired.lab, e);
+    }
     if let Err(e) = nslab_sys::process::catch_interrupts() {
         return fail(format!("cannot catch SIGINT/SIGTERM: {e}"));
     }

@@ -50,7 +50,11 @@ pub fn down_with(
         }
         None => StateDir::open(lab).map_err(sd_err)?,
     };
-    let lock = dir.lock().map_err(sd_err)?;
+    let Some(lock) = dir.lock_existing().map_err(sd_err)? else {
+        // Another `down` removed the lab while this one waited: look
+        // again (nothing is made for a lab that is gone).
+        return down_with(lab, progress);
+    };
     let rec = read_record(&dir, true)?;
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
@@ -128,9 +132,22 @@ fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>, lost: bool) -> Sco
 }
 
 /// Writes back the host sysctls the record saved; the writes that failed.
+/// A key of an interface that is gone (one the lab made, deleted above)
+/// is done: there is nothing left to give it back to.
 fn restore_host_sysctls(rec: &Record) -> Vec<OpError> {
     let mut errors = Vec::new();
     for (key, value) in &rec.host_sysctls {
+        let gone = super::sysctl_interface(key).is_some_and(|i| {
+            // /proc/sys/net is this namespace's: net/ipv4/conf/<if>.
+            let family = key.split('.').take(3).collect::<Vec<_>>().join("/");
+            !std::path::Path::new("/proc/sys")
+                .join(family)
+                .join(i)
+                .exists()
+        });
+        if gone {
+            continue;
+        }
         if let Err(e) = nslab_sys::sysctl::write(key, value) {
             errors.push(OpError::at(format!("sysctl -w {key}={value}"), HOST, e));
         }

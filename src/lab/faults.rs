@@ -1,10 +1,12 @@
 //! Faults put into a running lab on purpose, and healed: an interface
 //! down (`nslab link`), an impairment changed at run time (`impair`), a
 //! partition (`partition`), a failed host (`stop`/`start`). Each is
-//! checked against the lab's file first (bad input changes nothing),
-//! recorded in the lab's record under its lock before the kernel is
-//! touched, and undone by [`heal`], by `up` (which makes the lab match its
-//! file again) and by `down`.
+//! checked against the lab's file first (bad input changes nothing), acts
+//! only on nodes of the lab's record (never the host node in place of
+//! one it lacks), is recorded under the lab's lock as being put in before
+//! the kernel is touched and as in force once applied, and is undone by
+//! [`heal`], by `up` (which makes the lab match its file again) and by
+//! `down`. Nothing here makes a directory for a lab that is not up.
 
 mod partition;
 mod request;
@@ -14,7 +16,7 @@ use crate::host::linux::{Drops, Linux};
 use crate::host::{Host, OpError};
 use crate::plan::{At, LinkChange, Op};
 use crate::record::{self, Fault, Record};
-use crate::state::State;
+use crate::state::{Impair, State};
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeSet;
 
@@ -33,15 +35,26 @@ pub enum FaultError {
     Lab(#[from] LabError),
     #[error("the lab's processes: {0}")]
     Services(#[from] crate::services::ServiceError),
-    /// What the kernel refused; the faults stay recorded (`heal` retries).
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Kernel(Vec<OpError>),
+    /// What the kernel refused. With `undone`, what the request had done
+    /// was undone and the faults in force are as before it; otherwise
+    /// the fault stays recorded as perhaps put in (`heal` undoes it).
+    #[error("{}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Kernel { errors: Vec<OpError>, undone: bool },
+}
+
+impl FaultError {
+    fn kernel(errors: Vec<OpError>) -> FaultError {
+        FaultError::Kernel {
+            errors,
+            undone: false,
+        }
+    }
 }
 
 /// What is done to the kernel for a request, after it is recorded.
 enum Action {
     Op(Box<Op>),
-    /// Rewrite the partition tables of these nodes from the record.
+    /// Rewrite the partition tables of these nodes from the faults.
     Partition(BTreeSet<String>),
     Freeze(String),
     Thaw(String),
@@ -49,14 +62,22 @@ enum Action {
     /// kernel drops routes, and IPv6 addresses, of an interface taken
     /// down).
     Repair(BTreeSet<String>),
+    /// A node the lab's record does not have: nothing is done, the
+    /// action fails (never the host node in its place).
+    NotTheLabs(String),
 }
 
-/// The lab's state directory, locked, and its record.
+/// The lab's state directory, locked, and its record. A lab that is not
+/// up (or went away while this waited for its lock) is `NotUp`, and
+/// nothing is made for it.
 fn open(lab: &str) -> Result<(StateDir, nslab_sys::statedir::LockGuard, Record), FaultError> {
     let dir = StateDir::find(lab)
         .map_err(sd_err)?
         .ok_or_else(|| FaultError::NotUp(lab.to_string()))?;
-    let lock = dir.lock().map_err(sd_err)?;
+    let lock = dir
+        .lock_existing()
+        .map_err(sd_err)?
+        .ok_or_else(|| FaultError::NotUp(lab.to_string()))?;
     match look(&dir)? {
         Recorded::Found(r) => Ok((dir, lock, *r)),
         Recorded::Missing => Err(FaultError::NotUp(lab.to_string())),
@@ -66,17 +87,73 @@ fn open(lab: &str) -> Result<(StateDir, nslab_sys::statedir::LockGuard, Record),
     }
 }
 
-/// Where `node` lives, from the record (`None` namespace: the host node).
-fn at(rec: &Record, node: &str) -> At {
-    At {
+/// Where `node` lives, from the lab's record only (`None` namespace: the
+/// lab's host node). A node the record does not list is not the lab's:
+/// `None`, never the host node in its place.
+fn at(rec: &Record, node: &str) -> Option<At> {
+    Some(At {
         node: node.to_string(),
-        netns: rec.nodes.get(node).cloned().flatten(),
+        netns: rec.nodes.get(node)?.clone(),
+    })
+}
+
+/// Refuses nodes the lab's record does not list (a file that names more
+/// nodes than the lab was brought up with, a node an `up` removed).
+fn check_recorded<'a>(
+    rec: &Record,
+    nodes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), FaultError> {
+    for n in nodes {
+        if !rec.nodes.contains_key(n) {
+            let known: Vec<&str> = rec.nodes.keys().map(String::as_str).collect();
+            return Err(FaultError::BadInput(format!(
+                "node {n} is not a node of lab {} as it is up (its nodes: {}); \
+                 `nslab up` the file that has it first",
+                rec.lab,
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The lab's record, read without its lock (for a step that only looks).
+fn read_only(lab: &str) -> Result<Record, FaultError> {
+    let dir = StateDir::find(lab)
+        .map_err(sd_err)?
+        .ok_or_else(|| FaultError::NotUp(lab.to_string()))?;
+    match look(&dir)? {
+        Recorded::Found(r) => Ok(*r),
+        Recorded::Missing => Err(FaultError::NotUp(lab.to_string())),
+        Recorded::Unreadable(why) => Err(FaultError::BadInput(format!(
+            "the record of lab {lab} cannot be read ({why}); `nslab down {lab}` removes the lab"
+        ))),
     }
 }
 
+/// Refuses nodes that are not the lab's as it is up (for scenario steps
+/// that probe or run commands in nodes).
+pub fn check_nodes(lab: &str, nodes: Vec<&str>) -> Result<(), FaultError> {
+    if nodes.is_empty() {
+        return Ok(());
+    }
+    check_recorded(&read_only(lab)?, nodes)
+}
+
+/// The namespace of `node` as the lab's record says (`None`: the lab's
+/// host node); a node the record does not list is refused.
+pub fn node_netns(lab: &str, node: &str) -> Result<Option<String>, FaultError> {
+    let rec = read_only(lab)?;
+    check_recorded(&rec, [node])?;
+    Ok(at(&rec, node).and_then(|a| a.netns))
+}
+
 fn set_up(rec: &Record, node: &str, ifname: &str, up: bool) -> Action {
+    let Some(at) = at(rec, node) else {
+        return Action::NotTheLabs(node.to_string());
+    };
     Action::Op(Box::new(Op::SetLink {
-        at: at(rec, node),
+        at,
         ifname: ifname.to_string(),
         change: LinkChange {
             up: Some(up),
@@ -85,21 +162,48 @@ fn set_up(rec: &Record, node: &str, ifname: &str, up: bool) -> Action {
     }))
 }
 
-/// Carry out `actions` against the kernel; what failed.
-fn run(desired: &State, rec: &Record, actions: Vec<Action>) -> Vec<OpError> {
+fn not_the_labs(rec: &Record, node: &str) -> OpError {
+    OpError::at(
+        "find the node in the lab's record",
+        node,
+        crate::host::Cause::Refused(format!(
+            "not a node of lab {}; nothing was done to it",
+            rec.lab
+        )),
+    )
+}
+
+/// The interface's impairment set to `impair` (none when `None`).
+fn set_impair(rec: &Record, node: &str, ifname: &str, impair: Option<Impair>) -> Action {
+    let Some(at) = at(rec, node) else {
+        return Action::NotTheLabs(node.to_string());
+    };
+    Action::Op(Box::new(Op::SetImpair {
+        at,
+        ifname: ifname.to_string(),
+        impair: impair.filter(|i| !i.is_none()),
+    }))
+}
+
+/// Carry out `actions` against the kernel; what failed. Partition tables
+/// are written from `faults`.
+fn run(desired: &State, rec: &Record, faults: &[Fault], actions: Vec<Action>) -> Vec<OpError> {
     let mut host = Linux::new(&rec.lab);
     let mut errors = Vec::new();
-    let all = partition::drops(desired, &rec.faults);
+    let all = partition::drops(desired, faults);
     for a in actions {
         let r = match a {
             Action::Op(op) => host.apply(&op),
+            Action::NotTheLabs(n) => Err(not_the_labs(rec, &n)),
             Action::Partition(nodes) => {
                 for n in nodes {
                     let none = Drops::default();
                     let d = all.get(&n).unwrap_or(&none);
-                    if let Err(e) = host.set_partition(&at(rec, &n), Some(d)) {
-                        errors.push(e);
-                    }
+                    let r = match at(rec, &n) {
+                        Some(at) => host.set_partition(&at, Some(d)),
+                        None => Err(not_the_labs(rec, &n)),
+                    };
+                    errors.extend(r.err());
                 }
                 Ok(())
             }
@@ -145,20 +249,56 @@ fn repair(
 
 /// Put in (or take out) one fault. `desired` is the lab as its file says
 /// (the topology it was brought up from). Returns the faults in force.
+///
+/// A fault put in is recorded as pending before the kernel is touched
+/// (a command killed half-way leaves it listed, and `heal`, `up` and
+/// `down` undo it) and listed as in force only once applied. When the
+/// kernel refuses, what the request did is undone and the faults in
+/// force stay as they were.
 pub fn apply(desired: &State, req: &Request) -> Result<Vec<Fault>, FaultError> {
     let (dir, _lock, mut rec) = open(&desired.lab)?;
-    let (faults, actions) = prepare(desired, &rec, req)?;
-    rec.faults = faults;
+    // The file's words first (no such node, no such interface), then the
+    // lab as it is up: a node it does not have is refused.
+    let (after, actions) = prepare(desired, &rec, req)?;
+    check_recorded(&rec, request::nodes(desired, req))?;
+    let before = rec.faults.clone();
+    let pending_before = rec.pending.clone();
+    let added: Vec<Fault> = after
+        .iter()
+        .filter(|f| !before.contains(f))
+        .cloned()
+        .collect();
+    for f in &added {
+        if !rec.pending.contains(f) {
+            rec.pending.push(f.clone());
+        }
+    }
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
-    let errors = run(desired, &rec, actions);
+    let errors = run(desired, &rec, &after, actions);
     if errors.is_empty() {
-        Ok(rec.faults)
-    } else {
-        Err(FaultError::Kernel(errors))
+        rec.faults = after;
+        rec.pending = pending_before;
+        // One a killed command left, now applied: in force, not pending.
+        let faults = &rec.faults;
+        rec.pending.retain(|f| !faults.contains(f));
+        dir.write_atomic(record::FILE, &rec.to_json())
+            .map_err(sd_err)?;
+        return Ok(rec.faults);
     }
+    // Undo what this request put in: the faults in force stay as before.
+    let undo = undo_actions(desired, &rec, &added, true);
+    let undo_errors = run(desired, &rec, &before, undo);
+    let undone = undo_errors.is_empty();
+    if undone {
+        rec.pending = pending_before;
+    }
+    dir.write_atomic(record::FILE, &rec.to_json())
+        .map_err(sd_err)?;
+    let mut errors = errors;
+    errors.extend(undo_errors);
+    Err(FaultError::Kernel { errors, undone })
 }
-
 /// What undoes `faults`: partition tables deleted, frozen processes
 /// thawed and, with `links`, interfaces and impairments back to the file.
 fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) -> Vec<Action> {
@@ -185,11 +325,7 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
             }
             Fault::Impair { node, ifname, .. } if links => {
                 if let Some(l) = file_link(node, ifname) {
-                    actions.push(Action::Op(Box::new(Op::SetImpair {
-                        at: at(rec, node),
-                        ifname: ifname.clone(),
-                        impair: l.impair.filter(|i| !i.is_none()),
-                    })));
+                    actions.push(set_impair(rec, node, ifname, l.impair));
                 }
             }
             _ => {}
@@ -204,48 +340,95 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
 /// `nslab heal`: every fault removed, then the lab made to match its
 /// file again as `up` does (taking an interface down loses its routes and
 /// IPv6 addresses; a process may have died while frozen). `t` and
-/// `desired` are the lab as brought up. Returns the faults that were
-/// healed. A fault the kernel refused to undo stays recorded (and the
-/// error says why).
+/// `desired` are the lab as brought up: a file that differs from it is
+/// refused (healing does not reshape a lab). Returns the faults that
+/// were in force and are healed (those a killed command may have left
+/// half put in are undone too, but were never in force). A fault the
+/// kernel refused to undo stays recorded (and the error says why).
+///
+/// The lab's lock is held from the first look to the last change: a
+/// `down` waiting for it runs after, never in between.
 pub fn heal(t: &nslab_model::Topology, desired: &State) -> Result<Vec<Fault>, FaultError> {
-    let (dir, lock, mut rec) = open(&desired.lab)?;
+    let (dir, _lock, mut rec) = open(&desired.lab)?;
+    let text = brought_up_from(&dir, desired)?;
     let faults = std::mem::take(&mut rec.faults);
-    let actions = undo_actions(desired, &rec, &faults, true);
-    let errors = run(desired, &rec, actions);
+    let pending = std::mem::take(&mut rec.pending);
+    let mut all = faults.clone();
+    all.extend(pending.into_iter().filter(|f| !faults.contains(f)));
+    let actions = undo_actions(desired, &rec, &all, true);
+    let errors = run(desired, &rec, &[], actions);
     if !errors.is_empty() {
-        return Err(FaultError::Kernel(errors));
+        return Err(FaultError::kernel(errors));
     }
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
-    let text = dir
-        .read(record::TOPOLOGY)
-        .map_err(sd_err)?
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    drop(lock);
-    super::up(desired, &rec.source, &text, &mut |_, _| {})?;
-    crate::services::start(t, desired)?;
+    super::up_locked(&dir, desired, &rec.source, &text, &mut |_, _| {})?;
+    crate::services::start_locked(&dir, t, desired)?;
     Ok(faults)
+}
+
+/// The text the lab was brought up from, if `desired` is that lab;
+/// a file that differs from it is refused with a hint to `up` it.
+fn brought_up_from(dir: &StateDir, desired: &State) -> Result<String, FaultError> {
+    let lab = &desired.lab;
+    let bytes = dir.read(record::TOPOLOGY).map_err(sd_err)?.ok_or_else(|| {
+        FaultError::BadInput(format!(
+            "lab {lab} has no copy of the file it was brought up from; \
+             `nslab up FILE` brings it up from a file again"
+        ))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        FaultError::BadInput(format!(
+            "the copy of the file lab {lab} was brought up from is not UTF-8 ({e}); \
+             `nslab up FILE` brings it up from a file again"
+        ))
+    })?;
+    let t = nslab_model::parse_str("", &text, &nslab_model::AnyHostInterfaces).map_err(|e| {
+        FaultError::BadInput(format!(
+            "the copy of the file lab {lab} was brought up from cannot be read ({e}); \
+             `nslab up FILE` brings it up from a file again"
+        ))
+    })?;
+    if crate::state::desired::desired(&t) != *desired {
+        return Err(FaultError::BadInput(format!(
+            "lab {lab} was brought up from another version of this file; healing puts \
+             the lab back as it was brought up: `nslab heal {lab}` does that, \
+             `nslab up FILE` makes the lab match this file"
+        )));
+    }
+    Ok(text)
+}
+
+/// For `nslab test FILE`: refuses a file that differs from the one the
+/// lab was brought up from (its scenarios would run against another lab
+/// than the one up).
+pub fn check_brought_up_from(desired: &State) -> Result<(), FaultError> {
+    let (dir, _lock, _) = open(&desired.lab)?;
+    brought_up_from(&dir, desired).map(|_| ())
 }
 
 /// For `up` (under the lab's lock): what its plan does not see of the
 /// faults of `prev` (partition tables, frozen processes) is undone; the
-/// interfaces and impairments are put back by the plan itself. What
-/// cannot be undone is said in a warning.
-pub(super) fn undo_for_up(prev: &Record) {
-    if prev.faults.is_empty() {
-        return;
+/// interfaces and impairments are put back by the plan itself. Returns
+/// what could not be undone, as warnings.
+pub(super) fn undo_for_up(prev: &Record) -> Vec<String> {
+    if prev.faults.is_empty() && prev.pending.is_empty() {
+        return Vec::new();
     }
     let none = State {
         lab: prev.lab.clone(),
         ..State::default()
     };
     let mut rec = prev.clone();
-    let actions = undo_actions(&none, prev, &prev.faults, false);
+    let mut all = prev.faults.clone();
+    all.extend(prev.pending.iter().cloned());
+    let actions = undo_actions(&none, prev, &all, false);
     rec.faults.clear();
-    for e in run(&none, &rec, actions) {
-        eprintln!("warning: undoing a fault: {e}");
-    }
+    rec.pending.clear();
+    run(&none, &rec, &[], actions)
+        .into_iter()
+        .map(|e| format!("undoing a fault: {e}"))
+        .collect()
 }
 
 /// For `down`: the lab's partition table in the host node (those in the
@@ -264,26 +447,44 @@ pub(super) fn remove_host_table(lab: &str) -> Option<OpError> {
     }
 }
 
-/// The faults in force in a lab, as its record lists them (none when the
-/// lab is not up or its record cannot be read).
-pub fn active(lab: &str) -> Vec<Fault> {
-    let Ok(Some(dir)) = StateDir::find(lab) else {
-        return Vec::new();
+/// The faults of a lab that `up` and `heal` undo: those in force and
+/// those a killed command may have left half put in, as its record
+/// lists them (none when the lab is not up). A record that cannot be
+/// read is an error, not "no faults".
+pub fn active(lab: &str) -> Result<Vec<Fault>, FaultError> {
+    let Some(dir) = StateDir::find(lab).map_err(sd_err)? else {
+        return Ok(Vec::new());
     };
-    match look(&dir) {
-        Ok(Recorded::Found(r)) => r.faults,
-        _ => Vec::new(),
+    match look(&dir)? {
+        Recorded::Found(r) => {
+            let mut all = r.faults;
+            for f in r.pending {
+                if !all.contains(&f) {
+                    all.push(f);
+                }
+            }
+            Ok(all)
+        }
+        Recorded::Missing => Ok(Vec::new()),
+        Recorded::Unreadable(why) => Err(FaultError::BadInput(format!(
+            "the faults of lab {lab} cannot be read: the record of lab {lab} cannot be read \
+             ({why}); `nslab down {lab}` removes the lab"
+        ))),
     }
 }
 
-/// What the kernel holds of the lab's partitions: node -> its drops.
-pub fn partitions_seen(rec: &Record) -> Vec<(String, Drops)> {
+/// What the kernel holds of the lab's partitions: node -> its drops, or
+/// why it could not be read.
+pub fn partitions_seen(rec: &Record) -> Vec<(String, Result<Drops, OpError>)> {
     let mut host = Linux::new(&rec.lab);
-    rec.nodes
-        .keys()
-        .filter_map(|n| {
-            let d = host.partition_of(&at(rec, n)).ok().flatten()?;
-            Some((n.clone(), d))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for n in rec.nodes.keys() {
+        let Some(at) = at(rec, n) else { continue };
+        match host.partition_of(&at) {
+            Ok(Some(d)) => out.push((n.clone(), Ok(d))),
+            Ok(None) => {}
+            Err(e) => out.push((n.clone(), Err(e))),
+        }
+    }
+    out
 }

@@ -1,8 +1,10 @@
 //! Faults put into a running lab on purpose (`nslab link`, `impair`,
 //! `partition`, `stop`), kept in its record so `show` lists them, `heal`
 //! and `up` undo them and `down` removes what they left. Each is recorded
-//! before the kernel is touched: a run killed half-way still leaves the
-//! fault listed, and undoing one that was never applied is harmless.
+//! as being put in (`Record::pending`) before the kernel is touched, and
+//! as in force (`Record::faults`) once applied: a run killed half-way
+//! still leaves it recorded and undone, and undoing one that was never
+//! applied is harmless; `show` lists as in force only what was applied.
 
 use crate::state::Impair;
 use serde::{Deserialize, Serialize};

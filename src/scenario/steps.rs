@@ -38,7 +38,11 @@ pub(super) fn run_step(
 ) -> StepResult {
     let started = Instant::now();
     let mut checks = Vec::new();
+    // A node the lab as it is up does not have (one an `up` of another
+    // file removed meanwhile) is refused, never taken for the host.
+    let known = faults::check_nodes(&desired.lab, named_nodes(kind)).map_err(|e| e.to_string());
     let outcome: Result<(), String> = match kind {
+        _ if known.is_err() => known,
         StepKind::Expect(list) => expect(t, desired, list, &mut checks),
         StepKind::Heal => faults::heal(t, desired)
             .map(|_| ())
@@ -52,7 +56,7 @@ pub(super) fn run_step(
             cmd,
             exit,
             timeout,
-        } => exec(t, node, cmd, *exit, *timeout),
+        } => exec(&desired.lab, node, cmd, *exit, *timeout),
         fault => match request(fault) {
             Some(req) => faults::apply(desired, &req)
                 .map(|_| ())
@@ -67,6 +71,25 @@ pub(super) fn run_step(
         took: started.elapsed(),
         detail: outcome.err().unwrap_or_default(),
         checks,
+    }
+}
+
+/// The nodes a check or command step runs in or probes (fault steps are
+/// checked against the lab's record by [`faults::apply`]).
+fn named_nodes(kind: &StepKind) -> Vec<&str> {
+    match kind {
+        StepKind::Expect(list) => list
+            .iter()
+            .flat_map(|e| {
+                let to = match &e.to {
+                    Target::Node { node, .. } => Some(node.as_str()),
+                    Target::Addr { .. } => None,
+                };
+                std::iter::once(e.from.as_str()).chain(to)
+            })
+            .collect(),
+        StepKind::Exec { node, .. } => vec![node.as_str()],
+        _ => Vec::new(),
     }
 }
 
@@ -130,25 +153,46 @@ fn wait(d: Duration) {
     }
 }
 
-/// Runs `cmd` in `node`; it must end with `exit` within `timeout`.
+/// Runs `cmd` in `node` (where the lab's record says it is); it must end
+/// with `exit` within `timeout`.
+///
+/// The command leads a process group of its own. Every wait checks for
+/// an interrupt; at the timeout or an interrupt the whole group is
+/// killed, and when the command ends, what it left running in its group
+/// (`sleep 20 &`) is killed too: a step's processes end with the step.
+/// Its output is read until the group is gone, and no longer than the
+/// step may take (a process that left the group may hold it open).
 fn exec(
-    t: &Topology,
+    lab: &str,
     node: &nslab_model::NodeName,
     cmd: &[String],
     exit: u8,
     timeout: Duration,
 ) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
     let argv: Vec<OsString> = cmd.iter().map(OsString::from).collect();
-    let mut command = nslab_sys::exec::command_at(t.netns_of(node).as_deref(), &argv)
-        .map_err(|e| e.to_string())?;
+    // The node's namespace as the lab's record has it (a node the lab
+    // lacks is refused, never the host).
+    let netns = faults::node_netns(lab, node.as_str()).map_err(|e| e.to_string())?;
+    let mut command =
+        nslab_sys::exec::command_at(netns.as_deref(), &argv).map_err(|e| e.to_string())?;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .process_group(0);
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", cmd.join(" ")))?;
-    let readers: Vec<_> = [
+    let group = i32::try_from(child.id())
+        .map(nix::unistd::Pid::from_raw)
+        .map_err(|e| format!("cannot run {}: {e}", cmd.join(" ")))?;
+    let kill_group = || {
+        // ESRCH: nothing left in the group.
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let readers = [
         child
             .stdout
             .take()
@@ -157,17 +201,18 @@ fn exec(
             .stderr
             .take()
             .map(|e| Box::new(e) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|mut r| {
+    ];
+    let mut expected = 0;
+    for mut r in readers.into_iter().flatten() {
+        let tx = tx.clone();
+        expected += 1;
         std::thread::spawn(move || {
             let mut s = Vec::new();
             let _ = r.read_to_end(&mut s);
-            s
-        })
-    })
-    .collect();
+            let _ = tx.send(s);
+        });
+    }
+    drop(tx);
     let end = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
@@ -176,20 +221,36 @@ fn exec(
                 std::thread::sleep(Duration::from_millis(20))
             }
             _ => {
+                kill_group();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
             }
         }
     };
-    let output: Vec<u8> = readers
-        .into_iter()
-        .flat_map(|h| h.join().unwrap_or_default())
-        .collect();
+    // What the command left running in its group ends with the step.
+    kill_group();
+    let mut output = Vec::new();
+    let reads_end = Instant::now().max(end) + Duration::from_millis(500);
+    while expected > 0 && !interrupted() {
+        let now = Instant::now();
+        if now >= reads_end {
+            break;
+        }
+        match rx.recv_timeout((reads_end - now).min(Duration::from_millis(50))) {
+            Ok(s) => {
+                output.extend(s);
+                expected -= 1;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
     let tail = tail(&output);
     match status.and_then(|s| s.code()) {
         Some(c) if c == i32::from(exit) => Ok(()),
         Some(c) => Err(format!("exited {c}, expected {exit}{tail}")),
+        None if status.is_none() && interrupted() => Err(format!("interrupted; killed{tail}")),
         None if status.is_none() => Err(format!(
             "still running after {:.1}s; killed{tail}",
             timeout.as_secs_f64()

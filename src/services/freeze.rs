@@ -3,18 +3,19 @@
 //! that are still the processes recorded (pid and start time, through a
 //! pidfd) and every process of their sessions: nothing else is signalled.
 
-use super::verified;
+use super::{lab_namespaces, verified};
 use crate::record::Record;
 use nslab_sys::procs;
 use std::time::{Duration, Instant};
 
 /// Sends `sig` to the node's processes; how many received it.
 fn signal_node(rec: &Record, node: &str, sig: i32) -> usize {
+    let lab_ns = lab_namespaces(rec);
     let leaders: Vec<procs::Handle> = rec
         .processes
         .iter()
         .filter(|p| p.node == node)
-        .filter_map(verified)
+        .filter_map(|p| verified(&rec.lab, p, &lab_ns))
         .collect();
     if leaders.is_empty() {
         return 0;
@@ -37,7 +38,8 @@ fn signal_node(rec: &Record, node: &str, sig: i32) -> usize {
 pub fn freeze(rec: &Record, node: &str) -> usize {
     let n = signal_node(rec, node, libc::SIGSTOP);
     let end = Instant::now() + Duration::from_secs(1);
-    let alive = |p: &&crate::record::Process| verified(p).is_some();
+    let lab_ns = lab_namespaces(rec);
+    let alive = |p: &&crate::record::Process| verified(&rec.lab, p, &lab_ns).is_some();
     let want = rec
         .processes
         .iter()
@@ -58,10 +60,11 @@ pub fn thaw(rec: &Record, node: &str) -> usize {
 /// The node's recorded processes that are alive and frozen (stopped by
 /// a signal), by pid: what `show` reports for a stopped node.
 pub fn frozen(rec: &Record, node: &str) -> Vec<i32> {
+    let lab_ns = lab_namespaces(rec);
     rec.processes
         .iter()
         .filter(|p| p.node == node)
-        .filter(|p| verified(p).is_some())
+        .filter(|p| verified(&rec.lab, p, &lab_ns).is_some())
         .filter(|p| procs::stat(p.pid).is_some_and(|s| s.state == 'T'))
         .map(|p| p.pid)
         .collect()

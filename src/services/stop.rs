@@ -78,11 +78,18 @@ fn has_mark(q: &procs::Proc, lab: &str) -> bool {
 /// namespace has no name any more. Works without a record. Returns how
 /// many processes were stopped.
 pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
+    // The lab's namespaces: those carrying its mark (`owned`, found by
+    // it), not whatever the record names.
+    let lab_ns = ids_of(owned);
     let recorded: Vec<procs::Handle> = rec
-        .map(|r| r.processes.iter().filter_map(verified).collect())
+        .map(|r| {
+            r.processes
+                .iter()
+                .filter_map(|p| verified(lab, p, &lab_ns))
+                .collect()
+        })
         .unwrap_or_default();
     let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
-    let lab_ns = ids_of(owned);
     let orphans = Orphans::new(lab);
     stop_where(recorded, |q| {
         q.ns.is_some_and(|n| lab_ns.contains(&n))

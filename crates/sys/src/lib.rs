@@ -28,7 +28,9 @@
 //! namespace and may be used from any thread afterwards.
 //!
 //! Environment overrides, meant for tests only: `NSLAB_NETNS_DIR` (instead
-//! of `/run/netns`) and `NSLAB_RUN_DIR` (instead of `/run/nslab`).
+//! of `/run/netns`), `NSLAB_RUN_DIR` (instead of `/run/nslab`) and, in
+//! debug builds only, `NSLAB_TEST_LOCK_DELAY_MS` (slows every lab lock,
+//! for tests of races: see [`statedir`]).
 //!
 //! # `unsafe`
 //!

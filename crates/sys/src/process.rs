@@ -33,8 +33,9 @@ extern "C" fn on_interrupt(_: libc::c_int) {
 }
 
 /// From now on, SIGINT (Ctrl-C) and SIGTERM only set a flag that
-/// [`interrupted`] reads, so a long run can clean up before it ends. Each
-/// is caught once: a second one has its default action (ends the process).
+/// [`interrupted`] reads, so a long run can clean up before it ends. They
+/// stay caught: a second Ctrl-C does not cut the clean-up short (SIGKILL
+/// ends the process at once, leaving what `down` removes).
 pub fn catch_interrupts() -> std::io::Result<()> {
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: a zeroed sigaction is a valid value to fill in; the
@@ -43,7 +44,7 @@ pub fn catch_interrupts() -> std::io::Result<()> {
         let r = unsafe {
             let mut act: libc::sigaction = std::mem::zeroed();
             act.sa_sigaction = on_interrupt as *const () as usize;
-            act.sa_flags = libc::SA_RESETHAND;
+            act.sa_flags = 0;
             libc::sigemptyset(&mut act.sa_mask);
             libc::sigaction(sig, &act, std::ptr::null_mut())
         };

@@ -53,7 +53,36 @@ pub struct StateDir {
 /// Holds a lab's lock; dropping it releases the lock.
 #[derive(Debug)]
 pub struct LockGuard {
-    _file: File,
+    file: Option<File>,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // Closing the file releases the lock.
+        drop(self.file.take());
+        test_delay::pause();
+    }
+}
+
+/// For tests of races only, in debug builds only: with
+/// `NSLAB_TEST_LOCK_DELAY_MS=N` in the environment, a lab's lock is held
+/// N ms longer once taken, and N ms pass before it is taken and after it
+/// is released, so that another command started meanwhile runs in any
+/// gap a command leaves between two looks at a lab. A release build
+/// ignores the variable.
+mod test_delay {
+    #[cfg(debug_assertions)]
+    pub(super) fn pause() {
+        let ms = std::env::var("NSLAB_TEST_LOCK_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(ms) = ms {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) fn pause() {}
 }
 
 impl StateDir {
@@ -143,26 +172,62 @@ impl StateDir {
         path
     }
 
-    /// Takes the lab's lock, waiting up to [`LOCK_WAIT`].
+    /// Takes the lab's lock, waiting up to [`LOCK_WAIT`]; makes the
+    /// directory again if a `down` removed it meanwhile (for `up`, which
+    /// makes a lab).
     pub fn lock(&self) -> Result<LockGuard, Error> {
         self.lock_within(LOCK_WAIT)
     }
 
     /// Takes the lab's lock, waiting up to `wait`; [`Error::Locked`] after.
+    /// Makes the directory again if it went away (see [`StateDir::lock`]).
     pub fn lock_within(&self, wait: Duration) -> Result<LockGuard, Error> {
+        // One that makes its directory is always taken (or an error).
+        self.lock_inner(wait, true)?.ok_or_else(|| {
+            Error::path(
+                "cannot lock",
+                &self.dir,
+                io::Error::from(io::ErrorKind::NotFound),
+            )
+        })
+    }
+
+    /// Takes the lab's lock, waiting up to [`LOCK_WAIT`], for a command
+    /// that changes a lab only while it is up (`down`, `heal`, a fault):
+    /// `None` when the directory is gone (a `down` removed it while this
+    /// one waited). Nothing is created then.
+    pub fn lock_existing(&self) -> Result<Option<LockGuard>, Error> {
+        self.lock_inner(LOCK_WAIT, false)
+    }
+
+    fn lock_inner(&self, wait: Duration, make: bool) -> Result<Option<LockGuard>, Error> {
         let path = self.dir.join(LOCK_FILE);
         let start = Instant::now();
+        test_delay::pause();
         loop {
-            make_dir(&self.dir)?;
-            let mut file = OpenOptions::new()
+            if make {
+                make_dir(&self.dir)?;
+            } else {
+                match std::fs::symlink_metadata(&self.dir) {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    _ => check_dir(&self.dir)?,
+                }
+            }
+            let mut options = OpenOptions::new();
+            options
                 .read(true)
                 .write(true)
-                .create(true)
                 .truncate(false)
                 .mode(0o644)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-                .open(&path)
-                .map_err(|e| open_error("cannot open", &path, e))?;
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+            // The lock file is made in the lab's directory only: a
+            // directory that went away is not made again here.
+            options.create(true);
+            let mut file = match options.open(&path) {
+                Ok(f) => f,
+                Err(e) if !make && e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(open_error("cannot open", &path, e)),
+            };
             regular(&file, &path)?;
             match file.try_lock() {
                 Ok(()) => {}
@@ -188,7 +253,8 @@ impl StateDir {
             // Tell whoever waits for us who we are.
             let _ = file.set_len(0);
             let _ = file.write_all(format!("{}\n", std::process::id()).as_bytes());
-            return Ok(LockGuard { _file: file });
+            test_delay::pause();
+            return Ok(Some(LockGuard { file: Some(file) }));
         }
     }
 

@@ -1,8 +1,7 @@
 //! A request for a fault, checked against the lab's file and turned into
 //! the faults in force after it and what to do to the kernel.
 
-use super::{at, check_groups, set_up, Action, FaultError};
-use crate::plan::Op;
+use super::{check_groups, set_impair, set_up, Action, FaultError};
 use crate::record::{Fault, Record};
 use crate::state::{Impair, LinkKind, State};
 
@@ -50,6 +49,30 @@ impl Request {
             node,
             downed: Vec::new(),
         })
+    }
+}
+
+/// The nodes `req` acts on (with `--both`, the far end's too, when the
+/// file has it): each must be a node of the lab's record.
+pub(super) fn nodes<'a>(desired: &'a State, req: &'a Request) -> Vec<&'a str> {
+    match req {
+        Request::Link {
+            node, ifname, both, ..
+        } => {
+            let mut out = vec![node.as_str()];
+            let peer = desired
+                .nodes
+                .get(node)
+                .and_then(|n| n.links.get(ifname))
+                .and_then(|l| match &l.kind {
+                    LinkKind::Veth { peer } if *both => Some(peer.node.as_str()),
+                    _ => None,
+                });
+            out.extend(peer);
+            out
+        }
+        Request::ClearImpair { node, .. } | Request::Start { node } => vec![node.as_str()],
+        Request::Put(f) => f.nodes(),
     }
 }
 
@@ -174,8 +197,17 @@ impl Change<'_> {
             )));
         };
         if let Fault::Stopped { downed, .. } = self.faults.remove(pos) {
+            // What `stop` took, and no more: an interface downed by
+            // `nslab link` since stays down.
+            let linked_down = |i: &str| {
+                self.faults.iter().any(
+                    |f| matches!(f, Fault::LinkDown { node: x, ifname: y } if x == node && y == i),
+                )
+            };
             for i in downed.iter().filter(|i| n.links.contains_key(*i)) {
-                self.actions.push(set_up(self.rec, node, i, true));
+                if !linked_down(i) {
+                    self.actions.push(set_up(self.rec, node, i, true));
+                }
             }
         }
         self.actions.push(Action::Repair([node.to_string()].into()));
@@ -231,6 +263,15 @@ impl Change<'_> {
             if !up {
                 self.faults.push(f);
             }
+            // Up by hand while its node is stopped: `stop` holds it no
+            // more, and `start` has nothing to give back.
+            for x in &mut self.faults {
+                if let Fault::Stopped { node: s, downed } = x {
+                    if s == n && up {
+                        downed.retain(|d| d != i);
+                    }
+                }
+            }
             self.actions.push(set_up(self.rec, n, i, up));
         }
         if up {
@@ -258,11 +299,92 @@ impl Change<'_> {
                 impair: Some(i).filter(|i| !i.is_none()),
             });
         }
-        self.actions.push(Action::Op(Box::new(Op::SetImpair {
-            at: at(self.rec, node),
-            ifname: ifname.to_string(),
-            impair: impair.or(l.impair).filter(|i| !i.is_none()),
-        })));
+        self.actions
+            .push(set_impair(self.rec, node, ifname, impair.or(l.impair)));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{LinkChange, Op};
+    use crate::state::{LinkState, NodeState};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    const IFS: [&str; 2] = ["eth0", "eth1"];
+
+    fn lab() -> (State, Record) {
+        let mut s = State {
+            lab: "t".into(),
+            ..State::default()
+        };
+        let mut b = NodeState::new(Some("t-b".into()));
+        for i in IFS {
+            b.links.insert(
+                i.into(),
+                LinkState::new(LinkKind::Other { kind: "x".into() }),
+            );
+        }
+        s.nodes.insert("b".into(), b);
+        let mut rec = Record::new("t");
+        rec.nodes.insert("b".into(), Some("t-b".into()));
+        (s, rec)
+    }
+
+    fn req(op: u8, i: usize) -> Request {
+        let ifname = IFS[i % IFS.len()].to_string();
+        match op % 4 {
+            0 => Request::stop("b".into()),
+            1 => Request::Start { node: "b".into() },
+            n => Request::Link {
+                node: "b".into(),
+                ifname,
+                up: n == 3,
+                both: false,
+            },
+        }
+    }
+
+    proptest! {
+        /// Any sequence of `stop b`, `start b`, `link b:IF up|down`: each
+        /// interface is up in the kernel exactly when the faults in force
+        /// (what `show` lists) leave it up — `start` gives back what
+        /// `stop` took, and no more.
+        #[test]
+        fn the_kernel_is_as_the_faults_in_force_say(
+            ops in proptest::collection::vec((0u8..4, 0usize..2), 0..14)
+        ) {
+            let (desired, mut rec) = lab();
+            let mut kernel: BTreeMap<String, bool> =
+                IFS.iter().map(|i| (i.to_string(), true)).collect();
+            for (op, i) in ops {
+                let Ok((after, actions)) = prepare(&desired, &rec, &req(op, i)) else {
+                    continue; // refused: nothing changes
+                };
+                for a in actions {
+                    if let Action::Op(op) = a {
+                        if let Op::SetLink { ifname, change: LinkChange { up: Some(up), .. }, .. } = *op {
+                            kernel.insert(ifname, up);
+                        }
+                    }
+                }
+                rec.faults = after;
+                for i in IFS {
+                    let linked_down = rec.faults.iter().any(
+                        |f| matches!(f, Fault::LinkDown { ifname, .. } if ifname == i),
+                    );
+                    let held_by_stop = rec.faults.iter().any(
+                        |f| matches!(f, Fault::Stopped { downed, .. } if downed.iter().any(|d| d == i)),
+                    );
+                    let want_up = !linked_down && !held_by_stop;
+                    prop_assert_eq!(
+                        kernel[i], want_up,
+                        "{}: faults in force {:?}", i, rec.faults
+                    );
+                }
+            }
+        }
     }
 }
