@@ -15,7 +15,7 @@ mod links;
 
 use super::link_change_parts;
 use super::{Cause, Host, OpError, Scope};
-use crate::plan::{LinkChange, Op};
+use crate::plan::{At, LinkChange, Op};
 use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, State};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -223,41 +223,49 @@ impl FakeHost {
     /// `op`, request by request, as the Linux host sends it (see
     /// `linux::links`): what took effect of a failed operation is in its
     /// error's `took_effect`.
-    fn apply_requests(&mut self, op: &Op) -> Result<(), OpError> {
-        match op {
-            // One batch: the kernel carries out every request of it; one
-            // that fails does not stop the others.
-            Op::SetLink { at, ifname, change } => {
-                let mut failed: Option<OpError> = None;
-                let mut took = Vec::new();
-                for part in link_change_parts(change) {
-                    let r = if self.send() {
-                        self.set_link(op, at, ifname, &part)
-                    } else {
-                        Err(injected(op))
-                    };
-                    match r {
-                        Ok(()) => took.push(
-                            Op::SetLink {
-                                at: at.clone(),
-                                ifname: ifname.clone(),
-                                change: part,
-                            }
-                            .to_string(),
-                        ),
-                        Err(e) => {
-                            failed.get_or_insert(e);
-                        }
+    /// A link change as one batch of its parts: the kernel carries out
+    /// every request of it; one that fails does not stop the others.
+    fn set_link_parts(
+        &mut self,
+        op: &Op,
+        at: &At,
+        ifname: &str,
+        change: &LinkChange,
+    ) -> Result<(), OpError> {
+        let mut failed: Option<OpError> = None;
+        let mut took = Vec::new();
+        for part in link_change_parts(change) {
+            let r = if self.send() {
+                self.set_link(op, at, ifname, &part)
+            } else {
+                Err(injected(op))
+            };
+            match r {
+                Ok(()) => took.push(
+                    Op::SetLink {
+                        at: at.clone(),
+                        ifname: ifname.to_string(),
+                        change: part,
                     }
-                }
-                match failed {
-                    None => Ok(()),
-                    Some(mut e) => {
-                        e.took_effect = took;
-                        Err(e)
-                    }
+                    .to_string(),
+                ),
+                Err(e) => {
+                    failed.get_or_insert(e);
                 }
             }
+        }
+        match failed {
+            None => Ok(()),
+            Some(mut e) => {
+                e.took_effect = took;
+                Err(e)
+            }
+        }
+    }
+
+    fn apply_requests(&mut self, op: &Op) -> Result<(), OpError> {
+        match op {
+            Op::SetLink { at, ifname, change } => self.set_link_parts(op, at, ifname, change),
             // Made (or moved), then marked with the lab's alias (a tap:
             // also given its MTU and MAC; an interface given back: also
             // its old MTU, addresses and state): a failed second request
