@@ -23,14 +23,19 @@
 //! went through `init`: there is no moment when it is a namespace without
 //! the caller's mark.
 //!
-//! The calling thread never changes namespace. [`run_in`] runs a closure on
-//! a fresh scoped thread that joined a namespace.
+//! Code runs inside a namespace in one of two ways: [`run_in`] runs a
+//! closure on a fresh scoped thread that joined the namespace (the caller's
+//! thread stays where it is); [`visit_from`] and [`create_from`] move the
+//! *calling* thread into the namespace for the closure and back to its own
+//! before returning (or unwinding), without a thread per namespace.
+//! [`entries`] counts how many times either entered a namespace.
 
 use std::fs::{DirBuilder, File};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::thread;
 
@@ -290,6 +295,23 @@ pub fn scratch() -> Result<OwnedFd, Error> {
     .and_then(|r| r)
 }
 
+/// How many times [`run_in`] and [`visit_from`] have entered a namespace in
+/// this process (a creation is not counted): what a command looked at, for
+/// tests that prove it looked at nothing else.
+static ENTRIES: AtomicU64 = AtomicU64::new(0);
+
+/// The number of namespace entries so far by [`run_in`] and [`visit_from`],
+/// on any thread of this process.
+pub fn entries() -> u64 {
+    ENTRIES.load(Ordering::Relaxed)
+}
+
+/// `setns(ns, CLONE_NEWNET)` on the calling thread, counted in [`entries`].
+fn enter(ns: BorrowedFd<'_>) -> Result<(), Error> {
+    ENTRIES.fetch_add(1, Ordering::Relaxed);
+    setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))
+}
+
 /// Runs `f` on a new scoped thread that first joined the namespace `ns`
 /// (`setns(ns, CLONE_NEWNET)`), and returns what `f` returned. The calling
 /// thread is not moved. Sockets (and `/proc/sys/net` or `/dev/net/tun`
@@ -304,7 +326,7 @@ where
     F: FnOnce() -> R + Send,
 {
     on_new_thread("nslab-netns", move || -> Result<R, Error> {
-        setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+        enter(ns)?;
         Ok(f())
     })
     .and_then(|r| r)
@@ -323,7 +345,7 @@ pub fn visit_from<R>(
     ns: BorrowedFd<'_>,
     f: impl FnOnce() -> R,
 ) -> Result<R, Error> {
-    setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+    enter(ns)?;
     // Armed only once the thread has moved.
     let home = Home(home);
     let r = f();
