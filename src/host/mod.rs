@@ -11,6 +11,7 @@ pub mod bridges;
 pub mod events;
 #[cfg(test)]
 pub mod fake;
+pub mod kmods;
 pub mod linux;
 pub mod nat;
 mod observe;

@@ -9,6 +9,7 @@
 //! | [`netns`] | named network namespaces under `/run/netns`, made and removed exactly as `ip netns add`/`del` do; code run inside one ([`netns::run_in`] on a thread of its own, [`netns::visit_from`] on the caller's) |
 //! | [`sysctl`] | read and write `net.*` sysctls of the calling thread's namespace |
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
+//! | [`kmod`] | which kernel modules the kernel has (loaded, built in, installed, missing), from `/proc/modules`, `modules.builtin`, `modules.dep` and the kernel's configuration |
 //! | [`iface`] | interface flags by name and `AF_PACKET` binds: the ioctls and socket options `nix` does not wrap |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
@@ -37,7 +38,9 @@
 //! from any thread afterwards.
 //!
 //! Environment overrides, meant for tests only: `NSLAB_NETNS_DIR` (instead
-//! of `/run/netns`) and `NSLAB_RUN_DIR` (instead of `/run/nslab`).
+//! of `/run/netns`), `NSLAB_RUN_DIR` (instead of `/run/nslab`) and
+//! `NSLAB_MODULES_ROOT` (where [`kmod`] finds `proc/` and `lib/modules/`,
+//! instead of `/`).
 //!
 //! # `unsafe`
 //!
@@ -53,6 +56,7 @@ mod error;
 pub mod exec;
 #[allow(unsafe_code)]
 pub mod iface;
+pub mod kmod;
 pub mod netns;
 #[allow(unsafe_code)]
 pub mod process;
