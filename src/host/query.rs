@@ -72,17 +72,11 @@ pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
 /// machine. A namespace of the lab's under a name of the file's own
 /// (`netns:`) that no record lists is not found.
 pub fn lab_namespaces(lab: &str, named: &[String]) -> Vec<String> {
-    let prefix = names::netns_prefix(lab);
-    let listed = netns::list().unwrap_or_default();
+    let listed = netns::list_with_prefix(&names::netns_prefix(lab)).unwrap_or_default();
     let candidates: BTreeSet<&str> = named
         .iter()
         .map(String::as_str)
-        .chain(
-            listed
-                .iter()
-                .map(String::as_str)
-                .filter(|n| n.starts_with(&prefix)),
-        )
+        .chain(listed.iter().map(String::as_str))
         .collect();
     let Ok(home) = netns::current() else {
         return Vec::new();

@@ -239,6 +239,14 @@ pub fn exists(name: &str) -> bool {
 /// The names under [`netns_dir`], sorted, as `ip netns list` shows them.
 /// No directory means no namespaces. Names that are not UTF-8 are skipped.
 pub fn list() -> Result<Vec<String>, Error> {
+    list_with_prefix("")
+}
+
+/// The names under [`netns_dir`] that start with `prefix`, sorted: what
+/// [`list`] gives, but only those names are made into strings (a lab's
+/// among thousands of other namespaces).
+pub fn list_with_prefix(prefix: &str) -> Result<Vec<String>, Error> {
+    use std::os::unix::ffi::OsStrExt;
     let dir = netns_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -248,7 +256,11 @@ pub fn list() -> Result<Vec<String>, Error> {
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::path("cannot list", &dir, e))?;
-        if let Some(n) = entry.file_name().to_str() {
+        let name = entry.file_name();
+        if !name.as_bytes().starts_with(prefix.as_bytes()) {
+            continue;
+        }
+        if let Some(n) = name.to_str() {
             names.push(n.to_string());
         }
     }
