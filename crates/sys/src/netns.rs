@@ -6,10 +6,15 @@
 //! namespaces and the other way round:
 //!
 //! 1. `mkdir /run/netns` (0755);
-//! 2. make it a shared mount, so that unmounting a namespace file in one
-//!    mount namespace unmounts it in all of them and the kernel can free the
-//!    namespace; when it is not a mount point yet (`EINVAL`), bind-mount it
-//!    onto itself first;
+//! 2. make it a shared mount, so that a namespace file mounted later is seen
+//!    in the mount namespaces copied from this one, and unmounting it in one
+//!    unmounts it in all of them and the kernel can free the namespace;
+//!    when it is not a mount point yet (`EINVAL`), bind-mount it
+//!    onto itself first. Unlike iproute2 (`MS_SHARED | MS_REC`, which walks
+//!    every namespace file already mounted there: a cost per namespace that
+//!    grows with every other namespace on the machine), only the directory
+//!    is made shared, once per process: each namespace file mounted under a
+//!    shared directory is shared from the start;
 //! 3. create the file `O_RDONLY|O_CREAT|O_EXCL`, mode 0 — `EEXIST` means the
 //!    name is taken;
 //! 4. on a thread of its own, `unshare(CLONE_NEWNET)`, run the caller's
@@ -64,14 +69,30 @@ fn path_of(name: &str) -> Result<PathBuf, Error> {
     Ok(netns_dir().join(name))
 }
 
-/// Serialises step 2 within this process: two threads that both found the
-/// directory not yet a mount point would otherwise bind-mount it twice.
-static SHARED_DIR: Mutex<()> = Mutex::new(());
+/// Serialises step 2 within this process (two threads that both found the
+/// directory not yet a mount point would otherwise bind-mount it twice),
+/// and remembers the directory it was done for (its path, device and
+/// inode: one removed and made again is made shared again).
+static SHARED_DIR: Mutex<Option<(PathBuf, u64, u64)>> = Mutex::new(None);
+
+/// The device and inode of `dir`, if it is a directory.
+fn dir_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
 
 /// Steps 1 and 2 of `ip netns add`: the directory exists and is a shared
-/// mount point.
+/// mount point (made so once per process and directory).
 fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
-    let _guard = SHARED_DIR.lock().unwrap_or_else(|p| p.into_inner());
+    let mut done = SHARED_DIR.lock().unwrap_or_else(|p| p.into_inner());
+    if let (Some((path, dev, ino)), Some(now)) = (done.as_ref(), dir_id(dir)) {
+        if path == dir && (*dev, *ino) == now {
+            return Ok(());
+        }
+    }
     match DirBuilder::new().recursive(true).mode(0o755).create(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -83,10 +104,13 @@ fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
             None::<&str>,
             dir,
             Some("none"),
-            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            MsFlags::MS_SHARED,
             None::<&str>,
         ) {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                *done = dir_id(dir).map(|(dev, ino)| (dir.to_path_buf(), dev, ino));
+                return Ok(());
+            }
             // Not a mount point yet: make it one and try again (once).
             Err(Errno::EINVAL) if !made_mount_point => {
                 mount(
