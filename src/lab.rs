@@ -241,9 +241,9 @@ fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabErr
             };
             eprintln!(
                 "warning: the record of lab {} cannot be read ({why}); {what}, and the lab is \
-                 handled by what carries its mark (nslab:{}) in the kernel",
+                 handled by what carries its mark ({}) in the kernel",
                 dir.lab(),
-                dir.lab()
+                nslab_types::names::lab_mark(dir.lab())
             );
             Ok(None)
         }
@@ -434,7 +434,21 @@ fn physical_originals(
     out
 }
 
-/// Namespaces under /run/netns whose `lo` carries the lab's alias.
+/// The lab's namespaces under /run/netns (those whose `lo` carries its
+/// mark), looked for only among the names its record lists and those
+/// starting with `<lab>-` ([`crate::host::query::lab_namespaces`]).
 pub fn owned_namespaces(lab: &str) -> Vec<String> {
-    marked_namespaces().remove(lab).unwrap_or_default()
+    let recorded = match StateDir::find(lab) {
+        Ok(Some(dir)) => match look(&dir) {
+            Ok(Recorded::Found(r)) => recorded_namespaces(&r),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    crate::host::query::lab_namespaces(lab, &recorded)
+}
+
+/// The namespaces a record lists for the lab's nodes.
+fn recorded_namespaces(rec: &Record) -> Vec<String> {
+    rec.nodes.values().flatten().cloned().collect()
 }

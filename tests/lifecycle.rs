@@ -252,64 +252,6 @@ fn physical_interfaces_are_moved_in_and_given_back() {
     );
 }
 
-/// No `ip`, `bridge`, `tc`, `nft` or `iptables` process is started by
-/// nslab: stand-ins for them on PATH record any call.
-#[test]
-fn no_ip_family_process_is_spawned() {
-    if !sandbox("no_ip_family_process_is_spawned") {
-        return;
-    }
-    let bin = tmp().join("trap");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let log = tmp().join("spawned.log");
-    for tool in [
-        "ip",
-        "bridge",
-        "tc",
-        "nft",
-        "iptables",
-        "ip6tables",
-        "sysctl",
-        "ping",
-    ] {
-        let p = bin.join(tool);
-        std::fs::write(
-            &p,
-            format!(
-                "#!/bin/sh\necho {tool} \"$@\" >> {}\nexit 1\n",
-                log.display()
-            ),
-        )
-        .expect("write");
-        sh(&format!("chmod +x {}", p.display()));
-    }
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let ex = examples().join("macvlan.yaml");
-    for args in [
-        vec!["up", ex.to_str().expect("utf-8")],
-        vec!["check", "mv"],
-        vec!["show", "mv"],
-        vec!["down", "mv"],
-    ] {
-        let o = Command::new(nslab_bin())
-            .args(&args)
-            .env("PATH", &path)
-            .output()
-            .expect("run");
-        assert!(o.status.success(), "{args:?}: {}", text(&o));
-    }
-    assert_nothing_left("mv");
-    assert!(
-        !log.exists(),
-        "nslab spawned: {}",
-        std::fs::read_to_string(&log).unwrap_or_default()
-    );
-}
-
 /// Every interface setting this kernel supports, read back by `ip`, and
 /// `up` twice changes nothing: tap with owner, MAC, MTU on a link, bridge
 /// STP and ageing, hairpin, `up: false`, routes in both forms and both

@@ -235,6 +235,9 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
         Ok(l) => l,
         Err(e) => return e,
     };
+    for w in crate::host::kmods::warnings(&loaded.topology, &loaded.desired) {
+        eprintln!("{}: warning: {w}", loaded.source);
+    }
     // Without root the kernel cannot be read: planning against an empty
     // machine would report a lab that is up as missing.
     if !offline && !nix_is_root() {
@@ -307,6 +310,9 @@ pub(super) fn validate(file: &Path, json: bool) -> Exit {
     }
     match load::from_file(file) {
         Ok(l) => {
+            for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
+                eprintln!("{}: warning: {w}", l.source);
+            }
             let n = l.desired.nodes.len();
             println!(
                 "{}: ok (lab {}, {n} node(s))",

@@ -53,7 +53,11 @@ fn render_node(out: &mut String, state: &State, name: &str, n: &NodeState) {
         let _ = writeln!(out, "  route {r}");
     }
     if let Some(nat) = &n.nat {
-        let _ = writeln!(out, "  nat (nftables table inet nslab-{lab}):");
+        let _ = writeln!(
+            out,
+            "  nat (nftables table inet {}):",
+            nslab_types::names::nat_table(lab)
+        );
         for r in &nat.rules {
             let _ = writeln!(out, "    {:<11} {r}", r.hook.name());
         }

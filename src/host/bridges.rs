@@ -54,7 +54,7 @@ pub fn bridges(
     lab: &str,
     nodes: &[(String, Option<String>)],
 ) -> Result<BTreeMap<String, Vec<BridgeView>>, OpError> {
-    let mark = format!("nslab:{lab}");
+    let mark = nslab_types::names::lab_mark(lab);
     let mut out = BTreeMap::new();
     for (node, ns) in nodes {
         // A node whose namespace is gone has no bridge (`show` says it is

@@ -119,7 +119,7 @@ impl Watcher {
                 watch,
                 links: BTreeMap::new(),
                 neighbours: BTreeMap::new(),
-                mark: ns.is_none().then(|| format!("nslab:{lab}")),
+                mark: ns.is_none().then(|| nslab_types::names::lab_mark(lab)),
             };
             for l in &links {
                 w.links.insert(l.index, LinkSeen::of(l));

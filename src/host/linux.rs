@@ -120,7 +120,7 @@ impl Linux {
     pub fn new(lab: &str) -> Linux {
         Linux {
             lab: lab.to_string(),
-            alias: format!("nslab:{lab}"),
+            alias: nslab_types::names::lab_mark(lab),
             handles: HashMap::new(),
             home: None,
             physical_was: BTreeMap::new(),

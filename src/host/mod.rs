@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 #[cfg(test)]
 pub mod fake;
+pub mod kmods;
 pub mod linux;
 pub mod nat;
 mod observe;

@@ -1,14 +1,14 @@
 //! Questions to the kernel outside a plan, for the layers above that must
 //! not talk netlink themselves: does an interface exist, which namespaces
-//! carry a lab's mark, how is a host interface now; and the one wait
-//! `down` needs (host-side veth ends outliving their peers).
+//! are a lab's, how is a host interface now; and the waits `up` and `down`
+//! need (veth ends outliving their peers' namespaces).
 
-use super::linux::physical_from_mark;
 use super::{Cause, OpError};
 use crate::record::PhysicalWas;
 use nslab_netlink as nl;
 use nslab_sys::netns;
-use std::collections::BTreeMap;
+use nslab_types::names;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,10 @@ fn lo_alias_from(home: BorrowedFd, ns: BorrowedFd) -> Option<String> {
         .and_then(|l| l.alias)
 }
 
-/// Every namespace under /run/netns that carries a lab's mark, by lab.
+/// Every namespace under /run/netns that carries a lab's mark, by lab:
+/// for `ls`, which lists every lab on the machine, so it enters every
+/// namespace. A lab's own commands use [`lab_namespaces`], which looks at
+/// none but the lab's candidates.
 pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let Ok(home) = netns::current() else {
@@ -52,11 +55,85 @@ pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
     for name in netns::list().unwrap_or_default() {
         let Ok(fd) = netns::open(&name) else { continue };
         let lo = lo_alias_from(home.as_fd(), fd.as_fd());
-        if let Some(lab) = lo.as_deref().and_then(|a| a.strip_prefix("nslab:")) {
+        if let Some(lab) = lo.as_deref().and_then(names::lab_of_mark) {
             found.entry(lab.to_string()).or_default().push(name);
         }
     }
     found
+}
+
+/// The namespaces of lab `lab` (sorted): among its candidates, those whose
+/// `lo` carries its mark. The candidates are the names `named` (what its
+/// record and file call its nodes' namespaces) and the names under
+/// /run/netns that start with `<lab>-` (what `up` names a node's namespace
+/// unless the file says otherwise, so a lab whose record is lost is still
+/// found). No other namespace is opened: what one lab's `up` and `down`
+/// cost does not grow with the namespaces of the other labs on the
+/// machine. A namespace of the lab's under a name of the file's own
+/// (`netns:`) that no record lists is not found.
+pub fn lab_namespaces(lab: &str, named: &[String]) -> Vec<String> {
+    let listed = netns::list_with_prefix(&names::netns_prefix(lab)).unwrap_or_default();
+    let candidates: BTreeSet<&str> = named
+        .iter()
+        .map(String::as_str)
+        .chain(listed.iter().map(String::as_str))
+        .collect();
+    let Ok(home) = netns::current() else {
+        return Vec::new();
+    };
+    let mark = names::lab_mark(lab);
+    candidates
+        .into_iter()
+        .filter(|name| {
+            netns::open(name)
+                .ok()
+                .and_then(|fd| lo_alias_from(home.as_fd(), fd.as_fd()))
+                .is_some_and(|a| a == mark)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Sockets on the nodes that hold links `up` waits to see go (a deleted
+/// namespace's veth peers, which the kernel destroys asynchronously):
+/// asks those nodes about those links and nothing else.
+pub struct LinkWatch {
+    nodes: Vec<(nl::Socket, Vec<String>)>,
+}
+
+impl LinkWatch {
+    /// Watches the links `names` of the node in namespace `ns` (`None`:
+    /// the namespace nslab runs in), for each entry of `links`. A node
+    /// whose namespace cannot be entered has none of them.
+    pub fn new(links: Vec<(Option<String>, Vec<String>)>) -> LinkWatch {
+        let home = netns::current().ok();
+        let mut nodes = Vec::new();
+        for (ns, names) in links {
+            let sock = match (&ns, &home) {
+                (None, _) => nl::Socket::open().ok(),
+                (Some(ns), Some(home)) => netns::open(ns).ok().and_then(|fd| {
+                    netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)
+                        .ok()
+                        .and_then(Result::ok)
+                }),
+                (Some(_), None) => None,
+            };
+            if let Some(sock) = sock {
+                nodes.push((sock, names));
+            }
+        }
+        LinkWatch { nodes }
+    }
+
+    /// How many of the watched links are still there; those gone are not
+    /// asked about again. A link that cannot be asked about counts as gone.
+    pub fn left(&mut self) -> usize {
+        for (sock, names) in &mut self.nodes {
+            names.retain(|n| matches!(sock.link_by_name(n), Ok(Some(_))));
+        }
+        self.nodes.retain(|(_, names)| !names.is_empty());
+        self.nodes.iter().map(|(_, names)| names.len()).sum()
+    }
 }
 
 /// Physical interfaces lab `lab` has moved into the nodes of `scope`, as
@@ -76,7 +153,11 @@ pub fn physical_marks(lab: &str, nodes: &[(String, Option<String>)]) -> BTreeMap
             .and_then(|mut s| s.links().ok())
             .unwrap_or_default();
         for l in links {
-            if let Some(from) = l.alias.as_deref().and_then(|a| physical_from_mark(lab, a)) {
+            if let Some(from) = l
+                .alias
+                .as_deref()
+                .and_then(|a| names::physical_from_mark(lab, a))
+            {
                 out.insert(format!("{node}:{}", l.name), from.to_string());
             }
         }
@@ -126,7 +207,7 @@ pub fn host_interfaces(names: &[&str]) -> BTreeMap<String, PhysicalWas> {
 /// kernel destroys asynchronously. Wait for them (so their names can be
 /// used again at once), and delete any that outlast the wait.
 pub fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
-    let alias = format!("nslab:{lab}");
+    let alias = nslab_types::names::lab_mark(lab);
     let fail = |c: Cause| OpError::at("remove host links", HOST, c);
     let mut sock = nl::Socket::open().map_err(|e| fail(e.into()))?;
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -1,14 +1,15 @@
 //! `down`: remove everything a lab owns, by its record and by the marks
 //! it left in the kernel.
 
-use super::{clear_leftover_files, owned_namespaces, read_record, scope_of_record, sd_err};
+use super::{clear_leftover_files, read_record, recorded_namespaces, scope_of_record, sd_err};
 use super::{physical_marks, LabError, HOST};
 use crate::host::linux::Linux;
+use crate::host::query::lab_namespaces;
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{teardown, Plan};
 use crate::record::Record;
 use nslab_sys::statedir::StateDir;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What `down` removed.
 #[derive(Debug, Default)]
@@ -23,10 +24,12 @@ pub struct DownReport {
 /// Remove everything the lab owns, even if an `up` was killed half-way:
 /// what carries its mark where the record says to look (namespaces, host
 /// links, routes with nslab's protocol that the record lists for the host,
-/// the marked nft table) and every namespace under /run/netns marked as
-/// the lab's. What is there but unmarked is left alone. Host sysctls go
-/// back to the values recorded before the lab changed them. Without the
-/// record, host routes and sysctls cannot be attributed and stay.
+/// the marked nft table) and every namespace under /run/netns named
+/// `<lab>-...` marked as the lab's. What is there but unmarked is left
+/// alone, and no other namespace is looked at. Host sysctls go back to the
+/// values recorded before the lab changed them. Without the record, host
+/// routes and sysctls cannot be attributed and stay, and a namespace the
+/// file named itself (`netns:`) is not found.
 pub fn down(lab: &str) -> Result<DownReport, LabError> {
     down_with(lab, &mut |_, _| {})
 }
@@ -36,19 +39,21 @@ pub fn down_with(
     lab: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DownReport, LabError> {
-    let found = owned_namespaces(lab);
     // A lab with neither a directory nor a namespace is not up: say so
     // without making a directory for it (after stopping any process that
     // still carries its mark in a namespace that lost its name).
     let dir = match StateDir::find(lab).map_err(sd_err)? {
         Some(d) => d,
-        None if found.is_empty() => {
-            if crate::services::stop_all(lab, None, &found) > 0 {
-                return Ok(DownReport::default());
+        None => {
+            let found = lab_namespaces(lab, &[]);
+            if found.is_empty() {
+                if crate::services::stop_all(lab, None, &found) > 0 {
+                    return Ok(DownReport::default());
+                }
+                return Err(LabError::NotFound(lab.to_string()));
             }
-            return Err(LabError::NotFound(lab.to_string()));
+            StateDir::open(lab).map_err(sd_err)?
         }
-        None => StateDir::open(lab).map_err(sd_err)?,
     };
     let Some(lock) = dir.lock_existing().map_err(sd_err)? else {
         // Another `down` removed the lab while this one waited: look
@@ -56,6 +61,10 @@ pub fn down_with(
         return down_with(lab, progress);
     };
     let rec = read_record(&dir, true)?;
+    let found = lab_namespaces(
+        lab,
+        &rec.as_ref().map(recorded_namespaces).unwrap_or_default(),
+    );
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
     // Processes first, while their namespaces still have names.
@@ -104,15 +113,16 @@ pub fn down_with(
     })
 }
 
-/// What `down` looks at: the nodes of the record, every namespace carrying
-/// the lab's mark, the host node, and the physical interfaces marked as
-/// the lab's in them (asked of every namespace only when the record is
-/// lost or lists some: the record names each before it is moved in).
+/// What `down` looks at: the nodes of the record, the lab's namespaces
+/// `found` (its candidates carrying its mark), the host node, and the
+/// physical interfaces marked as the lab's in them (asked of each of its
+/// namespaces only when the record is lost or lists some: the record names
+/// each before it is moved in).
 fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>, lost: bool) -> Scope {
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
-    let known: Vec<Option<String>> = nodes.values().cloned().collect();
+    let known: BTreeSet<String> = nodes.values().flatten().cloned().collect();
     for ns in found {
-        if !known.contains(&Some(ns.clone())) {
+        if !known.contains(&ns) {
             nodes.insert(format!("(netns {ns})"), Some(ns));
         }
     }
@@ -153,4 +163,96 @@ fn restore_host_sysctls(rec: &Record) -> Vec<OpError> {
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use nslab_sys::netns;
+    use std::process::Command;
+
+    const LAB: &str = "bridge";
+
+    fn ip(args: &[&str]) {
+        let o = Command::new("ip").args(args).output().expect("run ip");
+        assert!(o.status.success(), "ip {args:?}: {o:?}");
+    }
+
+    /// A namespace named `name` whose `lo` carries `alias`, holding a link
+    /// of its own.
+    fn stranger(name: &str, alias: Option<&str>) {
+        ip(&["netns", "add", name]);
+        ip(&["-n", name, "link", "add", "keep", "type", "bridge"]);
+        if let Some(a) = alias {
+            ip(&["-n", name, "link", "set", "lo", "alias", a]);
+        }
+    }
+
+    /// How many namespace entries `up` (as the CLI runs it: the look for
+    /// namespaces the lab already has, then `up`), `up` again (nothing to
+    /// do) and `down` of examples/bridge.yaml take.
+    fn entries_of_up_and_down() -> [u64; 3] {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bridge.yaml");
+        let text = std::fs::read_to_string(path).expect("read the example");
+        let t = nslab_model::parse_str(path, &text, &nslab_model::AnyHostInterfaces)
+            .expect("the example parses");
+        let desired = crate::state::desired::desired(&t);
+        let mut counts = [0; 3];
+        for count in &mut counts[..2] {
+            let start = netns::entries();
+            super::super::owned_namespaces(LAB);
+            super::super::up_with_processes(&t, &desired, path, &text, &mut |_, _| {})
+                .expect("up")
+                .1
+                .expect("no process to start");
+            *count = netns::entries() - start;
+        }
+        let start = netns::entries();
+        let report = super::down(LAB).expect("down");
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        counts[2] = netns::entries() - start;
+        assert!(!netns::exists("bridge-sw"), "the lab is down");
+        counts
+    }
+
+    /// `up` and `down` of one lab enter its own namespaces and no other:
+    /// with other labs' namespaces on the machine (one carrying this lab's
+    /// mark under a name that is not this lab's, one unmarked, others of
+    /// another lab), they enter exactly as many namespaces as alone, and
+    /// every other namespace is left as it was.
+    #[test]
+    fn up_and_down_enter_only_the_labs_namespaces() {
+        if !nslab_sys::sandbox::Sandbox::new()
+            .with_pid_namespace()
+            .enter("lab::down::tests::up_and_down_enter_only_the_labs_namespaces")
+        {
+            return;
+        }
+        let alone = entries_of_up_and_down();
+        assert!(
+            alone[1] > 0 && alone[2] > 0,
+            "entries are counted: {alone:?}"
+        );
+        let mut others: Vec<String> = (0..20).map(|i| format!("other-n{i}")).collect();
+        for ns in &others {
+            stranger(ns, Some("nslab:other"));
+        }
+        stranger("zz", Some(&nslab_types::names::lab_mark(LAB)));
+        stranger("plain", None);
+        others.extend(["zz".to_string(), "plain".to_string()]);
+        let beside = entries_of_up_and_down();
+        assert_eq!(
+            beside,
+            alone,
+            "entries of (up, up again, down) with {} other namespaces vs alone",
+            others.len()
+        );
+        for ns in &others {
+            assert!(netns::exists(ns), "{ns} was removed");
+            let o = Command::new("ip")
+                .args(["-n", ns, "link", "show", "keep"])
+                .output()
+                .expect("run ip");
+            assert!(o.status.success(), "{ns} lost its link");
+        }
+    }
 }

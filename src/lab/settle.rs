@@ -2,8 +2,10 @@
 //! namespace deleted by hand took along.
 
 use crate::host::linux::Linux;
+use crate::host::query::LinkWatch;
 use crate::host::{Host, OpError, Scope};
 use crate::state::{LinkKind, State};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// How long `up` waits for the kernel to destroy the links of a deleted
@@ -12,25 +14,42 @@ const SETTLE: Duration = Duration::from_secs(3);
 
 /// Observes the lab; while some veth's peer lives in none of the lab's
 /// namespaces (its namespace was deleted and the kernel has not destroyed
-/// it and its links yet), looks again, for up to [`SETTLE`]. A peer held
-/// longer (by a process that is not the lab's) is left to the planner:
-/// such a veth's kind is unknown, so it is deleted and made again.
+/// it and its links yet), waits for those veths to go, for up to
+/// [`SETTLE`], asking only their nodes about only them; then observes the
+/// lab once more. A peer held longer (by a process that is not the lab's)
+/// is left to the planner: such a veth's kind is unknown, so it is deleted
+/// and made again.
 pub(super) fn observe_settled(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
-    let deadline = Instant::now() + SETTLE;
-    loop {
-        let observed = host.observe(scope)?;
-        if !has_dangling_veth(&observed) || Instant::now() >= deadline {
-            return Ok(observed);
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let observed = host.observe(scope)?;
+    let dangling = dangling_veths(&observed, scope);
+    if dangling.is_empty() {
+        return Ok(observed);
     }
+    let deadline = Instant::now() + SETTLE;
+    let mut watch = LinkWatch::new(dangling);
+    while watch.left() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    host.observe(scope)
 }
 
-/// A veth whose peer the observer could not find in the lab.
-fn has_dangling_veth(observed: &State) -> bool {
+/// The veths whose peer the observer could not find in the lab, by the
+/// namespace of their node (`None`: the host node).
+fn dangling_veths(observed: &State, scope: &Scope) -> Vec<(Option<String>, Vec<String>)> {
+    let netns: BTreeMap<&str, &Option<String>> =
+        scope.nodes.iter().map(|(n, ns)| (n.as_str(), ns)).collect();
     observed
         .nodes
-        .values()
-        .flat_map(|n| n.links.values())
-        .any(|l| matches!(&l.kind, LinkKind::Other { kind } if kind == "veth"))
+        .iter()
+        .filter_map(|(node, n)| {
+            let veths: Vec<String> = n
+                .links
+                .iter()
+                .filter(|(_, l)| matches!(&l.kind, LinkKind::Other { kind } if kind == "veth"))
+                .map(|(name, _)| name.clone())
+                .collect();
+            let ns = netns.get(node.as_str())?;
+            (!veths.is_empty()).then(|| ((*ns).clone(), veths))
+        })
+        .collect()
 }

@@ -66,7 +66,7 @@ fn clear_host_node(
     }
     kept.remove(name);
     if o.nat.is_some() {
-        let table = format!("nslab-{}", observed.lab);
+        let table = nslab_types::names::nat_table(&observed.lab);
         ph.routes_out.push(step(
             Op::SetNat {
                 at: here.clone(),
@@ -250,7 +250,7 @@ fn sysctls_in(ph: &mut Phases, here: &At, d: &NodeState, o: &NodeState, new_node
 
 fn nat_in(ph: &mut Phases, here: &At, desired: &State, d: &NodeState, o: &NodeState) {
     if d.nat != o.nat {
-        let table = format!("nslab-{}", desired.lab);
+        let table = nslab_types::names::nat_table(&desired.lab);
         let undo = Op::SetNat {
             at: here.clone(),
             table: table.clone(),

@@ -6,8 +6,8 @@ use super::{ids_of, verified};
 use crate::host::query::lo_alias;
 use crate::record::Record;
 use nslab_sys::procs::{self, NsId};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
@@ -28,7 +28,10 @@ fn own_namespace() -> Option<NsId> {
 /// (a container's process, say), the namespace's own mark cannot.
 struct Orphans<'a> {
     lab: &'a str,
-    named: Vec<NsId>,
+    /// The namespaces with a name, read on the first process that carries
+    /// the lab's mark outside its namespaces (usually none): not for
+    /// every run, whatever other labs have.
+    named: OnceCell<BTreeSet<NsId>>,
     own: Option<NsId>,
     seen: RefCell<BTreeMap<NsId, bool>>,
 }
@@ -37,10 +40,7 @@ impl<'a> Orphans<'a> {
     fn new(lab: &'a str) -> Orphans<'a> {
         Orphans {
             lab,
-            named: procs::named_namespaces()
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect(),
+            named: OnceCell::new(),
             own: own_namespace(),
             seen: RefCell::new(BTreeMap::new()),
         }
@@ -48,13 +48,22 @@ impl<'a> Orphans<'a> {
 
     fn is_orphan(&self, q: &procs::Proc) -> bool {
         let Some(n) = q.ns else { return false };
-        if !has_mark(q, self.lab) || self.named.contains(&n) || Some(n) == self.own {
+        if !has_mark(q, self.lab) || Some(n) == self.own {
+            return false;
+        }
+        let named = self.named.get_or_init(|| {
+            procs::named_namespaces()
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect()
+        });
+        if named.contains(&n) {
             return false;
         }
         if let Some(known) = self.seen.borrow().get(&n) {
             return *known;
         }
-        let alias = format!("nslab:{}", self.lab);
+        let alias = nslab_types::names::lab_mark(self.lab);
         let ours = std::fs::File::open(format!("/proc/{}/ns/net", q.pid))
             .ok()
             .and_then(|f| lo_alias(f.as_fd()))
@@ -90,6 +99,8 @@ pub fn stop_all(lab: &str, rec: Option<&Record>, owned: &[String]) -> usize {
         })
         .unwrap_or_default();
     let leaders: Vec<i32> = recorded.iter().map(|h| h.pid).collect();
+    // Looked up once per process of the machine: a set.
+    let lab_ns: BTreeSet<NsId> = lab_ns.into_iter().collect();
     let orphans = Orphans::new(lab);
     stop_where(recorded, |q| {
         q.ns.is_some_and(|n| lab_ns.contains(&n))

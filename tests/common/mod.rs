@@ -144,7 +144,7 @@ pub fn assert_nothing_left(lab: &str) {
         .unwrap_or_default();
     assert!(netns.is_empty(), "namespaces left: {netns:?}");
     let mut sock = nslab_netlink::Socket::open().expect("route socket");
-    let alias = format!("nslab:{lab}");
+    let alias = nslab_types::names::lab_mark(lab);
     let left: Vec<String> = sock
         .links()
         .expect("link dump")
@@ -154,7 +154,7 @@ pub fn assert_nothing_left(lab: &str) {
         .collect();
     assert!(left.is_empty(), "links of lab {lab} left: {left:?}");
     let mut nft = nslab_nft::Socket::open().expect("netfilter socket");
-    let table = format!("nslab-{lab}");
+    let table = nslab_types::names::nat_table(lab);
     assert!(
         !nft.table_exists(&table).expect("list tables"),
         "nft table {table} left"

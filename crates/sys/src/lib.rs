@@ -6,9 +6,10 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`netns`] | named network namespaces under `/run/netns`, made and removed exactly as `ip netns add`/`del` do; [`netns::run_in`] runs code on a thread inside a namespace |
+//! | [`netns`] | named network namespaces under `/run/netns`, made and removed exactly as `ip netns add`/`del` do; code run inside one ([`netns::run_in`] on a thread of its own, [`netns::visit_from`] on the caller's) |
 //! | [`sysctl`] | read and write `net.*` sysctls of the calling thread's namespace |
 //! | [`tap`] | persistent TAP devices (`/dev/net/tun`) |
+//! | [`kmod`] | which kernel modules the kernel has (loaded, built in, installed, missing), from `/proc/modules`, `modules.builtin`, `modules.dep` and the kernel's configuration |
 //! | [`iface`] | interface flags by name and `AF_PACKET` binds: the ioctls and socket options `nix` does not wrap |
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
@@ -21,16 +22,26 @@
 //!
 //! `setns(2)` and `unshare(CLONE_NEWNET)` change only the calling thread, and
 //! `/proc/sys/net` and `/dev/net/tun` bind to the namespace of the thread that
-//! opens them. So nothing here ever moves the caller's thread: work inside a
-//! namespace runs on a short-lived thread of our own ([`netns::run_in`]),
-//! and child processes enter their namespace in a `pre_exec` hook between
-//! `fork` and `exec`. Sockets opened inside [`netns::run_in`] stay in that
-//! namespace and may be used from any thread afterwards.
+//! opens them. Work inside a namespace runs in one of two ways:
+//!
+//! - on a short-lived thread of our own ([`netns::run_in`], [`netns::create`],
+//!   [`netns::scratch`]): the caller's thread stays where it is;
+//! - on the caller's own thread, moved into the namespace for one closure and
+//!   back to the namespace it came from before returning, or unwinding
+//!   ([`netns::visit_from`], [`netns::create_from`]): no thread per
+//!   namespace, for the thousands of short visits of one run. The closure
+//!   must not start threads that expect the caller's namespace; if the way
+//!   back fails, the process aborts rather than go on in the wrong network.
+//!
+//! Child processes enter their namespace in a `pre_exec` hook between `fork`
+//! and `exec`. Sockets opened inside a namespace stay in it and may be used
+//! from any thread afterwards.
 //!
 //! Environment overrides, meant for tests only: `NSLAB_NETNS_DIR` (instead
-//! of `/run/netns`), `NSLAB_RUN_DIR` (instead of `/run/nslab`) and, in
-//! debug builds only, `NSLAB_TEST_LOCK_DELAY_MS` (slows every lab lock,
-//! for tests of races: see [`statedir`]).
+//! of `/run/netns`), `NSLAB_RUN_DIR` (instead of `/run/nslab`),
+//! `NSLAB_MODULES_ROOT` (where [`kmod`] finds `proc/` and `lib/modules/`,
+//! instead of `/`) and, in debug builds only, `NSLAB_TEST_LOCK_DELAY_MS`
+//! (slows every lab lock, for tests of races: see [`statedir`]).
 //!
 //! # `unsafe`
 //!
@@ -46,6 +57,7 @@ mod error;
 pub mod exec;
 #[allow(unsafe_code)]
 pub mod iface;
+pub mod kmod;
 pub mod netns;
 #[allow(unsafe_code)]
 pub mod process;

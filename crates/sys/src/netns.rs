@@ -6,10 +6,15 @@
 //! namespaces and the other way round:
 //!
 //! 1. `mkdir /run/netns` (0755);
-//! 2. make it a shared mount, so that unmounting a namespace file in one
-//!    mount namespace unmounts it in all of them and the kernel can free the
-//!    namespace; when it is not a mount point yet (`EINVAL`), bind-mount it
-//!    onto itself first;
+//! 2. make it a shared mount, so that a namespace file mounted later is seen
+//!    in the mount namespaces copied from this one, and unmounting it in one
+//!    unmounts it in all of them and the kernel can free the namespace;
+//!    when it is not a mount point yet (`EINVAL`), bind-mount it
+//!    onto itself first. Unlike iproute2 (`MS_SHARED | MS_REC`, which walks
+//!    every namespace file already mounted there: a cost per namespace that
+//!    grows with every other namespace on the machine), only the directory
+//!    is made shared, once per process: each namespace file mounted under a
+//!    shared directory is shared from the start;
 //! 3. create the file `O_RDONLY|O_CREAT|O_EXCL`, mode 0 — `EEXIST` means the
 //!    name is taken;
 //! 4. on a thread of its own, `unshare(CLONE_NEWNET)`, run the caller's
@@ -23,14 +28,19 @@
 //! went through `init`: there is no moment when it is a namespace without
 //! the caller's mark.
 //!
-//! The calling thread never changes namespace. [`run_in`] runs a closure on
-//! a fresh scoped thread that joined a namespace.
+//! Code runs inside a namespace in one of two ways: [`run_in`] runs a
+//! closure on a fresh scoped thread that joined the namespace (the caller's
+//! thread stays where it is); [`visit_from`] and [`create_from`] move the
+//! *calling* thread into the namespace for the closure and back to its own
+//! before returning (or unwinding), without a thread per namespace.
+//! [`entries`] counts how many times either entered a namespace.
 
 use std::fs::{DirBuilder, File};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::thread;
 
@@ -59,14 +69,30 @@ fn path_of(name: &str) -> Result<PathBuf, Error> {
     Ok(netns_dir().join(name))
 }
 
-/// Serialises step 2 within this process: two threads that both found the
-/// directory not yet a mount point would otherwise bind-mount it twice.
-static SHARED_DIR: Mutex<()> = Mutex::new(());
+/// Serialises step 2 within this process (two threads that both found the
+/// directory not yet a mount point would otherwise bind-mount it twice),
+/// and remembers the directory it was done for (its path, device and
+/// inode: one removed and made again is made shared again).
+static SHARED_DIR: Mutex<Option<(PathBuf, u64, u64)>> = Mutex::new(None);
+
+/// The device and inode of `dir`, if it is a directory.
+fn dir_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
 
 /// Steps 1 and 2 of `ip netns add`: the directory exists and is a shared
-/// mount point.
+/// mount point (made so once per process and directory).
 fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
-    let _guard = SHARED_DIR.lock().unwrap_or_else(|p| p.into_inner());
+    let mut done = SHARED_DIR.lock().unwrap_or_else(|p| p.into_inner());
+    if let (Some((path, dev, ino)), Some(now)) = (done.as_ref(), dir_id(dir)) {
+        if path == dir && (*dev, *ino) == now {
+            return Ok(());
+        }
+    }
     match DirBuilder::new().recursive(true).mode(0o755).create(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -78,10 +104,13 @@ fn ensure_shared_dir(dir: &Path) -> Result<(), Error> {
             None::<&str>,
             dir,
             Some("none"),
-            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            MsFlags::MS_SHARED,
             None::<&str>,
         ) {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                *done = dir_id(dir).map(|(dev, ino)| (dir.to_path_buf(), dev, ino));
+                return Ok(());
+            }
             // Not a mount point yet: make it one and try again (once).
             Err(Errno::EINVAL) if !made_mount_point => {
                 mount(
@@ -234,6 +263,14 @@ pub fn exists(name: &str) -> bool {
 /// The names under [`netns_dir`], sorted, as `ip netns list` shows them.
 /// No directory means no namespaces. Names that are not UTF-8 are skipped.
 pub fn list() -> Result<Vec<String>, Error> {
+    list_with_prefix("")
+}
+
+/// The names under [`netns_dir`] that start with `prefix`, sorted: what
+/// [`list`] gives, but only those names are made into strings (a lab's
+/// among thousands of other namespaces).
+pub fn list_with_prefix(prefix: &str) -> Result<Vec<String>, Error> {
+    use std::os::unix::ffi::OsStrExt;
     let dir = netns_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -243,7 +280,11 @@ pub fn list() -> Result<Vec<String>, Error> {
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::path("cannot list", &dir, e))?;
-        if let Some(n) = entry.file_name().to_str() {
+        let name = entry.file_name();
+        if !name.as_bytes().starts_with(prefix.as_bytes()) {
+            continue;
+        }
+        if let Some(n) = name.to_str() {
             names.push(n.to_string());
         }
     }
@@ -290,6 +331,23 @@ pub fn scratch() -> Result<OwnedFd, Error> {
     .and_then(|r| r)
 }
 
+/// How many times [`run_in`] and [`visit_from`] have entered a namespace in
+/// this process (a creation is not counted): what a command looked at, for
+/// tests that prove it looked at nothing else.
+static ENTRIES: AtomicU64 = AtomicU64::new(0);
+
+/// The number of namespace entries so far by [`run_in`] and [`visit_from`],
+/// on any thread of this process.
+pub fn entries() -> u64 {
+    ENTRIES.load(Ordering::Relaxed)
+}
+
+/// `setns(ns, CLONE_NEWNET)` on the calling thread, counted in [`entries`].
+fn enter(ns: BorrowedFd<'_>) -> Result<(), Error> {
+    ENTRIES.fetch_add(1, Ordering::Relaxed);
+    setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))
+}
+
 /// Runs `f` on a new scoped thread that first joined the namespace `ns`
 /// (`setns(ns, CLONE_NEWNET)`), and returns what `f` returned. The calling
 /// thread is not moved. Sockets (and `/proc/sys/net` or `/dev/net/tun`
@@ -304,7 +362,7 @@ where
     F: FnOnce() -> R + Send,
 {
     on_new_thread("nslab-netns", move || -> Result<R, Error> {
-        setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+        enter(ns)?;
         Ok(f())
     })
     .and_then(|r| r)
@@ -323,7 +381,7 @@ pub fn visit_from<R>(
     ns: BorrowedFd<'_>,
     f: impl FnOnce() -> R,
 ) -> Result<R, Error> {
-    setns(ns, CloneFlags::CLONE_NEWNET).map_err(|e| Error::os("setns(CLONE_NEWNET)", e))?;
+    enter(ns)?;
     // Armed only once the thread has moved.
     let home = Home(home);
     let r = f();

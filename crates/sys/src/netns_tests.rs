@@ -109,3 +109,14 @@ fn a_visit_that_cannot_enter_is_an_error_and_moves_nothing() {
     assert!(r.is_err());
     assert_eq!(ino("/proc/thread-self/ns/net"), before);
 }
+
+#[test]
+fn every_entry_into_a_namespace_is_counted() {
+    let other = scratch().unwrap();
+    let home = current().unwrap();
+    // Other tests enter namespaces at the same time: at least ours count.
+    let before = entries();
+    visit_from(home.as_fd(), other.as_fd(), || ()).unwrap();
+    run_in(other.as_fd(), || ()).unwrap();
+    assert!(entries() >= before + 2, "{before} -> {}", entries());
+}

@@ -414,3 +414,44 @@ fn create_from_runs_init_inside_and_returns_home() {
     assert!(!netns::exists("not-made"));
     netns::delete("made-here").unwrap();
 }
+
+/// The namespace directory is a shared mount (as `ip netns add` makes
+/// it): a mount namespace copied from ours before a namespace is made sees
+/// it too (`ip netns exec` from a container's copy of the host's mounts),
+/// for a namespace made after many others as for the first.
+#[test]
+fn a_namespace_made_later_is_seen_by_copied_mount_namespaces() {
+    if !sandbox::enter("a_namespace_made_later_is_seen_by_copied_mount_namespaces") {
+        return;
+    }
+    netns::create("first").unwrap();
+    for i in 0..20 {
+        netns::create(&format!("other{i}")).unwrap();
+    }
+    // A copy of our mount namespace that keeps the propagation: it says
+    // when it is there, and looks after we made the namespace.
+    let mut child = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "unchanged", "--", "sh", "-c"])
+        .arg("echo copied; read x; grep -c ' /run/netns/later ' /proc/self/mountinfo || true")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut copied = [0u8; 7];
+    std::io::Read::read_exact(&mut out, &mut copied).unwrap();
+    assert_eq!(&copied, b"copied\n");
+    netns::create("later").unwrap();
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        rest.trim(),
+        "1",
+        "the copy sees the namespace made after it"
+    );
+    for name in netns::list().unwrap() {
+        netns::delete(&name).unwrap();
+    }
+}

@@ -10,6 +10,7 @@ mod error;
 mod impair;
 mod kinds;
 mod modes;
+pub mod names;
 mod proto;
 
 pub use cidr::Cidr;

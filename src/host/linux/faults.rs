@@ -24,9 +24,7 @@ impl Drops {
 }
 
 /// The name of a lab's partition table in a node (`nslab-<lab>-partition`).
-pub fn partition_table_name(lab: &str) -> String {
-    format!("nslab-{lab}-partition")
-}
+pub use nslab_types::names::partition_table as partition_table_name;
 
 /// The table holding `drops`: a filter chain at `input` dropping by
 /// source, one at `output` dropping by destination.

@@ -5,6 +5,7 @@ use super::{Effect, Linux};
 use crate::host::Cause;
 use crate::plan::At;
 use nslab_netlink as nl;
+pub use nslab_types::names::{physical_from_mark, physical_mark};
 
 fn host() -> At {
     At {
@@ -102,22 +103,6 @@ impl Linux {
         }
         Ok(())
     }
-}
-
-/// The alias of a physical interface while lab `lab` has it: names the
-/// lab and the interface's host name.
-pub fn physical_mark(lab: &str, from: &str) -> String {
-    format!("nslab:{lab} physical {from}")
-}
-
-/// The host name of a physical interface from its alias, if lab `lab`
-/// marked it.
-pub fn physical_from_mark<'a>(lab: &str, alias: &'a str) -> Option<&'a str> {
-    alias
-        .strip_prefix("nslab:")
-        .and_then(|a| a.strip_prefix(lab))
-        .and_then(|a| a.strip_prefix(" physical "))
-        .filter(|f| !f.is_empty())
 }
 
 /// `want`, or when the host has an interface of that name, `want-1`,

@@ -201,7 +201,7 @@ fn read_nat(h: &mut Handle, scope: &Scope, at: &At, alias: &str) -> Result<Optio
     if at.netns.is_some() && scope.nat_nodes.as_ref().is_some_and(|n| !listed(n)) {
         return Ok(None);
     }
-    let table = format!("nslab-{}", scope.lab);
+    let table = nslab_types::names::nat_table(&scope.lab);
     let nft = h.nft().map_err(|e| err(at, "nftables", e))?;
     let read = nft.read_table(&table).map_err(|e| err(at, "nftables", e))?;
     Ok(match read {

@@ -148,7 +148,7 @@ impl Node {
     pub fn netns_name(&self, lab: &LabName, node: &NodeName) -> String {
         match &self.netns {
             Some(n) => n.clone(),
-            None => format!("{lab}-{node}"),
+            None => nslab_types::names::node_netns(lab.as_str(), node.as_str()),
         }
     }
 
