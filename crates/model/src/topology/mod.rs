@@ -18,6 +18,7 @@ pub use scenario::*;
 
 use crate::loc::{Loc, SourceFile};
 use crate::names::{IfName, LabName, NodeName, SysctlKey};
+use crate::values::Cidr;
 use std::collections::BTreeMap;
 
 /// One lab, validated.
@@ -103,6 +104,9 @@ pub struct Node {
     pub kind: NodeKind,
     /// `lo: up` (default) or `down`.
     pub lo_up: bool,
+    /// `lo: { addresses: [...] }`: the lab's addresses on the loopback
+    /// (a router's identity), in file order.
+    pub lo_addresses: Vec<Cidr>,
     /// `forwarding:` as written. A node with any NAT rule gets `Some(true)`
     /// unless the file says otherwise.
     pub forwarding: Option<bool>,
@@ -132,6 +136,7 @@ impl Node {
             netns: None,
             kind: NodeKind::Netns,
             lo_up: true,
+            lo_addresses: Vec::new(),
             forwarding: None,
             sysctls: BTreeMap::new(),
             interfaces: BTreeMap::new(),
