@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod down;
 pub mod faults;
+mod hosts;
 mod settle;
 
 use settle::observe_settled;
@@ -297,6 +298,7 @@ pub fn up(
 
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
+            hosts::hostnames(desired)?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

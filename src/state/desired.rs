@@ -100,6 +100,9 @@ pub fn desired(t: &m::Topology) -> State {
         if !rules.is_empty() {
             n.nat = Some(Nat { rules });
         }
+        if n.netns.is_some() {
+            n.hostname = Some(node.hostname_of(name));
+        }
         s.nodes.insert(name.to_string(), n);
     }
     for (bridge, net) in &t.networks {

@@ -47,6 +47,7 @@ raw_map! {
     pub struct RawNode in "Nodes" {
         netns: Option<Leaf>,
         kind: Option<Leaf>,
+        hostname: Option<Leaf>,
         lo: Option<Spanned<RawLo>>,
         forwarding: Option<Leaf>,
         sysctls: Option<Entries<Leaf>>,

@@ -57,5 +57,6 @@ pub mod sysctl;
 pub mod tap;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod uts;
 
 pub use error::Error;

@@ -75,6 +75,18 @@ fn node_settings(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: &RawNode, node
             );
         }
     }
+    if let Some(h) = &raw.hostname {
+        cx.span(format!("{p}.hostname"), loc_of(h));
+        node.hostname = hostname(cx, h);
+        if node.kind == NodeKind::Host {
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc_of(h),
+                format!("node `{name}` is the host namespace; its host name is the machine's"),
+                "remove `hostname:`, or remove `kind: host`",
+            );
+        }
+    }
     if let Some(lo) = &raw.lo {
         node_lo(cx, p, lo, node);
     }
@@ -149,6 +161,30 @@ fn node_services(cx: &mut Ctx<'_>, p: &str, serve: Vec<Leaf>, run: Vec<Leaf>, no
             }
         }
     }
+}
+
+/// `hostname:`: what `sethostname` takes and resolvers accept (RFC 1123):
+/// dot-separated labels of letters, digits and `-`, none starting or
+/// ending with `-`, each at most 63 characters, at most 64 in all.
+fn hostname(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
+    let t = cx.text(leaf, "a host name")?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if t.len() > 64 || !t.split('.').all(label_ok) {
+        cx.push(
+            ProblemKind::InvalidName,
+            loc_of(leaf),
+            format!("`{}` cannot be a host name", t.escape_debug()),
+            "a host name is letters, digits and `-` (not first or last), in labels separated by `.`, at most 64 characters",
+        );
+        return None;
+    }
+    Some(t)
 }
 
 /// `netns:`: a file name under /run/netns.

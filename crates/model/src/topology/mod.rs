@@ -102,6 +102,8 @@ pub struct Node {
     pub netns: Option<String>,
     /// `netns` (default) or `host`.
     pub kind: NodeKind,
+    /// `hostname:` as written; see [`Node::hostname_of`].
+    pub hostname: Option<String>,
     /// `lo: up` (default) or `down`.
     pub lo_up: bool,
     /// `lo: { addresses: [...] }`: the lab's addresses on the loopback
@@ -135,6 +137,7 @@ impl Node {
         Node {
             netns: None,
             kind: NodeKind::Netns,
+            hostname: None,
             lo_up: true,
             lo_addresses: Vec::new(),
             forwarding: None,
@@ -155,6 +158,11 @@ impl Node {
             Some(n) => n.clone(),
             None => format!("{lab}-{node}"),
         }
+    }
+
+    /// The host name its processes see: `hostname:`, else the node's name.
+    pub fn hostname_of(&self, node: &NodeName) -> String {
+        self.hostname.clone().unwrap_or_else(|| node.to_string())
     }
 
     /// Whether IP forwarding should be on: `forwarding: true`, or any NAT

@@ -59,6 +59,22 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
     Ok(cmd)
 }
 
+/// Adds to `cmd` the step into the UTS namespace (the hostname) the lab
+/// keeps for the network namespace `netns`, if any (see [`crate::uts`]).
+pub fn join_uts(cmd: &mut Command, netns: &str) {
+    let Some(uts) = crate::uts::find(netns) else {
+        return;
+    };
+    // SAFETY: the hook runs between fork and exec and only makes the setns
+    // system call (through nix) on an fd it owns; nothing is allocated.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sched::setns(&uts, nix::sched::CloneFlags::CLONE_NEWUTS)?;
+            Ok(())
+        });
+    }
+}
+
 /// Stops the process group `pgid`: `SIGTERM` to the group, up to `grace`
 /// for it to go, then `SIGKILL`. Returns `true` when no live member is left
 /// (zombies awaiting their parent do not count).
