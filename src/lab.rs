@@ -277,13 +277,14 @@ pub fn up(
     // as this lab's.
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
-    let observed = match observe_settled(&mut host, &scope) {
+    let seen = observe_settled(&mut host, &scope).map_err(LabError::Observe);
+    let observed = match seen.and_then(|o| hosts::check_names(desired).map(|()| o)) {
         Ok(o) => o,
         Err(e) => {
             if prev_file.is_none() {
                 let _ = dir.remove();
             }
-            return Err(LabError::Observe(e));
+            return Err(e);
         }
     };
     let p = plan(desired, &observed);
@@ -298,7 +299,7 @@ pub fn up(
 
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
-            hosts::hostnames(desired)?;
+            hosts::apply(desired)?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

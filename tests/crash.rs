@@ -116,7 +116,8 @@ struct Snapshot {
     uts: Vec<String>,
 }
 
-/// The lab's UTS namespace files and every mount on one.
+/// The lab's UTS namespace files, every mount on one, and what is under
+/// /etc/netns.
 fn uts_left() -> Vec<String> {
     let dir = Path::new("/run/nslab/.uts").join(LAB);
     let mut out: Vec<String> = std::fs::read_dir(&dir)
@@ -128,6 +129,10 @@ fn uts_left() -> Vec<String> {
         .unwrap_or_default();
     if dir.exists() {
         out.push(dir.display().to_string());
+    }
+    // The nodes' names under /etc/netns (the sandbox's own).
+    if let Ok(d) = std::fs::read_dir("/etc/netns") {
+        out.extend(d.flatten().map(|e| e.path().display().to_string()));
     }
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     out.extend(
@@ -206,6 +211,7 @@ fn scrub(base: &Snapshot) {
         }
     }
     let _ = std::fs::remove_dir(format!("/run/nslab/.uts/{LAB}"));
+    sh("rm -rf /etc/netns/*");
     std::thread::sleep(Duration::from_millis(100));
 }
 

@@ -67,7 +67,9 @@ pub fn down_with(
     clear_leftover_files(&rec);
     // The nodes' host names: owned by their directory, found without the
     // record.
-    let uts_errors = nslab_sys::uts::remove(lab, &[]);
+    let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
+    // Its names under /etc/netns: owned by the mark in each file.
+    uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &[]));
     let scope = scope_of_down(lab, &rec, found, lost);
     let mut host = Linux::new(lab);
     host.give_back_as(rec.physical_was.clone());

@@ -41,6 +41,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod error;
+pub mod etc_netns;
 pub mod exec;
 #[allow(unsafe_code)]
 pub mod iface;

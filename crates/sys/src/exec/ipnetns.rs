@@ -32,10 +32,10 @@ use nix::sys::statvfs::{statvfs, FsFlags};
 use crate::{netns, Error};
 
 /// One bind mount of step 5, and its warning.
-struct EtcBind {
-    source: CString,
-    target: CString,
-    warning: Vec<u8>,
+pub(super) struct EtcBind {
+    pub(super) source: CString,
+    pub(super) target: CString,
+    pub(super) warning: Vec<u8>,
 }
 
 /// Everything step 1–5 need, prepared in the parent.
@@ -153,14 +153,14 @@ fn fail(message: &[u8], errno: Errno) -> io::Result<()> {
     Err(errno.into())
 }
 
-fn say(message: &[u8]) {
+pub(super) fn say(message: &[u8]) {
     // A short or failed write of a diagnostic is acceptable.
     let _ = nix::unistd::write(io::stderr(), message);
 }
 
 /// Step 5's list: `/etc/netns/NAME/ENTRY` (`dir/ENTRY`) -> `/etc/ENTRY`
 /// for each entry. No directory, no binds (as in iproute2).
-fn etc_binds(dir: &Path, etc: &Path) -> Vec<EtcBind> {
+pub(super) fn etc_binds(dir: &Path, etc: &Path) -> Vec<EtcBind> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
