@@ -16,6 +16,9 @@ pub fn dir() -> PathBuf {
     PathBuf::from("/etc/netns")
 }
 
+/// The end of the name of a hosts file being written (`.<netns>` before).
+const TMP_SUFFIX: &str = ".hosts.nslab";
+
 /// The first line of every hosts file of the lab's.
 pub fn mark(lab: &str) -> String {
     format!("# nslab:{lab}")
@@ -66,7 +69,7 @@ pub fn write_hosts(lab: &str, netns: &str, text: &str) -> Result<(), HostsError>
     std::fs::create_dir_all(&d).map_err(|e| Error::path("cannot create", &d, e))?;
     // Written beside the directory and renamed in: a reader (or `ip netns
     // exec`, which binds every file of the directory) never sees half.
-    let tmp = dir().join(format!(".{netns}.hosts.nslab"));
+    let tmp = dir().join(format!(".{netns}{TMP_SUFFIX}"));
     std::fs::write(&tmp, text).map_err(|e| Error::path("cannot write", &tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::path("cannot rename onto", &path, e))?;
     Ok(())
@@ -82,6 +85,16 @@ pub fn remove_hosts(lab: &str, keep: &[String]) -> Vec<Error> {
     let mut errors = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name();
+        // A file half-written by a killed run (see `write_hosts`).
+        let tmp = name
+            .to_str()
+            .is_some_and(|n| n.starts_with('.') && n.ends_with(TMP_SUFFIX));
+        if tmp && is_ours(&e.path(), lab) {
+            if let Err(err) = std::fs::remove_file(e.path()) {
+                errors.push(Error::path("cannot remove", e.path(), err));
+            }
+            continue;
+        }
         if keep.iter().any(|k| *k.as_str() == name) {
             continue;
         }
@@ -101,4 +114,32 @@ pub fn remove_hosts(lab: &str, keep: &[String]) -> Vec<Error> {
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mark is the whole first word sequence `# nslab:<lab>`: another
+    /// lab's, a longer lab name, or a mark further down is not the lab's.
+    #[test]
+    fn only_the_labs_own_mark_on_the_first_line() {
+        let d = std::env::temp_dir().join(format!("nslab-etc-netns-{}", std::process::id()));
+        std::fs::create_dir_all(&d).expect("mkdir");
+        let p = d.join("hosts");
+        let table = [
+            ("# nslab:nm node a: written by nslab\n1.2.3.4 a\n", true),
+            ("# nslab:nm\n", true),
+            ("# nslab:nm2 node a\n", false),
+            ("# nslab:other node a\n", false),
+            ("1.2.3.4 a\n# nslab:nm\n", false),
+            ("#nslab:nm\n", false),
+            ("", false),
+        ];
+        for (text, ours) in table {
+            std::fs::write(&p, text).expect("write");
+            assert_eq!(is_ours(&p, "nm"), ours, "{text:?}");
+        }
+        std::fs::remove_dir_all(&d).expect("rm");
+    }
 }
