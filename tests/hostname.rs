@@ -34,7 +34,7 @@ fn exec_hostname(node: &str) -> String {
 
 /// Nothing of the lab's UTS namespaces: no file, no mount.
 fn assert_no_uts_left() {
-    let dir = Path::new("/run/nslab/.uts").join(LAB);
+    let dir = Path::new("/run/nslab/.uts");
     assert!(!dir.exists(), "{} left", dir.display());
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
     assert!(!mounts.contains("/.uts/"), "mounts left:\n{mounts}");

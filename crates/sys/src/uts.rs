@@ -46,7 +46,10 @@ fn open_ns(path: &Path) -> Option<OwnedFd> {
 pub fn ensure(lab: &str, netns: &str, hostname: &str) -> Result<(), Error> {
     check_component("namespace", netns)?;
     let dir = lab_dir(lab)?;
-    match DirBuilder::new().recursive(true).mode(0o755).create(&dir) {
+    // Twice: another lab's `down` may remove an empty `.uts` between the
+    // two levels.
+    let mkdir = || DirBuilder::new().recursive(true).mode(0o755).create(&dir);
+    match mkdir().or_else(|_| mkdir()) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(Error::path("cannot create", &dir, e)),
@@ -120,6 +123,8 @@ pub fn remove(lab: &str, keep: &[String]) -> Vec<Error> {
                 errors.push(Error::path("cannot remove", &dir, err));
             }
         }
+        // The last lab's: `.uts` goes too (another lab's keeps it).
+        let _ = std::fs::remove_dir(root());
     }
     errors
 }
