@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod down;
 pub mod faults;
+mod hosts;
 mod settle;
 
 use settle::observe_settled;
@@ -321,13 +322,14 @@ pub(crate) fn up_locked(
     // as this lab's.
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
-    let observed = match observe_settled(&mut host, &scope) {
+    let seen = observe_settled(&mut host, &scope).map_err(LabError::Observe);
+    let observed = match seen.and_then(|o| hosts::check_names(desired).map(|()| o)) {
         Ok(o) => o,
         Err(e) => {
             if prev_file.is_none() {
                 let _ = dir.remove();
             }
-            return Err(LabError::Observe(e));
+            return Err(e);
         }
     };
     let p = plan(desired, &observed);
@@ -342,6 +344,7 @@ pub(crate) fn up_locked(
 
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
+            hosts::apply(desired)?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

@@ -277,6 +277,7 @@ fn start_one(
     };
     let log = dir.log_path(node, i);
     let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log)?;
+    exec::join_node(&mut cmd, &ns);
     cmd.env(procs::LAB_VAR, lab).env(procs::NODE_VAR, node);
     if is_serve {
         cmd.stdout(Stdio::piped());

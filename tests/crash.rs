@@ -112,6 +112,37 @@ struct Snapshot {
     nft: String,
     processes: BTreeSet<String>,
     state: bool,
+    /// The nodes' UTS namespaces (host names): files and mounts.
+    uts: Vec<String>,
+}
+
+/// The lab's UTS namespace files, every mount on one, and what is under
+/// /etc/netns.
+fn uts_left() -> Vec<String> {
+    let dir = Path::new("/run/nslab/.uts").join(LAB);
+    let mut out: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path().display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    if dir.exists() {
+        out.push(dir.display().to_string());
+    }
+    // The nodes' names under /etc/netns (the sandbox's own).
+    if let Ok(d) = std::fs::read_dir("/etc/netns") {
+        out.extend(d.flatten().map(|e| e.path().display().to_string()));
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    out.extend(
+        mounts
+            .lines()
+            .filter(|l| l.contains("/.uts/"))
+            .map(str::to_string),
+    );
+    out.sort();
+    out
 }
 
 fn snapshot() -> Snapshot {
@@ -130,6 +161,7 @@ fn snapshot() -> Snapshot {
         nft: sh("nft list tables"),
         processes: live_processes(),
         state: Path::new(&format!("/run/nslab/{LAB}")).exists(),
+        uts: uts_left(),
     }
 }
 
@@ -156,6 +188,9 @@ fn leftovers(base: &Snapshot) -> Vec<String> {
     if now.state {
         out.push(format!("state: /run/nslab/{LAB} exists"));
     }
+    if now.uts != base.uts {
+        out.push(format!("UTS namespaces: {:?}", now.uts));
+    }
     out
 }
 
@@ -170,6 +205,13 @@ fn scrub(base: &Snapshot) {
         }
     }
     let _ = std::fs::remove_dir_all(format!("/run/nslab/{LAB}"));
+    for f in uts_left() {
+        if !f.contains(' ') {
+            sh(&format!("umount -l {f}; rm -f {f}"));
+        }
+    }
+    let _ = std::fs::remove_dir(format!("/run/nslab/.uts/{LAB}"));
+    sh("rm -rf /etc/netns/*");
     std::thread::sleep(Duration::from_millis(100));
 }
 

@@ -30,13 +30,17 @@ fn render_node(out: &mut String, state: &State, name: &str, n: &NodeState) {
         "  {:<15} {:<9} {:<5} {:<6} {:<17} detail",
         "interface", "kind", "state", "mtu", "mac"
     );
-    let _ = writeln!(
-        out,
-        "  {:<15} {:<9} {:<5}",
+    let lo_addrs: Vec<String> = n.lo_addresses.iter().map(|a| a.to_string()).collect();
+    let lo = format!(
+        "  {:<15} {:<9} {:<5} {:<6} {:<17} {}",
         "lo",
         "loopback",
-        if n.lo_up { "up" } else { "down" }
+        if n.lo_up { "up" } else { "down" },
+        "",
+        "",
+        lo_addrs.join(" ")
     );
+    let _ = writeln!(out, "{}", lo.trim_end());
     for (ifname, l) in &n.links {
         let _ = writeln!(
             out,

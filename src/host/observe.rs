@@ -92,6 +92,18 @@ fn build_node(
     for l in &s.links {
         if l.name == "lo" {
             n.lo_up = l.admin_up;
+            // The machine's own loopback is not the lab's to read.
+            if s.at.netns.is_some() {
+                n.lo_addresses = addrs
+                    .get(&l.index)
+                    .map(|v| {
+                        v.iter()
+                            .filter(|c| !c.addr.is_loopback())
+                            .copied()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
             continue;
         }
         let key = format!("{}:{}", s.at.node, l.name);

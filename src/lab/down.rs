@@ -78,13 +78,25 @@ pub fn down_with(
         return Ok(DownReport::default());
     };
     clear_leftover_files(&rec);
+    // The nodes' host names: owned by their directory, found without the
+    // record.
+    let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
+    // Its names under /etc/netns: owned by the mark in each file.
+    uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &[]));
     let scope = scope_of_down(lab, &rec, found, lost);
     let mut host = Linux::new(lab);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);
     // Teardown keeps going past errors and reports them all.
-    let mut errors = Vec::new();
+    let mut errors: Vec<OpError> = uts_errors
+        .into_iter()
+        .map(|e| OpError {
+            op: "remove the nodes' UTS namespaces".into(),
+            node: HOST.into(),
+            message: e.to_string(),
+        })
+        .collect();
     for (i, s) in p.steps.iter().enumerate() {
         if let Err(e) = host.apply(&s.op) {
             errors.push(e);

@@ -12,6 +12,17 @@ use std::net::IpAddr;
 /// Create and update the node's links against `eff` (see
 /// [`after_deletions`]); routes lost to address deletions leave
 /// `eff.routes`.
+/// Every address the node keeps, its links' and its loopback's (a route
+/// whose source is one of them survives the deletion of another).
+pub(super) fn node_addrs(d: &NodeState) -> BTreeSet<IpAddr> {
+    d.links
+        .values()
+        .flat_map(|l| l.addresses.iter())
+        .chain(&d.lo_addresses)
+        .map(|c| c.addr)
+        .collect()
+}
+
 pub(super) fn plan_links_in(
     ph: &mut Phases,
     desired: &State,
@@ -20,11 +31,7 @@ pub(super) fn plan_links_in(
     d: &NodeState,
     eff: &mut NodeState,
 ) {
-    let node_addrs: BTreeSet<IpAddr> = d
-        .links
-        .values()
-        .flat_map(|l| l.addresses.iter().map(|c| c.addr))
-        .collect();
+    let node_addrs = node_addrs(d);
     for (ifname, dl) in &d.links {
         let ep = Endpoint::new(name, ifname);
         let auto;

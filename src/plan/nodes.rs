@@ -4,7 +4,7 @@
 use super::links::{after_deletions, delete_link, plan_links_out, Kept};
 use super::links_in::plan_links_in;
 use super::{at, route_matches, step, step_n, At, Op, Phases};
-use crate::state::{Endpoint, LinkKind, LinkState, NodeState, State};
+use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, State};
 use std::collections::BTreeSet;
 
 /// Routes out, first of all: those a kept node no longer wants, and all of
@@ -186,6 +186,7 @@ pub(super) fn node_in(
     let o = o.unwrap_or(&empty);
     set_lo(ph, &here, d, o_lo);
     let mut eff = after_deletions(name, o, gone, kept);
+    lo_addresses(ph, &here, d, &mut eff);
     plan_links_in(ph, desired, name, &here, d, &mut eff);
     sysctls_in(ph, &here, d, o, new_node);
     nat_in(ph, &here, desired, d, o);
@@ -219,6 +220,26 @@ fn set_lo(ph: &mut Phases, here: &At, d: &NodeState, o_lo: bool) {
             }),
         ));
     }
+}
+
+const LO: &str = "lo";
+
+/// The lab's addresses on `lo`, added and removed as a link's are.
+fn lo_addresses(ph: &mut Phases, here: &At, d: &NodeState, eff: &mut NodeState) {
+    if d.netns.is_none() || d.lo_addresses == eff.lo_addresses {
+        return;
+    }
+    let with = |a: &BTreeSet<Cidr>| {
+        let mut l = LinkState::new(LinkKind::Other {
+            kind: "loopback".into(),
+        });
+        l.addresses = a.clone();
+        l
+    };
+    let (dl, ol) = (with(&d.lo_addresses), with(&eff.lo_addresses));
+    let node_addrs = super::links_in::node_addrs(d);
+    super::addresses::addresses_out(ph, here, LO, &dl, &ol, &mut eff.routes, &node_addrs);
+    super::addresses::addresses_in(ph, here, LO, &dl, &ol);
 }
 
 fn sysctls_in(ph: &mut Phases, here: &At, d: &NodeState, o: &NodeState, new_node: bool) {

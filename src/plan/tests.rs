@@ -393,6 +393,26 @@ fn link_mut<'a>(s: &'a mut State, node: &str, ifname: &str) -> &'a mut LinkState
 fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
     vec![
         (
+            "loopback addresses added, IPv4 and IPv6",
+            Box::new(|s: &mut State| {
+                let h2 = s.nodes.get_mut("h2").expect("h2");
+                h2.lo_addresses = [cidr("10.255.0.2/32"), cidr("fd00:ff::2/128")].into();
+            }),
+        ),
+        (
+            "loopback address changed",
+            Box::new(|s: &mut State| {
+                let h1 = s.nodes.get_mut("h1").expect("h1");
+                h1.lo_addresses = [cidr("10.255.0.9/32")].into();
+            }),
+        ),
+        (
+            "loopback addresses removed",
+            Box::new(|s: &mut State| {
+                s.nodes.get_mut("h1").expect("h1").lo_addresses.clear();
+            }),
+        ),
+        (
             "address changed inside its subnet",
             Box::new(|s: &mut State| {
                 link_mut(s, "h1", "eth0").addresses = [cidr("10.0.0.5/24")].into();
@@ -504,6 +524,8 @@ fn edits() -> Vec<(&'static str, Box<dyn Fn(&mut State)>)> {
 /// a route on the macvlan, a v6 address on h2.
 fn rich_lab() -> State {
     let mut s = lab();
+    s.nodes.get_mut("h1").expect("h1").lo_addresses =
+        [cidr("10.255.0.1/32"), cidr("fd00:ff::1/128")].into();
     let mv = link_mut(&mut s, "h3", "mv0");
     mv.addresses.insert(cidr("10.3.0.1/24"));
     s.nodes
@@ -557,9 +579,31 @@ fn one_plan_makes_an_edited_lab_equal_to_a_fresh_one() {
             "{name}: differs from a fresh build after\n{:#?}",
             lines(&p)
         );
+        assert_eq!(
+            addresses(&host.state),
+            addresses(&b),
+            "{name}: not the addresses asked for after\n{:#?}",
+            lines(&p)
+        );
         let again = plan(&b, &host.state);
         assert!(again.is_empty(), "{name}: {:#?}", lines(&again));
     }
+}
+
+/// Every address of every node, its links' and its loopback's.
+fn addresses(s: &State) -> BTreeSet<(String, String, Cidr)> {
+    let mut out = BTreeSet::new();
+    for (name, n) in &s.nodes {
+        for c in &n.lo_addresses {
+            out.insert((name.clone(), "lo".to_string(), *c));
+        }
+        for (ifname, l) in &n.links {
+            for c in &l.addresses {
+                out.insert((name.clone(), ifname.clone(), *c));
+            }
+        }
+    }
+    out
 }
 
 #[test]

@@ -71,6 +71,7 @@ pub fn desired(t: &m::Topology) -> State {
     for (name, node) in &t.nodes {
         let mut n = NodeState::new(t.netns_of(name));
         n.lo_up = node.lo_up;
+        n.lo_addresses = node.lo_addresses.iter().copied().collect();
         for (k, v) in &node.sysctls {
             n.sysctls.insert(k.to_string(), v.clone());
         }
@@ -98,6 +99,9 @@ pub fn desired(t: &m::Topology) -> State {
         let rules = node_nat(&node.nat, node);
         if !rules.is_empty() {
             n.nat = Some(Nat { rules });
+        }
+        if n.netns.is_some() {
+            n.hostname = Some(node.hostname_of(name));
         }
         s.nodes.insert(name.to_string(), n);
     }

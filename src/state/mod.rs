@@ -29,6 +29,14 @@ pub struct NodeState {
     /// Name under /run/netns; `None` for the host node.
     pub netns: Option<String>,
     pub lo_up: bool,
+    /// The host name of a namespace node's processes (its UTS namespace;
+    /// set by `up` apart from the plan, see `crate::lab::hostnames`).
+    /// Desired side only: the observer leaves it `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The lab's addresses on `lo` (not the kernel's 127.0.0.1/8 and ::1).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub lo_addresses: BTreeSet<Cidr>,
     /// Full dotted keys (`net.ipv4.ip_forward`) to values as written to /proc.
     pub sysctls: BTreeMap<String, String>,
     pub links: BTreeMap<String, LinkState>,
@@ -43,6 +51,8 @@ impl NodeState {
         NodeState {
             netns,
             lo_up: true,
+            hostname: None,
+            lo_addresses: BTreeSet::new(),
             sysctls: BTreeMap::new(),
             links: BTreeMap::new(),
             routes: BTreeSet::new(),

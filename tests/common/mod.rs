@@ -1,6 +1,7 @@
 //! Kernel-test support: every test body runs in a sandbox of its own — a
 //! child process in fresh network and mount namespaces with a private
-//! tmpfs on /run (so /run/netns and /run/nslab are the test's own), and a
+//! tmpfs on /run (so /run/netns and /run/nslab are the test's own), a
+//! private /etc/netns (an overlay on /etc, written to that tmpfs), and a
 //! PID namespace with its own /proc — and
 //! drives the real `nslab` binary there.
 //!

@@ -47,7 +47,8 @@ raw_map! {
     pub struct RawNode in "Nodes" {
         netns: Option<Leaf>,
         kind: Option<Leaf>,
-        lo: Option<Leaf>,
+        hostname: Option<Leaf>,
+        lo: Option<Spanned<RawLo>>,
         forwarding: Option<Leaf>,
         sysctls: Option<Entries<Leaf>>,
         interfaces: Option<Entries<Option<RawInterface>>>,
@@ -55,6 +56,26 @@ raw_map! {
         nat: Option<RawNat>,
         serve: Option<Vec<Leaf>>,
         run: Option<Vec<Leaf>>,
+    }
+}
+
+/// A node's `lo:`: `up`/`down` (or a boolean), or `{up, addresses}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawLo {
+    /// `up` or `down`.
+    Words(String),
+    /// `{ up: true, addresses: [...] }`.
+    Map(Box<RawLoMap>),
+    /// Anything else (a boolean is `up`/`down`; the rest a wrong type).
+    Other(Scalar),
+}
+
+raw_map! {
+    /// The map form of `lo:`.
+    #[allow(missing_docs)]
+    pub struct RawLoMap in "Loopback" {
+        up: Option<Leaf>,
+        addresses: Option<Vec<Leaf>>,
     }
 }
 

@@ -54,6 +54,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod error;
+pub mod etc_netns;
 pub mod exec;
 #[allow(unsafe_code)]
 pub mod iface;
@@ -71,5 +72,6 @@ pub mod sysctl;
 pub mod tap;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod uts;
 
 pub use error::Error;

@@ -7,9 +7,10 @@
 //! `--pid --fork --mount-proc` with [`Sandbox::with_pid_namespace`]), with
 //! `NSLAB_IN_SANDBOX` naming the parent's namespaces. Inside, it mounts a
 //! private tmpfs on `/run` (and makes `/run/netns` and `/run/nslab` there,
-//! unless [`Sandbox::with_empty_run`]), so the test's namespaces and state
-//! never reach the host — and vanish with the sandbox even if the test
-//! fails half-way.
+//! unless [`Sandbox::with_empty_run`]), and an overlay on `/etc` with an
+//! empty `/etc/netns` whose writes land on that tmpfs, so the test's
+//! namespaces, state and `/etc/netns` files never reach the host — and
+//! vanish with the sandbox even if the test fails half-way.
 //!
 //! It mounts only after it checked ([`check_private`]) that it is in a
 //! mount namespace and a network namespace other than its parent's, and
@@ -156,7 +157,8 @@ impl Sandbox {
     }
 
     /// Inside: a private tmpfs on /run (with empty netns and nslab
-    /// directories unless `with_empty_run`), once [`check_private`] passed.
+    /// directories unless `with_empty_run`) and a private `/etc/netns`
+    /// ([`private_etc_netns`]), once [`check_private`] passed.
     fn prepare_inside(&self) -> Result<(), String> {
         use nix::mount::{mount, MsFlags};
         // Never hide the host's /run: mount only when this process really
@@ -177,6 +179,7 @@ impl Sandbox {
             Some("mode=0755"),
         )
         .map_err(|e| format!("mount tmpfs on /run: {e}"))?;
+        private_etc_netns()?;
         if self.run_dirs {
             for d in ["/run/netns", "/run/nslab"] {
                 std::fs::create_dir(d).map_err(|e| format!("mkdir {d}: {e}"))?;
@@ -184,6 +187,48 @@ impl Sandbox {
         }
         Ok(())
     }
+}
+
+/// A private, empty `/etc/netns` (where nslab writes a node's `hosts` and
+/// `ip netns exec` reads it): `/etc` gets a writable overlay whose upper
+/// layer is on the sandbox's `/run` tmpfs, so nothing written under `/etc`
+/// reaches the machine or another test, and the machine needs no
+/// `/etc/netns` of its own.
+fn private_etc_netns() -> Result<(), String> {
+    use nix::mount::{mount, MsFlags};
+    let base = Path::new("/run/.sandbox-etc");
+    let (upper, work) = (base.join("upper"), base.join("work"));
+    for d in [&upper, &work] {
+        std::fs::create_dir_all(d).map_err(|e| format!("mkdir {}: {e}", d.display()))?;
+    }
+    let opts = format!(
+        "lowerdir=/etc,upperdir={},workdir={}",
+        upper.display(),
+        work.display()
+    );
+    mount(
+        Some("nslab-sandbox-etc"),
+        "/etc",
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(opts.as_str()),
+    )
+    .map_err(|e| format!("mount an overlay on /etc: {e}"))?;
+    let netns = Path::new("/etc/netns");
+    // The machine's entries (if any) are not the test's.
+    if netns.exists() {
+        mount(
+            Some("nslab-sandbox-etc-netns"),
+            netns,
+            Some("tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            Some("mode=0755"),
+        )
+        .map_err(|e| format!("mount tmpfs on /etc/netns: {e}"))?;
+    } else {
+        std::fs::create_dir(netns).map_err(|e| format!("mkdir /etc/netns: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `true` inside the sandbox (run the test body); `false` in the parent

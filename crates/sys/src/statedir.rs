@@ -143,6 +143,9 @@ impl StateDir {
             .flatten()
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            // `.uts` (see `crate::uts`) and the like: no lab name starts
+            // with a dot.
+            .filter(|n| !n.starts_with('.'))
             .collect();
         labs.sort();
         Ok(labs)

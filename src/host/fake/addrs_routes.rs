@@ -15,6 +15,13 @@ impl FakeHost {
         ifname: &str,
         cidr: &Cidr,
     ) -> Result<(), OpError> {
+        if ifname == "lo" {
+            let n = self.node(op, &at.node)?;
+            return match n.lo_addresses.insert(*cidr) {
+                true => Ok(()),
+                false => Err(OpError::new(op, "File exists")),
+            };
+        }
         let l = self.link(op, &Endpoint::new(&at.node, ifname))?;
         if !l.addresses.insert(*cidr) {
             return Err(OpError::new(op, Cause::errno_of(libc::EEXIST)));
@@ -57,6 +64,13 @@ impl FakeHost {
         ifname: &str,
         cidr: &Cidr,
     ) -> Result<(), OpError> {
+        if ifname == "lo" {
+            let n = self.node(op, node)?;
+            return match n.lo_addresses.remove(cidr) {
+                true => Ok(()),
+                false => Err(OpError::new(op, "Cannot assign requested address")),
+            };
+        }
         let promote = self
             .state
             .nodes

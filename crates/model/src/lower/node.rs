@@ -5,8 +5,10 @@ use super::{words, Ctx};
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName, SysctlKey};
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Entries, Leaf, RawNode, Scalar};
+use crate::raw::{loc_of, Entries, Leaf, RawLo, RawNode, Scalar};
 use crate::topology::{IfRef, Node, NodeKind};
+use crate::values::Cidr;
+use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 pub(crate) fn lower_node(
@@ -73,16 +75,52 @@ fn node_settings(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: &RawNode, node
             );
         }
     }
+    if let Some(h) = &raw.hostname {
+        cx.span(format!("{p}.hostname"), loc_of(h));
+        node.hostname = hostname(cx, h);
+        if node.kind == NodeKind::Host {
+            cx.push(
+                ProblemKind::InvalidValue,
+                loc_of(h),
+                format!("node `{name}` is the host namespace; its host name is the machine's"),
+                "remove `hostname:`, or remove `kind: host`",
+            );
+        }
+    }
     if let Some(lo) = &raw.lo {
-        node.lo_up = match &lo.value {
-            Scalar::Bool(b) => *b,
-            _ => cx
-                .choice(lo, "lo state", &[("up", true), ("down", false)])
-                .unwrap_or(true),
-        };
+        node_lo(cx, p, lo, node);
     }
     if let Some(f) = &raw.forwarding {
         node.forwarding = cx.bool(f, "forwarding");
+    }
+}
+
+/// `lo: up`, `lo: down`, a boolean, or `lo: { up, addresses }`.
+fn node_lo(cx: &mut Ctx<'_>, p: &str, lo: &Spanned<RawLo>, node: &mut Node) {
+    cx.span(format!("{p}.lo"), loc_of(lo));
+    let leaf = |value: Scalar| Leaf {
+        value,
+        referenced: lo.referenced,
+        defined: lo.defined,
+    };
+    let state = |cx: &mut Ctx<'_>, l: &Leaf| match &l.value {
+        Scalar::Bool(b) => Some(*b),
+        _ => cx.choice(l, "lo state", &[("up", true), ("down", false)]),
+    };
+    match &lo.value {
+        RawLo::Words(w) => node.lo_up = state(cx, &leaf(Scalar::Str(w.clone()))).unwrap_or(true),
+        RawLo::Other(v) => node.lo_up = state(cx, &leaf(v.clone())).unwrap_or(true),
+        RawLo::Map(m) => {
+            if let Some(up) = &m.up {
+                node.lo_up = state(cx, up).unwrap_or(true);
+            }
+            for (i, a) in m.addresses.iter().flatten().enumerate() {
+                cx.span(format!("{p}.lo.addresses.{i}"), loc_of(a));
+                if let Some(c) = cx.parse::<Cidr>(a, "an address like 10.255.0.1/32") {
+                    node.lo_addresses.push(c);
+                }
+            }
+        }
     }
 }
 
@@ -123,6 +161,30 @@ fn node_services(cx: &mut Ctx<'_>, p: &str, serve: Vec<Leaf>, run: Vec<Leaf>, no
             }
         }
     }
+}
+
+/// `hostname:`: what `sethostname` takes and resolvers accept (RFC 1123):
+/// dot-separated labels of letters, digits and `-`, none starting or
+/// ending with `-`, each at most 63 characters, at most 64 in all.
+fn hostname(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
+    let t = cx.text(leaf, "a host name")?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if t.len() > 64 || !t.split('.').all(label_ok) {
+        cx.push(
+            ProblemKind::InvalidName,
+            loc_of(leaf),
+            format!("`{}` cannot be a host name", t.escape_debug()),
+            "a host name is letters, digits and `-` (not first or last), in labels separated by `.`, at most 64 characters",
+        );
+        return None;
+    }
+    Some(t)
 }
 
 /// `netns:`: a file name under /run/netns.

@@ -4,7 +4,7 @@
 
 use super::{Leaf, Scalar};
 use super::{OneOrMany, RawExpect, RawExpectMap, RawLink, RawLinkLong, RawRoute, RawRouteMap};
-use super::{RawPartition, RawPartitionMap, RawStep, RawStepMap};
+use super::{RawLo, RawLoMap, RawPartition, RawPartitionMap, RawStep, RawStepMap};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -82,6 +82,7 @@ fn seq_leaves<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Leaf>, A::Error>
 
 string_or_map!(RawRoute, RawRouteMap);
 string_or_map!(RawExpect, RawExpectMap);
+string_or_map!(RawLo, RawLoMap);
 string_or_map!(RawStep, RawStep::Words, step_map, RawStepMap, |s| {
     seq_other(s, RawStep::Other)
 });

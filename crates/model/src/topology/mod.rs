@@ -18,6 +18,7 @@ pub use scenario::*;
 
 use crate::loc::{Loc, SourceFile};
 use crate::names::{IfName, LabName, NodeName, SysctlKey};
+use crate::values::Cidr;
 use std::collections::BTreeMap;
 
 /// One lab, validated.
@@ -101,8 +102,13 @@ pub struct Node {
     pub netns: Option<String>,
     /// `netns` (default) or `host`.
     pub kind: NodeKind,
+    /// `hostname:` as written; see [`Node::hostname_of`].
+    pub hostname: Option<String>,
     /// `lo: up` (default) or `down`.
     pub lo_up: bool,
+    /// `lo: { addresses: [...] }`: the lab's addresses on the loopback
+    /// (a router's identity), in file order.
+    pub lo_addresses: Vec<Cidr>,
     /// `forwarding:` as written. A node with any NAT rule gets `Some(true)`
     /// unless the file says otherwise.
     pub forwarding: Option<bool>,
@@ -131,7 +137,9 @@ impl Node {
         Node {
             netns: None,
             kind: NodeKind::Netns,
+            hostname: None,
             lo_up: true,
+            lo_addresses: Vec::new(),
             forwarding: None,
             sysctls: BTreeMap::new(),
             interfaces: BTreeMap::new(),
@@ -150,6 +158,11 @@ impl Node {
             Some(n) => n.clone(),
             None => nslab_types::names::node_netns(lab.as_str(), node.as_str()),
         }
+    }
+
+    /// The host name its processes see: `hostname:`, else the node's name.
+    pub fn hostname_of(&self, node: &NodeName) -> String {
+        self.hostname.clone().unwrap_or_else(|| node.to_string())
     }
 
     /// Whether IP forwarding should be on: `forwarding: true`, or any NAT

@@ -115,9 +115,44 @@ pub(super) fn check_routes_and_nat(
     }
 }
 
+/// `lo: { addresses }`: the lab's own addresses, so not the kernel's
+/// (127.0.0.0/8, ::1, always there) and not on the machine's loopback.
+pub(super) fn check_loopback(cx: &mut Ctx<'_>, t: &Topology) {
+    for (nname, node) in &t.nodes {
+        for (i, c) in node.lo_addresses.iter().enumerate() {
+            let loc = cx
+                .spans
+                .get_or(&format!("nodes.{nname}.lo.addresses.{i}"), node.loc);
+            if node.kind == NodeKind::Host {
+                cx.push(
+                    ProblemKind::InvalidValue,
+                    loc,
+                    format!("node `{nname}` is the host namespace; its `lo` is the machine's, not the lab's"),
+                    "give loopback addresses to a node without `kind: host`",
+                );
+                break;
+            }
+            if c.addr.is_loopback() {
+                cx.push(
+                    ProblemKind::InvalidValue,
+                    loc,
+                    format!("{c} is a loopback address every namespace's `lo` already has"),
+                    "give `lo` an address of the lab's own, like 10.255.0.1/32 or fd00::1/128",
+                );
+            }
+        }
+    }
+}
+
 pub(super) fn check_addresses(cx: &mut Ctx<'_>, t: &Topology) {
     let mut all: Vec<(IpAddr, &NodeName, Loc)> = Vec::new();
     for (nname, node) in &t.nodes {
+        for (i, c) in node.lo_addresses.iter().enumerate() {
+            let l = cx
+                .spans
+                .get_or(&format!("nodes.{nname}.lo.addresses.{i}"), node.loc);
+            all.push((c.addr, nname, l));
+        }
         for (ifname, iface) in &node.interfaces {
             for (i, c) in iface.addresses.iter().enumerate() {
                 let l = cx.spans.get_or(

@@ -38,6 +38,7 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     check_netns_names(cx, t);
     interfaces::check_interfaces(cx, t, &known, host.interfaces);
     addresses::check_routes_and_nat(cx, t, &known, host.interfaces);
+    addresses::check_loopback(cx, t);
     addresses::check_addresses(cx, t);
     addresses::check_subnet_overlap(cx, t);
     addresses::check_expects(cx, t);
@@ -226,7 +227,7 @@ pub(super) fn loopback(cx: &mut Ctx<'_>, loc: Loc) {
         ProblemKind::InvalidName,
         loc,
         "`lo` is the namespace's own loopback interface; nslab cannot make another",
-        "set the loopback with the node's `lo: up` or `lo: down`, and give this interface another name",
+        "set the loopback with the node's `lo:` (`up`, `down`, or `{ up: true, addresses: [10.255.0.1/32] }`), and give this interface another name",
     );
 }
 

@@ -22,7 +22,8 @@ use crate::Error;
 /// missing).
 ///
 /// Unlike [`super::command_in`] it keeps the caller's mount namespace and
-/// `/sys`: services need no `ip netns exec` view. It returns the
+/// `/sys`: services need no `ip netns exec` view ([`join_node`] adds the
+/// node's host name and `/etc/netns` files). It returns the
 /// `Command` rather than a started child so the caller may still change it
 /// (for example pipe stdout to wait for a readiness line); the child's pid
 /// is its process-group id, for [`kill_group`].
@@ -57,6 +58,53 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
         });
     }
     Ok(cmd)
+}
+
+/// Adds to `cmd` what a node's processes see besides its network: the UTS
+/// namespace (the host name) the lab keeps for the network namespace
+/// `netns`, if any (see [`crate::uts`]), and, when `/etc/netns/<netns>/`
+/// has files, a mount namespace of its own with each bound over the same
+/// name in `/etc` (as `ip netns exec` does; a failed bind is a warning).
+pub fn join_node(cmd: &mut Command, netns: &str) {
+    let uts = crate::uts::find(netns);
+    let etc = super::ipnetns::etc_binds(&crate::etc_netns::dir().join(netns), Path::new("/etc"));
+    if uts.is_none() && etc.is_empty() {
+        return;
+    }
+    // SAFETY: the hook runs between fork and exec and only makes the setns,
+    // unshare and mount system calls (through nix, C strings prepared
+    // before the fork) and writes a prepared warning; nothing is allocated.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(uts) = &uts {
+                nix::sched::setns(uts, nix::sched::CloneFlags::CLONE_NEWUTS)?;
+            }
+            if etc.is_empty() {
+                return Ok(());
+            }
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
+            nix::mount::mount(
+                Some(c""),
+                c"/",
+                Some(c"none"),
+                nix::mount::MsFlags::MS_SLAVE | nix::mount::MsFlags::MS_REC,
+                None::<&std::ffi::CStr>,
+            )?;
+            for b in &etc {
+                let bound = nix::mount::mount(
+                    Some(b.source.as_c_str()),
+                    b.target.as_c_str(),
+                    Some(c"none"),
+                    nix::mount::MsFlags::MS_BIND,
+                    None::<&std::ffi::CStr>,
+                );
+                if bound.is_err() {
+                    super::ipnetns::say(&b.warning);
+                }
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Stops the process group `pgid`: `SIGTERM` to the group, up to `grace`

@@ -1,7 +1,8 @@
 //! What `ip netns exec NAME` does in the child before `exec`, after
 //! iproute2's `netns_switch` and `bind_etc` (lib/namespace.c):
 //!
-//! 1. `setns(fd, CLONE_NEWNET)`;
+//! 1. `setns(fd, CLONE_NEWNET)` (and `setns(uts, CLONE_NEWUTS)` into the
+//!    node's UTS namespace, when the lab keeps one: see [`crate::uts`]);
 //! 2. `unshare(CLONE_NEWNS)`: a mount namespace of its own;
 //! 3. `mount("", "/", MS_SLAVE | MS_REC)`: no mount propagates back;
 //! 4. `umount2("/sys", MNT_DETACH)`, then mount a sysfs named after the
@@ -31,15 +32,17 @@ use nix::sys::statvfs::{statvfs, FsFlags};
 use crate::{netns, Error};
 
 /// One bind mount of step 5, and its warning.
-struct EtcBind {
-    source: CString,
-    target: CString,
-    warning: Vec<u8>,
+pub(super) struct EtcBind {
+    pub(super) source: CString,
+    pub(super) target: CString,
+    pub(super) warning: Vec<u8>,
 }
 
 /// Everything step 1–5 need, prepared in the parent.
 pub(super) struct Switch {
     ns: OwnedFd,
+    /// The node's UTS namespace (its hostname), when the lab keeps one.
+    uts: Option<OwnedFd>,
     name: CString,
     root: CString,
     sys: CString,
@@ -71,6 +74,7 @@ impl Switch {
         let msg = |what: &str| format!("nslab: namespace {name}: {what} failed\n").into_bytes();
         Ok(Switch {
             ns,
+            uts: crate::uts::find(name),
             name: cstring(name, name)?,
             root: cstring("/", "/")?,
             sys: cstring("/sys", "/sys")?,
@@ -98,6 +102,9 @@ impl Switch {
 
     fn enter(&self) -> io::Result<()> {
         setns(&self.ns, CloneFlags::CLONE_NEWNET).or_else(|e| fail(&self.fail_setns, e))?;
+        if let Some(uts) = &self.uts {
+            setns(uts, CloneFlags::CLONE_NEWUTS).or_else(|e| fail(&self.fail_setns, e))?;
+        }
         unshare(CloneFlags::CLONE_NEWNS).or_else(|e| fail(&self.fail_unshare, e))?;
         mount(
             Some(c""),
@@ -146,14 +153,14 @@ fn fail(message: &[u8], errno: Errno) -> io::Result<()> {
     Err(errno.into())
 }
 
-fn say(message: &[u8]) {
+pub(super) fn say(message: &[u8]) {
     // A short or failed write of a diagnostic is acceptable.
     let _ = nix::unistd::write(io::stderr(), message);
 }
 
 /// Step 5's list: `/etc/netns/NAME/ENTRY` (`dir/ENTRY`) -> `/etc/ENTRY`
 /// for each entry. No directory, no binds (as in iproute2).
-fn etc_binds(dir: &Path, etc: &Path) -> Vec<EtcBind> {
+pub(super) fn etc_binds(dir: &Path, etc: &Path) -> Vec<EtcBind> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

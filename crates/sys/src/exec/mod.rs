@@ -20,7 +20,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub use group::{kill_group, spawn_in};
+pub use group::{join_node, kill_group, spawn_in};
 
 use crate::Error;
 
