@@ -235,3 +235,108 @@ fn test_doubles_are_built_for_tests_only() {
         wrong.join("\n")
     );
 }
+
+/// Whether `code` names a `Result` whose error type is `String`.
+fn string_error(code: &str) -> bool {
+    code.match_indices("Result<").any(|(at, _)| {
+        let mut depth = 0;
+        let mut last_comma = None;
+        for (i, c) in code[at..].char_indices() {
+            match c {
+                '<' => depth += 1,
+                ',' if depth == 1 => last_comma = Some(at + i),
+                '>' if depth == 1 => {
+                    return last_comma.is_some_and(|c| code[c + 1..at + i].trim() == "String")
+                }
+                '>' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+#[test]
+fn string_errors_and_prints_are_recognised() {
+    assert!(string_error("fn f() -> Result<Vec<u8>, String> {"));
+    assert!(string_error("pub result: Result<PingStats, String>,"));
+    assert!(!string_error(
+        "fn f() -> Result<BTreeMap<String, String>, OpError> {"
+    ));
+    assert!(!string_error("fn f() -> Result<(), Cause> {"));
+    assert!(prints("    eprintln!(\"warning: {x}\");"));
+    assert!(prints("println!(\"ready\");"));
+    assert!(!prints("let line = format!(\"{x}\");"));
+}
+
+/// Whether `code` writes to the terminal itself.
+fn prints(code: &str) -> bool {
+    ["println!(", "print!(", "dbg!("]
+        .iter()
+        .any(|m| code.contains(m))
+}
+
+/// The library keeps its errors typed to the top and returns what it has
+/// to say: outside the CLI (`src/cli`, `src/main.rs`), no error is a
+/// `String` (where the errno and the kind are lost), and nothing is
+/// printed (a warning is data the caller shows, or not).
+#[test]
+fn the_library_neither_stringifies_errors_nor_prints() {
+    let mut all = Vec::new();
+    rust_files(&src(), &mut all);
+    let cli = src().join("cli");
+    let mut wrong = Vec::new();
+    let mut scanned = 0;
+    for f in all
+        .iter()
+        .filter(|f| !f.starts_with(&cli) && !f.ends_with("main.rs"))
+    {
+        scanned += 1;
+        for (i, line) in code_lines(f) {
+            if string_error(&line) {
+                wrong.push(format!(
+                    "{}:{i}: an error as a String: {}",
+                    f.display(),
+                    line.trim()
+                ));
+            }
+            if prints(&line) {
+                wrong.push(format!("{}:{i}: prints: {}", f.display(), line.trim()));
+            }
+        }
+    }
+    assert!(scanned > 40, "scanned only {scanned} files");
+    assert!(
+        wrong.is_empty(),
+        "the library's errors are typed and its warnings returned:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The lines of `path`'s code (no comments, no test code), each with its
+/// line number.
+fn code_lines(path: &Path) -> Vec<(usize, String)> {
+    if path.file_name().is_some_and(|n| n == "tests.rs") {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(path).expect("read a source file");
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        if line == "#[cfg(test)]" {
+            match lines.peek() {
+                Some((_, next)) if next.ends_with('{') => break,
+                Some(_) => {
+                    lines.next();
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let code = line.split("//").next().unwrap_or("");
+        if !code.trim().is_empty() {
+            out.push((i + 1, code.to_string()));
+        }
+    }
+    out
+}

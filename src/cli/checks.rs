@@ -112,7 +112,9 @@ fn ping_row(p: &Pinged, json: bool) -> Option<serde_json::Value> {
         }
         Err(e) => {
             if json {
-                return Some(serde_json::json!({"from": s, "to": t, "address": ip, "error": e}));
+                return Some(
+                    serde_json::json!({"from": s, "to": t, "address": ip, "error": e.to_string()}),
+                );
             }
             println!("  ✗ {s} -> {t} ({ip}): {e}");
         }

@@ -66,10 +66,12 @@ pub fn run(cmd: Command) -> Exit {
             Exit::Ok
         }
         Command::Man { dir } => super::man::man(dir.as_deref()),
-        Command::Serve { label, services } => match crate::services::serve(&label, &services) {
-            Ok(never) => match never {},
-            Err(e) => fail(e),
-        },
+        Command::Serve { label, services } => {
+            match crate::services::serve(&label, &services, || println!("ready")) {
+                Ok(never) => match never {},
+                Err(e) => fail(e),
+            }
+        }
     }
 }
 

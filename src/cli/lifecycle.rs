@@ -245,7 +245,12 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
     }
     let p = if !offline {
         match lab::plan_up(&loaded.desired) {
-            Ok(p) => p,
+            Ok((p, warnings)) => {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                p
+            }
             Err(e) => return lab_error(e),
         }
     } else {

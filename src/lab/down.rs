@@ -55,7 +55,7 @@ pub fn down_with(
         // again (nothing is made for a lab that is gone).
         return down_with(lab, progress);
     };
-    let rec = read_record(&dir, true)?;
+    let (rec, warning) = read_record(&dir, true)?;
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
     // Processes first, while their namespaces still have names.
@@ -66,7 +66,10 @@ pub fn down_with(
         // made anything): nothing is left but the directory.
         dir.remove().map_err(sd_err)?;
         drop(lock);
-        return Ok(DownReport::default());
+        return Ok(DownReport {
+            notes: warning.into_iter().collect(),
+            ..DownReport::default()
+        });
     };
     clear_leftover_files(&rec);
     let scope = scope_of_down(lab, &rec, found, lost);
@@ -82,7 +85,8 @@ pub fn down_with(
         }
         progress(i + 1, p.len());
     }
-    let notes = host.take_notes();
+    let mut notes: Vec<String> = warning.into_iter().collect();
+    notes.extend(host.take_notes());
     drop(host);
     // A partition's table in the host node (the namespaces took theirs).
     errors.extend(super::faults::remove_host_table(lab));
