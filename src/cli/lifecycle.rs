@@ -1,8 +1,8 @@
 //! `up`, `down`, `plan`, `validate` and the built-in `demo`.
 
 use super::checks::{check_results, run_checks};
-use super::commands::{lab_error, lab_name, nix_is_root, print_plan};
 use super::inspect::show_lab;
+use super::labs::{lab_error, lab_name, nix_is_root, print_plan};
 use super::load::{self, Loaded};
 use super::{fail, Exit};
 use crate::lab;
@@ -223,7 +223,7 @@ fn plan_input(lab: &str) -> Result<Loaded, Exit> {
     if names_a_file || (!is_up && path.is_file()) {
         return load::from_file(path);
     }
-    super::checks::loaded_lab(lab)
+    super::labs::loaded_lab(lab)
 }
 
 pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {

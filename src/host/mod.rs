@@ -13,6 +13,7 @@ pub mod events;
 #[cfg(test)]
 pub mod fake;
 pub mod linux;
+mod live;
 pub mod nat;
 mod observe;
 mod parts;

@@ -66,3 +66,8 @@ pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
         chains,
     }
 }
+
+/// Stands for rules nslab did not write (shown in `plan` as
+/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
+/// replaces the whole table.
+pub const FOREIGN_RULE: &str = "(rules not written by nslab)";

@@ -1,5 +1,6 @@
 //! The lab's NAT table as read back from the kernel.
 
+use crate::host::nat::FOREIGN_RULE;
 use crate::state::nat::{
     Action as NatAction, Hook as NatHook, Match as NatMatch, Nat, Rule as NatRule,
 };
@@ -21,11 +22,6 @@ pub(super) fn nat_of(t: &nslab_nft::ReadTable, mark: &str) -> Nat {
         }],
     })
 }
-
-/// Stands for rules nslab did not write (shown in `plan` as
-/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
-/// replaces the whole table.
-pub const FOREIGN_RULE: &str = "(rules not written by nslab)";
 
 fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
     use nslab_nft as nft;
