@@ -40,6 +40,9 @@ pub struct UpReport {
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
+    /// What went wrong without stopping the run (a record that could not
+    /// be read), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
@@ -353,10 +356,13 @@ pub(crate) fn up_locked(
             // `plan` is what was planned first; `done` may hold a second
             // round for what the kernel took along.
             let plan = if done.len() > p.len() { done } else { p };
-            let mut notes: Vec<String> = warning.into_iter().collect();
-            notes.extend(fault_warnings);
+            let mut notes = fault_warnings;
             notes.extend(host.take_notes());
-            Ok(UpReport { plan, notes })
+            Ok(UpReport {
+                plan,
+                notes,
+                warnings: warning.into_iter().collect(),
+            })
         }
         Err(e) if !e.restored() => {
             // Not everything could be undone: the kernel is not as before

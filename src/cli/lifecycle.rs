@@ -26,6 +26,9 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     if !json {
         summary(&l.desired, &report.plan, started);
     }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     for n in &report.notes {
         eprintln!("note: {n}");
     }
@@ -176,6 +179,9 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
                 let mut v = super::json::plan_report(&name, &r.plan);
                 v["was_up"] = true.into();
                 println!("{v}");
+            }
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
             }
             for n in &r.notes {
                 eprintln!("note: {n}");

@@ -18,6 +18,9 @@ pub struct DownReport {
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
+    /// What went wrong without stopping the run (a record that could not
+    /// be read), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 /// Remove everything the lab owns, even if an `up` was killed half-way:
@@ -67,7 +70,7 @@ pub fn down_with(
         dir.remove().map_err(sd_err)?;
         drop(lock);
         return Ok(DownReport {
-            notes: warning.into_iter().collect(),
+            warnings: warning.into_iter().collect(),
             ..DownReport::default()
         });
     };
@@ -85,8 +88,7 @@ pub fn down_with(
         }
         progress(i + 1, p.len());
     }
-    let mut notes: Vec<String> = warning.into_iter().collect();
-    notes.extend(host.take_notes());
+    let notes = host.take_notes();
     drop(host);
     // A partition's table in the host node (the namespaces took theirs).
     errors.extend(super::faults::remove_host_table(lab));
@@ -105,6 +107,7 @@ pub fn down_with(
         plan: p,
         errors,
         notes,
+        warnings: warning.into_iter().collect(),
     })
 }
 
