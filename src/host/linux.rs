@@ -295,13 +295,7 @@ impl Linux {
         table: &str,
         nat: Option<&crate::state::nat::Nat>,
     ) -> Result<(), Cause> {
-        if nat.is_some_and(|n| {
-            n.rules.iter().any(|r| {
-                r.matches.contains(&crate::state::nat::Match::IifName(
-                    super::nat::FOREIGN_RULE.into(),
-                ))
-            })
-        }) {
+        if nat.is_some_and(crate::state::nat::Nat::is_foreign) {
             // Undoing a repair: what was there was not nslab's to write.
             return Err(Cause::Refused(format!(
                 "table inet {table} held rules not written by nslab; they cannot be put back"
