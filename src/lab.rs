@@ -25,7 +25,7 @@ pub use down::{down, down_with};
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
     #[error("state directory: {0}")]
-    StateDir(String),
+    StateDir(#[source] nslab_sys::Error),
     #[error("{0}")]
     Observe(#[source] OpError),
     #[error("{0}")]
@@ -41,6 +41,9 @@ pub struct UpReport {
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
+    /// What went wrong without stopping the run (a record that could not
+    /// be read), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
@@ -179,8 +182,8 @@ pub(crate) fn sysctl_interface(key: &str) -> Option<&str> {
     (!matches!(ifname, "all" | "default") && !ifname.is_empty()).then_some(ifname)
 }
 
-fn sd_err(e: impl std::fmt::Display) -> LabError {
-    LabError::StateDir(e.to_string())
+fn sd_err(e: nslab_sys::Error) -> LabError {
+    LabError::StateDir(e)
 }
 
 /// What a lab's state directory says about it.
@@ -226,11 +229,15 @@ pub fn look(dir: &StateDir) -> Result<Recorded, LabError> {
 /// The record for a run that changes the lab. One that cannot be read does
 /// not block it: with `set_aside` it is renamed `state.json.corrupt-<time>`
 /// (kept for a post-mortem), and the lab is handled by the marks its
-/// namespaces and links carry in the kernel. Either way a warning says so.
-fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabError> {
+/// namespaces and links carry in the kernel. Either way a warning says so
+/// (returned beside the record, for the caller to show).
+fn read_record(
+    dir: &StateDir,
+    set_aside: bool,
+) -> Result<(Option<Record>, Option<String>), LabError> {
     match look(dir)? {
-        Recorded::Found(r) => Ok(Some(*r)),
-        Recorded::Missing => Ok(None),
+        Recorded::Found(r) => Ok((Some(*r), None)),
+        Recorded::Missing => Ok((None, None)),
         Recorded::Unreadable(why) => {
             let what = if set_aside {
                 match dir.set_aside(record::FILE).map_err(sd_err)? {
@@ -240,13 +247,13 @@ fn read_record(dir: &StateDir, set_aside: bool) -> Result<Option<Record>, LabErr
             } else {
                 "it was left as it is".to_string()
             };
-            eprintln!(
-                "warning: the record of lab {} cannot be read ({why}); {what}, and the lab is \
+            let warning = format!(
+                "the record of lab {} cannot be read ({why}); {what}, and the lab is \
                  handled by what carries its mark ({}) in the kernel",
                 dir.lab(),
                 nslab_types::names::lab_mark(dir.lab())
             );
-            Ok(None)
+            Ok((None, Some(warning)))
         }
     }
 }
@@ -262,18 +269,19 @@ fn clear_leftover_files(record: &Record) {
     }
 }
 
-/// Plan only: what `up` would do now.
-pub fn plan_up(desired: &State) -> Result<Plan, LabError> {
+/// Plan only: what `up` would do now, and warnings for the user (a
+/// record that cannot be read).
+pub fn plan_up(desired: &State) -> Result<(Plan, Vec<String>), LabError> {
     // Planning changes nothing: not even a state directory is made.
-    let prev = match StateDir::find(&desired.lab).map_err(sd_err)? {
+    let (prev, warning) = match StateDir::find(&desired.lab).map_err(sd_err)? {
         Some(dir) => read_record(&dir, false)?,
-        None => None,
-    }
-    .unwrap_or_else(|| Record::new(&desired.lab));
+        None => (None, None),
+    };
+    let prev = prev.unwrap_or_else(|| Record::new(&desired.lab));
     let scope = scope_for(desired, &prev);
     let mut host = Linux::new(&desired.lab);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
-    Ok(plan(desired, &observed))
+    Ok((plan(desired, &observed), warning.into_iter().collect()))
 }
 
 /// Make the kernel match `desired` (`topology` is the file's text, kept
@@ -306,7 +314,7 @@ pub(crate) fn up_locked(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<UpReport, LabError> {
     let dir = dir.clone();
-    let prev_file = read_record(&dir, true)?;
+    let (prev_file, warning) = read_record(&dir, true)?;
     let prev = prev_file
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
@@ -353,7 +361,11 @@ pub(crate) fn up_locked(
             let plan = if done.len() > p.len() { done } else { p };
             let mut notes = fault_warnings;
             notes.extend(host.take_notes());
-            Ok(UpReport { plan, notes })
+            Ok(UpReport {
+                plan,
+                notes,
+                warnings: warning.into_iter().collect(),
+            })
         }
         Err(e) if !e.restored() => {
             // Not everything could be undone: the kernel is not as before

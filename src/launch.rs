@@ -86,6 +86,9 @@ pub(crate) struct Started {
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
+    /// What went wrong without stopping it (a record that could not be
+    /// read).
+    pub warnings: Vec<String>,
 }
 
 /// Why [`up`] failed.
@@ -202,6 +205,7 @@ pub(crate) fn up(l: &Loaded, progress: &mut dyn FnMut(usize, usize)) -> Result<S
     Ok(Started {
         plan: report.plan,
         notes: report.notes,
+        warnings: report.warnings,
     })
 }
 

@@ -30,14 +30,14 @@ pub struct StepResult {
 }
 
 /// What one scenario did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ScenarioResult {
     pub name: String,
     pub steps: Vec<StepResult>,
     /// Steps not run (after a failure, or after an interruption).
     pub skipped: Vec<String>,
     /// The faults healed at the end, as words; or why healing failed.
-    pub healed: Result<Vec<String>, String>,
+    pub healed: Result<Vec<String>, crate::lab::faults::FaultError>,
     pub took: Duration,
     /// SIGINT or SIGTERM ended it early.
     pub interrupted: bool,
@@ -135,15 +135,13 @@ pub fn run(
 }
 
 /// Heal what a scenario left in force (nothing to do when it left none).
-fn heal_after(t: &Topology, desired: &State) -> Result<Vec<String>, String> {
+fn heal_after(
+    t: &Topology,
+    desired: &State,
+) -> Result<Vec<String>, crate::lab::faults::FaultError> {
     // A record that cannot be read is a failure to heal, not "none".
-    if crate::lab::faults::active(&desired.lab)
-        .map_err(|e| e.to_string())?
-        .is_empty()
-    {
+    if crate::lab::faults::active(&desired.lab)?.is_empty() {
         return Ok(Vec::new());
     }
-    crate::lab::faults::heal(t, desired)
-        .map(|h| h.iter().map(ToString::to_string).collect())
-        .map_err(|e| e.to_string())
+    crate::lab::faults::heal(t, desired).map(|h| h.iter().map(ToString::to_string).collect())
 }

@@ -370,16 +370,20 @@ pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Runn
 }
 
 /// The built-in responder (`nslab __serve LABEL tcp/80 ...`, run inside a
-/// node by [`start_locked`]): binds `services`, prints `ready` (what `start`
-/// waits for; nothing is written to stdout after it) and serves until
-/// killed. Returns only on an error.
-pub fn serve(label: &str, services: &[String]) -> Result<std::convert::Infallible, ServiceError> {
+/// node by [`start_locked`]): binds `services`, calls `ready` (the CLI
+/// prints `ready`, what `start` waits for; nothing is written to stdout
+/// after it) and serves until killed. Returns only on an error.
+pub fn serve(
+    label: &str,
+    services: &[String],
+    ready: impl FnOnce(),
+) -> Result<std::convert::Infallible, ServiceError> {
     let mut parsed = Vec::new();
     for s in services {
         let svc = s.parse::<nslab_probe::Service>()?;
         parsed.push((svc.proto, svc.port));
     }
     let responder = nslab_probe::Responder::bind_current(label, &parsed)?;
-    println!("ready");
+    ready();
     Ok(responder.wait()?)
 }

@@ -8,7 +8,7 @@
 mod common;
 use common::rust_files;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn src() -> PathBuf {
@@ -75,8 +75,14 @@ fn code(path: &Path, with_tests: bool) -> String {
 /// The modules `code` names through `crate::`: `crate::a::b`, and each
 /// of `use crate::{a, b::c}`.
 fn crate_refs(code: &str) -> Vec<String> {
+    refs_after(code, "crate::")
+}
+
+/// The first names of the paths that follow `prefix` in `code`:
+/// `prefix a::b` gives `a`, and `prefix {a, b::c}` gives `a` and `b`.
+fn refs_after(code: &str, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for part in code.split("crate::").skip(1) {
+    for part in code.split(prefix).skip(1) {
         if let Some(group) = part.strip_prefix('{') {
             let mut depth = 0;
             let mut item = String::new();
@@ -232,6 +238,271 @@ fn test_doubles_are_built_for_tests_only() {
     assert!(
         wrong.is_empty(),
         "a test double in the shipped library (put #[cfg(test)] above it):\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Whether `code` names a `Result` whose error type is `String`.
+fn string_error(code: &str) -> bool {
+    code.match_indices("Result<").any(|(at, _)| {
+        let mut depth = 0;
+        let mut last_comma = None;
+        for (i, c) in code[at..].char_indices() {
+            match c {
+                '<' => depth += 1,
+                ',' if depth == 1 => last_comma = Some(at + i),
+                '>' if depth == 1 => {
+                    return last_comma.is_some_and(|c| code[c + 1..at + i].trim() == "String")
+                }
+                '>' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+#[test]
+fn string_errors_and_prints_are_recognised() {
+    assert!(string_error("fn f() -> Result<Vec<u8>, String> {"));
+    assert!(string_error("pub result: Result<PingStats, String>,"));
+    assert!(!string_error(
+        "fn f() -> Result<BTreeMap<String, String>, OpError> {"
+    ));
+    assert!(!string_error("fn f() -> Result<(), Cause> {"));
+    assert!(prints("    eprintln!(\"warning: {x}\");"));
+    assert!(prints("println!(\"ready\");"));
+    assert!(!prints("let line = format!(\"{x}\");"));
+}
+
+/// Whether `code` writes to the terminal itself.
+fn prints(code: &str) -> bool {
+    ["println!(", "print!(", "dbg!("]
+        .iter()
+        .any(|m| code.contains(m))
+}
+
+/// The library keeps its errors typed to the top and returns what it has
+/// to say: outside the CLI (`src/cli`, `src/main.rs`), no error is a
+/// `String` (where the errno and the kind are lost), and nothing is
+/// printed (a warning is data the caller shows, or not).
+#[test]
+fn the_library_neither_stringifies_errors_nor_prints() {
+    let mut all = Vec::new();
+    rust_files(&src(), &mut all);
+    let cli = src().join("cli");
+    let mut wrong = Vec::new();
+    let mut scanned = 0;
+    for f in all
+        .iter()
+        .filter(|f| !f.starts_with(&cli) && !f.ends_with("main.rs"))
+    {
+        scanned += 1;
+        for (i, line) in code_lines(f) {
+            if string_error(&line) {
+                wrong.push(format!(
+                    "{}:{i}: an error as a String: {}",
+                    f.display(),
+                    line.trim()
+                ));
+            }
+            if prints(&line) {
+                wrong.push(format!("{}:{i}: prints: {}", f.display(), line.trim()));
+            }
+        }
+    }
+    assert!(scanned > 40, "scanned only {scanned} files");
+    assert!(
+        wrong.is_empty(),
+        "the library's errors are typed and its warnings returned:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The lines of `path`'s code (no comments, no test code), each with its
+/// line number.
+fn code_lines(path: &Path) -> Vec<(usize, String)> {
+    if path.file_name().is_some_and(|n| n == "tests.rs") {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(path).expect("read a source file");
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        if line == "#[cfg(test)]" {
+            match lines.peek() {
+                Some((_, next)) if next.ends_with('{') => break,
+                Some(_) => {
+                    lines.next();
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let code = line.split("//").next().unwrap_or("");
+        if !code.trim().is_empty() {
+            out.push((i + 1, code.to_string()));
+        }
+    }
+    out
+}
+
+/// A file's part of its module (`src/host/linux/links.rs` and
+/// `src/host/linux.rs` are `linux` of `host`); the module's root file
+/// (`mod.rs`) is none.
+fn part_of(module: &Path, f: &Path) -> Option<String> {
+    let rel = f.strip_prefix(module).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let part = first.strip_suffix(".rs").unwrap_or(first);
+    (part != "mod").then(|| part.to_string())
+}
+
+/// The other parts of module `name` that a file of part `part` names:
+/// `super::x` from a file of the module's own directory, `super::super::x`
+/// (or `super::x` its parent took in with `use`) from a file one deeper,
+/// and `crate::name::x` from anywhere.
+fn part_refs(
+    name: &str,
+    parts: &BTreeSet<String>,
+    part: &str,
+    nested: bool,
+    code: &str,
+) -> BTreeSet<String> {
+    let mut names = refs_after(code, &format!("crate::{name}::"));
+    if nested {
+        names.extend(refs_after(code, "super::super::"));
+    }
+    names.extend(refs_after(code, "super::"));
+    names
+        .into_iter()
+        .filter(|n| n != part && parts.contains(n))
+        .collect()
+}
+
+/// The arrows between the parts of the module in directory `module`.
+fn part_graph(module: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let name = module
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a module directory");
+    let mut files = Vec::new();
+    rust_files(module, &mut files);
+    let parts: BTreeSet<String> = files.iter().filter_map(|f| part_of(module, f)).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in &files {
+        let Some(part) = part_of(module, f) else {
+            continue;
+        };
+        let nested = f.parent() != Some(module);
+        // A part's own files (`linux/links.rs` naming `super::physical`
+        // of `linux`) are not other parts.
+        let own: BTreeSet<String> = if nested {
+            let mut inner = Vec::new();
+            rust_files(&module.join(&part), &mut inner);
+            inner
+                .iter()
+                .filter_map(|f| f.file_stem()?.to_str().map(str::to_string))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        let to = part_refs(name, &parts, &part, nested, &code(f, false));
+        graph
+            .entry(part)
+            .or_default()
+            .extend(to.into_iter().filter(|t| !own.contains(t)));
+    }
+    graph
+}
+
+/// Each cycle of `graph`, as the path around it (`a -> b -> a`), once.
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+    for start in graph.keys() {
+        // Breadth first from `start`'s arrows back to `start`.
+        let mut from: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut queue: std::collections::VecDeque<&str> = std::collections::VecDeque::new();
+        queue.push_back(start);
+        let mut found = None;
+        while let Some(at) = queue.pop_front() {
+            for next in graph.get(at).into_iter().flatten() {
+                if next == start {
+                    found = Some(at);
+                    break;
+                }
+                if !from.contains_key(next.as_str()) {
+                    from.insert(next, at);
+                    queue.push_back(next);
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(mut at) = found else { continue };
+        let mut path = vec![start.as_str()];
+        while at != start {
+            path.push(at);
+            at = from[at];
+        }
+        path.reverse();
+        path.insert(0, start);
+        let members: BTreeSet<String> = path.iter().map(|p| p.to_string()).collect();
+        if seen.insert(members) {
+            out.push(path.join(" -> "));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_cycle_between_parts_of_a_module_is_found() {
+    let dir = std::env::temp_dir().join(format!("nslab-parts-{}", std::process::id()));
+    let m = dir.join("m");
+    std::fs::create_dir_all(m.join("a")).expect("mkdir");
+    let write = |p: &str, t: &str| std::fs::write(m.join(p), t).expect("write");
+    write("mod.rs", "mod a;\nmod b;\nmod c;\n");
+    write("a.rs", "mod inner;\nuse super::{b::x, Exit};\n");
+    write("a/inner.rs", "use super::super::c;\nuse super::b;\n");
+    write(
+        "b.rs",
+        "use crate::m::c::y;\n#[cfg(test)]\nmod tests {\n    use super::a;\n}\n",
+    );
+    write("c.rs", "// super::b in a comment\nfn f() {}\n");
+    let acyclic = part_graph(&m);
+    write("c.rs", "use super::a::inner;\n");
+    let cyclic = part_graph(&m);
+    let _ = std::fs::remove_dir_all(&dir);
+    let arrows = |g: &BTreeMap<String, BTreeSet<String>>, p: &str| -> Vec<String> {
+        g.get(p).into_iter().flatten().cloned().collect()
+    };
+    assert_eq!(arrows(&acyclic, "a"), ["b", "c"], "{acyclic:?}");
+    assert_eq!(arrows(&acyclic, "b"), ["c"], "{acyclic:?}");
+    assert!(cycles(&acyclic).is_empty(), "{:?}", cycles(&acyclic));
+    assert_eq!(
+        cycles(&cyclic),
+        ["a -> c -> a", "b -> c -> a -> b"],
+        "{cyclic:?}"
+    );
+}
+
+/// Inside a module, the files import one way: no two parts of `src/cli`
+/// or `src/host` name each other, directly or around a longer cycle (a
+/// part that dispatches does not also serve the parts it dispatches to).
+#[test]
+fn the_parts_of_a_module_import_one_way() {
+    let mut wrong = Vec::new();
+    for module in ["cli", "host"] {
+        let graph = part_graph(&src().join(module));
+        assert!(graph.len() > 5, "{module}: only {} parts", graph.len());
+        for c in cycles(&graph) {
+            wrong.push(format!("src/{module}: {c}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "parts of a module that import each other (move what both use into a part of its own):\n{}",
         wrong.join("\n")
     );
 }

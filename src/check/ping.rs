@@ -16,7 +16,21 @@ pub struct Pinged {
     /// The node (or address) as asked for.
     pub to: String,
     pub address: IpAddr,
-    pub result: Result<PingStats, String>,
+    pub result: Result<PingStats, PingError>,
+}
+
+/// Why a pair could not be pinged (the echo was never sent, or its
+/// answers never read): the errno stays in the source.
+#[derive(Debug, thiserror::Error)]
+pub enum PingError {
+    /// The node's namespace could not be entered.
+    #[error("{0}")]
+    Enter(#[source] nslab_sys::Error),
+    /// The probe failed (a socket the kernel refused, say).
+    #[error("{0}")]
+    Probe(#[source] nslab_probe::Error),
+    #[error("probe thread panicked")]
+    Panicked,
 }
 
 /// The pairs to ping: from `from` (every node if `None`) to `to` (every
@@ -75,23 +89,20 @@ pub fn ping(
     to: Option<&str>,
 ) -> Result<Vec<Pinged>, CheckError> {
     let pairs = pairs(state, from, to)?;
-    let results: Vec<Result<PingStats, String>> = std::thread::scope(|sc| {
+    let results: Vec<Result<PingStats, PingError>> = std::thread::scope(|sc| {
         let hs: Vec<_> = pairs
             .iter()
             .map(|(s, _, ip)| {
                 let ns = state.nodes.get(s).and_then(|n| n.netns.clone());
                 sc.spawn(move || {
-                    let fd = open_ns(ns.as_deref())?;
+                    let fd = open_ns(ns.as_deref()).map_err(PingError::Enter)?;
                     nslab_probe::icmp_echo(fd.as_fd(), *ip, 3, Duration::from_millis(100), TIMEOUT)
-                        .map_err(|e| e.to_string())
+                        .map_err(PingError::Probe)
                 })
             })
             .collect();
         hs.into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("probe thread panicked".into()))
-            })
+            .map(|h| h.join().unwrap_or(Err(PingError::Panicked)))
             .collect()
     });
     Ok(pairs

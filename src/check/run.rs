@@ -97,10 +97,10 @@ pub fn resolve_list(
     Ok(out)
 }
 
-pub(super) fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, String> {
+pub(super) fn open_ns(netns_name: Option<&str>) -> Result<OwnedFd, nslab_sys::Error> {
     match netns_name {
-        Some(n) => netns::open(n).map_err(|e| e.to_string()),
-        None => netns::current().map_err(|e| e.to_string()),
+        Some(n) => netns::open(n),
+        None => netns::current(),
     }
 }
 

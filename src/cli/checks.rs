@@ -1,11 +1,10 @@
 //! `check` and `ping`: run the probes of [`crate::check`] and print what
 //! they saw, one line each (or JSON, or a JUnit file).
 
-use super::commands::{lab_name, not_up, state_dir_of};
-use super::load::{self, Loaded};
+use super::labs::loaded_lab;
+use super::load::Loaded;
 use super::{bad_input, fail, Exit};
 use crate::check::{self, junit, Check, Outcome, Pinged};
-use crate::record;
 use std::path::Path;
 use std::time::Duration;
 
@@ -59,24 +58,6 @@ pub(crate) fn run_checks(l: &Loaded, junit_path: Option<&Path>, json: bool) -> E
     }
 }
 
-/// The topology to check: LAB given as a file is that file as it is now
-/// (its current `expect:`), for a lab that is up; LAB given as a name is
-/// the file the lab was brought up from (kept in its state directory).
-pub(super) fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
-    if super::commands::looks_like_file(lab) {
-        let l = load::from_file(Path::new(lab))?;
-        state_dir_of(&l.desired.lab)?;
-        return Ok(l);
-    }
-    let name = lab_name(lab)?;
-    let dir = state_dir_of(&name)?;
-    let text = match dir.read(record::TOPOLOGY).map_err(fail)? {
-        Some(b) => String::from_utf8_lossy(&b).into_owned(),
-        None => return Err(not_up(&name)),
-    };
-    load::parse(&format!("{name} (as brought up)"), &text)
-}
-
 /// `nslab check LAB`.
 pub(crate) fn check_cmd(lab: &str, junit_path: Option<&Path>, json: bool) -> Exit {
     match loaded_lab(lab) {
@@ -112,7 +93,9 @@ fn ping_row(p: &Pinged, json: bool) -> Option<serde_json::Value> {
         }
         Err(e) => {
             if json {
-                return Some(serde_json::json!({"from": s, "to": t, "address": ip, "error": e}));
+                return Some(
+                    serde_json::json!({"from": s, "to": t, "address": ip, "error": e.to_string()}),
+                );
             }
             println!("  ✗ {s} -> {t} ({ip}): {e}");
         }

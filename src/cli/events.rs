@@ -5,7 +5,7 @@
 //! at once (`ip monitor` in each namespace, without polling), until
 //! Ctrl-C or SIGTERM (status 0), `--count` events or `--timeout` seconds.
 
-use super::commands::lab_and_node;
+use super::labs::lab_and_node;
 use super::{fail, Exit};
 use crate::host::events::{LabEvent, Next, Watcher};
 use crate::lab;

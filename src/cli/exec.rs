@@ -1,6 +1,6 @@
 //! `exec` and `shell`: a command inside a node, its exit status ours.
 
-use super::commands::{lab_name, record_of};
+use super::labs::{lab_name, record_of};
 use super::{bad_input, Exit};
 use nslab_sys::exec;
 use std::ffi::OsString;

@@ -2,8 +2,8 @@
 //! into a running lab and taken out again ([`crate::lab::faults`]), and
 //! the faults section of `show`.
 
-use super::checks::loaded_lab;
-use super::commands::{lab_error, not_up};
+use super::labs::loaded_lab;
+use super::labs::{lab_error, not_up};
 use super::{fail, Exit};
 use crate::lab::faults::{self, FaultError, Request};
 use crate::record::{Fault, Record};
@@ -292,7 +292,7 @@ pub(super) fn print_plan_with(lab: &str, p: &crate::plan::Plan, now: &[Fault], j
         println!("{v}");
         return;
     }
-    super::commands::print_plan(lab, p, false);
+    super::labs::print_plan(lab, p, false);
     for f in now {
         println!("{}", line(f));
     }

@@ -1,6 +1,6 @@
 //! `show` and `graph`: how a lab is.
 
-use super::commands::{lab_and_node, lab_name, not_up};
+use super::labs::{lab_and_node, lab_name, not_up};
 use super::load;
 use super::{fail, show, Exit};
 use crate::host::linux::Linux;

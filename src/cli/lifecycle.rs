@@ -1,8 +1,8 @@
 //! `up`, `down`, `plan`, `validate` and the built-in `demo`.
 
 use super::checks::{check_results, run_checks};
-use super::commands::{lab_error, lab_name, nix_is_root, print_plan};
 use super::inspect::show_lab;
+use super::labs::{lab_error, lab_name, nix_is_root, print_plan};
 use super::load::{self, Loaded};
 use super::{fail, Exit};
 use crate::lab;
@@ -25,6 +25,9 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     };
     if !json {
         summary(&l.desired, &report.plan, started);
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
     }
     for n in &report.notes {
         eprintln!("note: {n}");
@@ -177,6 +180,9 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
                 v["was_up"] = true.into();
                 println!("{v}");
             }
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
             for n in &r.notes {
                 eprintln!("note: {n}");
             }
@@ -223,7 +229,7 @@ fn plan_input(lab: &str) -> Result<Loaded, Exit> {
     if names_a_file || (!is_up && path.is_file()) {
         return load::from_file(path);
     }
-    super::checks::loaded_lab(lab)
+    super::labs::loaded_lab(lab)
 }
 
 pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {
@@ -248,7 +254,12 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
     }
     let p = if !offline {
         match lab::plan_up(&loaded.desired) {
-            Ok(p) => p,
+            Ok((p, warnings)) => {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                p
+            }
             Err(e) => return lab_error(e),
         }
     } else {

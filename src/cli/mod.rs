@@ -12,6 +12,7 @@ pub mod faults;
 pub mod graph;
 mod inspect;
 pub mod json;
+mod labs;
 mod lifecycle;
 pub mod load;
 mod ls;

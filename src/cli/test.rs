@@ -1,7 +1,7 @@
 //! `nslab test LAB [SCENARIO…]`: run the scenarios of the file the lab was
 //! brought up from, print ✓/✗ per step with its time, write JUnit or JSON.
 
-use super::checks::loaded_lab;
+use super::labs::loaded_lab;
 use super::{fail, Exit};
 use crate::scenario::{self, ScenarioResult, StepResult};
 use std::path::Path;

@@ -139,6 +139,15 @@ impl From<nslab_sys::Error> for Cause {
     }
 }
 
+impl From<nslab_sys::etc_netns::HostsError> for Cause {
+    fn from(e: nslab_sys::etc_netns::HostsError) -> Cause {
+        match e {
+            nslab_sys::etc_netns::HostsError::Sys(e) => e.into(),
+            foreign => Cause::Refused(foreign.to_string()),
+        }
+    }
+}
+
 impl From<nix::errno::Errno> for Cause {
     fn from(e: nix::errno::Errno) -> Cause {
         Cause::errno_of(e as i32)

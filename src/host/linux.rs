@@ -10,11 +10,9 @@ mod physical;
 pub use faults::{partition_table_name, Drops};
 pub use physical::physical_from_mark;
 
-use super::observe;
-use super::{Cause, Host, OpError, Scope};
+use super::{Cause, OpError};
 use crate::plan::{At, Op};
 use crate::record::PhysicalWas;
-use crate::state::State;
 use nslab_netlink as nl;
 use nslab_sys::{netns, sysctl};
 use std::collections::{BTreeMap, HashMap};
@@ -297,13 +295,7 @@ impl Linux {
         table: &str,
         nat: Option<&crate::state::nat::Nat>,
     ) -> Result<(), Cause> {
-        if nat.is_some_and(|n| {
-            n.rules.iter().any(|r| {
-                r.matches.contains(&crate::state::nat::Match::IifName(
-                    observe::FOREIGN_RULE.into(),
-                ))
-            })
-        }) {
+        if nat.is_some_and(crate::state::nat::Nat::is_foreign) {
             // Undoing a repair: what was there was not nslab's to write.
             return Err(Cause::Refused(format!(
                 "table inet {table} held rules not written by nslab; they cannot be put back"
@@ -349,12 +341,10 @@ fn mark_lo(alias: Option<&str>) -> Result<(nl::Socket, u32), nl::Error> {
     Ok((sock, lo.index))
 }
 
-impl Host for Linux {
-    fn observe(&mut self, scope: &Scope) -> Result<State, OpError> {
-        observe::observe(self, scope)
-    }
-
-    fn apply(&mut self, op: &Op) -> Result<(), OpError> {
+impl Linux {
+    /// [`Host::apply`] on the real kernel (the trait's impl is in
+    /// `host/live.rs`, beside the observer's).
+    pub(super) fn apply_op(&mut self, op: &Op) -> Result<(), OpError> {
         self.took_effect.clear();
         self.run(op).map_err(|cause| {
             let mut e = OpError::new(op, cause);

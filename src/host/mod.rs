@@ -14,6 +14,7 @@ pub mod events;
 pub mod fake;
 pub mod kmods;
 pub mod linux;
+mod live;
 pub mod nat;
 mod observe;
 mod parts;

@@ -13,8 +13,10 @@ fn hook(h: Hook) -> (nft::Hook, i32) {
     }
 }
 
-fn m(x: &Match) -> nft::Match {
-    match x {
+/// The nft match of `x`; none for [`Match::Foreign`], which stands for
+/// what nslab did not write and is never encoded.
+fn m(x: &Match) -> Option<nft::Match> {
+    Some(match x {
         Match::SrcNet(c) => nft::Match::SrcNet(*c),
         Match::DstNet(c) => nft::Match::DstNet(*c),
         Match::NotDstNet(c) => nft::Match::NotDstNet(*c),
@@ -25,7 +27,8 @@ fn m(x: &Match) -> nft::Match {
         Match::DstPort(p) => nft::Match::DstPort(*p),
         Match::DstLocal => nft::Match::DstLocal,
         Match::CtDnat => nft::Match::CtStatusDnat,
-    }
+        Match::Foreign => return None,
+    })
 }
 
 /// The table `name` holding `nat`, marked with `mark` (`nslab:<lab>`) in
@@ -37,15 +40,19 @@ pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
             .rules
             .iter()
             .filter(|r| r.hook == h)
-            .map(|r| nft::Rule {
-                matches: r.matches.iter().map(m).collect(),
-                action: match &r.action {
-                    Action::Masquerade => nft::Action::Masquerade,
-                    Action::Dnat { addr, port } => nft::Action::Dnat {
-                        addr: *addr,
-                        port: Some(*port),
+            // A rule standing for what nslab did not write is left out
+            // (`set_nat` refuses a table holding one before this).
+            .filter_map(|r| {
+                Some(nft::Rule {
+                    matches: r.matches.iter().map(m).collect::<Option<_>>()?,
+                    action: match &r.action {
+                        Action::Masquerade => nft::Action::Masquerade,
+                        Action::Dnat { addr, port } => nft::Action::Dnat {
+                            addr: *addr,
+                            port: Some(*port),
+                        },
                     },
-                },
+                })
             })
             .collect();
         if rules.is_empty() {
@@ -64,5 +71,42 @@ pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
         name: name.to_string(),
         comment: Some(mark.to_string()),
         chains,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::nat::Rule;
+
+    /// What a table held that nslab did not write is a type, not an
+    /// interface name: it reads as before in `plan`, is never encoded,
+    /// and no rule a file can write is taken for it.
+    #[test]
+    fn rules_nslab_did_not_write_are_typed_and_never_encoded() {
+        let foreign = Nat::foreign();
+        assert!(foreign.is_foreign());
+        assert_eq!(
+            foreign.rules[0].to_string(),
+            "iifname \"(rules not written by nslab)\" masquerade"
+        );
+        let t = table("nslab-x", "nslab:x", &foreign);
+        assert!(t.chains.is_empty(), "encoded: {t:?}");
+        // A rule naming an interface by any name, that text included, is
+        // the file's own and is encoded as it is.
+        let named = Nat {
+            rules: vec![Rule {
+                hook: Hook::Prerouting,
+                matches: vec![Match::IifName("(rules not written by nslab)".into())],
+                action: Action::Masquerade,
+            }],
+        };
+        assert!(!named.is_foreign());
+        let t = table("nslab-x", "nslab:x", &named);
+        assert_eq!(t.chains.len(), 1);
+        assert_eq!(
+            t.chains[0].rules[0].matches,
+            [nft::Match::IifName("(rules not written by nslab)".into())]
+        );
     }
 }

@@ -20,7 +20,6 @@ mod nat;
 mod routes;
 mod see;
 
-pub use nat::FOREIGN_RULE;
 pub use nl::{RTPROT_KERNEL, RTPROT_NSLAB, RT_TABLE_LOCAL, RT_TABLE_MAIN};
 use routes::{is_lab_route, route_state};
 

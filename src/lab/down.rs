@@ -19,6 +19,9 @@ pub struct DownReport {
     /// What the user must know (a physical interface given back under
     /// another name).
     pub notes: Vec<String>,
+    /// What went wrong without stopping the run (a record that could not
+    /// be read), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 /// Remove everything the lab owns, even if an `up` was killed half-way:
@@ -60,7 +63,7 @@ pub fn down_with(
         // again (nothing is made for a lab that is gone).
         return down_with(lab, progress);
     };
-    let rec = read_record(&dir, true)?;
+    let (rec, warning) = read_record(&dir, true)?;
     let found = lab_namespaces(
         lab,
         &rec.as_ref().map(recorded_namespaces).unwrap_or_default(),
@@ -75,7 +78,10 @@ pub fn down_with(
         // made anything): nothing is left but the directory.
         dir.remove().map_err(sd_err)?;
         drop(lock);
-        return Ok(DownReport::default());
+        return Ok(DownReport {
+            warnings: warning.into_iter().collect(),
+            ..DownReport::default()
+        });
     };
     clear_leftover_files(&rec);
     // The nodes' host names: owned by their directory, found without the
@@ -91,11 +97,7 @@ pub fn down_with(
     // Teardown keeps going past errors and reports them all.
     let mut errors: Vec<OpError> = uts_errors
         .into_iter()
-        .map(|e| OpError {
-            op: "remove the nodes' UTS namespaces".into(),
-            node: HOST.into(),
-            message: e.to_string(),
-        })
+        .map(|e| OpError::at("remove the nodes' UTS namespaces", HOST, e))
         .collect();
     for (i, s) in p.steps.iter().enumerate() {
         if let Err(e) = host.apply(&s.op) {
@@ -122,6 +124,7 @@ pub fn down_with(
         plan: p,
         errors,
         notes,
+        warnings: warning.into_iter().collect(),
     })
 }
 

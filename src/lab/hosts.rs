@@ -3,18 +3,14 @@
 //! names (`/etc/netns/<netns>/hosts`, `nslab_sys::etc_netns`).
 
 use super::{sd_err, LabError};
-use crate::host::OpError;
+use crate::host::{Cause, OpError};
 use crate::state::{NodeState, State};
 use nslab_sys::etc_netns;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-fn op_error(op: String, node: &str, e: impl std::fmt::Display) -> LabError {
-    LabError::Observe(OpError {
-        op,
-        node: node.to_string(),
-        message: e.to_string(),
-    })
+fn op_error(op: String, node: &str, e: impl Into<Cause>) -> LabError {
+    LabError::Observe(OpError::at(op, node, e))
 }
 
 /// After the kernel is as the file says: host names, then names.
@@ -110,11 +106,11 @@ pub(super) fn hostnames(desired: &State) -> Result<(), LabError> {
             continue;
         };
         nslab_sys::uts::ensure(&desired.lab, ns, h).map_err(|e| {
-            LabError::Observe(OpError {
-                op: format!("hostname {h} (UTS namespace of netns {ns})"),
-                node: node.clone(),
-                message: e.to_string(),
-            })
+            LabError::Observe(OpError::at(
+                format!("hostname {h} (UTS namespace of netns {ns})"),
+                node,
+                e,
+            ))
         })?;
         keep.push(ns.clone());
     }

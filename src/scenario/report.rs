@@ -47,7 +47,7 @@ pub fn junit(lab: &str, results: &[ScenarioResult]) -> String {
             s.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"heal at the end\">\n      <failure message=\"{}\"/>\n    </testcase>\n",
                 escape(&r.name),
-                escape(e)
+                escape(&e.to_string())
             ));
         }
         s.push_str("  </testsuite>\n");
@@ -75,7 +75,7 @@ pub fn json(results: &[ScenarioResult]) -> serde_json::Value {
                 .collect();
             let healed = match &r.healed {
                 Ok(h) => serde_json::json!({"ok": true, "healed": h}),
-                Err(e) => serde_json::json!({"ok": false, "error": e}),
+                Err(e) => serde_json::json!({"ok": false, "error": e.to_string()}),
             };
             serde_json::json!({"scenario": r.name, "pass": r.passed(), "ms": r.took.as_secs_f64() * 1000.0, "steps": steps, "skipped": r.skipped, "heal": healed, "interrupted": r.interrupted})
         })

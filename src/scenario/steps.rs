@@ -11,6 +11,49 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+/// Why a step did not pass (its report shows this as words).
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// A fault, a heal, or a node the lab does not have, refused or
+    /// failed.
+    #[error("{0}")]
+    Fault(#[from] faults::FaultError),
+    /// The checks do not fit the lab (nothing was probed).
+    #[error("{0}")]
+    Check(#[from] crate::check::CheckError),
+    /// Checks that ran and did not pass, each as `check: what was seen`.
+    #[error("{}", .0.join("; "))]
+    Failed(Vec<String>),
+    /// The command could not be started in its node.
+    #[error("cannot run {cmd}: {source}")]
+    Spawn {
+        cmd: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Enter(#[from] nslab_sys::Error),
+    /// The command ended otherwise than the step expects, with the last
+    /// lines of its output (`: a / b`, or nothing).
+    #[error("{ended}{tail}")]
+    Command { ended: Ended, tail: String },
+    #[error("not a fault step")]
+    NotAFault,
+}
+
+/// How a step's command ended when it was not as expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ended {
+    #[error("exited {code}, expected {expected}")]
+    Exited { code: i32, expected: u8 },
+    #[error("interrupted; killed")]
+    Interrupted,
+    #[error("still running after {:.1}s; killed", .0.as_secs_f64())]
+    TimedOut(Duration),
+    #[error("ended by a signal")]
+    Signal,
+}
+
 /// A check as the file writes it (`a -> c`, `a -x 10.0.0.1:80`).
 pub(super) fn expect_words(e: &Expect) -> String {
     let arrow = if e.outcome == Want::Ok { "->" } else { "-x" };
@@ -40,13 +83,13 @@ pub(super) fn run_step(
     let mut checks = Vec::new();
     // A node the lab as it is up does not have (one an `up` of another
     // file removed meanwhile) is refused, never taken for the host.
-    let known = faults::check_nodes(&desired.lab, named_nodes(kind)).map_err(|e| e.to_string());
-    let outcome: Result<(), String> = match kind {
+    let known = faults::check_nodes(&desired.lab, named_nodes(kind)).map_err(StepError::from);
+    let outcome: Result<(), StepError> = match kind {
         _ if known.is_err() => known,
         StepKind::Expect(list) => expect(t, desired, list, &mut checks),
         StepKind::Heal => faults::heal(t, desired)
             .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .map_err(StepError::from),
         StepKind::Wait(d) => {
             wait(*d);
             Ok(())
@@ -60,8 +103,8 @@ pub(super) fn run_step(
         fault => match request(fault) {
             Some(req) => faults::apply(desired, &req)
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
-            None => Err("not a fault step".to_string()),
+                .map_err(StepError::from),
+            None => Err(StepError::NotAFault),
         },
     };
     StepResult {
@@ -69,7 +112,7 @@ pub(super) fn run_step(
         text: describe(kind),
         pass: outcome.is_ok(),
         took: started.elapsed(),
-        detail: outcome.err().unwrap_or_default(),
+        detail: outcome.err().map(|e| e.to_string()).unwrap_or_default(),
         checks,
     }
 }
@@ -125,8 +168,8 @@ fn expect(
     desired: &State,
     list: &[Expect],
     out: &mut Vec<(crate::check::Check, crate::check::Outcome)>,
-) -> Result<(), String> {
-    let resolved = crate::check::resolve_list(t, desired, list).map_err(|e| e.to_string())?;
+) -> Result<(), StepError> {
+    let resolved = crate::check::resolve_list(t, desired, list)?;
     let outcomes = crate::check::run_all(&resolved);
     out.extend(resolved.into_iter().zip(outcomes));
     let failed: Vec<String> = out
@@ -137,7 +180,7 @@ fn expect(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(failed.join("; "))
+        Err(StepError::Failed(failed))
     }
 }
 
@@ -168,25 +211,26 @@ fn exec(
     cmd: &[String],
     exit: u8,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     use std::os::unix::process::CommandExt;
     let argv: Vec<OsString> = cmd.iter().map(OsString::from).collect();
     // The node's namespace as the lab's record has it (a node the lab
     // lacks is refused, never the host).
-    let netns = faults::node_netns(lab, node.as_str()).map_err(|e| e.to_string())?;
-    let mut command =
-        nslab_sys::exec::command_at(netns.as_deref(), &argv).map_err(|e| e.to_string())?;
+    let netns = faults::node_netns(lab, node.as_str())?;
+    let mut command = nslab_sys::exec::command_at(netns.as_deref(), &argv)?;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", cmd.join(" ")))?;
+    let spawn = |source| StepError::Spawn {
+        cmd: cmd.join(" "),
+        source,
+    };
+    let mut child = command.spawn().map_err(spawn)?;
     let group = i32::try_from(child.id())
         .map(nix::unistd::Pid::from_raw)
-        .map_err(|e| format!("cannot run {}: {e}", cmd.join(" ")))?;
+        .map_err(|e| spawn(std::io::Error::other(e)))?;
     let kill_group = || {
         // ESRCH: nothing left in the group.
         let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
@@ -247,16 +291,17 @@ fn exec(
         }
     }
     let tail = tail(&output);
-    match status.and_then(|s| s.code()) {
-        Some(c) if c == i32::from(exit) => Ok(()),
-        Some(c) => Err(format!("exited {c}, expected {exit}{tail}")),
-        None if status.is_none() && interrupted() => Err(format!("interrupted; killed{tail}")),
-        None if status.is_none() => Err(format!(
-            "still running after {:.1}s; killed{tail}",
-            timeout.as_secs_f64()
-        )),
-        None => Err(format!("ended by a signal{tail}")),
-    }
+    let ended = match status.and_then(|s| s.code()) {
+        Some(c) if c == i32::from(exit) => return Ok(()),
+        Some(code) => Ended::Exited {
+            code,
+            expected: exit,
+        },
+        None if status.is_none() && interrupted() => Ended::Interrupted,
+        None if status.is_none() => Ended::TimedOut(timeout),
+        None => Ended::Signal,
+    };
+    Err(StepError::Command { ended, tail })
 }
 
 /// The last lines of a command's output, for the report.

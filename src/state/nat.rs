@@ -36,6 +36,12 @@ pub enum Match {
     DstLocal,
     /// The connection was DNATed (`ct status dnat`).
     CtDnat,
+    /// Stands for rules nslab did not write, read back from the kernel
+    /// (a rule or chain added or edited by hand): a table holding it
+    /// differs from every one a file asks for, so `up` replaces it, and it
+    /// is never written back (shown in `plan` as
+    /// `iifname "(rules not written by nslab)"`).
+    Foreign,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -50,6 +56,28 @@ pub struct Rule {
     pub hook: Hook,
     pub matches: Vec<Match>,
     pub action: Action,
+}
+
+impl Nat {
+    /// What the kernel's table held that nslab did not write (see
+    /// [`Match::Foreign`]).
+    pub fn foreign() -> Nat {
+        Nat {
+            rules: vec![Rule {
+                hook: Hook::Prerouting,
+                matches: vec![Match::Foreign],
+                action: Action::Masquerade,
+            }],
+        }
+    }
+
+    /// Whether the table held rules nslab did not write (it cannot be
+    /// written back).
+    pub fn is_foreign(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.matches.contains(&Match::Foreign))
+    }
 }
 
 /// All NAT rules of a node, in order.
@@ -79,6 +107,7 @@ impl fmt::Display for Match {
             Match::DstPort(p) => write!(f, "th dport {p}"),
             Match::DstLocal => write!(f, "fib daddr type local"),
             Match::CtDnat => write!(f, "ct status dnat"),
+            Match::Foreign => write!(f, "iifname \"(rules not written by nslab)\""),
         }
     }
 }

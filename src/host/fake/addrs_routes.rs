@@ -19,7 +19,7 @@ impl FakeHost {
             let n = self.node(op, &at.node)?;
             return match n.lo_addresses.insert(*cidr) {
                 true => Ok(()),
-                false => Err(OpError::new(op, "File exists")),
+                false => Err(OpError::new(op, Cause::errno_of(libc::EEXIST))),
             };
         }
         let l = self.link(op, &Endpoint::new(&at.node, ifname))?;
@@ -68,7 +68,7 @@ impl FakeHost {
             let n = self.node(op, node)?;
             return match n.lo_addresses.remove(cidr) {
                 true => Ok(()),
-                false => Err(OpError::new(op, "Cannot assign requested address")),
+                false => Err(OpError::new(op, Cause::errno_of(libc::EADDRNOTAVAIL))),
             };
         }
         let promote = self

@@ -1,6 +1,6 @@
 //! Addresses and routes.
 
-use super::{observe, Handle, Linux};
+use super::{Handle, Linux};
 use crate::host::Cause;
 use crate::plan::At;
 use crate::state::{Cidr, RouteState};
@@ -53,14 +53,14 @@ fn to_route(h: &mut Handle, r: &RouteState) -> Result<nl::Route, Cause> {
         None => None,
     };
     Ok(nl::Route {
-        table: r.table.unwrap_or(observe::RT_TABLE_MAIN),
+        table: r.table.unwrap_or(nl::RT_TABLE_MAIN),
         dst: r.to,
         family: if r.v6 { nl::Family::V6 } else { nl::Family::V4 },
         gateway: r.via,
         oif,
         metric: r.metric,
         prefsrc: r.src,
-        protocol: observe::RTPROT_NSLAB,
+        protocol: nl::RTPROT_NSLAB,
         scope: if r.via.is_some() { 0 } else { 253 },
         kind: 1,
     })

@@ -13,19 +13,8 @@ pub(super) fn nat_of(t: &nslab_nft::ReadTable, mark: &str) -> Nat {
         let nat = nat_rules(&table)?;
         (crate::host::nat::table(&t.name, mark, &nat) == table).then_some(nat)
     });
-    decoded.unwrap_or_else(|| Nat {
-        rules: vec![NatRule {
-            hook: NatHook::Prerouting,
-            matches: vec![NatMatch::IifName(FOREIGN_RULE.to_string())],
-            action: NatAction::Masquerade,
-        }],
-    })
+    decoded.unwrap_or_else(Nat::foreign)
 }
-
-/// Stands for rules nslab did not write (shown in `plan` as
-/// `iifname "(rules not written by nslab)"`); never encoded, as the plan
-/// replaces the whole table.
-pub const FOREIGN_RULE: &str = "(rules not written by nslab)";
 
 fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
     use nslab_nft as nft;
@@ -76,4 +65,37 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
         }
     }
     Some(Nat { rules })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table edited by hand (here a chain nslab never writes) reads as
+    /// rules nslab did not write: it differs from every table a file asks
+    /// for, `plan` shows it as it always did, and what was read back
+    /// never writes a made-up rule into the kernel.
+    #[test]
+    fn a_hand_edited_table_is_never_written_back() {
+        let read = nslab_nft::ReadTable {
+            name: "nslab-x".into(),
+            comment: Some("nslab:x".into()),
+            chains: vec![nslab_nft::ReadChain {
+                name: "mine".into(),
+                hook: None,
+                kind: None,
+                priority: 0,
+                rules: vec![None],
+            }],
+        };
+        let seen = nat_of(&read, "nslab:x");
+        assert_ne!(seen, Nat::default());
+        let shown: Vec<String> = seen.rules.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            ["iifname \"(rules not written by nslab)\" masquerade"]
+        );
+        let written = crate::host::nat::table(&read.name, "nslab:x", &seen);
+        assert!(written.chains.is_empty(), "written back: {written:?}");
+    }
 }

@@ -2,6 +2,7 @@
 //! send to and which it must not accept from, from every partition in
 //! force (partitions add up).
 
+use super::FaultError;
 use crate::host::linux::Drops;
 use crate::record::Fault;
 use crate::state::{Cidr, State};
@@ -68,37 +69,37 @@ pub fn drops(desired: &State, faults: &[Fault]) -> BTreeMap<String, Drops> {
 }
 
 /// Problems with the groups of `nslab partition`, each with a fix.
-pub fn check_groups(desired: &State, groups: &[Vec<String>]) -> Result<(), String> {
+pub fn check_groups(desired: &State, groups: &[Vec<String>]) -> Result<(), FaultError> {
     if groups.len() < 2 {
-        return Err(
+        return Err(FaultError::BadInput(
             "a partition needs at least two groups (`nslab partition LAB a,b c`)".to_string(),
-        );
+        ));
     }
     let mut seen: Vec<&str> = Vec::new();
     for g in groups {
         if g.is_empty() || g.iter().any(String::is_empty) {
-            return Err(
+            return Err(FaultError::BadInput(
                 "a group is empty; write groups as node names joined by commas (`a,b`)".into(),
-            );
+            ));
         }
         for n in g {
             if !desired.nodes.contains_key(n) {
                 let nodes: Vec<&str> = desired.nodes.keys().map(String::as_str).collect();
-                return Err(format!(
+                return Err(FaultError::BadInput(format!(
                     "lab {} has no node {n}; its nodes: {}",
                     desired.lab,
                     nodes.join(", ")
-                ));
+                )));
             }
             if seen.contains(&n.as_str()) {
-                return Err(format!(
+                return Err(FaultError::BadInput(format!(
                     "node {n} is in two groups; a node belongs to one side of a partition"
-                ));
+                )));
             }
             if addresses(desired, n).is_empty() {
-                return Err(format!(
+                return Err(FaultError::BadInput(format!(
                     "node {n} has no address, so nothing can be dropped by it; leave it out"
-                ));
+                )));
             }
             seen.push(n);
         }
@@ -201,7 +202,7 @@ mod tests {
         ];
         for (groups, why) in cases {
             let e = check_groups(&lab(), &g(groups)).expect_err(why);
-            assert!(e.contains(why), "{groups:?}: {e}");
+            assert!(e.to_string().contains(why), "{groups:?}: {e}");
         }
         assert!(check_groups(&lab(), &g(&[&["a"], &["b", "c"]])).is_ok());
     }

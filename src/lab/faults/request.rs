@@ -160,7 +160,7 @@ pub(super) fn prepare(
         }) => c.impair((node, ifname), Some(impair.unwrap_or_default()))?,
         Request::ClearImpair { node, ifname } => c.impair((node, ifname), None)?,
         Request::Put(f @ Fault::Partition { groups, .. }) => {
-            check_groups(desired, groups).map_err(FaultError::BadInput)?;
+            check_groups(desired, groups)?;
             let nodes = f.nodes().into_iter().map(str::to_string).collect();
             c.faults.push(f.clone());
             c.actions.push(Action::Partition(nodes));
