@@ -15,14 +15,14 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, Generator, List, Optional
+from typing import Any, Generator, List, Optional
 
 import pytest
 
 from . import Error, Lab
 
 _LAB_ATTR = "_nslab_lab"
-_kept: List[str] = []
+_KEPT = pytest.StashKey[List[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_KEPT] = []
     config.addinivalue_line(
         "markers",
         "nslab(source): bring up the lab of SOURCE (a topology file or a dict) "
@@ -69,7 +70,7 @@ def _bring_up(
     finally:
         if request.config.getoption("nslab_keep"):
             lab.keep()
-            _kept.append(lab.name)
+            request.config.stash[_KEPT].append(lab.name)
         lab.down()
 
 
@@ -125,7 +126,7 @@ def _show(lab: Lab) -> str:
             return p.stdout + p.stderr
         except (OSError, subprocess.SubprocessError) as e:
             return f"(nslab show {lab.name} failed: {e})\n"
-    out = [f"(no nslab binary: set NSLAB_BIN for `nslab show`; each node instead)\n"]
+    out = ["(no nslab binary: set NSLAB_BIN for `nslab show`; each node instead)\n"]
     for node in lab.nodes:
         for argv in (["ip", "-br", "addr"], ["ip", "route"]):
             try:
@@ -154,10 +155,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     rep.sections.append((f"nslab lab {lab.name}: show", _show(lab)))
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _kept:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    kept = config.stash.get(_KEPT, [])
+    if kept:
         terminalreporter.write_line(
             "nslab: left up (--nslab-keep): "
-            + ", ".join(_kept)
+            + ", ".join(kept)
             + "; take each down with `nslab down LAB`"
         )
