@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Tuple
 
 import pytest
 
@@ -258,3 +258,31 @@ def test_the_engine_runs_without_the_gil(lab: nslab.Lab) -> None:
         t.join()
     assert took > 1.0
     assert during > took / 0.01 / 2, f"the other thread ran {during} times in {took:.1f}s"
+
+
+def nslab_cli(*args: str) -> str:
+    """What the `nslab` command prints on stderr for `args`."""
+    import subprocess
+
+    exe = os.environ.get("NSLAB_BIN", "nslab")
+    return subprocess.run([exe, *args], capture_output=True, text=True).stderr
+
+
+def test_an_error_says_what_the_cli_says_for_the_same_failure(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lab: bad\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.300/24] }\n")
+    good = tmp_path / "good.yaml"
+    good.write_text(lab_text())
+    with pytest.raises(nslab.ValidationError) as e:
+        nslab.Lab.up(bad)
+    assert str(e.value) + "\n" == nslab_cli("up", str(bad))
+    with nslab.Lab.up(good) as lab:
+        cases: List[Tuple[Callable[[], object], List[str]]] = [
+            (lambda: lab.test("nope"), ["test", lab.name, "nope"]),
+            (lambda: lab.exec("zz", ["true"]), ["exec", lab.name, "zz", "--", "true"]),
+            (lambda: lab.ping("zz", "a"), ["ping", lab.name, "zz", "a"]),
+        ]
+        for call, argv in cases:
+            with pytest.raises(nslab.Error) as err:
+                call()
+            assert f"error: {err.value}\n" == nslab_cli(*argv), argv
