@@ -286,3 +286,28 @@ def test_an_error_says_what_the_cli_says_for_the_same_failure(tmp_path: Path) ->
             with pytest.raises(nslab.Error) as err:
                 call()
             assert f"error: {err.value}\n" == nslab_cli(*argv), argv
+
+
+def test_the_wheels_own_nslab_command_runs_the_responder_and_the_cli(tmp_path: Path) -> None:
+    """`pip install` is the only step: with no NSLAB_BIN and no nslab in
+    PATH, the package finds the `nslab` command it installed."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "serve.py"
+    script.write_text(
+        "import os, nslab\n"
+        "print(os.environ['NSLAB_BIN'])\n"
+        f"with nslab.Lab.up_str({lab_text()!r}) as lab:\n"
+        "    r = lab.check({'from': 'b', 'to': 'c:7000', 'proto': 'tcp', 'reply-from': 'c'}, within=3)\n"
+        "    assert r, r\n"
+        "    print('served')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NSLAB_BIN"}
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    p = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    own = os.path.join(os.path.dirname(sys.executable), "nslab")
+    assert p.stdout == f"{own}\nserved\n"
+    v = subprocess.run([own, "--version"], env=env, capture_output=True, text=True)
+    assert (v.returncode, v.stdout.split()[0]) == (0, "nslab")

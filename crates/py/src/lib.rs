@@ -731,10 +731,22 @@ impl ScenarioResult {
     }
 }
 
+/// The `nslab` command line on `argv` (the program's name first); returns
+/// its exit status. The package's `nslab` script: the wheel's CLI and the
+/// `serve:` responder, with the GIL released.
+#[pyfunction]
+fn cli(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    let code = py.detach(|| nslab::run_cli_from(argv));
+    (0..=u8::MAX)
+        .find(|n| std::process::ExitCode::from(*n) == code)
+        .unwrap_or(1)
+}
+
 /// The native part of the `nslab` package.
 #[pymodule]
 fn _nslab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add_class::<Lab>()?;
     m.add_class::<Completed>()?;
     m.add_class::<CheckResult>()?;

@@ -9,10 +9,15 @@ purpose and check it -- the same engine as the ``nslab`` command, in process.
         assert lab.check("a -x c")
     # the lab is down here, whatever happened inside
 
-Needs root (as ``nslab up`` does). A node with ``serve:`` runs the ``nslab``
-binary: set ``NSLAB_BIN`` to its path or have ``nslab`` in ``PATH``.
-See docs/python.md.
+Needs root (as ``nslab up`` does). A node with ``serve:`` runs nslab's
+responder: ``NSLAB_BIN`` when set, else ``nslab`` in ``PATH``, else the
+``nslab`` command this package installed next to the Python running it
+(which this module then puts in ``NSLAB_BIN``). See docs/python.md.
 """
+
+import os
+import shutil
+import sys
 
 from ._nslab import (
     CheckResult,
@@ -37,3 +42,16 @@ __all__ = [
     "StepResult",
     "ValidationError",
 ]
+
+
+def _responder() -> None:
+    """Point NSLAB_BIN at the wheel's own `nslab` command when nothing else
+    says where nslab is (a virtual environment used without activating it)."""
+    if os.environ.get("NSLAB_BIN") or shutil.which("nslab"):
+        return
+    script = os.path.join(os.path.dirname(sys.executable), "nslab")
+    if os.path.isfile(script) and os.access(script, os.X_OK):
+        os.environ["NSLAB_BIN"] = script
+
+
+_responder()

@@ -126,7 +126,7 @@ def _show(lab: Lab) -> str:
             return p.stdout + p.stderr
         except (OSError, subprocess.SubprocessError) as e:
             return f"(nslab show {lab.name} failed: {e})\n"
-    out = ["(no nslab binary: set NSLAB_BIN for `nslab show`; each node instead)\n"]
+    out = ["(no nslab command: set NSLAB_BIN for `nslab show`; each node instead)\n"]
     for node in lab.nodes:
         for argv in (["ip", "-br", "addr"], ["ip", "route"]):
             try:
