@@ -16,6 +16,7 @@ use nslab_model::Topology;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 /// A lab inside a Rust test: bring one up from a file, a string or a
 /// [`Topology`], run commands in its nodes, break its network on purpose
@@ -295,6 +296,90 @@ impl Lab {
             asked(c, o)?;
         }
         Ok(results)
+    }
+
+    /// One check written as the file writes one: a line (`a -> c`,
+    /// `a -x 10.0.0.3`) or a flow map (`{ from: a, to: "c:7000", proto: tcp,
+    /// reply-from: c }`), retried for up to `within` as `within:` does:
+    /// what it saw. Read by the model against the lab's nodes and their
+    /// addresses (a check naming no node of the lab is [`Error::Invalid`],
+    /// its place on line 2 of a text holding the check), then resolved
+    /// against the lab itself; an error when the probe could not be made.
+    pub fn check(&self, expr: &str, within: Option<Duration>) -> Result<(Check, Outcome), Error> {
+        let within = within.map(|w| format!("\"{}ms\"", w.as_millis().max(1)));
+        let map = expr.trim();
+        let entry = match (
+            map.strip_prefix('{').and_then(|m| m.strip_suffix('}')),
+            within,
+        ) {
+            (Some(fields), Some(w)) => format!("{{{fields}, within: {w}}}"),
+            (Some(_), None) => map.to_string(),
+            (None, w) => {
+                let mut e = serde_json::json!({ "check": expr }).to_string();
+                if let Some(w) = w {
+                    e.pop();
+                    e.push_str(&format!(", \"within\": {w}}}"));
+                }
+                e
+            }
+        };
+        // The lab's nodes, each with its addresses (the model refuses a
+        // probe of a node without one): enough for the model to read the
+        // check, which is then resolved against the lab itself.
+        let nodes: serde_json::Map<String, serde_json::Value> = self
+            .topology
+            .nodes
+            .keys()
+            .map(|n| {
+                let addrs: std::collections::BTreeSet<String> = self
+                    .desired
+                    .nodes
+                    .get(n.as_str())
+                    .map(|s| {
+                        s.links
+                            .values()
+                            .flat_map(|l| l.addresses.iter().map(ToString::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let node = if addrs.is_empty() {
+                    serde_json::json!({})
+                } else {
+                    serde_json::json!({ "interfaces": { "p0": { "kind": "bridge", "addresses": addrs } } })
+                };
+                (n.to_string(), node)
+            })
+            .collect();
+        let text = format!(
+            "{{\"lab\": {}, \"nodes\": {},\n\"expect\": [{entry}]}}",
+            serde_json::Value::from(self.name()),
+            serde_json::Value::Object(nodes)
+        );
+        let t = nslab_model::parse_str(
+            &format!("check `{expr}`"),
+            &text,
+            &nslab_model::AnyHostInterfaces,
+        )
+        .map_err(Error::Invalid)?;
+        let checks =
+            check::resolve_list(&self.topology, &self.desired, &t.expect).map_err(|e| match e {
+                check::CheckError::NoAddress { node, .. } => Error::NoAddress { node },
+                check::CheckError::NoNode { lab, node, nodes } => {
+                    Error::NoNode { lab, node, nodes }
+                }
+            })?;
+        let mut results: Vec<(Check, Outcome)> = checks
+            .iter()
+            .cloned()
+            .zip(check::run_all(&checks))
+            .collect();
+        let Some((c, o)) = results.pop() else {
+            return Err(Error::NoCheck {
+                given: expr.to_string(),
+            });
+        };
+        asked(&c, &o)?;
+        Ok((c, o))
     }
 
     /// Run the file's scenario `name` (healed when it ends).

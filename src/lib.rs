@@ -65,6 +65,14 @@ pub fn run_cli() -> std::process::ExitCode {
     cli::main()
 }
 
+/// The `nslab` command line run on `args` (the first is the program's
+/// name): what the Python package's `nslab` script runs, so that the wheel
+/// carries the CLI and the `serve:` responder without a separate binary.
+#[doc(hidden)]
+pub fn run_cli_from(args: Vec<std::ffi::OsString>) -> std::process::ExitCode {
+    cli::main_from(args)
+}
+
 /// The command line's definition (for the tests that hold the README and
 /// the man pages to it).
 #[doc(hidden)]

@@ -87,3 +87,10 @@ pub fn main() -> ExitCode {
     let args = args::Args::parse();
     commands::run(args.command).into()
 }
+
+/// [`main`] on `args` instead of the process's own (the Python package's
+/// `nslab` script, whose process is the Python interpreter).
+pub fn main_from(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let args = args::Args::parse_from(args);
+    commands::run(args.command).into()
+}

@@ -50,6 +50,8 @@ pub enum Error {
     NoAddress { node: String },
     /// `given` is not `NODE:INTERFACE`.
     NotEndpoint { given: String },
+    /// [`Lab::check`](crate::Lab::check) was given text that is no check.
+    NoCheck { given: String },
     /// A probe (`ping`, a check) could not be made — a namespace is gone, a
     /// socket could not be opened — so it proves nothing about the network.
     CouldNotAsk { check: String, why: String },
@@ -125,6 +127,12 @@ impl fmt::Display for Error {
             ),
             Error::NoAddress { node } => write!(f, "node {node} has no address to probe"),
             Error::NotEndpoint { given } => write!(f, "`{given}` is not NODE:INTERFACE"),
+            Error::NoCheck { given } => {
+                write!(
+                    f,
+                    "`{given}` is no check; write one like `a -> b` or `a -x b:80 tcp`"
+                )
+            }
             Error::CouldNotAsk { check, why } => write!(f, "{check}: could not probe: {why}"),
             Error::Exec {
                 node,
