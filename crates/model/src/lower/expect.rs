@@ -41,20 +41,20 @@ pub(crate) fn lower_expects_at(
     out
 }
 
-/// The arrow form: `h1 -> h2`, `a -x b`.
+/// The arrow form: `h1 -> h2`, `a -x b`, `a -> b:80/udp`.
 fn expect_words(cx: &mut Ctx<'_>, text: &str, p: &str, loc: Loc) -> Option<Expect> {
     match words::arrow(text) {
-        Ok((from, outcome, to, toff)) => {
+        Ok(a) => {
             cx.span(format!("{p}.from"), loc);
-            let tl = cx.within(loc, toff);
+            let tl = cx.within(loc, a.to_offset);
             cx.span(format!("{p}.to"), tl);
             Some(Expect {
-                from,
-                to,
-                proto: ProbeProto::Icmp,
+                from: a.from,
+                to: a.to,
+                proto: a.proto,
                 reply_from: None,
                 seen_as: None,
-                outcome,
+                outcome: a.outcome,
                 within: None,
                 loc,
             })

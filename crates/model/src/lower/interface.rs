@@ -3,7 +3,7 @@
 
 use super::kinds::{kind_keys, lower_kind, Here, KINDS};
 use super::Ctx;
-use crate::impair::{parse_duration, Impair, Percent, Rate};
+use crate::impair::{parse_micros, Impair, Percent, Rate};
 use crate::loc::Loc;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
@@ -147,17 +147,15 @@ fn reject_foreign_keys(cx: &mut Ctx<'_>, r: &RawInterface, kind: &str, own: &str
 fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {
     let r = &sp.value;
     let mut imp = Impair::default();
-    let dur = |cx: &mut Ctx<'_>, l: &Option<Leaf>, what: &str| {
+    let us = |cx: &mut Ctx<'_>, l: &Option<Leaf>, what: &str| {
         let l = l.as_ref()?;
         let t = cx.text(l, what)?;
-        parse_duration(&t)
+        parse_micros(&t)
             .map_err(|e| cx.value_err(loc_of(l), e))
             .ok()
     };
-    // At most an hour: 3.6e9 microseconds fit in a u32.
-    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    imp.delay_us = dur(cx, &r.delay, "a delay like 20ms").map(us);
-    imp.jitter_us = dur(cx, &r.jitter, "a jitter like 5ms").map(us);
+    imp.delay_us = us(cx, &r.delay, "a delay like 20ms");
+    imp.jitter_us = us(cx, &r.jitter, "a jitter like 5ms");
     imp.loss_ppm = r
         .loss
         .as_ref()

@@ -6,7 +6,7 @@ use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawForward, RawMasquerade, RawNat, RawRoute, RawRouteMap};
 use crate::topology::{Family, Forward, Masquerade, Nat, Route};
-use crate::values::{Cidr, Port, Proto};
+use crate::values::{Port, Proto};
 use serde_saphyr::Spanned;
 
 pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -> Option<Route> {
@@ -161,10 +161,13 @@ fn lower_masquerade(cx: &mut Ctx<'_>, p: &str, sp: Spanned<RawMasquerade>) -> Ma
     }
     let from = m.from.as_ref().and_then(|l| {
         cx.span(format!("{p}.from"), loc_of(l));
-        cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16")
+        let t = cx.text(l, "a subnet like 172.17.0.0/16")?;
+        words::subnet(&t)
+            .map_err(|e| cx.value_err(loc_of(l), e))
+            .ok()
     });
     Masquerade {
-        from: from.map(|c| c.network()),
+        from,
         out,
         not_out,
         loc,
