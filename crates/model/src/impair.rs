@@ -64,8 +64,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
     let too_long = || {
         ValueError::new(
             ProblemKind::OutOfRange,
-            format!("duration `{s}` is longer than an hour"),
-            format!("a duration is 0s to {MAX_DURATION_SECS}s"),
+            format!("duration `{s}` is out of range 0s..={MAX_DURATION_SECS}s"),
+            format!("a duration is 0s to {MAX_DURATION_SECS}s (an hour)"),
         )
     };
     // Past an hour or 30 digits: too long either way.
@@ -104,8 +104,8 @@ pub fn parse_micros(s: &str) -> Result<u32, ValueError> {
     u32::try_from(d.as_micros()).map_err(|_| {
         ValueError::new(
             ProblemKind::OutOfRange,
-            format!("duration `{s}` is longer than an hour"),
-            format!("a duration is 0s to {MAX_DURATION_SECS}s"),
+            format!("duration `{s}` is out of range 0s..={MAX_DURATION_SECS}s"),
+            format!("a duration is 0s to {MAX_DURATION_SECS}s (an hour)"),
         )
     })
 }
@@ -214,8 +214,8 @@ impl FromStr for Rate {
         let range = || {
             ValueError::new(
                 ProblemKind::OutOfRange,
-                format!("rate `{s}` is out of range"),
-                "use a rate from 8bit to 1000tbit",
+                format!("rate `{s}` is out of range 8bit..=1000tbit"),
+                "use a rate from 8bit to 1000tbit (tc_netem_rate counts bytes per second)",
             )
         };
         // netem counts bytes per second (`struct tc_netem_rate`,

@@ -80,7 +80,7 @@ fn expect_map(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<E
             cx.push(
                 ProblemKind::OutOfRange,
                 loc_of(l),
-                "`within: 0s` gives the check no time",
+                "`within: 0s` is out of range: more than 0s, at most 3600s",
                 "write a time like 5s, or leave `within` out for one try",
             );
             return None;

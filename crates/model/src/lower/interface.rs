@@ -4,6 +4,7 @@
 use super::kinds::{kind_keys, lower_kind, Here, KINDS};
 use super::Ctx;
 use crate::impair::{parse_micros, Impair, Percent, Rate};
+use crate::limits;
 use crate::loc::Loc;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
@@ -38,7 +39,26 @@ pub(crate) fn lower_interface(
     let placeholder = || IfKind::Device(DeviceKind::Tap(Tap::default()));
     let mut iface = Interface::new(kind.unwrap_or_else(placeholder), loc);
     lower_common(cx, path, &r, &mut iface);
+    if let (Some(mtu), Some(leaf)) = (iface.mtu, &r.mtu) {
+        check_mtu(cx, kind_name, &iface, mtu.get(), loc_of(leaf));
+    }
     iface
+}
+
+/// The MTU within its kind's bounds (`limits::MTU` for most, narrower
+/// for a tap and a VRF) and, with an IPv6 address, at least 1280.
+fn check_mtu(cx: &mut Ctx<'_>, kind: Option<&str>, iface: &Interface, mtu: u32, loc: Loc) {
+    let mut ranges = vec![match kind {
+        Some("tap") => limits::MTU_TAP,
+        Some("vrf") => limits::MTU_VRF,
+        _ => limits::MTU,
+    }];
+    if iface.addresses.iter().any(|a| a.is_ipv6()) {
+        ranges.push(limits::MTU_IPV6);
+    }
+    if let Some(r) = ranges.iter().find(|r| !r.holds(u64::from(mtu))) {
+        cx.out_of_range(loc, r, u64::from(mtu));
+    }
 }
 
 /// The kind the interface is: its `kind:`, or a veth as the end of a

@@ -338,17 +338,8 @@ fn exec_step(cx: &mut Ctx<'_>, sp: &Spanned<RawExec>, p: &str) -> Option<StepKin
     }
     let exit = match &r.exit {
         Some(l) => {
-            let v = cx.u32(l, "exit")?;
-            let Ok(v) = u8::try_from(v) else {
-                cx.push(
-                    ProblemKind::OutOfRange,
-                    loc_of(l),
-                    format!("exit status {v} is out of range"),
-                    "an exit status is 0 to 255",
-                );
-                return None;
-            };
-            v
+            // In range: fits a u8.
+            cx.ranged(l, &crate::limits::EXIT)? as u8
         }
         None => 0,
     };

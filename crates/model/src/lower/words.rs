@@ -138,8 +138,19 @@ pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
                 .map_err(|_| (voff, invalid(format!("`{v}` is not an IP address"), hint)))
         };
         let num = |v: &str| {
-            v.parse::<u32>()
-                .map_err(|_| (voff, invalid(format!("`{v}` is not a number"), hint)))
+            let digits = if v.bytes().all(|b| b.is_ascii_digit()) {
+                v
+            } else {
+                "-"
+            };
+            digits.parse::<u32>().map_err(|_| {
+                let e = ValueError::new(
+                    ProblemKind::OutOfRange,
+                    format!("`{key}` {v} is out of range 0..=4294967295"),
+                    "metric and table are written in digits, 0 to 4294967295 (a u32)",
+                );
+                (voff, e)
+            })
         };
         let dup = |set: bool| {
             if set {
