@@ -197,7 +197,7 @@ pub const TAP_OWNER: Range = range(
     "tap",
     (0, 4_294_967_294),
     "uid",
-    "TUNSETOWNER takes a uid_t; 4294967295 is (uid_t)-1, no owner",
+    "TUNSETOWNER takes a uid_t; 4294967295 is (uid_t)-1, no valid uid (EINVAL)",
 );
 /// A VRF's table (253 to 255 refused besides: the host's own tables).
 pub const VRF_TABLE: Range = range(
