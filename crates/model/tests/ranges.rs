@@ -254,3 +254,51 @@ fn print_the_limits_table() {
         println!("{}", limits::doc_table());
     }
 }
+
+/// A vlan, macvlan or ipvlan child's MTU is at most its parent's (the
+/// kernel refuses more): the parent's `mtu`, or a veth's 1500.
+#[test]
+fn a_child_mtu_above_its_parents_is_refused() {
+    let file = |parent_mtu: &str, child: &str| {
+        format!(
+            "lab: t\nnodes:\n  a:\n    interfaces:\n      eth0: {{ {parent_mtu} }}\n      c0: {{ {child} }}\n  b: {{}}\nlinks: [[a:eth0, b:eth0]]\n"
+        )
+    };
+    let ok = [
+        ("", "kind: macvlan, parent: eth0, mtu: 1500"),
+        ("mtu: 9000", "kind: macvlan, parent: eth0, mtu: 9000"),
+        ("mtu: 9000", "kind: vlan, parent: eth0, id: 5, mtu: 68"),
+    ];
+    for (p, c) in ok {
+        let r = parse_str("t.yaml", &file(p, c), &AnyHostInterfaces);
+        assert!(
+            r.is_ok(),
+            "{p} / {c}: {}",
+            r.err().map(|e| e.render_plain()).unwrap_or_default()
+        );
+    }
+    let refused = [
+        ("", "kind: macvlan, parent: eth0, mtu: 1501", "68..=1500"),
+        (
+            "mtu: 1400",
+            "kind: vlan, parent: eth0, id: 5, mtu: 1500",
+            "68..=1400",
+        ),
+        (
+            "mtu: 9000",
+            "kind: ipvlan, parent: eth0, mtu: 9001",
+            "68..=9000",
+        ),
+    ];
+    for (p, c, range) in refused {
+        let e = parse_str("t.yaml", &file(p, c), &AnyHostInterfaces).expect_err(c);
+        let x = e.iter().next().expect("a problem");
+        assert!(x.message.contains(range), "{}", e.render_plain());
+        assert_eq!(
+            x.loc,
+            nslab_model::Loc::new(6, c.find("mtu").unwrap() as u32 + 18),
+            "{}",
+            e.render_plain()
+        );
+    }
+}

@@ -34,6 +34,8 @@ pub(super) fn check_interfaces(
             if let Some(parent) = iface.kind.parent() {
                 let pl = cx.spans.get_or(&format!("{p}.parent"), iface.loc);
                 if check_parent(cx, t, known, &here, parent, pl) {
+                    let ml = cx.spans.get_or(&format!("{p}.mtu"), iface.loc);
+                    check_child_mtu(cx, t, &here, parent, ml);
                     children.entry(parent.clone()).or_default().push((
                         here.clone(),
                         &iface.kind,
@@ -272,6 +274,39 @@ fn check_parent(
         }
     }
     true
+}
+
+/// A vlan, macvlan or ipvlan carries its parent's frames: its MTU is at
+/// most the parent's (`macvlan_change_mtu`, `vlan_dev_change_mtu`,
+/// `ipvlan_change_mtu`: -EINVAL/-ERANGE above it). The parent's MTU is
+/// the file's, or a veth's default 1500; other parents' are not known
+/// here.
+fn check_child_mtu(cx: &mut Ctx<'_>, t: &Topology, here: &IfRef, parent: &IfRef, loc: Loc) {
+    let (Some(child), Some(p)) = (t.interface(here), t.interface(parent)) else {
+        return;
+    };
+    let Some(mtu) = child.mtu.map(|m| m.get()) else {
+        return;
+    };
+    let parent_mtu = match (p.mtu, &p.kind) {
+        (Some(m), _) => m.get(),
+        (None, IfKind::Veth) => 1500,
+        _ => return,
+    };
+    if mtu > parent_mtu {
+        cx.push(
+            ProblemKind::OutOfRange,
+            loc,
+            format!(
+                "`mtu` {mtu} is out of range {}..={parent_mtu} for a child of {parent} (its parent's MTU)",
+                crate::limits::MTU.min
+            ),
+            format!(
+                "a {} carries its parent's frames: the kernel refuses an MTU above the parent's; lower it, or raise {parent}'s `mtu`",
+                child.kind.name()
+            ),
+        );
+    }
 }
 
 fn check_parent_sharing(
