@@ -114,6 +114,11 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ("scenarios:\n  s:\n    - wait: 1.5.5s\n", "1.5.5s", "duration"),
     // Services and published ports: digits are a port, nothing after.
     ("  c:\n    serve: [tcp/80/x]\n", "tcp/80/x", "80/x"),
+    (
+        "networks:\n  br0: { node: a, subnet: 172.20.0.0/16, members: { c: { publish: [\"fd00::1:80:80\"] } } }\n",
+        "\"fd00::1:80:80",
+        "brackets",
+    ),
     ("  c:\n    serve: [\"tcp/ 80\"]\n", "\"tcp/ 80", "port"),
 ];
 
