@@ -239,3 +239,22 @@ fn both_ends_of_each_range_go_up_and_stay_vm() {
     }
     up_both_ends(VM);
 }
+
+/// The limits that depend on another interface: a vxlan over `dev` at
+/// exactly the device's MTU less its encapsulation, and a macvlan at its
+/// parent's MTU, go up and stay (the kernel would cut a larger vxlan MTU
+/// silently; a larger macvlan MTU it refuses).
+#[test]
+fn mtus_at_their_parents_limit_go_up_and_stay() {
+    if !sandbox("mtus_at_their_parents_limit_go_up_and_stay") {
+        return;
+    }
+    let f = write(
+        "lim.yaml",
+        "lab: lim\nnodes:\n  a:\n    interfaces:\n      eth0: { addresses: [10.0.0.1/24], mtu: 9000 }\n      vx0: { kind: vxlan, vni: 7, remote: 10.0.0.2, dev: eth0, mtu: 8950 }\n      vx6: { kind: vxlan, vni: 8, remote: \"fd00::2\", dev: eth0, mtu: 8930 }\n      mv0: { kind: macvlan, parent: eth0, mtu: 9000 }\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24], mtu: 9000 }\nlinks: [[a:eth0, b:eth0]]\n",
+    );
+    nslab_ok(&["up", &f], 0);
+    let t = nslab_ok(&["plan", "--exit-code", &f], 0);
+    nslab_ok(&["down", "lim"], 0);
+    assert!(!t.contains("mtu"), "{t}");
+}

@@ -302,3 +302,38 @@ fn a_child_mtu_above_its_parents_is_refused() {
         );
     }
 }
+
+/// A vxlan over `dev` has room for its frames and their encapsulation:
+/// at most the device's MTU less 50 (IPv4) or 70 (IPv6) bytes, which the
+/// kernel would otherwise cut it to silently.
+#[test]
+fn a_vxlan_mtu_past_its_devs_room_is_refused() {
+    let file = |dev_mtu: &str, remote: &str, mtu: u32| {
+        format!(
+            "lab: t\nnodes:\n  a:\n    interfaces:\n      eth0: {{ {dev_mtu} }}\n      vx0: {{ kind: vxlan, vni: 1, remote: \"{remote}\", dev: eth0, mtu: {mtu} }}\n  b: {{}}\nlinks: [[a:eth0, b:eth0]]\n"
+        )
+    };
+    for (dev_mtu, remote, max) in [
+        ("", "10.0.0.2", 1450),
+        ("mtu: 9000", "10.0.0.2", 8950),
+        ("", "fd00::2", 1430),
+    ] {
+        let ok = parse_str("t.yaml", &file(dev_mtu, remote, max), &AnyHostInterfaces);
+        assert!(
+            ok.is_ok(),
+            "{}",
+            ok.err().map(|e| e.render_plain()).unwrap_or_default()
+        );
+        let e = parse_str(
+            "t.yaml",
+            &file(dev_mtu, remote, max + 1),
+            &AnyHostInterfaces,
+        )
+        .expect_err("one past");
+        assert!(
+            e.render_plain().contains(&format!("68..={max}")),
+            "{}",
+            e.render_plain()
+        );
+    }
+}

@@ -44,7 +44,9 @@ pub(super) fn check_interfaces(
                 }
             }
             match &iface.kind {
-                IfKind::Device(DeviceKind::Vxlan(Vxlan { dev: Some(r), .. })) => {
+                IfKind::Device(DeviceKind::Vxlan(vx @ Vxlan { dev: Some(r), .. })) => {
+                    let ml = cx.spans.get_or(&format!("{p}.mtu"), iface.loc);
+                    check_vxlan_mtu(cx, t, &here, vx, r, ml);
                     let dev = &r.ifname;
                     let on_host = node.kind == NodeKind::Host && host.exists(dev.as_str());
                     if !exists(known, r) && !on_host {
@@ -305,6 +307,46 @@ fn check_child_mtu(cx: &mut Ctx<'_>, t: &Topology, here: &IfRef, parent: &IfRef,
                 "a {} carries its parent's frames: the kernel refuses an MTU above the parent's; lower it, or raise {parent}'s `mtu`",
                 child.kind.name()
             ),
+        );
+    }
+}
+
+/// A VXLAN over `dev` fits its frames and their 50-byte (IPv4) or
+/// 70-byte (IPv6) encapsulation in the device's MTU: the kernel clamps a
+/// new VXLAN's MTU to that silently (`vxlan_config_apply`) and refuses
+/// it on a change, so a larger `mtu` would show drift forever.
+fn check_vxlan_mtu(
+    cx: &mut Ctx<'_>,
+    t: &Topology,
+    here: &IfRef,
+    vx: &Vxlan<IfRef>,
+    dev: &IfRef,
+    loc: Loc,
+) {
+    let (Some(mtu), Some(d)) = (t.interface(here).and_then(|i| i.mtu), t.interface(dev)) else {
+        return;
+    };
+    let dev_mtu = match (d.mtu, &d.kind) {
+        (Some(m), _) => m.get(),
+        (None, IfKind::Veth) => 1500,
+        _ => return,
+    };
+    let v6 = vx.remote.or(vx.group).is_some_and(|ip| ip.is_ipv6());
+    let headroom = if v6 { 70 } else { 50 };
+    let max = dev_mtu
+        .saturating_sub(headroom)
+        .max(crate::limits::MTU.min as u32);
+    if mtu.get() > max {
+        cx.push(
+            ProblemKind::OutOfRange,
+            loc,
+            format!(
+                "`mtu` {} is out of range {}..={max} for a vxlan over {dev} (its MTU {dev_mtu} less {headroom} bytes of {} encapsulation)",
+                mtu.get(),
+                crate::limits::MTU.min,
+                if v6 { "IPv6" } else { "IPv4" }
+            ),
+            format!("the kernel would cut it to {max} silently: lower `mtu`, or raise {dev}'s"),
         );
     }
 }
