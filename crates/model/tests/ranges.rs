@@ -337,3 +337,17 @@ fn a_vxlan_mtu_past_its_devs_room_is_refused() {
         );
     }
 }
+
+/// A link's MTU below 1280 on an end with an IPv6 address is refused at
+/// the link's `mtu` (the kernel would turn IPv6 off there).
+#[test]
+fn a_link_mtu_below_1280_under_an_ipv6_address_is_refused() {
+    let file = |mtu: u32| {
+        format!("lab: t\nnodes:\n  a:\n    interfaces:\n      eth0: {{ addresses: [\"fd00::1/64\"] }}\n  b: {{}}\nlinks:\n  - {{ endpoints: [a:eth0, b:eth0], mtu: {mtu} }}\n")
+    };
+    assert!(parse_str("t.yaml", &file(1280), &AnyHostInterfaces).is_ok());
+    let e = parse_str("t.yaml", &file(1279), &AnyHostInterfaces).expect_err("1279");
+    let x = e.iter().next().expect("a problem");
+    assert!(x.message.contains("1280..=65535"), "{}", e.render_plain());
+    assert_eq!(x.loc, nslab_model::Loc::new(8, 41), "{}", e.render_plain());
+}
