@@ -31,6 +31,8 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ("expect:\n  - a -> 10.0.0.2:80/udp/x\n", "udp", "udp/x"),
     ("expect:\n  - { check: \"a -> b c\", within: 1s }\n", "c\"", "`c`"),
     ("expect:\n  - { from: a, to: \"b:80/tcp\", proto: tcp }\n", "\"b:80", "80/tcp"),
+    // Addresses: a prefix length is digits.
+    ("  c:\n    interfaces:\n      x: { kind: bridge, addresses: [10.0.0.9/+24] }\n", "10.0.0.9/+24", "`+24`"),
     // Link ends: one colon.
     (
         "scenarios:\n  s:\n    - impair: { interface: a:eth0:x, delay: 1ms }\n",

@@ -9,7 +9,6 @@ use crate::loc::Loc;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
 use crate::topology::{DeviceKind, IfKind, IfRef, Interface, Tap};
-use crate::values::Cidr;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
@@ -116,9 +115,12 @@ fn kind_name(
 fn lower_common(cx: &mut Ctx<'_>, path: &str, r: &RawInterface, iface: &mut Interface) {
     for (i, a) in r.addresses.iter().flatten().enumerate() {
         cx.span(format!("{path}.addresses.{i}"), loc_of(a));
-        if let Some(c) = cx.parse::<Cidr>(a, "an address like 10.0.0.1/24") {
-            iface.addresses.push(c);
-        }
+        let c = cx.text(a, "an address like 10.0.0.1/24").and_then(|t| {
+            super::words::cidr(&t)
+                .map_err(|e| cx.value_err(loc_of(a), e))
+                .ok()
+        });
+        iface.addresses.extend(c);
     }
     if let Some(up) = &r.up {
         iface.up = cx.bool(up, "up").unwrap_or(true);

@@ -47,11 +47,25 @@ pub(crate) fn parent(s: &str, this: &NodeName) -> Result<IfRef, ValueError> {
     }
 }
 
+/// `ADDRESS/PREFIX`, the prefix length in digits only (`/+24` is not
+/// one, though Rust's integer parser would take it).
+pub(crate) fn cidr(s: &str) -> Result<Cidr, ValueError> {
+    if let Some((_, p)) = s.split_once('/') {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                format!("`{p}` is not a prefix length"),
+                "write an address with its prefix length in digits, like 10.0.0.1/24 or fd00::1/64",
+            ));
+        }
+    }
+    Ok(s.parse()?)
+}
+
 /// A subnet written as its network address: `10.2.0.0/16`, not
 /// `10.2.0.1/16`, whose host bits the kernel (`ip route add`) and Docker
 /// (`docker network create --subnet`) refuse rather than guess at.
 pub(crate) fn subnet(s: &str) -> Result<Cidr, ValueError> {
-    let c: Cidr = s.parse()?;
+    let c = cidr(s)?;
     let net = c.network();
     if net != c {
         return Err(invalid(
