@@ -2,6 +2,12 @@
 //! kilobytes; these are far above any real lab and far below what would
 //! cost a machine memory or time (an alias bomb, `/dev/zero`, nesting that
 //! would overflow the stack).
+//!
+//! And the range of every number in the file ([`NUMERIC`]): what the
+//! kernel holds in the field the value is sent in and keeps as sent. A
+//! value past it would be refused half-way through `up`, or worse,
+//! saturated or changed by the kernel and shown as drift by every `plan`
+//! after. docs/topology.md's "Limits" table is [`doc_table`].
 
 /// Largest topology file read, in bytes (4 MiB). Reading stops one byte
 /// past it, so `/dev/zero` or a 100 MB file costs 4 MiB, not all of it.
