@@ -129,7 +129,7 @@ const CORPUS: &[(&str, &str, u32, u32)] = &[
         "scenario-link-bad-state.yaml",
         "nslab::invalid-value",
         8,
-        13,
+        20,
     ),
     (
         "scenario-link-unknown-interface.yaml",

@@ -45,7 +45,7 @@ scenarios:
     - heal
     - expect: [a -> c]
   broken:
-    - partition: [a, c]
+    - partition: [[a], [c]]
     - stop: c
     - expect: [a -> c]
     - wait: 1s

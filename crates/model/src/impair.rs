@@ -8,7 +8,43 @@ use std::time::Duration;
 
 pub use nslab_types::Impair;
 
-/// Parse `20ms`, `1s`, `500us`, `1.5s` (tc's units: s, ms, us).
+/// A decimal number written with digits and at most one `.` (`1.5`,
+/// `20`, `.5`), read exactly: its digits as an integer and how many of
+/// them follow the point. Floats would turn `0.1s` into 99 999 µs.
+fn decimal(s: &str) -> Option<(u128, u32)> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !digits(int) || !digits(frac) || frac.len() > 18 {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let all = all.trim_start_matches('0');
+    if all.len() > 30 {
+        return None;
+    }
+    let n = if all.is_empty() { 0 } else { all.parse().ok()? };
+    Some((n, u32::try_from(frac.len()).ok()?))
+}
+
+/// `number × scale`, exactly, when it is a whole number.
+fn scaled(n: u128, frac_digits: u32, scale: u128) -> Option<u128> {
+    let div = 10u128.checked_pow(frac_digits)?;
+    let v = n.checked_mul(scale)?;
+    (v % div == 0).then_some(v / div)
+}
+
+/// Split `20ms` into its number and unit, the unit starting at the first
+/// character that is neither a digit nor `.`.
+fn number_and_unit(s: &str) -> Option<(&str, &str)> {
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    Some(s.split_at(split))
+}
+
+/// The longest duration a file may give (a delay, a wait, a timeout).
+pub const MAX_DURATION_SECS: u64 = 3600;
+
+/// Parse `20ms`, `1s`, `500us`, `1.5s` (tc's units: s, ms, us), exactly,
+/// to the nanosecond; at most an hour.
 pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
     let bad = || {
         ValueError::new(
@@ -17,26 +53,61 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
             "write a number with a unit: 20ms, 1s, 500us",
         )
     };
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(bad)?;
-    let (num, unit) = s.split_at(split);
-    let num: f64 = num.parse().map_err(|_| bad())?;
-    let scale = match unit {
-        "s" | "sec" => 1.0,
-        "ms" | "msec" => 1e-3,
-        "us" | "usec" => 1e-6,
+    let (num, unit) = number_and_unit(s).ok_or_else(bad)?;
+    let (n, frac) = decimal(num).ok_or_else(bad)?;
+    let scale: u128 = match unit {
+        "s" | "sec" => 1_000_000_000,
+        "ms" | "msec" => 1_000_000,
+        "us" | "usec" => 1_000,
         _ => return Err(bad()),
     };
-    let secs = num * scale;
-    if !(0.0..=3600.0).contains(&secs) {
-        return Err(ValueError::new(
+    let too_long = || {
+        ValueError::new(
             ProblemKind::OutOfRange,
-            format!("duration `{s}` is longer than an hour"),
-            "use a delay of at most 3600s",
+            format!("duration `{s}` is out of range 0s..={MAX_DURATION_SECS}s"),
+            format!("a duration is 0s to {MAX_DURATION_SECS}s (an hour)"),
+        )
+    };
+    // Past an hour or 30 digits: too long either way.
+    let ns = n.checked_mul(scale).ok_or_else(too_long)?;
+    let div = 10u128.pow(frac);
+    if ns % div != 0 {
+        return Err(ValueError::new(
+            ProblemKind::InvalidValue,
+            format!("`{s}` is finer than a nanosecond"),
+            "write at most 9 decimals of a second (3 of a microsecond)",
         ));
     }
-    Ok(Duration::from_secs_f64(secs))
+    let ns = ns / div;
+    if ns > u128::from(MAX_DURATION_SECS) * 1_000_000_000 {
+        return Err(too_long());
+    }
+    // At most 3.6e12 ns: fits in a u64.
+    Ok(Duration::from_nanos(
+        u64::try_from(ns).map_err(|_| too_long())?,
+    ))
+}
+
+/// A netem delay or jitter in microseconds, the unit nslab keeps it in
+/// (`Impair::delay_us`): a duration finer than that is refused rather
+/// than rounded (`0.5us` would become no delay at all).
+pub fn parse_micros(s: &str) -> Result<u32, ValueError> {
+    let d = parse_duration(s)?;
+    if d.subsec_nanos() % 1000 != 0 {
+        return Err(ValueError::new(
+            ProblemKind::InvalidValue,
+            format!("`{s}` is finer than a microsecond"),
+            "netem delays are kept in whole microseconds: write at most 3 decimals of a millisecond, like 1.5ms or 250us",
+        ));
+    }
+    // At most an hour: 3.6e9 µs fit in a u32.
+    u32::try_from(d.as_micros()).map_err(|_| {
+        ValueError::new(
+            ProblemKind::OutOfRange,
+            format!("duration `{s}` is out of range 0s..={MAX_DURATION_SECS}s"),
+            format!("a duration is 0s to {MAX_DURATION_SECS}s (an hour)"),
+        )
+    })
 }
 
 /// A percentage, 0–100, kept in millionths of the whole (`1%` = 10 000)
@@ -66,29 +137,32 @@ impl FromStr for Percent {
     type Err = ValueError;
     fn from_str(s: &str) -> Result<Percent, ValueError> {
         let hint = "write a percentage from 0% to 100%, like 1% or 0.5%";
-        let num = s.strip_suffix('%').ok_or_else(|| {
+        let bad = || {
             ValueError::new(
                 ProblemKind::InvalidValue,
                 format!("`{s}` is not a percentage"),
                 hint,
             )
-        })?;
-        let v: f64 = num.trim().parse().map_err(|_| {
-            ValueError::new(
+        };
+        let num = s.strip_suffix('%').ok_or_else(bad)?;
+        let (n, frac) = decimal(num).ok_or_else(bad)?;
+        // Millionths of the whole are ten-thousandths of a percent.
+        let Some(ppm) = scaled(n, frac, 10_000) else {
+            return Err(ValueError::new(
                 ProblemKind::InvalidValue,
-                format!("`{s}` is not a percentage"),
-                hint,
-            )
-        })?;
-        if !(0.0..=100.0).contains(&v) {
+                format!("`{s}` is finer than 0.0001%"),
+                "write at most 4 decimals, like 0.0001%",
+            ));
+        };
+        if ppm > 1_000_000 {
             return Err(ValueError::new(
                 ProblemKind::OutOfRange,
                 format!("{s} is not between 0% and 100%"),
                 hint,
             ));
         }
-        // 0..=100 * 10 000 fits in u32.
-        Ok(Percent((v * 10_000.0).round() as u32))
+        // At most 1 000 000: fits in a u32.
+        Ok(Percent(ppm as u32))
     }
 }
 
@@ -110,6 +184,9 @@ impl Rate {
     }
 }
 
+/// The fastest rate a file may give, in bits per second (1000 tbit).
+pub const MAX_RATE_BITS: u64 = 1_000_000_000_000_000;
+
 impl FromStr for Rate {
     type Err = ValueError;
     fn from_str(s: &str) -> Result<Rate, ValueError> {
@@ -120,33 +197,46 @@ impl FromStr for Rate {
                 "write a number with a unit: 500kbit, 10mbit, 1gbit",
             )
         };
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let (num, unit) = s.split_at(split);
-        let num: f64 = num.parse().map_err(|_| bad())?;
-        let scale: f64 = match unit.to_ascii_lowercase().as_str() {
-            "bit" => 1.0,
-            "kbit" => 1e3,
-            "mbit" => 1e6,
-            "gbit" => 1e9,
-            "tbit" => 1e12,
-            "bps" => 8.0,
-            "kbps" => 8e3,
-            "mbps" => 8e6,
-            "gbps" => 8e9,
+        let (num, unit) = number_and_unit(s).ok_or_else(bad)?;
+        let (n, frac) = decimal(num).ok_or_else(bad)?;
+        let scale: u128 = match unit.to_ascii_lowercase().as_str() {
+            "bit" => 1,
+            "kbit" => 1_000,
+            "mbit" => 1_000_000,
+            "gbit" => 1_000_000_000,
+            "tbit" => 1_000_000_000_000,
+            "bps" => 8,
+            "kbps" => 8_000,
+            "mbps" => 8_000_000,
+            "gbps" => 8_000_000_000,
             _ => return Err(bad()),
         };
-        let bits = num * scale;
-        if !(1.0..=1e15).contains(&bits) {
-            return Err(ValueError::new(
+        let range = || {
+            ValueError::new(
                 ProblemKind::OutOfRange,
-                format!("rate `{s}` is out of range"),
-                "use a rate from 1bit to 1000tbit",
-            ));
+                format!("rate `{s}` is out of range 8bit..=1000tbit"),
+                "use a rate from 8bit to 1000tbit (tc_netem_rate counts bytes per second)",
+            )
+        };
+        // netem counts bytes per second (`struct tc_netem_rate`,
+        // TCA_NETEM_RATE64): a rate that is not a whole number of bytes
+        // would be rounded by the kernel and read back different.
+        let bits = match scaled(n, frac, scale) {
+            Some(b) if b % 8 == 0 => b,
+            Some(b) if b > u128::from(MAX_RATE_BITS) => return Err(range()),
+            _ => {
+                return Err(ValueError::new(
+                    ProblemKind::InvalidValue,
+                    format!("`{s}` is not a whole number of bytes per second"),
+                    "netem limits in bytes per second: use a multiple of 8bit, like 8bit, 1kbit or 10mbit",
+                ))
+            }
+        };
+        if bits == 0 || bits > u128::from(MAX_RATE_BITS) {
+            return Err(range());
         }
-        // Bounded above by 1e15, so the cast is exact enough and cannot wrap.
-        Ok(Rate(bits.round() as u64))
+        // At most 1e15: fits in a u64.
+        Ok(Rate(bits as u64))
     }
 }
 
@@ -166,7 +256,13 @@ mod tests {
         assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
         assert_eq!(parse_duration("500us").unwrap(), Duration::from_micros(500));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        for bad in ["20", "ms", "20 m", "-1s", "20min"] {
+        assert_eq!(parse_duration("0.1s").unwrap(), Duration::from_millis(100));
+        assert_eq!(parse_micros("0.1s").unwrap(), 100_000);
+        assert!(parse_micros("0.5us").is_err());
+        assert!(parse_duration("1.0000000001s").is_err());
+        for bad in [
+            "20", "ms", "20 m", "-1s", "20min", "1.2.3s", ".s", "+1s", "1e3ms",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -202,5 +298,9 @@ mod tests {
         assert!("10".parse::<Rate>().is_err());
         assert!("10mb".parse::<Rate>().is_err());
         assert!("0bit".parse::<Rate>().is_err());
+        assert!("10bit".parse::<Rate>().is_err());
+        assert!("1.5bit".parse::<Rate>().is_err());
+        assert_eq!("1.6kbit".parse::<Rate>().unwrap().bits_per_sec(), 1_600);
+        assert!("0.00001%".parse::<Percent>().is_err());
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! | step | module | what |
 //! |---|---|---|
-//! | bound | [`limits`] | at most 4 MiB read; nesting, nodes and alias expansion limited (all limits in that module) |
+//! | bound | [`limits`] | at most 4 MiB read; nesting, nodes and alias expansion limited; the kernel's range of every numeric key ([`limits::NUMERIC`]) — all limits in that module |
 //! | shape | `shape` | the YAML as a spanned tree against a table of keys: every unknown key, wrong shape and key written twice, in one run |
 //! | read | [`raw`] | serde structs that mirror the file, every leaf `Spanned` (line and column) |
 //! | lower | `lower` | every leaf parsed into a newtype ([`names`], [`values`], [`impair`]), strings (`default via …`, `h1 -> h2`, `8080:80`) split in `words`; links and networks resolved; member addresses allocated |

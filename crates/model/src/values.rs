@@ -1,6 +1,7 @@
 //! Network values: VLAN id, VNI, MTU, port, CIDR, MAC address, protocols.
 //! Each checks its range once, on construction.
 
+use crate::limits;
 use crate::problem::{ProblemKind, ValueError};
 use std::fmt;
 use std::str::FromStr;
@@ -68,21 +69,23 @@ macro_rules! int_newtype {
     };
 }
 
+// The ranges are the kernel's, from `crate::limits` (in range of the
+// integer types by construction: a test compares them).
 int_newtype!(
     /// An 802.1Q VLAN id, 1–4094 (0 and 4095 are reserved).
-    VlanId(u16), 1u16, 4094u16, "VLAN id", "VLAN ids are 1 to 4094"
+    VlanId(u16), limits::VLAN_ID.min as u16, limits::VLAN_ID.max as u16, "VLAN id", "VLAN ids are 1 to 4094"
 );
 int_newtype!(
     /// A VXLAN network identifier, below 2^24.
-    Vni(u32), 0u32, 0xff_ffffu32, "VNI", "a VNI is 24 bits: 0 to 16777215"
+    Vni(u32), limits::VNI.min as u32, limits::VNI.max as u32, "VNI", "a VNI is 24 bits: 0 to 16777215"
 );
 int_newtype!(
     /// An MTU the kernel accepts on Ethernet-like devices: 68–65535.
-    Mtu(u32), 68u32, 65535u32, "MTU", "an MTU is 68 to 65535 (1280 or more for IPv6)"
+    Mtu(u32), limits::MTU.min as u32, limits::MTU.max as u32, "MTU", "an MTU is 68 to 65535 (1280 or more for IPv6; a tap's at most 65521)"
 );
 int_newtype!(
     /// A TCP or UDP port, 1–65535.
-    Port(u16), 1u16, 65535u16, "port", "ports are 1 to 65535"
+    Port(u16), limits::NAT_PORT.min as u16, limits::NAT_PORT.max as u16, "port", "ports are 1 to 65535"
 );
 
 /// A unicast Ethernet address (the multicast bit of the first byte clear,

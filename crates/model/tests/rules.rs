@@ -73,7 +73,7 @@ const FIXTURES: &[(&str, ProblemKind, u32, u32)] = &[
     ("scenario-exec-missing-cmd.yaml", MissingKey, 8, 13),
     ("scenario-expect-unknown-node.yaml", UnknownReference, 8, 38),
     ("scenario-impair-nothing.yaml", InvalidValue, 8, 15),
-    ("scenario-link-bad-state.yaml", InvalidValue, 8, 13),
+    ("scenario-link-bad-state.yaml", InvalidValue, 8, 20),
     (
         "scenario-link-unknown-interface.yaml",
         UnknownReference,

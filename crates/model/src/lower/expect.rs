@@ -41,20 +41,20 @@ pub(crate) fn lower_expects_at(
     out
 }
 
-/// The arrow form: `h1 -> h2`, `a -x b`.
+/// The arrow form: `h1 -> h2`, `a -x b`, `a -> b:80/udp`.
 fn expect_words(cx: &mut Ctx<'_>, text: &str, p: &str, loc: Loc) -> Option<Expect> {
     match words::arrow(text) {
-        Ok((from, outcome, to, toff)) => {
+        Ok(a) => {
             cx.span(format!("{p}.from"), loc);
-            let tl = cx.within(loc, toff);
+            let tl = cx.within(loc, a.to_offset);
             cx.span(format!("{p}.to"), tl);
             Some(Expect {
-                from,
-                to,
-                proto: ProbeProto::Icmp,
+                from: a.from,
+                to: a.to,
+                proto: a.proto,
                 reply_from: None,
                 seen_as: None,
-                outcome,
+                outcome: a.outcome,
                 within: None,
                 loc,
             })
@@ -80,7 +80,7 @@ fn expect_map(cx: &mut Ctx<'_>, m: &RawExpectMap, p: &str, loc: Loc) -> Option<E
             cx.push(
                 ProblemKind::OutOfRange,
                 loc_of(l),
-                "`within: 0s` gives the check no time",
+                "`within: 0s` is out of range: more than 0s, at most 3600s",
                 "write a time like 5s, or leave `within` out for one try",
             );
             return None;

@@ -3,12 +3,12 @@
 
 use super::kinds::{kind_keys, lower_kind, Here, KINDS};
 use super::Ctx;
-use crate::impair::{parse_duration, Impair, Percent, Rate};
+use crate::impair::{parse_micros, Impair, Percent, Rate};
+use crate::limits;
 use crate::loc::Loc;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawImpair, RawInterface};
 use crate::topology::{DeviceKind, IfKind, IfRef, Interface, Tap};
-use crate::values::Cidr;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
@@ -38,7 +38,26 @@ pub(crate) fn lower_interface(
     let placeholder = || IfKind::Device(DeviceKind::Tap(Tap::default()));
     let mut iface = Interface::new(kind.unwrap_or_else(placeholder), loc);
     lower_common(cx, path, &r, &mut iface);
+    if let (Some(mtu), Some(leaf)) = (iface.mtu, &r.mtu) {
+        check_mtu(cx, kind_name, &iface, mtu.get(), loc_of(leaf));
+    }
     iface
+}
+
+/// The MTU within its kind's bounds (`limits::MTU` for most, narrower
+/// for a tap and a VRF) and, with an IPv6 address, at least 1280.
+fn check_mtu(cx: &mut Ctx<'_>, kind: Option<&str>, iface: &Interface, mtu: u32, loc: Loc) {
+    let mut ranges = vec![match kind {
+        Some("tap") => limits::MTU_TAP,
+        Some("vrf") => limits::MTU_VRF,
+        _ => limits::MTU,
+    }];
+    if iface.addresses.iter().any(|a| a.is_ipv6()) {
+        ranges.push(limits::MTU_IPV6);
+    }
+    if let Some(r) = ranges.iter().find(|r| !r.holds(u64::from(mtu))) {
+        cx.out_of_range(loc, r, u64::from(mtu));
+    }
 }
 
 /// The kind the interface is: its `kind:`, or a veth as the end of a
@@ -96,9 +115,12 @@ fn kind_name(
 fn lower_common(cx: &mut Ctx<'_>, path: &str, r: &RawInterface, iface: &mut Interface) {
     for (i, a) in r.addresses.iter().flatten().enumerate() {
         cx.span(format!("{path}.addresses.{i}"), loc_of(a));
-        if let Some(c) = cx.parse::<Cidr>(a, "an address like 10.0.0.1/24") {
-            iface.addresses.push(c);
-        }
+        let c = cx.text(a, "an address like 10.0.0.1/24").and_then(|t| {
+            super::words::cidr(&t)
+                .map_err(|e| cx.value_err(loc_of(a), e))
+                .ok()
+        });
+        iface.addresses.extend(c);
     }
     if let Some(up) = &r.up {
         iface.up = cx.bool(up, "up").unwrap_or(true);
@@ -147,17 +169,15 @@ fn reject_foreign_keys(cx: &mut Ctx<'_>, r: &RawInterface, kind: &str, own: &str
 fn lower_impair(cx: &mut Ctx<'_>, sp: &Spanned<RawImpair>) -> Impair {
     let r = &sp.value;
     let mut imp = Impair::default();
-    let dur = |cx: &mut Ctx<'_>, l: &Option<Leaf>, what: &str| {
+    let us = |cx: &mut Ctx<'_>, l: &Option<Leaf>, what: &str| {
         let l = l.as_ref()?;
         let t = cx.text(l, what)?;
-        parse_duration(&t)
+        parse_micros(&t)
             .map_err(|e| cx.value_err(loc_of(l), e))
             .ok()
     };
-    // At most an hour: 3.6e9 microseconds fit in a u32.
-    let us = |d: std::time::Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    imp.delay_us = dur(cx, &r.delay, "a delay like 20ms").map(us);
-    imp.jitter_us = dur(cx, &r.jitter, "a jitter like 5ms").map(us);
+    imp.delay_us = us(cx, &r.delay, "a delay like 20ms");
+    imp.jitter_us = us(cx, &r.jitter, "a jitter like 5ms");
     imp.loss_ppm = r
         .loss
         .as_ref()

@@ -6,6 +6,7 @@
 //! [`kind_keys`], its lowering in [`lower_kind`].
 
 use super::{words, Ctx};
+use crate::limits;
 use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
@@ -178,7 +179,8 @@ pub(super) fn lower_kind(
         "vxlan" => DeviceKind::Vxlan(super::vxlan::lower_vxlan(cx, here, r)?),
         "tap" => DeviceKind::Tap(Tap {
             owner: match &r.owner {
-                Some(l) => Some(cx.u32(l, "owner uid")?),
+                // In range: fits a u32.
+                Some(l) => Some(cx.ranged(l, &limits::TAP_OWNER)? as u32),
                 None => None,
             },
         }),
@@ -207,11 +209,12 @@ fn lower_bridge(cx: &mut Ctx<'_>, r: &RawInterface) -> Bridge {
     };
     Bridge {
         stp: flag(cx, &r.stp, "stp", d.stp),
+        // In range: fits a u32 (and its centiseconds too).
         ageing_secs: r
             .ageing
             .as_ref()
-            .and_then(|l| cx.u32(l, "ageing"))
-            .unwrap_or(d.ageing_secs),
+            .and_then(|l| cx.ranged(l, &limits::AGEING))
+            .map_or(d.ageing_secs, |v| v as u32),
         vlan_filtering: flag(cx, &r.vlan_filtering, "vlan-filtering", d.vlan_filtering),
     }
 }
@@ -261,7 +264,8 @@ fn lower_vrf(cx: &mut Ctx<'_>, here: &Here<'_>, r: &RawInterface) -> Option<Vrf>
     let hint = "add `table: 10` (a routing table of its own: 1 to 252, or above 255)";
     let l = here.required(cx, &r.table, "vrf", "table", hint)?;
     cx.span(format!("{}.table", here.path), loc_of(l));
-    let table = cx.u32(l, "table")?;
+    // In range: fits a u32.
+    let table = cx.ranged(l, &limits::VRF_TABLE)? as u32;
     if table == 0 || (253..=255).contains(&table) {
         cx.push(
             ProblemKind::InvalidValue,

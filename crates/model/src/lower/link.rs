@@ -1,6 +1,7 @@
 //! `links:`: veth pairs, short (`[h1:eth0, h2:eth0]`) and long form.
 
 use super::{words, Ctx};
+use crate::limits;
 use crate::loc::Loc;
 use crate::names::NodeName;
 use crate::problem::ProblemKind;
@@ -13,6 +14,8 @@ use std::collections::BTreeMap;
 /// Links whose ends parsed, before they are attached to nodes.
 pub(crate) struct Drafts {
     links: Vec<Link>,
+    /// Where each link's `mtu` is written (its place in `links`).
+    mtu_locs: Vec<Option<Loc>>,
     /// Every link end, with where it is written.
     pub(crate) ends: BTreeMap<IfRef, Loc>,
 }
@@ -20,6 +23,7 @@ pub(crate) struct Drafts {
 pub(crate) fn lower_links(cx: &mut Ctx<'_>, raw: Vec<Spanned<RawLink>>) -> Drafts {
     let mut d = Drafts {
         links: Vec::new(),
+        mtu_locs: Vec::new(),
         ends: BTreeMap::new(),
     };
     for (i, sp) in raw.into_iter().enumerate() {
@@ -54,6 +58,7 @@ fn lower_link(cx: &mut Ctx<'_>, d: &mut Drafts, i: usize, sp: Spanned<RawLink>) 
             return None;
         }
     };
+    let mtu_loc = mtu.as_ref().map(loc_of);
     let mtu: Option<Mtu> = mtu.and_then(|m| cx.number(&m, "MTU"));
     if ends.len() != 2 {
         cx.push(
@@ -92,6 +97,7 @@ fn lower_link(cx: &mut Ctx<'_>, d: &mut Drafts, i: usize, sp: Spanned<RawLink>) 
     d.ends.insert(a.clone(), aloc);
     d.ends.insert(b.clone(), bloc);
     d.links.push(Link { a, b, mtu, loc });
+    d.mtu_locs.push(mtu_loc);
     Some(())
 }
 
@@ -122,7 +128,7 @@ pub(crate) fn attach_links(
     nodes: &mut BTreeMap<NodeName, Node>,
 ) -> Vec<Link> {
     let mut out = Vec::new();
-    for link in d.links {
+    for (link, mtu_loc) in d.links.into_iter().zip(d.mtu_locs) {
         let mut ok = true;
         for end in [&link.a, &link.b] {
             let loc = d.ends.get(end).copied().unwrap_or(link.loc);
@@ -142,6 +148,14 @@ pub(crate) fn attach_links(
                 .or_insert_with(|| Interface::new(IfKind::Veth, loc));
             if iface.mtu.is_none() {
                 iface.mtu = link.mtu;
+                // The kernel turns IPv6 off below 1280 (limits::MTU_IPV6).
+                let v6 = iface.addresses.iter().any(|a| a.is_ipv6());
+                if let (Some(m), true) = (link.mtu, v6) {
+                    if !limits::MTU_IPV6.holds(u64::from(m.get())) {
+                        let ml = mtu_loc.unwrap_or(link.loc);
+                        cx.out_of_range(ml, &limits::MTU_IPV6, u64::from(m.get()));
+                    }
+                }
             }
         }
         if ok {

@@ -198,21 +198,35 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A plain u32 (metric, table, uid, seconds).
-    pub(crate) fn u32(&mut self, leaf: &Leaf, what: &str) -> Option<u32> {
-        let v = self.unsigned(leaf, what)?;
-        match u32::try_from(v) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                self.push(
-                    ProblemKind::OutOfRange,
-                    loc_of(leaf),
-                    format!("{what} {v} is out of range"),
-                    format!("{what} must be at most {}", u32::MAX),
-                );
-                None
-            }
+    /// A number in the range `r` (from `crate::limits`), or a problem
+    /// that states the range and where it comes from.
+    pub(crate) fn ranged(&mut self, leaf: &Leaf, r: &crate::limits::Range) -> Option<u64> {
+        let v = self.unsigned(leaf, r.key)?;
+        if r.holds(v) {
+            return Some(v);
         }
+        self.out_of_range(loc_of(leaf), r, v);
+        None
+    }
+
+    /// `v` is outside `r`: the problem, with the range.
+    pub(crate) fn out_of_range(&mut self, loc: Loc, r: &crate::limits::Range, v: u64) {
+        let unit = if r.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", r.unit)
+        };
+        self.push(
+            ProblemKind::OutOfRange,
+            loc,
+            format!(
+                "`{}` {v} is out of range {}{unit} for {}",
+                r.key,
+                r.text(),
+                r.applies
+            ),
+            format!("use {} to {}: {}", r.min, r.max, r.why),
+        );
     }
 
     /// One of `choices` (as written in the file) mapped to its value.

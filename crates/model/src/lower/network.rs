@@ -132,7 +132,12 @@ fn network_subnets(
     }
     for (i, l) in subnet_leaves.iter().enumerate() {
         cx.span(format!("{p}.subnets.{i}"), loc_of(l));
-        if let Some(c) = cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16") {
+        let c = cx.text(l, "a subnet like 172.17.0.0/16").and_then(|t| {
+            words::subnet(&t)
+                .map_err(|e| cx.value_err(loc_of(l), e))
+                .ok()
+        });
+        if let Some(c) = c {
             if c.first_host().is_none() || c.size() < 4 && !c.is_ipv6() && c.prefix < 31 {
                 cx.push(
                     ProblemKind::OutOfRange,

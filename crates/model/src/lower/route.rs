@@ -1,18 +1,19 @@
 //! A node's routes (`ip route` words or map form) and NAT rules.
 
 use super::{words, Ctx};
+use crate::limits;
 use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::raw::{loc_of, Leaf, RawForward, RawMasquerade, RawNat, RawRoute, RawRouteMap};
 use crate::topology::{Family, Forward, Masquerade, Nat, Route};
-use crate::values::{Cidr, Port, Proto};
+use crate::values::{Port, Proto};
 use serde_saphyr::Spanned;
 
 pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -> Option<Route> {
     let loc = loc_of(&sp);
     cx.span(path.to_string(), loc);
-    let (route, via_loc, src_loc) = match sp.value {
+    let (route, at) = match sp.value {
         RawRoute::Words(text) => route_words(cx, path, &text, loc)?,
         RawRoute::Map(m) => route_map(cx, path, &m, loc)?,
         RawRoute::Other(s) => {
@@ -25,13 +26,55 @@ pub(crate) fn lower_route(cx: &mut Ctx<'_>, path: &str, sp: Spanned<RawRoute>) -
             return None;
         }
     };
-    check_route(cx, &route, loc, via_loc, src_loc);
+    check_route(cx, &route, loc, at.via, at.src);
+    check_numbers(cx, &route, &at)?;
     Some(route)
 }
 
-/// The words form, `default via 10.0.0.1 dev eth0`; with where its `via`
-/// and `src` are.
-fn route_words(cx: &mut Ctx<'_>, path: &str, text: &str, loc: Loc) -> Option<(Route, Loc, Loc)> {
+/// Where a route's keys are written.
+struct At {
+    via: Loc,
+    src: Loc,
+    metric: Loc,
+    table: Loc,
+}
+
+impl At {
+    fn all(loc: Loc) -> At {
+        At {
+            via: loc,
+            src: loc,
+            metric: loc,
+            table: loc,
+        }
+    }
+}
+
+/// Metric and table as the kernel keeps them: table 0 is put in main,
+/// an IPv6 metric 0 becomes 1024 (`limits::ROUTE_TABLE`, `limits::METRIC`).
+fn check_numbers(cx: &mut Ctx<'_>, route: &Route, at: &At) -> Option<()> {
+    let mut ok = true;
+    if let Some(t) = route.table {
+        if !limits::ROUTE_TABLE.holds(u64::from(t)) {
+            cx.out_of_range(at.table, &limits::ROUTE_TABLE, u64::from(t));
+            ok = false;
+        }
+    }
+    if let (Some(0), Family::V6) = (route.metric, route.family()) {
+        cx.push(
+            ProblemKind::OutOfRange,
+            at.metric,
+            "`metric` 0 is out of range 1..=4294967295 for an IPv6 route",
+            "the kernel gives an IPv6 route of metric 0 its default, 1024: write 1024, or leave `metric` out",
+        );
+        ok = false;
+    }
+    ok.then_some(())
+}
+
+/// The words form, `default via 10.0.0.1 dev eth0`; with where its words
+/// are.
+fn route_words(cx: &mut Ctx<'_>, path: &str, text: &str, loc: Loc) -> Option<(Route, At)> {
     let w = match words::route(text) {
         Ok(w) => w,
         Err((off, e)) => {
@@ -40,26 +83,26 @@ fn route_words(cx: &mut Ctx<'_>, path: &str, text: &str, loc: Loc) -> Option<(Ro
             return None;
         }
     };
-    let mut via_loc = loc;
-    let mut src_loc = loc;
+    let mut at = At::all(loc);
     for (name, off) in &w.offsets {
         let l = cx.within(loc, *off);
         cx.span(format!("{path}.{name}"), l);
         match *name {
-            "via" => via_loc = l,
-            "src" => src_loc = l,
+            "via" => at.via = l,
+            "src" => at.src = l,
+            "metric" => at.metric = l,
+            "table" => at.table = l,
             _ => {}
         }
     }
-    Some((Route { loc, ..w.route }, via_loc, src_loc))
+    Some((Route { loc, ..w.route }, at))
 }
 
-/// The map form, `{ to: 10.3.0.0/16, dev: eth1 }`; with where its `via`
-/// and `src` are.
-fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<(Route, Loc, Loc)> {
+/// The map form, `{ to: 10.3.0.0/16, dev: eth1 }`; with where its keys
+/// are.
+fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<(Route, At)> {
     let mut route = Route::at(loc);
-    let mut via_loc = loc;
-    let mut src_loc = loc;
+    let mut at = At::all(loc);
     let Some(to) = &m.to else {
         cx.push(
             ProblemKind::MissingKey,
@@ -79,8 +122,8 @@ fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<
         }
     };
     if let Some(l) = &m.via {
-        via_loc = loc_of(l);
-        cx.span(format!("{path}.via"), via_loc);
+        at.via = loc_of(l);
+        cx.span(format!("{path}.via"), at.via);
         route.via = cx.ip(l, "a gateway address");
     }
     if let Some(l) = &m.dev {
@@ -88,13 +131,20 @@ fn route_map(cx: &mut Ctx<'_>, path: &str, m: &RawRouteMap, loc: Loc) -> Option<
         route.dev = cx.parse(l, "an interface name");
     }
     if let Some(l) = &m.src {
-        src_loc = loc_of(l);
-        cx.span(format!("{path}.src"), src_loc);
+        at.src = loc_of(l);
+        cx.span(format!("{path}.src"), at.src);
         route.src = cx.ip(l, "a source address");
     }
-    route.metric = m.metric.as_ref().and_then(|l| cx.u32(l, "metric"));
-    route.table = m.table.as_ref().and_then(|l| cx.u32(l, "table"));
-    Some((route, via_loc, src_loc))
+    // In range: fits a u32.
+    route.metric = m.metric.as_ref().and_then(|l| {
+        at.metric = loc_of(l);
+        cx.ranged(l, &limits::METRIC).map(|v| v as u32)
+    });
+    route.table = m.table.as_ref().and_then(|l| {
+        at.table = loc_of(l);
+        cx.ranged(l, &limits::ROUTE_TABLE).map(|v| v as u32)
+    });
+    Some((route, at))
 }
 
 /// A route needs `via` or `dev`, and one IP family throughout.
@@ -161,10 +211,13 @@ fn lower_masquerade(cx: &mut Ctx<'_>, p: &str, sp: Spanned<RawMasquerade>) -> Ma
     }
     let from = m.from.as_ref().and_then(|l| {
         cx.span(format!("{p}.from"), loc_of(l));
-        cx.parse::<Cidr>(l, "a subnet like 172.17.0.0/16")
+        let t = cx.text(l, "a subnet like 172.17.0.0/16")?;
+        words::subnet(&t)
+            .map_err(|e| cx.value_err(loc_of(l), e))
+            .ok()
     });
     Masquerade {
-        from: from.map(|c| c.network()),
+        from,
         out,
         not_out,
         loc,

@@ -3,7 +3,7 @@
 //! step names exist is checked in `validate`.
 
 use super::{expect::lower_expects_at, words, Ctx};
-use crate::impair::{parse_duration, Impair, Percent, Rate};
+use crate::impair::{parse_duration, parse_micros, Impair, Percent, Rate};
 use crate::loc::Loc;
 use crate::names::NodeName;
 use crate::problem::ProblemKind;
@@ -155,27 +155,14 @@ fn link_step(cx: &mut Ctx<'_>, l: &Leaf, p: &str) -> Option<StepKind> {
     let loc = loc_of(l);
     cx.span(format!("{p}.link"), loc);
     let text = cx.text(l, "`NODE:IF down` or `NODE:IF up`")?;
-    let w: Vec<&str> = text.split_whitespace().collect();
-    let (at, up, both) = match w.as_slice() {
-        [at, s] => (*at, *s, false),
-        [at, s, "both"] => (*at, *s, true),
-        _ => (text.as_str(), "", false),
-    };
-    let up = match up {
-        "up" => true,
-        "down" => false,
-        _ => {
-            cx.push(
-                ProblemKind::InvalidValue,
-                loc,
-                format!("`{text}` is not a link step"),
-                "write `NODE:IF down` or `NODE:IF up`, and `both` for both ends (`r1:eth1 down both`)",
-            );
-            return None;
+    match words::link_step(&text) {
+        Ok((at, up, both)) => Some(StepKind::Link { at, up, both }),
+        Err((off, e)) => {
+            let at = cx.within(loc, off);
+            cx.value_err(at, e);
+            None
         }
-    };
-    let at = words::endpoint(at).map_err(|e| cx.value_err(loc, e)).ok()?;
-    Some(StepKind::Link { at, up, both })
+    }
 }
 
 fn impair_step(cx: &mut Ctx<'_>, sp: &Spanned<RawImpairStep>, p: &str) -> Option<StepKind> {
@@ -199,18 +186,21 @@ fn impair_step(cx: &mut Ctx<'_>, sp: &Spanned<RawImpairStep>, p: &str) -> Option
         Some(l) => cx.bool(l, "clear")?,
         None => false,
     };
-    let us = |d: Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+    let us = |cx: &mut Ctx<'_>, l: &Leaf, what: &str| {
+        let t = cx.text(l, what)?;
+        parse_micros(&t)
+            .map_err(|e| cx.value_err(loc_of(l), e))
+            .ok()
+    };
     let i = Impair {
         delay_us: r
             .delay
             .as_ref()
-            .and_then(|l| duration(cx, l, "a delay like 20ms"))
-            .map(us),
+            .and_then(|l| us(cx, l, "a delay like 20ms")),
         jitter_us: r
             .jitter
             .as_ref()
-            .and_then(|l| duration(cx, l, "a jitter like 5ms"))
-            .map(us),
+            .and_then(|l| us(cx, l, "a jitter like 5ms")),
         loss_ppm: r
             .loss
             .as_ref()
@@ -270,20 +260,35 @@ fn partition_step(cx: &mut Ctx<'_>, sp: &Spanned<RawPartition>, p: &str) -> Opti
         }
     };
     let mut out = Vec::new();
+    let mut refused = false;
     for (g, group) in groups.iter().enumerate() {
-        let leaves: Vec<Leaf> = match &group.value {
-            OneOrMany::One(s) => vec![Spanned {
-                value: s.clone(),
-                referenced: group.referenced,
-                defined: group.defined,
-            }],
-            OneOrMany::Many(v) => v.clone(),
+        // A group is a list, even of one node: `[[a, b], c]` would read
+        // `c` as a group or as a member of the group before, so neither.
+        let leaves: &[Leaf] = match &group.value {
+            OneOrMany::Many(v) => v,
+            OneOrMany::One(s) => {
+                let what = match s.text() {
+                    Some(t) => format!("`{t}`"),
+                    None => s.describe().to_string(),
+                };
+                cx.push(
+                    ProblemKind::WrongType,
+                    loc_of(group),
+                    format!("a partition group is a list of nodes, not {what}"),
+                    "write each group as a list, even of one node: `partition: [[a, b], [c]]`",
+                );
+                refused = true;
+                continue;
+            }
         };
         let mut names = Vec::new();
         for (k, l) in leaves.iter().enumerate() {
             names.extend(node_at(cx, l, &format!("{p}.partition.{g}.{k}")));
         }
         out.push(names);
+    }
+    if refused {
+        return None;
     }
     if out.len() < 2 || out.iter().any(Vec::is_empty) {
         cx.push(
@@ -333,17 +338,8 @@ fn exec_step(cx: &mut Ctx<'_>, sp: &Spanned<RawExec>, p: &str) -> Option<StepKin
     }
     let exit = match &r.exit {
         Some(l) => {
-            let v = cx.u32(l, "exit")?;
-            let Ok(v) = u8::try_from(v) else {
-                cx.push(
-                    ProblemKind::OutOfRange,
-                    loc_of(l),
-                    format!("exit status {v} is out of range"),
-                    "an exit status is 0 to 255",
-                );
-                return None;
-            };
-            v
+            // In range: fits a u8.
+            cx.ranged(l, &crate::limits::EXIT)? as u8
         }
         None => 0,
     };

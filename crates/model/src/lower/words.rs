@@ -8,10 +8,14 @@
 use crate::loc::Loc;
 use crate::names::NodeName;
 use crate::problem::{ProblemKind, ValueError};
-use crate::topology::{Family, IfRef, Outcome, Route, Target};
+use crate::topology::{Family, IfRef, Outcome, ProbeProto, Route, Target};
 use crate::values::{Cidr, Port};
 use std::net::{IpAddr, SocketAddr};
 
+#[cfg(test)]
+mod canon;
+#[cfg(test)]
+mod roundtrip;
 mod services;
 pub(crate) use services::{argv, publish, service, socket};
 
@@ -43,14 +47,43 @@ pub(crate) fn parent(s: &str, this: &NodeName) -> Result<IfRef, ValueError> {
     }
 }
 
-/// A route destination: `default` (`None`), a CIDR, or an address (a host
-/// route).
+/// `ADDRESS/PREFIX`, the prefix length in digits only (`/+24` is not
+/// one, though Rust's integer parser would take it).
+pub(crate) fn cidr(s: &str) -> Result<Cidr, ValueError> {
+    if let Some((_, p)) = s.split_once('/') {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                format!("`{p}` is not a prefix length"),
+                "write an address with its prefix length in digits, like 10.0.0.1/24 or fd00::1/64",
+            ));
+        }
+    }
+    Ok(s.parse()?)
+}
+
+/// A subnet written as its network address: `10.2.0.0/16`, not
+/// `10.2.0.1/16`, whose host bits the kernel (`ip route add`) and Docker
+/// (`docker network create --subnet`) refuse rather than guess at.
+pub(crate) fn subnet(s: &str) -> Result<Cidr, ValueError> {
+    let c = cidr(s)?;
+    let net = c.network();
+    if net != c {
+        return Err(invalid(
+            format!("`{s}` has host bits set: as a subnet it is {net}"),
+            &format!("write the network address, `{net}`"),
+        ));
+    }
+    Ok(c)
+}
+
+/// A route destination: `default` (`None`), a subnet, or an address (a
+/// host route).
 pub(crate) fn destination(s: &str) -> Result<Option<Cidr>, ValueError> {
     if s == "default" {
         return Ok(None);
     }
     if s.contains('/') {
-        return s.parse().map(Some).map_err(Into::into);
+        return subnet(s).map(Some);
     }
     match s.parse::<IpAddr>() {
         Ok(ip) => Ok(Some(Cidr::host(ip))),
@@ -119,8 +152,19 @@ pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
                 .map_err(|_| (voff, invalid(format!("`{v}` is not an IP address"), hint)))
         };
         let num = |v: &str| {
-            v.parse::<u32>()
-                .map_err(|_| (voff, invalid(format!("`{v}` is not a number"), hint)))
+            let digits = if v.bytes().all(|b| b.is_ascii_digit()) {
+                v
+            } else {
+                "-"
+            };
+            digits.parse::<u32>().map_err(|_| {
+                let e = ValueError::new(
+                    ProblemKind::OutOfRange,
+                    format!("`{key}` {v} is out of range 0..=4294967295"),
+                    "metric and table are written in digits, 0 to 4294967295 (a u32)",
+                );
+                (voff, e)
+            })
         };
         let dup = |set: bool| {
             if set {
@@ -171,12 +215,73 @@ pub(crate) fn route(s: &str) -> Result<RouteWords, (usize, ValueError)> {
     Ok(r)
 }
 
-/// `from -> to` or `from -x to`: the from node, the outcome, the target
-/// text and its offset.
-pub(crate) fn arrow(s: &str) -> Result<(NodeName, Outcome, Target, usize), (usize, ValueError)> {
-    let hint = "write a check as `h1 -> h2`, `h1 -> 10.0.0.2` or `h1 -x h2`";
+/// A scenario's `link:` step: `NODE:IF down`, `NODE:IF up`, and `both`
+/// after either; the interface, up or down, both ends or one.
+pub(crate) fn link_step(s: &str) -> Result<(IfRef, bool, bool), (usize, ValueError)> {
+    let hint =
+        "write `NODE:IF down` or `NODE:IF up`, and `both` for both ends (`r1:eth1 down both`)";
     let w = words(s);
-    let [(_, from), (aoff, arrow), (toff, to)] = w.as_slice() else {
+    if let Some(&(off, extra)) = w.get(3) {
+        return Err((
+            off,
+            invalid(
+                format!("`{extra}` after the link step is not part of it"),
+                hint,
+            ),
+        ));
+    }
+    let [(ioff, at), (soff, state), rest @ ..] = w.as_slice() else {
+        return Err((0, invalid(format!("`{s}` is not a link step"), hint)));
+    };
+    let up = match *state {
+        "up" => true,
+        "down" => false,
+        other => {
+            return Err((
+                *soff,
+                invalid(format!("`{other}` is not `up` or `down`"), hint),
+            ))
+        }
+    };
+    let both = match rest {
+        [] => false,
+        [(_, "both")] => true,
+        [(off, other), ..] => {
+            return Err((*off, invalid(format!("`{other}` is not `both`"), hint)));
+        }
+    };
+    let at = endpoint(at).map_err(|e| (*ioff, e))?;
+    Ok((at, up, both))
+}
+
+/// A check in the arrow form, read word by word.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ArrowWords {
+    pub from: NodeName,
+    pub outcome: Outcome,
+    pub to: Target,
+    /// ICMP without a port; with a port, TCP unless `/udp` or `/http`
+    /// says otherwise.
+    pub proto: ProbeProto,
+    /// Character offset of the target word.
+    pub to_offset: usize,
+}
+
+/// `FROM -> TO`, `FROM -x TO`, and with a port `FROM -> TO:PORT[/tcp|udp|http]`:
+/// exactly three words, each read whole.
+pub(crate) fn arrow(s: &str) -> Result<ArrowWords, (usize, ValueError)> {
+    let hint = "write a check as `h1 -> h2`, `h1 -x 10.0.0.2`, or with a port `h1 -> h2:80` (TCP), `h1 -> h2:53/udp`, `h1 -> h2:80/http`";
+    let w = words(s);
+    if let Some(&(off, extra)) = w.get(3) {
+        return Err((
+            off,
+            invalid(
+                format!("`{extra}` after the check's target is not part of a check"),
+                hint,
+            ),
+        ));
+    }
+    let [(foff, from), (aoff, arrow), (toff, to)] = w.as_slice() else {
         return Err((0, invalid(format!("`{s}` is not a check"), hint)));
     };
     let outcome = match *arrow {
@@ -189,9 +294,45 @@ pub(crate) fn arrow(s: &str) -> Result<(NodeName, Outcome, Target, usize), (usiz
             ))
         }
     };
-    let from = from.parse().map_err(|e| (0, e))?;
-    let target = target(to).map_err(|e| (*toff, e))?;
-    Ok((from, outcome, target, *toff))
+    let from = from.parse().map_err(|e| (*foff, e))?;
+    let (target_text, proto_text) = match to.split_once('/') {
+        Some((t, p)) => (t, Some(p)),
+        None => (*to, None),
+    };
+    let target = target(target_text).map_err(|e| (*toff, e))?;
+    let poff = toff + target_text.chars().count() + 1;
+    let proto = match (target.port(), proto_text) {
+        (None, None) => ProbeProto::Icmp,
+        (None, Some(_)) => {
+            return Err((
+                poff,
+                invalid(
+                    format!("`{to}` names a protocol but no port"),
+                    "write the port before the protocol, like `h2:53/udp`; without a port the check is a ping",
+                ),
+            ))
+        }
+        (Some(_), None) => ProbeProto::Tcp,
+        (Some(_), Some("tcp")) => ProbeProto::Tcp,
+        (Some(_), Some("udp")) => ProbeProto::Udp,
+        (Some(_), Some("http")) => ProbeProto::Http,
+        (Some(_), Some(other)) => {
+            return Err((
+                poff,
+                invalid(
+                    format!("`{other}` is not a probe protocol"),
+                    "after the port write /tcp (the default), /udp or /http",
+                ),
+            ))
+        }
+    };
+    Ok(ArrowWords {
+        from,
+        outcome,
+        to: target,
+        proto,
+        to_offset: *toff,
+    })
 }
 
 /// A check target: a node, an address, `addr:port`, `[v6]:port`, `node:port`.
@@ -209,10 +350,10 @@ pub(crate) fn target(s: &str) -> Result<Target, ValueError> {
         Some((n, p)) => (n, Some(port(p)?)),
         None => (s, None),
     };
-    if node.starts_with(|c: char| c.is_ascii_digit()) || node.contains('.') {
+    if node.starts_with(|c: char| c.is_ascii_digit()) || node.contains(['.', ':', '[']) {
         return Err(invalid(
             format!("`{s}` is not an address or a node"),
-            "write a node name, an address, or address:port",
+            "write a node name, an address, NODE:PORT, ADDRESS:PORT or [IPv6]:PORT",
         ));
     }
     Ok(Target::Node {
@@ -223,6 +364,12 @@ pub(crate) fn target(s: &str) -> Result<Target, ValueError> {
 
 /// A port number from text.
 pub(crate) fn port(s: &str) -> Result<Port, ValueError> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            format!("`{s}` is not a port number"),
+            "a port is written in digits only, 1 to 65535",
+        ));
+    }
     s.parse()
 }
 
@@ -274,19 +421,22 @@ mod tests {
 
     #[test]
     fn arrows_and_targets() {
-        let (from, out, to, off) = arrow("h1 -> h2").unwrap();
-        assert_eq!((from.as_str(), out, off), ("h1", Outcome::Ok, 6));
+        let a = arrow("h1 -> h2").unwrap();
         assert_eq!(
-            to,
+            (a.from.as_str(), a.outcome, a.to_offset, a.proto),
+            ("h1", Outcome::Ok, 6, ProbeProto::Icmp)
+        );
+        assert_eq!(
+            a.to,
             Target::Node {
                 node: "h2".parse().unwrap(),
                 port: None
             }
         );
-        let (_, out, to, _) = arrow("ns0 -x 10.0.1.1").unwrap();
-        assert_eq!(out, Outcome::Fail);
+        let a = arrow("ns0 -x 10.0.1.1").unwrap();
+        assert_eq!(a.outcome, Outcome::Fail);
         assert_eq!(
-            to,
+            a.to,
             Target::Addr {
                 ip: ip("10.0.1.1"),
                 port: None

@@ -34,6 +34,8 @@ pub(super) fn check_interfaces(
             if let Some(parent) = iface.kind.parent() {
                 let pl = cx.spans.get_or(&format!("{p}.parent"), iface.loc);
                 if check_parent(cx, t, known, &here, parent, pl) {
+                    let ml = cx.spans.get_or(&format!("{p}.mtu"), iface.loc);
+                    check_child_mtu(cx, t, &here, parent, ml);
                     children.entry(parent.clone()).or_default().push((
                         here.clone(),
                         &iface.kind,
@@ -42,7 +44,9 @@ pub(super) fn check_interfaces(
                 }
             }
             match &iface.kind {
-                IfKind::Device(DeviceKind::Vxlan(Vxlan { dev: Some(r), .. })) => {
+                IfKind::Device(DeviceKind::Vxlan(vx @ Vxlan { dev: Some(r), .. })) => {
+                    let ml = cx.spans.get_or(&format!("{p}.mtu"), iface.loc);
+                    check_vxlan_mtu(cx, t, &here, vx, r, ml);
                     let dev = &r.ifname;
                     let on_host = node.kind == NodeKind::Host && host.exists(dev.as_str());
                     if !exists(known, r) && !on_host {
@@ -272,6 +276,79 @@ fn check_parent(
         }
     }
     true
+}
+
+/// A vlan, macvlan or ipvlan carries its parent's frames: its MTU is at
+/// most the parent's (`macvlan_change_mtu`, `vlan_dev_change_mtu`,
+/// `ipvlan_change_mtu`: -EINVAL/-ERANGE above it). The parent's MTU is
+/// the file's, or a veth's default 1500; other parents' are not known
+/// here.
+fn check_child_mtu(cx: &mut Ctx<'_>, t: &Topology, here: &IfRef, parent: &IfRef, loc: Loc) {
+    let (Some(child), Some(p)) = (t.interface(here), t.interface(parent)) else {
+        return;
+    };
+    let Some(mtu) = child.mtu.map(|m| m.get()) else {
+        return;
+    };
+    let parent_mtu = match (p.mtu, &p.kind) {
+        (Some(m), _) => m.get(),
+        (None, IfKind::Veth) => 1500,
+        _ => return,
+    };
+    if mtu > parent_mtu {
+        cx.push(
+            ProblemKind::OutOfRange,
+            loc,
+            format!(
+                "`mtu` {mtu} is out of range {}..={parent_mtu} for a child of {parent} (its parent's MTU)",
+                crate::limits::MTU.min
+            ),
+            format!(
+                "a {} carries its parent's frames: the kernel refuses an MTU above the parent's; lower it, or raise {parent}'s `mtu`",
+                child.kind.name()
+            ),
+        );
+    }
+}
+
+/// A VXLAN over `dev` fits its frames and their 50-byte (IPv4) or
+/// 70-byte (IPv6) encapsulation in the device's MTU: the kernel clamps a
+/// new VXLAN's MTU to that silently (`vxlan_config_apply`) and refuses
+/// it on a change, so a larger `mtu` would show drift forever.
+fn check_vxlan_mtu(
+    cx: &mut Ctx<'_>,
+    t: &Topology,
+    here: &IfRef,
+    vx: &Vxlan<IfRef>,
+    dev: &IfRef,
+    loc: Loc,
+) {
+    let (Some(mtu), Some(d)) = (t.interface(here).and_then(|i| i.mtu), t.interface(dev)) else {
+        return;
+    };
+    let dev_mtu = match (d.mtu, &d.kind) {
+        (Some(m), _) => m.get(),
+        (None, IfKind::Veth) => 1500,
+        _ => return,
+    };
+    let v6 = vx.remote.or(vx.group).is_some_and(|ip| ip.is_ipv6());
+    let headroom = if v6 { 70 } else { 50 };
+    let max = dev_mtu
+        .saturating_sub(headroom)
+        .max(crate::limits::MTU.min as u32);
+    if mtu.get() > max {
+        cx.push(
+            ProblemKind::OutOfRange,
+            loc,
+            format!(
+                "`mtu` {} is out of range {}..={max} for a vxlan over {dev} (its MTU {dev_mtu} less {headroom} bytes of {} encapsulation)",
+                mtu.get(),
+                crate::limits::MTU.min,
+                if v6 { "IPv6" } else { "IPv4" }
+            ),
+            format!("the kernel would cut it to {max} silently: lower `mtu`, or raise {dev}'s"),
+        );
+    }
 }
 
 fn check_parent_sharing(

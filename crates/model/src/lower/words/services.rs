@@ -23,7 +23,7 @@ pub(crate) fn service(s: &str) -> Result<Service, ValueError> {
 
 /// `[host-ip:]host-port:port[/tcp|udp]`, as `docker run -p` takes it.
 pub(crate) fn publish(s: &str) -> Result<Publish, ValueError> {
-    let hint = "write [host-ip:]host-port:port[/tcp|udp], like 8080:80 or 127.0.0.1:53:53/udp";
+    let hint = "write [host-ip:]host-port:port[/tcp|udp], like 8080:80, 127.0.0.1:53:53/udp or [::1]:80:80";
     let (ports, proto) = match s.rsplit_once('/') {
         Some((p, proto)) => (p, proto.parse()?),
         None => (s, Proto::Tcp),
@@ -32,11 +32,24 @@ pub(crate) fn publish(s: &str) -> Result<Publish, ValueError> {
         return Err(invalid(format!("`{s}` has no host port"), hint));
     };
     let (host_ip, host_port) = match rest.rsplit_once(':') {
+        // An IPv6 address in brackets, as docker writes it: without them
+        // `fd00::1:80:80` could be fd00::1 port 80 or fd00::1:80.
         Some((ip, hp)) => {
-            let ip = ip.trim_start_matches('[').trim_end_matches(']');
-            let ip: IpAddr = ip
+            let (text, bracketed) = match ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+                Some(inner) => (inner, true),
+                None => (ip, false),
+            };
+            let ip: IpAddr = text
                 .parse()
                 .map_err(|_| invalid(format!("`{ip}` is not an IP address"), hint))?;
+            if ip.is_ipv6() != bracketed {
+                return Err(invalid(
+                    format!(
+                        "`{s}`: an IPv6 host address is written in brackets, an IPv4 one without"
+                    ),
+                    hint,
+                ));
+            }
             (Some(ip), hp)
         }
         None => (None, rest),
@@ -161,6 +174,9 @@ mod tests {
         assert_eq!((p.host_ip, p.proto), (Some(ip("127.0.0.1")), Proto::Udp));
         let p = publish("[::1]:80:80").unwrap();
         assert_eq!(p.host_ip, Some(ip("::1")));
+        assert!(publish("::1:80:80").is_err());
+        assert!(publish("[[::1]]:80:80").is_err());
+        assert!(publish("[127.0.0.1]:80:80").is_err());
         assert!(publish("80").is_err());
         assert_eq!(
             publish("70000:80").unwrap_err().kind,
