@@ -19,6 +19,7 @@ const NOT_NUMERIC: &[&str] = &[
     "expect",
     "scenarios",
     "netns",
+    "hostname",
     "kind",
     "lo",
     "forwarding",

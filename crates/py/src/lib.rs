@@ -669,8 +669,8 @@ impl ScenarioResult {
                 })
                 .collect(),
             skipped: r.skipped.clone(),
-            healed: r.healed.clone().unwrap_or_default(),
-            heal_error: r.healed.clone().err(),
+            healed: r.healed.as_ref().cloned().unwrap_or_default(),
+            heal_error: r.healed.as_ref().err().map(|e| e.to_string()),
             took: r.took.as_secs_f64(),
             interrupted: r.interrupted,
         }
