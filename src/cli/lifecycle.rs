@@ -232,6 +232,29 @@ fn plan_input(lab: &str) -> Result<Loaded, Exit> {
     super::labs::loaded_lab(lab)
 }
 
+/// The plan of `loaded`: against the kernel (its warnings shown), or
+/// `offline` against an empty machine.
+fn plan_now(loaded: &Loaded, offline: bool) -> Result<Plan, Exit> {
+    if offline {
+        return Ok(plan::plan(
+            &loaded.desired,
+            &State {
+                lab: loaded.desired.lab.clone(),
+                ..Default::default()
+            },
+        ));
+    }
+    match lab::plan_up(&loaded.desired) {
+        Ok((p, warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(p)
+        }
+        Err(e) => Err(lab_error(e)),
+    }
+}
+
 pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {
     let loaded = match lab {
         Some(lab) => plan_input(lab),
@@ -252,24 +275,9 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
         );
         return Exit::BadInput;
     }
-    let p = if !offline {
-        match lab::plan_up(&loaded.desired) {
-            Ok((p, warnings)) => {
-                for w in warnings {
-                    eprintln!("warning: {w}");
-                }
-                p
-            }
-            Err(e) => return lab_error(e),
-        }
-    } else {
-        plan::plan(
-            &loaded.desired,
-            &State {
-                lab: loaded.desired.lab.clone(),
-                ..Default::default()
-            },
-        )
+    let p = match plan_now(&loaded, offline) {
+        Ok(p) => p,
+        Err(e) => return e,
     };
     // Faults in force are drift: `up` undoes them (the interfaces and
     // impairments are in the plan already; partitions and frozen

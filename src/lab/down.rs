@@ -42,21 +42,8 @@ pub fn down_with(
     lab: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DownReport, LabError> {
-    // A lab with neither a directory nor a namespace is not up: say so
-    // without making a directory for it (after stopping any process that
-    // still carries its mark in a namespace that lost its name).
-    let dir = match StateDir::find(lab).map_err(sd_err)? {
-        Some(d) => d,
-        None => {
-            let found = lab_namespaces(lab, &[]);
-            if found.is_empty() {
-                if crate::services::stop_all(lab, None, &found) > 0 {
-                    return Ok(DownReport::default());
-                }
-                return Err(LabError::NotFound(lab.to_string()));
-            }
-            StateDir::open(lab).map_err(sd_err)?
-        }
+    let Some(dir) = dir_of(lab)? else {
+        return Ok(DownReport::default());
     };
     let Some(lock) = dir.lock_existing().map_err(sd_err)? else {
         // Another `down` removed the lab while this one waited: look
@@ -107,15 +94,7 @@ pub fn down_with(
     }
     let notes = host.take_notes();
     drop(host);
-    // A partition's table in the host node (the namespaces took theirs).
-    errors.extend(super::faults::remove_host_table(lab));
-    // A process that entered a namespace after the first look.
-    crate::services::stop_all(lab, None, &[]);
-    if let Err(e) = crate::host::query::wait_host_links_gone(lab) {
-        errors.push(e);
-    }
-    // The host node's sysctls as they were before the lab.
-    errors.extend(restore_host_sysctls(&rec));
+    errors.extend(after_teardown(lab, &rec));
     if errors.is_empty() {
         dir.remove().map_err(sd_err)?;
     }
@@ -126,6 +105,39 @@ pub fn down_with(
         notes,
         warnings: warning.into_iter().collect(),
     })
+}
+
+/// The lab's state directory for `down`. A lab with neither a directory
+/// nor a namespace is not up: say so without making a directory for it
+/// (after stopping any process that still carries its mark in a namespace
+/// that lost its name; `None` when some were stopped).
+fn dir_of(lab: &str) -> Result<Option<StateDir>, LabError> {
+    if let Some(d) = StateDir::find(lab).map_err(sd_err)? {
+        return Ok(Some(d));
+    }
+    let found = lab_namespaces(lab, &[]);
+    if found.is_empty() {
+        if crate::services::stop_all(lab, None, &found) > 0 {
+            return Ok(None);
+        }
+        return Err(LabError::NotFound(lab.to_string()));
+    }
+    StateDir::open(lab).map_err(sd_err).map(Some)
+}
+
+/// What `down` removes after its plan: the partition table in the host
+/// node, late processes, the host links' going, the host's sysctls.
+fn after_teardown(lab: &str, rec: &Record) -> Vec<OpError> {
+    // A partition's table in the host node (the namespaces took theirs).
+    let mut errors: Vec<OpError> = super::faults::remove_host_table(lab).into_iter().collect();
+    // A process that entered a namespace after the first look.
+    crate::services::stop_all(lab, None, &[]);
+    if let Err(e) = crate::host::query::wait_host_links_gone(lab) {
+        errors.push(e);
+    }
+    // The host node's sysctls as they were before the lab.
+    errors.extend(restore_host_sysctls(rec));
+    errors
 }
 
 /// What `down` looks at: the nodes of the record, the lab's namespaces

@@ -235,6 +235,42 @@ fn exec(
         // ESRCH: nothing left in the group.
         let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
     };
+    let (rx, expected) = read_outputs(&mut child);
+    let end = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if Instant::now() < end && !interrupted() => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                kill_group();
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    // What the command left running in its group ends with the step.
+    kill_group();
+    let output = collect_output(&rx, expected, end);
+    let tail = tail(&output);
+    let ended = match status.and_then(|s| s.code()) {
+        Some(c) if c == i32::from(exit) => return Ok(()),
+        Some(code) => Ended::Exited {
+            code,
+            expected: exit,
+        },
+        None if status.is_none() && interrupted() => Ended::Interrupted,
+        None if status.is_none() => Ended::TimedOut(timeout),
+        None => Ended::Signal,
+    };
+    Err(StepError::Command { ended, tail })
+}
+
+/// A thread for each of the child's stdout and stderr reading it to its
+/// end and sending it on the channel; how many were started.
+fn read_outputs(child: &mut std::process::Child) -> (std::sync::mpsc::Receiver<Vec<u8>>, usize) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let readers = [
         child
@@ -257,23 +293,16 @@ fn exec(
         });
     }
     drop(tx);
-    let end = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if Instant::now() < end && !interrupted() => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            _ => {
-                kill_group();
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    // What the command left running in its group ends with the step.
-    kill_group();
+    (rx, expected)
+}
+
+/// The output of `expected` readers, waited for no longer than half a
+/// second past `end` (or now, if later) and not past an interrupt.
+fn collect_output(
+    rx: &std::sync::mpsc::Receiver<Vec<u8>>,
+    mut expected: usize,
+    end: Instant,
+) -> Vec<u8> {
     let mut output = Vec::new();
     let reads_end = Instant::now().max(end) + Duration::from_millis(500);
     while expected > 0 && !interrupted() {
@@ -290,18 +319,7 @@ fn exec(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    let tail = tail(&output);
-    let ended = match status.and_then(|s| s.code()) {
-        Some(c) if c == i32::from(exit) => return Ok(()),
-        Some(code) => Ended::Exited {
-            code,
-            expected: exit,
-        },
-        None if status.is_none() && interrupted() => Ended::Interrupted,
-        None if status.is_none() => Ended::TimedOut(timeout),
-        None => Ended::Signal,
-    };
-    Err(StepError::Command { ended, tail })
+    output
 }
 
 /// The last lines of a command's output, for the report.

@@ -53,6 +53,9 @@ use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
 
 use crate::error::{check_component, Error};
 
+mod list;
+pub use list::{exists, list, list_with_prefix};
+
 /// Where named namespaces live: `/run/netns`, as for `ip netns`.
 ///
 /// The environment variable `NSLAB_NETNS_DIR` overrides it. That is for
@@ -252,44 +255,6 @@ fn check_nsfs(fd: BorrowedFd<'_>, path: &Path) -> Result<(), Error> {
             path: path.to_path_buf(),
         })
     }
-}
-
-/// Whether a file of that name is under [`netns_dir`] (what `ip netns list`
-/// would show). An invalid name does not exist.
-pub fn exists(name: &str) -> bool {
-    path_of(name).is_ok_and(|p| p.symlink_metadata().is_ok())
-}
-
-/// The names under [`netns_dir`], sorted, as `ip netns list` shows them.
-/// No directory means no namespaces. Names that are not UTF-8 are skipped.
-pub fn list() -> Result<Vec<String>, Error> {
-    list_with_prefix("")
-}
-
-/// The names under [`netns_dir`] that start with `prefix`, sorted: what
-/// [`list`] gives, but only those names are made into strings (a lab's
-/// among thousands of other namespaces).
-pub fn list_with_prefix(prefix: &str) -> Result<Vec<String>, Error> {
-    use std::os::unix::ffi::OsStrExt;
-    let dir = netns_dir();
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::path("cannot list", &dir, e)),
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::path("cannot list", &dir, e))?;
-        let name = entry.file_name();
-        if !name.as_bytes().starts_with(prefix.as_bytes()) {
-            continue;
-        }
-        if let Some(n) = name.to_str() {
-            names.push(n.to_string());
-        }
-    }
-    names.sort();
-    Ok(names)
 }
 
 /// Removes the named namespace as `ip netns del NAME` does: detach the
