@@ -309,15 +309,16 @@ fn a_topology_changed_after_parsing_is_refused() {
 }
 
 /// The kernel's refusal reaches a facade user as data: the errno of the
-/// operation that failed (a macvlan asked for an MTU its parent cannot
-/// carry: EINVAL), besides its words.
+/// operation that failed (a macvlan asked for an MTU its parent, a bridge
+/// whose MTU the file cannot know, cannot carry: EINVAL), besides its
+/// words.
 #[test]
 fn a_kernel_refusal_keeps_its_errno() {
     if !sandbox("a_kernel_refusal_keeps_its_errno") {
         return;
     }
     let e = Lab::up_str(
-        "lab: errno\nnodes:\n  a: { interfaces: { eth0: {} } }\n  b: { interfaces: { mv0: { kind: macvlan, parent: a:eth0, mtu: 9000 } } }\n  c: { interfaces: { eth0: {} } }\nlinks: [[a:eth0, c:eth0]]\n",
+        "lab: errno\nnodes:\n  a: { interfaces: { eth0: {}, br0: { kind: bridge } } }\n  b: { interfaces: { mv0: { kind: macvlan, parent: a:br0, mtu: 9000 } } }\n  c: { interfaces: { eth0: {} } }\nlinks: [[a:eth0, c:eth0]]\n",
     )
     .err()
     .expect("an MTU above the parent's is refused by the kernel");

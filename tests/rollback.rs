@@ -13,9 +13,10 @@ nodes:
   a:
     interfaces:
       eth0: {}
+      br0: { kind: bridge }
   b:
     interfaces:
-      mv0: { kind: macvlan, parent: a:eth0, mode: bridge, up: false }
+      mv0: { kind: macvlan, parent: a:br0, mode: bridge, up: false }
   c:
     interfaces:
       eth0: {}
@@ -23,9 +24,10 @@ links:
   - [a:eth0, c:eth0]
 "#;
 
-/// A macvlan taken down, then asked for an MTU its parent (1500) cannot
-/// carry and to come up, in one step: the kernel refuses the MTU (EINVAL),
-/// carries out the `up` of the same send; the run must put `mv0` down
+/// A macvlan taken down, then asked for an MTU its parent (a bridge
+/// without ports: 1500, which the file cannot know, so only the kernel
+/// refuses it) cannot carry and to come up, in one step: the kernel
+/// refuses the MTU (EINVAL), carries out the `up` of the same send; the run must put `mv0` down
 /// again and say so, and the old file must still match.
 #[test]
 fn a_step_that_fails_in_part_is_undone_whole() {
