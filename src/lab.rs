@@ -15,12 +15,15 @@ pub mod faults;
 mod hosts;
 mod record_io;
 mod settle;
+#[cfg(test)]
+mod tests;
 
 use settle::observe_settled;
 
 use record_io::{clear_leftover_files, read_record};
 pub use record_io::{look, Recorded};
 
+use crate::host::query::sysctl_interface;
 pub use crate::host::query::{marked_namespaces, HOST};
 pub use down::{down, down_with};
 
@@ -165,23 +168,6 @@ fn saved_host_sysctls(
         }
     }
     saved
-}
-
-/// The interface a per-interface sysctl key is of:
-/// `net.ipv4.conf.eth0.forwarding`, `net.ipv6.conf.eth0.mtu`,
-/// `net.ipv4.neigh.eth0.*` name `eth0` (not `all` or `default`).
-pub(crate) fn sysctl_interface(key: &str) -> Option<&str> {
-    let rest = [
-        "net.ipv4.conf.",
-        "net.ipv6.conf.",
-        "net.ipv4.neigh.",
-        "net.ipv6.neigh.",
-    ]
-    .iter()
-    .find_map(|p| key.strip_prefix(p))?;
-    // The setting is the last part; an interface name may hold dots.
-    let (ifname, _) = rest.rsplit_once('.')?;
-    (!matches!(ifname, "all" | "default") && !ifname.is_empty()).then_some(ifname)
 }
 
 fn sd_err(e: nslab_sys::Error) -> LabError {

@@ -71,6 +71,10 @@ impl Host for Linux {
         Linux::set_partition(self, at, drops)
     }
 
+    fn restore_host_sysctl(&mut self, key: &str, value: &str) -> Result<(), OpError> {
+        query::restore_host_sysctl(key, value)
+    }
+
     fn release(&mut self) {
         Linux::release(self);
     }

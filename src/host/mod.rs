@@ -118,6 +118,10 @@ pub trait Host {
     fn partition_of(&mut self, at: &At) -> Result<Option<Drops>, OpError>;
     /// Replaces the node's partition table (deletes it: `None` or empty).
     fn set_partition(&mut self, at: &At, drops: Option<&Drops>) -> Result<(), OpError>;
+    /// Writes back a host sysctl `down` restores (`key` as `sysctl -w`
+    /// takes it). A per-interface key of an interface that is gone is
+    /// done: there is nothing left to give it back to.
+    fn restore_host_sysctl(&mut self, key: &str, value: &str) -> Result<(), OpError>;
     /// Lets go of every namespace held open (so a deleted one can go
     /// away): what one call of the lab layer opened is not kept for the
     /// next.

@@ -136,7 +136,11 @@ fn after_teardown(host: &mut dyn Host, lab: &str, rec: &Record) -> Vec<OpError> 
         errors.push(e);
     }
     // The host node's sysctls as they were before the lab.
-    errors.extend(restore_host_sysctls(rec));
+    errors.extend(
+        rec.host_sysctls
+            .iter()
+            .filter_map(|(key, value)| host.restore_host_sysctl(key, value).err()),
+    );
     errors
 }
 
@@ -172,30 +176,6 @@ fn scope_of_down(
         }
     }
     scope
-}
-
-/// Writes back the host sysctls the record saved; the writes that failed.
-/// A key of an interface that is gone (one the lab made, deleted above)
-/// is done: there is nothing left to give it back to.
-fn restore_host_sysctls(rec: &Record) -> Vec<OpError> {
-    let mut errors = Vec::new();
-    for (key, value) in &rec.host_sysctls {
-        let gone = super::sysctl_interface(key).is_some_and(|i| {
-            // /proc/sys/net is this namespace's: net/ipv4/conf/<if>.
-            let family = key.split('.').take(3).collect::<Vec<_>>().join("/");
-            !std::path::Path::new("/proc/sys")
-                .join(family)
-                .join(i)
-                .exists()
-        });
-        if gone {
-            continue;
-        }
-        if let Err(e) = nslab_sys::sysctl::write(key, value) {
-            errors.push(OpError::at(format!("sysctl -w {key}={value}"), HOST, e));
-        }
-    }
-    errors
 }
 
 #[cfg(test)]

@@ -130,5 +130,14 @@ impl Host for FakeHost {
         Ok(())
     }
 
+    fn restore_host_sysctl(&mut self, key: &str, value: &str) -> Result<(), OpError> {
+        for n in self.state.nodes.values_mut().filter(|n| n.netns.is_none()) {
+            if let Some(v) = n.sysctls.get_mut(key) {
+                *v = value.to_string();
+            }
+        }
+        Ok(())
+    }
+
     fn release(&mut self) {}
 }
