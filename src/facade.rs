@@ -100,7 +100,12 @@ impl Lab {
     /// was up before.
     fn bring_up(l: Loaded) -> Result<Lab, Error> {
         let lab = l.desired.lab.clone();
-        launch::up(&l, &mut |_, _| {}).map_err(|e| match e {
+        launch::up(
+            &mut crate::host::linux::Linux::new(&lab),
+            &l,
+            &mut |_, _| {},
+        )
+        .map_err(|e| match e {
             launch::UpError::Lab(e) => Error::Up {
                 lab,
                 cause: Box::new(e),
@@ -317,9 +322,11 @@ impl Lab {
     pub fn down(mut self) -> Result<(), Error> {
         self.down = true;
         let lab = self.name().to_string();
-        let r = crate::lab::down(&lab).map_err(|e| Error::Down {
-            lab: lab.clone(),
-            cause: Box::new(e),
+        let r = crate::lab::down(&mut crate::host::linux::Linux::new(&lab), &lab).map_err(|e| {
+            Error::Down {
+                lab: lab.clone(),
+                cause: Box::new(e),
+            }
         })?;
         if r.errors.is_empty() {
             return Ok(());
@@ -348,7 +355,8 @@ fn asked(c: &Check, o: &Outcome) -> Result<(), Error> {
 impl Drop for Lab {
     fn drop(&mut self) {
         if !self.down && !self.keep {
-            let _ = crate::lab::down(&self.desired.lab);
+            let lab = &self.desired.lab;
+            let _ = crate::lab::down(&mut crate::host::linux::Linux::new(lab), lab);
         }
     }
 }

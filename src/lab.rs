@@ -3,7 +3,6 @@
 //! record written before the kernel is touched.
 
 use crate::apply::{reconcile, ApplyError};
-use crate::host::linux::Linux;
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{plan, Plan};
 use crate::record::{self, Record};
@@ -16,13 +15,16 @@ pub mod faults;
 mod hosts;
 mod record_io;
 mod settle;
+#[cfg(test)]
+mod tests;
 
 use settle::observe_settled;
 
 use record_io::{clear_leftover_files, read_record};
 pub use record_io::{look, Recorded};
 
-pub use crate::host::query::{marked_namespaces, physical_marks, HOST};
+use crate::host::query::sysctl_interface;
+pub use crate::host::query::{marked_namespaces, HOST};
 pub use down::{down, down_with};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +53,7 @@ pub struct UpReport {
 
 /// Scope of a lab: the nodes of the desired state, plus those an earlier
 /// (perhaps interrupted) run recorded.
-pub fn scope_for(desired: &State, record: &Record) -> Scope {
+pub fn scope_for(host: &mut dyn Host, desired: &State, record: &Record) -> Scope {
     let mut scope = scope_of_record(&desired.lab, record);
     scope.skip_foreign = false;
     let mut nodes: BTreeMap<String, Option<String>> = scope.nodes.into_iter().collect();
@@ -65,7 +67,7 @@ pub fn scope_for(desired: &State, record: &Record) -> Scope {
             .any(|l| matches!(l.kind, LinkKind::Physical { .. }))
     }) || !record.physical.is_empty()
     {
-        for (k, from) in physical_marks(&desired.lab, &scope.nodes) {
+        for (k, from) in host.physical_marks(&desired.lab, &scope.nodes) {
             scope.physical.entry(k).or_insert(from);
         }
     }
@@ -168,38 +170,21 @@ fn saved_host_sysctls(
     saved
 }
 
-/// The interface a per-interface sysctl key is of:
-/// `net.ipv4.conf.eth0.forwarding`, `net.ipv6.conf.eth0.mtu`,
-/// `net.ipv4.neigh.eth0.*` name `eth0` (not `all` or `default`).
-pub(crate) fn sysctl_interface(key: &str) -> Option<&str> {
-    let rest = [
-        "net.ipv4.conf.",
-        "net.ipv6.conf.",
-        "net.ipv4.neigh.",
-        "net.ipv6.neigh.",
-    ]
-    .iter()
-    .find_map(|p| key.strip_prefix(p))?;
-    // The setting is the last part; an interface name may hold dots.
-    let (ifname, _) = rest.rsplit_once('.')?;
-    (!matches!(ifname, "all" | "default") && !ifname.is_empty()).then_some(ifname)
-}
-
 fn sd_err(e: nslab_sys::Error) -> LabError {
     LabError::StateDir(e)
 }
 
 /// Plan only: what `up` would do now, and warnings for the user (a
 /// record that cannot be read).
-pub fn plan_up(desired: &State) -> Result<(Plan, Vec<String>), LabError> {
+pub fn plan_up(host: &mut dyn Host, desired: &State) -> Result<(Plan, Vec<String>), LabError> {
     // Planning changes nothing: not even a state directory is made.
     let (prev, warning) = match StateDir::find(&desired.lab).map_err(sd_err)? {
         Some(dir) => read_record(&dir, false)?,
         None => (None, None),
     };
     let prev = prev.unwrap_or_else(|| Record::new(&desired.lab));
-    let scope = scope_for(desired, &prev);
-    let mut host = Linux::new(&desired.lab);
+    host.release();
+    let scope = scope_for(host, desired, &prev);
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     Ok((plan(desired, &observed), warning.into_iter().collect()))
 }
@@ -211,6 +196,7 @@ pub fn plan_up(desired: &State) -> Result<(Plan, Vec<String>), LabError> {
 /// processes' result is returned beside the report (the caller decides
 /// what to undo when they fail).
 pub fn up_with_processes(
+    host: &mut dyn Host,
     t: &nslab_model::Topology,
     desired: &State,
     source: &str,
@@ -219,7 +205,7 @@ pub fn up_with_processes(
 ) -> Result<(UpReport, Result<(), crate::services::ServiceError>), LabError> {
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
-    let report = up_locked(&dir, desired, source, topology, progress)?;
+    let report = up_locked(host, &dir, desired, source, topology, progress)?;
     let processes = crate::services::start_locked(&dir, t, desired);
     Ok((report, processes))
 }
@@ -227,6 +213,7 @@ pub fn up_with_processes(
 /// [`up_with_processes`]'s network part, for a caller that holds the lab's lock already (`heal`, which
 /// holds it from its first look to its last change).
 pub(crate) fn up_locked(
+    host: &mut dyn Host,
     dir: &StateDir,
     desired: &State,
     source: &str,
@@ -238,8 +225,9 @@ pub(crate) fn up_locked(
     let prev = prev_file
         .clone()
         .unwrap_or_else(|| Record::new(&desired.lab));
-    clear_leftover_files(&prev);
-    let fault_warnings = faults::undo_for_up(&prev);
+    host.release();
+    clear_leftover_files(host, &prev);
+    let fault_warnings = faults::undo_for_up(host, &prev);
     // A node's namespace deleted by hand lives on while a process of the
     // lab's is in it, and so do the far ends of its veths in the other
     // nodes: stop those processes first, so the kernel destroys it (the
@@ -248,9 +236,8 @@ pub(crate) fn up_locked(
     // Look before anything is written: a namespace of the file's that
     // belongs to someone else stops the run here, and is never recorded
     // as this lab's.
-    let scope = scope_for(desired, &prev);
-    let mut host = Linux::new(&desired.lab);
-    let seen = observe_settled(&mut host, &scope).map_err(LabError::Observe);
+    let scope = scope_for(host, desired, &prev);
+    let seen = observe_settled(host, &scope).map_err(LabError::Observe);
     let observed = match seen.and_then(|o| hosts::check_names(desired).map(|()| o)) {
         Ok(o) => o,
         Err(e) => {
@@ -263,14 +250,14 @@ pub(crate) fn up_locked(
     let p = plan(desired, &observed);
     // Before the kernel is touched: everything this run may create, and
     // how the physical interfaces it moves in are now.
-    let intent = intent_of(desired, source, &prev, &observed);
+    let intent = intent_of(host, desired, source, &prev, &observed);
     host.give_back_as(intent.physical_was.clone());
     dir.write_atomic(record::FILE, &intent.to_json())
         .map_err(sd_err)?;
     dir.write_atomic(record::TOPOLOGY, topology.as_bytes())
         .map_err(sd_err)?;
 
-    match reconcile(&mut host, desired, &observed, &scope, progress) {
+    match reconcile(host, desired, &observed, &scope, progress) {
         Ok(done) => {
             hosts::apply(desired)?;
             let rec = done_record(desired, source, &prev, intent);
@@ -279,8 +266,7 @@ pub(crate) fn up_locked(
             // `plan` is what was planned first; `done` may hold a second
             // round for what the kernel took along.
             let plan = if done.len() > p.len() { done } else { p };
-            let mut notes = fault_warnings;
-            notes.extend(host.take_notes());
+            let notes = [fault_warnings, host.take_notes()].concat();
             Ok(UpReport {
                 plan,
                 notes,
@@ -310,10 +296,16 @@ pub(crate) fn up_locked(
 /// The record written before the kernel is touched: everything this run
 /// may create (marked incomplete), and how the physical interfaces it
 /// moves in and the host sysctls it sets are now.
-fn intent_of(desired: &State, source: &str, prev: &Record, observed: &State) -> Record {
+fn intent_of(
+    host: &mut dyn Host,
+    desired: &State,
+    source: &str,
+    prev: &Record,
+    observed: &State,
+) -> Record {
     let mut intent = record_of(desired);
     intent.source = source.to_string();
-    intent.physical_was = physical_originals(desired, prev, observed);
+    intent.physical_was = physical_originals(host, desired, prev, observed);
     intent.host_sysctls = saved_host_sysctls(desired, observed, prev);
     intent.merge(prev);
     intent.incomplete = true;
@@ -341,6 +333,7 @@ fn done_record(desired: &State, source: &str, prev: &Record, intent: Record) -> 
 /// before it is moved: what an earlier run recorded (it was moved in
 /// then), else what the host has under its name.
 fn physical_originals(
+    host: &mut dyn Host,
     desired: &State,
     prev: &Record,
     observed: &State,
@@ -365,14 +358,14 @@ fn physical_originals(
             }
         }
     }
-    out.extend(crate::host::query::host_interfaces(&ask));
+    out.extend(host.host_interfaces(&ask));
     out
 }
 
 /// The lab's namespaces under /run/netns (those whose `lo` carries its
 /// mark), looked for only among the names its record lists and those
 /// starting with `<lab>-` ([`crate::host::query::lab_namespaces`]).
-pub fn owned_namespaces(lab: &str) -> Vec<String> {
+pub fn owned_namespaces(host: &mut dyn Host, lab: &str) -> Vec<String> {
     let recorded = match StateDir::find(lab) {
         Ok(Some(dir)) => match look(&dir) {
             Ok(Recorded::Found(r)) => recorded_namespaces(&r),
@@ -380,7 +373,7 @@ pub fn owned_namespaces(lab: &str) -> Vec<String> {
         },
         _ => Vec::new(),
     };
-    crate::host::query::lab_namespaces(lab, &recorded)
+    host.lab_namespaces(lab, &recorded)
 }
 
 /// The namespaces a record lists for the lab's nodes.

@@ -168,22 +168,27 @@ impl std::error::Error for UpError {
 
 /// Make the kernel match `l` and start its processes; on a failure, undo
 /// as the CLI promises (see [`UpError`]). Raises the open-files limit
-/// first: a lab holds a namespace and a socket per node.
-pub(crate) fn up(l: &Loaded, progress: &mut dyn FnMut(usize, usize)) -> Result<Started, UpError> {
+/// first: a lab holds a namespace and a socket per node. `host` is the
+/// machine (a `Linux` of the lab's; the fake in tests).
+pub(crate) fn up(
+    host: &mut dyn crate::host::Host,
+    l: &Loaded,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Started, UpError> {
     nslab_sys::process::raise_open_files_limit();
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
-    let fresh = lab::owned_namespaces(&name).is_empty();
+    let fresh = lab::owned_namespaces(host, &name).is_empty();
     // The network and the processes under one hold of the lab's lock: a
     // `down` waiting for it cannot run in between.
     let (report, processes) =
-        lab::up_with_processes(&l.topology, &l.desired, &l.source, &l.text, progress)
+        lab::up_with_processes(host, &l.topology, &l.desired, &l.source, &l.text, progress)
             .map_err(UpError::Lab)?;
     if let Err(error) = processes {
         let undone = if !fresh {
             Undone::KeptUp { lab: name }
         } else {
-            match lab::down(&name) {
+            match lab::down(host, &name) {
                 Ok(r) if r.errors.is_empty() => Undone::Removed,
                 Ok(r) => Undone::NotRemoved {
                     why: r
@@ -252,11 +257,13 @@ impl KernelInterfaces {
                 );
             }
         }
-        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(lab)
+        // Validation asks the machine nslab runs on.
+        let mut host = crate::host::linux::Linux::new(lab);
+        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(&mut host, lab)
             .into_iter()
             .map(|ns| (ns.clone(), Some(ns)))
             .collect();
-        moved_in.extend(crate::lab::physical_marks(lab, &owned).into_values());
+        moved_in.extend(crate::host::Host::physical_marks(&mut host, lab, &owned).into_values());
         KernelInterfaces { moved_in }
     }
 }

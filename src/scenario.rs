@@ -143,5 +143,7 @@ fn heal_after(
     if crate::lab::faults::active(&desired.lab)?.is_empty() {
         return Ok(Vec::new());
     }
-    crate::lab::faults::heal(t, desired).map(|h| h.iter().map(ToString::to_string).collect())
+    let mut host = crate::host::linux::Linux::new(&desired.lab);
+    crate::lab::faults::heal(&mut host, t, desired)
+        .map(|h| h.iter().map(ToString::to_string).collect())
 }

@@ -111,7 +111,11 @@ fn run(lab: &str, req: Request, done: &str) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
-    match faults::apply(&l.desired, &req) {
+    match faults::apply(
+        &mut crate::host::linux::Linux::new(&l.desired.lab),
+        &l.desired,
+        &req,
+    ) {
         Ok(now) => {
             println!("{done}");
             print_list(&l.desired.lab, &now);
@@ -209,7 +213,11 @@ pub(super) fn heal(lab: &str, json: bool) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
-    match faults::heal(&l.topology, &l.desired) {
+    match faults::heal(
+        &mut crate::host::linux::Linux::new(&l.desired.lab),
+        &l.topology,
+        &l.desired,
+    ) {
         Ok(healed) if json => {
             let v: Vec<String> = healed.iter().map(ToString::to_string).collect();
             println!("{}", serde_json::json!({"lab": l.desired.lab, "healed": v}));
@@ -259,7 +267,7 @@ pub(super) fn show(rec: &Record, node: Option<&str>) {
             println!("  {f}");
         }
     }
-    for (n, d) in faults::partitions_seen(rec) {
+    for (n, d) in faults::partitions_seen(&mut crate::host::linux::Linux::new(&rec.lab), rec) {
         if node.is_none_or(|x| x == n) {
             match d {
                 Ok(d) => println!(

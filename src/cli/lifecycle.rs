@@ -16,7 +16,8 @@ use std::time::Instant;
 pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let started = Instant::now();
     let mut bar = super::term::Progress::new("up", json);
-    let report = crate::launch::up(l, &mut |d, t| bar.update(d, t));
+    let mut host = crate::host::linux::Linux::new(&l.desired.lab);
+    let report = crate::launch::up(&mut host, l, &mut |d, t| bar.update(d, t));
     bar.finish();
     let report = match report {
         Ok(r) => r,
@@ -151,7 +152,7 @@ pub(super) fn demo_may_take(lab: &str) -> Result<(), Exit> {
         lab::Recorded::Found(r) => Err(refuse(format!("was brought up from {}", r.source))),
         lab::Recorded::Unreadable(why) => Err(refuse(format!("its record cannot be read ({why})"))),
         lab::Recorded::Missing => {
-            let found = lab::owned_namespaces(lab);
+            let found = lab::owned_namespaces(&mut crate::host::linux::Linux::new(lab), lab);
             if found.is_empty() {
                 Ok(())
             } else {
@@ -171,7 +172,11 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
     };
     let started = Instant::now();
     let mut bar = super::term::Progress::new("down", json);
-    let done = lab::down_with(&name, &mut |d, t| bar.update(d, t));
+    let done = lab::down_with(
+        &mut crate::host::linux::Linux::new(&name),
+        &name,
+        &mut |d, t| bar.update(d, t),
+    );
     bar.finish();
     match done {
         Ok(r) => {
@@ -244,7 +249,10 @@ fn plan_now(loaded: &Loaded, offline: bool) -> Result<Plan, Exit> {
             },
         ));
     }
-    match lab::plan_up(&loaded.desired) {
+    match lab::plan_up(
+        &mut crate::host::linux::Linux::new(&loaded.desired.lab),
+        &loaded.desired,
+    ) {
         Ok((p, warnings)) => {
             for w in warnings {
                 eprintln!("warning: {w}");

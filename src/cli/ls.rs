@@ -34,7 +34,8 @@ fn drift(dir: &StateDir) -> Result<Option<usize>, String> {
     let desired = crate::state::desired::desired(&t);
     // The record was read already (`ls` shows one it cannot read as
     // such): a warning about it here would say the same again.
-    let (plan, _) = lab::plan_up(&desired).map_err(|e| e.to_string())?;
+    let (plan, _) = lab::plan_up(&mut crate::host::linux::Linux::new(&desired.lab), &desired)
+        .map_err(|e| e.to_string())?;
     Ok((!plan.is_empty()).then_some(plan.len()))
 }
 

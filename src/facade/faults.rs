@@ -9,7 +9,12 @@ use crate::state::Impair;
 
 impl Lab {
     fn fault(&self, req: Request) -> Result<Vec<Fault>, Error> {
-        faults::apply(&self.desired, &req).map_err(|e| Error::Fault {
+        faults::apply(
+            &mut crate::host::linux::Linux::new(self.name()),
+            &self.desired,
+            &req,
+        )
+        .map_err(|e| Error::Fault {
             lab: self.name().to_string(),
             cause: Box::new(e),
         })
@@ -85,12 +90,16 @@ impl Lab {
 
     /// Every fault removed; the lab as its file says.
     pub fn heal(&self) -> Result<(), Error> {
-        faults::heal(&self.topology, &self.desired)
-            .map(|_| ())
-            .map_err(|e| Error::Fault {
-                lab: self.name().to_string(),
-                cause: Box::new(e),
-            })
+        faults::heal(
+            &mut crate::host::linux::Linux::new(self.name()),
+            &self.topology,
+            &self.desired,
+        )
+        .map(|_| ())
+        .map_err(|e| Error::Fault {
+            lab: self.name().to_string(),
+            cause: Box::new(e),
+        })
     }
 
     /// The faults in force (an error when the lab's record cannot be

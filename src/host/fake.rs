@@ -12,9 +12,11 @@
 
 mod addrs_routes;
 mod links;
+mod machine;
 
 use super::link_change_parts;
-use super::{Cause, Host, OpError, Scope};
+use super::linux::Drops;
+use super::{Cause, OpError};
 use crate::plan::{At, LinkChange, Op};
 use crate::state::{Cidr, Endpoint, LinkKind, LinkState, NodeState, State};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +38,13 @@ pub struct FakeHost {
     pub requests: usize,
     /// Every operation carried out, in order, as `ip`-like lines.
     pub log: Vec<String>,
+    /// Each node's partition table (a fault), by node.
+    pub partitions: BTreeMap<String, Drops>,
+    /// Notes the last `down` gave (see [`super::Host::take_notes`]).
+    pub notes: Vec<String>,
+    /// Fail the wait for the host's links this many times (a `down` that
+    /// cannot finish).
+    pub fail_host_links: usize,
     /// When each address was added (the first of a subnet is its primary).
     added: BTreeMap<(String, String, Cidr), u64>,
     clock: u64,
@@ -189,6 +198,7 @@ impl FakeHost {
             self.remove(&Endpoint::new(node, ifname));
         }
         self.state.nodes.remove(node);
+        self.partitions.remove(node);
         Ok(())
     }
 }
@@ -312,25 +322,5 @@ impl FakeHost {
                 self.apply_op(op)
             }
         }
-    }
-}
-
-impl Host for FakeHost {
-    fn observe(&mut self, scope: &Scope) -> Result<State, OpError> {
-        let mut s = self.state.clone();
-        s.lab = scope.lab.clone();
-        Ok(s)
-    }
-
-    fn apply(&mut self, op: &Op) -> Result<(), OpError> {
-        let index = self.applied;
-        self.applied += 1;
-        if self.fail_at == Some(index) {
-            self.fail_at = None;
-            return Err(injected(op));
-        }
-        self.apply_requests(op)?;
-        self.log.push(op.to_string());
-        Ok(())
     }
 }

@@ -138,6 +138,13 @@ impl Linux {
         std::mem::take(&mut self.notes)
     }
 
+    /// Closes every namespace handle (and this thread's own namespace):
+    /// the next operation opens what it needs afresh.
+    pub fn release(&mut self) {
+        self.handles.clear();
+        self.home = None;
+    }
+
     pub fn alias(&self) -> &str {
         &self.alias
     }

@@ -23,9 +23,12 @@ pub mod query;
 pub use error::{Cause, OpError};
 pub(crate) use parts::link_change_parts;
 
-use crate::plan::Op;
+use crate::plan::{At, Op};
+use crate::record::PhysicalWas;
 use crate::state::State;
+use linux::Drops;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Which nodes to look at, and what in them is the lab's.
 ///
@@ -81,4 +84,46 @@ pub trait Host {
         }
         (ops.len(), None)
     }
+
+    // What the lab layer asks of the machine besides a plan's operations
+    // (on the real kernel: [`query`]).
+
+    /// The namespaces of `lab` among its candidates: the names `named`
+    /// and those starting with `<lab>-` (see [`query::lab_namespaces`]).
+    fn lab_namespaces(&mut self, lab: &str, named: &[String]) -> Vec<String>;
+    /// Physical interfaces `lab` moved into `nodes`, by their marks
+    /// (`node:ifname` -> host name).
+    fn physical_marks(
+        &mut self,
+        lab: &str,
+        nodes: &[(String, Option<String>)],
+    ) -> BTreeMap<String, String>;
+    /// How the host interfaces `names` are now (those the host has).
+    fn host_interfaces(&mut self, names: &[&str]) -> BTreeMap<String, PhysicalWas>;
+    /// Waits up to `within` for the links `links` (by node namespace) to
+    /// go (veth ends of a namespace deleted by hand).
+    fn wait_links_gone(&mut self, links: Vec<(Option<String>, Vec<String>)>, within: Duration);
+    /// Waits for the host-side links marked as `lab`'s to go with their
+    /// peers' namespaces, and deletes those that outlast the wait.
+    fn wait_host_links_gone(&mut self, lab: &str) -> Result<(), OpError>;
+    /// Removes the file of namespace `ns` when nothing is mounted on it
+    /// (what an `up` killed half-way leaves).
+    fn clear_leftover_netns(&mut self, ns: &str);
+    /// How the physical interfaces were before they were moved in: a
+    /// `MoveOut` gives each back so.
+    fn give_back_as(&mut self, was: BTreeMap<String, PhysicalWas>);
+    /// Notes on interfaces given back (one came back under another name).
+    fn take_notes(&mut self) -> Vec<String>;
+    /// The node's partition table of the lab's, if any.
+    fn partition_of(&mut self, at: &At) -> Result<Option<Drops>, OpError>;
+    /// Replaces the node's partition table (deletes it: `None` or empty).
+    fn set_partition(&mut self, at: &At, drops: Option<&Drops>) -> Result<(), OpError>;
+    /// Writes back a host sysctl `down` restores (`key` as `sysctl -w`
+    /// takes it). A per-interface key of an interface that is gone is
+    /// done: there is nothing left to give it back to.
+    fn restore_host_sysctl(&mut self, key: &str, value: &str) -> Result<(), OpError>;
+    /// Lets go of every namespace held open (so a deleted one can go
+    /// away): what one call of the lab layer opened is not kept for the
+    /// next.
+    fn release(&mut self);
 }

@@ -203,6 +203,42 @@ pub fn host_interfaces(names: &[&str]) -> BTreeMap<String, PhysicalWas> {
     out
 }
 
+/// Writes back the host sysctl `key` (`down`); a key of an interface that
+/// is gone (one the lab made, deleted) is done: there is nothing left to
+/// give it back to.
+pub fn restore_host_sysctl(key: &str, value: &str) -> Result<(), OpError> {
+    let gone = sysctl_interface(key).is_some_and(|i| {
+        // /proc/sys/net is this namespace's: net/ipv4/conf/<if>.
+        let family = key.split('.').take(3).collect::<Vec<_>>().join("/");
+        !std::path::Path::new("/proc/sys")
+            .join(family)
+            .join(i)
+            .exists()
+    });
+    if gone {
+        return Ok(());
+    }
+    nslab_sys::sysctl::write(key, value)
+        .map_err(|e| OpError::at(format!("sysctl -w {key}={value}"), HOST, e))
+}
+
+/// The interface a per-interface sysctl key is of:
+/// `net.ipv4.conf.eth0.forwarding`, `net.ipv6.conf.eth0.mtu`,
+/// `net.ipv4.neigh.eth0.*` name `eth0` (not `all` or `default`).
+pub fn sysctl_interface(key: &str) -> Option<&str> {
+    let rest = [
+        "net.ipv4.conf.",
+        "net.ipv6.conf.",
+        "net.ipv4.neigh.",
+        "net.ipv6.neigh.",
+    ]
+    .iter()
+    .find_map(|p| key.strip_prefix(p))?;
+    // The setting is the last part; an interface name may hold dots.
+    let (ifname, _) = rest.rsplit_once('.')?;
+    (!matches!(ifname, "all" | "default") && !ifname.is_empty()).then_some(ifname)
+}
+
 /// Host-side veth ends go away with their peers' namespaces, which the
 /// kernel destroys asynchronously. Wait for them (so their names can be
 /// used again at once), and delete any that outlast the wait.

@@ -2,9 +2,7 @@
 //! it left in the kernel.
 
 use super::{clear_leftover_files, read_record, recorded_namespaces, scope_of_record, sd_err};
-use super::{physical_marks, LabError, HOST};
-use crate::host::linux::Linux;
-use crate::host::query::lab_namespaces;
+use super::{LabError, HOST};
 use crate::host::{Host, OpError, Scope};
 use crate::plan::{teardown, Plan};
 use crate::record::Record;
@@ -33,25 +31,27 @@ pub struct DownReport {
 /// values recorded before the lab changed them. Without the record, host
 /// routes and sysctls cannot be attributed and stay, and a namespace the
 /// file named itself (`netns:`) is not found.
-pub fn down(lab: &str) -> Result<DownReport, LabError> {
-    down_with(lab, &mut |_, _| {})
+pub fn down(host: &mut dyn Host, lab: &str) -> Result<DownReport, LabError> {
+    down_with(host, lab, &mut |_, _| {})
 }
 
 /// [`down`], telling `progress` how many of how many operations are done.
 pub fn down_with(
+    host: &mut dyn Host,
     lab: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DownReport, LabError> {
-    let Some(dir) = dir_of(lab)? else {
+    host.release();
+    let Some(dir) = dir_of(host, lab)? else {
         return Ok(DownReport::default());
     };
     let Some(lock) = dir.lock_existing().map_err(sd_err)? else {
         // Another `down` removed the lab while this one waited: look
         // again (nothing is made for a lab that is gone).
-        return down_with(lab, progress);
+        return down_with(host, lab, progress);
     };
     let (rec, warning) = read_record(&dir, true)?;
-    let found = lab_namespaces(
+    let found = host.lab_namespaces(
         lab,
         &rec.as_ref().map(recorded_namespaces).unwrap_or_default(),
     );
@@ -70,14 +70,13 @@ pub fn down_with(
             ..DownReport::default()
         });
     };
-    clear_leftover_files(&rec);
+    clear_leftover_files(host, &rec);
     // The nodes' host names: owned by their directory, found without the
     // record.
     let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
     // Its names under /etc/netns: owned by the mark in each file.
     uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &[]));
-    let scope = scope_of_down(lab, &rec, found, lost);
-    let mut host = Linux::new(lab);
+    let scope = scope_of_down(host, lab, &rec, found, lost);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);
@@ -93,8 +92,9 @@ pub fn down_with(
         progress(i + 1, p.len());
     }
     let notes = host.take_notes();
-    drop(host);
-    errors.extend(after_teardown(lab, &rec));
+    // Every namespace let go of, so the kernel destroys those deleted.
+    host.release();
+    errors.extend(after_teardown(host, lab, &rec));
     if errors.is_empty() {
         dir.remove().map_err(sd_err)?;
     }
@@ -111,11 +111,11 @@ pub fn down_with(
 /// nor a namespace is not up: say so without making a directory for it
 /// (after stopping any process that still carries its mark in a namespace
 /// that lost its name; `None` when some were stopped).
-fn dir_of(lab: &str) -> Result<Option<StateDir>, LabError> {
+fn dir_of(host: &mut dyn Host, lab: &str) -> Result<Option<StateDir>, LabError> {
     if let Some(d) = StateDir::find(lab).map_err(sd_err)? {
         return Ok(Some(d));
     }
-    let found = lab_namespaces(lab, &[]);
+    let found = host.lab_namespaces(lab, &[]);
     if found.is_empty() {
         if crate::services::stop_all(lab, None, &found) > 0 {
             return Ok(None);
@@ -127,16 +127,20 @@ fn dir_of(lab: &str) -> Result<Option<StateDir>, LabError> {
 
 /// What `down` removes after its plan: the partition table in the host
 /// node, late processes, the host links' going, the host's sysctls.
-fn after_teardown(lab: &str, rec: &Record) -> Vec<OpError> {
+fn after_teardown(host: &mut dyn Host, lab: &str, rec: &Record) -> Vec<OpError> {
     // A partition's table in the host node (the namespaces took theirs).
-    let mut errors: Vec<OpError> = super::faults::remove_host_table(lab).into_iter().collect();
+    let mut errors: Vec<OpError> = super::faults::remove_host_table(host).into_iter().collect();
     // A process that entered a namespace after the first look.
     crate::services::stop_all(lab, None, &[]);
-    if let Err(e) = crate::host::query::wait_host_links_gone(lab) {
+    if let Err(e) = host.wait_host_links_gone(lab) {
         errors.push(e);
     }
     // The host node's sysctls as they were before the lab.
-    errors.extend(restore_host_sysctls(rec));
+    errors.extend(
+        rec.host_sysctls
+            .iter()
+            .filter_map(|(key, value)| host.restore_host_sysctl(key, value).err()),
+    );
     errors
 }
 
@@ -145,7 +149,13 @@ fn after_teardown(lab: &str, rec: &Record) -> Vec<OpError> {
 /// physical interfaces marked as the lab's in them (asked of each of its
 /// namespaces only when the record is lost or lists some: the record names
 /// each before it is moved in).
-fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>, lost: bool) -> Scope {
+fn scope_of_down(
+    host: &mut dyn Host,
+    lab: &str,
+    rec: &Record,
+    found: Vec<String>,
+    lost: bool,
+) -> Scope {
     let mut nodes: BTreeMap<String, Option<String>> = rec.nodes.clone();
     let known: BTreeSet<String> = nodes.values().flatten().cloned().collect();
     for ns in found {
@@ -161,39 +171,16 @@ fn scope_of_down(lab: &str, rec: &Record, found: Vec<String>, lost: bool) -> Sco
     // A namespace node's table goes with its namespace.
     scope.nat_nodes = Some(Default::default());
     if lost || !rec.physical.is_empty() {
-        for (k, from) in physical_marks(lab, &scope.nodes) {
+        for (k, from) in host.physical_marks(lab, &scope.nodes) {
             scope.physical.entry(k).or_insert(from);
         }
     }
     scope
 }
 
-/// Writes back the host sysctls the record saved; the writes that failed.
-/// A key of an interface that is gone (one the lab made, deleted above)
-/// is done: there is nothing left to give it back to.
-fn restore_host_sysctls(rec: &Record) -> Vec<OpError> {
-    let mut errors = Vec::new();
-    for (key, value) in &rec.host_sysctls {
-        let gone = super::sysctl_interface(key).is_some_and(|i| {
-            // /proc/sys/net is this namespace's: net/ipv4/conf/<if>.
-            let family = key.split('.').take(3).collect::<Vec<_>>().join("/");
-            !std::path::Path::new("/proc/sys")
-                .join(family)
-                .join(i)
-                .exists()
-        });
-        if gone {
-            continue;
-        }
-        if let Err(e) = nslab_sys::sysctl::write(key, value) {
-            errors.push(OpError::at(format!("sysctl -w {key}={value}"), HOST, e));
-        }
-    }
-    errors
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::host::linux::Linux;
     use nslab_sys::netns;
     use std::process::Command;
 
@@ -226,15 +213,16 @@ mod tests {
         let mut counts = [0; 3];
         for count in &mut counts[..2] {
             let start = netns::entries();
-            super::super::owned_namespaces(LAB);
-            super::super::up_with_processes(&t, &desired, path, &text, &mut |_, _| {})
+            let mut host = Linux::new(LAB);
+            super::super::owned_namespaces(&mut host, LAB);
+            super::super::up_with_processes(&mut host, &t, &desired, path, &text, &mut |_, _| {})
                 .expect("up")
                 .1
                 .expect("no process to start");
             *count = netns::entries() - start;
         }
         let start = netns::entries();
-        let report = super::down(LAB).expect("down");
+        let report = super::down(&mut Linux::new(LAB), LAB).expect("down");
         assert!(report.errors.is_empty(), "{:?}", report.errors);
         counts[2] = netns::entries() - start;
         assert!(!netns::exists("bridge-sw"), "the lab is down");

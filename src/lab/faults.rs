@@ -13,7 +13,7 @@ mod request;
 mod target;
 
 use super::{look, sd_err, LabError, Recorded, HOST};
-use crate::host::linux::{Drops, Linux};
+use crate::host::linux::Drops;
 use crate::host::{Host, OpError};
 use crate::plan::{At, LinkChange, Op};
 use crate::record::{self, Fault, Record};
@@ -109,8 +109,13 @@ fn set_impair(rec: &Record, node: &str, ifname: &str, impair: Option<Impair>) ->
 
 /// Carry out `actions` against the kernel; what failed. Partition tables
 /// are written from `faults`.
-fn run(desired: &State, rec: &Record, faults: &[Fault], actions: Vec<Action>) -> Vec<OpError> {
-    let mut host = Linux::new(&rec.lab);
+fn run(
+    host: &mut dyn Host,
+    desired: &State,
+    rec: &Record,
+    faults: &[Fault],
+    actions: Vec<Action>,
+) -> Vec<OpError> {
     let mut errors = Vec::new();
     let all = partition::drops(desired, faults);
     for a in actions {
@@ -138,7 +143,7 @@ fn run(desired: &State, rec: &Record, faults: &[Fault], actions: Vec<Action>) ->
                 Ok(())
             }
             Action::Repair(nodes) => {
-                errors.extend(repair(&mut host, desired, rec, &nodes));
+                errors.extend(repair(host, desired, rec, &nodes));
                 Ok(())
             }
         };
@@ -150,12 +155,12 @@ fn run(desired: &State, rec: &Record, faults: &[Fault], actions: Vec<Action>) ->
 /// The addresses and routes of `nodes` that the file has and the kernel
 /// lacks, added (nothing else: other faults stay as they are).
 fn repair(
-    host: &mut Linux,
+    host: &mut dyn Host,
     desired: &State,
     rec: &Record,
     nodes: &BTreeSet<String>,
 ) -> Vec<OpError> {
-    let scope = super::scope_for(desired, rec);
+    let scope = super::scope_for(host, desired, rec);
     let observed = match host.observe(&scope) {
         Ok(o) => o,
         Err(e) => return vec![e],
@@ -177,8 +182,13 @@ fn repair(
 /// `down` undo it) and listed as in force only once applied. When the
 /// kernel refuses, what the request did is undone and the faults in
 /// force stay as they were.
-pub fn apply(desired: &State, req: &Request) -> Result<Vec<Fault>, FaultError> {
+pub fn apply(
+    host: &mut dyn Host,
+    desired: &State,
+    req: &Request,
+) -> Result<Vec<Fault>, FaultError> {
     let (dir, _lock, mut rec) = open(&desired.lab)?;
+    host.release();
     // The file's words first (no such node, no such interface), then the
     // lab as it is up: a node it does not have is refused.
     let (after, actions) = prepare(desired, &rec, req)?;
@@ -197,7 +207,7 @@ pub fn apply(desired: &State, req: &Request) -> Result<Vec<Fault>, FaultError> {
     }
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
-    let errors = run(desired, &rec, &after, actions);
+    let errors = run(host, desired, &rec, &after, actions);
     if errors.is_empty() {
         rec.faults = after;
         rec.pending = pending_before;
@@ -210,7 +220,7 @@ pub fn apply(desired: &State, req: &Request) -> Result<Vec<Fault>, FaultError> {
     }
     // Undo what this request put in: the faults in force stay as before.
     let undo = undo_actions(desired, &rec, &added, true);
-    let undo_errors = run(desired, &rec, &before, undo);
+    let undo_errors = run(host, desired, &rec, &before, undo);
     let undone = undo_errors.is_empty();
     if undone {
         rec.pending = pending_before;
@@ -270,21 +280,26 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
 ///
 /// The lab's lock is held from the first look to the last change: a
 /// `down` waiting for it runs after, never in between.
-pub fn heal(t: &nslab_model::Topology, desired: &State) -> Result<Vec<Fault>, FaultError> {
+pub fn heal(
+    host: &mut dyn Host,
+    t: &nslab_model::Topology,
+    desired: &State,
+) -> Result<Vec<Fault>, FaultError> {
     let (dir, _lock, mut rec) = open(&desired.lab)?;
+    host.release();
     let text = brought_up_from(&dir, desired)?;
     let faults = std::mem::take(&mut rec.faults);
     let pending = std::mem::take(&mut rec.pending);
     let mut all = faults.clone();
     all.extend(pending.into_iter().filter(|f| !faults.contains(f)));
     let actions = undo_actions(desired, &rec, &all, true);
-    let errors = run(desired, &rec, &[], actions);
+    let errors = run(host, desired, &rec, &[], actions);
     if !errors.is_empty() {
         return Err(FaultError::kernel(errors));
     }
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
-    super::up_locked(&dir, desired, &rec.source, &text, &mut |_, _| {})?;
+    super::up_locked(host, &dir, desired, &rec.source, &text, &mut |_, _| {})?;
     crate::services::start_locked(&dir, t, desired)?;
     Ok(faults)
 }
@@ -293,7 +308,7 @@ pub fn heal(t: &nslab_model::Topology, desired: &State) -> Result<Vec<Fault>, Fa
 /// faults of `prev` (partition tables, frozen processes) is undone; the
 /// interfaces and impairments are put back by the plan itself. Returns
 /// what could not be undone, as warnings.
-pub(super) fn undo_for_up(prev: &Record) -> Vec<String> {
+pub(super) fn undo_for_up(host: &mut dyn Host, prev: &Record) -> Vec<String> {
     if prev.faults.is_empty() && prev.pending.is_empty() {
         return Vec::new();
     }
@@ -307,7 +322,7 @@ pub(super) fn undo_for_up(prev: &Record) -> Vec<String> {
     let actions = undo_actions(&none, prev, &all, false);
     rec.faults.clear();
     rec.pending.clear();
-    run(&none, &rec, &[], actions)
+    run(host, &none, &rec, &[], actions)
         .into_iter()
         .map(|e| format!("undoing a fault: {e}"))
         .collect()
@@ -316,8 +331,7 @@ pub(super) fn undo_for_up(prev: &Record) -> Vec<String> {
 /// For `down`: the lab's partition table in the host node (those in the
 /// lab's namespaces go with them). A table of that name without the lab's
 /// mark is left alone.
-pub(super) fn remove_host_table(lab: &str) -> Option<OpError> {
-    let mut host = Linux::new(lab);
+pub(super) fn remove_host_table(host: &mut dyn Host) -> Option<OpError> {
     let at = At {
         node: HOST.to_string(),
         netns: None,
@@ -357,8 +371,7 @@ pub fn active(lab: &str) -> Result<Vec<Fault>, FaultError> {
 
 /// What the kernel holds of the lab's partitions: node -> its drops, or
 /// why it could not be read.
-pub fn partitions_seen(rec: &Record) -> Vec<(String, Result<Drops, OpError>)> {
-    let mut host = Linux::new(&rec.lab);
+pub fn partitions_seen(host: &mut dyn Host, rec: &Record) -> Vec<(String, Result<Drops, OpError>)> {
     let mut out = Vec::new();
     for n in rec.nodes.keys() {
         let Some(at) = at(rec, n) else { continue };

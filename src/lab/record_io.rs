@@ -3,8 +3,8 @@
 //! files a killed `up` left behind.
 
 use super::{sd_err, LabError};
+use crate::host::Host;
 use crate::record::{self, Record};
-use nslab_sys::netns;
 use nslab_sys::statedir::StateDir;
 
 /// What a lab's state directory says about it.
@@ -82,10 +82,8 @@ pub(super) fn read_record(
 /// A namespace file of the lab's with no namespace mounted on it is what
 /// an `up` killed between creating the file and mounting leaves behind:
 /// remove it (as `ip netns del` would) so the name can be used again.
-pub(super) fn clear_leftover_files(record: &Record) {
+pub(super) fn clear_leftover_files(host: &mut dyn Host, record: &Record) {
     for ns in record.nodes.values().flatten() {
-        if matches!(netns::open(ns), Err(nslab_sys::Error::NotNetns { .. })) {
-            let _ = netns::delete(ns);
-        }
+        host.clear_leftover_netns(ns);
     }
 }

@@ -1,12 +1,10 @@
 //! `up` looks at the lab once the kernel has finished destroying what a
 //! namespace deleted by hand took along.
 
-use crate::host::linux::Linux;
-use crate::host::query::LinkWatch;
 use crate::host::{Host, OpError, Scope};
 use crate::state::{LinkKind, State};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long `up` waits for the kernel to destroy the links of a deleted
 /// namespace before it plans.
@@ -19,17 +17,13 @@ const SETTLE: Duration = Duration::from_secs(3);
 /// lab once more. A peer held longer (by a process that is not the lab's)
 /// is left to the planner: such a veth's kind is unknown, so it is deleted
 /// and made again.
-pub(super) fn observe_settled(host: &mut Linux, scope: &Scope) -> Result<State, OpError> {
+pub(super) fn observe_settled(host: &mut dyn Host, scope: &Scope) -> Result<State, OpError> {
     let observed = host.observe(scope)?;
     let dangling = dangling_veths(&observed, scope);
     if dangling.is_empty() {
         return Ok(observed);
     }
-    let deadline = Instant::now() + SETTLE;
-    let mut watch = LinkWatch::new(dangling);
-    while watch.left() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    host.wait_links_gone(dangling, SETTLE);
     host.observe(scope)
 }
 

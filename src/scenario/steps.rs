@@ -87,9 +87,13 @@ pub(super) fn run_step(
     let outcome: Result<(), StepError> = match kind {
         _ if known.is_err() => known,
         StepKind::Expect(list) => expect(t, desired, list, &mut checks),
-        StepKind::Heal => faults::heal(t, desired)
-            .map(|_| ())
-            .map_err(StepError::from),
+        StepKind::Heal => faults::heal(
+            &mut crate::host::linux::Linux::new(&desired.lab),
+            t,
+            desired,
+        )
+        .map(|_| ())
+        .map_err(StepError::from),
         StepKind::Wait(d) => {
             wait(*d);
             Ok(())
@@ -101,9 +105,13 @@ pub(super) fn run_step(
             timeout,
         } => exec(&desired.lab, node, cmd, *exit, *timeout),
         fault => match request(fault) {
-            Some(req) => faults::apply(desired, &req)
-                .map(|_| ())
-                .map_err(StepError::from),
+            Some(req) => faults::apply(
+                &mut crate::host::linux::Linux::new(&desired.lab),
+                desired,
+                &req,
+            )
+            .map(|_| ())
+            .map_err(StepError::from),
             None => Err(StepError::NotAFault),
         },
     };
