@@ -1,0 +1,108 @@
+//! Docker's isolation of bridge networks as data: the forward-hook drop
+//! rules of a node that holds networks, in its table `nslab-<lab>` beside
+//! the NAT rules.
+//!
+//! Docker's bridge driver writes them with iptables (libnetwork
+//! `drivers/bridge/setup_ip_tables.go`, the `DOCKER-ISOLATION-STAGE-1/2`
+//! chains of the filter table's `FORWARD`):
+//!
+//! - two networks are isolated from each other: `-A STAGE-1 -i brA ! -o
+//!   brA -j STAGE-2` and `-A STAGE-2 -o brB -j DROP`, one pair of lines
+//!   per network, so every pair of networks is dropped both ways. Here a
+//!   network opts out with `isolate: false`; a pair is dropped when both
+//!   sides isolate (netavark's `isolate=true`: a network isolated from the
+//!   other isolated networks), so one side opting out allows the pair.
+//! - an internal network (`docker network create --internal`) forwards
+//!   nothing in or out: `-A STAGE-1 -i br ! -d SUBNET -j DROP` and `-A
+//!   STAGE-1 -o br ! -s SUBNET -j DROP`. Here by interface rather than by
+//!   address (`iifname br oifname != br drop` and the mirror), which is
+//!   the same for the node's traffic and holds for any number of subnets
+//!   of either family.
+//!
+//! Traffic between members of one network never matches: bridged or
+//! routed between its subnets, it enters and leaves by the same bridge.
+//! The node's own traffic (to and from the gateway) is not forwarded and
+//! never matches either. Only networks held by the same node are isolated
+//! from each other: traffic from a network of another node comes in by
+//! one of this node's other interfaces, like any traffic from outside.
+
+use super::nat::{Action, Hook, Match, Rule};
+use super::State;
+use nslab_model as m;
+
+/// One bridge network of a node as its isolation rules see it: what a
+/// `networks:` entry or a CNI network config says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// The bridge's interface name in the node.
+    pub bridge: String,
+    /// Dropped to and from the node's other isolated networks (Docker's
+    /// default for user-defined networks; `isolate: false` opts out).
+    pub isolate: bool,
+    /// Nothing forwarded in or out of the bridge (`--internal`).
+    pub internal: bool,
+}
+
+impl Segment {
+    /// The segment of a `networks:` entry with bridge `bridge`.
+    pub fn of_network(bridge: &m::IfName, net: &m::Network) -> Segment {
+        Segment {
+            bridge: bridge.to_string(),
+            isolate: net.isolate,
+            internal: net.internal,
+        }
+    }
+}
+
+fn drop(matches: Vec<Match>) -> Rule {
+    Rule {
+        hook: Hook::Forward,
+        matches,
+        action: Action::Drop,
+    }
+}
+
+/// The forward-hook rules for all the bridge networks of one node, in
+/// order: each internal network's two drops, then a drop for each ordered
+/// pair of distinct isolated networks that are not internal (an internal
+/// network's own rules already drop every pair it is in). Empty when no
+/// network is internal and fewer than two isolate.
+pub fn forward_rules(nets: &[Segment]) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for n in nets.iter().filter(|n| n.internal) {
+        let br = || n.bridge.clone();
+        rules.push(drop(vec![Match::IifName(br()), Match::NotOifName(br())]));
+        rules.push(drop(vec![Match::OifName(br()), Match::NotIifName(br())]));
+    }
+    let walled: Vec<&Segment> = nets.iter().filter(|n| n.isolate && !n.internal).collect();
+    for a in &walled {
+        for b in &walled {
+            if a.bridge != b.bridge {
+                rules.push(drop(vec![
+                    Match::IifName(a.bridge.clone()),
+                    Match::OifName(b.bridge.clone()),
+                ]));
+            }
+        }
+    }
+    rules
+}
+
+/// Adds each holder node's forward rules for the networks it holds.
+pub(super) fn add_network_isolation(s: &mut State, t: &m::Topology) {
+    for (name, node) in s.nodes.iter_mut() {
+        let held: Vec<Segment> = t
+            .networks
+            .iter()
+            .filter(|(_, net)| net.node.as_str() == name)
+            .map(|(bridge, net)| Segment::of_network(bridge, net))
+            .collect();
+        let rules = forward_rules(&held);
+        if !rules.is_empty() {
+            node.nat
+                .get_or_insert_with(Default::default)
+                .rules
+                .extend(rules);
+        }
+    }
+}
