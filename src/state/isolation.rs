@@ -106,3 +106,94 @@ pub(super) fn add_network_isolation(s: &mut State, t: &m::Topology) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `rules` drop a packet forwarded from `iif` to `oif`, as
+    /// the kernel evaluates the chain (every match of a rule must hold).
+    fn dropped(rules: &[Rule], iif: &str, oif: &str) -> bool {
+        rules.iter().any(|r| {
+            r.matches.iter().all(|m| match m {
+                Match::IifName(n) => n == iif,
+                Match::NotIifName(n) => n != iif,
+                Match::OifName(n) => n == oif,
+                Match::NotOifName(n) => n != oif,
+                other => panic!("an isolation rule matches on {other}"),
+            })
+        })
+    }
+
+    /// Docker's rules for a packet from network `a` (or the outside,
+    /// `None`) to network `b` (or the outside).
+    fn docker_drops(a: Option<&Segment>, b: Option<&Segment>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) if a.bridge == b.bridge => false,
+            (Some(a), Some(b)) => a.internal || b.internal || a.isolate && b.isolate,
+            (Some(n), None) | (None, Some(n)) => n.internal,
+            (None, None) => false,
+        }
+    }
+
+    /// The networks `br0`... of the kinds `pick` spells in base 4 (each
+    /// kind: isolate × internal).
+    fn nets(len: u32, pick: usize) -> Vec<Segment> {
+        (0..len)
+            .map(|k| {
+                let kind = pick / 4usize.pow(k) % 4;
+                Segment {
+                    bridge: format!("br{k}"),
+                    isolate: kind & 1 == 1,
+                    internal: kind & 2 == 2,
+                }
+            })
+            .collect()
+    }
+
+    fn name(s: Option<&Segment>) -> String {
+        s.map_or("wan".to_string(), |s| s.bridge.clone())
+    }
+
+    /// Every node of up to three networks of every kind, every packet
+    /// between two of them or the outside (`wan`), both ways: dropped
+    /// exactly when Docker drops it; every rule at the forward hook.
+    #[test]
+    fn every_combination_drops_what_docker_drops() {
+        let (mut cases, mut drops) = (0, 0);
+        for len in 0..=3u32 {
+            for pick in 0..4usize.pow(len) {
+                let nets = nets(len, pick);
+                let rules = forward_rules(&nets);
+                assert!(rules
+                    .iter()
+                    .all(|r| r.hook == Hook::Forward && r.action == Action::Drop));
+                let ends: Vec<Option<&Segment>> = nets.iter().map(Some).chain([None]).collect();
+                for a in &ends {
+                    for b in &ends {
+                        let want = docker_drops(*a, *b);
+                        let (i, o) = (name(*a), name(*b));
+                        let got = dropped(&rules, &i, &o);
+                        assert_eq!(got, want, "{i} -> {o} in {nets:?}: {rules:?}");
+                        cases += 1;
+                        drops += usize::from(want);
+                    }
+                }
+            }
+        }
+        assert!(drops > 0 && drops < cases, "{drops} of {cases}");
+    }
+
+    /// A node with one isolated network, or whose networks all opt out
+    /// but one, has no forward rules (and so no table for them).
+    #[test]
+    fn one_isolated_network_or_only_open_ones_need_no_rules() {
+        let seg = |b: &str, isolate| Segment {
+            bridge: b.into(),
+            isolate,
+            internal: false,
+        };
+        assert!(forward_rules(&[seg("a", true)]).is_empty());
+        assert!(forward_rules(&[seg("a", false), seg("b", false), seg("c", true)]).is_empty());
+    }
+}
