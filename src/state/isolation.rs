@@ -184,6 +184,43 @@ mod tests {
         assert!(drops > 0 && drops < cases, "{drops} of {cases}");
     }
 
+    /// The example's holder: its forward rules as `plan` writes them
+    /// (`add rule inet nslab-iso forward ...`), after its NAT rules, and
+    /// no masquerade for the internal network.
+    #[test]
+    fn the_example_gets_dockers_isolation_rules() {
+        let yaml = include_str!("../../examples/isolation.yaml");
+        let t =
+            nslab_model::parse_str("i.yaml", yaml, &nslab_model::AnyHostInterfaces).expect("valid");
+        let s = crate::state::desired::desired(&t);
+        let nat = s.nodes["docker"].nat.clone().unwrap_or_default();
+        let lines: Vec<String> = nat
+            .rules
+            .iter()
+            .map(|r| format!("{} {r}", r.hook.name()))
+            .collect();
+        let forward: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("forward "))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            forward,
+            [
+                "forward iifname \"vault\" oifname != \"vault\" drop",
+                "forward oifname \"vault\" iifname != \"vault\" drop",
+                "forward iifname \"back\" oifname \"front\" drop",
+                "forward iifname \"front\" oifname \"back\" drop",
+            ]
+        );
+        assert!(lines[..lines.len() - 4]
+            .iter()
+            .all(|l| l.starts_with("postrouting ")));
+        assert!(!lines.iter().any(|l| l.contains("10.40.")), "{lines:#?}");
+        let db = &s.nodes["db2"];
+        assert!(db.routes.iter().all(|r| r.to.is_some()), "{:?}", db.routes);
+    }
+
     /// A node with one isolated network, or whose networks all opt out
     /// but one, has no forward rules (and so no table for them).
     #[test]
