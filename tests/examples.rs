@@ -76,6 +76,16 @@ fn example_docker_bridge() {
     }
 }
 
+/// Docker's isolation of networks (issue 18, item 2): the example's
+/// checks show two networks not reaching each other unless one says
+/// `isolate: false`, and an internal network reaching nothing outside.
+#[test]
+fn example_isolation() {
+    if sandbox("example_isolation") {
+        run_example("isolation.yaml", "iso");
+    }
+}
+
 #[test]
 fn example_nat_gateway() {
     if sandbox("example_nat_gateway") {

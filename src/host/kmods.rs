@@ -59,6 +59,10 @@ pub fn for_impair() -> &'static [Module] {
 /// The modules a NAT rule needs: nftables with its NAT chain type, and
 /// the expressions the rule uses.
 pub fn for_nat_rule(rule: &Rule) -> Vec<Module> {
+    // A filter chain's drop is nf_tables itself.
+    if rule.action == Action::Drop {
+        return vec![NF_TABLES];
+    }
     let mut out = vec![NF_TABLES, NAT_CHAIN];
     for m in &rule.matches {
         match m {
@@ -70,6 +74,7 @@ pub fn for_nat_rule(rule: &Rule) -> Vec<Module> {
     out.push(match rule.action {
         Action::Masquerade => MASQ,
         Action::Dnat { .. } => NAT,
+        Action::Drop => NF_TABLES,
     });
     out
 }

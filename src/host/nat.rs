@@ -5,11 +5,14 @@
 use crate::state::nat::{Action, Hook, Match, Nat};
 use nslab_nft as nft;
 
-fn hook(h: Hook) -> (nft::Hook, i32) {
+fn hook(h: Hook) -> (nft::Hook, i32, nft::ChainType) {
     match h {
-        Hook::Prerouting => (nft::Hook::Prerouting, -100),
-        Hook::Output => (nft::Hook::Output, -100),
-        Hook::Postrouting => (nft::Hook::Postrouting, 100),
+        Hook::Prerouting => (nft::Hook::Prerouting, -100, nft::ChainType::Nat),
+        Hook::Output => (nft::Hook::Output, -100, nft::ChainType::Nat),
+        Hook::Postrouting => (nft::Hook::Postrouting, 100, nft::ChainType::Nat),
+        // A filter chain at priority 0, where iptables' FORWARD chain (and
+        // Docker's DOCKER-ISOLATION chains in it) sits.
+        Hook::Forward => (nft::Hook::Forward, 0, nft::ChainType::Filter),
     }
 }
 
@@ -21,6 +24,7 @@ fn m(x: &Match) -> Option<nft::Match> {
         Match::DstNet(c) => nft::Match::DstNet(*c),
         Match::NotDstNet(c) => nft::Match::NotDstNet(*c),
         Match::IifName(n) => nft::Match::IifName(n.clone()),
+        Match::NotIifName(n) => nft::Match::NotIifName(n.clone()),
         Match::OifName(n) => nft::Match::OifName(n.clone()),
         Match::NotOifName(n) => nft::Match::NotOifName(n.clone()),
         Match::Proto(p) => nft::Match::L4Proto(*p),
@@ -35,7 +39,12 @@ fn m(x: &Match) -> Option<nft::Match> {
 /// its comment: the mark is how a table is known to be the lab's.
 pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
     let mut chains: Vec<nft::Chain> = Vec::new();
-    for h in [Hook::Prerouting, Hook::Output, Hook::Postrouting] {
+    for h in [
+        Hook::Prerouting,
+        Hook::Output,
+        Hook::Postrouting,
+        Hook::Forward,
+    ] {
         let rules: Vec<nft::Rule> = nat
             .rules
             .iter()
@@ -51,6 +60,7 @@ pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
                             addr: *addr,
                             port: Some(*port),
                         },
+                        Action::Drop => nft::Action::Drop,
                     },
                 })
             })
@@ -58,11 +68,11 @@ pub fn table(name: &str, mark: &str, nat: &Nat) -> nft::Table {
         if rules.is_empty() {
             continue;
         }
-        let (hook, priority) = hook(h);
+        let (hook, priority, kind) = hook(h);
         chains.push(nft::Chain {
             name: h.name().to_string(),
             hook,
-            kind: nft::ChainType::Nat,
+            kind,
             priority,
             rules,
         });

@@ -108,6 +108,7 @@ pub fn desired(t: &m::Topology) -> State {
     for (bridge, net) in &t.networks {
         expand_network(&mut s, &t.lab, bridge, net);
     }
+    super::isolation::add_network_isolation(&mut s, t);
     for n in s.nodes.values_mut() {
         quiet_bridge_ports(n);
     }
@@ -206,7 +207,8 @@ fn expand_network(s: &mut State, lab: &m::LabName, bridge_name: &m::IfName, net:
 /// and whether any port is published.
 fn network_rules(net: &m::Network, bridge: &str) -> (Vec<Rule>, bool) {
     let mut rules = Vec::new();
-    if net.masquerade {
+    // Validation refuses `masquerade: true` on an internal network.
+    if net.masquerade && !net.internal {
         for sn in &net.subnets {
             rules.push(Rule {
                 hook: Hook::Postrouting,
@@ -240,7 +242,8 @@ fn network_rules(net: &m::Network, bridge: &str) -> (Vec<Rule>, bool) {
 }
 
 /// A member's end of its veth, with its addresses, and a default route
-/// per subnet family through the network's gateway.
+/// per subnet family through the network's gateway (none on an internal
+/// network).
 fn add_member(
     n: &mut NodeState,
     net: &m::Network,
@@ -256,7 +259,14 @@ fn add_member(
     // every other member (N x N packets as the lab comes up).
     l.ipv6_link_local = Some(net.subnets.iter().any(|sn| sn.cidr.is_ipv6()));
     n.links.insert(ifname, l);
-    for sn in &net.subnets {
+    // An internal network has no way out: no default route through it
+    // (Docker gives a container on an `--internal` network none).
+    let subnets = if net.internal {
+        &[][..]
+    } else {
+        &net.subnets[..]
+    };
+    for sn in subnets {
         let v6 = sn.cidr.is_ipv6();
         // A member's default route is the network's gateway, as Docker
         // gives containers, unless the node routes its own default.

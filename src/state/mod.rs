@@ -4,6 +4,7 @@
 //! them.
 
 pub mod desired;
+pub mod isolation;
 pub mod nat;
 mod nat_rules;
 

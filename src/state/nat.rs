@@ -14,6 +14,9 @@ pub enum Hook {
     Prerouting,
     Output,
     Postrouting,
+    /// The filter hook for forwarded traffic (isolation of networks,
+    /// [`super::isolation`]).
+    Forward,
 }
 
 /// `meta l4proto`: the one transport protocol type (its serde form is
@@ -27,6 +30,7 @@ pub enum Match {
     DstNet(Cidr),
     NotDstNet(Cidr),
     IifName(String),
+    NotIifName(String),
     OifName(String),
     NotOifName(String),
     Proto(L4),
@@ -48,7 +52,12 @@ pub enum Match {
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Masquerade,
-    Dnat { addr: IpAddr, port: u16 },
+    Dnat {
+        addr: IpAddr,
+        port: u16,
+    },
+    /// The packet is discarded (forward hook only).
+    Drop,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,6 +110,7 @@ impl fmt::Display for Match {
             Match::DstNet(c) => write!(f, "{} daddr {c}", family(c)),
             Match::NotDstNet(c) => write!(f, "{} daddr != {c}", family(c)),
             Match::IifName(n) => write!(f, "iifname \"{n}\""),
+            Match::NotIifName(n) => write!(f, "iifname != \"{n}\""),
             Match::OifName(n) => write!(f, "oifname \"{n}\""),
             Match::NotOifName(n) => write!(f, "oifname != \"{n}\""),
             Match::Proto(p) => write!(f, "meta l4proto {p}"),
@@ -119,6 +129,7 @@ impl fmt::Display for Rule {
         }
         match &self.action {
             Action::Masquerade => write!(f, "masquerade"),
+            Action::Drop => write!(f, "drop"),
             Action::Dnat {
                 addr: IpAddr::V6(a),
                 port,
@@ -134,6 +145,7 @@ impl Hook {
             Hook::Prerouting => "prerouting",
             Hook::Output => "output",
             Hook::Postrouting => "postrouting",
+            Hook::Forward => "forward",
         }
     }
 }

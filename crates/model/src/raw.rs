@@ -173,6 +173,8 @@ raw_map! {
         subnets: Option<Vec<Leaf>>,
         gateway: Option<Spanned<OneOrMany>>,
         masquerade: Option<Leaf>,
+        isolate: Option<Leaf>,
+        internal: Option<Leaf>,
         members: Option<Entries<Option<RawMember>>>,
     }
 }

@@ -51,6 +51,8 @@ const NOT_NUMERIC: &[&str] = &[
     "via",
     "src",
     "masquerade",
+    "isolate",
+    "internal",
     "forward",
     "out",
     "not-out",

@@ -24,6 +24,7 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
             nft::Hook::Prerouting => NatHook::Prerouting,
             nft::Hook::Output => NatHook::Output,
             nft::Hook::Postrouting => NatHook::Postrouting,
+            nft::Hook::Forward => NatHook::Forward,
             _ => return None,
         };
         for r in &c.rules {
@@ -36,6 +37,7 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
                         nft::Match::DstNet(n) => NatMatch::DstNet(*n),
                         nft::Match::NotDstNet(n) => NatMatch::NotDstNet(*n),
                         nft::Match::IifName(i) => NatMatch::IifName(i.clone()),
+                        nft::Match::NotIifName(i) => NatMatch::NotIifName(i.clone()),
                         nft::Match::OifName(i) => NatMatch::OifName(i.clone()),
                         nft::Match::NotOifName(i) => NatMatch::NotOifName(i.clone()),
                         nft::Match::L4Proto(p) => NatMatch::Proto(*p),
@@ -55,6 +57,7 @@ fn nat_rules(t: &nslab_nft::Table) -> Option<Nat> {
                     addr: *addr,
                     port: *port,
                 },
+                nft::Action::Drop => NatAction::Drop,
                 _ => return None,
             };
             rules.push(NatRule {

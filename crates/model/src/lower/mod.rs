@@ -10,6 +10,7 @@ mod interface;
 pub(crate) mod kinds;
 mod link;
 mod network;
+mod network_flags;
 mod node;
 mod route;
 mod scenario;

@@ -6,6 +6,7 @@
 //! gateway (wrapping to the start of the subnet), never the gateway, never
 //! an address written anywhere in the file, never one given twice.
 
+use super::network_flags::{network_flags, refuse_publish_on_internal};
 use super::{words, Ctx};
 use crate::loc::Loc;
 use crate::names::{IfName, NodeName};
@@ -52,16 +53,15 @@ fn lower_network(
             })
         })
         .collect();
-    let masquerade = rn
-        .masquerade
-        .as_ref()
-        .and_then(|l| cx.bool(l, "masquerade"))
-        .unwrap_or(true);
+    let flags = network_flags(cx, &rn, &bridge);
     let mut members = BTreeMap::new();
     for (mk, rm) in rn.members.unwrap_or_default().0 {
         if let Some((name, m)) = lower_member(cx, &mk, rm, &p, &subnets) {
             members.insert(name, m);
         }
+    }
+    if flags.internal {
+        refuse_publish_on_internal(cx, &bridge, &members);
     }
     let node = node?;
     Some((
@@ -69,7 +69,9 @@ fn lower_network(
         Network {
             node,
             subnets,
-            masquerade,
+            masquerade: flags.masquerade,
+            isolate: flags.isolate,
+            internal: flags.internal,
             members,
             loc,
         },

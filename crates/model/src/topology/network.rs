@@ -16,6 +16,14 @@ pub struct Network {
     pub subnets: Vec<Subnet>,
     /// SNAT what leaves the subnets through other interfaces (default true).
     pub masquerade: bool,
+    /// Traffic forwarded between this network and another isolated
+    /// network of the same node is dropped (default true; Docker's
+    /// `DOCKER-ISOLATION-STAGE-1/2` chains).
+    pub isolate: bool,
+    /// No route out and no masquerade: members reach each other and the
+    /// bridge, nothing forwarded in or out (`docker network create
+    /// --internal`; default false).
+    pub internal: bool,
     /// Members by node name.
     pub members: BTreeMap<NodeName, Member>,
     /// Where the network is named.
