@@ -160,8 +160,9 @@ impl Lab {
                 .unwrap_or_default(),
             source,
         };
-        let mut cmd = nslab_sys::exec::command_at(ns.as_deref(), &argv)
-            .map_err(|e| exec_err(std::io::Error::other(e)))?;
+        let mut cmd =
+            crate::services::containers::command_at(self.name(), node, ns.as_deref(), &argv)
+                .map_err(|e| exec_err(std::io::Error::other(e)))?;
         cmd.output().map_err(exec_err)
     }
 

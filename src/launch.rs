@@ -11,7 +11,9 @@ use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::services::ServiceError;
 use crate::state::{desired::desired, State};
-use nslab_model::{Host, HostInterfaces, HostPrograms, Problems, ProgramLookup, Topology};
+use nslab_model::{
+    Host, HostInterfaces, HostPrograms, ImageLookup, Problems, ProgramLookup, Topology,
+};
 use nslab_sys::statedir::StateDir;
 use std::fmt;
 use std::path::Path;
@@ -306,6 +308,14 @@ impl HostPrograms for FileSystemPrograms {
             }
         }
         seen
+    }
+
+    fn image(&self, reference: &str) -> ImageLookup {
+        match nslab_sys::podman::image_exists(reference) {
+            Ok(true) => ImageLookup::Present,
+            Ok(false) => ImageLookup::Absent,
+            Err(e) => ImageLookup::Unknown(e.to_string()),
+        }
     }
 }
 

@@ -107,11 +107,9 @@ fn podman_and_the_images_are_asked_of_the_host() {
             interfaces: &NoHostInterfaces,
             programs: &m,
         };
-        let r = parse_str_on("lab.yaml", text, host).map(|_| ()).map_err(|p| {
-            p.iter()
-                .map(|x| (x.loc.line, x.kind))
-                .collect::<Vec<_>>()
-        });
+        let r = parse_str_on("lab.yaml", text, host)
+            .map(|_| ())
+            .map_err(|p| p.iter().map(|x| (x.loc.line, x.kind)).collect::<Vec<_>>());
         (r, m.asked.into_inner())
     };
     let plain = "lab: l\nnodes:\n  a: {}\n";

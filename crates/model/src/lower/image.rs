@@ -10,7 +10,13 @@ use crate::raw::{loc_of, Leaf, RawNode};
 use crate::topology::{Node, NodeKind};
 
 /// `image:` and `cmd:` of node `name` (`p`: its path, `nodes.<name>`).
-pub(crate) fn lower_image(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: &RawNode, node: &mut Node) {
+pub(crate) fn lower_image(
+    cx: &mut Ctx<'_>,
+    p: &str,
+    name: &NodeName,
+    raw: &RawNode,
+    node: &mut Node,
+) {
     if let Some(leaf) = &raw.image {
         cx.span(format!("{p}.image"), loc_of(leaf));
         node.image = reference(cx, leaf);
@@ -71,7 +77,8 @@ fn reference(cx: &mut Ctx<'_>, leaf: &Leaf) -> Option<String> {
     let t = cx.text(leaf, "an image reference")?;
     let ok = t.len() <= 255
         && t.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c));
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c));
     if !ok {
         cx.push(
             ProblemKind::InvalidName,
