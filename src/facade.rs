@@ -101,6 +101,7 @@ impl Lab {
     fn bring_up(l: Loaded) -> Result<Lab, Error> {
         let lab = l.desired.lab.clone();
         launch::up(&l, &mut |_, _| {}).map_err(|e| match e {
+            launch::UpError::Invalid(p) => Error::Invalid(p),
             launch::UpError::Lab(e) => Error::Up {
                 lab,
                 cause: Box::new(e),

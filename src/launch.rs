@@ -98,6 +98,9 @@ pub(crate) struct Started {
 pub(crate) enum UpError {
     /// The network could not be made (what was undone is in the error).
     Lab(LabError),
+    /// The file's images are not all in Podman's local store: nothing was
+    /// made.
+    Invalid(Problems),
     /// The network was made but a process could not start; the processes
     /// this call started were stopped again, and `undone` says what became
     /// of the lab.
@@ -154,6 +157,7 @@ impl fmt::Display for UpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UpError::Lab(e) => write!(f, "{e}"),
+            UpError::Invalid(p) => write!(f, "{}", problems_text(p)),
             UpError::Processes { error, undone } => write!(f, "{error}\n  {undone}"),
         }
     }
@@ -163,6 +167,7 @@ impl std::error::Error for UpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             UpError::Lab(e) => e.source(),
+            UpError::Invalid(_) => None,
             UpError::Processes { error, .. } => Some(error),
         }
     }
@@ -172,6 +177,7 @@ impl std::error::Error for UpError {
 /// as the CLI promises (see [`UpError`]). Raises the open-files limit
 /// first: a lab holds a namespace and a socket per node.
 pub(crate) fn up(l: &Loaded, progress: &mut dyn FnMut(usize, usize)) -> Result<Started, UpError> {
+    check_images(l).map_err(UpError::Invalid)?;
     nslab_sys::process::raise_open_files_limit();
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
@@ -309,6 +315,17 @@ impl HostPrograms for FileSystemPrograms {
         }
         seen
     }
+}
+
+/// [`FileSystemPrograms`], and the images in Podman's local store: what
+/// `up` checks a file with `image:` against, before anything is made
+/// (`validate`, `plan` and `graph` need Podman, not the images).
+struct LocalImages;
+
+impl HostPrograms for LocalImages {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        FileSystemPrograms.lookup(argv0)
+    }
 
     fn image(&self, reference: &str) -> ImageLookup {
         match nslab_sys::podman::image_exists(reference) {
@@ -317,6 +334,20 @@ impl HostPrograms for FileSystemPrograms {
             Err(e) => ImageLookup::Unknown(e.to_string()),
         }
     }
+}
+
+/// For `up`: the file's images are in Podman's local store (nslab pulls
+/// nothing), each problem at its `image:`.
+fn check_images(l: &Loaded) -> Result<(), Problems> {
+    if l.topology.nodes.values().all(|n| n.image.is_none()) {
+        return Ok(());
+    }
+    let interfaces = KernelInterfaces::for_file(&l.topology.source.text);
+    let host = Host {
+        interfaces: &interfaces,
+        programs: &LocalImages,
+    };
+    nslab_model::parse_str_on(&l.topology.source.name, &l.topology.source.text, host).map(|_| ())
 }
 
 /// The machine nslab runs on, as the model asks about it.
