@@ -106,6 +106,7 @@ impl Lab {
             &mut |_, _| {},
         )
         .map_err(|e| match e {
+            launch::UpError::Invalid(p) => Error::Invalid(p),
             launch::UpError::Lab(e) => Error::Up {
                 lab,
                 cause: Box::new(e),
@@ -165,8 +166,9 @@ impl Lab {
                 .unwrap_or_default(),
             source,
         };
-        let mut cmd = nslab_sys::exec::command_at(ns.as_deref(), &argv)
-            .map_err(|e| exec_err(std::io::Error::other(e)))?;
+        let mut cmd =
+            crate::services::containers::command_at(self.name(), node, ns.as_deref(), &argv)
+                .map_err(|e| exec_err(std::io::Error::other(e)))?;
         cmd.output().map_err(exec_err)
     }
 

@@ -206,7 +206,9 @@ pub fn up_with_processes(
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
     let report = up_locked(host, &dir, desired, source, topology, progress)?;
-    let processes = crate::services::start_locked(&dir, t, desired);
+    let processes = crate::services::containers::start_locked(&dir, t, desired)
+        .map_err(crate::services::ServiceError::from)
+        .and_then(|()| crate::services::start_locked(&dir, t, desired));
     Ok((report, processes))
 }
 
@@ -318,6 +320,8 @@ fn done_record(desired: &State, source: &str, prev: &Record, intent: Record) -> 
     let mut rec = record_of(desired);
     rec.source = source.to_string();
     rec.processes = prev.processes.clone();
+    // Started after the network (`services::containers`): kept as they are.
+    rec.containers = prev.containers.clone();
     let wanted: Vec<&String> = rec.physical.values().collect();
     rec.physical_was = intent
         .physical_was

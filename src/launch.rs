@@ -11,7 +11,9 @@ use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::services::ServiceError;
 use crate::state::{desired::desired, State};
-use nslab_model::{Host, HostInterfaces, HostPrograms, Problems, ProgramLookup, Topology};
+use nslab_model::{
+    Host, HostInterfaces, HostPrograms, ImageLookup, Problems, ProgramLookup, Topology,
+};
 use nslab_sys::statedir::StateDir;
 use std::fmt;
 use std::path::Path;
@@ -96,6 +98,9 @@ pub(crate) struct Started {
 pub(crate) enum UpError {
     /// The network could not be made (what was undone is in the error).
     Lab(LabError),
+    /// The file's images are not all in Podman's local store: nothing was
+    /// made.
+    Invalid(Problems),
     /// The network was made but a process could not start; the processes
     /// this call started were stopped again, and `undone` says what became
     /// of the lab.
@@ -152,6 +157,7 @@ impl fmt::Display for UpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UpError::Lab(e) => write!(f, "{e}"),
+            UpError::Invalid(p) => write!(f, "{}", problems_text(p)),
             UpError::Processes { error, undone } => write!(f, "{error}\n  {undone}"),
         }
     }
@@ -161,6 +167,7 @@ impl std::error::Error for UpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             UpError::Lab(e) => e.source(),
+            UpError::Invalid(_) => None,
             UpError::Processes { error, .. } => Some(error),
         }
     }
@@ -175,6 +182,7 @@ pub(crate) fn up(
     l: &Loaded,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Started, UpError> {
+    check_images(l).map_err(UpError::Invalid)?;
     nslab_sys::process::raise_open_files_limit();
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
@@ -314,6 +322,39 @@ impl HostPrograms for FileSystemPrograms {
         }
         seen
     }
+}
+
+/// [`FileSystemPrograms`], and the images in Podman's local store: what
+/// `up` checks a file with `image:` against, before anything is made
+/// (`validate`, `plan` and `graph` need Podman, not the images).
+struct LocalImages;
+
+impl HostPrograms for LocalImages {
+    fn lookup(&self, argv0: &str) -> ProgramLookup {
+        FileSystemPrograms.lookup(argv0)
+    }
+
+    fn image(&self, reference: &str) -> ImageLookup {
+        match nslab_sys::podman::image_exists(reference) {
+            Ok(true) => ImageLookup::Present,
+            Ok(false) => ImageLookup::Absent,
+            Err(e) => ImageLookup::Unknown(e.to_string()),
+        }
+    }
+}
+
+/// For `up`: the file's images are in Podman's local store (nslab pulls
+/// nothing), each problem at its `image:`.
+fn check_images(l: &Loaded) -> Result<(), Problems> {
+    if l.topology.nodes.values().all(|n| n.image.is_none()) {
+        return Ok(());
+    }
+    let interfaces = KernelInterfaces::for_file(&l.topology.source.text);
+    let host = Host {
+        interfaces: &interfaces,
+        programs: &LocalImages,
+    };
+    nslab_model::parse_str_on(&l.topology.source.name, &l.topology.source.text, host).map(|_| ())
 }
 
 /// The machine nslab runs on, as the model asks about it.

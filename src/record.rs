@@ -67,6 +67,11 @@ pub struct Record {
     /// every node is asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nat_nodes: Option<BTreeSet<String>>,
+    /// The containers of the lab's image nodes: node -> container name
+    /// (`<lab>-<node>`), written before the first is started (see
+    /// `services::containers`; `down` also finds them by their label).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub containers: BTreeMap<String, String>,
 }
 
 /// A physical interface as it was in the host namespace.
@@ -126,6 +131,11 @@ impl Record {
         }
         for (k, v) in &other.host_sysctls {
             self.host_sysctls
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
+        for (k, v) in &other.containers {
+            self.containers
                 .entry(k.clone())
                 .or_insert_with(|| v.clone());
         }

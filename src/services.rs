@@ -50,8 +50,12 @@ pub enum ServiceError {
     /// The lab went away (a `down` ran) before its processes were started.
     #[error("lab {0} is not up (a `down` removed it): no process was started")]
     NotUp(String),
+    /// An image node's container could not be started.
+    #[error("{0}")]
+    Container(#[from] containers::ContainerError),
 }
 
+pub mod containers;
 mod freeze;
 mod stop;
 

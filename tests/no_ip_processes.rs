@@ -142,6 +142,9 @@ fn no_ip_family_process_is_started_for_any_example_or_command() {
     if !sandbox("no_ip_family_process_is_started_for_any_example_or_command") {
         return;
     }
+    // The image examples' Podman and image (Podman is no `ip`-family
+    // tool: it may run, and what it starts is its own).
+    let _podman = common::images::podman();
     let trap = trap();
     // The trap catches what nslab itself starts, by name and by path:
     // `exec` starts the user's command itself.

@@ -35,7 +35,8 @@ pub(super) fn exec_cmd(lab: &str, node: &str, argv: &[OsString]) -> Exit {
         Ok(ns) => ns,
         Err(e) => return e,
     };
-    let mut cmd = match exec::command_in(&ns, argv) {
+    // An image node's command runs inside its container.
+    let mut cmd = match crate::services::containers::command_at(lab, node, Some(&ns), argv) {
         Ok(c) => c,
         Err(e) => return super::fail_unless_root(e),
     };
@@ -84,7 +85,17 @@ pub(super) fn shell(lab: &str, node: &str) -> Exit {
         Ok(l) => format!("{l}/{node}"),
         Err(e) => return e,
     };
-    let mut cmd = match exec::shell_command(&ns, &label) {
+    let container = crate::services::containers::container_of(lab, node);
+    let shell = container.map(|c| {
+        use std::io::IsTerminal;
+        let tty = std::io::stdin().is_terminal();
+        Ok(nslab_sys::podman::exec_command(
+            &c,
+            &["/bin/sh".into()],
+            tty,
+        ))
+    });
+    let mut cmd = match shell.unwrap_or_else(|| exec::shell_command(&ns, &label)) {
         Ok(c) => c,
         Err(e) => return super::fail_unless_root(e),
     };

@@ -36,8 +36,14 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .collect();
         let bridges = serde_json::to_value(&bridges).unwrap_or_default();
         let faults = super::faults::json(&rec);
-        let mut v =
-            serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges, "faults": faults});
+        let containers: serde_json::Map<_, _> = containers(&rec, node)
+            .into_iter()
+            .map(|(n, (c, image, state))| {
+                let v = serde_json::json!({"name": c, "image": image, "state": state});
+                (n, v)
+            })
+            .collect();
+        let mut v = serde_json::json!({"lab": name, "nodes": nodes, "bridges": bridges, "faults": faults, "containers": containers});
         super::json::tidy(&mut v);
         println!("{v}");
     } else {
@@ -51,9 +57,23 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
                 p.what.replacen("__serve", "serve", 1)
             );
         }
+        for (n, (c, image, state)) in containers(&rec, node) {
+            println!("{n}: image {image}, container {c} {state}");
+        }
         super::faults::show(&rec, node);
     }
     Exit::Ok
+}
+
+/// The image nodes' containers (of `node` only, when given): node ->
+/// (container, image, state).
+fn containers(
+    rec: &record::Record,
+    node: Option<&str>,
+) -> std::collections::BTreeMap<String, (String, String, String)> {
+    let mut c = crate::services::containers::states(rec);
+    c.retain(|n, _| node.is_none_or(|x| x == n));
+    c
 }
 
 /// `graph`: from a file (no root, no kernel) or a lab that is up.

@@ -22,6 +22,7 @@ pub(super) fn up_loaded(l: &Loaded, json: bool) -> Result<Plan, Exit> {
     let report = match report {
         Ok(r) => r,
         Err(UpError::Lab(e)) => return Err(lab_error(e)),
+        Err(UpError::Invalid(p)) => return Err(load::print_problems(&p)),
         Err(e) => return Err(fail(e)),
     };
     if !json {

@@ -57,7 +57,9 @@ pub fn down_with(
     );
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
-    // Processes first, while their namespaces still have names.
+    // Containers first (their processes live in the lab's namespaces).
+    let container_error = crate::services::containers::remove_all(lab, rec.as_ref(), &dir);
+    // Processes next, while their namespaces still have names.
     let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
     let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
     else {
@@ -85,6 +87,13 @@ pub fn down_with(
         .into_iter()
         .map(|e| OpError::at("remove the nodes' UTS namespaces", HOST, e))
         .collect();
+    errors.extend(container_error.map(|e| {
+        OpError::at(
+            "remove the lab's containers (podman rm -f)",
+            HOST,
+            crate::host::Cause::Refused(e.to_string()),
+        )
+    }));
     for (i, s) in p.steps.iter().enumerate() {
         if let Err(e) = host.apply(&s.op) {
             errors.push(e);

@@ -136,11 +136,11 @@ fn run(
             }
             Action::Freeze(n) => {
                 crate::services::freeze(rec, &n);
-                Ok(())
+                pause(rec, &n, true)
             }
             Action::Thaw(n) => {
                 crate::services::thaw(rec, &n);
-                Ok(())
+                pause(rec, &n, false)
             }
             Action::Repair(nodes) => {
                 errors.extend(repair(host, desired, rec, &nodes));
@@ -150,6 +150,20 @@ fn run(
         errors.extend(r.err());
     }
     errors
+}
+
+/// An image node's container paused (`podman pause`) or unpaused.
+fn pause(rec: &Record, node: &str, paused: bool) -> Result<(), OpError> {
+    crate::services::containers::set_paused(rec, node, paused)
+        .map(|_| ())
+        .map_err(|e| {
+            let op = if paused {
+                "podman pause"
+            } else {
+                "podman unpause"
+            };
+            OpError::at(op, node, crate::host::Cause::Refused(e.to_string()))
+        })
 }
 
 /// The addresses and routes of `nodes` that the file has and the kernel

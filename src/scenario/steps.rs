@@ -225,7 +225,8 @@ fn exec(
     // The node's namespace as the lab's record has it (a node the lab
     // lacks is refused, never the host).
     let netns = faults::node_netns(lab, node.as_str())?;
-    let mut command = nslab_sys::exec::command_at(netns.as_deref(), &argv)?;
+    let mut command =
+        crate::services::containers::command_at(lab, node.as_str(), netns.as_deref(), &argv)?;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -17,6 +17,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+pub mod images;
+
 pub fn nslab_bin() -> PathBuf {
     std::env::var_os("NSLAB_BIN")
         .map(PathBuf::from)
@@ -173,6 +175,12 @@ pub fn assert_nothing_left(lab: &str) {
         })
         .unwrap_or_default();
     assert!(procs.is_empty(), "processes of lab {lab} left: {procs:?}");
+    if images::configured() {
+        let left = images::containers();
+        let prefix = nslab_types::names::netns_prefix(lab);
+        let left: Vec<_> = left.iter().filter(|c| c.starts_with(&prefix)).collect();
+        assert!(left.is_empty(), "containers of lab {lab} left: {left:?}");
+    }
     assert!(
         !Path::new(&format!("/run/nslab/{lab}")).exists(),
         "state left in /run/nslab/{lab}"

@@ -48,6 +48,8 @@ raw_map! {
         netns: Option<Leaf>,
         kind: Option<Leaf>,
         hostname: Option<Leaf>,
+        image: Option<Leaf>,
+        cmd: Option<Vec<Leaf>>,
         lo: Option<Spanned<RawLo>>,
         forwarding: Option<Leaf>,
         sysctls: Option<Entries<Leaf>>,

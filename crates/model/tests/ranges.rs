@@ -20,6 +20,8 @@ const NOT_NUMERIC: &[&str] = &[
     "scenarios",
     "netns",
     "hostname",
+    "image",
+    "cmd",
     "kind",
     "lo",
     "forwarding",

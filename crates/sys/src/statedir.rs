@@ -46,6 +46,16 @@ pub fn base_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/run/nslab"))
 }
 
+/// A node's private directory `path` (`dirs:`), as a container's volume
+/// source: `<run dir>/<lab>/fs/<node>/<path without its leading />`.
+pub fn node_dir(lab: &str, node: &str, path: &str) -> PathBuf {
+    base_dir()
+        .join(lab)
+        .join("fs")
+        .join(node)
+        .join(path.trim_start_matches('/'))
+}
+
 /// The state directory of one lab.
 #[derive(Debug, Clone)]
 pub struct StateDir {

@@ -21,6 +21,7 @@ pub(crate) fn lower_node(
     let p = format!("nodes.{name}");
     let mut node = Node::plain(loc);
     node_settings(cx, &p, name, &raw, &mut node);
+    super::image::lower_image(cx, &p, name, &raw, &mut node);
     node_sysctls(cx, raw.sysctls.unwrap_or_default(), &mut node);
     for (k, v) in raw.interfaces.unwrap_or_default().0 {
         let Some(ifname) = cx.parse::<IfName>(&k, "an interface name") else {

@@ -104,6 +104,10 @@ pub struct Node {
     pub kind: NodeKind,
     /// `hostname:` as written; see [`Node::hostname_of`].
     pub hostname: Option<String>,
+    /// `image:`: the node runs as a container of this image (Podman).
+    pub image: Option<String>,
+    /// `cmd:`: the container's command (`None`: the image's own).
+    pub cmd: Option<Vec<String>>,
     /// `lo: up` (default) or `down`.
     pub lo_up: bool,
     /// `lo: { addresses: [...] }`: the lab's addresses on the loopback
@@ -138,6 +142,8 @@ impl Node {
             netns: None,
             kind: NodeKind::Netns,
             hostname: None,
+            image: None,
+            cmd: None,
             lo_up: true,
             lo_addresses: Vec::new(),
             forwarding: None,
@@ -230,6 +236,25 @@ pub enum ProgramLookup {
 pub trait HostPrograms {
     /// What `argv0` (with a `/`: a path; without: a name on `PATH`) is.
     fn lookup(&self, argv0: &str) -> ProgramLookup;
+
+    /// Whether the container image `reference` (`image:`) is present in
+    /// the machine's local store (asked only when `podman` is found). The
+    /// default says it is (skip the check).
+    fn image(&self, reference: &str) -> ImageLookup {
+        let _ = reference;
+        ImageLookup::Present
+    }
+}
+
+/// What the host says about an `image:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageLookup {
+    /// In the local store.
+    Present,
+    /// Not in the local store (nslab pulls nothing).
+    Absent,
+    /// Podman could not tell (its own words).
+    Unknown(String),
 }
 
 /// Every program exists (skip the check).

@@ -8,6 +8,7 @@
 use crate::loc::Loc;
 mod addresses;
 mod conflicts;
+mod images;
 mod interfaces;
 mod scenarios;
 
@@ -47,6 +48,7 @@ pub(crate) fn validate(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
     conflicts::check_routes(cx, t);
     conflicts::check_bridge_ports(cx, t);
     check_programs(cx, t, host);
+    images::check_images(cx, t, host);
     check_host_services(cx, t);
 }
 

@@ -1,0 +1,219 @@
+//! Image nodes (`image:`): one Podman container per node, in the node's
+//! network namespace, named `<lab>-<node>` and labelled with the lab
+//! (see [`nslab_sys::podman`]). Started after the network at `up`,
+//! removed first at `down`; `exec` runs in it, `stop`/`start` pause it.
+//!
+//! Podman is asked only about labs that have image nodes: the record
+//! lists the lab's containers ([`Record::containers`]) and the file
+//! [`MARKER`] in the lab's state directory says the lab may have some
+//! (written before the first `podman run`, kept until `down`), so a lost
+//! record still leads `down` to them, by their label alone.
+
+use crate::record::{self, Record};
+use crate::state::State;
+use nslab_model::Topology;
+use nslab_sys::podman::{self, PodmanError, Spec};
+use nslab_sys::statedir::StateDir;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::process::Command;
+
+/// In the lab's state directory: the lab has (or had) containers.
+pub const MARKER: &str = "containers";
+
+/// Why a container could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    #[error("node {node}: {source}")]
+    Podman {
+        node: String,
+        #[source]
+        source: PodmanError,
+    },
+    #[error("node {node}: a container named {name} is there and is not this lab's (its label {} is {lab:?}); nslab leaves it alone: remove or rename it", podman::LAB_LABEL)]
+    Foreign {
+        node: String,
+        name: String,
+        lab: String,
+    },
+    #[error("{0}")]
+    Sys(#[from] nslab_sys::Error),
+}
+
+/// The container of node `node` of lab `lab`.
+pub fn name_of(lab: &str, node: &str) -> String {
+    nslab_types::names::node_netns(lab, node)
+}
+
+/// What node `node`'s container runs with.
+fn spec_of(t: &Topology, node: &nslab_model::NodeName, netns: &str) -> Option<Spec> {
+    let n = t.nodes.get(node)?;
+    let image = n.image.clone()?;
+    let lab = t.lab.as_str();
+    let mut volumes = Vec::new();
+    // Names resolve as in any node (the hosts file `up` wrote).
+    let hosts = nslab_sys::etc_netns::dir().join(netns).join("hosts");
+    if hosts.is_file() {
+        volumes.push(format!("{}:/etc/hosts:ro", hosts.display()));
+    }
+    // `env:` and `dirs:` join here when the model has them: `--env K=V`
+    // for each of the node's `env:`, and for each of its `dirs:` D
+    // `-v {statedir::node_dir(lab, node, D)}:D`.
+    Some(Spec {
+        name: name_of(lab, node.as_str()),
+        lab: lab.to_string(),
+        node: node.to_string(),
+        netns: nslab_sys::netns::netns_dir().join(netns),
+        hostname: n.hostname_of(node),
+        image,
+        cmd: n.cmd.clone(),
+        env: Vec::new(),
+        volumes,
+    })
+}
+
+/// Makes the lab's containers match the file: starts each image node's
+/// container that is not running as the file says (one that exited, or
+/// runs with another image, command, hostname... is replaced; a paused
+/// one is kept as it is), removes the lab's containers of nodes that are
+/// no longer image nodes. The caller holds the lab's lock.
+pub(crate) fn start_locked(
+    dir: &StateDir,
+    t: &Topology,
+    desired: &State,
+) -> Result<(), ContainerError> {
+    let lab = t.lab.as_str();
+    let mut specs = Vec::new();
+    for (name, n) in &desired.nodes {
+        let Some(node) = t.nodes.keys().find(|k| k.as_str() == name) else {
+            continue;
+        };
+        if let Some(spec) = n.netns.as_deref().and_then(|ns| spec_of(t, node, ns)) {
+            specs.push(spec);
+        }
+    }
+    let mut rec = match dir.read(record::FILE)? {
+        Some(b) => Record::from_json(&b).unwrap_or_else(|_| Record::new(lab)),
+        None => Record::new(lab),
+    };
+    let had = !rec.containers.is_empty() || dir.read(MARKER)?.is_some();
+    if specs.is_empty() && !had {
+        return Ok(());
+    }
+    // Before the first `podman run`: `down` looks for them from now on.
+    dir.write_atomic(
+        MARKER,
+        b"this lab may have Podman containers (label nslab.lab)\n",
+    )?;
+    rec.containers = specs
+        .iter()
+        .map(|s| (s.node.clone(), s.name.clone()))
+        .collect();
+    dir.write_atomic(record::FILE, &rec.to_json())?;
+    let podman_err = |node: &str| {
+        let node = node.to_string();
+        move |source| ContainerError::Podman { node, source }
+    };
+    // The lab's containers no image node wants any more.
+    let wanted: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let stale: Vec<String> = podman::lab_containers(lab)
+        .map_err(podman_err("(all)"))?
+        .into_iter()
+        .filter(|c| !wanted.contains(&c.as_str()))
+        .collect();
+    podman::remove(&stale).map_err(podman_err("(all)"))?;
+    for s in &specs {
+        match podman::inspect(&s.name).map_err(podman_err(&s.node))? {
+            Some(c) if c.lab != lab => {
+                return Err(ContainerError::Foreign {
+                    node: s.node.clone(),
+                    name: s.name.clone(),
+                    lab: c.lab,
+                })
+            }
+            Some(c)
+                if c.digest == s.digest() && matches!(c.state.as_str(), "running" | "paused") =>
+            {
+                continue
+            }
+            Some(_) => {
+                podman::remove(std::slice::from_ref(&s.name)).map_err(podman_err(&s.node))?
+            }
+            None => {}
+        }
+        podman::start(s).map_err(podman_err(&s.node))?;
+    }
+    Ok(())
+}
+
+/// Removes every container of the lab (by its label), if the lab has or
+/// may have some (`rec`, or the marker in `dir`). Podman missing: there
+/// are none. Returns what failed.
+pub(crate) fn remove_all(lab: &str, rec: Option<&Record>, dir: &StateDir) -> Option<PodmanError> {
+    let listed = rec.is_some_and(|r| !r.containers.is_empty());
+    let marked = matches!(dir.read(MARKER), Ok(Some(_)));
+    if !listed && !marked {
+        return None;
+    }
+    podman::stop_starting(lab);
+    let names = match podman::lab_containers(lab) {
+        Ok(n) => n,
+        Err(PodmanError::Spawn { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return None
+        }
+        Err(e) => return Some(e),
+    };
+    podman::remove(&names).err()
+}
+
+/// The container of `node`, if the lab's record names one.
+pub fn container_of(lab: &str, node: &str) -> Option<String> {
+    let dir = StateDir::find(lab).ok()??;
+    let rec = Record::from_json(&dir.read(record::FILE).ok()??).ok()?;
+    rec.containers.get(node).cloned()
+}
+
+/// The one way a command runs in a lab's node: inside its container
+/// (`podman exec`) for an image node, else as `ip netns exec` would
+/// ([`nslab_sys::exec::command_at`]).
+pub fn command_at(
+    lab: &str,
+    node: &str,
+    netns: Option<&str>,
+    argv: &[OsString],
+) -> Result<Command, nslab_sys::Error> {
+    match container_of(lab, node) {
+        Some(c) if !argv.is_empty() => Ok(podman::exec_command(&c, argv, false)),
+        _ => nslab_sys::exec::command_at(netns, argv),
+    }
+}
+
+/// Pauses (`true`) or unpauses the node's container, if it has one;
+/// whether it did.
+pub fn set_paused(rec: &Record, node: &str, paused: bool) -> Result<bool, PodmanError> {
+    let Some(name) = rec.containers.get(node) else {
+        return Ok(false);
+    };
+    let state = podman::inspect(name)?.map(|c| c.state).unwrap_or_default();
+    match (paused, state.as_str()) {
+        (true, "running") => podman::pause(name).map(|()| true),
+        (false, "paused") => podman::unpause(name).map(|()| true),
+        _ => Ok(false),
+    }
+}
+
+/// Each image node's container and how it is (`running`, `paused`,
+/// `exited`, `missing`...), for `show`.
+pub fn states(rec: &Record) -> BTreeMap<String, (String, String, String)> {
+    rec.containers
+        .iter()
+        .map(|(node, name)| {
+            let (state, image) = match podman::inspect(name) {
+                Ok(Some(c)) => (c.state, c.image),
+                Ok(None) => ("missing".to_string(), String::new()),
+                Err(e) => (format!("unknown ({e})"), String::new()),
+            };
+            (node.clone(), (name.clone(), image, state))
+        })
+        .collect()
+}
