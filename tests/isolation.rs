@@ -165,3 +165,39 @@ fn an_internal_network_has_no_route_out_and_no_masquerade() {
     );
     assert!(!rules.contains("10.2.0.0/24"), "{rules}");
 }
+
+/// Changing `isolate` (or `internal`) in a running lab's file and running
+/// `up` again changes what is dropped, in place: each step's checks
+/// pass and `plan --exit-code` is 0 after each.
+#[test]
+fn changing_the_flags_of_a_running_lab_changes_the_rules() {
+    if !sandbox("changing_the_flags_of_a_running_lab_changes_the_rules") {
+        return;
+    }
+    let step = |flags: &str, checks: &str| {
+        format!(
+            "lab: chg\nnodes:\n  gw: {{}}\nnetworks:\n  n1: {{ node: gw, subnet: 10.3.1.0/24, members: {{ a: {{}} }} }}\n  n2: {{ node: gw, subnet: 10.3.2.0/24{flags}, members: {{ b: {{}}, c: {{}} }} }}\nexpect:\n{checks}"
+        )
+    };
+    let steps = [
+        step("", "  - a -x b\n  - b -> c\n"),
+        step(", isolate: false", "  - a -> b\n  - b -> a\n"),
+        step(
+            ", isolate: false, internal: true",
+            "  - a -x b\n  - b -x a\n  - b -> c\n",
+        ),
+        step("", "  - a -x b\n  - b -> c\n"),
+    ];
+    let mut failed = Vec::new();
+    for (i, y) in steps.iter().enumerate() {
+        let f = write(&format!("chg{i}.yaml"), y);
+        let up = nslab(&["up", "--check", &f]);
+        let plan = nslab(&["plan", "--exit-code", &f]);
+        if up.status.code() != Some(0) || plan.status.code() != Some(0) {
+            failed.push(format!("step {i}:\n{y}\n{}\n{}", text(&up), text(&plan)));
+        }
+    }
+    nslab_ok(&["down", "chg"], 0);
+    assert_nothing_left("chg");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
