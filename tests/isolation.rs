@@ -201,3 +201,23 @@ fn changing_the_flags_of_a_running_lab_changes_the_rules() {
     assert_nothing_left("chg");
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// IPv6 too: the rules are the `inet` table's, so two isolated
+/// dual-stack networks do not reach each other over either family, and
+/// an internal one has no IPv6 default route either.
+#[test]
+fn isolation_holds_for_ipv6() {
+    if !sandbox("isolation_holds_for_ipv6") {
+        return;
+    }
+    let f = write(
+        "v6.yaml",
+        "lab: six\nnodes:\n  gw: {}\nnetworks:\n  n1: { node: gw, subnets: [10.4.1.0/24, \"fd04:1::/64\"], members: { a: {} } }\n  n2: { node: gw, subnets: [10.4.2.0/24, \"fd04:2::/64\"], members: { b: {} } }\n  n3: { node: gw, subnets: [10.4.3.0/24, \"fd04:3::/64\"], isolate: false, members: { c: {} } }\n  n4: { node: gw, subnets: [10.4.4.0/24, \"fd04:4::/64\"], internal: true, members: { d: {}, e: {} } }\nexpect:\n  - a -x fd04:2::2\n  - b -x fd04:1::2\n  - a -> fd04:3::2\n  - c -> fd04:2::2\n  - d -> fd04:4::3\n  - d -x fd04:3::2\n  - c -x fd04:4::2\n",
+    );
+    let up = nslab(&["up", "--check", &f]);
+    let routes = sh("ip -n six-d -6 route");
+    nslab_ok(&["down", "six"], 0);
+    assert_nothing_left("six");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(!routes.contains("default"), "{routes}");
+}
