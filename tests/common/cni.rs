@@ -5,6 +5,8 @@
 //! `nslab` is found through a directory of links made in the sandbox's
 //! /run, beside Debian's reference plugins in /usr/lib/cni.
 
+#![allow(dead_code)]
+
 use crate::common::nslab_bin;
 use serde_json::{json, Value};
 use std::io::Write;
