@@ -6,7 +6,7 @@
 #[path = "common/cni.rs"]
 mod cni;
 mod common;
-use cni::{call, del_list, finish, install, start, Req};
+use cni::{call, del_list, finish, http_get, install, start, Req};
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -107,22 +107,6 @@ fn chained_after_the_reference_plugins_it_passes_their_result_through() {
     nslab_ok(&["down", "ch"], 0);
     sh("ip link del cni-ref; ip -all netns delete");
     assert_nothing_left("ch");
-}
-
-/// The body of `GET /` from `addr` (from the sandbox's host side).
-fn http_get(addr: &str) -> String {
-    use std::io::{Read, Write};
-    let addr: std::net::SocketAddr = addr.parse().expect("addr");
-    let mut s = match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))
-    {
-        Ok(s) => s,
-        Err(e) => return format!("connect {addr}: {e}"),
-    };
-    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(3)));
-    let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
 }
 
 fn conf() -> Value {

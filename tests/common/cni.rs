@@ -135,3 +135,87 @@ pub fn del_list(list: &Value, req: &Req, cached: Option<&Value>) -> Vec<Answer> 
         .map(|i| call("DEL", req, &plugin_conf(list, i, cached)))
         .collect()
 }
+
+/// What `GET /` from `addr` answers (status line, headers, body), or
+/// why it could not be asked.
+pub fn http_get(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let addr: std::net::SocketAddr = addr.parse().expect("addr");
+    let mut s = match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))
+    {
+        Ok(s) => s,
+        Err(e) => return format!("connect {addr}: {e}"),
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(3)));
+    let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// Podman with every piece of its state private to the sandbox: its
+/// containers.conf (CNI backend, cgroupfs, file events, the ulimits these
+/// machines need), its storage (vfs under /run), its CNI config and plugin
+/// directories; a tmpfs over /var/lib (libcni's result cache) and /var/tmp
+/// and over /sys/fs/cgroup/unified. Returns the environment for `podman`.
+pub fn private_podman(conflist: &Value) -> Vec<(String, String)> {
+    install();
+    for (what, dir) in [("tmpfs", "/var/lib"), ("tmpfs", "/var/tmp")] {
+        let o = Command::new("mount")
+            .args(["-t", what, what, dir])
+            .output()
+            .expect("mount");
+        assert!(o.status.success(), "mount {dir}: {o:?}");
+    }
+    if std::path::Path::new("/sys/fs/cgroup/unified").is_dir() {
+        let o = Command::new("mount")
+            .args(["-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified"])
+            .output()
+            .expect("mount");
+        assert!(o.status.success(), "mount cgroup/unified: {o:?}");
+    }
+    let dir = "/run/podman";
+    std::fs::create_dir_all(format!("{dir}/cni")).expect("mkdir");
+    std::fs::create_dir_all(format!("{dir}/tmp")).expect("mkdir");
+    let conf = format!(
+        "[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
+         [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\ntmp_dir = \"{dir}/tmp\"\n\
+         [network]\nnetwork_backend = \"cni\"\ncni_plugin_dirs = [\"{BIN_DIR}\", \"{REFERENCE}\"]\n\
+         network_config_dir = \"{dir}/cni\"\n"
+    );
+    std::fs::write(format!("{dir}/containers.conf"), conf).expect("containers.conf");
+    let storage = format!(
+        "[storage]\ndriver = \"vfs\"\nrunroot = \"{dir}/runroot\"\ngraphroot = \"{dir}/graph\"\n"
+    );
+    std::fs::write(format!("{dir}/storage.conf"), storage).expect("storage.conf");
+    let name = conflist["name"].as_str().expect("name");
+    std::fs::write(format!("{dir}/cni/{name}.conflist"), conflist.to_string()).expect("conflist");
+    vec![
+        ("CONTAINERS_CONF".into(), format!("{dir}/containers.conf")),
+        (
+            "CONTAINERS_STORAGE_CONF".into(),
+            format!("{dir}/storage.conf"),
+        ),
+    ]
+}
+
+/// A busybox-static root filesystem (`--rootfs`: no image, no registry)
+/// at `dir`, with `/www/index.html` saying `body`.
+pub fn busybox_rootfs(dir: &str, body: &str) {
+    let bin = format!("{dir}/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir rootfs");
+    for d in ["etc", "proc", "sys", "dev", "tmp", "run", "www"] {
+        std::fs::create_dir_all(format!("{dir}/{d}")).expect("mkdir rootfs");
+    }
+    std::fs::copy("/bin/busybox", format!("{bin}/busybox")).expect("copy busybox");
+    let list = Command::new("/bin/busybox")
+        .arg("--list")
+        .output()
+        .expect("busybox --list");
+    for applet in String::from_utf8_lossy(&list.stdout).lines() {
+        if applet != "busybox" {
+            let _ = std::os::unix::fs::symlink("busybox", format!("{bin}/{applet}"));
+        }
+    }
+    std::fs::write(format!("{dir}/www/index.html"), body).expect("index");
+}
