@@ -25,6 +25,7 @@
 //! | scenario | [`scenario`] | `nslab test`: the file's scenarios, step by step, healed at the end |
 //! | launch | [`launch`] | the one way a lab is brought up (CLI and facade): validated against this machine, up, processes started, undone on failure |
 //! | facade | [`facade`] | [`Lab`]: a lab inside a Rust `#[test]`: up, exec, faults, checks, down on drop |
+//! | cni | [`cni`] | `nslab` as a CNI plugin: environment and stdin → a CNI network kept as a lab (bridge, veths, IPAM, NAT through `host`) → the spec's JSON |
 //! | cli | [`cli`] | argv → request → library; printing and exit codes |
 //!
 //! Each row uses only the rows above it, never its own row or one below:
@@ -41,6 +42,7 @@
 pub(crate) mod apply;
 pub(crate) mod check;
 pub(crate) mod cli;
+pub(crate) mod cni;
 pub(crate) mod facade;
 pub(crate) mod host;
 pub(crate) mod lab;

@@ -84,6 +84,11 @@ pub(crate) fn fail(msg: impl std::fmt::Display) -> Exit {
 }
 
 pub fn main() -> ExitCode {
+    // A container runtime runs `$CNI_PATH/nslab` with `CNI_COMMAND` set
+    // (or `nslab-cni`, or `nslab cni`): the CNI plugin, not the CLI.
+    if crate::cni::is_plugin(&std::env::args_os().collect::<Vec<_>>()) {
+        return crate::cni::main();
+    }
     let args = args::Args::parse();
     commands::run(args.command).into()
 }

@@ -274,3 +274,57 @@ pub fn wait_host_links_gone(lab: &str) -> Result<(), OpError> {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// An interface as the CNI plugin reads it back (its result and CHECK).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSeen {
+    pub mac: Option<[u8; 6]>,
+    pub mtu: u32,
+    pub up: bool,
+    pub alias: Option<String>,
+    /// Its master's name (a bridge port).
+    pub master: Option<String>,
+    /// Its addresses (not the link-local ones).
+    pub addresses: Vec<crate::state::Cidr>,
+}
+
+/// Interface `ifname` in the namespace `netns` (a path such as a CNI
+/// runtime's `CNI_NETNS`, or a name under /run/netns; `None`: the one
+/// nslab runs in), read over netlink; `Ok(None)` when it is not there.
+pub fn link_seen(netns: Option<&str>, ifname: &str) -> Result<Option<LinkSeen>, Cause> {
+    let home = netns::current()?;
+    let fd = match netns {
+        Some(ns) => netns::open(ns)?,
+        None => netns::current()?,
+    };
+    let mut sock = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)??;
+    let Some(link) = sock.link_by_name(ifname)? else {
+        return Ok(None);
+    };
+    let master = match link.master {
+        Some(m) => sock
+            .links()?
+            .into_iter()
+            .find(|l| l.index == m)
+            .map(|l| l.name),
+        None => None,
+    };
+    let addresses = sock
+        .addresses()?
+        .into_iter()
+        .filter(|a| a.index == link.index)
+        .map(|a| a.cidr)
+        .filter(|c| match c.addr {
+            std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+            std::net::IpAddr::V4(_) => true,
+        })
+        .collect();
+    Ok(Some(LinkSeen {
+        mac: link.mac,
+        mtu: link.mtu,
+        up: link.admin_up,
+        alias: link.alias,
+        master,
+        addresses,
+    }))
+}

@@ -8,6 +8,10 @@ pub mod isolation;
 pub mod nat;
 mod nat_rules;
 
+/// Docker's rules for a published port and for hairpin traffic (also the
+/// CNI plugin's, see `crate::cni`).
+pub(crate) use nat_rules::{hairpin_rule, publish_rules};
+
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -9,7 +9,7 @@ use nslab_model as m;
 /// DNAT of `dst` (local, or `host_ip`) port `port` to `to`: from outside
 /// (prerouting, optionally only from `iif`) and from the node itself
 /// (output; never for loopback destinations, which cannot be routed out).
-pub(super) fn publish_rules(
+pub(crate) fn publish_rules(
     rules: &mut Vec<Rule>,
     proto: L4,
     port: u16,
@@ -56,7 +56,7 @@ pub(super) fn publish_rules(
 /// Traffic DNATed back out of the bridge it came in on (a member reaching
 /// a published port of its own network) is masqueraded to the gateway, so
 /// the answer comes back through the node and is un-NATed there.
-pub(super) fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
+pub(crate) fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
     Rule {
         hook: Hook::Postrouting,
         matches: vec![

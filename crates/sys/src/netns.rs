@@ -230,9 +230,10 @@ fn name_it<T>(
 }
 
 /// Opens the named namespace. [`Error::NetnsNotFound`] when there is no such
-/// file, [`Error::NotNetns`] when it is a file with no namespace on it.
+/// file, [`Error::NotNetns`] when it is no namespace. A path (`CNI_NETNS`) is opened as is.
 pub fn open(name: &str) -> Result<OwnedFd, Error> {
-    let path = path_of(name)?;
+    let abs = name.starts_with('/').then(|| PathBuf::from(name));
+    let path = abs.map_or_else(|| path_of(name), Ok)?;
     let fd = match nix_open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::ENOENT) => {

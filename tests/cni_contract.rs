@@ -1,0 +1,232 @@
+//! The CNI contract, tested as a runtime uses the plugin: `nslab` is
+//! exec'd from `CNI_PATH` with the spec's environment and the network
+//! configuration on stdin, for every command and every config version it
+//! supports; chained after Debian's reference `bridge`/`host-local`
+//! plugins, so that the `prevResult` it reads is written by code we did
+//! not write; DEL twice; ADDs racing; and a plugin killed with SIGKILL
+//! during ADD, then DEL: nothing may be left (veth, nft table, IPAM
+//! entry). Each test runs in its own sandbox (network, mount, pid).
+
+#[path = "common/cni.rs"]
+mod cni;
+mod common;
+use cni::{call, install, Req};
+use common::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn conf(version: &str, net: &str, subnets: &[&str]) -> Value {
+    json!({
+        "cniVersion": version, "name": net, "type": "nslab",
+        "bridge": format!("br-{net}"), "subnets": subnets,
+    })
+}
+
+fn netns(name: &str) -> String {
+    sh(&format!("ip netns add {name}"));
+    format!("/run/netns/{name}")
+}
+
+fn req<'a>(container: &'a str, ns: &'a str) -> Req<'a> {
+    Req {
+        container,
+        netns: ns,
+        ifname: "eth0",
+    }
+}
+
+/// What the network holds besides its bridge: the host links carrying
+/// its mark, its nft table, its IPAM entries.
+fn leftovers(net: &str) -> (Vec<String>, bool, usize) {
+    let mut sock = nslab_netlink::Socket::open().expect("route socket");
+    let mark = nslab_types::names::lab_mark(net);
+    let links = sock
+        .links()
+        .expect("links")
+        .into_iter()
+        .filter(|l| {
+            l.alias.as_deref() == Some(mark.as_str()) && l.kind.as_deref() != Some("bridge")
+        })
+        .map(|l| l.name)
+        .collect();
+    let mut nft = nslab_nft::Socket::open().expect("netfilter socket");
+    let table = nft
+        .table_exists(&nslab_types::names::nat_table(net))
+        .expect("tables");
+    let ipam = std::fs::read(format!("/run/nslab/{net}/cni.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map_or(0, |v| v["attachments"].as_array().map_or(0, Vec::len));
+    (links, table, ipam)
+}
+
+fn assert_clean(net: &str) {
+    assert_eq!(
+        leftovers(net),
+        (vec![], false, 0),
+        "network {net} kept something"
+    );
+}
+
+/// The address the result gives `eth0`, for a version's result shape.
+fn address(result: &Value, version: &str) -> String {
+    let ip = &result["ips"][0];
+    assert_eq!(ip["interface"], 2, "{result}");
+    assert_eq!(
+        ip.get("version").is_some(),
+        version.starts_with("0."),
+        "`version` in ips is 0.x's only: {result}"
+    );
+    let ifaces = result["interfaces"].as_array().expect("interfaces");
+    assert_eq!(ifaces[2]["name"], "eth0");
+    let ns = ifaces[2]["sandbox"].as_str().expect("sandbox");
+    // The MAC the result names is the interface's.
+    let mac = ifaces[2]["mac"].as_str().expect("mac");
+    let seen = sh(&format!(
+        "ip -n {} -br link show eth0",
+        ns.trim_start_matches("/run/netns/")
+    ));
+    assert!(seen.contains(mac), "{mac} not in {seen}");
+    ip["address"].as_str().expect("address").to_string()
+}
+
+#[test]
+fn every_command_answers_as_the_spec_writes_for_every_version() {
+    if !sandbox("every_command_answers_as_the_spec_writes_for_every_version") {
+        return;
+    }
+    install();
+    for (i, v) in ["0.3.1", "0.4.0", "1.0.0", "1.1.0"].into_iter().enumerate() {
+        let c = conf(v, "n1", &["10.9.0.0/24"]);
+        let ver = call("VERSION", &req("", ""), &json!({"cniVersion": v}));
+        let vj = ver.ok().json();
+        assert_eq!(vj["cniVersion"], v);
+        assert_eq!(
+            vj["supportedVersions"],
+            json!(["0.3.1", "0.4.0", "1.0.0", "1.1.0"])
+        );
+        let id = format!("c{i}");
+        let ns = netns(&id);
+        let r = call("ADD", &req(&id, &ns), &c);
+        let res = r.ok().json();
+        assert_eq!(res["cniVersion"], v);
+        let addr = address(&res, v);
+        // The first host after the gateway (the previous one was DELeted).
+        assert_eq!(addr, "10.9.0.2/24", "{res}");
+        assert_eq!(
+            res["routes"][0],
+            json!({"dst": "0.0.0.0/0", "gw": "10.9.0.1"})
+        );
+        // The container reaches its gateway.
+        let ping = sh(&format!(
+            "ip netns exec {id} busybox ping -c1 -W2 10.9.0.1 && echo PING-OK"
+        ));
+        assert!(ping.contains("PING-OK"), "{ping}");
+        if v != "0.3.1" {
+            let mut chk = c.clone();
+            chk["prevResult"] = res.clone();
+            call("CHECK", &req(&id, &ns), &chk).ok();
+            // CHECK notices what is broken: the container's end is gone.
+            sh(&format!("ip -n {id} link del eth0"));
+            let bad = call("CHECK", &req(&id, &ns), &chk);
+            assert_ne!(bad.code, Some(0), "{bad:?}");
+            assert!(bad.json()["code"].as_u64().is_some(), "{bad:?}");
+        }
+        call("DEL", &req(&id, &ns), &c).ok();
+        call("DEL", &req(&id, &ns), &c).ok();
+        assert_clean("n1");
+    }
+    // STATUS: ready; GC: only what the runtime still lists stays.
+    let c = conf("1.1.0", "n1", &["10.9.0.0/24"]);
+    call("STATUS", &req("", ""), &c).ok();
+    let (a, b) = (netns("ga"), netns("gb"));
+    call("ADD", &req("ga", &a), &c).ok();
+    call("ADD", &req("gb", &b), &c).ok();
+    let mut gc = c.clone();
+    gc["cni.dev/valid-attachments"] = json!([{"containerID": "gb", "ifname": "eth0"}]);
+    call("GC", &req("", ""), &gc).ok();
+    let (links, _, ipam) = leftovers("n1");
+    assert_eq!((links.len(), ipam), (1, 1), "GC kept {links:?}");
+    assert!(!sh("ip -n ga link").contains("eth0") && sh("ip -n gb link").contains("eth0"));
+    call("DEL", &req("gb", &b), &c).ok();
+    assert_clean("n1");
+    // The bridge is the network's until `nslab down` (the containers'
+    // namespaces are the runtime's, made here by the test).
+    nslab_ok(&["down", "n1"], 0);
+    sh("ip -all netns delete");
+    assert_nothing_left("n1");
+}
+
+#[test]
+fn errors_are_the_specs_json_on_stdout_and_change_nothing() {
+    if !sandbox("errors_are_the_specs_json_on_stdout_and_change_nothing") {
+        return;
+    }
+    install();
+    let ns = netns("e1");
+    let cases: [(&str, Req, Value, u64); 4] = [
+        (
+            "ADD",
+            req("e1", ""),
+            conf("1.0.0", "n2", &["10.9.0.0/24"]),
+            4,
+        ),
+        (
+            "ADD",
+            req("e1", &ns),
+            conf("9.9.9", "n2", &["10.9.0.0/24"]),
+            1,
+        ),
+        (
+            "ADD",
+            req("e1", &ns),
+            conf("1.0.0", "n2", &["10.9.0.0/99"]),
+            7,
+        ),
+        (
+            "FROB",
+            req("e1", &ns),
+            conf("1.0.0", "n2", &["10.9.0.0/24"]),
+            4,
+        ),
+    ];
+    for (cmd, r, c, code) in cases {
+        let a = call(cmd, &r, &c);
+        assert_ne!(a.code, Some(0), "{a:?}");
+        let e = a.json();
+        assert_eq!(e["code"], code, "{cmd} {c}: {e}");
+        assert!(e["msg"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        assert!(e.get("cniVersion").is_some(), "{e}");
+    }
+    assert!(!std::path::Path::new("/run/nslab/n2").exists());
+    // DEL of what never existed succeeds and makes nothing.
+    call(
+        "DEL",
+        &req("e1", &ns),
+        &conf("1.0.0", "n2", &["10.9.0.0/24"]),
+    )
+    .ok();
+    assert!(!std::path::Path::new("/run/nslab/n2").exists());
+}
+
+/// VERSION is asked before every command: it answers in milliseconds.
+#[test]
+fn version_answers_in_milliseconds() {
+    if !sandbox("version_answers_in_milliseconds") {
+        return;
+    }
+    install();
+    let mut times: Vec<Duration> = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            call("VERSION", &req("", ""), &json!({"cniVersion": "1.1.0"})).ok();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    assert!(
+        times[4] < Duration::from_millis(50),
+        "median {:?}",
+        times[4]
+    );
+}
