@@ -60,17 +60,19 @@ pub fn for_impair() -> &'static [Module] {
 /// the expressions the rule uses.
 pub fn for_nat_rule(rule: &Rule) -> Vec<Module> {
     let mut out = vec![NF_TABLES, NAT_CHAIN];
-    for m in &rule.matches {
+    for m in &rule.rule.matches {
         match m {
             Match::DstLocal => out.push(FIB),
-            Match::CtDnat => out.push(CT),
+            Match::CtStatusDnat => out.push(CT),
             _ => {}
         }
     }
-    out.push(match rule.action {
-        Action::Masquerade => MASQ,
-        Action::Dnat { .. } => NAT,
-    });
+    match rule.rule.action {
+        Action::Masquerade => out.push(MASQ),
+        Action::Dnat { .. } => out.push(NAT),
+        // A verdict is nf_tables' own.
+        Action::Accept | Action::Drop => {}
+    }
     out
 }
 
@@ -251,14 +253,11 @@ mod tests {
     /// expression a rule uses.
     #[test]
     fn each_nat_rule_needs_its_expressions() {
-        let rule = |matches: Vec<Match>, action: Action| Rule {
-            hook: Hook::Postrouting,
-            matches,
-            action,
-        };
+        let rule =
+            |matches: Vec<Match>, action: Action| Rule::new(Hook::Postrouting, matches, action);
         let dnat = Action::Dnat {
             addr: "10.0.0.2".parse().expect("address"),
-            port: 80,
+            port: Some(80),
         };
         for (r, want) in [
             (
@@ -270,13 +269,17 @@ mod tests {
             ),
             (
                 rule(
-                    vec![Match::DstLocal, Match::Proto(L4::Tcp), Match::DstPort(8080)],
+                    vec![
+                        Match::DstLocal,
+                        Match::L4Proto(L4::Tcp),
+                        Match::DstPort(8080),
+                    ],
                     dnat.clone(),
                 ),
                 vec!["nf_tables", "nft_chain_nat", "nft_fib_inet", "nft_nat"],
             ),
             (
-                rule(vec![Match::CtDnat], Action::Masquerade),
+                rule(vec![Match::CtStatusDnat], Action::Masquerade),
                 vec!["nf_tables", "nft_chain_nat", "nft_ct", "nft_masq"],
             ),
         ] {
