@@ -11,7 +11,7 @@ mod conflicts;
 mod interfaces;
 mod scenarios;
 
-use crate::lower::Ctx;
+use crate::ctx::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
 use crate::topology::{Host, IfRef, Network, NodeKind, ProgramLookup, Topology};
