@@ -8,7 +8,7 @@ use super::{fail, Exit};
 use crate::lab::faults::{self, FaultError, Request};
 use crate::record::{Fault, Record};
 use crate::state::Impair;
-use nslab_model::impair::parse_duration;
+use nslab_model::impair::parse_micros;
 use nslab_model::{Percent, Rate};
 
 /// The admin state `nslab link` sets.
@@ -58,12 +58,11 @@ pub fn impair_of(f: &ImpairFlags) -> Result<Option<Impair>, String> {
     if f.clear {
         return Ok(None);
     }
+    // The file's parser: a value finer than a microsecond is refused, as
+    // in `impair:`, not truncated.
     let us = |s: &Option<String>, what: &str| -> Result<Option<u32>, String> {
         s.as_deref()
-            .map(|s| {
-                let d = parse_duration(s).map_err(|e| format!("--{what}: {e}"))?;
-                u32::try_from(d.as_micros()).map_err(|_| format!("--{what}: {s} is too long"))
-            })
+            .map(|s| parse_micros(s).map_err(|e| format!("--{what}: {e}")))
             .transpose()
     };
     let loss = f
@@ -347,5 +346,61 @@ mod tests {
             ..ImpairFlags::default()
         };
         assert_eq!(impair_of(&clear), Ok(None));
+    }
+
+    /// The impairment a file's `impair:` of `keys` (`delay: 1ms`) gives,
+    /// or its problem.
+    fn from_file(keys: &str) -> Result<Impair, String> {
+        let yaml = format!(
+            "lab: t\nnodes:\n  a:\n    interfaces:\n      eth0:\n        impair: {{ {keys} }}\n  b: {{}}\nlinks:\n  - [a:eth0, b:eth0]\n"
+        );
+        let t = nslab_model::parse_str("t.yaml", &yaml, &nslab_model::AnyHostInterfaces)
+            .map_err(|e| format!("{e:?}"))?;
+        t.nodes
+            .values()
+            .flat_map(|n| n.interfaces.values())
+            .find_map(|i| i.impair)
+            .ok_or_else(|| "no impairment".to_string())
+    }
+
+    /// The same values are accepted by `nslab impair` and by a file's
+    /// `impair:`, and mean the same: a delay or jitter finer than a
+    /// microsecond is refused by both, not truncated by one.
+    #[test]
+    fn the_cli_and_the_file_accept_the_same_delays() {
+        let values = [
+            "20ms",
+            "1s",
+            "500us",
+            "1.5ms",
+            "0.001ms",
+            "1.0005ms",
+            "0.5us",
+            "1500ns",
+            "0us",
+            "3600s",
+            "3601s",
+            "0.0000001s",
+            "soon",
+            "5",
+        ];
+        for v in values {
+            for flag in ["--delay", "--jitter"] {
+                let (f, keys) = match flag {
+                    "--delay" => (flags(Some(v), None, None, None), format!("delay: \"{v}\"")),
+                    _ => (
+                        flags(Some("1ms"), Some(v), None, None),
+                        format!("delay: 1ms, jitter: \"{v}\""),
+                    ),
+                };
+                let cli = impair_of(&f).map(|i| i.map(|i| (i.delay_us, i.jitter_us)));
+                let file = from_file(&keys).map(|i| Some((i.delay_us, i.jitter_us)));
+                match (&cli, &file) {
+                    (Ok(c), Ok(f)) => assert_eq!(c, f, "{flag} {v}"),
+                    (Err(e), Err(_)) => assert!(e.contains(flag), "{flag} {v}: {e}"),
+                    _ => panic!("{flag} {v}: the CLI gives {cli:?}, the file {file:?}"),
+                }
+            }
+        }
     }
 }
