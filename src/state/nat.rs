@@ -80,3 +80,37 @@ impl fmt::Display for Rule {
         self.rule.fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The serde form is the one `plan --json` and records had when the
+    /// state had rule types of its own: the hook beside the matches and
+    /// the action, no `foreign` unless set.
+    #[test]
+    fn the_serde_form_is_unchanged() {
+        let nat = Nat {
+            rules: vec![Rule::new(
+                Hook::Prerouting,
+                vec![Match::DstLocal, Match::L4Proto(L4::Tcp), Match::DstPort(80)],
+                Action::Dnat {
+                    addr: "10.0.0.2".parse().expect("address"),
+                    port: Some(8080),
+                },
+            )],
+            foreign: false,
+        };
+        let j = serde_json::to_string(&nat).expect("json");
+        assert_eq!(
+            j,
+            r#"{"rules":[{"hook":"prerouting","matches":["dst-local",{"proto":"tcp"},{"dst-port":80}],"action":{"dnat":{"addr":"10.0.0.2","port":8080}}}]}"#
+        );
+        assert_eq!(serde_json::from_str::<Nat>(&j).expect("read back"), nat);
+        let f = serde_json::to_string(&Nat::foreign()).expect("json");
+        assert_eq!(
+            serde_json::from_str::<Nat>(&f).expect("read back"),
+            Nat::foreign()
+        );
+    }
+}
