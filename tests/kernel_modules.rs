@@ -184,3 +184,40 @@ fn without_anything_to_read_nothing_is_warned() {
     assert_eq!(code, Some(0), "{err}");
     assert!(!err.contains("warning"), "{err}");
 }
+
+/// `validate --json` says what plain `validate` says: the same kernel
+/// module warnings, as data, for every example.
+#[test]
+fn validate_json_has_the_kernel_module_warnings_validate_prints() {
+    let none = Root::new("json", &[], &[]);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
+        .expect("examples/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut warned_any = false;
+    for path in &files {
+        let path = path.to_str().expect("utf-8");
+        let (_, plain) = run(&none.0, &["validate", path]);
+        let o = Command::new(nslab_bin())
+            .args(["validate", "--json", path])
+            .env("NSLAB_MODULES_ROOT", &none.0)
+            .output()
+            .expect("run nslab");
+        assert_eq!(o.status.code(), Some(0), "{path}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let json: String = v["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.as_str())
+            .map(|w| format!("warning: {w}\n"))
+            .collect();
+        let want = warned(&plain);
+        warned_any |= !want.is_empty();
+        assert_eq!(warned(&json), want, "{path}: {v}\nvs\n{plain}");
+    }
+    assert!(warned_any, "no example warned: the fake root is not read");
+}

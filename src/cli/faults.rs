@@ -8,7 +8,7 @@ use super::{fail, Exit};
 use crate::lab::faults::{self, FaultError, Request};
 use crate::record::{Fault, Record};
 use crate::state::Impair;
-use nslab_model::impair::parse_duration;
+use nslab_model::impair::parse_micros;
 use nslab_model::{Percent, Rate};
 
 /// The admin state `nslab link` sets.
@@ -58,12 +58,11 @@ pub fn impair_of(f: &ImpairFlags) -> Result<Option<Impair>, String> {
     if f.clear {
         return Ok(None);
     }
+    // The file's parser: a value finer than a microsecond is refused, as
+    // in `impair:`, not truncated.
     let us = |s: &Option<String>, what: &str| -> Result<Option<u32>, String> {
         s.as_deref()
-            .map(|s| {
-                let d = parse_duration(s).map_err(|e| format!("--{what}: {e}"))?;
-                u32::try_from(d.as_micros()).map_err(|_| format!("--{what}: {s} is too long"))
-            })
+            .map(|s| parse_micros(s).map_err(|e| format!("--{what}: {e}")))
             .transpose()
     };
     let loss = f
@@ -307,53 +306,4 @@ pub(super) fn print_plan_with(lab: &str, p: &crate::plan::Plan, now: &[Fault], j
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn flags(
-        delay: Option<&str>,
-        jitter: Option<&str>,
-        loss: Option<&str>,
-        rate: Option<&str>,
-    ) -> ImpairFlags {
-        ImpairFlags {
-            delay: delay.map(Into::into),
-            jitter: jitter.map(Into::into),
-            loss: loss.map(Into::into),
-            rate: rate.map(Into::into),
-            clear: false,
-        }
-    }
-
-    /// The flags read as the file's `impair:` values do; a loss without
-    /// `%` is a percentage too; what cannot be meant is refused.
-    #[test]
-    fn impair_flags_read_as_the_file_reads_them() {
-        let ok = |f: ImpairFlags| impair_of(&f).expect("valid").expect("an impairment");
-        let i = ok(flags(Some("50ms"), Some("5ms"), Some("1%"), Some("10mbit")));
-        assert_eq!(
-            (i.delay_us, i.jitter_us, i.loss_ppm, i.rate_bps),
-            (Some(50_000), Some(5_000), Some(10_000), Some(10_000_000))
-        );
-        assert_eq!(
-            ok(flags(None, None, Some("0.5"), None)).loss_ppm,
-            Some(5_000)
-        );
-        let bad = [
-            (flags(None, None, None, None), "say what to impair"),
-            (flags(None, Some("5ms"), None, None), "--delay"),
-            (flags(Some("soon"), None, None, None), "--delay"),
-            (flags(None, None, Some("150%"), None), "--loss"),
-            (flags(None, None, None, Some("fast")), "--rate"),
-        ];
-        for (f, why) in bad {
-            let e = impair_of(&f).expect_err(why);
-            assert!(e.contains(why), "{f:?}: {e}");
-        }
-        let clear = ImpairFlags {
-            clear: true,
-            ..ImpairFlags::default()
-        };
-        assert_eq!(impair_of(&clear), Ok(None));
-    }
-}
+mod tests;

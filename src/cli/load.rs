@@ -68,9 +68,13 @@ pub(crate) fn validate_json(path: &Path) -> Exit {
     let name = path.display().to_string();
     match crate::launch::read(path) {
         Ok(l) => {
+            // What plain `validate` prints, as data: the file's warnings
+            // and the kernel modules this machine lacks.
+            let mut warnings = l.warnings.clone();
+            warnings.extend(crate::host::kmods::warnings(&l.topology, &l.desired));
             println!(
                 "{}",
-                serde_json::json!({"file": name, "ok": true, "lab": l.topology.lab.as_str(), "nodes": l.topology.nodes.len(), "warnings": l.warnings})
+                serde_json::json!({"file": name, "ok": true, "lab": l.topology.lab.as_str(), "nodes": l.topology.nodes.len(), "warnings": warnings})
             );
             Exit::Ok
         }

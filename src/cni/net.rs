@@ -250,15 +250,18 @@ pub fn detach_veth(host: &mut Linux, veth: &str) -> Result<(), CniError> {
 pub fn nat_of(conf: &Conf, store: &Store) -> Nat {
     let mut rules = Vec::new();
     if store.attachments.is_empty() {
-        return Nat { rules };
+        return Nat {
+            rules,
+            foreign: false,
+        };
     }
     if conf.masquerade {
         for (net, _) in &conf.subnets {
-            rules.push(Rule {
-                hook: Hook::Postrouting,
-                matches: vec![Match::SrcNet(*net), Match::NotOifName(conf.bridge.clone())],
-                action: Action::Masquerade,
-            });
+            rules.push(Rule::new(
+                Hook::Postrouting,
+                vec![Match::SrcNet(*net), Match::NotOifName(conf.bridge.clone())],
+                Action::Masquerade,
+            ));
         }
     }
     let mut published = false;
@@ -286,7 +289,10 @@ pub fn nat_of(conf: &Conf, store: &Store) -> Nat {
             rules.push(crate::state::hairpin_rule(*net, &conf.bridge));
         }
     }
-    Nat { rules }
+    Nat {
+        rules,
+        foreign: false,
+    }
 }
 
 /// Writes the network's table whole (one nftables transaction), or

@@ -56,26 +56,27 @@ pub fn for_impair() -> &'static [Module] {
     &[NETEM]
 }
 
-/// The modules a NAT rule needs: nftables with its NAT chain type, and
-/// the expressions the rule uses.
+/// The modules a NAT rule needs: nftables with its NAT chain type (a
+/// forward rule sits in a filter chain, nf_tables' own), and the
+/// expressions the rule uses.
 pub fn for_nat_rule(rule: &Rule) -> Vec<Module> {
-    // A filter chain's drop is nf_tables itself.
-    if rule.action == Action::Drop {
-        return vec![NF_TABLES];
+    let mut out = vec![NF_TABLES];
+    if rule.hook != crate::state::nat::Hook::Forward {
+        out.push(NAT_CHAIN);
     }
-    let mut out = vec![NF_TABLES, NAT_CHAIN];
-    for m in &rule.matches {
+    for m in &rule.rule.matches {
         match m {
             Match::DstLocal => out.push(FIB),
-            Match::CtDnat => out.push(CT),
+            Match::CtStatusDnat => out.push(CT),
             _ => {}
         }
     }
-    out.push(match rule.action {
-        Action::Masquerade => MASQ,
-        Action::Dnat { .. } => NAT,
-        Action::Drop => NF_TABLES,
-    });
+    match rule.rule.action {
+        Action::Masquerade => out.push(MASQ),
+        Action::Dnat { .. } => out.push(NAT),
+        // A verdict is nf_tables' own.
+        Action::Accept | Action::Drop => {}
+    }
     out
 }
 
@@ -256,14 +257,11 @@ mod tests {
     /// expression a rule uses.
     #[test]
     fn each_nat_rule_needs_its_expressions() {
-        let rule = |matches: Vec<Match>, action: Action| Rule {
-            hook: Hook::Postrouting,
-            matches,
-            action,
-        };
+        let rule =
+            |matches: Vec<Match>, action: Action| Rule::new(Hook::Postrouting, matches, action);
         let dnat = Action::Dnat {
             addr: "10.0.0.2".parse().expect("address"),
-            port: 80,
+            port: Some(80),
         };
         for (r, want) in [
             (
@@ -275,13 +273,17 @@ mod tests {
             ),
             (
                 rule(
-                    vec![Match::DstLocal, Match::Proto(L4::Tcp), Match::DstPort(8080)],
+                    vec![
+                        Match::DstLocal,
+                        Match::L4Proto(L4::Tcp),
+                        Match::DstPort(8080),
+                    ],
                     dnat.clone(),
                 ),
                 vec!["nf_tables", "nft_chain_nat", "nft_fib_inet", "nft_nat"],
             ),
             (
-                rule(vec![Match::CtDnat], Action::Masquerade),
+                rule(vec![Match::CtStatusDnat], Action::Masquerade),
                 vec!["nf_tables", "nft_chain_nat", "nft_ct", "nft_masq"],
             ),
         ] {

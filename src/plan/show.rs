@@ -143,8 +143,8 @@ fn set_nat(f: &mut fmt::Formatter<'_>, at: &At, table: &str, nat: Option<&Nat>) 
         None => write!(f, "{nft} delete table inet {table}"),
         Some(n) => {
             write!(f, "{nft} 'flush table inet {table}")?;
-            for r in &n.rules {
-                write!(f, "; add rule inet {table} {} {r}", r.hook.name())?;
+            for (hook, r) in n.shown() {
+                write!(f, "; add rule inet {table} {} {r}", hook.name())?;
             }
             write!(f, "'")
         }

@@ -289,11 +289,12 @@ fn host_node_objects_are_deleted_by_reconcile_and_with_their_peers_by_teardown()
         .links
         .insert("eth9".into(), veth("host", "vh1"));
     h.nat = Some(crate::state::nat::Nat {
-        rules: vec![crate::state::nat::Rule {
-            hook: crate::state::nat::Hook::Postrouting,
-            matches: vec![],
-            action: crate::state::nat::Action::Masquerade,
-        }],
+        rules: vec![crate::state::nat::Rule::new(
+            crate::state::nat::Hook::Postrouting,
+            vec![],
+            crate::state::nat::Action::Masquerade,
+        )],
+        foreign: false,
     });
     d.nodes.insert("host".into(), h);
     // The host node always exists.

@@ -98,7 +98,10 @@ pub fn desired(t: &m::Topology) -> State {
         n.routes = node.routes.iter().map(route).collect();
         let rules = node_nat(&node.nat, node);
         if !rules.is_empty() {
-            n.nat = Some(Nat { rules });
+            n.nat = Some(Nat {
+                rules,
+                foreign: false,
+            });
         }
         if n.netns.is_some() {
             n.hostname = Some(node.hostname_of(name));
@@ -210,14 +213,14 @@ fn network_rules(net: &m::Network, bridge: &str) -> (Vec<Rule>, bool) {
     // Validation refuses `masquerade: true` on an internal network.
     if net.masquerade && !net.internal {
         for sn in &net.subnets {
-            rules.push(Rule {
-                hook: Hook::Postrouting,
-                matches: vec![
+            rules.push(Rule::new(
+                Hook::Postrouting,
+                vec![
                     Match::SrcNet(sn.cidr),
                     Match::NotOifName(bridge.to_string()),
                 ],
-                action: Action::Masquerade,
-            });
+                Action::Masquerade,
+            ));
         }
     }
     let mut any_publish = false;

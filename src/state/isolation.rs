@@ -55,11 +55,7 @@ impl Segment {
 }
 
 fn drop(matches: Vec<Match>) -> Rule {
-    Rule {
-        hook: Hook::Forward,
-        matches,
-        action: Action::Drop,
-    }
+    Rule::new(Hook::Forward, matches, Action::Drop)
 }
 
 /// The forward-hook rules for all the bridge networks of one node, in
@@ -115,7 +111,7 @@ mod tests {
     /// the kernel evaluates the chain (every match of a rule must hold).
     fn dropped(rules: &[Rule], iif: &str, oif: &str) -> bool {
         rules.iter().any(|r| {
-            r.matches.iter().all(|m| match m {
+            r.rule.matches.iter().all(|m| match m {
                 Match::IifName(n) => n == iif,
                 Match::NotIifName(n) => n != iif,
                 Match::OifName(n) => n == oif,
@@ -167,7 +163,7 @@ mod tests {
                 let rules = forward_rules(&nets);
                 assert!(rules
                     .iter()
-                    .all(|r| r.hook == Hook::Forward && r.action == Action::Drop));
+                    .all(|r| r.hook == Hook::Forward && r.rule.action == Action::Drop));
                 let ends: Vec<Option<&Segment>> = nets.iter().map(Some).chain([None]).collect();
                 for a in &ends {
                     for b in &ends {

@@ -2,90 +2,36 @@
 //! `nslab-<lab>`, the way Docker's bridge driver writes them with
 //! iptables (MASQUERADE for what leaves a subnet, DNAT for published ports
 //! from outside and from the node itself, and SNAT of hairpin traffic).
+//!
+//! A rule's matches and action are `nslab_types::rules`, the values the
+//! nftables encoder (`nslab-nft`) writes and reads back: one model of a
+//! rule, so what the state asks for and what the kernel is told cannot
+//! drift apart. What is the state's own is where a rule sits (its hook)
+//! and the mark of a table nslab did not write.
 
-use super::Cidr;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::net::IpAddr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Hook {
-    Prerouting,
-    Output,
-    Postrouting,
-    /// The filter hook for forwarded traffic (isolation of networks,
-    /// [`super::isolation`]).
-    Forward,
-}
+pub use nslab_types::rules::{Action, Hook, Match};
 
 /// `meta l4proto`: the one transport protocol type (its serde form is
 /// `tcp`/`udp`, as records have it).
 pub use nslab_types::Proto as L4;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Match {
-    SrcNet(Cidr),
-    DstNet(Cidr),
-    NotDstNet(Cidr),
-    IifName(String),
-    NotIifName(String),
-    OifName(String),
-    NotOifName(String),
-    Proto(L4),
-    DstPort(u16),
-    /// The destination is an address of this node (`fib daddr type local`,
-    /// iptables' `-m addrtype --dst-type LOCAL`).
-    DstLocal,
-    /// The connection was DNATed (`ct status dnat`).
-    CtDnat,
-    /// Stands for rules nslab did not write, read back from the kernel
-    /// (a rule or chain added or edited by hand): a table holding it
-    /// differs from every one a file asks for, so `up` replaces it, and it
-    /// is never written back (shown in `plan` as
-    /// `iifname "(rules not written by nslab)"`).
-    Foreign,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    Masquerade,
-    Dnat {
-        addr: IpAddr,
-        port: u16,
-    },
-    /// The packet is discarded (forward hook only).
-    Drop,
-}
-
+/// A rule at a hook: the chain it goes in is the hook's.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Rule {
     pub hook: Hook,
-    pub matches: Vec<Match>,
-    pub action: Action,
+    #[serde(flatten)]
+    pub rule: nslab_types::rules::Rule,
 }
 
-impl Nat {
-    /// What the kernel's table held that nslab did not write (see
-    /// [`Match::Foreign`]).
-    pub fn foreign() -> Nat {
-        Nat {
-            rules: vec![Rule {
-                hook: Hook::Prerouting,
-                matches: vec![Match::Foreign],
-                action: Action::Masquerade,
-            }],
+impl Rule {
+    pub fn new(hook: Hook, matches: Vec<Match>, action: Action) -> Rule {
+        Rule {
+            hook,
+            rule: nslab_types::rules::Rule { matches, action },
         }
-    }
-
-    /// Whether the table held rules nslab did not write (it cannot be
-    /// written back).
-    pub fn is_foreign(&self) -> bool {
-        self.rules
-            .iter()
-            .any(|r| r.matches.contains(&Match::Foreign))
     }
 }
 
@@ -93,59 +39,78 @@ impl Nat {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Nat {
     pub rules: Vec<Rule>,
+    /// The kernel's table held rules nslab did not write (a rule or chain
+    /// added or edited by hand): it differs from every table a file asks
+    /// for, so `up` replaces it, and it is never written back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub foreign: bool,
 }
 
-fn family(c: &Cidr) -> &'static str {
-    if c.addr.is_ipv6() {
-        "ip6"
-    } else {
-        "ip"
-    }
-}
+/// How `plan` shows what a table held that nslab did not write.
+pub const FOREIGN_TEXT: &str = "iifname \"(rules not written by nslab)\" masquerade";
 
-impl fmt::Display for Match {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Match::SrcNet(c) => write!(f, "{} saddr {c}", family(c)),
-            Match::DstNet(c) => write!(f, "{} daddr {c}", family(c)),
-            Match::NotDstNet(c) => write!(f, "{} daddr != {c}", family(c)),
-            Match::IifName(n) => write!(f, "iifname \"{n}\""),
-            Match::NotIifName(n) => write!(f, "iifname != \"{n}\""),
-            Match::OifName(n) => write!(f, "oifname \"{n}\""),
-            Match::NotOifName(n) => write!(f, "oifname != \"{n}\""),
-            Match::Proto(p) => write!(f, "meta l4proto {p}"),
-            Match::DstPort(p) => write!(f, "th dport {p}"),
-            Match::DstLocal => write!(f, "fib daddr type local"),
-            Match::CtDnat => write!(f, "ct status dnat"),
-            Match::Foreign => write!(f, "iifname \"(rules not written by nslab)\""),
+impl Nat {
+    /// What the kernel's table held that nslab did not write.
+    pub fn foreign() -> Nat {
+        Nat {
+            rules: Vec::new(),
+            foreign: true,
         }
+    }
+
+    /// Whether the table held rules nslab did not write (it cannot be
+    /// written back).
+    pub fn is_foreign(&self) -> bool {
+        self.foreign
+    }
+
+    /// Each rule as `plan` shows it: its hook and its text.
+    pub fn shown(&self) -> Vec<(Hook, String)> {
+        let mut v: Vec<(Hook, String)> =
+            self.rules.iter().map(|r| (r.hook, r.to_string())).collect();
+        if self.foreign {
+            v.push((Hook::Prerouting, FOREIGN_TEXT.to_string()));
+        }
+        v
     }
 }
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for m in &self.matches {
-            write!(f, "{m} ")?;
-        }
-        match &self.action {
-            Action::Masquerade => write!(f, "masquerade"),
-            Action::Drop => write!(f, "drop"),
-            Action::Dnat {
-                addr: IpAddr::V6(a),
-                port,
-            } => write!(f, "dnat ip6 to [{a}]:{port}"),
-            Action::Dnat { addr, port } => write!(f, "dnat ip to {addr}:{port}"),
-        }
+        self.rule.fmt(f)
     }
 }
 
-impl Hook {
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::Prerouting => "prerouting",
-            Hook::Output => "output",
-            Hook::Postrouting => "postrouting",
-            Hook::Forward => "forward",
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The serde form is the one `plan --json` and records had when the
+    /// state had rule types of its own: the hook beside the matches and
+    /// the action, no `foreign` unless set.
+    #[test]
+    fn the_serde_form_is_unchanged() {
+        let nat = Nat {
+            rules: vec![Rule::new(
+                Hook::Prerouting,
+                vec![Match::DstLocal, Match::L4Proto(L4::Tcp), Match::DstPort(80)],
+                Action::Dnat {
+                    addr: "10.0.0.2".parse().expect("address"),
+                    port: Some(8080),
+                },
+            )],
+            foreign: false,
+        };
+        let j = serde_json::to_string(&nat).expect("json");
+        assert_eq!(
+            j,
+            r#"{"rules":[{"hook":"prerouting","matches":["dst-local",{"proto":"tcp"},{"dst-port":80}],"action":{"dnat":{"addr":"10.0.0.2","port":8080}}}]}"#
+        );
+        assert_eq!(serde_json::from_str::<Nat>(&j).expect("read back"), nat);
+        let f = serde_json::to_string(&Nat::foreign()).expect("json");
+        assert_eq!(
+            serde_json::from_str::<Nat>(&f).expect("read back"),
+            Nat::foreign()
+        );
     }
 }

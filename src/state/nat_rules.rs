@@ -23,18 +23,14 @@ pub(crate) fn publish_rules(
     };
     let action = Action::Dnat {
         addr: to.ip(),
-        port: to.port(),
+        port: Some(to.port()),
     };
     let mut pre = Vec::new();
     if let Some(i) = &iif {
         pre.push(Match::IifName(i.clone()));
     }
-    pre.extend([dst.clone(), Match::Proto(proto), Match::DstPort(port)]);
-    rules.push(Rule {
-        hook: Hook::Prerouting,
-        matches: pre,
-        action: action.clone(),
-    });
+    pre.extend([dst.clone(), Match::L4Proto(proto), Match::DstPort(port)]);
+    rules.push(Rule::new(Hook::Prerouting, pre, action.clone()));
     if iif.is_none() {
         let lo = if to.is_ipv6() {
             "::1/128"
@@ -44,12 +40,8 @@ pub(crate) fn publish_rules(
         let lo = lo.parse::<Cidr>().ok();
         let mut out = vec![dst];
         out.extend(lo.map(Match::NotDstNet));
-        out.extend([Match::Proto(proto), Match::DstPort(port)]);
-        rules.push(Rule {
-            hook: Hook::Output,
-            matches: out,
-            action,
-        });
+        out.extend([Match::L4Proto(proto), Match::DstPort(port)]);
+        rules.push(Rule::new(Hook::Output, out, action));
     }
 }
 
@@ -57,15 +49,15 @@ pub(crate) fn publish_rules(
 /// a published port of its own network) is masqueraded to the gateway, so
 /// the answer comes back through the node and is un-NATed there.
 pub(crate) fn hairpin_rule(subnet: Cidr, bridge: &str) -> Rule {
-    Rule {
-        hook: Hook::Postrouting,
-        matches: vec![
-            Match::CtDnat,
+    Rule::new(
+        Hook::Postrouting,
+        vec![
+            Match::CtStatusDnat,
             Match::SrcNet(subnet),
             Match::OifName(bridge.to_string()),
         ],
-        action: Action::Masquerade,
-    }
+        Action::Masquerade,
+    )
 }
 
 /// A node's own `nat:` rules.
@@ -82,11 +74,7 @@ pub(super) fn node_nat(nat: &m::Nat, node: &m::Node) -> Vec<Rule> {
         if let Some(o) = &mq.not_out {
             matches.push(Match::NotOifName(o.to_string()));
         }
-        rules.push(Rule {
-            hook: Hook::Postrouting,
-            matches,
-            action: Action::Masquerade,
-        });
+        rules.push(Rule::new(Hook::Postrouting, matches, Action::Masquerade));
     }
     let mut hairpins = Vec::new();
     for fw in &nat.forward {

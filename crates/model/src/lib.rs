@@ -35,9 +35,12 @@ pub use names::{IfName, LabName, NodeName, SysctlKey};
 pub use problem::{Problem, ProblemDiagnostic, ProblemKind, Problems, ValueError};
 pub use topology::*;
 pub use values::{Cidr, MacAddr, Mtu, Port, Proto, VlanId, Vni};
+mod ctx;
+mod key_table;
 mod lower;
 mod parse;
 mod shape;
+mod suggest;
 mod validate;
 
 pub use limits::MAX_FILE_BYTES;

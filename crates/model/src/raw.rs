@@ -6,7 +6,7 @@
 //! found before these structs are read, all of them in one run, by a pass
 //! over the YAML as a generic tree (`shape.rs`, whose key table
 //! `raw_map!` writes from these structs' field lists: a key is declared
-//! once; an interface kind's keys with the kind, in `lower/kinds.rs`).
+//! once; an interface kind's keys in `raw/interface.rs`).
 //! These structs skip unknown keys, so a file whose only shape problems
 //! are typos is still read and its values checked in the same run; a
 //! wrong shape stops here. Use
@@ -14,11 +14,12 @@
 //! without validation.
 
 mod de;
+mod interface;
 mod scalar;
 mod scenario;
 
-pub use crate::lower::kinds::RawInterface;
-use crate::shape::raw_map;
+use crate::key_table::raw_map;
+pub use interface::RawInterface;
 pub use scalar::{loc_of, Entries, Leaf, Scalar};
 pub use scenario::*;
 use serde_saphyr::Spanned;
@@ -198,6 +199,10 @@ pub enum OneOrMany {
     One(Scalar),
     /// A list of values.
     Many(Vec<Leaf>),
+}
+
+impl crate::key_table::Shaped for OneOrMany {
+    const SHAPE: crate::key_table::Shape = crate::key_table::Shape::Any;
 }
 
 /// A check: `h1 -> h2`, `a -x b`, or the map form.

@@ -18,8 +18,7 @@ use serde_saphyr::Spanned;
 mod tree;
 use tree::Tree;
 
-mod table;
-pub(crate) use table::{kebab, key, raw_map, Map, Shape, Shaped};
+use crate::key_table::{Map, Shape, Shaped};
 use Shape::*;
 
 /// The whole file.
@@ -216,7 +215,7 @@ fn fields_of(
             None => {
                 let list = known.join(", ");
                 let doc = format!("docs/topology.md, section \"{}\"", map.section);
-                let hint = match crate::parse::closest(name, &known) {
+                let hint = match crate::suggest::closest(name, &known) {
                     Some(c) => format!("did you mean `{c}`? Known keys here: {list} ({doc})"),
                     None => format!("known keys here: {list} ({doc})"),
                 };

@@ -137,7 +137,7 @@ impl Batch {
                 w.put_strz(NFTA_CHAIN_TABLE, table);
                 w.put_strz(NFTA_CHAIN_NAME, &c.name);
                 let hook = w.begin_nest(NFTA_CHAIN_HOOK);
-                w.put_be32(NFTA_HOOK_HOOKNUM, c.hook.number());
+                w.put_be32(NFTA_HOOK_HOOKNUM, crate::model::hook_number(c.hook));
                 // The priority is a signed 32-bit number sent as __be32.
                 w.put_be32(NFTA_HOOK_PRIORITY, c.priority as u32);
                 w.end_nest(hook);

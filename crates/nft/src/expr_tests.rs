@@ -196,7 +196,7 @@ fn describe_reads_like_nft() {
          \tchain postrouting {\n\
          \t\ttype nat hook postrouting priority 100; policy accept;\n\
          \t\tip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade\n\
-         \t\tct status dnat ip6 saddr fd00:17::/64 ip6 daddr fd00:17::10 oifname \"docker0\" masquerade\n\
+         \t\tct status dnat ip6 saddr fd00:17::/64 ip6 daddr fd00:17::10/128 oifname \"docker0\" masquerade\n\
          \t}\n\
          }\n"
     );

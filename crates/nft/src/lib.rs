@@ -6,9 +6,10 @@
 //!
 //! # Layout
 //!
-//! - [`model`]: the rule set as data: [`Table`], [`Chain`], [`Rule`],
-//!   [`Match`], [`Action`].
-//! - [`describe`](describe()): nft-like text of a table for plan and show.
+//! - [`model`]: the rule set as data: [`Table`], [`Chain`]; the rules
+//!   themselves ([`Rule`], [`Match`], [`Action`], [`Hook`]) are
+//!   `nslab_types::rules`, the values nslab's state holds.
+//! - [`describe`](describe()): nft-like text of a table.
 //! - `validate`: what cannot be encoded, all problems at once
 //!   ([`InvalidTable`]).
 //! - `expr`: a rule lowered to nf_tables expressions (meta, payload,
@@ -20,7 +21,9 @@
 //! - `socket`: [`Socket`] sends batches, collects ACKs and extended-ACK
 //!   errors, and dumps tables, chains and rules.
 //! - `read`: a table read back ([`Socket::read_table`]) and its rules
-//!   decoded into the model ([`ReadTable`]), so hand edits show.
+//!   decoded into the model ([`ReadTable`]), so hand edits show;
+//!   [`ReadTable::from_batch`] reads what a batch would leave (a fake
+//!   kernel for tests).
 //!
 //! No `unsafe`: socket options go through `nix`.
 //!

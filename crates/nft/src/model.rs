@@ -1,7 +1,12 @@
 //! The rule set as data: a table of base chains holding rules, each rule a
 //! list of matches and one action. Nothing here touches the kernel; the
 //! root crate decides which rules exist and this crate encodes them.
+//!
+//! The rules themselves ([`Rule`], [`Match`], [`Action`], [`Hook`]) are
+//! `nslab_types::rules`: the one model the state layer builds and this
+//! crate encodes and reads back.
 
+pub use nslab_types::rules::{Action, Hook, Match, Rule};
 pub use nslab_types::{Cidr, Proto};
 use std::net::IpAddr;
 
@@ -27,63 +32,9 @@ pub struct Chain {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Hook {
-    Prerouting,
-    Input,
-    Forward,
-    Output,
-    Postrouting,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChainType {
     Nat,
     Filter,
-}
-
-/// Every match must hold for the action to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub matches: Vec<Match>,
-    pub action: Action,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Match {
-    /// `ip saddr NET` / `ip6 saddr NET`.
-    SrcNet(Cidr),
-    DstNet(Cidr),
-    NotSrcNet(Cidr),
-    NotDstNet(Cidr),
-    /// `iifname "NAME"` (exact name, at most 15 bytes).
-    IifName(String),
-    NotIifName(String),
-    OifName(String),
-    NotOifName(String),
-    /// `meta l4proto tcp|udp`; required by [`Match::DstPort`].
-    L4Proto(Proto),
-    /// `th dport PORT`: the transport header's destination port.
-    DstPort(u16),
-    /// `fib daddr type local`: the destination is an address of this node
-    /// (iptables' `-m addrtype --dst-type LOCAL`).
-    DstLocal,
-    /// `ct status dnat`: the connection was destination-NATed.
-    CtStatusDnat,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// SNAT to the outgoing interface's address (postrouting only).
-    Masquerade,
-    /// `dnat ip to ADDR[:PORT]` (prerouting and output only); a port needs
-    /// an [`Match::L4Proto`] in the same rule.
-    Dnat {
-        addr: IpAddr,
-        port: Option<u16>,
-    },
-    Accept,
-    /// `drop`: the packet is discarded (filter chains).
-    Drop,
 }
 
 pub(crate) fn addr_bytes(a: IpAddr) -> Vec<u8> {
@@ -93,27 +44,15 @@ pub(crate) fn addr_bytes(a: IpAddr) -> Vec<u8> {
     }
 }
 
-impl Hook {
-    /// The name nft uses, and the kernel's `NF_INET_*` number.
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::Prerouting => "prerouting",
-            Hook::Input => "input",
-            Hook::Forward => "forward",
-            Hook::Output => "output",
-            Hook::Postrouting => "postrouting",
-        }
-    }
-
-    pub(crate) fn number(self) -> u32 {
-        use crate::uapi::*;
-        match self {
-            Hook::Prerouting => NF_INET_PRE_ROUTING,
-            Hook::Input => NF_INET_LOCAL_IN,
-            Hook::Forward => NF_INET_FORWARD,
-            Hook::Output => NF_INET_LOCAL_OUT,
-            Hook::Postrouting => NF_INET_POST_ROUTING,
-        }
+/// The kernel's `NF_INET_*` number of a hook.
+pub(crate) fn hook_number(h: Hook) -> u32 {
+    use crate::uapi::*;
+    match h {
+        Hook::Prerouting => NF_INET_PRE_ROUTING,
+        Hook::Input => NF_INET_LOCAL_IN,
+        Hook::Forward => NF_INET_FORWARD,
+        Hook::Output => NF_INET_LOCAL_OUT,
+        Hook::Postrouting => NF_INET_POST_ROUTING,
     }
 }
 

@@ -131,15 +131,9 @@ pub(crate) fn chain_of(body: &[u8]) -> Option<ReadChain> {
                     match ht {
                         NFTA_HOOK_HOOKNUM => {
                             c.hook = be32(hp).and_then(|n| {
-                                [
-                                    Hook::Prerouting,
-                                    Hook::Input,
-                                    Hook::Forward,
-                                    Hook::Output,
-                                    Hook::Postrouting,
-                                ]
-                                .into_iter()
-                                .find(|h| h.number() == n)
+                                Hook::ALL
+                                    .into_iter()
+                                    .find(|h| crate::model::hook_number(*h) == n)
                             })
                         }
                         NFTA_HOOK_PRIORITY => c.priority = be32(hp).unwrap_or(0) as i32,
@@ -160,4 +154,52 @@ pub(crate) fn table_udata(body: &[u8]) -> Option<Vec<u8>> {
         .into_iter()
         .find(|(t, _)| *t == NFTA_TABLE_USERDATA)
         .map(|(_, p)| p.to_vec())
+}
+
+impl ReadTable {
+    /// The table `batch` leaves in a kernel that held none, read back as
+    /// [`crate::Socket::read_table`] reads it: the same decoders over the
+    /// messages the kernel would store. A fake kernel for tests that hold
+    /// the encoder and the reader to each other without one; `None` when
+    /// the batch leaves no table.
+    pub fn from_batch(batch: &crate::Batch) -> Option<ReadTable> {
+        let mut table: Option<ReadTable> = None;
+        for m in crate::wire::messages(batch.as_bytes()).ok()? {
+            let (subsys, ty) = (m.ty >> 8, m.ty & 0xff);
+            let Some(body) = m.payload.get(4..) else {
+                continue;
+            };
+            if subsys != NFNL_SUBSYS_NFTABLES {
+                continue;
+            }
+            match ty {
+                NFT_MSG_NEWTABLE => {
+                    let name = attrs(body)
+                        .into_iter()
+                        .find(|(t, _)| *t == NFTA_TABLE_NAME)
+                        .map(|(_, p)| strz(p))?;
+                    let comment = table_udata(body).as_deref().and_then(comment_of);
+                    let t = table.get_or_insert_with(|| ReadTable {
+                        name,
+                        comment: None,
+                        chains: Vec::new(),
+                    });
+                    t.comment = comment.or(t.comment.take());
+                }
+                NFT_MSG_DELTABLE => table = None,
+                NFT_MSG_NEWCHAIN => table.as_mut()?.chains.push(chain_of(body)?),
+                NFT_MSG_NEWRULE => {
+                    let (chain, rule) = rule_of(body);
+                    let t = table.as_mut()?;
+                    let c = t
+                        .chains
+                        .iter_mut()
+                        .find(|c| Some(&c.name) == chain.as_ref())?;
+                    c.rules.push(rule);
+                }
+                _ => {}
+            }
+        }
+        table
+    }
 }

@@ -150,3 +150,69 @@ fn a_comment_reads_back_from_user_data() {
     assert_eq!(comment_of(&v).as_deref(), Some("nslab:demo"));
     assert_eq!(comment_of(&[0, 40, b'x']), None, "a length past the end");
 }
+
+/// A `/0` address match is encoded as the family alone, so it reads back
+/// as itself in one place only: a lone source match that comes first.
+/// Everywhere else the encoder refuses it, rather than write a rule that
+/// reads back as another (which `plan` would show as drift forever).
+#[test]
+fn a_match_of_any_address_is_accepted_only_where_it_reads_back() {
+    let any4 = net("0.0.0.0/0");
+    let one = net("10.0.0.0/8");
+    let dnat = Action::Dnat {
+        addr: "10.0.0.1".parse().unwrap(),
+        port: None,
+    };
+    let cases: Vec<(Vec<Match>, Action, bool)> = vec![
+        (vec![Match::SrcNet(any4)], Action::Masquerade, true),
+        (
+            vec![Match::SrcNet(any4), Match::OifName("a".into())],
+            Action::Masquerade,
+            true,
+        ),
+        (vec![Match::DstNet(any4)], Action::Masquerade, false),
+        (vec![Match::NotSrcNet(any4)], Action::Accept, false),
+        (vec![Match::NotDstNet(any4)], Action::Drop, false),
+        (
+            vec![Match::OifName("a".into()), Match::SrcNet(any4)],
+            Action::Masquerade,
+            false,
+        ),
+        (
+            vec![Match::SrcNet(any4), Match::DstNet(one)],
+            Action::Masquerade,
+            false,
+        ),
+        (vec![Match::SrcNet(any4)], dnat, false),
+    ];
+    for (matches, action, ok) in cases {
+        let rule = Rule { matches, action };
+        let table = Table {
+            name: "t".into(),
+            comment: Some("nslab:t".into()),
+            chains: vec![Chain {
+                name: "pre".into(),
+                hook: Hook::Prerouting,
+                kind: ChainType::Nat,
+                priority: -100,
+                rules: vec![rule.clone()],
+            }],
+        };
+        match encode_replace_batch(&table, 1) {
+            Ok(batch) => {
+                assert!(ok, "accepted: {rule}");
+                let back = ReadTable::from_batch(&batch).and_then(|t| t.to_table());
+                assert_eq!(back, Some(table), "{rule}");
+            }
+            Err(e) => {
+                assert!(!ok, "refused: {rule}: {e}");
+                assert!(
+                    e.problems
+                        .iter()
+                        .all(|p| matches!(p.kind, ProblemKind::AnyAddress(_))),
+                    "{e}"
+                );
+            }
+        }
+    }
+}

@@ -39,6 +39,13 @@ pub enum ProblemKind {
     BadPrefix(Cidr),
     #[error("the rule mixes IPv4 and IPv6 addresses")]
     MixedFamilies,
+    /// A `/0` prefix is written as the family alone (nft does the same),
+    /// so where it stands and which address it named cannot be read back.
+    #[error(
+        "prefix {0} matches every address: only as a rule's first and only address match, \
+         a source (`ip saddr 0.0.0.0/0`, this family only); leave it out elsewhere"
+    )]
+    AnyAddress(Cidr),
     #[error("a port needs a protocol (meta l4proto tcp|udp) in the same rule")]
     PortWithoutProto,
     #[error("comment {0:?} must be at most 253 bytes with no NUL")]
@@ -122,6 +129,7 @@ fn rule_problems(r: &Rule) -> Vec<ProblemKind> {
             _ => {}
         }
     }
+    out.extend(any_address_problems(r));
     if rule_family(r).is_err() {
         out.push(ProblemKind::MixedFamilies);
     }
@@ -130,6 +138,35 @@ fn rule_problems(r: &Rule) -> Vec<ProblemKind> {
         || matches!(r.action, Action::Dnat { port: Some(_), .. });
     if has_port && !has_proto {
         out.push(ProblemKind::PortWithoutProto);
+    }
+    out
+}
+
+/// `/0` matches that would not read back as themselves: any but a lone
+/// source match that comes first (the one form [`crate::read`] gives back
+/// for a family guard alone).
+fn any_address_problems(r: &Rule) -> Vec<ProblemKind> {
+    let addrs = r
+        .matches
+        .iter()
+        .filter(|m| {
+            matches!(
+                m,
+                Match::SrcNet(_) | Match::DstNet(_) | Match::NotSrcNet(_) | Match::NotDstNet(_)
+            )
+        })
+        .count()
+        + usize::from(matches!(r.action, Action::Dnat { .. }));
+    let mut out = Vec::new();
+    for (i, m) in r.matches.iter().enumerate() {
+        let (Match::SrcNet(n) | Match::DstNet(n) | Match::NotSrcNet(n) | Match::NotDstNet(n)) = m
+        else {
+            continue;
+        };
+        let lone_first_source = i == 0 && addrs == 1 && matches!(m, Match::SrcNet(_));
+        if n.prefix == 0 && !lone_first_source {
+            out.push(ProblemKind::AnyAddress(*n));
+        }
     }
     out
 }

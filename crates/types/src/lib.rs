@@ -12,6 +12,7 @@ mod kinds;
 mod modes;
 pub mod names;
 mod proto;
+pub mod rules;
 
 pub use cidr::Cidr;
 pub use error::{ParseError, ParseErrorKind};

@@ -1,63 +1,22 @@
 //! Each interface kind's own keys and their lowering into the kind's
 //! parameters ([`DeviceKind`] for the kinds nslab makes). A new kind is
-//! added here, in this file only as far as the model goes: its keys as
-//! fields of [`RawInterface`] (the file form, re-exported by `raw`, whose
-//! fields are also the shape pass's table), by name in [`KINDS`] and
-//! [`kind_keys`], its lowering in [`lower_kind`].
+//! added here and in `raw/interface.rs` only, as far as the model goes:
+//! its keys as fields of [`RawInterface`] (the file form, whose fields are
+//! also the shape pass's table), by name in [`KINDS`] and [`kind_keys`],
+//! its lowering in [`lower_kind`].
 
 use super::{words, Ctx};
 use crate::limits;
 use crate::loc::Loc;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
-use crate::raw::{loc_of, Leaf, RawImpair};
-use crate::shape::raw_map;
+use crate::raw::{loc_of, Leaf, RawInterface};
 use crate::topology::{
     Bridge, DeviceKind, IfKind, IfRef, Ipvlan, IpvlanFlag, IpvlanMode, Macvlan, MacvlanMode, Tap,
     Vlan,
 };
 use crate::values::{Port, VlanId, Vni};
 use nslab_types::{Dummy, Vrf};
-use serde_saphyr::Spanned;
-
-raw_map! {
-    /// One interface: the common keys and every kind's own keys (the lowering
-    /// step rejects keys that do not belong to the interface's kind).
-    #[allow(missing_docs)]
-    pub struct RawInterface in "Interfaces" {
-        kind: Option<Leaf>,
-        addresses: Option<Vec<Leaf>>,
-        up: Option<Leaf>,
-        mtu: Option<Leaf>,
-        mac: Option<Leaf>,
-        master: Option<Leaf>,
-        hairpin: Option<Leaf>,
-        impair: Option<Spanned<RawImpair>>,
-        // bridge
-        stp: Option<Leaf>,
-        ageing: Option<Leaf>,
-        vlan_filtering: Option<Leaf>,
-        // vlan, macvlan, ipvlan
-        parent: Option<Leaf>,
-        id: Option<Leaf>,
-        mode: Option<Leaf>,
-        flag: Option<Leaf>,
-        // vxlan
-        vni: Option<Leaf>,
-        remote: Option<Leaf>,
-        group: Option<Leaf>,
-        local: Option<Leaf>,
-        dev: Option<Leaf>,
-        port: Option<Leaf>,
-        learning: Option<Leaf>,
-        // physical
-        from: Option<Leaf>,
-        // tap
-        owner: Option<Leaf>,
-        // vrf
-        table: Option<Leaf>,
-    }
-}
 
 /// Each kind the file can name, with the keys of its own.
 pub(super) const KINDS: &[(&str, &str)] = &[

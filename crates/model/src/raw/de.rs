@@ -55,8 +55,9 @@ macro_rules! string_or_map {
             }
         }
 
-        impl $crate::shape::Shaped for $ty {
-            const SHAPE: $crate::shape::Shape = $crate::shape::Shape::MapForm(&<$mapty>::MAP);
+        impl $crate::key_table::Shaped for $ty {
+            const SHAPE: $crate::key_table::Shape =
+                $crate::key_table::Shape::MapForm(&<$mapty>::MAP);
         }
     };
     // `Words`, `Map` and `Other` (a list too): a route, a check.
@@ -134,7 +135,7 @@ fn step_map<'de, A: MapAccess<'de>>(map: A) -> Result<RawStep, A::Error> {
 /// A map read through, counting its keys and those of `known`.
 struct CountKeys<A> {
     map: A,
-    known: &'static [(&'static str, crate::shape::Shape)],
+    known: &'static [(&'static str, crate::key_table::Shape)],
     seen: usize,
     matched: usize,
 }

@@ -1,6 +1,7 @@
 //! The leaves of the file: any YAML value kept as written, with where it
 //! is, and maps kept in file order.
 
+use crate::key_table::{Shape, Shaped};
 use crate::loc::Loc;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -151,4 +152,12 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
         }
         d.deserialize_map(V2(std::marker::PhantomData))
     }
+}
+
+impl<T: Shaped> Shaped for Entries<T> {
+    const SHAPE: Shape = Shape::Entries(&T::SHAPE);
+}
+
+impl Shaped for Scalar {
+    const SHAPE: Shape = Shape::Any;
 }

@@ -2,7 +2,7 @@
 //! word (`heal`) or a map of one key (`link: r1:eth1 down`).
 
 use super::{Entries, Leaf, OneOrMany, RawExpect, Scalar};
-use crate::shape::raw_map;
+use crate::key_table::raw_map;
 use serde_saphyr::Spanned;
 
 /// `scenarios:` — name → steps.

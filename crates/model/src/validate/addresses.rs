@@ -2,8 +2,8 @@
 //! two nodes, overlapping network subnets, and checks' node names.
 
 use super::Known;
+use crate::ctx::Ctx;
 use crate::loc::Loc;
-use crate::lower::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
 use crate::topology::{HostInterfaces, NodeKind, Target, Topology};

@@ -4,8 +4,8 @@
 //! same metric (`ip route add`: "File exists"), and a bridge port past the
 //! kernel's limit ("Exchange full").
 
+use crate::ctx::Ctx;
 use crate::loc::Loc;
-use crate::lower::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
 use crate::topology::{Family, Topology};

@@ -2,8 +2,8 @@
 //! per-parent limits (passthru, macvlan/ipvlan), vxlan `dev`, `physical`.
 
 use super::{exists, Known, Origin};
+use crate::ctx::Ctx;
 use crate::loc::Loc;
-use crate::lower::Ctx;
 use crate::names::IfName;
 use crate::problem::ProblemKind;
 use crate::topology::{

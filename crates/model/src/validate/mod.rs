@@ -12,7 +12,7 @@ mod images;
 mod interfaces;
 mod scenarios;
 
-use crate::lower::Ctx;
+use crate::ctx::Ctx;
 use crate::names::{IfName, NodeName};
 use crate::problem::ProblemKind;
 use crate::topology::{Host, IfRef, Network, NodeKind, ProgramLookup, Topology};

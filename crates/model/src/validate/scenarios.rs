@@ -3,7 +3,7 @@
 //! a node, and their checks are checked like the file's.
 
 use super::{addresses::check_expect_list, Known, Origin};
-use crate::lower::Ctx;
+use crate::ctx::Ctx;
 use crate::names::NodeName;
 use crate::problem::ProblemKind;
 use crate::topology::{IfRef, StepKind, Topology};

@@ -1,9 +1,10 @@
 //! The key table, declared once: [`raw_map!`] writes a serde struct of
 //! `raw.rs` and, from the same field list, the keys that map takes and what
 //! each value must be ([`Shape`], read off the field's type by [`Shaped`]).
-//! A key added to a raw struct is a key the shape pass knows.
+//! A key added to a raw struct is a key the shape pass knows. Below both
+//! `raw` (whose structs it declares) and `shape` (which walks the file by
+//! it).
 
-use crate::raw::{Entries, OneOrMany, Scalar};
 use serde_saphyr::Spanned;
 
 /// What a value must be.
@@ -44,15 +45,6 @@ impl<T: Shaped> Shaped for Spanned<T> {
 impl<T: Shaped> Shaped for Vec<T> {
     const SHAPE: Shape = Shape::List(&T::SHAPE);
 }
-impl<T: Shaped> Shaped for Entries<T> {
-    const SHAPE: Shape = Shape::Entries(&T::SHAPE);
-}
-impl Shaped for Scalar {
-    const SHAPE: Shape = Shape::Any;
-}
-impl Shaped for OneOrMany {
-    const SHAPE: Shape = Shape::Any;
-}
 
 /// `vlan_filtering` → `vlan-filtering`, at compile time (serde's
 /// `rename_all = "kebab-case"` does the same; a test compares the two).
@@ -70,7 +62,7 @@ pub(crate) const fn kebab<const N: usize>(field: &str) -> [u8; N] {
 /// The key of a field: its name in kebab case, or the one given with `as`.
 macro_rules! key {
     ($f:ident) => {{
-        const B: [u8; stringify!($f).len()] = $crate::shape::kebab(stringify!($f));
+        const B: [u8; stringify!($f).len()] = $crate::key_table::kebab(stringify!($f));
         match ::core::str::from_utf8(&B) {
             Ok(s) => s,
             Err(_) => panic!("a field name is ASCII"),
@@ -108,19 +100,19 @@ macro_rules! raw_map {
         impl $name {
             /// Its keys, what each value must be, and its section of the
             /// reference.
-            pub(crate) const MAP: $crate::shape::Map = $crate::shape::Map {
+            pub(crate) const MAP: $crate::key_table::Map = $crate::key_table::Map {
                 section: $section,
                 keys: &[$(
                     (
-                        $crate::shape::key!($f $($key)?),
-                        <$t as $crate::shape::Shaped>::SHAPE,
+                        $crate::key_table::key!($f $($key)?),
+                        <$t as $crate::key_table::Shaped>::SHAPE,
                     ),
                 )*],
             };
         }
 
-        impl $crate::shape::Shaped for $name {
-            const SHAPE: $crate::shape::Shape = $crate::shape::Shape::Struct(&$name::MAP);
+        impl $crate::key_table::Shaped for $name {
+            const SHAPE: $crate::key_table::Shape = $crate::key_table::Shape::Struct(&$name::MAP);
         }
     };
 }
