@@ -114,7 +114,9 @@ pub struct Spec {
 impl Spec {
     /// The arguments of `podman run` for this container.
     pub fn run_args(&self) -> Vec<OsString> {
-        let mut a: Vec<OsString> = ["run", "-d", "--name"].map(OsString::from).to_vec();
+        let mut a: Vec<OsString> = ["run", "-d", "--pull=never", "--name"]
+            .map(OsString::from)
+            .to_vec();
         a.push(self.name.clone().into());
         for (k, v) in [
             (LAB_LABEL, self.lab.as_str()),
