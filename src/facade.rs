@@ -3,6 +3,8 @@
 
 mod error;
 mod faults;
+#[cfg(test)]
+mod tests;
 
 use error::NotRemoved;
 pub use error::{Cause, Error};
@@ -66,6 +68,8 @@ pub struct Lab {
     desired: State,
     keep: bool,
     down: bool,
+    warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Lab {
@@ -99,13 +103,14 @@ impl Lab {
     /// is up with its processes, so a failure never takes down a lab that
     /// was up before.
     fn bring_up(l: Loaded) -> Result<Lab, Error> {
+        let mut host = crate::host::linux::Linux::new(&l.desired.lab);
+        Lab::bring_up_on(&mut host, l)
+    }
+
+    /// [`Lab::bring_up`] on `host` (the fake in tests).
+    fn bring_up_on(host: &mut dyn crate::host::Host, l: Loaded) -> Result<Lab, Error> {
         let lab = l.desired.lab.clone();
-        launch::up(
-            &mut crate::host::linux::Linux::new(&lab),
-            &l,
-            &mut |_, _| {},
-        )
-        .map_err(|e| match e {
+        let started = launch::up(host, &l, &mut |_, _| {}).map_err(|e| match e {
             launch::UpError::Invalid(p) => Error::Invalid(p),
             launch::UpError::Lab(e) => Error::Up {
                 lab,
@@ -117,12 +122,32 @@ impl Lab {
                 cause: Box::new(e),
             },
         })?;
+        let mut warnings = l.warnings;
+        warnings.extend(started.warnings);
         Ok(Lab {
             topology: l.topology,
             desired: l.desired,
             keep: false,
             down: false,
+            warnings,
+            notes: started.notes,
         })
+    }
+
+    /// What was allowed but is almost surely a mistake, or went wrong
+    /// without stopping the lab from coming up, in words (what `nslab up`
+    /// prints as `warning:` lines): a NAT rule the file asks for twice, a
+    /// record of an earlier run that could not be read and was set aside.
+    /// Empty when all went as the file says.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// What the user must know of how the lab came up (what `nslab up`
+    /// prints as `note:` lines): a physical interface given back under
+    /// another name, a fault of an earlier run that could not be undone.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// The lab's name.

@@ -261,7 +261,7 @@ pub(crate) fn up_locked(
 
     match reconcile(host, desired, &observed, &scope, progress) {
         Ok(done) => {
-            hosts::apply(desired)?;
+            hosts::apply(desired, &recorded_namespaces(&prev))?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

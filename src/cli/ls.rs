@@ -102,25 +102,33 @@ fn recorded(lab: &str, dir: &StateDir, rec: record::Record) -> Row {
 
 /// Every lab that is up: by its state directory, or by the marks on its
 /// namespaces when it has no record.
+/// The namespaces of a lab with a readable record are found by that
+/// record (and its drift check enters only those); only the namespaces no
+/// record lists are entered to read their marks.
 fn rows() -> Result<Vec<Row>, nslab_sys::Error> {
     let labs = StateDir::list_labs()?;
-    let marked = lab::marked_namespaces();
-    let mut rows = Vec::new();
+    let mut looked = Vec::new();
+    let mut claimed = std::collections::BTreeSet::new();
     for name in &labs {
-        let dir = match StateDir::find(name) {
-            Ok(Some(d)) => d,
+        let seen = match StateDir::find(name) {
+            Ok(Some(dir)) => lab::look(&dir).map(|r| (r, dir)).map_err(|e| e.to_string()),
             Ok(None) => continue,
-            Err(e) => {
-                rows.push(unreadable(name, &marked, e.to_string()));
-                continue;
-            }
+            Err(e) => Err(e.to_string()),
         };
-        match lab::look(&dir) {
-            Ok(lab::Recorded::Found(r)) => rows.push(recorded(name, &dir, *r)),
+        if let Ok((lab::Recorded::Found(r), _)) = &seen {
+            claimed.extend(r.nodes.values().flatten().cloned());
+        }
+        looked.push((name, seen));
+    }
+    let marked = lab::marked_namespaces(&claimed);
+    let mut rows = Vec::new();
+    for (name, seen) in looked {
+        match seen {
+            Ok((lab::Recorded::Found(r), dir)) => rows.push(recorded(name, &dir, *r)),
             // No record: listed below if its namespaces carry its mark.
-            Ok(lab::Recorded::Missing) => {}
-            Ok(lab::Recorded::Unreadable(why)) => rows.push(unreadable(name, &marked, why)),
-            Err(e) => rows.push(unreadable(name, &marked, e.to_string())),
+            Ok((lab::Recorded::Missing, _)) => {}
+            Ok((lab::Recorded::Unreadable(why), _)) => rows.push(unreadable(name, &marked, why)),
+            Err(e) => rows.push(unreadable(name, &marked, e)),
         }
     }
     // Labs whose namespaces carry their mark but whose record is gone.
@@ -245,5 +253,82 @@ mod tests {
         assert_eq!(col(lines[0], "health"), col(lines[1], "ok"), "{t}");
         assert_eq!(col(lines[0], "health"), col(lines[2], "unreadable"), "{t}");
         assert_eq!(lines[3], "  record unreadable");
+    }
+
+    /// A lab of `n` nodes in pairs, each pair joined by a veth.
+    fn pairs(lab: &str, n: usize) -> String {
+        let mut t = format!("lab: {lab}\nnodes:\n");
+        for i in 0..n {
+            t.push_str(&format!("  n{i}: {{ interfaces: {{ eth0: {{}} }} }}\n"));
+        }
+        t.push_str("links:\n");
+        for i in (0..n).step_by(2) {
+            t.push_str(&format!("  - [n{i}:eth0, n{}:eth0]\n", i + 1));
+        }
+        t
+    }
+
+    fn up(name: &str, text: &str) {
+        let l = crate::launch::parse(name, text).expect("valid");
+        let mut host = crate::host::linux::Linux::new(&l.desired.lab);
+        crate::launch::up(&mut host, &l, &mut |_, _| {}).expect("up");
+    }
+
+    /// How many namespace entries `f` takes.
+    fn entries<T>(f: impl FnOnce() -> T) -> (u64, T) {
+        let start = netns::entries();
+        let r = f();
+        (netns::entries() - start, r)
+    }
+
+    /// `ls` enters no namespace of a lab with a record but through that
+    /// lab's own drift check (its own namespaces), however many other
+    /// labs' namespaces there are; only namespaces no record lists are
+    /// entered, once, to find a lab whose record is gone by its mark.
+    #[test]
+    fn ls_enters_each_labs_namespaces_only_for_its_own_check() {
+        if !nslab_sys::sandbox::Sandbox::new()
+            .with_pid_namespace()
+            .enter("cli::ls::tests::ls_enters_each_labs_namespaces_only_for_its_own_check")
+        {
+            return;
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bridge.yaml");
+        up(path, &std::fs::read_to_string(path).expect("example"));
+        up("other.yaml", &pairs("other", 20));
+        // A lab whose record is gone (its namespace carries its mark), and
+        // a namespace of no lab's.
+        let ip = |args: &[&str]| {
+            let o = std::process::Command::new("ip").args(args).output();
+            assert!(o.is_ok_and(|o| o.status.success()), "ip {args:?}");
+        };
+        ip(&["netns", "add", "plain"]);
+        ip(&["netns", "add", "lost-a"]);
+        ip(&["-n", "lost-a", "link", "set", "lo", "alias", "nslab:lost"]);
+        let check = |lab: &str| {
+            let dir = StateDir::find(lab).expect("dir").expect("up");
+            let (n, d) = entries(|| drift(&dir));
+            assert_eq!(d, Ok(None), "{lab} matches its file");
+            n
+        };
+        let checks = check("bridge") + check("other");
+        let (n, rows) = entries(|| rows().expect("rows"));
+        let health: Vec<(&str, usize, &str)> = rows
+            .iter()
+            .map(|r| (r.lab.as_str(), r.nodes, r.health))
+            .collect();
+        assert_eq!(
+            health,
+            vec![
+                ("bridge", 3, "ok"),
+                ("other", 20, "ok"),
+                ("lost", 1, "unrecorded")
+            ]
+        );
+        assert_eq!(
+            n,
+            checks + 2,
+            "entries of ls vs the labs' own checks ({checks}) and the 2 namespaces no record lists"
+        );
     }
 }

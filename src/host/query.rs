@@ -43,16 +43,19 @@ fn lo_alias_from(home: BorrowedFd, ns: BorrowedFd) -> Option<String> {
         .and_then(|l| l.alias)
 }
 
-/// Every namespace under /run/netns that carries a lab's mark, by lab:
-/// for `ls`, which lists every lab on the machine, so it enters every
-/// namespace. A lab's own commands use [`lab_namespaces`], which looks at
-/// none but the lab's candidates.
-pub fn marked_namespaces() -> BTreeMap<String, Vec<String>> {
+/// Every namespace under /run/netns that carries a lab's mark, by lab,
+/// among those not in `claimed`: for `ls`, which finds a lab whose record
+/// is gone by the marks on its namespaces. The namespaces the readable
+/// records list (`claimed`) are not entered: what `ls` costs beside a big
+/// lab does not grow with that lab. A lab's own commands use
+/// [`lab_namespaces`], which looks at none but the lab's candidates.
+pub fn marked_namespaces(claimed: &BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let Ok(home) = netns::current() else {
         return found;
     };
-    for name in netns::list().unwrap_or_default() {
+    let names = netns::list().unwrap_or_default();
+    for name in names.into_iter().filter(|n| !claimed.contains(n)) {
         let Ok(fd) = netns::open(&name) else { continue };
         let lo = lo_alias_from(home.as_fd(), fd.as_fd());
         if let Some(lab) = lo.as_deref().and_then(names::lab_of_mark) {

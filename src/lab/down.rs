@@ -77,7 +77,11 @@ pub fn down_with(
     // record.
     let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
     // Its names under /etc/netns: owned by the mark in each file.
-    uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &[]));
+    let named: Vec<String> = recorded_namespaces(&rec)
+        .into_iter()
+        .chain(found.clone())
+        .collect();
+    uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &named, &[]));
     let scope = scope_of_down(host, lab, &rec, found, lost);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -262,6 +266,14 @@ mod tests {
         }
         stranger("zz", Some(&nslab_types::names::lab_mark(LAB)));
         stranger("plain", None);
+        // Hosts files under /etc/netns: the lab's mark under a name that is
+        // not one of its candidates is not looked at either.
+        let etc = nslab_sys::etc_netns::dir();
+        let marked = format!("{} node x\n", nslab_sys::etc_netns::mark(LAB));
+        for ns in ["zz", "other-n0"] {
+            std::fs::create_dir_all(etc.join(ns)).expect("mkdir");
+            std::fs::write(etc.join(ns).join("hosts"), &marked).expect("write");
+        }
         others.extend(["zz".to_string(), "plain".to_string()]);
         let beside = entries_of_up_and_down();
         assert_eq!(
@@ -277,6 +289,10 @@ mod tests {
                 .output()
                 .expect("run ip");
             assert!(o.status.success(), "{ns} lost its link");
+        }
+        for ns in ["zz", "other-n0"] {
+            let kept = std::fs::read_to_string(etc.join(ns).join("hosts"));
+            assert_eq!(kept.ok(), Some(marked.clone()), "/etc/netns/{ns}/hosts");
         }
     }
 }

@@ -280,6 +280,16 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
     if !parted.is_empty() {
         actions.insert(0, Action::Partition(parted));
     }
+    // An interface taken down lost its routes (and IPv6 addresses): put
+    // back, once it is up again, what the file gives its node.
+    let downed: BTreeSet<String> = faults
+        .iter()
+        .filter(|f| links && matches!(f, Fault::LinkDown { .. } | Fault::Stopped { .. }))
+        .flat_map(|f| f.nodes().into_iter().map(str::to_string))
+        .collect();
+    if !downed.is_empty() {
+        actions.push(Action::Repair(downed));
+    }
     actions
 }
 

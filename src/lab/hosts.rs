@@ -14,9 +14,11 @@ fn op_error(op: String, node: &str, e: impl Into<Cause>) -> LabError {
 }
 
 /// After the kernel is as the file says: host names, then names.
-pub(super) fn apply(desired: &State) -> Result<(), LabError> {
+/// `was`: the namespaces the lab's record listed before (a node no longer
+/// in the file loses its file).
+pub(super) fn apply(desired: &State, was: &[String]) -> Result<(), LabError> {
     hostnames(desired)?;
-    names(desired)
+    names(desired, was)
 }
 
 /// Before the kernel is touched (after the namespaces were found to be the
@@ -34,7 +36,7 @@ pub(super) fn check_names(desired: &State) -> Result<(), LabError> {
 
 /// Every namespace node's `/etc/netns/<netns>/hosts` (the lab's names),
 /// and none of a node no longer in the file.
-pub(super) fn names(desired: &State) -> Result<(), LabError> {
+pub(super) fn names(desired: &State, was: &[String]) -> Result<(), LabError> {
     let mut keep = Vec::new();
     for (node, n) in &desired.nodes {
         let Some(ns) = &n.netns else { continue };
@@ -42,7 +44,7 @@ pub(super) fn names(desired: &State) -> Result<(), LabError> {
             .map_err(|e| op_error(format!("write /etc/netns/{ns}/hosts"), node, e))?;
         keep.push(ns.clone());
     }
-    match etc_netns::remove_hosts(&desired.lab, &keep)
+    match etc_netns::remove_hosts(&desired.lab, was, &keep)
         .into_iter()
         .next()
     {

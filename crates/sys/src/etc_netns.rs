@@ -76,15 +76,30 @@ pub fn write_hosts(lab: &str, netns: &str, text: &str) -> Result<(), HostsError>
 }
 
 /// Removes every hosts file of the lab's under `/etc/netns` but those of
-/// the namespaces in `keep` (and each directory it leaves empty). Returns
-/// what could not be removed.
-pub fn remove_hosts(lab: &str, keep: &[String]) -> Vec<Error> {
+/// the namespaces in `keep` (and each directory it leaves empty), looking
+/// only at the lab's candidates: the namespaces `named` (what its record
+/// and file call its nodes' namespaces) and those named `<lab>-...` (what
+/// `up` names them unless the file says otherwise). No other lab's file
+/// is opened: what this costs does not grow with the other labs on the
+/// machine. Returns what could not be removed.
+pub fn remove_hosts(lab: &str, named: &[String], keep: &[String]) -> Vec<Error> {
     let Ok(entries) = std::fs::read_dir(dir()) else {
         return Vec::new();
     };
+    let prefix = format!("{lab}-");
+    let candidate = |n: &str| n.starts_with(&prefix) || named.iter().any(|m| m == n);
     let mut errors = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name();
+        // `<netns>` or `.<netns>.hosts.nslab`, by name alone (no stat).
+        let ns = name.to_str().map(|n| {
+            n.strip_prefix('.')
+                .and_then(|m| m.strip_suffix(TMP_SUFFIX))
+                .unwrap_or(n)
+        });
+        if !ns.is_some_and(candidate) {
+            continue;
+        }
         // A file half-written by a killed run (see `write_hosts`).
         let tmp = name
             .to_str()
