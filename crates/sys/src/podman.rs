@@ -337,14 +337,14 @@ mod tests {
     #[test]
     fn every_field_is_in_the_digest() {
         let base = spec();
-        let changes: Vec<Box<dyn Fn(&mut Spec)>> = vec![
-            Box::new(|s| s.netns = "/run/netns/x".into()),
-            Box::new(|s| s.hostname = "b".into()),
-            Box::new(|s| s.image = "localhost/i:2".into()),
-            Box::new(|s| s.cmd = None),
-            Box::new(|s| s.cmd = Some(vec!["httpd -f".into()])),
-            Box::new(|s| s.env.clear()),
-            Box::new(|s| s.volumes.push("/x:/y".into())),
+        let changes: [fn(&mut Spec); 7] = [
+            |s| s.netns = "/run/netns/x".into(),
+            |s| s.hostname = "b".into(),
+            |s| s.image = "localhost/i:2".into(),
+            |s| s.cmd = None,
+            |s| s.cmd = Some(vec!["httpd -f".into()]),
+            |s| s.env.clear(),
+            |s| s.volumes.push("/x:/y".into()),
         ];
         for (i, c) in changes.iter().enumerate() {
             let mut s = base.clone();
