@@ -17,9 +17,13 @@ fn lab(name: &str, image: &str) -> String {
     format!(
         "lab: {name}\nnodes:\n  a:\n    image: {image}\n    hostname: alpha.lab\n    cmd: [sleep, \"1000\"]\n    \
          interfaces:\n      eth0: {{ addresses: [10.9.0.1/24] }}\n  b:\n    interfaces:\n      \
-         eth0: {{ addresses: [10.9.0.2/24] }}\nlinks:\n  - [a:eth0, b:eth0]\n"
+         eth0: {{ addresses: [10.9.0.2/24] }}\nlinks:\n  - [a:eth0, b:eth0]\n{INSIDE}"
     )
 }
+
+/// A scenario whose `exec` step passes only inside the container: there
+/// `/bin/sh` is busybox's (the machine's is not).
+const INSIDE: &str = "scenarios:\n  inside:\n    - exec: { node: a, cmd: \"test \\\"$(readlink /bin/sh)\\\" = busybox\" }\n";
 
 #[test]
 fn an_image_node_is_exec_d_stopped_started_and_removed() {
@@ -74,6 +78,22 @@ fn an_image_node_is_exec_d_stopped_started_and_removed() {
         images::containers()
     );
     assert_nothing_left("img");
+}
+
+/// The facade's `Lab::exec` on an image node runs inside the container.
+#[test]
+fn the_facade_execs_inside_the_container() {
+    if !sandbox("the_facade_execs_inside_the_container") {
+        return;
+    }
+    let _podman = images::podman();
+    let lab = nslab::Lab::up_str(&lab("fac", IMAGE)).expect("up");
+    let o = lab.exec("a", &["readlink", "/bin/sh"]).expect("exec");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "busybox");
+    let o = lab.exec("a", &["hostname"]).expect("exec");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "alpha.lab");
+    drop(lab);
+    assert_no_trace("fac");
 }
 
 fn sh_out(cmd: &str) -> String {
