@@ -19,7 +19,9 @@ const DIR: &str = "/run/podman-test";
 
 /// The cgroup directories Podman makes on the machine's (shared) cgroup
 /// v1 hierarchies, removed again by [`Podman`]'s drop when the test made
-/// them (when empty: another user's stay).
+/// them (when empty: another user's stay). A container's own
+/// (`libpod_parent/libpod-<id>`) may outlive it when its `podman run` was
+/// killed half-way: the drop removes those of this test's containers.
 const CGROUPS: &[&str] = &["libpod_parent/conmon", "libpod_parent"];
 
 /// Podman set up for this sandbox; dropping it removes every container

@@ -162,7 +162,7 @@ impl Spec {
 
 /// Starts the container (`podman run -d`). The `podman` process carries
 /// the lab's mark in its environment (as `run:` processes do, see
-/// [`crate::procs`]; the container does not inherit it): [`stop_starting`]
+/// [`crate::procs`]; the container does not inherit it): [`wait_starting`]
 /// finds it if this nslab is killed while it runs.
 pub fn start(spec: &Spec) -> Result<(), PodmanError> {
     let o = Command::new(PROGRAM)
@@ -245,11 +245,10 @@ pub fn lab_containers(lab: &str) -> Result<Vec<String>, PodmanError> {
         .collect())
 }
 
-/// Stops the `podman` processes that are starting a container of the lab
-/// (an `up` killed while `podman run` ran; they carry the lab's mark), so
-/// none makes a container after `down` looked. How many.
-pub fn stop_starting(lab: &str) -> usize {
-    let starting: Vec<crate::procs::Handle> = crate::procs::scan()
+/// The `podman` processes starting a container of the lab (they carry
+/// the lab's mark, see [`start`]).
+fn starting(lab: &str) -> Vec<crate::procs::Handle> {
+    crate::procs::scan()
         .into_iter()
         .filter(|q| q.mark.as_ref().is_some_and(|(l, _)| l == lab))
         .filter(|q| {
@@ -257,8 +256,27 @@ pub fn stop_starting(lab: &str) -> usize {
                 .is_ok_and(|c| c.trim() == PROGRAM)
         })
         .filter_map(|q| crate::procs::Handle::open(q.pid, q.stat.start))
-        .collect();
-    crate::procs::stop(&starting, std::time::Duration::from_secs(2))
+        .collect()
+}
+
+/// Waits (up to `wait`) for the `podman run`s of the lab that are still
+/// going (an `up` killed while one ran), so that none makes a container
+/// after `down` looked; stops those still there then. A `podman run`
+/// killed half-way leaves its container's mounts behind (`podman rm`
+/// then fails with `EBUSY`): it is let finish rather than killed. How
+/// many were stopped.
+pub fn wait_starting(lab: &str, wait: std::time::Duration) -> usize {
+    let end = std::time::Instant::now() + wait;
+    loop {
+        let left = starting(lab);
+        if left.is_empty() {
+            return 0;
+        }
+        if std::time::Instant::now() >= end {
+            return crate::procs::stop(&left, std::time::Duration::from_secs(2));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Removes the containers (`podman rm -f`, no grace: a lab's `down`).
