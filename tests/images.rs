@@ -62,6 +62,15 @@ fn an_image_node_is_exec_d_stopped_started_and_removed() {
     );
     nslab_ok(&["start", "img", "a"], 0);
     assert_eq!(images::state("img-a"), "running");
+    let json = nslab_ok(&["show", "img", "--json"], 0);
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
+    let c = &v["containers"]["a"];
+    assert_eq!(
+        (c["name"].as_str(), c["state"].as_str()),
+        (Some("img-a"), Some("running")),
+        "{v}"
+    );
+    assert_eq!(c["image"].as_str(), Some(IMAGE), "{v}");
     nslab_ok(
         &["exec", "img", "a", "--", "ping", "-c1", "-W2", "10.9.0.2"],
         0,
