@@ -174,6 +174,11 @@ fn a_killed_up_leaves_nothing_down_does_not_remove() {
         killed_mid_run >= 4,
         "only {killed_mid_run} of 8 runs were killed mid-run"
     );
+    // Without the record: the containers are found by their label.
+    nslab_ok(&["up", &f], 0);
+    std::fs::remove_file("/run/nslab/kill/state.json").expect("rm the record");
+    nslab_ok(&["down", "kill"], 0);
+    assert_no_trace("kill");
 }
 
 /// Podman missing, or an image not in its store: exit 2 with the file's
