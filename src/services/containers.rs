@@ -42,7 +42,7 @@ pub enum ContainerError {
 
 /// The container of node `node` of lab `lab`.
 pub fn name_of(lab: &str, node: &str) -> String {
-    nslab_types::names::node_netns(lab, node)
+    nslab_types::names::container(lab, node)
 }
 
 /// What node `node`'s container runs with.

@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 /// The program.
 pub const PROGRAM: &str = "podman";
 /// The label naming the lab a container is of.
-pub const LAB_LABEL: &str = "nslab.lab";
+pub const LAB_LABEL: &str = nslab_types::names::CONTAINER_LAB_LABEL;
 /// The label naming the node a container is.
 pub const NODE_LABEL: &str = "nslab.node";
 /// The label holding a digest of what the container was started with
@@ -198,7 +198,13 @@ pub struct Container {
     pub image: String,
 }
 
-const INSPECT: &str = "{{.Name}}\t{{index .Config.Labels \"nslab.lab\"}}\t{{index .Config.Labels \"nslab.spec\"}}\t{{.State.Status}}\t{{.ImageName}}";
+/// `podman inspect --format`: name, [`LAB_LABEL`], [`SPEC_LABEL`], state,
+/// image (tab-separated).
+fn inspect_format() -> String {
+    format!(
+        "{{{{.Name}}}}\t{{{{index .Config.Labels \"{LAB_LABEL}\"}}}}\t{{{{index .Config.Labels \"{SPEC_LABEL}\"}}}}\t{{{{.State.Status}}}}\t{{{{.ImageName}}}}"
+    )
+}
 
 /// The container named `name`, if there is one.
 pub fn inspect(name: &str) -> Result<Option<Container>, PodmanError> {
@@ -206,7 +212,7 @@ pub fn inspect(name: &str) -> Result<Option<Container>, PodmanError> {
         "container".into(),
         "inspect".into(),
         "--format".into(),
-        INSPECT.into(),
+        inspect_format().into(),
         name.into(),
     ])?;
     if !o.status.success() {
@@ -349,6 +355,15 @@ mod tests {
         ] {
             assert!(a[..at].windows(2).any(|w| w == pair), "{pair:?} in {a:?}");
         }
+    }
+
+    /// What `inspect` asks Podman for, as Podman's templates read it.
+    #[test]
+    fn the_inspect_template_names_the_labels() {
+        assert_eq!(
+            inspect_format(),
+            "{{.Name}}\t{{index .Config.Labels \"nslab.lab\"}}\t{{index .Config.Labels \"nslab.spec\"}}\t{{.State.Status}}\t{{.ImageName}}"
+        );
     }
 
     /// Any change of what the container runs with changes the digest.
