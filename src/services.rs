@@ -52,7 +52,13 @@ pub enum ServiceError {
     NotUp(String),
     /// An image node's container could not be started.
     #[error("{0}")]
-    Container(#[from] containers::ContainerError),
+    Container(Box<containers::ContainerError>),
+}
+
+impl From<containers::ContainerError> for ServiceError {
+    fn from(e: containers::ContainerError) -> Self {
+        ServiceError::Container(Box::new(e))
+    }
 }
 
 pub mod containers;

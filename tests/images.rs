@@ -17,9 +17,13 @@ fn lab(name: &str, image: &str) -> String {
     format!(
         "lab: {name}\nnodes:\n  a:\n    image: {image}\n    hostname: alpha.lab\n    cmd: [sleep, \"1000\"]\n    \
          interfaces:\n      eth0: {{ addresses: [10.9.0.1/24] }}\n  b:\n    interfaces:\n      \
-         eth0: {{ addresses: [10.9.0.2/24] }}\nlinks:\n  - [a:eth0, b:eth0]\n"
+         eth0: {{ addresses: [10.9.0.2/24] }}\nlinks:\n  - [a:eth0, b:eth0]\n{INSIDE}"
     )
 }
+
+/// A scenario whose `exec` step passes only inside the container: there
+/// `/bin/sh` is busybox's (the machine's is not).
+const INSIDE: &str = "scenarios:\n  inside:\n    - exec: { node: a, cmd: \"test \\\"$(readlink /bin/sh)\\\" = busybox\" }\n";
 
 #[test]
 fn an_image_node_is_exec_d_stopped_started_and_removed() {
@@ -58,6 +62,15 @@ fn an_image_node_is_exec_d_stopped_started_and_removed() {
     );
     nslab_ok(&["start", "img", "a"], 0);
     assert_eq!(images::state("img-a"), "running");
+    let json = nslab_ok(&["show", "img", "--json"], 0);
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
+    let c = &v["containers"]["a"];
+    assert_eq!(
+        (c["name"].as_str(), c["state"].as_str()),
+        (Some("img-a"), Some("running")),
+        "{v}"
+    );
+    assert_eq!(c["image"].as_str(), Some(IMAGE), "{v}");
     nslab_ok(
         &["exec", "img", "a", "--", "ping", "-c1", "-W2", "10.9.0.2"],
         0,
@@ -74,6 +87,22 @@ fn an_image_node_is_exec_d_stopped_started_and_removed() {
         images::containers()
     );
     assert_nothing_left("img");
+}
+
+/// The facade's `Lab::exec` on an image node runs inside the container.
+#[test]
+fn the_facade_execs_inside_the_container() {
+    if !sandbox("the_facade_execs_inside_the_container") {
+        return;
+    }
+    let _podman = images::podman();
+    let lab = nslab::Lab::up_str(&lab("fac", IMAGE)).expect("up");
+    let o = lab.exec("a", &["readlink", "/bin/sh"]).expect("exec");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "busybox");
+    let o = lab.exec("a", &["hostname"]).expect("exec");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "alpha.lab");
+    drop(lab);
+    assert_no_trace("fac");
 }
 
 fn sh_out(cmd: &str) -> String {
@@ -145,6 +174,11 @@ fn a_killed_up_leaves_nothing_down_does_not_remove() {
         killed_mid_run >= 4,
         "only {killed_mid_run} of 8 runs were killed mid-run"
     );
+    // Without the record: the containers are found by their label.
+    nslab_ok(&["up", &f], 0);
+    std::fs::remove_file("/run/nslab/kill/state.json").expect("rm the record");
+    nslab_ok(&["down", "kill"], 0);
+    assert_no_trace("kill");
 }
 
 /// Podman missing, or an image not in its store: exit 2 with the file's

@@ -42,7 +42,7 @@ pub enum ContainerError {
 
 /// The container of node `node` of lab `lab`.
 pub fn name_of(lab: &str, node: &str) -> String {
-    nslab_types::names::node_netns(lab, node)
+    nslab_types::names::container(lab, node)
 }
 
 /// What node `node`'s container runs with.
@@ -155,7 +155,7 @@ pub(crate) fn remove_all(lab: &str, rec: Option<&Record>, dir: &StateDir) -> Opt
     if !listed && !marked {
         return None;
     }
-    podman::stop_starting(lab);
+    podman::wait_starting(lab, std::time::Duration::from_secs(30));
     let names = match podman::lab_containers(lab) {
         Ok(n) => n,
         Err(PodmanError::Spawn { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {

@@ -1,6 +1,7 @@
 //! Podman for the tests of image nodes, private to the test's sandbox:
 //! its `containers.conf`, storage (vfs), run and temporary directories
-//! all under the sandbox's own tmpfs `/run` (`CONTAINERS_CONF` and
+//! all under the sandbox's own tmpfs `/run` (its blob cache too: `/var/lib`
+//! is overlaid there; `CONTAINERS_CONF` and
 //! `CONTAINERS_STORAGE_CONF` point there, and every `podman` the test's
 //! `nslab` starts inherits them), never the machine's
 //! `/var/lib/containers`, `/run/containers` or `/etc/containers`; no
@@ -19,7 +20,9 @@ const DIR: &str = "/run/podman-test";
 
 /// The cgroup directories Podman makes on the machine's (shared) cgroup
 /// v1 hierarchies, removed again by [`Podman`]'s drop when the test made
-/// them (when empty: another user's stay).
+/// them (when empty: another user's stay). A container's own
+/// (`libpod_parent/libpod-<id>`) may outlive it when its `podman run` was
+/// killed half-way: the drop removes those of this test's containers.
 const CGROUPS: &[&str] = &["libpod_parent/conmon", "libpod_parent"];
 
 /// Podman set up for this sandbox; dropping it removes every container
@@ -61,6 +64,21 @@ pub fn podman() -> Podman {
     for sub in ["storage", "runroot", "tmp", "networks", "rootfs/bin"] {
         std::fs::create_dir_all(d.join(sub)).expect("mkdir");
     }
+    // Podman keeps a blob cache in /var/lib/containers/cache whatever its
+    // storage says: /var/lib gets an overlay whose upper layer is on this
+    // sandbox's /run, so nothing reaches the machine's /var/lib.
+    for sub in ["varlib-upper", "varlib-work"] {
+        std::fs::create_dir_all(d.join(sub)).expect("mkdir");
+    }
+    let opts = format!("lowerdir=/var/lib,upperdir={DIR}/varlib-upper,workdir={DIR}/varlib-work");
+    run(Command::new("mount").args([
+        "-t",
+        "overlay",
+        "nslab-test-varlib",
+        "-o",
+        &opts,
+        "/var/lib",
+    ]));
     // crun refuses a hybrid cgroup layout: hide the v2 hierarchy (in this
     // sandbox's mount namespace only).
     run(Command::new("mount").args(["-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified"]));

@@ -8,7 +8,10 @@ use nslab_model::{
 };
 use std::cell::RefCell;
 
-fn node(body: &str) -> Result<(Option<String>, Option<Vec<String>>), Vec<ProblemKind>> {
+/// A node's `image:` and `cmd:` as lowered.
+type ImageCmd = (Option<String>, Option<Vec<String>>);
+
+fn node(body: &str) -> Result<ImageCmd, Vec<ProblemKind>> {
     let text = format!("lab: l\nnodes:\n  a: {body}\n");
     parse_str("lab.yaml", &text, &NoHostInterfaces)
         .map(|t| (t.nodes["a"].image.clone(), t.nodes["a"].cmd.clone()))

@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 /// The program.
 pub const PROGRAM: &str = "podman";
 /// The label naming the lab a container is of.
-pub const LAB_LABEL: &str = "nslab.lab";
+pub const LAB_LABEL: &str = nslab_types::names::CONTAINER_LAB_LABEL;
 /// The label naming the node a container is.
 pub const NODE_LABEL: &str = "nslab.node";
 /// The label holding a digest of what the container was started with
@@ -164,7 +164,7 @@ impl Spec {
 
 /// Starts the container (`podman run -d`). The `podman` process carries
 /// the lab's mark in its environment (as `run:` processes do, see
-/// [`crate::procs`]; the container does not inherit it): [`stop_starting`]
+/// [`crate::procs`]; the container does not inherit it): [`wait_starting`]
 /// finds it if this nslab is killed while it runs.
 pub fn start(spec: &Spec) -> Result<(), PodmanError> {
     let o = Command::new(PROGRAM)
@@ -200,7 +200,13 @@ pub struct Container {
     pub image: String,
 }
 
-const INSPECT: &str = "{{.Name}}\t{{index .Config.Labels \"nslab.lab\"}}\t{{index .Config.Labels \"nslab.spec\"}}\t{{.State.Status}}\t{{.ImageName}}";
+/// `podman inspect --format`: name, [`LAB_LABEL`], [`SPEC_LABEL`], state,
+/// image (tab-separated).
+fn inspect_format() -> String {
+    format!(
+        "{{{{.Name}}}}\t{{{{index .Config.Labels \"{LAB_LABEL}\"}}}}\t{{{{index .Config.Labels \"{SPEC_LABEL}\"}}}}\t{{{{.State.Status}}}}\t{{{{.ImageName}}}}"
+    )
+}
 
 /// The container named `name`, if there is one.
 pub fn inspect(name: &str) -> Result<Option<Container>, PodmanError> {
@@ -208,7 +214,7 @@ pub fn inspect(name: &str) -> Result<Option<Container>, PodmanError> {
         "container".into(),
         "inspect".into(),
         "--format".into(),
-        INSPECT.into(),
+        inspect_format().into(),
         name.into(),
     ])?;
     if !o.status.success() {
@@ -247,11 +253,10 @@ pub fn lab_containers(lab: &str) -> Result<Vec<String>, PodmanError> {
         .collect())
 }
 
-/// Stops the `podman` processes that are starting a container of the lab
-/// (an `up` killed while `podman run` ran; they carry the lab's mark), so
-/// none makes a container after `down` looked. How many.
-pub fn stop_starting(lab: &str) -> usize {
-    let starting: Vec<crate::procs::Handle> = crate::procs::scan()
+/// The `podman` processes starting a container of the lab (they carry
+/// the lab's mark, see [`start`]).
+fn starting(lab: &str) -> Vec<crate::procs::Handle> {
+    crate::procs::scan()
         .into_iter()
         .filter(|q| q.mark.as_ref().is_some_and(|(l, _)| l == lab))
         .filter(|q| {
@@ -259,8 +264,27 @@ pub fn stop_starting(lab: &str) -> usize {
                 .is_ok_and(|c| c.trim() == PROGRAM)
         })
         .filter_map(|q| crate::procs::Handle::open(q.pid, q.stat.start))
-        .collect();
-    crate::procs::stop(&starting, std::time::Duration::from_secs(2))
+        .collect()
+}
+
+/// Waits (up to `wait`) for the `podman run`s of the lab that are still
+/// going (an `up` killed while one ran), so that none makes a container
+/// after `down` looked; stops those still there then. A `podman run`
+/// killed half-way leaves its container's mounts behind (`podman rm`
+/// then fails with `EBUSY`): it is let finish rather than killed. How
+/// many were stopped.
+pub fn wait_starting(lab: &str, wait: std::time::Duration) -> usize {
+    let end = std::time::Instant::now() + wait;
+    loop {
+        let left = starting(lab);
+        if left.is_empty() {
+            return 0;
+        }
+        if std::time::Instant::now() >= end {
+            return crate::procs::stop(&left, std::time::Duration::from_secs(2));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Removes the containers (`podman rm -f`, no grace: a lab's `down`).
@@ -335,18 +359,27 @@ mod tests {
         }
     }
 
+    /// What `inspect` asks Podman for, as Podman's templates read it.
+    #[test]
+    fn the_inspect_template_names_the_labels() {
+        assert_eq!(
+            inspect_format(),
+            "{{.Name}}\t{{index .Config.Labels \"nslab.lab\"}}\t{{index .Config.Labels \"nslab.spec\"}}\t{{.State.Status}}\t{{.ImageName}}"
+        );
+    }
+
     /// Any change of what the container runs with changes the digest.
     #[test]
     fn every_field_is_in_the_digest() {
         let base = spec();
-        let changes: Vec<Box<dyn Fn(&mut Spec)>> = vec![
-            Box::new(|s| s.netns = "/run/netns/x".into()),
-            Box::new(|s| s.hostname = "b".into()),
-            Box::new(|s| s.image = "localhost/i:2".into()),
-            Box::new(|s| s.cmd = None),
-            Box::new(|s| s.cmd = Some(vec!["httpd -f".into()])),
-            Box::new(|s| s.env.clear()),
-            Box::new(|s| s.volumes.push("/x:/y".into())),
+        let changes: [fn(&mut Spec); 7] = [
+            |s| s.netns = "/run/netns/x".into(),
+            |s| s.hostname = "b".into(),
+            |s| s.image = "localhost/i:2".into(),
+            |s| s.cmd = None,
+            |s| s.cmd = Some(vec!["httpd -f".into()]),
+            |s| s.env.clear(),
+            |s| s.volumes.push("/x:/y".into()),
         ];
         for (i, c) in changes.iter().enumerate() {
             let mut s = base.clone();

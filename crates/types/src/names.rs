@@ -10,6 +10,7 @@
 //! | a node's namespace, unless the file names it (`netns:`) | `<lab>-<node>` |
 //! | NAT table (nftables, family inet) | `nslab-<lab>` |
 //! | partition table (nftables, family inet) | `nslab-<lab>-partition` |
+//! | an image node's container (Podman) | `<lab>-<node>`, labelled `nslab.lab=<lab>` |
 
 /// What every mark starts with.
 pub const MARK_PREFIX: &str = "nslab:";
@@ -55,6 +56,15 @@ pub fn node_netns(lab: &str, node: &str) -> String {
 /// `a-b-x` of lab `a-b` for lab `a`: only the mark says whose one is.)
 pub fn netns_prefix(lab: &str) -> String {
     format!("{lab}-")
+}
+
+/// The Podman label whose value names the lab a container is of: `down`
+/// finds a lab's containers by `nslab.lab=<lab>`.
+pub const CONTAINER_LAB_LABEL: &str = "nslab.lab";
+
+/// The container of image node `node` of lab `lab`: `<lab>-<node>`.
+pub fn container(lab: &str, node: &str) -> String {
+    format!("{}{node}", netns_prefix(lab))
 }
 
 /// The nftables table (family inet) holding lab `lab`'s NAT in a node.
