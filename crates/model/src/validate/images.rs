@@ -3,7 +3,7 @@
 //! — nslab pulls nothing, so a missing image stops the run before
 //! anything is made.
 
-use crate::lower::Ctx;
+use crate::ctx::Ctx;
 use crate::problem::ProblemKind;
 use crate::topology::{Host, ImageLookup, ProgramLookup, Topology};
 use std::collections::BTreeMap;
