@@ -73,31 +73,12 @@ pub fn down_with(
         });
     };
     clear_leftover_files(host, &rec);
-    // The nodes' host names: owned by their directory, found without the
-    // record.
-    let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
-    // Its names under /etc/netns: owned by the mark in each file.
-    let named: Vec<String> = recorded_namespaces(&rec)
-        .into_iter()
-        .chain(found.clone())
-        .collect();
-    uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &named, &[]));
+    let mut errors = remove_names(lab, &rec, &found, container_error);
     let scope = scope_of_down(host, lab, &rec, found, lost);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
     let p = teardown(&observed);
     // Teardown keeps going past errors and reports them all.
-    let mut errors: Vec<OpError> = uts_errors
-        .into_iter()
-        .map(|e| OpError::at("remove the nodes' UTS namespaces", HOST, e))
-        .collect();
-    errors.extend(container_error.map(|e| {
-        OpError::at(
-            "remove the lab's containers (podman rm -f)",
-            HOST,
-            crate::host::Cause::Refused(e.to_string()),
-        )
-    }));
     for (i, s) in p.steps.iter().enumerate() {
         if let Err(e) = host.apply(&s.op) {
             errors.push(e);
@@ -118,6 +99,39 @@ pub fn down_with(
         notes,
         warnings: warning.into_iter().collect(),
     })
+}
+
+/// What `down` removes beside the kernel's objects, each found without the
+/// record too: the nodes' host names (owned by their directory), their
+/// names under /etc/netns (owned by the mark in each file), and the
+/// containers' removal error, as the operations that failed.
+fn remove_names(
+    lab: &str,
+    rec: &Record,
+    found: &[String],
+    container_error: Option<impl std::fmt::Display>,
+) -> Vec<OpError> {
+    let mut errors: Vec<OpError> = nslab_sys::uts::remove(lab, &[])
+        .into_iter()
+        .map(|e| OpError::at("remove the nodes' UTS namespaces", HOST, e))
+        .collect();
+    let named: Vec<String> = recorded_namespaces(rec)
+        .into_iter()
+        .chain(found.iter().cloned())
+        .collect();
+    errors.extend(
+        nslab_sys::etc_netns::remove_hosts(lab, &named, &[])
+            .into_iter()
+            .map(|e| OpError::at("remove the nodes' hosts files under /etc/netns", HOST, e)),
+    );
+    errors.extend(container_error.map(|e| {
+        OpError::at(
+            "remove the lab's containers (podman rm -f)",
+            HOST,
+            crate::host::Cause::Refused(e.to_string()),
+        )
+    }));
+    errors
 }
 
 /// The lab's state directory for `down`. A lab with neither a directory

@@ -10,20 +10,21 @@
 
 mod partition;
 mod request;
+mod seen;
 mod target;
 
-use super::{look, sd_err, LabError, Recorded, HOST};
+use super::{sd_err, LabError, HOST};
 use crate::host::linux::Drops;
 use crate::host::{Host, OpError};
 use crate::plan::{At, LinkChange, Op};
 use crate::record::{self, Fault, Record};
 use crate::state::{Impair, State};
-use nslab_sys::statedir::StateDir;
 use std::collections::BTreeSet;
 
 pub use partition::check_groups;
 use request::prepare;
 pub use request::Request;
+pub use seen::{active, partitions_seen};
 use target::{at, brought_up_from, check_recorded, open};
 pub use target::{check_brought_up_from, check_nodes, node_netns};
 
@@ -365,45 +366,4 @@ pub(super) fn remove_host_table(host: &mut dyn Host) -> Option<OpError> {
         Ok(None) => None,
         Err(e) => Some(e),
     }
-}
-
-/// The faults of a lab that `up` and `heal` undo: those in force and
-/// those a killed command may have left half put in, as its record
-/// lists them (none when the lab is not up). A record that cannot be
-/// read is an error, not "no faults".
-pub fn active(lab: &str) -> Result<Vec<Fault>, FaultError> {
-    let Some(dir) = StateDir::find(lab).map_err(sd_err)? else {
-        return Ok(Vec::new());
-    };
-    match look(&dir)? {
-        Recorded::Found(r) => {
-            let mut all = r.faults;
-            for f in r.pending {
-                if !all.contains(&f) {
-                    all.push(f);
-                }
-            }
-            Ok(all)
-        }
-        Recorded::Missing => Ok(Vec::new()),
-        Recorded::Unreadable(why) => Err(FaultError::BadInput(format!(
-            "the faults of lab {lab} cannot be read: the record of lab {lab} cannot be read \
-             ({why}); `nslab down {lab}` removes the lab"
-        ))),
-    }
-}
-
-/// What the kernel holds of the lab's partitions: node -> its drops, or
-/// why it could not be read.
-pub fn partitions_seen(host: &mut dyn Host, rec: &Record) -> Vec<(String, Result<Drops, OpError>)> {
-    let mut out = Vec::new();
-    for n in rec.nodes.keys() {
-        let Some(at) = at(rec, n) else { continue };
-        match host.partition_of(&at) {
-            Ok(Some(d)) => out.push((n.clone(), Ok(d))),
-            Ok(None) => {}
-            Err(e) => out.push((n.clone(), Err(e))),
-        }
-    }
-    out
 }
