@@ -15,7 +15,6 @@ mod down;
 pub mod faults;
 mod hosts;
 mod nodefs;
-pub(crate) use nodefs::file_changes;
 mod record_io;
 mod settle;
 

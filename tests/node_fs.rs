@@ -84,12 +84,26 @@ fn private_dirs_files_and_env_are_the_nodes_own() {
     let f2 = write("nf.yaml", &file("router bgp 65000"));
     let out = nslab_ok(&["plan", &f2, "--exit-code"], 3);
     assert!(
-        out.contains("write-file a /var/run/frr/frr.conf (changed"),
+        out.contains("write-file a /var/run/frr/frr.conf (17 bytes, mode 0644, owner 0:0)"),
         "{out}"
     );
     nslab_ok(&["up", &f2], 0);
     assert_eq!(exec("a", "cat /var/run/frr/frr.conf"), "router bgp 65000\n");
     nslab_ok(&["plan", &f2, "--exit-code"], 0);
+    // A file the topology no longer lists is removed; what the node's own
+    // processes wrote there stays theirs.
+    let f3 = write(
+        "nf.yaml",
+        &file("router bgp 65000").replace(
+            "      /run/nf-data/x: { content: \"secret-a\\n\", mode: \"0600\", owner: nobody }\n",
+            "",
+        ),
+    );
+    let out = nslab_ok(&["plan", &f3, "--exit-code"], 3);
+    assert!(out.contains("remove-file a /run/nf-data/x"), "{out}");
+    nslab_ok(&["up", &f3], 0);
+    assert_eq!(exec("a", "ls /run/nf-data"), "new\n");
+    nslab_ok(&["plan", &f3, "--exit-code"], 0);
     nslab_ok(&["down", LAB], 0);
     assert_nothing_left(LAB);
     assert!(!Path::new("/run/nslab/nf").exists());

@@ -34,6 +34,10 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .filter(|(n, _)| node.is_none_or(|x| x == *n))
             .map(|(n, s)| {
                 let mut v = serde_json::to_value(s).unwrap_or_default();
+                // The files' bytes are not shown; `files` below says how they are.
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("fs");
+                }
                 let host = super::show_fs::of(&name, n, s.netns.as_deref());
                 if let (Some(o), Ok(serde_json::Value::Object(h))) =
                     (v.as_object_mut(), serde_json::to_value(&host))

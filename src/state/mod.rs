@@ -45,8 +45,9 @@ pub struct NodeState {
     /// The node's nftables table `nslab-<lab>`; `None`: no table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nat: Option<nat::Nat>,
-    /// `env:`, `dirs:` and `files:` (see [`fs`]); written by `up` apart
-    /// from the kernel's objects. Desired side only.
+    /// `env:`, `dirs:` and `files:` (see [`fs`]). The files are planned
+    /// (`write-file`, `remove-file`) and observed (those the lab wrote);
+    /// env and dirs are desired side only, made by `up` apart from the plan.
     #[serde(default, skip_serializing_if = "fs::NodeFs::is_empty")]
     pub fs: fs::NodeFs,
 }

@@ -29,6 +29,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{check_component, Error};
 
+mod files;
+pub use files::{observe_files, remove_node_file, write_node_file, Seen};
+
 const VIEWS: &str = ".views";
 const MADE: &str = ".made";
 
