@@ -88,6 +88,7 @@ fn each_bad_input_is_refused_at_its_token() {
         ),
         ("env name with =", "    env: { \"A=B\": x }\n", (4, 12)),
         ("host dirs", "    kind: host\n    dirs: [/d]\n", (5, 12)),
+        ("host env", "    kind: host\n    env: { A: b }\n", (5, 12)),
         (
             "host files",
             "    kind: host\n    files:\n      /d/x: hi\n",

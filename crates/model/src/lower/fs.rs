@@ -19,7 +19,12 @@ pub(crate) struct RawFs {
 }
 
 pub(crate) fn node_fs(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: RawFs, node: &mut Node) {
+    let host = node.kind == NodeKind::Host;
     for (k, v) in raw.env.unwrap_or_default().0 {
+        if host {
+            host_refused(cx, loc_of(&k), name, "env");
+            continue;
+        }
         let (Some(key), Some(val)) = (cx.text(&k, "a variable name"), env_value(cx, &v)) else {
             continue;
         };
@@ -36,7 +41,6 @@ pub(crate) fn node_fs(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: RawFs, no
         cx.span(format!("{p}.env.{key}"), loc_of(&k));
         node.env.insert(key, val);
     }
-    let host = node.kind == NodeKind::Host;
     for d in raw.dirs.unwrap_or_default() {
         if host {
             host_refused(cx, loc_of(&d), name, "dirs");
