@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod down;
 pub mod faults;
 mod hosts;
+mod nodefs;
 mod record_io;
 mod settle;
 #[cfg(test)]

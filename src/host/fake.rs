@@ -167,6 +167,15 @@ impl FakeHost {
             Op::DelAddress { at, ifname, cidr } => self.del_address(op, &at.node, ifname, cidr)?,
             Op::AddRoute { at, route } => self.add_route(op, &at.node, route)?,
             Op::DelRoute { at, route } => self.del_route(op, at, route)?,
+            Op::WriteFile { at, path, file } => {
+                self.node(op, &at.node)?
+                    .fs
+                    .files
+                    .insert(path.clone(), file.clone());
+            }
+            Op::RemoveFile { at, path } => {
+                self.node(op, &at.node)?.fs.files.remove(path);
+            }
             Op::SetNat { at, nat, .. } => {
                 self.node(op, &at.node)?.nat = nat.clone();
             }

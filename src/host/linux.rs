@@ -217,6 +217,12 @@ impl Linux {
             Op::AddRoute { at, route } => self.add_route(at, route),
             Op::DelRoute { at, route } => self.del_route(at, route),
             Op::SetNat { at, table, nat } => self.set_nat(at, table, nat.as_ref()),
+            Op::WriteFile { at, path, file } => {
+                crate::host::files::write(&self.lab, &at.node, path, file).map_err(Cause::from)
+            }
+            Op::RemoveFile { at, path } => {
+                crate::host::files::remove(&self.lab, &at.node, path).map_err(Cause::from)
+            }
             Op::SetImpair { at, ifname, impair } => self.set_impair(at, ifname, impair.as_ref()),
         }
     }

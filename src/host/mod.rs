@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 #[cfg(test)]
 pub mod fake;
+mod files;
 pub mod kmods;
 pub mod linux;
 mod live;

@@ -46,7 +46,9 @@ pub(super) fn observe(host: &mut Linux, scope: &Scope) -> Result<State, OpError>
     };
     let by_index = by_index(&seen);
     for i in 0..seen.len() {
-        let node = build_node(host, &seen, &by_index, i, scope);
+        let mut node = build_node(host, &seen, &by_index, i, scope);
+        let at = &seen[i].at;
+        node.fs.files = super::files::observe(&scope.lab, &at.node, at.netns.as_deref());
         state.nodes.insert(seen[i].at.node.clone(), node);
     }
     Ok(state)

@@ -124,6 +124,13 @@ fn remove_names(
             .into_iter()
             .map(|e| OpError::at("remove the nodes' hosts files under /etc/netns", HOST, e)),
     );
+    // Its nodes' private directories and files, and the mount points it
+    // made (recorded before they were made).
+    errors.extend(
+        nslab_sys::nodefs::remove(lab)
+            .into_iter()
+            .map(|e| OpError::at("remove the nodes' private directories", HOST, e)),
+    );
     errors.extend(container_error.map(|e| {
         OpError::at(
             "remove the lab's containers (podman rm -f)",

@@ -8,6 +8,7 @@
 //! (deletions before additions), sysctls, routes in, NAT, impairments.
 
 mod addresses;
+mod files;
 mod links;
 mod links_in;
 mod nodes;
@@ -75,6 +76,7 @@ pub(super) struct Phases {
     routes_in: Vec<Step>,
     nat: Vec<Step>,
     impair: Vec<Step>,
+    files: Vec<Step>,
 }
 
 pub(super) fn step(op: Op, undo: Option<Op>) -> Step {
@@ -151,6 +153,7 @@ impl Phases {
         steps.extend(self.routes_in);
         steps.extend(self.nat);
         steps.extend(self.impair);
+        steps.extend(self.files);
         Plan { steps }
     }
 }

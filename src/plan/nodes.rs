@@ -190,6 +190,7 @@ pub(super) fn node_in(
     plan_links_in(ph, desired, name, &here, d, &mut eff);
     sysctls_in(ph, &here, d, o, new_node);
     nat_in(ph, &here, desired, d, o);
+    super::files::files_in(ph, &here, d, o);
     routes_in(ph, &here, d, &eff);
 }
 

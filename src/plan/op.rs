@@ -140,6 +140,18 @@ pub enum Op {
         ifname: String,
         impair: Option<Impair>,
     },
+    /// Write one of the node's files (`files:`) into its private
+    /// directory (`/run/nslab/<lab>/fs/<node>/<path>`).
+    WriteFile {
+        at: At,
+        path: String,
+        file: crate::state::fs::FileState,
+    },
+    /// Remove a file the lab wrote there before.
+    RemoveFile {
+        at: At,
+        path: String,
+    },
 }
 
 impl Op {
@@ -160,7 +172,9 @@ impl Op {
             | Op::AddRoute { at, .. }
             | Op::DelRoute { at, .. }
             | Op::SetNat { at, .. }
-            | Op::SetImpair { at, .. } => &at.node,
+            | Op::SetImpair { at, .. }
+            | Op::WriteFile { at, .. }
+            | Op::RemoveFile { at, .. } => &at.node,
         }
     }
 }

@@ -47,6 +47,16 @@ impl fmt::Display for Op {
             Op::AddRoute { at, route } => write!(f, "{}route add {route}", at.ip()),
             Op::DelRoute { at, route } => write!(f, "{}route del {route}", at.ip()),
             Op::SetNat { at, table, nat } => set_nat(f, at, table, nat.as_ref()),
+            Op::WriteFile { at, path, file } => write!(
+                f,
+                "write-file {} {path} ({} bytes, mode {:04o}, owner {}:{})",
+                at.node,
+                file.content.len(),
+                file.mode,
+                file.uid,
+                file.gid
+            ),
+            Op::RemoveFile { at, path } => write!(f, "remove-file {} {path}", at.node),
             Op::SetImpair { at, ifname, impair } => set_impair(f, at, ifname, impair.as_ref()),
         }
     }

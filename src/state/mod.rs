@@ -4,6 +4,7 @@
 //! them.
 
 pub mod desired;
+pub mod fs;
 pub mod isolation;
 pub mod nat;
 mod nat_rules;
@@ -49,6 +50,11 @@ pub struct NodeState {
     /// The node's nftables table `nslab-<lab>`; `None`: no table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nat: Option<nat::Nat>,
+    /// `env:`, `dirs:` and `files:` (see [`fs`]). The files are planned
+    /// (`write-file`, `remove-file`) and observed (those the lab wrote);
+    /// env and dirs are desired side only, made by `up` apart from the plan.
+    #[serde(default, skip_serializing_if = "fs::NodeFs::is_empty")]
+    pub fs: fs::NodeFs,
 }
 
 impl NodeState {
@@ -62,6 +68,7 @@ impl NodeState {
             links: BTreeMap::new(),
             routes: BTreeSet::new(),
             nat: None,
+            fs: fs::NodeFs::default(),
         }
     }
 }

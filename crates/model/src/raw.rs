@@ -14,11 +14,13 @@
 //! without validation.
 
 mod de;
+mod fs;
 mod interface;
 mod scalar;
 mod scenario;
 
 use crate::key_table::raw_map;
+pub use fs::*;
 pub use interface::RawInterface;
 pub use scalar::{loc_of, Entries, Leaf, Scalar};
 pub use scenario::*;
@@ -59,6 +61,9 @@ raw_map! {
         nat: Option<RawNat>,
         serve: Option<Vec<Leaf>>,
         run: Option<Vec<Leaf>>,
+        env: Option<Entries<Leaf>>,
+        dirs: Option<Vec<Spanned<RawDir>>>,
+        files: Option<Entries<Spanned<RawFile>>>,
     }
 }
 

@@ -15,6 +15,7 @@
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
 //! | [`procs`] | processes in `/proc`: pid + start time, namespace, nslab's mark; signals through a pidfd |
 //! | [`podman`] | containers of image nodes: `podman run`/`rm`/`pause`/`exec` by their labels, as a program with arguments (no shell) |
+//! | [`nodefs`] | a node's private directories and files under `/run/nslab/<lab>/fs/<node>/`, and its view (dirs bound, `env:`) for every process started in it |
 //! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces — the one test sandbox |
 //! | `testing` | test support for the crates below nslab, behind the `testing` feature: a scratch namespace per test |
@@ -61,6 +62,7 @@ pub mod exec;
 pub mod iface;
 pub mod kmod;
 pub mod netns;
+pub mod nodefs;
 pub mod podman;
 #[allow(unsafe_code)]
 pub mod process;
