@@ -44,7 +44,7 @@ pub(super) fn names(desired: &State, was: &[String]) -> Result<(), LabError> {
             .map_err(|e| op_error(format!("write /etc/netns/{ns}/hosts"), node, e))?;
         keep.push(ns.clone());
     }
-    match etc_netns::remove_hosts(&desired.lab, was, &keep)
+    match etc_netns::remove_hosts_of(&desired.lab, was, &keep)
         .into_iter()
         .next()
     {

@@ -87,33 +87,45 @@ pub fn remove_hosts(lab: &str, named: &[String], keep: &[String]) -> Vec<Error> 
         return Vec::new();
     };
     let prefix = format!("{lab}-");
-    let candidate = |n: &str| n.starts_with(&prefix) || named.iter().any(|m| m == n);
-    let mut errors = Vec::new();
+    let mut names: Vec<String> = named.to_vec();
     for e in entries.flatten() {
-        let name = e.file_name();
         // `<netns>` or `.<netns>.hosts.nslab`, by name alone (no stat).
-        let ns = name.to_str().map(|n| {
-            n.strip_prefix('.')
-                .and_then(|m| m.strip_suffix(TMP_SUFFIX))
-                .unwrap_or(n)
-        });
-        if !ns.is_some_and(candidate) {
+        let Some(n) = e.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let ns = n
+            .strip_prefix('.')
+            .and_then(|m| m.strip_suffix(TMP_SUFFIX))
+            .unwrap_or(&n);
+        if ns.starts_with(&prefix) && !names.iter().any(|m| m == ns) {
+            names.push(ns.to_string());
+        }
+    }
+    remove_hosts_of(lab, &names, keep)
+}
+
+/// [`remove_hosts`] among the namespaces `named` and `keep` only, without
+/// reading `/etc/netns` (for `up`, which knows the lab's namespaces from
+/// its record and file).
+pub fn remove_hosts_of(lab: &str, named: &[String], keep: &[String]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for ns in named.iter().chain(keep) {
+        if !seen.insert(ns.as_str()) || check_component("namespace", ns).is_err() {
             continue;
         }
         // A file half-written by a killed run (see `write_hosts`).
-        let tmp = name
-            .to_str()
-            .is_some_and(|n| n.starts_with('.') && n.ends_with(TMP_SUFFIX));
-        if tmp && is_ours(&e.path(), lab) {
-            if let Err(err) = std::fs::remove_file(e.path()) {
-                errors.push(Error::path("cannot remove", e.path(), err));
+        let tmp = dir().join(format!(".{ns}{TMP_SUFFIX}"));
+        if is_ours(&tmp, lab) {
+            if let Err(err) = std::fs::remove_file(&tmp) {
+                errors.push(Error::path("cannot remove", &tmp, err));
             }
+        }
+        if keep.contains(ns) {
             continue;
         }
-        if keep.iter().any(|k| *k.as_str() == name) {
-            continue;
-        }
-        let path = e.path().join("hosts");
+        let d = dir().join(ns);
+        let path = d.join("hosts");
         if !is_ours(&path, lab) {
             continue;
         }
@@ -122,10 +134,10 @@ pub fn remove_hosts(lab: &str, named: &[String], keep: &[String]) -> Vec<Error> 
             continue;
         }
         // Only when empty: another file there is someone else's.
-        match std::fs::remove_dir(e.path()) {
+        match std::fs::remove_dir(&d) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::DirectoryNotEmpty => {}
-            Err(err) => errors.push(Error::path("cannot remove", e.path(), err)),
+            Err(err) => errors.push(Error::path("cannot remove", &d, err)),
         }
     }
     errors
