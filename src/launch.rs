@@ -201,7 +201,18 @@ pub(crate) fn up(
     nslab_sys::process::raise_open_files_limit();
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
-    let fresh = lab::owned_namespaces(host, &name).is_empty();
+    // A lab with no state directory is new unless one of the file's
+    // namespaces exists (no read of /run/netns: its cost would grow with
+    // the other labs on the machine).
+    let fresh = match StateDir::find(&name) {
+        Ok(None) => !l
+            .desired
+            .nodes
+            .values()
+            .filter_map(|n| n.netns.as_deref())
+            .any(nslab_sys::netns::exists),
+        _ => lab::owned_namespaces(host, &name).is_empty(),
+    };
     // The network and the processes under one hold of the lab's lock: a
     // `down` waiting for it cannot run in between.
     let (report, processes) =
