@@ -1,0 +1,289 @@
+//! `nslab plan --script`: the script of every example, run by `sh` in a
+//! sandbox, builds what `nslab up` builds in another fresh sandbox —
+//! compared from dumps by `ip` and `nft` (namespaces; links with kind,
+//! master, MTU, up, alias; addresses; routes with protocol and scope;
+//! nft rulesets) — and nslab sees its own lab there (`plan --exit-code`
+//! is 0); the script's `down` leaves nothing.
+//!
+//! Each example has two tests: `script_X` (a sandbox: the script's side,
+//! and the comparison) and `up_side_X`, which `script_X` runs in a second
+//! sandbox of its own (ignored: on its own it only prints a dump).
+
+mod common;
+use common::*;
+
+use nslab_sys::sandbox::Sandbox;
+use serde_json::Value;
+use std::process::Command;
+
+/// The output of a command that must succeed.
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ip [-n NS] ARGS` as JSON (an empty list when it prints nothing).
+fn ip_json(ns: &str, args: &[&str]) -> Vec<Value> {
+    let mut all = Vec::new();
+    if !ns.is_empty() {
+        all.extend(["-n", ns]);
+    }
+    all.push("-j");
+    all.extend(args);
+    let out = run("ip", &all);
+    match serde_json::from_str::<Value>(&out) {
+        Ok(Value::Array(v)) => v,
+        _ => Vec::new(),
+    }
+}
+
+fn s(v: &Value, key: &str) -> String {
+    match &v[key] {
+        Value::Null => "-".to_string(),
+        Value::String(x) => x.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Links of one namespace, without what the kernel picks (ifindexes,
+/// random MACs).
+fn links(ns: &str, out: &mut Vec<String>) {
+    for l in ip_json(ns, &["-d", "link", "show"]) {
+        let up = l["flags"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "UP"));
+        out.push(format!(
+            "{ns} link {} kind={} master={} mtu={} up={up} alias={}",
+            s(&l, "ifname"),
+            s(&l["linkinfo"], "info_kind"),
+            s(&l, "master"),
+            s(&l, "mtu"),
+            s(&l, "ifalias"),
+        ));
+    }
+}
+
+/// Addresses, without link-local IPv6 (made from a random MAC).
+fn addresses(ns: &str, out: &mut Vec<String>) {
+    for l in ip_json(ns, &["addr", "show"]) {
+        for a in l["addr_info"].as_array().into_iter().flatten() {
+            let local = s(a, "local");
+            if local.starts_with("fe80:") {
+                continue;
+            }
+            out.push(format!(
+                "{ns} addr {} {local}/{} scope={}",
+                s(&l, "ifname"),
+                s(a, "prefixlen"),
+                s(a, "scope")
+            ));
+        }
+    }
+}
+
+/// Routes of every table, with protocol and scope (the local routes of
+/// link-local addresses left out, as those addresses).
+fn routes(ns: &str, out: &mut Vec<String>) {
+    for fam in ["-4", "-6"] {
+        for r in ip_json(ns, &[fam, "route", "show", "table", "all"]) {
+            let dst = s(&r, "dst");
+            if dst.starts_with("fe80::") && dst != "fe80::/64" {
+                continue;
+            }
+            out.push(format!(
+                "{ns} route {dst} type={} via={} dev={} proto={} scope={} table={} metric={} src={}",
+                s(&r, "type"),
+                s(&r, "gateway"),
+                s(&r, "dev"),
+                s(&r, "protocol"),
+                s(&r, "scope"),
+                s(&r, "table"),
+                s(&r, "metric"),
+                s(&r, "prefsrc"),
+            ));
+        }
+    }
+}
+
+/// What the kernel holds, every namespace and the sandbox's own (`-`),
+/// one sorted line a fact.
+fn dump() -> String {
+    let mut names: Vec<String> = ip_json("", &["netns", "list"])
+        .iter()
+        .map(|n| s(n, "name"))
+        .collect();
+    names.sort();
+    let mut out = vec![format!("namespaces {names:?}")];
+    for ns in std::iter::once(String::new()).chain(names) {
+        links(&ns, &mut out);
+        addresses(&ns, &mut out);
+        routes(&ns, &mut out);
+        let nft = if ns.is_empty() {
+            run("nft", &["list", "ruleset"])
+        } else {
+            run("ip", &["netns", "exec", &ns, "nft", "list", "ruleset"])
+        };
+        out.extend(nft.lines().map(|l| format!("{ns} nft {l}")));
+    }
+    let mut lines: Vec<String> = out
+        .into_iter()
+        .map(|l| match l.strip_prefix(' ') {
+            Some(rest) => format!("-{rest}"),
+            None => l,
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n") + "\n"
+}
+
+const BEGIN: &str = "---- dump begins\n";
+const END: &str = "---- dump ends\n";
+
+/// The `up` side: `nslab up`, the dump (printed between markers), `down`.
+fn up_side(file: &str, lab: &str) {
+    let path = examples().join(file);
+    let path = path.to_str().expect("utf-8 path");
+    nslab_ok(&["up", path], 0);
+    let d = dump();
+    nslab_ok(&["down", lab], 0);
+    assert_nothing_left(lab);
+    print!("{BEGIN}{d}{END}");
+}
+
+/// The script's side, in this sandbox, against the `up` side run by test
+/// `up_test` in a fresh one.
+fn script_side(file: &str, lab: &str, up_test: &str) {
+    let path = examples().join(file);
+    let path = path.to_str().expect("utf-8 path");
+    let script = nslab_ok(&["plan", "--script", path], 0);
+    let at = "/run/lab-script.sh";
+    std::fs::write(at, &script).expect("write the script");
+    run("sh", &[at]);
+    let got = dump();
+    let plan = nslab(&["plan", path, "--exit-code"]);
+    run("sh", &[at, "down"]);
+    assert_nothing_left(lab);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "nslab does not see its lab after the script of {file}:\n{}\n{script}",
+        text(&plan)
+    );
+    let (passed, output) = Sandbox::new()
+        .with_pid_namespace()
+        .with_empty_run()
+        .run_test(up_test)
+        .expect("run the up side");
+    assert!(passed, "{up_test} failed:\n{output}");
+    let want = output
+        .split_once(BEGIN)
+        .and_then(|(_, rest)| rest.split_once(END))
+        .map(|(d, _)| d)
+        .unwrap_or_else(|| panic!("no dump in:\n{output}"));
+    let only = |a: &str, b: &str| -> Vec<String> {
+        let b: Vec<&str> = b.lines().collect();
+        a.lines()
+            .filter(|l| !b.contains(l))
+            .map(str::to_string)
+            .collect()
+    };
+    let (extra, missing) = (only(&got, want), only(want, &got));
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "the script of {file} built another kernel state than `up`:\n\
+         only after the script:\n  {}\nonly after `up`:\n  {}",
+        extra.join("\n  "),
+        missing.join("\n  ")
+    );
+    assert!(got.contains(" link "), "an empty dump: {got}");
+}
+
+macro_rules! example {
+    ($script:ident, $up:ident, $file:literal, $lab:literal) => {
+        #[test]
+        fn $script() {
+            if sandbox(stringify!($script)) {
+                script_side($file, $lab, stringify!($up));
+            }
+        }
+
+        /// Run by its `script_` test in a sandbox of its own; on its
+        /// own (`--ignored`, the VM lane), `up` and `down` in one.
+        #[test]
+        #[ignore = "the up side of a script_ test, which runs it"]
+        fn $up() {
+            if sandbox(stringify!($up)) {
+                up_side($file, $lab);
+            }
+        }
+    };
+}
+
+example!(script_bridge, up_side_bridge, "bridge.yaml", "bridge");
+example!(
+    script_docker_bridge,
+    up_side_docker_bridge,
+    "docker-bridge.yaml",
+    "docker"
+);
+example!(
+    script_failover,
+    up_side_failover,
+    "failover.yaml",
+    "failover"
+);
+example!(
+    script_loopback,
+    up_side_loopback,
+    "loopback.yaml",
+    "loopback"
+);
+example!(script_macvlan, up_side_macvlan, "macvlan.yaml", "mv");
+example!(
+    script_nat_gateway,
+    up_side_nat_gateway,
+    "nat-gateway.yaml",
+    "natgw"
+);
+example!(
+    script_partition,
+    up_side_partition,
+    "partition.yaml",
+    "replicas"
+);
+example!(
+    script_veth_pair,
+    up_side_veth_pair,
+    "veth-pair.yaml",
+    "veth"
+);
+example!(script_vxlan, up_side_vxlan, "vxlan.yaml", "vxlan");
+
+/// Examples this kernel cannot build (their kinds' modules are missing):
+/// the VM lane's.
+const VM_ONLY: &[&str] = &["ipvlan.yaml", "vlan.yaml", "vrf.yaml"];
+
+/// Every example is one of the above or the VM lane's: a new one is not
+/// left out unnoticed.
+#[test]
+fn every_example_has_a_script_test() {
+    let src = include_str!("script.rs");
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(examples()).expect("examples").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".yaml") || VM_ONLY.contains(&name.as_str()) {
+            continue;
+        }
+        if !src.contains(&format!("\"{name}\"")) {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "examples without a script test: {missing:?}"
+    );
+}
