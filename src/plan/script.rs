@@ -16,7 +16,8 @@ use nslab_types::names;
 use std::fmt::Write as _;
 
 /// nslab's route protocol (`RTPROT_NSLAB` of the netlink crate, which only
-/// the host layer names; a test holds the two equal).
+/// the host layer names; `tests/script.rs` compares the routes a script
+/// makes with those of `up`, protocol included).
 pub const ROUTE_PROTOCOL: u8 = 231;
 
 /// A run of commands: `ip` lines for one namespace (one `ip -batch`), or

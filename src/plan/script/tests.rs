@@ -29,12 +29,6 @@ fn link_changes_split_as_the_host_sends_them() {
     }
 }
 
-/// Routes carry the protocol by which the observer knows nslab's.
-#[test]
-fn routes_carry_nslabs_protocol() {
-    assert_eq!(ROUTE_PROTOCOL, nslab_netlink::RTPROT_NSLAB);
-}
-
 #[test]
 fn words_are_quoted_for_the_shell_only_when_needed() {
     assert_eq!(quote("lab-h1"), "lab-h1");
