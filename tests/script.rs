@@ -140,13 +140,64 @@ fn dump() -> String {
     lines.join("\n") + "\n"
 }
 
+/// A lab of what the examples leave out: a host node (the sandbox's own
+/// namespace), a tap, MTU and MAC, IPv6 addresses and routes, route
+/// metric, source and table, a bridge port with hairpin, sysctls, and
+/// NAT of both families.
+const KINDS: &str = r#"
+lab: kinds
+nodes:
+  machine:
+    kind: host
+    interfaces:
+      lab0: { addresses: [10.98.0.1/24, "fd00:98::1/64"] }
+    routes: [10.97.0.0/24 via 10.98.0.2 metric 7]
+  gw:
+    sysctls: { net.ipv4.conf.all.rp_filter: 2 }
+    interfaces:
+      up0: { addresses: [10.98.0.2/24, "fd00:98::2/64"], mtu: 1400, mac: "02:00:00:00:98:02" }
+      br0: { kind: bridge, stp: true, ageing: 60, addresses: [10.97.0.1/24, "fd00:97::1/64"] }
+      p1: { master: br0, hairpin: true }
+      tap0: { kind: tap, owner: 1000, mtu: 9000 }
+    routes:
+      - default via 10.98.0.1
+      - "default via fd00:98::1"
+      - 10.96.0.0/24 dev up0 src 10.98.0.2 table 100
+    nat:
+      masquerade:
+        - { from: 10.97.0.0/24, out: up0 }
+        - { from: "fd00:97::/64", not-out: br0 }
+      forward:
+        - { port: 8080, to: "10.97.0.2:80" }
+        - { proto: udp, port: 5353, to: "[fd00:97::2]:53", in: up0 }
+  h:
+    interfaces:
+      eth0: { addresses: [10.97.0.2/24, "fd00:97::2/64"] }
+    routes: [default via 10.97.0.1, "default via fd00:97::1"]
+links:
+  - [machine:lab0, gw:up0]
+  - [gw:p1, h:eth0]
+"#;
+
+/// The file of `name`: an example, or (`kinds`) [`KINDS`] written to
+/// this sandbox's /run.
+fn lab_file(name: &str) -> String {
+    if name == "kinds" {
+        let at = "/run/kinds.yaml";
+        std::fs::write(at, KINDS).expect("write the lab");
+        return at.to_string();
+    }
+    let path = examples().join(name);
+    path.to_str().expect("utf-8 path").to_string()
+}
+
 const BEGIN: &str = "---- dump begins\n";
 const END: &str = "---- dump ends\n";
 
 /// The `up` side: `nslab up`, the dump (printed between markers), `down`.
 fn up_side(file: &str, lab: &str) {
-    let path = examples().join(file);
-    let path = path.to_str().expect("utf-8 path");
+    let path = lab_file(file);
+    let path = path.as_str();
     nslab_ok(&["up", path], 0);
     let d = dump();
     nslab_ok(&["down", lab], 0);
@@ -157,8 +208,8 @@ fn up_side(file: &str, lab: &str) {
 /// The script's side, in this sandbox, against the `up` side run by test
 /// `up_test` in a fresh one.
 fn script_side(file: &str, lab: &str, up_test: &str) {
-    let path = examples().join(file);
-    let path = path.to_str().expect("utf-8 path");
+    let path = lab_file(file);
+    let path = path.as_str();
     let out = nslab(&["plan", "--script", path]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let script = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -264,6 +315,7 @@ example!(
     "veth"
 );
 example!(script_vxlan, up_side_vxlan, "vxlan.yaml", "vxlan");
+example!(script_kinds, up_side_kinds, "kinds", "kinds");
 
 /// Examples this kernel cannot build (their kinds' modules are missing):
 /// the VM lane's.
