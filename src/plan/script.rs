@@ -135,9 +135,7 @@ impl Body {
     }
 
     fn sysctl(&mut self, at: &At, key: &str, value: &str) {
-        // The plain path (a key naming an interface with dots in its name
-        // is not written so).
-        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        let path = sysctl_path(key);
         let write = format!("echo {} > {}", quote(value), quote(&path));
         match &at.netns {
             Some(ns) => self.sh(format!(
@@ -223,6 +221,27 @@ impl Body {
             }
         }
     }
+}
+
+/// The file of sysctl `key` under /proc/sys: dots are slashes, but for
+/// those of an interface (`net.ipv4.conf.eth0.100.forwarding`), whose name
+/// keeps its dots.
+fn sysctl_path(key: &str) -> String {
+    for prefix in [
+        "net.ipv4.conf.",
+        "net.ipv6.conf.",
+        "net.ipv4.neigh.",
+        "net.ipv6.neigh.",
+    ] {
+        if let Some((ifname, leaf)) = key
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit_once('.'))
+        {
+            let dir = prefix.trim_end_matches('.').replace('.', "/");
+            return format!("/proc/sys/{dir}/{ifname}/{leaf}");
+        }
+    }
+    format!("/proc/sys/{}", key.replace('.', "/"))
 }
 
 /// The host node's place (where a physical interface is before it moves).
