@@ -247,7 +247,7 @@ fn every_examples_script_is_valid_sh() {
         );
         assert!(script.starts_with("#!/bin/sh\n"), "{script}");
         let root = script.find("id -u").expect("a root check");
-        let first = script.find("ip ").expect("an ip command");
+        let first = script.find("\tip ").expect("an ip command");
         assert!(root < first, "the root check comes first:\n{script}");
     }
 }
@@ -271,4 +271,31 @@ fn the_script_asks_for_root() {
     let said = text(&ran);
     assert!(said.contains("needs root"), "{said}");
     assert!(!said.contains("netns"), "it went on: {said}");
+}
+
+/// What the script leaves to nslab is named in it, this lab's own:
+/// processes (with the command to start a `run:` by hand), checks.
+#[test]
+fn the_script_names_what_it_leaves_out() {
+    let dir = std::env::temp_dir().join(format!("nslab-left-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("lab.yaml");
+    std::fs::write(
+        &file,
+        "lab: left\nnodes:\n  a:\n    hostname: alpha\n    serve: [tcp/80, udp/53]\n    run: [\"sleep 1000\"]\n  b:\n    interfaces:\n      eth0: { addresses: [10.0.0.2/24] }\nlinks:\n  - [a:eth0, b:eth0]\nexpect:\n  - a -> 10.0.0.2\n",
+    )
+    .expect("write the lab");
+    let out = nslab(&["plan", "--script", file.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let script = String::from_utf8_lossy(&out.stdout);
+    for said in [
+        "#   node a: `serve: [tcp/80, udp/53]`",
+        "#   node a: `run:` ip netns exec left-a sleep 1000 &",
+        "#   node a: `hostname: alpha`",
+        "#   1 `expect:` check(s)",
+    ] {
+        assert!(script.contains(said), "no {said:?} in:\n{script}");
+    }
+    assert!(!script.contains("node b:"), "{script}");
 }

@@ -300,7 +300,8 @@ pub(super) fn quote(s: &str) -> String {
 
 /// The whole script of lab `lab`: `up` carries out `up`, `down` carries
 /// out `down` (the plan from the lab to nothing); `source` names the file.
-pub fn script(lab: &str, source: &str, up: &Plan, down: &Plan) -> String {
+/// `left_out`: what of this lab the script does not do, one line each.
+pub fn script(lab: &str, source: &str, up: &Plan, down: &Plan, left_out: &[String]) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -311,8 +312,17 @@ pub fn script(lab: &str, source: &str, up: &Plan, down: &Plan) -> String {
          # removes it. Needs root, `ip` (iproute2) and, for NAT, `nft`.\n\
          # Not done here (they need nslab): `serve:`/`run:` processes, `expect:`\n\
          # checks and scenarios, node host names (a UTS namespace nslab keeps)\n\
-         # and the lab's /etc/netns/<netns>/hosts files.\n\
-         set -eu\n\n\
+         # and the lab's /etc/netns/<netns>/hosts files.\n"
+    );
+    if !left_out.is_empty() {
+        out.push_str("# This lab's, left out:\n");
+    }
+    for line in left_out {
+        let _ = writeln!(out, "#   {}", line.replace('\n', " "));
+    }
+    let _ = write!(
+        out,
+        "set -eu\n\n\
          if [ \"$(id -u)\" != 0 ]; then\n\
          \techo \"$0: needs root\" >&2\n\
          \texit 1\n\
