@@ -299,3 +299,22 @@ fn the_script_names_what_it_leaves_out() {
     }
     assert!(!script.contains("node b:"), "{script}");
 }
+
+/// A file with a problem gives no script: its problems, with
+/// `file:line:col`, and status 2.
+#[test]
+fn a_bad_file_gives_no_script() {
+    let file = std::env::temp_dir().join(format!("nslab-bad-script-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        "lab: x\nnodes:\n  a: { routes: [10.0.0.0/33 via 1.2.3.4] }\n",
+    )
+    .expect("write the lab");
+    let path = file.to_str().expect("utf-8 path").to_string();
+    let out = nslab(&["plan", "--script", &path]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("{path}:3:")), "{said}");
+}
