@@ -96,15 +96,19 @@ impl Body {
             Op::DeleteLink { at, ifname } => self.ip(at, format!("link del {ifname}")),
             Op::MoveIn { at, ifname, from } => {
                 let host = host_at(at);
+                // Down as it moves, as the host layer moves it.
                 match &at.netns {
-                    Some(ns) => self.ip(&host, format!("link set {from} netns {ns} name {ifname}")),
-                    None => self.ip(&host, format!("link set {from} name {ifname}")),
+                    Some(ns) => self.ip(
+                        &host,
+                        format!("link set {from} netns {ns} name {ifname} down"),
+                    ),
+                    None => self.ip(&host, format!("link set {from} name {ifname} down")),
                 }
                 let mark = names::physical_mark(&self.lab, from);
                 self.ip(at, format!("link set {ifname} alias \"{mark}\""));
             }
             Op::MoveOut { at, ifname, to } => {
-                self.ip(at, format!("link set {ifname} netns 1 name {to}"));
+                self.ip(at, format!("link set {ifname} netns 1 name {to} down"));
                 self.ip(&host_at(at), format!("link set {to} alias \"\""));
             }
             Op::SetLink { at, ifname, change } => {
