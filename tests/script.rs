@@ -57,9 +57,27 @@ links:
   - [gw:p1, h:eth0]
 "#;
 
-/// The file of `name`: an example, or (`kinds`) [`KINDS`] written to
-/// this sandbox's /run.
+/// A node with a physical interface: a veth of the sandbox's own
+/// namespace stands in for it (made by [`lab_file`]).
+const PHYSICAL: &str = "lab: phys
+nodes:
+  a:
+    interfaces:
+      eth0: { kind: physical, from: ph0, addresses: [10.9.0.1/24], mtu: 1400 }
+";
+
+/// The file of `name`: an example, or (`kinds`, `physical`) a lab of
+/// this file written to this sandbox's /run.
 fn lab_file(name: &str) -> String {
+    if name == "physical" {
+        run(
+            "ip",
+            &["link", "add", "ph0", "type", "veth", "peer", "name", "ph1"],
+        );
+        let at = "/run/physical.yaml";
+        std::fs::write(at, PHYSICAL).expect("write the lab");
+        return at.to_string();
+    }
     if name == "kinds" {
         let at = "/run/kinds.yaml";
         std::fs::write(at, KINDS).expect("write the lab");
@@ -194,6 +212,7 @@ example!(
 );
 example!(script_vxlan, up_side_vxlan, "vxlan.yaml", "vxlan");
 example!(script_kinds, up_side_kinds, "kinds", "kinds");
+example!(script_physical, up_side_physical, "physical", "phys");
 
 /// Examples this kernel cannot build (their kinds' modules are missing):
 /// the VM lane's.
