@@ -62,6 +62,10 @@ pub enum Command {
         /// Print the operations as a JSON array.
         #[arg(long)]
         json: bool,
+        /// Print the whole lab as a POSIX shell script (`ip -batch`, `nft -f`), with `up`
+        /// and `down` functions, to keep or run where nslab is not installed (needs no root).
+        #[arg(long, conflicts_with_all = ["exit_code", "offline", "json"])]
+        script: bool,
     },
     /// Check a topology file: every problem, with file:line:column and a hint.
     #[command(after_help = "Example:\n  nslab validate examples/bridge.yaml")]

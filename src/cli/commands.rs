@@ -11,10 +11,14 @@ pub fn run(cmd: Command) -> Exit {
         Command::Up { file, check, json } => lifecycle::up(file.as_deref(), check, json),
         Command::Down { lab, json } => lifecycle::down_lab(&lab, json),
         Command::Plan {
+            lab, script: true, ..
+        } => super::script::script_cmd(lab.as_deref()),
+        Command::Plan {
             lab,
             exit_code,
             offline,
             json,
+            script: false,
         } => lifecycle::plan_cmd(lab.as_deref(), exit_code, offline, json),
         Command::Validate { file, json } => lifecycle::validate(&file, json),
         Command::Ls { json } => super::ls::ls(json),

@@ -226,7 +226,7 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
 /// What `plan LAB` plans: a file as it is now; a lab that is up, by
 /// name, as the file it was brought up from (its text is kept with it, as
 /// for `check`); a name that is no lab but a file, that file.
-fn plan_input(lab: &str) -> Result<Loaded, Exit> {
+pub(super) fn plan_input(lab: &str) -> Result<Loaded, Exit> {
     let path = Path::new(lab);
     let names_a_file = lab == "-"
         || lab.contains('/')

@@ -17,6 +17,7 @@ mod lifecycle;
 pub mod load;
 mod ls;
 mod man;
+mod script;
 pub mod show;
 mod show_bridge;
 mod show_fs;

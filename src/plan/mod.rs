@@ -13,11 +13,13 @@ mod links;
 mod links_in;
 mod nodes;
 mod op;
+mod script;
 mod show;
 mod undo;
 
 pub use crate::state::BridgeChange;
 pub use op::{At, LinkChange, NewEnd, Op};
+pub use script::script;
 
 use crate::state::{Endpoint, NodeState, RouteState, State};
 #[cfg(test)]

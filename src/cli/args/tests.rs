@@ -54,6 +54,22 @@ fn plan_flags() {
     ));
 }
 
+/// `--script` is the whole lab from the file alone: no flag that reads
+/// the kernel or prints otherwise goes with it.
+#[test]
+fn plan_script_goes_alone() {
+    assert!(matches!(
+        parse(&["plan", "f.yaml", "--script"]),
+        Ok(Command::Plan { script: true, .. })
+    ));
+    for other in ["--json", "--exit-code", "--offline"] {
+        assert!(
+            parse(&["plan", "f.yaml", "--script", other]).is_err(),
+            "--script {other} parsed"
+        );
+    }
+}
+
 /// Every visible command, with its path (`nslab up`).
 fn commands() -> Vec<(String, clap::Command)> {
     let top = <Args as clap::CommandFactory>::command();
