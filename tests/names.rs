@@ -14,7 +14,7 @@ const LAB: &str = "nm";
 const FILE: &str = r#"lab: nm
 nodes:
   a:
-    run: ["sh -c 'getent ahostsv4 b > /run/test-files/a-run; exec sleep 1000'"]
+    run: ["sh -c 'getent ahostsv4 b > /run/test-files/a-run; echo $$ > /run/test-files/a-pid; exec sleep 1000'"]
   b:
     hostname: bee
   c: {}
@@ -119,6 +119,19 @@ fn node_names_resolve_in_every_node() {
         "the machine's /etc/hosts changed"
     );
     nslab_ok(&["plan", &f, "--exit-code"], 0);
+    // A changed name reaches a process already running: the lab's hosts
+    // file is rewritten in place, so the inode bound over its /etc/hosts
+    // changes too.
+    let pid = std::fs::read_to_string("/run/test-files/a-pid").expect("a's pid");
+    let f2 = write(
+        "names.yaml",
+        &file().replace("10.0.0.2/24, \"fd00::2/64\"", "10.0.0.3/24, \"fd00::2/64\""),
+    );
+    nslab_ok(&["up", &f2], 0);
+    let seen = std::fs::read_to_string(format!("/proc/{}/root/etc/hosts", pid.trim()))
+        .expect("a's /etc/hosts");
+    assert!(seen.contains("10.0.0.3\tb bee\n"), "{seen}");
+    assert_eq!(resolve("nslab", "a", "ahostsv4", "b"), "10.0.0.3");
     nslab_ok(&["down", LAB], 0);
     assert_nothing_left(LAB);
     let left: Vec<_> = std::fs::read_dir("/etc/netns")

@@ -35,19 +35,41 @@ pub(super) fn check_names(desired: &State) -> Result<(), LabError> {
 /// Every namespace node's `/etc/netns/<netns>/hosts` (the lab's names),
 /// and none of a node no longer in the file.
 pub(super) fn names(desired: &State) -> Result<(), LabError> {
+    names_in(&etc_netns::dir(), desired).map(|_| ())
+}
+
+/// The shared file of the nodes with an address, and of those without.
+const ALL: &str = "all";
+const SELF: &str = "self";
+
+/// [`names`] under `root`; returns the bytes written. Every node's file is
+/// a link to one of (at most) two shared files of the lab: the names of
+/// every node with an address, and the same plus the nodes without one at
+/// `127.0.1.1` (for those nodes, whose own name must resolve). O(N) bytes
+/// for N nodes, and none at an `up` that changes no name.
+fn names_in(root: &std::path::Path, desired: &State) -> Result<u64, LabError> {
     let mut keep = Vec::new();
+    let mut written = 0;
+    let mut variants: Vec<&str> = Vec::new();
     for (node, n) in &desired.nodes {
         let Some(ns) = &n.netns else { continue };
-        etc_netns::write_hosts(&desired.lab, ns, &hosts_text(desired, node))
-            .map_err(|e| op_error(format!("write /etc/netns/{ns}/hosts"), node, e))?;
+        let variant = if firsts(n) == (None, None) { SELF } else { ALL };
+        let err = |e| op_error(format!("write /etc/netns/{ns}/hosts"), node, e);
+        if !variants.contains(&variant) {
+            let text = hosts_text(desired, variant == SELF);
+            written +=
+                etc_netns::write_shared_in(root, &desired.lab, variant, &text).map_err(err)?;
+            variants.push(variant);
+        }
+        etc_netns::link_hosts_in(root, &desired.lab, ns, variant).map_err(err)?;
         keep.push(ns.clone());
     }
-    match etc_netns::remove_hosts(&desired.lab, &keep)
+    match etc_netns::remove_hosts_in(root, &desired.lab, &keep, &variants)
         .into_iter()
         .next()
     {
         Some(e) => Err(sd_err(e)),
-        None => Ok(()),
+        None => Ok(written),
     }
 }
 
@@ -67,13 +89,14 @@ fn firsts(n: &NodeState) -> (Option<IpAddr>, Option<IpAddr>) {
     )
 }
 
-/// The hosts file of `node`: localhost as usual, every node of the lab at
-/// its first IPv4 and IPv6 address (with its host name when that differs),
-/// and the node itself at 127.0.1.1 when it has no address.
-pub(crate) fn hosts_text(desired: &State, node: &str) -> String {
+/// The lab's hosts file: localhost as usual, every node of the lab at its
+/// first IPv4 and IPv6 address (with its host name when that differs),
+/// and, with `addressless`, every node without an address at 127.0.1.1
+/// (the file of those nodes: their own name resolves to themselves).
+pub(crate) fn hosts_text(desired: &State, addressless: bool) -> String {
     let lab = &desired.lab;
     let mut out = format!(
-        "{} node {node}: written by `nslab up`, removed by `nslab down {lab}`\n",
+        "{} (the lab's names): written by `nslab up`, removed by `nslab down {lab}`\n",
         etc_netns::mark(lab)
     );
     out.push_str("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
@@ -83,7 +106,7 @@ pub(crate) fn hosts_text(desired: &State, node: &str) -> String {
             names = format!("{names} {h}");
         }
         match firsts(n) {
-            (None, None) if name == node => {
+            (None, None) if addressless => {
                 let _ = writeln!(out, "127.0.1.1\t{names}");
             }
             (v4, v6) => {
@@ -146,7 +169,9 @@ mod tests {
         n
     }
 
-    /// Each node's lines in `a`'s file: address, names.
+    /// The lines of each of the lab's two files: every node with an address
+    /// at its first ones, and (in the file of the nodes without one) those
+    /// at 127.0.1.1.
     #[test]
     fn every_node_at_its_first_addresses_and_itself_without_one() {
         let mut s = State {
@@ -165,21 +190,99 @@ mod tests {
         s.nodes
             .insert("c".into(), node(&["fd00::3/64"], &["10.255.0.3/32"], None));
         s.nodes.insert("d".into(), node(&[], &[], None));
-        let text = hosts_text(&s, "a");
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("# nslab:l node a"), "{text}");
-        assert_eq!(
-            lines[1..].to_vec(),
-            vec![
+        let with = [
+            "10.0.0.2\tb bee",
+            "fd00::2\tb bee",
+            "10.255.0.3\tc",
+            "fd00::3\tc",
+        ];
+        for (addressless, extra) in [
+            (false, vec![]),
+            (true, vec!["127.0.1.1\ta", "127.0.1.1\td"]),
+        ] {
+            let text = hosts_text(&s, addressless);
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(lines[0].starts_with("# nslab:l "), "{text}");
+            let mut want = vec![
                 "127.0.0.1\tlocalhost",
                 "::1\tlocalhost ip6-localhost ip6-loopback",
-                "127.0.1.1\ta",
-                "10.0.0.2\tb bee",
-                "fd00::2\tb bee",
-                "10.255.0.3\tc",
-                "fd00::3\tc",
-            ],
-            "d has no address and is not a: not listed"
+            ];
+            let mut body: Vec<&str> = extra.clone();
+            body.extend(with.iter().copied());
+            body.sort_by_key(|l| l.split('\t').nth(1).map(str::to_string));
+            want.extend(body);
+            assert_eq!(lines[1..].to_vec(), want, "addressless {addressless}");
+        }
+    }
+
+    /// A lab of `n` nodes, each with an address, under its own root.
+    fn lab_of(n: usize) -> State {
+        let mut s = State {
+            lab: "q".into(),
+            nodes: Default::default(),
+        };
+        for i in 0..n {
+            let mut nd = node(&[&format!("10.{}.{}.1/24", i / 256, i % 256)], &[], None);
+            nd.netns = Some(format!("q-n{i}"));
+            s.nodes.insert(format!("n{i}"), nd);
+        }
+        s
+    }
+
+    /// The bytes of the distinct files under `root` (a hard link counts once).
+    fn stored_bytes(root: &std::path::Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut total = 0;
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("readdir").flatten() {
+                let m = e.path().symlink_metadata().expect("stat");
+                if m.is_dir() {
+                    stack.push(e.path());
+                } else if seen.insert((m.dev(), m.ino())) {
+                    total += m.len();
+                }
+            }
+        }
+        total
+    }
+
+    /// The class: what `up` writes under /etc/netns grows with the number of
+    /// nodes, not its square — for N and 4N nodes both the bytes written and
+    /// the bytes stored grow about 4 times (N files of N lines would grow 16
+    /// times); an `up` that changes no name writes nothing; `down` leaves
+    /// nothing.
+    #[test]
+    fn hosts_files_grow_linearly_with_the_lab() {
+        let base = std::env::temp_dir().join(format!("nslab-hosts-linear-{}", std::process::id()));
+        let mut sizes = Vec::new();
+        for n in [50, 200] {
+            let root = base.join(n.to_string());
+            let s = lab_of(n);
+            let written = names_in(&root, &s).expect("names");
+            let stored = stored_bytes(&root);
+            assert_eq!(
+                names_in(&root, &s).expect("again"),
+                0,
+                "a second up rewrote"
+            );
+            for i in [0, n - 1] {
+                let t = std::fs::read_to_string(root.join(format!("q-n{i}/hosts"))).expect("read");
+                assert!(t.contains(&format!("\tn{}\n", n - 1 - i)), "{t}");
+            }
+            assert!(etc_netns::remove_hosts_in(&root, "q", &[], &[]).is_empty());
+            assert_eq!(std::fs::read_dir(&root).expect("readdir").count(), 0);
+            sizes.push((written, stored));
+        }
+        std::fs::remove_dir_all(&base).expect("rm");
+        let (w1, s1) = sizes[0];
+        let (w4, s4) = sizes[1];
+        assert!(
+            w4 <= 5 * w1 && s4 <= 5 * s1,
+            "N: {:?}, 4N: {:?}",
+            sizes[0],
+            sizes[1]
         );
     }
 }

@@ -14,11 +14,13 @@
 //! without validation.
 
 mod de;
+mod fs;
 mod scalar;
 mod scenario;
 
 pub use crate::lower::kinds::RawInterface;
 use crate::shape::raw_map;
+pub use fs::*;
 pub use scalar::{loc_of, Entries, Leaf, Scalar};
 pub use scenario::*;
 use serde_saphyr::Spanned;
@@ -56,6 +58,9 @@ raw_map! {
         nat: Option<RawNat>,
         serve: Option<Vec<Leaf>>,
         run: Option<Vec<Leaf>>,
+        env: Option<Entries<Leaf>>,
+        dirs: Option<Vec<Spanned<RawDir>>>,
+        files: Option<Entries<Spanned<RawFile>>>,
     }
 }
 

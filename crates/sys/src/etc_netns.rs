@@ -1,12 +1,21 @@
 //! A node's `/etc/netns/<netns>/hosts`: `ip netns exec` (and nslab's own
 //! commands in a node, see [`crate::exec`]) bind every file of
-//! `/etc/netns/<netns>/` over the same name in `/etc`. These files are
-//! outside any namespace, so they are owned by a mark: their first line is
-//! `# nslab:<lab> ...`. A file without the lab's mark is never written over
-//! nor removed; `down` finds the lab's by the mark alone (also after a
-//! killed `up`).
+//! `/etc/netns/<netns>/` over the same name in `/etc`.
+//!
+//! The lab's names are the same in every node, so they are written once:
+//! a shared file per lab, `/etc/netns/.nslab-hosts.<lab>.<variant>`, and
+//! each node's `hosts` is a hard link to it (O(N) bytes for N nodes, not
+//! N files of N lines). A changed file is rewritten **in place** (the same
+//! inode), so a process already running in a node — whose `/etc/hosts` is
+//! a bind mount of that inode — sees the new names too.
+//!
+//! These files are outside any namespace, so they are owned by a mark:
+//! their first line is `# nslab:<lab> ...`. A file without the lab's mark
+//! is never written over nor removed; `down` finds the lab's by the mark
+//! alone (also after a killed `up`).
 
-use std::io;
+use std::io::{self, Write as _};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{check_component, Error};
@@ -16,8 +25,11 @@ pub fn dir() -> PathBuf {
     PathBuf::from("/etc/netns")
 }
 
-/// The end of the name of a hosts file being written (`.<netns>` before).
+/// The end of the name of a node's hosts link being made (`.<netns>` before).
 const TMP_SUFFIX: &str = ".hosts.nslab";
+
+/// The start of the name of a lab's shared hosts file.
+const SHARED_PREFIX: &str = ".nslab-hosts.";
 
 /// The first line of every hosts file of the lab's.
 pub fn mark(lab: &str) -> String {
@@ -46,50 +58,141 @@ pub enum HostsError {
     Sys(#[from] Error),
 }
 
+fn foreign(path: PathBuf, lab: &str) -> HostsError {
+    HostsError::Foreign {
+        path,
+        mark: mark(lab),
+    }
+}
+
+/// Where the lab's shared hosts file `variant` is, under `root`.
+fn shared_path(root: &Path, lab: &str, variant: &str) -> Result<PathBuf, Error> {
+    check_component("lab", lab)?;
+    check_component("hosts variant", variant)?;
+    Ok(root.join(format!("{SHARED_PREFIX}{lab}.{variant}")))
+}
+
 /// Whether nslab may write `/etc/netns/<netns>/hosts` for the lab: there
 /// is none, or it is the lab's.
 pub fn check_hosts(lab: &str, netns: &str) -> Result<(), HostsError> {
+    check_hosts_in(&dir(), lab, netns)
+}
+
+/// [`check_hosts`] under `root` instead of `/etc/netns`.
+pub fn check_hosts_in(root: &Path, lab: &str, netns: &str) -> Result<(), HostsError> {
     check_component("namespace", netns)?;
-    let path = dir().join(netns).join("hosts");
+    let path = root.join(netns).join("hosts");
     if path.symlink_metadata().is_ok() && !is_ours(&path, lab) {
-        return Err(HostsError::Foreign {
-            path,
-            mark: mark(lab),
-        });
+        return Err(foreign(path, lab));
     }
     Ok(())
 }
 
-/// Writes `/etc/netns/<netns>/hosts` (`text` must begin with [`mark`]),
-/// unless a file there is not the lab's.
-pub fn write_hosts(lab: &str, netns: &str, text: &str) -> Result<(), HostsError> {
-    check_hosts(lab, netns)?;
-    let d = dir().join(netns);
+/// Makes the lab's shared hosts file `variant` under `root` hold `text`
+/// (which must begin with [`mark`]): created if missing, else rewritten in
+/// place (same inode, so the nodes' links and running bind mounts see it)
+/// when it differs. Returns the bytes written (0 when it was already so).
+pub fn write_shared_in(
+    root: &Path,
+    lab: &str,
+    variant: &str,
+    text: &str,
+) -> Result<u64, HostsError> {
+    let path = shared_path(root, lab, variant)?;
+    std::fs::create_dir_all(root).map_err(|e| Error::path("cannot create", root, e))?;
+    let open = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path);
+    let mut file = match open {
+        Ok(f) => {
+            if !is_ours(&path, lab) {
+                return Err(foreign(path, lab));
+            }
+            if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+                return Ok(0);
+            }
+            f
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&path)
+            .map_err(|e| Error::path("cannot create", &path, e))?,
+        Err(e) => return Err(Error::path("cannot open", &path, e).into()),
+    };
+    // Over the old bytes, then cut to length: a reader never sees an empty
+    // file (`ip netns exec` started meanwhile binds it as it is).
+    let write = |f: &mut std::fs::File| -> io::Result<()> {
+        use std::io::Seek as _;
+        f.seek(io::SeekFrom::Start(0))?;
+        f.write_all(text.as_bytes())?;
+        f.set_len(text.len() as u64)
+    };
+    write(&mut file).map_err(|e| Error::path("cannot write", &path, e))?;
+    Ok(text.len() as u64)
+}
+
+/// Makes `root/<netns>/hosts` a hard link to the lab's shared file
+/// `variant` (written by [`write_shared_in`] first), unless a file there
+/// is not the lab's. Nothing is written when it already is that link.
+pub fn link_hosts_in(root: &Path, lab: &str, netns: &str, variant: &str) -> Result<(), HostsError> {
+    check_hosts_in(root, lab, netns)?;
+    let shared = shared_path(root, lab, variant)?;
+    let d = root.join(netns);
     let path = d.join("hosts");
+    let inode = |p: &Path| p.symlink_metadata().ok().map(|m| (m.dev(), m.ino()));
+    if inode(&path).is_some() && inode(&path) == inode(&shared) {
+        return Ok(());
+    }
     std::fs::create_dir_all(&d).map_err(|e| Error::path("cannot create", &d, e))?;
-    // Written beside the directory and renamed in: a reader (or `ip netns
-    // exec`, which binds every file of the directory) never sees half.
-    let tmp = dir().join(format!(".{netns}{TMP_SUFFIX}"));
-    std::fs::write(&tmp, text).map_err(|e| Error::path("cannot write", &tmp, e))?;
+    // Linked beside the directory and renamed in: a reader (or `ip netns
+    // exec`, which binds every file of the directory) never sees none.
+    let tmp = root.join(format!(".{netns}{TMP_SUFFIX}"));
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::path("cannot remove", &tmp, e).into()),
+    }
+    std::fs::hard_link(&shared, &tmp).map_err(|e| Error::path("cannot link", &tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::path("cannot rename onto", &path, e))?;
     Ok(())
 }
 
 /// Removes every hosts file of the lab's under `/etc/netns` but those of
-/// the namespaces in `keep` (and each directory it leaves empty). Returns
-/// what could not be removed.
+/// the namespaces in `keep` (and each directory it leaves empty), and,
+/// when `keep` is empty, the lab's shared files. Returns what could not be
+/// removed.
 pub fn remove_hosts(lab: &str, keep: &[String]) -> Vec<Error> {
-    let Ok(entries) = std::fs::read_dir(dir()) else {
+    let shared: &[&str] = if keep.is_empty() { &[] } else { &["*"] };
+    remove_hosts_in(&dir(), lab, keep, shared)
+}
+
+/// [`remove_hosts`] under `root`, keeping the shared files named in
+/// `keep_shared` (`"*"`: all of them).
+pub fn remove_hosts_in(
+    root: &Path,
+    lab: &str,
+    keep: &[String],
+    keep_shared: &[&str],
+) -> Vec<Error> {
+    let Ok(entries) = std::fs::read_dir(root) else {
         return Vec::new();
     };
     let mut errors = Vec::new();
+    let shared_of_lab = format!("{SHARED_PREFIX}{lab}.");
     for e in entries.flatten() {
         let name = e.file_name();
-        // A file half-written by a killed run (see `write_hosts`).
-        let tmp = name
-            .to_str()
-            .is_some_and(|n| n.starts_with('.') && n.ends_with(TMP_SUFFIX));
-        if tmp && is_ours(&e.path(), lab) {
+        let text = name.to_str().unwrap_or("");
+        // A link half-made by a killed run (see `link_hosts_in`), or a
+        // shared file no node uses any more.
+        let tmp = text.starts_with('.') && text.ends_with(TMP_SUFFIX);
+        let unused_shared = text
+            .strip_prefix(&shared_of_lab)
+            .is_some_and(|v| !keep_shared.iter().any(|k| *k == "*" || *k == v));
+        if (tmp || unused_shared) && is_ours(&e.path(), lab) {
             if let Err(err) = std::fs::remove_file(e.path()) {
                 errors.push(Error::path("cannot remove", e.path(), err));
             }

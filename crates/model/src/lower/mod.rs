@@ -6,6 +6,7 @@
 //! [`crate::validate`], on the typed model.
 
 mod expect;
+mod fs;
 mod interface;
 pub(crate) mod kinds;
 mod link;

@@ -53,6 +53,12 @@ pub(crate) fn lower_node(
         raw.run.unwrap_or_default(),
         &mut node,
     );
+    let fs = super::fs::RawFs {
+        env: raw.env,
+        dirs: raw.dirs,
+        files: raw.files,
+    };
+    super::fs::node_fs(cx, &p, name, fs, &mut node);
     node
 }
 

@@ -4,6 +4,7 @@
 
 use super::{Leaf, Scalar};
 use super::{OneOrMany, RawExpect, RawExpectMap, RawLink, RawLinkLong, RawRoute, RawRouteMap};
+use super::{RawDir, RawDirMap, RawFile, RawFileMap};
 use super::{RawLo, RawLoMap, RawPartition, RawPartitionMap, RawStep, RawStepMap};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -83,6 +84,8 @@ fn seq_leaves<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Leaf>, A::Error>
 string_or_map!(RawRoute, RawRouteMap);
 string_or_map!(RawExpect, RawExpectMap);
 string_or_map!(RawLo, RawLoMap);
+string_or_map!(RawDir, RawDirMap);
+string_or_map!(RawFile, RawFileMap);
 string_or_map!(RawStep, RawStep::Words, step_map, RawStepMap, |s| {
     seq_other(s, RawStep::Other)
 });

@@ -47,6 +47,8 @@ fn the_table_knows_the_keys_raw_rs_knows() {
     assert_eq!(keys(&RawInterface::MAP), serde_keys::<RawInterface>());
     assert_eq!(keys(&RawImpair::MAP), serde_keys::<RawImpair>());
     assert_eq!(keys(&RawLoMap::MAP), serde_keys::<RawLoMap>());
+    assert_eq!(keys(&RawDirMap::MAP), serde_keys::<RawDirMap>());
+    assert_eq!(keys(&RawFileMap::MAP), serde_keys::<RawFileMap>());
     assert_eq!(keys(&RawLinkLong::MAP), serde_keys::<RawLinkLong>());
     assert_eq!(keys(&RawRouteMap::MAP), serde_keys::<RawRouteMap>());
     assert_eq!(keys(&RawNat::MAP), serde_keys::<RawNat>());
@@ -68,6 +70,8 @@ fn every_map_is_reached_from_the_top_once() {
         &RawTopology::MAP,
         &RawNode::MAP,
         &RawLoMap::MAP,
+        &RawDirMap::MAP,
+        &RawFileMap::MAP,
         &RawInterface::MAP,
         &RawImpair::MAP,
         &RawLinkLong::MAP,

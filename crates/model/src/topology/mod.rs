@@ -5,12 +5,14 @@
 //! error in a later layer may want to point back at the file.
 
 mod expect;
+mod fs;
 mod interface;
 mod network;
 mod route;
 mod scenario;
 
 pub use expect::*;
+pub use fs::*;
 pub use interface::*;
 pub use network::*;
 pub use route::*;
@@ -126,6 +128,13 @@ pub struct Node {
     pub serve: Vec<Service>,
     /// Long-running commands, each an argv.
     pub run: Vec<Vec<String>>,
+    /// `env:`: added to the environment of every process nslab starts in
+    /// the node.
+    pub env: BTreeMap<String, String>,
+    /// `dirs:`: private to the node, in file order.
+    pub dirs: Vec<NodeDir>,
+    /// `files:` by absolute path, each inside one of `dirs`.
+    pub files: BTreeMap<String, NodeFile>,
     /// Where the node is named in the file (its key, or its network member
     /// entry for nodes made by a network).
     pub loc: Loc,
@@ -147,6 +156,9 @@ impl Node {
             nat: Nat::default(),
             serve: Vec::new(),
             run: Vec::new(),
+            env: BTreeMap::new(),
+            dirs: Vec::new(),
+            files: BTreeMap::new(),
             loc,
         }
     }
