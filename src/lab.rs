@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 mod down;
 pub mod faults;
 mod hosts;
+mod nodefs;
+pub(crate) use nodefs::file_changes;
 mod record_io;
 mod settle;
 
@@ -273,6 +275,7 @@ pub(crate) fn up_locked(
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
             hosts::apply(desired)?;
+            nodefs::apply(desired)?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

@@ -16,6 +16,8 @@ use nslab_sys::statedir::StateDir;
 use std::fmt;
 use std::path::Path;
 
+mod fs;
+
 /// The built-in demo lab: the Docker bridge setup of the spec.
 pub(crate) const DEMO: &str = include_str!("../examples/docker-bridge.yaml");
 
@@ -37,9 +39,18 @@ pub(crate) struct Loaded {
 
 /// Validate `text` (named `name` in messages) against this machine.
 pub(crate) fn parse(name: &str, text: &str) -> Result<Loaded, Problems> {
+    parse_at(name, text, Path::new("."))
+}
+
+/// [`parse`], `from:` files relative to `base`.
+fn parse_at(name: &str, text: &str, base: &Path) -> Result<Loaded, Problems> {
     let interfaces = KernelInterfaces::for_file(text);
     let topology = nslab_model::parse_str_on(name, text, host(&interfaces))?;
-    let desired = desired(&topology);
+    let mut desired = desired(&topology);
+    let problems = fs::resolve(&topology, &mut desired, base);
+    if !problems.is_empty() {
+        return Err(Problems::found(topology.source.clone(), problems));
+    }
     Ok(Loaded {
         warnings: warnings(&desired),
         topology,
@@ -62,7 +73,11 @@ pub(crate) fn read(path: &Path) -> Result<Loaded, Problems> {
             .display()
             .to_string()
     };
-    let mut l = parse(&path.display().to_string(), &text)?;
+    let base = match path.parent() {
+        Some(p) if path != Path::new("-") && !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut l = parse_at(&path.display().to_string(), &text, base)?;
     l.source = source;
     Ok(l)
 }

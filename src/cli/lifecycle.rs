@@ -301,7 +301,15 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
     } else {
         super::faults::print_plan_with(&loaded.desired.lab, &p, &faults, json);
     }
-    if !json && p.is_empty() && faults.is_empty() {
+    // The nodes' files (`files:`) are written by `up` apart from the
+    // kernel's operations; their differences are listed after them.
+    let files = lab::file_changes(&loaded.desired, offline);
+    if !json {
+        for f in &files {
+            println!("{f}");
+        }
+    }
+    if !json && p.is_empty() && faults.is_empty() && files.is_empty() {
         let what = match lab {
             Some(l) if l == loaded.desired.lab => "the file it was brought up from",
             Some(_) => "the file",
@@ -317,7 +325,7 @@ pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: 
             eprintln!("lab {} matches {what}: nothing to do", loaded.desired.lab);
         }
     }
-    if exit_code && !(p.is_empty() && faults.is_empty()) {
+    if exit_code && !(p.is_empty() && faults.is_empty() && files.is_empty()) {
         return Exit::Changes;
     }
     Exit::Ok

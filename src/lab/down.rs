@@ -76,6 +76,9 @@ pub fn down_with(
     let mut uts_errors = nslab_sys::uts::remove(lab, &[]);
     // Its names under /etc/netns: owned by the mark in each file.
     uts_errors.extend(nslab_sys::etc_netns::remove_hosts(lab, &[]));
+    // Its nodes' private directories and files, and the mount points it
+    // made (recorded before they were made).
+    uts_errors.extend(nslab_sys::nodefs::remove(lab));
     let scope = scope_of_down(lab, &rec, found, lost);
     let mut host = Linux::new(lab);
     host.give_back_as(rec.physical_was.clone());

@@ -103,6 +103,7 @@ pub fn desired(t: &m::Topology) -> State {
         if n.netns.is_some() {
             n.hostname = Some(node.hostname_of(name));
         }
+        n.fs = super::fs::of_node(node);
         s.nodes.insert(name.to_string(), n);
     }
     for (bridge, net) in &t.networks {

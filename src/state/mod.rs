@@ -4,6 +4,7 @@
 //! them.
 
 pub mod desired;
+pub mod fs;
 pub mod nat;
 mod nat_rules;
 
@@ -44,6 +45,10 @@ pub struct NodeState {
     /// The node's nftables table `nslab-<lab>`; `None`: no table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nat: Option<nat::Nat>,
+    /// `env:`, `dirs:` and `files:` (see [`fs`]); written by `up` apart
+    /// from the kernel's objects. Desired side only.
+    #[serde(default, skip_serializing_if = "fs::NodeFs::is_empty")]
+    pub fs: fs::NodeFs,
 }
 
 impl NodeState {
@@ -57,6 +62,7 @@ impl NodeState {
             links: BTreeMap::new(),
             routes: BTreeSet::new(),
             nat: None,
+            fs: fs::NodeFs::default(),
         }
     }
 }

@@ -195,6 +195,12 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// Problems found outside this crate (against the machine: owners,
+    /// `from:` files), in `source`.
+    pub fn found(source: SourceFile, list: Vec<Problem>) -> Problems {
+        Problems::new(source, list)
+    }
+
     pub(crate) fn new(source: SourceFile, mut list: Vec<Problem>) -> Problems {
         list.sort_by(|a, b| a.loc.cmp(&b.loc).then(a.kind.cmp(&b.kind)));
         list.dedup();

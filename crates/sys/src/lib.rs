@@ -14,6 +14,7 @@
 //! | [`exec`] | commands inside a namespace: what `ip netns exec` gives ([`exec::command_in`], [`exec::shell_command`]) and long-running services in a process group of their own ([`exec::spawn_in`], [`exec::kill_group`]) |
 //! | [`process`] | process-wide settings of the binary (default SIGPIPE) |
 //! | [`procs`] | processes in `/proc`: pid + start time, namespace, nslab's mark; signals through a pidfd |
+//! | [`nodefs`] | a node's private directories and files under `/run/nslab/<lab>/fs/<node>/`, and its view (dirs bound, `env:`) for every process started in it |
 //! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces — the one test sandbox |
 //! | `testing` | test support for the crates below nslab, behind the `testing` feature: a scratch namespace per test |
@@ -60,6 +61,7 @@ pub mod exec;
 pub mod iface;
 pub mod kmod;
 pub mod netns;
+pub mod nodefs;
 #[allow(unsafe_code)]
 pub mod process;
 #[allow(unsafe_code)]

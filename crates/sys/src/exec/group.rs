@@ -60,7 +60,9 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
     Ok(cmd)
 }
 
-/// Adds to `cmd` what a node's processes see besides its network: the UTS
+/// Adds to `cmd` what a node's processes see besides its network (and its
+/// `env:`, and its private directories bound over their paths, see
+/// [`crate::nodefs`]): the UTS
 /// namespace (the host name) the lab keeps for the network namespace
 /// `netns`, if any (see [`crate::uts`]), and, when `/etc/netns/<netns>/`
 /// has files, a mount namespace of its own with each bound over the same
@@ -68,18 +70,22 @@ pub fn spawn_in(ns: BorrowedFd<'_>, argv: &[OsString], log: &Path) -> Result<Com
 pub fn join_node(cmd: &mut Command, netns: &str) {
     let uts = crate::uts::find(netns);
     let etc = super::ipnetns::etc_binds(&crate::etc_netns::dir().join(netns), Path::new("/etc"));
-    if uts.is_none() && etc.is_empty() {
+    let dirs = super::ipnetns::dir_binds(netns);
+    if let Some(view) = crate::nodefs::find_view(netns) {
+        cmd.envs(view.env);
+    }
+    if uts.is_none() && etc.is_empty() && dirs.is_empty() {
         return;
     }
     // SAFETY: the hook runs between fork and exec and only makes the setns,
     // unshare and mount system calls (through nix, C strings prepared
-    // before the fork) and writes a prepared warning; nothing is allocated.
+    // before the fork) and writes a prepared message; nothing is allocated.
     unsafe {
         cmd.pre_exec(move || {
             if let Some(uts) = &uts {
                 nix::sched::setns(uts, nix::sched::CloneFlags::CLONE_NEWUTS)?;
             }
-            if etc.is_empty() {
+            if etc.is_empty() && dirs.is_empty() {
                 return Ok(());
             }
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
@@ -102,7 +108,7 @@ pub fn join_node(cmd: &mut Command, netns: &str) {
                     super::ipnetns::say(&b.warning);
                 }
             }
-            Ok(())
+            super::ipnetns::bind_dirs(&dirs)
         });
     }
 }

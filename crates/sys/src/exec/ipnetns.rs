@@ -49,6 +49,9 @@ pub(super) struct Switch {
     sysfs: CString,
     none: CString,
     etc: Vec<EtcBind>,
+    /// The node's private directories (`dirs:`): a failed bind stops the
+    /// command, which would otherwise write into the machine's directory.
+    dirs: Vec<EtcBind>,
     fail_setns: Vec<u8>,
     fail_unshare: Vec<u8>,
     fail_slave: Vec<u8>,
@@ -81,6 +84,7 @@ impl Switch {
             sysfs: cstring("sysfs", "sysfs")?,
             none: cstring("none", "none")?,
             etc: etc_binds(&etc_netns.join(name), etc),
+            dirs: dir_binds(name),
             fail_setns: msg("setns"),
             fail_unshare: msg("unshare(CLONE_NEWNS)"),
             fail_slave: msg("mount --make-rslave /"),
@@ -143,8 +147,46 @@ impl Switch {
                 say(&b.warning);
             }
         }
-        Ok(())
+        bind_dirs(&self.dirs)
     }
+}
+
+/// Binds each of the node's private directories over its path (in the
+/// child's own mount namespace); the first that fails stops the child.
+pub(super) fn bind_dirs(dirs: &[EtcBind]) -> io::Result<()> {
+    for b in dirs {
+        mount(
+            Some(b.source.as_c_str()),
+            b.target.as_c_str(),
+            None::<&CStr>,
+            MsFlags::MS_BIND,
+            None::<&CStr>,
+        )
+        .or_else(|e| fail(&b.warning, e))?;
+    }
+    Ok(())
+}
+
+/// The binds of the node's private directories, from its view (see
+/// [`crate::nodefs`]); none when the lab keeps no view for `netns`.
+pub(super) fn dir_binds(netns: &str) -> Vec<EtcBind> {
+    let Some(view) = crate::nodefs::find_view(netns) else {
+        return Vec::new();
+    };
+    view.dirs
+        .iter()
+        .filter_map(|(source, target)| {
+            Some(EtcBind {
+                source: CString::new(source.as_os_str().as_bytes()).ok()?,
+                target: CString::new(target.as_os_str().as_bytes()).ok()?,
+                warning: format!(
+                    "nslab: namespace {netns}: bind of its private {} failed\n",
+                    target.display()
+                )
+                .into_bytes(),
+            })
+        })
+        .collect()
 }
 
 /// Reports the failed step on stderr and returns the OS error.

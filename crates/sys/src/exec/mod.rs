@@ -27,7 +27,9 @@ use crate::Error;
 /// A command that runs `argv` inside the named namespace as
 /// `ip netns exec NAME ARGV...` would: in that network namespace, in a
 /// mount namespace of its own with `/sys` showing the namespace's devices,
-/// and with `/etc/netns/NAME/*` bound over `/etc/*`.
+/// and with `/etc/netns/NAME/*` bound over `/etc/*` — and, for a node of
+/// a lab, its private directories bound over their paths and its `env:`
+/// added (see [`crate::nodefs`]).
 ///
 /// The namespace is opened now (a missing one is an error here, not at
 /// spawn). The program is looked up in `PATH` as usual; no shell is
@@ -37,8 +39,16 @@ pub fn command_in(netns_name: &str, argv: &[OsString]) -> Result<Command, Error>
     let switch = ipnetns::Switch::prepare(netns_name)?;
     let mut cmd = Command::new(program);
     cmd.args(args);
+    add_env(&mut cmd, netns_name);
     switch.install(&mut cmd);
     Ok(cmd)
+}
+
+/// Adds the node's `env:` (its view, see [`crate::nodefs`]) to `cmd`.
+fn add_env(cmd: &mut Command, netns: &str) {
+    if let Some(view) = crate::nodefs::find_view(netns) {
+        cmd.envs(view.env);
+    }
 }
 
 /// A command that runs `argv` in a lab's node: inside its namespace
