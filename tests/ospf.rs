@@ -69,7 +69,9 @@ fn files_under(dir: &Path, out: &mut Vec<String>) {
 }
 
 /// Mount points of this (the sandbox's) mount namespace that a lab could
-/// have left: FRR's directories, nslab's state, /etc/netns.
+/// have left: FRR's directories, nslab's state, a namespace under
+/// /run/netns, /etc/netns. (/run/netns itself becomes a mount point at the
+/// first namespace, as `ip netns add` makes it, and stays, as there.)
 fn lab_mounts() -> Vec<String> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     info.lines()
@@ -77,7 +79,7 @@ fn lab_mounts() -> Vec<String> {
         .filter(|m| {
             m.contains("frr")
                 || m.starts_with("/run/nslab")
-                || m.starts_with("/run/netns")
+                || m.starts_with("/run/netns/")
                 || m.starts_with("/etc/netns")
         })
         .collect()
