@@ -275,7 +275,6 @@ pub(crate) fn up_locked(
     match reconcile(&mut host, desired, &observed, &scope, progress) {
         Ok(done) => {
             hosts::apply(desired)?;
-            nodefs::apply(desired)?;
             let rec = done_record(desired, source, &prev, intent);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;

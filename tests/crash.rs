@@ -46,6 +46,13 @@ fn topology(edited: bool) -> String {
             let secs = if edited { 2000 + i } else { 1000 + i };
             parts.push(format!(" run: [\"sh -c 'sleep {secs} & sleep {secs}'\"]"));
         }
+        if i % 4 == 1 {
+            // Private directories (mount points nslab makes under
+            // /run/crash-data), a file in each, an environment.
+            parts.push(format!(
+                " dirs: [/run/crash-data/m{i}], files: {{ /run/crash-data/m{i}/conf: \"v{edited}\" }}, env: {{ X: y }}"
+            ));
+        }
         line.push_str(&parts.join(","));
         line.push_str(" }\n");
         t.push_str(&line);
@@ -112,7 +119,9 @@ struct Snapshot {
     nft: String,
     processes: BTreeSet<String>,
     state: bool,
-    /// The nodes' UTS namespaces (host names): files and mounts.
+    /// The nodes' UTS namespaces (host names): files and mounts; the
+    /// nodes' files under /etc/netns and the mount points of their
+    /// `dirs:` (the backing tree /run/nslab/<lab>/fs is in `state`).
     uts: Vec<String>,
 }
 
@@ -133,6 +142,10 @@ fn uts_left() -> Vec<String> {
     // The nodes' names under /etc/netns (the sandbox's own).
     if let Ok(d) = std::fs::read_dir("/etc/netns") {
         out.extend(d.flatten().map(|e| e.path().display().to_string()));
+    }
+    // The mount points the nodes' `dirs:` needed, made by nslab.
+    if Path::new("/run/crash-data").exists() {
+        out.push("/run/crash-data".to_string());
     }
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     out.extend(
@@ -211,7 +224,7 @@ fn scrub(base: &Snapshot) {
         }
     }
     let _ = std::fs::remove_dir(format!("/run/nslab/.uts/{LAB}"));
-    sh("rm -rf /etc/netns/*");
+    sh("rm -rf /etc/netns/* /etc/netns/.[!.]* /run/crash-data");
     std::thread::sleep(Duration::from_millis(100));
 }
 

@@ -1,7 +1,7 @@
 //! Every `--json` report is one JSON value, in the shape docs/json.md
 //! documents: no key in the output that the document's example for that
 //! command does not show (maps keyed by names, `nodes`, `links`,
-//! `sysctls`, count as one key `*`; the data of an operation, a NAT rule's
+//! `sysctls`, `env`, count as one key `*`; the data of an operation, a NAT rule's
 //! matches and action and an impairment are not walked into).
 
 mod common;
@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const NAMED: &[&str] = &["nodes", "links", "sysctls"];
+const NAMED: &[&str] = &["nodes", "links", "sysctls", "env"];
 const OPAQUE: &[&str] = &["op", "matches", "action", "impair"];
 
 fn paths(v: &Value, prefix: &str, named: bool, out: &mut BTreeSet<String>) {

@@ -151,3 +151,66 @@ fn bad_inputs_are_refused_at_their_place() {
         assert!(!Path::new("/d").exists(), "{what}: mount point made");
     }
 }
+
+/// `show NODE` and `show --json` give the node's host name, env, dirs and
+/// files as they are now.
+#[test]
+fn show_gives_hostname_env_dirs_and_files() {
+    if !sandbox("show_gives_hostname_env_dirs_and_files") {
+        return;
+    }
+    let f = write("nf.yaml", &file("router ospf"));
+    nslab_ok(&["up", &f], 0);
+    let out = nslab_ok(&["show", LAB, "a"], 0);
+    for want in [
+        "hostname a",
+        "env GREETING=hello",
+        "dir /run/nf-data (0750 65534:65534) at /run/nslab/nf/fs/a/run/nf-data",
+        "file /var/run/frr/frr.conf (0644 0:0 12 bytes)",
+        "file /run/nf-data/x (0600 65534:65534 9 bytes)",
+    ] {
+        assert!(out.contains(want), "{want}:\n{out}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&nslab_ok(&["show", LAB, "--json"], 0)).expect("json");
+    let a = &json["nodes"]["a"];
+    assert_eq!(a["hostname"], "a");
+    assert_eq!(a["env"]["TZ"], "UTC");
+    assert_eq!(a["dirs"][0]["path"], "/var/run/frr");
+    assert_eq!(a["files"][1]["path"], "/var/run/frr/frr.conf");
+    assert_eq!(a["files"][1]["size"], 12);
+    assert_eq!(a["files"][0]["mode"], "0600");
+    assert_eq!(json["nodes"]["b"]["files"], serde_json::json!([]));
+    nslab_ok(&["down", LAB], 0);
+    assert_nothing_left(LAB);
+}
+
+/// The facade's `Lab::exec` runs in the node's full view: its dirs, files
+/// and env.
+#[test]
+fn the_facades_exec_sees_the_nodes_view() {
+    if !sandbox("the_facades_exec_sees_the_nodes_view") {
+        return;
+    }
+    let lab = nslab::Lab::up_str(&file("router ospf")).expect("up");
+    let out = lab
+        .exec(
+            "a",
+            &[
+                "sh",
+                "-c",
+                "cat /var/run/frr/frr.conf; echo $GREETING; ls /run/nf-data",
+            ],
+        )
+        .expect("exec");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "router ospf\nhello\nx\n"
+    );
+    let b = lab
+        .exec("b", &["sh", "-c", "ls -A /run/nf-data; echo end"])
+        .expect("exec");
+    assert_eq!(String::from_utf8_lossy(&b.stdout), "end\n");
+    drop(lab);
+    assert_nothing_left(LAB);
+}

@@ -32,7 +32,16 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
             .nodes
             .iter()
             .filter(|(n, _)| node.is_none_or(|x| x == *n))
-            .map(|(n, s)| (n.clone(), serde_json::to_value(s).unwrap_or_default()))
+            .map(|(n, s)| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                let host = super::show_fs::of(&name, n, s.netns.as_deref());
+                if let (Some(o), Ok(serde_json::Value::Object(h))) =
+                    (v.as_object_mut(), serde_json::to_value(&host))
+                {
+                    o.extend(h);
+                }
+                (n.clone(), v)
+            })
             .collect();
         let bridges = serde_json::to_value(&bridges).unwrap_or_default();
         let faults = super::faults::json(&rec);
@@ -41,7 +50,10 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
         super::json::tidy(&mut v);
         println!("{v}");
     } else {
-        print!("{}", show::render(&state, node));
+        let extra = |n: &str, s: &crate::state::NodeState| {
+            super::show_fs::render(&super::show_fs::of(&name, n, s.netns.as_deref()))
+        };
+        print!("{}", show::render_with(&state, node, &extra));
         print!("{}", super::show_bridge::render(&name, &bridges));
         for (p, running) in crate::services::status(&rec, node) {
             println!(

@@ -19,6 +19,7 @@ mod ls;
 mod man;
 pub mod show;
 mod show_bridge;
+mod show_fs;
 pub mod term;
 mod test;
 

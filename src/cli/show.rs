@@ -7,13 +7,24 @@ use crate::state::{fmt_mac, LinkKind, LinkState, NodeState, State};
 use std::fmt::Write;
 
 /// One line per interface, one per route, under a heading per node.
+#[cfg(test)]
 pub fn render(state: &State, only: Option<&str>) -> String {
+    render_with(state, only, &|_, _| String::new())
+}
+
+/// [`render`], with `extra`'s lines for each node after its own.
+pub(super) fn render_with(
+    state: &State,
+    only: Option<&str>,
+    extra: &dyn Fn(&str, &NodeState) -> String,
+) -> String {
     let mut out = String::new();
     for (name, n) in &state.nodes {
         if only.is_some_and(|o| o != name) {
             continue;
         }
         render_node(&mut out, state, name, n);
+        out.push_str(&extra(name, n));
     }
     out
 }

@@ -13,10 +13,12 @@ fn op_error(op: String, node: &str, e: impl Into<Cause>) -> LabError {
     LabError::Observe(OpError::at(op, node, e))
 }
 
-/// After the kernel is as the file says: host names, then names.
+/// After the kernel is as the file says: host names, names, then the
+/// nodes' private directories, files and views (`super::nodefs`).
 pub(super) fn apply(desired: &State) -> Result<(), LabError> {
     hostnames(desired)?;
-    names(desired)
+    names(desired)?;
+    super::nodefs::apply(desired)
 }
 
 /// Before the kernel is touched (after the namespaces were found to be the

@@ -95,6 +95,22 @@ pub fn find(netns: &str) -> Option<OwnedFd> {
         .find_map(|lab| open_ns(&lab.path().join(netns)))
 }
 
+/// The host name the node whose network namespace is `netns` has now
+/// (read in its UTS namespace, on a thread of its own); `None` when the
+/// lab keeps no UTS namespace for it.
+pub fn hostname(netns: &str) -> Option<String> {
+    let fd = find(netns)?;
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            setns(&fd, CloneFlags::CLONE_NEWUTS).ok()?;
+            nix::unistd::gethostname().ok()?.into_string().ok()
+        })
+        .join()
+        .ok()
+        .flatten()
+    })
+}
+
 /// Removes the lab's UTS namespaces except those of the network namespaces
 /// in `keep` (every one of them for an empty `keep`, and then the lab's
 /// directory). Returns what could not be removed.
