@@ -45,7 +45,7 @@ pub(crate) fn parse(name: &str, text: &str) -> Result<Loaded, Problems> {
 }
 
 /// [`parse`], `from:` files relative to `base`.
-fn parse_at(name: &str, text: &str, base: &Path) -> Result<Loaded, Problems> {
+pub(crate) fn parse_at(name: &str, text: &str, base: &Path) -> Result<Loaded, Problems> {
     let interfaces = KernelInterfaces::for_file(text);
     let topology = nslab_model::parse_str_on(name, text, host(&interfaces))?;
     let mut desired = desired(&topology);

@@ -9,7 +9,7 @@ use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::record::{self, Record};
 use nslab_sys::statedir::StateDir;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A plan as the equivalent commands, or as `{"lab", "operations"}`.
 pub(super) fn print_plan(lab: &str, p: &Plan, json: bool) {
@@ -114,5 +114,14 @@ pub(super) fn loaded_lab(lab: &str) -> Result<Loaded, Exit> {
         Some(b) => String::from_utf8_lossy(&b).into_owned(),
         None => return Err(not_up(&name)),
     };
-    load::parse(&format!("{name} (as brought up)"), &text)
+    // Its `from:` files are where they were: beside the file it came from.
+    let base = match lab::look(&dir) {
+        Ok(lab::Recorded::Found(r)) => Path::new(&r.source)
+            .parent()
+            .filter(|p| p.is_absolute())
+            .map(Path::to_path_buf),
+        _ => None,
+    };
+    let base = base.unwrap_or_else(|| PathBuf::from("."));
+    load::parse_at(&format!("{name} (as brought up)"), &text, &base)
 }

@@ -45,6 +45,11 @@ pub(crate) fn parse(name: &str, text: &str) -> Result<Loaded, Exit> {
     loaded(crate::launch::parse(name, text))
 }
 
+/// [`parse`], `from:` files relative to `base`.
+pub(crate) fn parse_at(name: &str, text: &str, base: &Path) -> Result<Loaded, Exit> {
+    loaded(crate::launch::parse_at(name, text, base))
+}
+
 pub(crate) fn from_file(path: &Path) -> Result<Loaded, Exit> {
     loaded(crate::launch::read(path))
 }

@@ -112,7 +112,7 @@ pub(super) fn brought_up_from(dir: &StateDir, desired: &State) -> Result<String,
              `nslab up FILE` brings it up from a file again"
         ))
     })?;
-    if crate::state::desired::desired(&t) != *desired {
+    if as_written(crate::state::desired::desired(&t)) != as_written(desired.clone()) {
         return Err(FaultError::BadInput(format!(
             "lab {lab} was brought up from another version of this file; healing puts \
              the lab back as it was brought up: `nslab heal {lab}` does that, \
@@ -120,6 +120,24 @@ pub(super) fn brought_up_from(dir: &StateDir, desired: &State) -> Result<String,
         )));
     }
     Ok(text)
+}
+
+/// `s` as its file alone says it, without what `up` read from the machine
+/// (each `owner:`'s ids, each `from:` file's bytes): two loads of one
+/// version of a file compare equal, whether or not they were resolved.
+fn as_written(mut s: State) -> State {
+    for n in s.nodes.values_mut() {
+        for d in &mut n.fs.dirs {
+            (d.uid, d.gid) = (0, 0);
+        }
+        for f in n.fs.files.values_mut() {
+            (f.uid, f.gid) = (0, 0);
+            if f.from.is_some() {
+                f.content.clear();
+            }
+        }
+    }
+    s
 }
 
 /// For `nslab test FILE`: refuses a file that differs from the one the
