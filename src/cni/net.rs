@@ -175,8 +175,12 @@ pub fn attach(host: &mut Linux, conf: &Conf, a: &Attachment) -> Result<(), CniEr
         host,
         host_at(),
         veth,
+        // Hairpin, as Docker sets it: with br_netfilter loaded, a
+        // container reaching its own published port is DNATed at the
+        // bridge and sent back out of the port it came in on.
         LinkChange {
             up: Some(true),
+            hairpin: Some(true),
             ..LinkChange::default()
         },
     )?;
