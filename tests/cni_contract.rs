@@ -199,6 +199,17 @@ fn errors_are_the_specs_json_on_stdout_and_change_nothing() {
         assert!(e.get("cniVersion").is_some(), "{e}");
     }
     assert!(!std::path::Path::new("/run/nslab/n2").exists());
+    // A lab of the network's name that is not a CNI network is not touched.
+    let f = write("n3.yaml", "lab: n3\nnodes:\n  a: {}\n");
+    nslab_ok(&["up", &f], 0);
+    let a = call(
+        "ADD",
+        &req("e1", &ns),
+        &conf("1.0.0", "n3", &["10.9.0.0/24"]),
+    );
+    assert_eq!(a.json()["code"], 7, "{a:?}");
+    assert!(!sh("ip -n e1 link").contains("eth0"));
+    nslab_ok(&["down", "n3"], 0);
     // DEL of what never existed succeeds and makes nothing.
     call(
         "DEL",
@@ -229,6 +240,31 @@ fn version_answers_in_milliseconds() {
         "median {:?}",
         times[4]
     );
+    // The other two ways to be the plugin: `nslab cni`, and a link named
+    // `nslab-cni`; with arguments and `CNI_COMMAND` set, nslab is the CLI.
+    std::os::unix::fs::symlink(nslab_bin(), "/run/nslab-cni").expect("link");
+    let ask = |exe: &str, args: &[&str]| {
+        let o = std::process::Command::new(exe)
+            .args(args)
+            .env("CNI_COMMAND", "VERSION")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let bin = nslab_bin();
+    let bin = bin.to_str().expect("path");
+    for (exe, args) in [
+        (bin, &["cni"][..]),
+        ("/run/nslab-cni", &[][..]),
+        (bin, &[][..]),
+    ] {
+        assert!(
+            ask(exe, args).contains("supportedVersions"),
+            "{exe} {args:?}"
+        );
+    }
+    assert!(!ask(bin, &["ls"]).contains("supportedVersions"));
 }
 
 /// `internal: true`: no route out (no default route, no `routes` in the
