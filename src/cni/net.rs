@@ -184,6 +184,16 @@ pub fn attach(host: &mut Linux, conf: &Conf, a: &Attachment) -> Result<(), CniEr
             ..LinkChange::default()
         },
     )?;
+    if cidrs.iter().any(|c| c.addr.is_ipv6()) {
+        // Usable at once, as Docker's are: no duplicate address detection
+        // on a network whose addresses nslab alone hands out.
+        host.apply(&Op::SetSysctl {
+            at: inside.clone(),
+            key: format!("net.ipv6.conf.{}.accept_dad", a.ifname),
+            value: "0".into(),
+        })
+        .map_err(op_err)?;
+    }
     for c in &cidrs {
         apply_idem(
             host,
