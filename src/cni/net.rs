@@ -184,6 +184,18 @@ pub fn attach(host: &mut Linux, conf: &Conf, a: &Attachment) -> Result<(), CniEr
             ..LinkChange::default()
         },
     )?;
+    configure_inside(host, conf, a, &inside)
+}
+
+/// The container's end: DAD off for IPv6, its addresses, up, and (unless
+/// the network is internal) a default route per subnet it has an address in.
+fn configure_inside(
+    host: &mut Linux,
+    conf: &Conf,
+    a: &Attachment,
+    inside: &At,
+) -> Result<(), CniError> {
+    let cidrs = a.cidrs();
     if cidrs.iter().any(|c| c.addr.is_ipv6()) {
         // Usable at once, as Docker's are: no duplicate address detection
         // on a network whose addresses nslab alone hands out.
