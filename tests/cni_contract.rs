@@ -199,6 +199,17 @@ fn errors_are_the_specs_json_on_stdout_and_change_nothing() {
         assert!(e.get("cniVersion").is_some(), "{e}");
     }
     assert!(!std::path::Path::new("/run/nslab/n2").exists());
+    // A lab of the network's name that is not a CNI network is not touched.
+    let f = write("n3.yaml", "lab: n3\nnodes:\n  a: {}\n");
+    nslab_ok(&["up", &f], 0);
+    let a = call(
+        "ADD",
+        &req("e1", &ns),
+        &conf("1.0.0", "n3", &["10.9.0.0/24"]),
+    );
+    assert_eq!(a.json()["code"], 7, "{a:?}");
+    assert!(!sh("ip -n e1 link").contains("eth0"));
+    nslab_ok(&["down", "n3"], 0);
     // DEL of what never existed succeeds and makes nothing.
     call(
         "DEL",
@@ -229,4 +240,111 @@ fn version_answers_in_milliseconds() {
         "median {:?}",
         times[4]
     );
+    // The other two ways to be the plugin: `nslab cni`, and a link named
+    // `nslab-cni`; with arguments and `CNI_COMMAND` set, nslab is the CLI.
+    std::os::unix::fs::symlink(nslab_bin(), "/run/nslab-cni").expect("link");
+    let ask = |exe: &str, args: &[&str]| {
+        let o = std::process::Command::new(exe)
+            .args(args)
+            .env("CNI_COMMAND", "VERSION")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let bin = nslab_bin();
+    let bin = bin.to_str().expect("path");
+    for (exe, args) in [
+        (bin, &["cni"][..]),
+        ("/run/nslab-cni", &[][..]),
+        (bin, &[][..]),
+    ] {
+        assert!(
+            ask(exe, args).contains("supportedVersions"),
+            "{exe} {args:?}"
+        );
+    }
+    assert!(!ask(bin, &["ls"]).contains("supportedVersions"));
+}
+
+/// `internal: true`: no route out (no default route, no `routes` in the
+/// result), nothing masqueraded, the host's forwarding left alone; the
+/// gateway still answers.
+#[test]
+fn an_internal_network_has_no_route_out() {
+    if !sandbox("an_internal_network_has_no_route_out") {
+        return;
+    }
+    install();
+    sh("sysctl -qw net.ipv4.ip_forward=0");
+    let mut c = conf("1.0.0", "in1", &["10.5.0.0/24"]);
+    c["internal"] = json!(true);
+    let ns = netns("i1");
+    let res = call("ADD", &req("i1", &ns), &c).ok().json();
+    assert_eq!(res["routes"], json!([]), "{res}");
+    assert_eq!(sh("ip -n i1 route show default"), "", "a route out");
+    let ruleset = sh("nft list ruleset");
+    assert!(!ruleset.contains("masquerade"), "{ruleset}");
+    assert_eq!(sh("sysctl -n net.ipv4.ip_forward").trim(), "0");
+    let ping = sh("ip netns exec i1 busybox ping -c1 -W2 10.5.0.1 && echo PING-OK");
+    assert!(ping.contains("PING-OK"), "{ping}");
+    // Without `internal`, the same network routes out and masquerades.
+    let c = conf("1.0.0", "out1", &["10.6.0.0/24"]);
+    let ns2 = netns("o1");
+    call("ADD", &req("o1", &ns2), &c).ok();
+    assert!(sh("ip -n o1 route show default").contains("via 10.6.0.1"));
+    assert!(sh("nft list ruleset").contains("masquerade"));
+    assert_eq!(sh("sysctl -n net.ipv4.ip_forward").trim(), "1");
+    call("DEL", &req("o1", &ns2), &c).ok();
+    // `nslab down` puts the host's forwarding back as it was.
+    nslab_ok(&["down", "out1"], 0);
+    assert_eq!(sh("sysctl -n net.ipv4.ip_forward").trim(), "0");
+}
+
+/// A published port answers from the host itself and, hairpinned, from a
+/// container of the same network (its own port included), as Docker's do.
+#[test]
+fn a_published_port_answers_from_the_host_and_hairpinned() {
+    if !sandbox("a_published_port_answers_from_the_host_and_hairpinned") {
+        return;
+    }
+    install();
+    let mut c = conf("1.1.0", "pub1", &["10.4.0.0/24"]);
+    c["runtimeConfig"] =
+        json!({"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]});
+    let (a, b) = (netns("pa"), netns("pb"));
+    call("ADD", &req("pa", &a), &c).ok();
+    let mut plain = c.clone();
+    plain["runtimeConfig"] = json!({});
+    call("ADD", &req("pb", &b), &plain).ok();
+    // What a runtime does besides the network plugin (the `loopback` one).
+    sh("ip -n pa link set lo up; ip -n pb link set lo up");
+    std::fs::create_dir_all("/run/www").expect("www");
+    std::fs::write("/run/www/index.html", "published\n").expect("index");
+    let mut httpd = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", "pa", "busybox", "httpd", "-f", "-p", "80", "-h", "/run/www",
+        ])
+        .spawn()
+        .expect("httpd");
+    let get = |from: &str| {
+        let cmd = format!(
+            "for i in 1 2 3 4 5 6 7 8 9 10; do {from} timeout 3 busybox wget -q -O - http://10.4.0.1:8080/ && break; sleep 0.2; done"
+        );
+        sh(&cmd)
+    };
+    let host = get("");
+    let other = get("ip netns exec pb");
+    let own = get("ip netns exec pa");
+    let _ = httpd.kill();
+    let _ = httpd.wait();
+    assert!(host.contains("published"), "from the host: {host}");
+    assert!(
+        other.contains("published"),
+        "from another container: {other}"
+    );
+    assert!(own.contains("published"), "from itself (hairpin): {own}");
+    call("DEL", &req("pa", &a), &c).ok();
+    call("DEL", &req("pb", &b), &plain).ok();
+    assert_clean("pub1");
 }

@@ -175,11 +175,37 @@ pub fn attach(host: &mut Linux, conf: &Conf, a: &Attachment) -> Result<(), CniEr
         host,
         host_at(),
         veth,
+        // Hairpin, as Docker sets it: with br_netfilter loaded, a
+        // container reaching its own published port is DNATed at the
+        // bridge and sent back out of the port it came in on.
         LinkChange {
             up: Some(true),
+            hairpin: Some(true),
             ..LinkChange::default()
         },
     )?;
+    configure_inside(host, conf, a, &inside)
+}
+
+/// The container's end: DAD off for IPv6, its addresses, up, and (unless
+/// the network is internal) a default route per subnet it has an address in.
+fn configure_inside(
+    host: &mut Linux,
+    conf: &Conf,
+    a: &Attachment,
+    inside: &At,
+) -> Result<(), CniError> {
+    let cidrs = a.cidrs();
+    if cidrs.iter().any(|c| c.addr.is_ipv6()) {
+        // Usable at once, as Docker's are: no duplicate address detection
+        // on a network whose addresses nslab alone hands out.
+        host.apply(&Op::SetSysctl {
+            at: inside.clone(),
+            key: format!("net.ipv6.conf.{}.accept_dad", a.ifname),
+            value: "0".into(),
+        })
+        .map_err(op_err)?;
+    }
     for c in &cidrs {
         apply_idem(
             host,

@@ -19,6 +19,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 
+/// The namespace of a node: a name under /run/netns, a path (a CNI
+/// runtime's `CNI_NETNS`: a namespace nslab did not make), or `None` for
+/// the one nslab runs in.
+pub(super) fn open_netns(netns: Option<&str>) -> Result<OwnedFd, nslab_sys::Error> {
+    match netns {
+        Some(p) if p.starts_with('/') => netns::open_path(std::path::Path::new(p)),
+        Some(name) => netns::open(name),
+        None => netns::current(),
+    }
+}
+
 /// An open namespace: its fd, its route socket, and a name → index cache.
 pub(in crate::host) struct Handle {
     pub fd: OwnedFd,
@@ -32,10 +43,7 @@ pub(in crate::host) struct Handle {
 
 impl Handle {
     fn open(netns: Option<&str>, home: Arc<OwnedFd>) -> Result<Handle, Cause> {
-        let fd = match netns {
-            Some(name) => netns::open(name)?,
-            None => netns::current()?,
-        };
+        let fd = open_netns(netns)?;
         // The route socket from a short visit of this thread (no thread
         // of its own: a lab may have thousands of namespaces); the
         // netfilter socket when first needed.

@@ -296,10 +296,7 @@ pub struct LinkSeen {
 /// nslab runs in), read over netlink; `Ok(None)` when it is not there.
 pub fn link_seen(netns: Option<&str>, ifname: &str) -> Result<Option<LinkSeen>, Cause> {
     let home = netns::current()?;
-    let fd = match netns {
-        Some(ns) => netns::open(ns)?,
-        None => netns::current()?,
-    };
+    let fd = super::linux::open_netns(netns)?;
     let mut sock = netns::visit_from(home.as_fd(), fd.as_fd(), nl::Socket::open)??;
     let Some(link) = sock.link_by_name(ifname)? else {
         return Ok(None);

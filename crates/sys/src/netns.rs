@@ -54,7 +54,7 @@ use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
 use crate::error::{check_component, Error};
 
 mod list;
-pub use list::{exists, list, list_with_prefix};
+pub use list::{exists, list, list_with_prefix, open_path};
 
 /// Where named namespaces live: `/run/netns`, as for `ip netns`.
 ///
@@ -230,10 +230,9 @@ fn name_it<T>(
 }
 
 /// Opens the named namespace. [`Error::NetnsNotFound`] when there is no such
-/// file, [`Error::NotNetns`] when it is no namespace. A path (`CNI_NETNS`) is opened as is.
+/// file, [`Error::NotNetns`] when it is a file with no namespace on it.
 pub fn open(name: &str) -> Result<OwnedFd, Error> {
-    let abs = name.starts_with('/').then(|| PathBuf::from(name));
-    let path = abs.map_or_else(|| path_of(name), Ok)?;
+    let path = path_of(name)?;
     let fd = match nix_open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::ENOENT) => {

@@ -43,3 +43,23 @@ pub fn list_with_prefix(prefix: &str) -> Result<Vec<String>, Error> {
     names.sort();
     Ok(names)
 }
+
+/// Opens the namespace file at `path`, one nslab did not name (a CNI
+/// runtime's `CNI_NETNS`, `/proc/PID/ns/net`): [`Error::NetnsNotFound`]
+/// when there is no such file, [`Error::NotNetns`] when it holds no
+/// namespace. [`super::open`] takes names only.
+pub fn open_path(path: &std::path::Path) -> Result<std::os::fd::OwnedFd, Error> {
+    use nix::fcntl::{open, OFlag};
+    use nix::sys::stat::Mode;
+    let fd = match open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(nix::errno::Errno::ENOENT) => {
+            return Err(Error::NetnsNotFound {
+                name: path.display().to_string(),
+            })
+        }
+        Err(e) => return Err(Error::path("cannot open", path, e)),
+    };
+    super::check_nsfs(std::os::fd::AsFd::as_fd(&fd), path)?;
+    Ok(fd)
+}
