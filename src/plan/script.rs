@@ -135,6 +135,16 @@ impl Body {
             }
             // `tc` lines are run as written already.
             Op::SetImpair { .. } => self.sh(op.to_string()),
+            // A node's private directories are a view nslab gives the
+            // processes it starts; a script cannot give it.
+            Op::WriteFile { at, path, .. } => self.sh(format!(
+                "# left to nslab: write {path} in node {}'s private directories",
+                at.node
+            )),
+            Op::RemoveFile { at, path } => self.sh(format!(
+                "# left to nslab: remove {path} from node {}'s private directories",
+                at.node
+            )),
         }
     }
 

@@ -1,17 +1,20 @@
 //! A node's NAT table as `nft -f` input: the table the host layer writes
-//! (`host/nat.rs`: chains at the NAT hooks with the standard priorities,
-//! the lab's mark in the table's comment), replacing one that is there in
-//! the same transaction, as nslab does.
+//! (`host/nat.rs`: chains at the NAT hooks with the standard priorities, a
+//! filter chain at the forward hook for the isolation of networks, the
+//! lab's mark in the table's comment), replacing one that is there in the
+//! same transaction, as nslab does.
 
 use crate::state::nat::{Action, Hook, Match, Nat, Rule};
 use crate::state::Cidr;
 use std::fmt::Write as _;
 
-/// The priority of a hook's chain (dstnat -100, srcnat 100).
-fn priority(h: Hook) -> i32 {
+/// The type and priority of a hook's chain (dstnat -100, srcnat 100, the
+/// forward filter 0).
+fn chain_kind(h: Hook) -> (&'static str, i32) {
     match h {
-        Hook::Prerouting | Hook::Output => -100,
-        Hook::Postrouting => 100,
+        Hook::Prerouting | Hook::Output => ("nat", -100),
+        Hook::Postrouting => ("nat", 100),
+        Hook::Input | Hook::Forward => ("filter", 0),
     }
 }
 
@@ -44,22 +47,22 @@ fn net(c: &Cidr, field: &str, op: &str) -> String {
     format!("{l3} {field} & {mask} {op} {}", n.addr)
 }
 
-/// One match as nft syntax; `None` for what nslab did not write (never
-/// written back).
-fn match_words(m: &Match) -> Option<String> {
-    Some(match m {
+/// One match as nft syntax.
+fn match_words(m: &Match) -> String {
+    match m {
         Match::SrcNet(c) => net(c, "saddr", "=="),
         Match::DstNet(c) => net(c, "daddr", "=="),
+        Match::NotSrcNet(c) => net(c, "saddr", "!="),
         Match::NotDstNet(c) => net(c, "daddr", "!="),
         Match::IifName(n) => format!("iifname {}", string(n)),
+        Match::NotIifName(n) => format!("iifname != {}", string(n)),
         Match::OifName(n) => format!("oifname {}", string(n)),
         Match::NotOifName(n) => format!("oifname != {}", string(n)),
-        Match::Proto(p) => format!("meta l4proto {p}"),
+        Match::L4Proto(p) => format!("meta l4proto {p}"),
         Match::DstPort(p) => format!("th dport {p}"),
         Match::DstLocal => "fib daddr type local".to_string(),
-        Match::CtDnat => "ct status dnat".to_string(),
-        Match::Foreign => return None,
-    })
+        Match::CtStatusDnat => "ct status dnat".to_string(),
+    }
 }
 
 /// A quoted nft string (interface names have no quotes or backslashes;
@@ -79,40 +82,56 @@ fn family(v6: bool) -> &'static str {
 /// Whether the rule is of IPv6 (`Some(true)`) or IPv4, by its first
 /// address, as the encoder pins it; `None`: no address in it.
 fn rule_family(r: &Rule) -> Option<bool> {
-    let from_match = r.matches.iter().find_map(|m| match m {
-        Match::SrcNet(c) | Match::DstNet(c) | Match::NotDstNet(c) => Some(c.is_ipv6()),
+    let from_match = r.rule.matches.iter().find_map(|m| match m {
+        Match::SrcNet(c) | Match::DstNet(c) | Match::NotSrcNet(c) | Match::NotDstNet(c) => {
+            Some(c.is_ipv6())
+        }
         _ => None,
     });
-    from_match.or(match &r.action {
+    from_match.or(match &r.rule.action {
         Action::Dnat { addr, .. } => Some(addr.is_ipv6()),
-        Action::Masquerade => None,
+        Action::Masquerade | Action::Accept | Action::Drop => None,
     })
 }
 
-fn rule_words(r: &Rule) -> Option<String> {
+fn rule_words(r: &Rule) -> String {
     let mut s = String::new();
     // The family first, where the encoder puts it (nft would put its own
     // just before the first address).
     if let Some(v6) = rule_family(r) {
         let _ = write!(s, "meta nfproto {} ", family(v6));
     }
-    for m in &r.matches {
-        let w = match_words(m)?;
+    for m in &r.rule.matches {
+        let w = match_words(m);
         if !w.is_empty() {
             s.push_str(&w);
             s.push(' ');
         }
     }
-    match &r.action {
+    match &r.rule.action {
         Action::Masquerade => s.push_str("masquerade"),
-        Action::Dnat { addr, port } if addr.is_ipv6() => {
+        Action::Accept => s.push_str("accept"),
+        Action::Drop => s.push_str("drop"),
+        Action::Dnat {
+            addr,
+            port: Some(port),
+        } if addr.is_ipv6() => {
             let _ = write!(s, "dnat ip6 to [{addr}]:{port}");
         }
-        Action::Dnat { addr, port } => {
+        Action::Dnat { addr, port: None } if addr.is_ipv6() => {
+            let _ = write!(s, "dnat ip6 to {addr}");
+        }
+        Action::Dnat {
+            addr,
+            port: Some(port),
+        } => {
             let _ = write!(s, "dnat ip to {addr}:{port}");
         }
+        Action::Dnat { addr, port: None } => {
+            let _ = write!(s, "dnat ip to {addr}");
+        }
     }
-    Some(s)
+    s
 }
 
 /// The `nft -f` input that makes table `table` (family inet) hold `nat`,
@@ -125,22 +144,27 @@ pub(super) fn table_text(table: &str, mark: &str, nat: Option<&Nat>) -> String {
     let mut s = format!("table inet {table}\ndelete table inet {table}\n");
     let _ = writeln!(s, "table inet {table} {{");
     let _ = writeln!(s, "\tcomment {}", string(mark));
-    for h in [Hook::Prerouting, Hook::Output, Hook::Postrouting] {
+    for h in [
+        Hook::Prerouting,
+        Hook::Output,
+        Hook::Postrouting,
+        Hook::Forward,
+    ] {
         let rules: Vec<String> = nat
             .rules
             .iter()
             .filter(|r| r.hook == h)
-            .filter_map(rule_words)
+            .map(rule_words)
             .collect();
         if rules.is_empty() {
             continue;
         }
         let name = h.name();
+        let (kind, priority) = chain_kind(h);
         let _ = writeln!(s, "\tchain {name} {{");
         let _ = writeln!(
             s,
-            "\t\ttype nat hook {name} priority {}; policy accept;",
-            priority(h)
+            "\t\ttype {kind} hook {name} priority {priority}; policy accept;"
         );
         for r in rules {
             let _ = writeln!(s, "\t\t{r}");
