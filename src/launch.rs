@@ -11,14 +11,15 @@ use crate::lab::{self, LabError};
 use crate::plan::Plan;
 use crate::services::ServiceError;
 use crate::state::{desired::desired, State};
-use nslab_model::{
-    Host, HostInterfaces, HostPrograms, ImageLookup, Problems, ProgramLookup, Topology,
-};
+use nslab_model::{Host, Problems, Topology};
 use nslab_sys::statedir::StateDir;
 use std::fmt;
 use std::path::Path;
 
 mod fs;
+mod machine;
+
+use machine::{host, KernelInterfaces, LocalImages};
 
 /// The built-in demo lab: the Docker bridge setup of the spec.
 pub(crate) const DEMO: &str = include_str!("../examples/docker-bridge.yaml");
@@ -248,127 +249,6 @@ pub(crate) fn up(
     })
 }
 
-/// Interfaces of the namespace nslab runs in, asked over netlink
-/// (`/sys/class/net` would show the namespace sysfs was mounted in), and
-/// those the file's lab has moved into its nodes (they are not in the host
-/// while the lab is up, yet the file is right to name them).
-#[derive(Default)]
-struct KernelInterfaces {
-    moved_in: Vec<String>,
-}
-
-impl HostInterfaces for KernelInterfaces {
-    fn exists(&self, name: &str) -> bool {
-        // One socket per question: only `physical` interfaces are asked about.
-        self.moved_in.iter().any(|m| m == name) || crate::host::query::interface_exists(name)
-    }
-}
-
-impl KernelInterfaces {
-    /// For a file with `physical` interfaces: the host interfaces its lab's
-    /// record says are in the lab's nodes now.
-    fn for_file(text: &str) -> KernelInterfaces {
-        if !text.contains("physical") {
-            return KernelInterfaces::default();
-        }
-        let Ok(t) = nslab_model::parse_str("", text, &nslab_model::AnyHostInterfaces) else {
-            return KernelInterfaces::default();
-        };
-        let lab = t.lab.as_str();
-        // What the record says, and what the marks on the interfaces in
-        // the lab's namespaces say (the record may be lost).
-        let mut moved_in: Vec<String> = Vec::new();
-        if let Ok(Some(dir)) = StateDir::find(lab) {
-            if let Ok(crate::lab::Recorded::Found(rec)) = crate::lab::look(&dir) {
-                moved_in.extend(
-                    rec.physical
-                        .iter()
-                        .filter(|(key, _)| {
-                            let node = key.rsplit_once(':').map_or(key.as_str(), |(n, _)| n);
-                            matches!(rec.nodes.get(node), Some(Some(ns)) if nslab_sys::netns::exists(ns))
-                        })
-                        .map(|(_, from)| from.clone()),
-                );
-            }
-        }
-        // Validation asks the machine nslab runs on.
-        let mut host = crate::host::linux::Linux::new(lab);
-        let owned: Vec<(String, Option<String>)> = crate::lab::owned_namespaces(&mut host, lab)
-            .into_iter()
-            .map(|ns| (ns.clone(), Some(ns)))
-            .collect();
-        moved_in.extend(crate::host::Host::physical_marks(&mut host, lab, &owned).into_values());
-        KernelInterfaces { moved_in }
-    }
-}
-
-/// Programs as `execvp` finds them when `run:` starts one: argv\[0\] with
-/// a `/` is a path; without, the first executable `PATH` entry of that name
-/// (`PATH` unset: /bin:/usr/bin, as glibc does).
-pub(crate) struct FileSystemPrograms;
-
-impl FileSystemPrograms {
-    fn executable(path: &Path) -> ProgramLookup {
-        match std::fs::metadata(path) {
-            Err(_) => ProgramLookup::Missing,
-            Ok(m) if !m.is_file() => ProgramLookup::NotExecutable,
-            Ok(_) => {
-                if nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok() {
-                    ProgramLookup::Found
-                } else {
-                    ProgramLookup::NotExecutable
-                }
-            }
-        }
-    }
-}
-
-impl HostPrograms for FileSystemPrograms {
-    fn lookup(&self, argv0: &str) -> ProgramLookup {
-        if argv0.is_empty() || argv0.contains('\0') {
-            return ProgramLookup::Missing;
-        }
-        if argv0.contains('/') {
-            return Self::executable(Path::new(argv0));
-        }
-        let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
-        let mut seen = ProgramLookup::Missing;
-        for dir in std::env::split_paths(&path) {
-            // An empty entry is the current directory, as for execvp.
-            let dir = if dir.as_os_str().is_empty() {
-                std::path::PathBuf::from(".")
-            } else {
-                dir
-            };
-            match Self::executable(&dir.join(argv0)) {
-                ProgramLookup::Found => return ProgramLookup::Found,
-                ProgramLookup::NotExecutable => seen = ProgramLookup::NotExecutable,
-                ProgramLookup::Missing => {}
-            }
-        }
-        seen
-    }
-}
-
-/// [`FileSystemPrograms`], and the images in Podman's local store: what
-/// `up` checks a file with `image:` against, before anything is made
-/// (`validate`, `plan` and `graph` need Podman, not the images).
-struct LocalImages;
-
-impl HostPrograms for LocalImages {
-    fn lookup(&self, argv0: &str) -> ProgramLookup {
-        FileSystemPrograms.lookup(argv0)
-    }
-
-    fn image(&self, reference: &str) -> ImageLookup {
-        match nslab_sys::podman::image_exists(reference) {
-            Ok(true) => ImageLookup::Present,
-            Ok(false) => ImageLookup::Absent,
-            Err(e) => ImageLookup::Unknown(e.to_string()),
-        }
-    }
-}
-
 /// For `up`: the file's images are in Podman's local store (nslab pulls
 /// nothing), each problem at its `image:`.
 fn check_images(l: &Loaded) -> Result<(), Problems> {
@@ -381,14 +261,6 @@ fn check_images(l: &Loaded) -> Result<(), Problems> {
         programs: &LocalImages,
     };
     nslab_model::parse_str_on(&l.topology.source.name, &l.topology.source.text, host).map(|_| ())
-}
-
-/// The machine nslab runs on, as the model asks about it.
-fn host(interfaces: &KernelInterfaces) -> Host<'_> {
-    Host {
-        interfaces,
-        programs: &FileSystemPrograms,
-    }
 }
 
 /// What is allowed but almost surely a mistake: a NAT rule the file asks
