@@ -65,6 +65,9 @@ pub fn nat_of_table(t: &nft::Table) -> Option<Nat> {
             rule: r.clone(),
         }));
     }
+    // In hook order, as the desired state has them (chains may be listed
+    // in any order; within a chain the order is the rules').
+    rules.sort_by_key(|r| r.hook);
     Some(Nat {
         rules,
         foreign: false,

@@ -95,13 +95,21 @@ mod tests {
         ]
     }
 
-    /// A rule at a NAT hook: DNAT where the kernel allows it (prerouting,
-    /// output), masquerade at postrouting, verdicts anywhere; a port only
-    /// with its protocol, as the encoder requires.
+    /// A rule at a hook of the table: DNAT where the kernel allows it
+    /// (prerouting, output), masquerade at postrouting, verdicts anywhere
+    /// (only verdicts in the forward filter chain of the isolation of
+    /// networks); a port only with its protocol, as the encoder requires.
     fn rule() -> impl Strategy<Value = Rule> {
-        (any::<bool>(), 0usize..3, any::<u8>()).prop_flat_map(|(v6, h, pick)| {
-            let hook = [Hook::Prerouting, Hook::Output, Hook::Postrouting][h];
+        (any::<bool>(), 0usize..4, any::<u8>()).prop_flat_map(|(v6, h, pick)| {
+            let hook = [
+                Hook::Prerouting,
+                Hook::Output,
+                Hook::Postrouting,
+                Hook::Forward,
+            ][h];
             let action = match (hook, pick % 3) {
+                (Hook::Forward, 1) => Just(Action::Accept).boxed(),
+                (Hook::Forward, _) => Just(Action::Drop).boxed(),
                 (Hook::Postrouting, 0) => Just(Action::Masquerade).boxed(),
                 (_, 0) => (addr(v6), proptest::option::of(any::<u16>()))
                     .prop_map(|(addr, port)| Action::Dnat { addr, port })
