@@ -281,7 +281,8 @@ fn an_image_node_gets_its_env_dirs_and_files() {
         format!(
             "lab: envd\nnodes:\n  a:\n    image: {IMAGE}\n    cmd: [sleep, \"1000\"]\n    \
              env: {{ X: {x} }}\n    dirs: [/data]\n    files: {{ /data/f: hello }}\n  \
-             c:\n    image: {IMAGE}\n    cmd: [sleep, \"1000\"]\n    dirs: [/data]\n"
+             c:\n    image: {IMAGE}\n    cmd: [sleep, \"1000\"]\n    dirs: [/data]\n    \
+             files: {{ /data/h: v-{x} }}\n"
         )
     };
     let f = write("envd.yaml", &file("y"));
@@ -305,16 +306,21 @@ fn an_image_node_gets_its_env_dirs_and_files() {
     );
     let backing = std::fs::read_to_string("/run/nslab/envd/fs/a/data/g");
     assert_eq!(backing.ok().as_deref(), Some("mine\n"));
-    let other = nslab(&["exec", "envd", "c", "--", "sh", "-c", "ls -A /data"]);
-    assert_eq!(other.status.code(), Some(0), "{}", text(&other));
-    assert_eq!(String::from_utf8_lossy(&other.stdout).trim(), "");
+    let in_c = |cmd: &str| nslab_ok(&["exec", "envd", "c", "--", "sh", "-c", cmd], 0);
+    assert_eq!(in_c("ls -A /data").trim(), "h", "c sees another directory");
     // A changed `env:` replaces the container (and its value is seen).
     let id = |n: &str| sh_out(&format!("podman inspect -f '{{{{.Id}}}}' {n}"));
     let (a0, c0) = (id("envd-a"), id("envd-c"));
     let f2 = write("envd2.yaml", &file("z"));
     nslab_ok(&["up", &f2], 0);
     assert_ne!(id("envd-a"), a0, "a changed env: kept the old container");
-    assert_eq!(id("envd-c"), c0, "c did not change but was replaced");
+    // A changed file is rewritten where the running container sees it.
+    assert_eq!(
+        id("envd-c"),
+        c0,
+        "c's env and dirs did not change but it was replaced"
+    );
+    assert_eq!(in_c("cat /data/h").trim(), "v-z");
     let out = nslab_ok(
         &[
             "exec",
