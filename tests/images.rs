@@ -265,3 +265,76 @@ fn example_container_replicas() {
     assert!(!text(&show).contains("faults"), "{}", text(&show));
     assert!(took < Duration::from_secs(60), "{took:?}");
 }
+
+/// An image node's `env:`, `dirs:` and `files:` are the container's: the
+/// variable in its environment, the file `up` wrote in its directory at
+/// start, what it writes there in the node's backing directory only (not
+/// in another image node's same path); a changed `env:` replaces the
+/// container; `down` leaves nothing.
+#[test]
+fn an_image_node_gets_its_env_dirs_and_files() {
+    if !sandbox("an_image_node_gets_its_env_dirs_and_files") {
+        return;
+    }
+    let _podman = images::podman();
+    let file = |x: &str| {
+        format!(
+            "lab: envd\nnodes:\n  a:\n    image: {IMAGE}\n    cmd: [sleep, \"1000\"]\n    \
+             env: {{ X: {x} }}\n    dirs: [/data]\n    files: {{ /data/f: hello }}\n  \
+             c:\n    image: {IMAGE}\n    cmd: [sleep, \"1000\"]\n    dirs: [/data]\n    \
+             files: {{ /data/h: v-{x} }}\n"
+        )
+    };
+    let f = write("envd.yaml", &file("y"));
+    nslab_ok(&["up", &f], 0);
+    let out = nslab_ok(
+        &[
+            "exec",
+            "envd",
+            "a",
+            "--",
+            "sh",
+            "-c",
+            "echo $X; cat /data/f",
+        ],
+        0,
+    );
+    assert_eq!(out.trim(), "y\nhello", "{out:?}");
+    nslab_ok(
+        &["exec", "envd", "a", "--", "sh", "-c", "echo mine > /data/g"],
+        0,
+    );
+    let backing = std::fs::read_to_string("/run/nslab/envd/fs/a/data/g");
+    assert_eq!(backing.ok().as_deref(), Some("mine\n"));
+    let in_c = |cmd: &str| nslab_ok(&["exec", "envd", "c", "--", "sh", "-c", cmd], 0);
+    assert_eq!(in_c("ls -A /data").trim(), "h", "c sees another directory");
+    // A changed `env:` replaces the container (and its value is seen).
+    let id = |n: &str| sh_out(&format!("podman inspect -f '{{{{.Id}}}}' {n}"));
+    let (a0, c0) = (id("envd-a"), id("envd-c"));
+    let f2 = write("envd2.yaml", &file("z"));
+    nslab_ok(&["up", &f2], 0);
+    assert_ne!(id("envd-a"), a0, "a changed env: kept the old container");
+    // A changed file is rewritten where the running container sees it.
+    assert_eq!(
+        id("envd-c"),
+        c0,
+        "c's env and dirs did not change but it was replaced"
+    );
+    assert_eq!(in_c("cat /data/h").trim(), "v-z");
+    let out = nslab_ok(
+        &[
+            "exec",
+            "envd",
+            "a",
+            "--",
+            "sh",
+            "-c",
+            "echo $X; cat /data/g",
+        ],
+        0,
+    );
+    assert_eq!(out.trim(), "z\nmine", "{out:?}");
+    nslab_ok(&["down", "envd"], 0);
+    assert_no_trace("envd");
+    assert!(!std::path::Path::new("/run/nslab/envd").exists());
+}

@@ -128,6 +128,7 @@ pub fn add(env: &Env, conf: &Conf) -> Result<Value, CniError> {
     let a = attachment(env, conf, &store)?;
     store.remove(&a.container_id, &a.ifname);
     store.attachments.push(a.clone());
+    store.net = super::isolate::info(conf);
     // Recorded before the kernel is touched: a DEL after a kill finds it.
     save(&dir, &store)?;
     if conf.prev.is_none() && !conf.internal {
@@ -175,6 +176,7 @@ pub fn del(env: &Env, conf: &Conf) -> Result<(), CniError> {
     if let Some(v) = gone.as_ref().and_then(|a| a.host_veth.as_ref()) {
         net::detach_veth(&mut host, v)?;
     }
+    store.net = super::isolate::info(conf);
     save(&dir, &store)?;
     net::write_nat(&mut host, conf, &store)
 }
@@ -222,6 +224,7 @@ pub fn gc(conf: &Conf) -> Result<(), CniError> {
             net::detach_veth(&mut host, v)?;
         }
     }
+    store.net = super::isolate::info(conf);
     save(&dir, &store)?;
     net::write_nat(&mut host, conf, &store)
 }

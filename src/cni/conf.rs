@@ -80,10 +80,10 @@ pub struct Conf {
     pub subnets: Vec<(Cidr, IpAddr)>,
     pub mtu: Option<u32>,
     pub masquerade: bool,
-    /// Read and kept, not yet carried out: isolation between networks is
-    /// the `networks:` rules' (issue 18, item 2); see docs/cni.md.
-    #[allow(dead_code)]
+    /// Dropped to and from the machine's other isolating nslab CNI
+    /// networks (see `super::isolate`).
     pub isolate: bool,
+    /// No route out, no masquerade, nothing forwarded in or out.
     pub internal: bool,
     pub ports: Vec<PortMapping>,
     pub prev: Option<Value>,

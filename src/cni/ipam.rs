@@ -44,9 +44,21 @@ impl Attachment {
     }
 }
 
+/// The network as the other nslab CNI networks' isolation rules need it
+/// (see `super::isolate`): its bridge and flags, as its last ADD, DEL or
+/// GC was configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetInfo {
+    pub bridge: String,
+    pub isolate: bool,
+    pub internal: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Store {
     pub attachments: Vec<Attachment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<NetInfo>,
 }
 
 impl Store {

@@ -13,6 +13,7 @@ mod cmd;
 mod conf;
 mod error;
 mod ipam;
+mod isolate;
 mod net;
 mod result;
 

@@ -272,8 +272,9 @@ pub fn detach_veth(host: &mut Linux, veth: &str) -> Result<(), CniError> {
 /// The network's NAT, Docker's way: MASQUERADE of what leaves each
 /// subnet by another interface than the bridge, DNAT of each published
 /// port from outside and from the host itself, and hairpin SNAT.
+/// Then `isolation`, its forward drops (see `super::isolate`).
 /// A network without attachments has no rules (and no table).
-pub fn nat_of(conf: &Conf, store: &Store) -> Nat {
+pub fn nat_of(conf: &Conf, store: &Store, isolation: Vec<Rule>) -> Nat {
     let mut rules = Vec::new();
     if store.attachments.is_empty() {
         return Nat {
@@ -315,6 +316,7 @@ pub fn nat_of(conf: &Conf, store: &Store) -> Nat {
             rules.push(crate::state::hairpin_rule(*net, &conf.bridge));
         }
     }
+    rules.extend(isolation);
     Nat {
         rules,
         foreign: false,
@@ -324,7 +326,7 @@ pub fn nat_of(conf: &Conf, store: &Store) -> Nat {
 /// Writes the network's table whole (one nftables transaction), or
 /// deletes it when it has no rules.
 pub fn write_nat(host: &mut Linux, conf: &Conf, store: &Store) -> Result<(), CniError> {
-    let nat = nat_of(conf, store);
+    let nat = nat_of(conf, store, super::isolate::rules(conf));
     let table = nslab_types::names::nat_table(&conf.name);
     let op = Op::SetNat {
         at: host_at(),

@@ -10,8 +10,10 @@
 //! record still leads `down` to them, by their label alone.
 
 use crate::record::{self, Record};
+use crate::state::fs::NodeFs;
 use crate::state::State;
 use nslab_model::Topology;
+use nslab_sys::nodefs;
 use nslab_sys::podman::{self, PodmanError, Spec};
 use nslab_sys::statedir::StateDir;
 use std::collections::BTreeMap;
@@ -45,10 +47,22 @@ pub fn name_of(lab: &str, node: &str) -> String {
     nslab_types::names::container(lab, node)
 }
 
-/// What node `node`'s container runs with.
-fn spec_of(t: &Topology, node: &nslab_model::NodeName, netns: &str) -> Option<Spec> {
-    let n = t.nodes.get(node)?;
-    let image = n.image.clone()?;
+/// What node `node`'s container runs with: besides its image, command,
+/// host name and network namespace, the node's `env:` (`--env K=V`) and
+/// each of its `dirs:` bound from its backing directory (`-v`), where
+/// `up` wrote its `files:` before the container starts.
+fn spec_of(
+    t: &Topology,
+    node: &nslab_model::NodeName,
+    netns: &str,
+    fs: &NodeFs,
+) -> Result<Option<Spec>, nslab_sys::Error> {
+    let Some(n) = t.nodes.get(node) else {
+        return Ok(None);
+    };
+    let Some(image) = n.image.clone() else {
+        return Ok(None);
+    };
     let lab = t.lab.as_str();
     let mut volumes = Vec::new();
     // Names resolve as in any node (the hosts file `up` wrote).
@@ -56,10 +70,12 @@ fn spec_of(t: &Topology, node: &nslab_model::NodeName, netns: &str) -> Option<Sp
     if hosts.is_file() {
         volumes.push(format!("{}:/etc/hosts:ro", hosts.display()));
     }
-    // `env:` and `dirs:` join here when the model has them: `--env K=V`
-    // for each of the node's `env:`, and for each of its `dirs:` D
-    // `-v {statedir::node_dir(lab, node, D)}:D`.
-    Some(Spec {
+    for d in &fs.dirs {
+        let backing = nodefs::node_dir(lab, node.as_str(), &d.path)?;
+        volumes.push(format!("{}:{}", backing.display(), d.path));
+    }
+    let env = fs.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Ok(Some(Spec {
         name: name_of(lab, node.as_str()),
         lab: lab.to_string(),
         node: node.to_string(),
@@ -67,9 +83,9 @@ fn spec_of(t: &Topology, node: &nslab_model::NodeName, netns: &str) -> Option<Sp
         hostname: n.hostname_of(node),
         image,
         cmd: n.cmd.clone(),
-        env: Vec::new(),
+        env,
         volumes,
-    })
+    }))
 }
 
 /// Makes the lab's containers match the file: starts each image node's
@@ -88,7 +104,10 @@ pub(crate) fn start_locked(
         let Some(node) = t.nodes.keys().find(|k| k.as_str() == name) else {
             continue;
         };
-        if let Some(spec) = n.netns.as_deref().and_then(|ns| spec_of(t, node, ns)) {
+        let Some(ns) = n.netns.as_deref() else {
+            continue;
+        };
+        if let Some(spec) = spec_of(t, node, ns, &n.fs)? {
             specs.push(spec);
         }
     }

@@ -52,6 +52,9 @@ fn image_references_and_commands_as_podman_takes_them() {
             "{bad}"
         );
     }
+    for ok in ["{ dirs: [\"/a:b\"] }", "{ image: i, dirs: [/a, /b/c.d] }"] {
+        assert!(node(ok).is_ok(), "{ok}");
+    }
     let with_cmd = node("{ image: i, cmd: [httpd, -f, \"-p 80\"] }");
     let argv = ["httpd", "-f", "-p 80"].map(String::from).to_vec();
     assert_eq!(with_cmd, Ok((Some("i".into()), Some(argv))));
@@ -62,6 +65,9 @@ fn image_references_and_commands_as_podman_takes_them() {
         ("{ image: i, cmd: [[a]] }", &[WrongType]),
         ("{ image: [i] }", &[WrongType]),
         ("{ kind: host, image: i }", &[InvalidValue]),
+        // Podman's `-v SRC:DEST` cannot bind a path holding `:`.
+        ("{ image: i, dirs: [\"/a:b\"] }", &[InvalidValue]),
+        ("{ image: i, dirs: [/a, \"/b/c:d\"] }", &[InvalidValue]),
     ];
     for (body, kinds) in table {
         let got = node(body).map(|_| ()).map_err(|mut k| {

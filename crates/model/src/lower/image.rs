@@ -70,6 +70,25 @@ pub(crate) fn lower_image(
     }
 }
 
+/// An image node's `dirs:` are bound into its container with Podman's
+/// `-v SRC:DEST`, which cannot take a path holding `:`.
+pub(crate) fn container_dirs(cx: &mut Ctx<'_>, name: &NodeName, node: &Node) {
+    if node.image.is_none() {
+        return;
+    }
+    for d in node.dirs.iter().filter(|d| d.path.contains(':')) {
+        cx.push(
+            ProblemKind::InvalidValue,
+            d.loc,
+            format!(
+                "node `{name}` is a container; its directory `{}` cannot hold `:` (Podman binds it with `-v SRC:DEST`)",
+                d.path.escape_debug()
+            ),
+            "rename the directory without `:`, or remove `image:`",
+        );
+    }
+}
+
 /// An image reference as Podman takes it (`[registry/]name[:tag][@digest]`):
 /// letters, digits and `._-/:@`, starting with a letter or digit (so it
 /// is never read as an option of `podman run`), at most 255 characters.

@@ -60,6 +60,7 @@ pub(crate) fn lower_node(
         files: raw.files,
     };
     super::fs::node_fs(cx, &p, name, fs, &mut node);
+    super::image::container_dirs(cx, name, &node);
     node
 }
 
