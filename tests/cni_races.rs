@@ -6,49 +6,11 @@
 #[path = "common/cni.rs"]
 mod cni;
 mod common;
-use cni::{call, del_list, finish, http_get, install, start, Req};
+use cni::{call, del_list, finish, http_get, install, leftovers, netns, req, start};
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Instant;
-
-fn netns(name: &str) -> String {
-    sh(&format!("ip netns add {name}"));
-    format!("/run/netns/{name}")
-}
-
-fn req<'a>(container: &'a str, ns: &'a str) -> Req<'a> {
-    Req {
-        container,
-        netns: ns,
-        ifname: "eth0",
-    }
-}
-
-/// Host links with the network's mark (bridge aside), its nft table, its
-/// IPAM entries.
-fn leftovers(net: &str) -> (Vec<String>, bool, usize) {
-    let mut sock = nslab_netlink::Socket::open().expect("route socket");
-    let mark = nslab_types::names::lab_mark(net);
-    let links = sock
-        .links()
-        .expect("links")
-        .into_iter()
-        .filter(|l| {
-            l.alias.as_deref() == Some(mark.as_str()) && l.kind.as_deref() != Some("bridge")
-        })
-        .map(|l| l.name)
-        .collect();
-    let mut nft = nslab_nft::Socket::open().expect("netfilter socket");
-    let table = nft
-        .table_exists(&nslab_types::names::nat_table(net))
-        .expect("tables");
-    let ipam = std::fs::read(format!("/run/nslab/{net}/cni.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .map_or(0, |v| v["attachments"].as_array().map_or(0, Vec::len));
-    (links, table, ipam)
-}
 
 /// After a reference `bridge` + `host-local` plugin, nslab reads their
 /// result, publishes the port to their address, and passes the result on

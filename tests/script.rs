@@ -211,6 +211,7 @@ example!(
     "veth"
 );
 example!(script_vxlan, up_side_vxlan, "vxlan.yaml", "vxlan");
+example!(script_isolation, up_side_isolation, "isolation.yaml", "iso");
 example!(script_kinds, up_side_kinds, "kinds", "kinds");
 example!(script_physical, up_side_physical, "physical", "phys");
 
@@ -218,15 +219,32 @@ example!(script_physical, up_side_physical, "physical", "phys");
 /// the VM lane's.
 const VM_ONLY: &[&str] = &["ipvlan.yaml", "vlan.yaml", "vrf.yaml"];
 
-/// Every example is one of the above or the VM lane's: a new one is not
-/// left out unnoticed.
+/// Examples whose kernel state after `nslab up` is not the file's alone,
+/// so a dump after the script cannot equal it: each still passes `sh -n`
+/// below.
+const NOT_COMPARED: &[(&str, &str)] = &[
+    (
+        "ospf.yaml",
+        "its routes come from the FRR daemons `up` starts (the script leaves run: to nslab)",
+    ),
+    (
+        "container-replicas.yaml",
+        "`up` needs the test's Podman image (tests/images.rs runs it)",
+    ),
+];
+
+/// Every example is one of the above, the VM lane's, or not compared for a
+/// reason given: a new one is not left out unnoticed.
 #[test]
 fn every_example_has_a_script_test() {
     let src = include_str!("script.rs");
     let mut missing = Vec::new();
     for e in std::fs::read_dir(examples()).expect("examples").flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".yaml") || VM_ONLY.contains(&name.as_str()) {
+        if !name.ends_with(".yaml")
+            || VM_ONLY.contains(&name.as_str())
+            || NOT_COMPARED.iter().any(|(n, _)| *n == name)
+        {
             continue;
         }
         if !src.contains(&format!("\"{name}\"")) {

@@ -18,11 +18,10 @@ pub mod linux;
 mod live;
 pub mod nat;
 mod observe;
-mod parts;
 pub mod query;
 
+pub(crate) use crate::plan::link_change_parts;
 pub use error::{Cause, OpError};
-pub(crate) use parts::link_change_parts;
 
 use crate::plan::{At, Op};
 use crate::record::PhysicalWas;

@@ -13,12 +13,14 @@ mod links;
 mod links_in;
 mod nodes;
 mod op;
+mod parts;
 mod script;
 mod show;
 mod undo;
 
 pub use crate::state::BridgeChange;
 pub use op::{At, LinkChange, NewEnd, Op};
+pub(crate) use parts::link_change_parts;
 pub use script::script;
 
 use crate::state::{Endpoint, NodeState, RouteState, State};

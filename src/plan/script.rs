@@ -112,7 +112,7 @@ impl Body {
                 self.ip(&host_at(at), format!("link set {to} alias \"\""));
             }
             Op::SetLink { at, ifname, change } => {
-                for part in parts::parts(change) {
+                for part in crate::plan::link_change_parts(change) {
                     self.ip(at, format!("link set {ifname}{}", parts::words(&part)));
                 }
             }

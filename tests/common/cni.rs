@@ -219,3 +219,42 @@ pub fn busybox_rootfs(dir: &str, body: &str) {
     }
     std::fs::write(format!("{dir}/www/index.html"), body).expect("index");
 }
+
+/// A namespace of the test's own, by its path (as a runtime passes it).
+pub fn netns(name: &str) -> String {
+    crate::common::sh(&format!("ip netns add {name}"));
+    format!("/run/netns/{name}")
+}
+
+pub fn req<'a>(container: &'a str, ns: &'a str) -> Req<'a> {
+    Req {
+        container,
+        netns: ns,
+        ifname: "eth0",
+    }
+}
+
+/// What the network holds besides its bridge: the host links carrying
+/// its mark, its nft table, its IPAM entries.
+pub fn leftovers(net: &str) -> (Vec<String>, bool, usize) {
+    let mut sock = nslab_netlink::Socket::open().expect("route socket");
+    let mark = nslab_types::names::lab_mark(net);
+    let links = sock
+        .links()
+        .expect("links")
+        .into_iter()
+        .filter(|l| {
+            l.alias.as_deref() == Some(mark.as_str()) && l.kind.as_deref() != Some("bridge")
+        })
+        .map(|l| l.name)
+        .collect();
+    let mut nft = nslab_nft::Socket::open().expect("netfilter socket");
+    let table = nft
+        .table_exists(&nslab_types::names::nat_table(net))
+        .expect("tables");
+    let ipam = std::fs::read(format!("/run/nslab/{net}/cni.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map_or(0, |v| v["attachments"].as_array().map_or(0, Vec::len));
+    (links, table, ipam)
+}

@@ -1,49 +1,9 @@
-//! A link change as `ip link set` words, split as the host layer sends
-//! it (`host/parts.rs`, which this layer cannot name; a test holds the two
-//! splits equal): address generation mode, then master, MTU and MAC,
-//! bridge options, hairpin, and up or down last.
+//! One part of a link change (`plan::link_change_parts`, the split the
+//! host layer sends) as `ip link set` words.
 
 use crate::plan::LinkChange;
 use crate::state::fmt_mac;
 use std::fmt::Write as _;
-
-pub(super) fn parts(change: &LinkChange) -> Vec<LinkChange> {
-    let none = LinkChange::default;
-    let mut parts = Vec::new();
-    if let Some(ll) = change.ipv6_link_local {
-        parts.push(LinkChange {
-            ipv6_link_local: Some(ll),
-            ..none()
-        });
-    }
-    if change.master.is_some() || change.mtu.is_some() || change.mac.is_some() {
-        parts.push(LinkChange {
-            master: change.master.clone(),
-            mtu: change.mtu,
-            mac: change.mac,
-            ..none()
-        });
-    }
-    if let Some(b) = change.bridge {
-        parts.push(LinkChange {
-            bridge: Some(b),
-            ..none()
-        });
-    }
-    if let Some(h) = change.hairpin {
-        parts.push(LinkChange {
-            hairpin: Some(h),
-            ..none()
-        });
-    }
-    if let Some(up) = change.up {
-        parts.push(LinkChange {
-            up: Some(up),
-            ..none()
-        });
-    }
-    parts
-}
 
 /// The words after `link set IFNAME` for `change`.
 pub(super) fn words(change: &LinkChange) -> String {

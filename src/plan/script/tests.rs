@@ -1,33 +1,4 @@
 use super::*;
-use crate::plan::LinkChange;
-use crate::state::BridgeChange;
-
-/// The split of a link change is the host layer's, for every mix of
-/// attributes (each attribute on or off).
-#[test]
-fn link_changes_split_as_the_host_sends_them() {
-    for bits in 0u32..(1 << 7) {
-        let on = |i: u32| bits & (1 << i) != 0;
-        let change = LinkChange {
-            up: on(0).then_some(true),
-            mtu: on(1).then_some(1400),
-            mac: on(2).then_some([2, 0, 0, 0, 0, 1]),
-            master: on(3).then(|| Some("br0".to_string())),
-            hairpin: on(4).then_some(true),
-            bridge: on(5).then_some(BridgeChange {
-                stp: Some(true),
-                ageing_secs: None,
-                vlan_filtering: Some(false),
-            }),
-            ipv6_link_local: on(6).then_some(false),
-        };
-        assert_eq!(
-            parts::parts(&change),
-            crate::host::link_change_parts(&change),
-            "{change:?}"
-        );
-    }
-}
 
 #[test]
 fn words_are_quoted_for_the_shell_only_when_needed() {

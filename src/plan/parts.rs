@@ -1,8 +1,9 @@
 //! How one planned operation is split into kernel requests, where it takes
-//! more than one: written once, for the Linux host (which sends them) and
-//! the in-memory host (which fails them one at a time in tests).
+//! more than one: written once, for the Linux host (which sends them), the
+//! in-memory host (which fails them one at a time in tests) and
+//! `plan --script` (which writes them as `ip link set` lines).
 
-use crate::plan::LinkChange;
+use super::LinkChange;
 
 /// The requests a link change is sent as, in the order the kernel gets
 /// them: the IPv6 address generation mode first (it must be set before
