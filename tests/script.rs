@@ -160,10 +160,10 @@ macro_rules! example {
             }
         }
 
-        /// Run by its `script_` test in a sandbox of its own; on its
-        /// own (`--ignored`, the VM lane), `up` and `down` in one.
+        /// Run by its `script_` test in a sandbox of its own, and on its
+        /// own: `up`, then `down` leaves nothing. (Not `#[ignore]`d: an
+        /// ignored test is a VM-lane test here.)
         #[test]
-        #[ignore = "the up side of a script_ test, which runs it"]
         fn $up() {
             if sandbox(stringify!($up)) {
                 up_side($file, $lab);
