@@ -48,6 +48,9 @@ fn podman_runs_containers_on_an_nslab_network() {
     let list = json!({"cniVersion": "1.0.0", "name": NET, "plugins": [
         {"type": "nslab", "bridge": "nsl-pod", "subnets": ["10.88.7.0/24"],
          "capabilities": {"portMappings": true}}]});
+    // The cgroups Podman makes on the machine's v1 hierarchies go with
+    // the test (dropped last).
+    let _cgroups = common::images::MadeCgroups::now();
     let env = private_podman(&list);
     busybox_rootfs("/run/rootfs", "hello-from-podman\n");
     sh("ip link set lo up");

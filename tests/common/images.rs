@@ -28,7 +28,29 @@ const CGROUPS: &[&str] = &["libpod_parent/conmon", "libpod_parent"];
 /// Podman set up for this sandbox; dropping it removes every container
 /// left and the cgroup directories it made.
 pub struct Podman {
-    made_cgroups: Vec<PathBuf>,
+    // Dropped after `Drop::drop` removed the containers.
+    _made_cgroups: MadeCgroups,
+}
+
+/// The cgroup directories of [`CGROUPS`] that did not exist when it was
+/// made; dropping it removes them (when empty: another user's stay). Every
+/// test that runs Podman holds one, so none outlives the test on the
+/// machine's shared hierarchies.
+pub struct MadeCgroups(Vec<PathBuf>);
+
+impl MadeCgroups {
+    pub fn now() -> MadeCgroups {
+        MadeCgroups(cgroup_dirs().into_iter().filter(|p| !p.exists()).collect())
+    }
+}
+
+impl Drop for MadeCgroups {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            // Busy or not empty: someone else's now.
+            let _ = std::fs::remove_dir(p);
+        }
+    }
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -59,7 +81,7 @@ pub fn podman() -> Podman {
         nslab_sys::sandbox::is_inside(),
         "podman() runs inside a test sandbox only"
     );
-    let made_cgroups = cgroup_dirs().into_iter().filter(|p| !p.exists()).collect();
+    let made_cgroups = MadeCgroups::now();
     let d = Path::new(DIR);
     for sub in ["storage", "runroot", "tmp", "networks", "rootfs/bin"] {
         std::fs::create_dir_all(d.join(sub)).expect("mkdir");
@@ -134,7 +156,9 @@ pub fn podman() -> Podman {
         .arg(IMAGE));
     std::fs::remove_dir_all(&root).expect("rm rootfs");
     std::fs::remove_file(&tar).expect("rm rootfs.tar");
-    Podman { made_cgroups }
+    Podman {
+        _made_cgroups: made_cgroups,
+    }
 }
 
 /// The names of every container (of any lab) in this sandbox's Podman.
@@ -164,9 +188,5 @@ impl Drop for Podman {
         let _ = Command::new("podman")
             .args(["rm", "-af", "-t", "0"])
             .output();
-        for p in &self.made_cgroups {
-            // Busy or not empty: someone else's now.
-            let _ = std::fs::remove_dir(p);
-        }
     }
 }
