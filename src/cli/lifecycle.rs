@@ -226,7 +226,7 @@ pub(super) fn down_lab(lab: &str, json: bool) -> Exit {
 /// What `plan LAB` plans: a file as it is now; a lab that is up, by
 /// name, as the file it was brought up from (its text is kept with it, as
 /// for `check`); a name that is no lab but a file, that file.
-pub(super) fn plan_input(lab: &str) -> Result<Loaded, Exit> {
+fn plan_input(lab: &str) -> Result<Loaded, Exit> {
     let path = Path::new(lab);
     let names_a_file = lab == "-"
         || lab.contains('/')
@@ -264,18 +264,24 @@ fn plan_now(loaded: &Loaded, offline: bool) -> Result<Plan, Exit> {
     }
 }
 
-pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {
+/// What `plan` (and `plan --script`) plans: the file or lab named, else
+/// the demo, its kernel-module warnings printed.
+pub(super) fn plan_loaded(lab: Option<&str>) -> Result<Loaded, Exit> {
     let loaded = match lab {
         Some(lab) => plan_input(lab),
         None => load::demo(),
-    };
-    let loaded = match loaded {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    }?;
     for w in crate::host::kmods::warnings(&loaded.topology, &loaded.desired) {
         eprintln!("{}: warning: {w}", loaded.source);
     }
+    Ok(loaded)
+}
+
+pub(super) fn plan_cmd(lab: Option<&str>, exit_code: bool, offline: bool, json: bool) -> Exit {
+    let loaded = match plan_loaded(lab) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
     // Without root the kernel cannot be read: planning against an empty
     // machine would report a lab that is up as missing.
     if !offline && !nix_is_root() {

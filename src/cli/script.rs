@@ -8,17 +8,10 @@ use crate::plan;
 use crate::state::State;
 
 pub(super) fn script_cmd(lab: Option<&str>) -> Exit {
-    let loaded = match lab {
-        Some(lab) => super::lifecycle::plan_input(lab),
-        None => load::demo(),
-    };
-    let loaded = match loaded {
+    let loaded = match super::lifecycle::plan_loaded(lab) {
         Ok(l) => l,
         Err(e) => return e,
     };
-    for w in crate::host::kmods::warnings(&loaded.topology, &loaded.desired) {
-        eprintln!("{}: warning: {w}", loaded.source);
-    }
     let desired = &loaded.desired;
     let empty = State {
         lab: desired.lab.clone(),

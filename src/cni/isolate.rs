@@ -93,15 +93,7 @@ mod tests {
 
     /// Whether any table drops a packet forwarded from `iif` to `oif`.
     fn dropped(tables: &[Vec<Rule>], iif: &str, oif: &str) -> bool {
-        tables.iter().flatten().any(|r| {
-            r.rule.matches.iter().all(|m| match m {
-                Match::IifName(n) => n == iif,
-                Match::NotIifName(n) => n != iif,
-                Match::OifName(n) => n == oif,
-                Match::NotOifName(n) => n != oif,
-                other => panic!("an isolation rule matches on {other}"),
-            })
-        })
+        crate::state::isolation::tests::dropped(tables.iter().flatten(), iif, oif)
     }
 
     /// Up to three networks of every kind (isolate × internal), each

@@ -104,13 +104,18 @@ pub(super) fn add_network_isolation(s: &mut State, t: &m::Topology) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Whether `rules` drop a packet forwarded from `iif` to `oif`, as
     /// the kernel evaluates the chain (every match of a rule must hold).
-    fn dropped(rules: &[Rule], iif: &str, oif: &str) -> bool {
-        rules.iter().any(|r| {
+    /// Also the CNI plugin's tests' judge.
+    pub(crate) fn dropped<'a>(
+        rules: impl IntoIterator<Item = &'a Rule>,
+        iif: &str,
+        oif: &str,
+    ) -> bool {
+        rules.into_iter().any(|r| {
             r.rule.matches.iter().all(|m| match m {
                 Match::IifName(n) => n == iif,
                 Match::NotIifName(n) => n != iif,
