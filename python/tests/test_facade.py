@@ -78,6 +78,33 @@ def test_up_from_a_file_a_string_and_a_dict_and_the_with_takes_it_down(tmp_path:
         assert not run_dir(lab.name).exists(), f"lab {lab.name} left its state"
 
 
+def test_warnings_and_notes_are_what_up_prints() -> None:
+    twice = {
+        "lab": "pywarn",
+        "nodes": {
+            "gw": {
+                "interfaces": {
+                    "wan": {"addresses": ["192.168.9.1/24"]},
+                    "lan": {"kind": "bridge", "addresses": ["10.0.0.1/24"]},
+                },
+                "nat": {
+                    "masquerade": [
+                        {"from": "10.0.0.0/24", "out": "wan"},
+                        {"from": "10.0.0.0/24", "out": "wan"},
+                    ]
+                },
+            },
+            "out": {"interfaces": {"eth0": {"addresses": ["192.168.9.2/24"]}}},
+        },
+        "links": [["gw:wan", "out:eth0"]],
+    }
+    with nslab.Lab.up_dict(twice) as lab:
+        assert any("is asked for twice" in w for w in lab.warnings), lab.warnings
+        assert lab.notes == []
+    with nslab.Lab.up_str(lab_text()) as lab:
+        assert lab.warnings == [] and lab.notes == []
+
+
 def test_the_with_takes_the_lab_down_when_its_body_raises() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         with nslab.Lab.up_str(lab_text()) as lab:

@@ -25,6 +25,8 @@ pub(crate) struct Lab {
     name: String,
     nodes: Vec<String>,
     source: String,
+    warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 fn gone(name: &str) -> PyErr {
@@ -38,12 +40,15 @@ impl Lab {
         let name = lab.name().to_string();
         let nodes = lab.topology().nodes.keys().map(|n| n.to_string()).collect();
         let source = lab.topology().source.text.to_string();
+        let (warnings, notes) = (lab.warnings().to_vec(), lab.notes().to_vec());
         Lab {
             inner: Mutex::new(Some(lab)),
             kept: AtomicBool::new(false),
             name,
             nodes,
             source,
+            warnings,
+            notes,
         }
     }
 
@@ -122,6 +127,18 @@ impl Lab {
     #[getter]
     fn source(&self) -> &str {
         &self.source
+    }
+
+    /// What `nslab up` prints as `warning:` lines for this lab.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
+    /// What `nslab up` prints as `note:` lines for this lab.
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
     }
 
     /// Whether it is still up (not taken down by `down` or the `with`).
