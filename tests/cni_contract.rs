@@ -112,6 +112,20 @@ fn every_command_answers_as_the_spec_writes_for_every_version() {
     assert!(!sh("ip -n ga link").contains("eth0") && sh("ip -n gb link").contains("eth0"));
     call("DEL", &req("gb", &b), &c).ok();
     assert_clean("n1");
+    // `ls` lists the network as one, not as a lab whose file is lost.
+    let ls: Value = serde_json::from_str(&nslab_ok(&["ls", "--json"], 0)).expect("ls --json");
+    let row = &ls[0];
+    assert_eq!(
+        (&row["lab"], &row["health"]),
+        (&json!("n1"), &json!("unchecked")),
+        "{ls}"
+    );
+    assert!(
+        row["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("a CNI network")),
+        "{ls}"
+    );
     // The bridge is the network's until `nslab down` (the containers'
     // namespaces are the runtime's, made here by the test).
     nslab_ok(&["down", "n1"], 0);

@@ -68,6 +68,15 @@ fn recorded(lab: &str, dir: &StateDir, rec: record::Record) -> Row {
                 "{n} fault(s) put in: `nslab show {lab}` lists them, `nslab heal {lab}` removes them"
             )),
         )
+    } else if rec.source.starts_with(crate::cni::SOURCE) {
+        // Its members come and go with the runtime's ADD and DEL: there
+        // is no file to plan against.
+        (
+            "unchecked",
+            Some(format!(
+                "a CNI network (no file to compare with): `nslab show {lab}` shows it"
+            )),
+        )
     } else {
         match drift(dir) {
             Ok(Some(n)) => {

@@ -10,6 +10,7 @@
 //! See docs/cni.md.
 
 mod cmd;
+pub(crate) use cmd::SOURCE;
 mod conf;
 mod error;
 mod ipam;
