@@ -66,12 +66,56 @@ pub(crate) fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
     }
 }
 
+/// What a lab without root cannot have in `l` (`up --rootless` calls this
+/// before anything is made): printed as every command prints problems,
+/// status 2.
+pub(crate) fn refuse_rootless(l: &Loaded) -> Result<(), Exit> {
+    nslab_model::rootless::check(&l.topology).map_err(|p| print_problems(&p))
+}
+
+/// `validate --rootless`: the file's problems, then what a lab without
+/// root cannot have, each at its place with the reason; status 2 if any.
+pub(crate) fn validate_rootless(file: &Path, json: bool) -> Exit {
+    if json {
+        return validate_json_as(file, true);
+    }
+    let l = match from_file(file) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    if let Err(e) = refuse_rootless(&l) {
+        return e;
+    }
+    for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
+        eprintln!("{}: warning: {w}", l.source);
+    }
+    let n = l.desired.nodes.len();
+    println!(
+        "{}: ok without root (lab {}, {n} node(s))",
+        file.display(),
+        l.desired.lab
+    );
+    Exit::Ok
+}
+
 /// `validate --json`: the verdict and every problem as data, for editors
 /// and scripts (`{"file", "ok", "lab"}` or `{"file", "ok": false,
 /// "problems": [{code, message, line, column, hint}]}`).
 pub(crate) fn validate_json(path: &Path) -> Exit {
+    validate_json_as(path, false)
+}
+
+/// [`validate_json`]; with `rootless`, what a lab without root cannot
+/// have are problems too (`nslab::rootless`).
+fn validate_json_as(path: &Path, rootless: bool) -> Exit {
     let name = path.display().to_string();
-    match crate::launch::read(path) {
+    let checked = crate::launch::read(path).and_then(|l| {
+        if rootless {
+            nslab_model::rootless::check(&l.topology)?;
+        }
+        Ok(l)
+    });
+    match checked {
         Ok(l) => {
             // What plain `validate` prints, as data: the file's warnings
             // and the kernel modules this machine lacks.
