@@ -103,6 +103,36 @@ fn each_refusal_at_its_place_with_the_reason_plain_and_json() {
     }
 }
 
+/// A `physical` interface this machine lacks: refused for needing root,
+/// not reported missing (one run says all a lab without root needs).
+#[test]
+fn a_physical_interface_is_refused_even_where_the_machine_lacks_it() {
+    let body =
+        "lab: l\nnodes:\n  a:\n    interfaces:\n      eth0: { kind: physical, from: nslabnone0 }\n";
+    let f = TempFile::new("physical", body);
+    let out = nslab_ok(&["validate", f.path()], 2);
+    assert!(out.contains("nslabnone0"), "{out}");
+    let o = nslab(&["validate", "--rootless", "--json", f.path()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let p = &v["problems"];
+    assert_eq!(p.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(p[0]["code"], "nslab::rootless", "{v}");
+    assert_eq!(
+        (p[0]["line"].as_u64(), p[0]["column"].as_u64()),
+        (Some(5), Some(21)),
+        "{v}"
+    );
+    assert!(
+        p[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CAP_NET_ADMIN")),
+        "{v}"
+    );
+    let out = nslab_ok(&["validate", "--rootless", f.path()], 2);
+    assert!(out.contains(&format!("{}:5:21: ", f.path())), "{out}");
+}
+
 /// What needs root, as the file's text says it.
 fn needs_root(text: &str) -> bool {
     text.lines().any(|l| {

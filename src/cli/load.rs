@@ -66,26 +66,35 @@ pub(crate) fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
     }
 }
 
-/// What a lab without root cannot have in `l` (`up --rootless` calls this
-/// before anything is made): printed as every command prints problems,
-/// status 2.
-pub(crate) fn refuse_rootless(l: &Loaded) -> Result<(), Exit> {
-    nslab_model::rootless::check(&l.topology).map_err(|p| print_problems(&p))
+/// A file validated against this machine, then for a lab without root:
+/// every problem and every refusal in one list (a `physical` interface
+/// the machine lacks is refused for needing root, not reported missing).
+fn for_rootless(r: Result<Loaded, Problems>) -> Result<Loaded, Problems> {
+    let l = r.map_err(nslab_model::rootless::with_refusals)?;
+    nslab_model::rootless::check(&l.topology)?;
+    Ok(l)
 }
 
-/// `validate --rootless`: the file's problems, then what a lab without
-/// root cannot have, each at its place with the reason; status 2 if any.
+/// [`file_or_demo`] for a lab without root (`up --rootless` calls this
+/// before anything is made): what such a lab cannot have is printed as
+/// every problem is, status 2.
+pub(crate) fn file_or_demo_rootless(file: Option<&Path>) -> Result<Loaded, Exit> {
+    loaded(for_rootless(match file {
+        Some(f) => crate::launch::read(f),
+        None => crate::launch::demo(),
+    }))
+}
+
+/// `validate --rootless`: the file's problems and what a lab without root
+/// cannot have, each at its place with the reason; status 2 if any.
 pub(crate) fn validate_rootless(file: &Path, json: bool) -> Exit {
     if json {
         return validate_json_as(file, true);
     }
-    let l = match from_file(file) {
+    let l = match file_or_demo_rootless(Some(file)) {
         Ok(l) => l,
         Err(e) => return e,
     };
-    if let Err(e) = refuse_rootless(&l) {
-        return e;
-    }
     for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
         eprintln!("{}: warning: {w}", l.source);
     }
@@ -109,12 +118,11 @@ pub(crate) fn validate_json(path: &Path) -> Exit {
 /// have are problems too (`nslab::rootless`).
 fn validate_json_as(path: &Path, rootless: bool) -> Exit {
     let name = path.display().to_string();
-    let checked = crate::launch::read(path).and_then(|l| {
-        if rootless {
-            nslab_model::rootless::check(&l.topology)?;
-        }
-        Ok(l)
-    });
+    let checked = if rootless {
+        for_rootless(crate::launch::read(path))
+    } else {
+        crate::launch::read(path)
+    };
     match checked {
         Ok(l) => {
             // What plain `validate` prints, as data: the file's warnings

@@ -14,7 +14,7 @@
 
 use crate::loc::Loc;
 use crate::problem::{Problem, ProblemKind, Problems};
-use crate::topology::{IfKind, NodeKind, Topology};
+use crate::topology::{AnyHostInterfaces, IfKind, NodeKind, Topology};
 
 /// What the kernel does with a `net.*` sysctl in a network namespace whose
 /// owner is a user namespace other than the machine's first one (a
@@ -227,4 +227,23 @@ pub fn check(topo: &Topology) -> Result<(), Problems> {
     } else {
         Err(Problems::new(topo.source.clone(), list))
     }
+}
+
+/// `problems` of a file validated against this machine, as a lab without
+/// root sees them: when the file is valid but for the machine (a
+/// `physical` interface it lacks, a program, an image), a missing
+/// `physical` interface gives way to its refusal and every other refusal
+/// is added, so one run says all. Otherwise `problems` as they are.
+pub fn with_refusals(problems: Problems) -> Problems {
+    let source = problems.source().clone();
+    let Ok(topo) = crate::parse_str(&source.name, &source.text, &AnyHostInterfaces) else {
+        return problems;
+    };
+    let mut list: Vec<Problem> = problems
+        .iter()
+        .filter(|p| p.kind != ProblemKind::PhysicalMissing)
+        .cloned()
+        .collect();
+    list.extend(refusals(&topo));
+    Problems::new(source, list)
 }

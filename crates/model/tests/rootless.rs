@@ -5,7 +5,7 @@
 //! every example of the repository judged as its text says.
 
 use nslab_model::rootless::{self, Sysctl};
-use nslab_model::{parse_str, AnyHostInterfaces, Loc, ProblemKind};
+use nslab_model::{parse_str, AnyHostInterfaces, Loc, NoHostInterfaces, ProblemKind};
 use std::path::Path;
 
 /// The refusals of `text`: (line, column, message) each.
@@ -102,6 +102,35 @@ fn every_refusal_of_a_file_in_file_order() {
             Loc::new(4, 63)
         ]
     );
+}
+
+/// A `physical` interface the machine lacks is refused for needing root
+/// (not reported missing), with every other refusal of the file; a file
+/// with problems of its own keeps them.
+#[test]
+fn a_missing_physical_interface_gives_way_to_its_refusal() {
+    let text = "lab: l\nnodes:\n  a:\n    interfaces:\n      eth0: { kind: physical, from: ens41 }\n  h: { kind: host }\n";
+    let Err(problems) = parse_str("lab.yaml", text, &NoHostInterfaces) else {
+        panic!("ens41 found on no machine")
+    };
+    assert_eq!(problems.kinds(), [ProblemKind::PhysicalMissing]);
+    let all = rootless::with_refusals(problems);
+    let got: Vec<_> = all.iter().map(|p| (p.kind, p.loc)).collect();
+    assert_eq!(
+        got,
+        [
+            (ProblemKind::Rootless, Loc::new(5, 21)),
+            (ProblemKind::Rootless, Loc::new(6, 14))
+        ],
+        "{}",
+        all.render_plain()
+    );
+    let bad = "lab: l\nnodes:\n  h: { kind: host, colour: red }\n";
+    let Err(problems) = parse_str("lab.yaml", bad, &AnyHostInterfaces) else {
+        panic!("an unknown key accepted")
+    };
+    let kinds = problems.kinds();
+    assert_eq!(rootless::with_refusals(problems).kinds(), kinds);
 }
 
 fn data(name: &str) -> String {
