@@ -80,7 +80,7 @@ pub enum ProblemKind {
     ProgramMissing,
     /// What a lab without root cannot have (`validate --rootless`): a
     /// `kind: host` node, a `physical` interface, an image node, a sysctl
-    /// the kernel keeps for root.
+    /// the kernel keeps for root, an `owner:` other than root.
     Rootless,
 }
 

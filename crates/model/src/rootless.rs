@@ -6,15 +6,17 @@
 //! nothing may reach into the machine's own namespace (`kind: host`, a
 //! `physical` interface moved from it), no sysctl may be one the kernel
 //! keeps for the machine's first namespace or does not let a user
-//! namespace's root write ([`sysctl`]), and no node may be an image
-//! (Podman as root; rootless Podman is not wired in yet).
+//! namespace's root write ([`sysctl`]), nothing may be owned by another
+//! user than the one the lab's user namespace maps (`owner:` of dirs,
+//! files and taps), and no node may be an image (Podman as root;
+//! rootless Podman is not wired in yet).
 //!
 //! [`refusals`] is pure: every problem it returns points at the token in
 //! the file, with the reason and the fix.
 
 use crate::loc::Loc;
 use crate::problem::{Problem, ProblemKind, Problems};
-use crate::topology::{AnyHostInterfaces, IfKind, NodeKind, Topology};
+use crate::topology::{AnyHostInterfaces, DeviceKind, IfKind, Node, NodeKind, Owner, Topology};
 
 /// What the kernel does with a `net.*` sysctl in a network namespace whose
 /// owner is a user namespace other than the machine's first one (a
@@ -195,14 +197,27 @@ pub fn refusals(topo: &Topology) -> Vec<Problem> {
             );
         }
         for (ifname, iface) in &node.interfaces {
-            if let IfKind::Physical { from } = &iface.kind {
-                let ip = format!("{p}.interfaces.{ifname}");
-                push(
+            let ip = format!("{p}.interfaces.{ifname}");
+            match &iface.kind {
+                IfKind::Physical { from } => push(
                     topo.spans.get_or(&format!("{ip}.kind"), iface.loc),
                     format!("{name}:{ifname} is the machine's interface `{from}` (`kind: physical`): moving it into a lab needs CAP_NET_ADMIN in the machine's namespace"),
                     "use a link (a veth pair) to another node instead, or run the lab as root".into(),
-                );
+                ),
+                IfKind::Device(DeviceKind::Tap(t)) if t.owner.is_some_and(|o| o != 0) => push(
+                    topo.spans.get_or(&format!("{ip}.owner"), iface.loc),
+                    format!("{name}:{ifname} is to be owned by user {}: {ONE_ID}", t.owner.unwrap_or(0)),
+                    "remove `owner:` (the tap is then yours), or run the lab as root".into(),
+                ),
+                _ => {}
             }
+        }
+        for (at, what, owner) in owners(topo, &p, node) {
+            push(
+                at,
+                format!("{what} is to be owned by `{owner}`: {ONE_ID}"),
+                "remove `owner:` (it is then yours), or run the lab as root".into(),
+            );
         }
         for (key, value) in &node.sysctls {
             if !sysctl_allowed(key.as_str(), value) {
@@ -216,6 +231,33 @@ pub fn refusals(topo: &Topology) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// Why only the user can own what a rootless lab makes.
+const ONE_ID: &str = "a lab without root maps one user and one group into its user namespace, yours, as root (0), and the kernel gives files and taps only to mapped ids";
+
+/// The `owner:` of a node's dirs and files that is not root (0, the
+/// user inside the lab): where it is, what it owns, the owner.
+fn owners(topo: &Topology, p: &str, node: &Node) -> Vec<(Loc, String, String)> {
+    let root = |w: &str| w == "root" || w == "0";
+    let not_root = |o: &Owner| !root(&o.user) || o.group.as_deref().is_some_and(|g| !root(g));
+    let dirs = node.dirs.iter().filter_map(|d| {
+        let o = d.owner.as_ref().filter(|o| not_root(o))?;
+        let at = topo
+            .spans
+            .get_or(&format!("{p}.dirs.{}.owner", d.path), d.loc);
+        Some((at, format!("directory `{}`", d.path), o.to_string()))
+    });
+    let files = node.files.iter().filter_map(|(path, f)| {
+        let o = f.owner.as_ref().filter(|o| not_root(o))?;
+        let at = if f.owner_loc.is_known() {
+            f.owner_loc
+        } else {
+            f.loc
+        };
+        Some((at, format!("file `{path}`"), o.to_string()))
+    });
+    dirs.chain(files).collect()
 }
 
 /// [`refusals`] as a result: `Err` holds every refusal, in file order, as

@@ -59,6 +59,22 @@ const TABLE: &[(&str, Option<Where>)] = &[
         Some((5, 7, "group ids")),
     ),
     (
+        "lab: l\nnodes:\n  a:\n    dirs:\n      - { path: /var/run/frr, owner: frr }\n",
+        Some((5, 38, "owned by `frr`")),
+    ),
+    (
+        "lab: l\nnodes:\n  a:\n    dirs: [/etc/x]\n    files:\n      /etc/x/f: { content: hi, owner: \"0:1000\" }\n",
+        Some((6, 39, "owned by `0:1000`")),
+    ),
+    (
+        "lab: l\nnodes:\n  a:\n    interfaces:\n      tap0: { kind: tap, owner: 1000 }\n",
+        Some((5, 33, "owned by user 1000")),
+    ),
+    (
+        "lab: l\nnodes:\n  a:\n    dirs: [{ path: /etc/x, owner: root }, { path: /srv, owner: \"0:0\" }]\n    files:\n      /etc/x/f: { content: hi, owner: root:root }\n    interfaces:\n      tap0: { kind: tap, owner: 0 }\n",
+        None,
+    ),
+    (
         "lab: l\nnodes:\n  a:\n    sysctls:\n      net.ipv4.ping_group_range: 0 0\n",
         None,
     ),
@@ -210,7 +226,12 @@ fn every_example_refused_only_for_what_its_text_has() {
         let text = std::fs::read_to_string(&path).expect("example");
         let needs_root = text.lines().any(|l| {
             let l = l.split('#').next().unwrap_or("");
-            l.contains("kind: host") || l.contains("kind: physical") || l.contains("image:")
+            let owner = l.split("owner:").nth(1).map(str::trim_start);
+            let owned = owner.is_some_and(|o| !o.starts_with("root") && !o.starts_with('0'));
+            l.contains("kind: host")
+                || l.contains("kind: physical")
+                || l.contains("image:")
+                || owned
         });
         let name = path.display().to_string();
         let topo = parse_str(&name, &text, &AnyHostInterfaces).expect("examples are valid");
