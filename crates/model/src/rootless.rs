@@ -144,23 +144,22 @@ pub fn sysctl_allowed(key: &str, value: &str) -> bool {
 
 /// Why `key` is refused, and how to do without it.
 fn sysctl_reason(key: &str, why: Sysctl) -> (String, String) {
-    let drop = format!("remove `{key}`, or run the lab as root");
     match why {
         Global => (
             format!("sysctl `{key}` is not per namespace: only the machine's own network namespace has it, and a lab without root cannot change the machine"),
-            format!("{drop} (it would change the machine then: set it with `sysctl -w` yourself)"),
+            format!("remove `{key}`: no lab's namespace has it, made with root or without (it is the machine's: `sysctl -w` on the machine sets it for every namespace)"),
         ),
         ReadOnly => (
             format!("sysctl `{key}` is read-only in a lab's namespace (the kernel shares it with the machine, or only reports it)"),
-            drop,
+            format!("remove `{key}`: a lab's namespace cannot change it, made with root or without"),
         ),
         Hidden => (
             format!("sysctl `{key}` is not shown in a namespace that a user namespace owns: the kernel keeps it for root"),
-            drop,
+            format!("remove `{key}`, or run the lab as root"),
         ),
         GroupRange | Writable => (
             format!("`{key}` takes only group ids mapped into the lab's user namespace, and a lab without root maps one: yours, as 0"),
-            format!("write `{key}: 0 0`, {drop}"),
+            format!("write `{key}: 0 0`, or run the lab as root"),
         ),
     }
 }
