@@ -75,6 +75,11 @@ pub enum Command {
         /// Print the verdict and every problem as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Also refuse what a lab without root cannot have (`kind: host`, `physical`,
+        /// `image:`, `owner:` other than root, sysctls the kernel keeps for root): see
+        /// docs/rootless.md.
+        #[arg(long)]
+        rootless: bool,
     },
     /// The labs on this host, their node count and health.
     #[command(after_help = "Example:\n  nslab ls")]

@@ -20,7 +20,16 @@ pub fn run(cmd: Command) -> Exit {
             json,
             script: false,
         } => lifecycle::plan_cmd(lab.as_deref(), exit_code, offline, json),
-        Command::Validate { file, json } => lifecycle::validate(&file, json),
+        Command::Validate {
+            file,
+            json,
+            rootless: false,
+        } => lifecycle::validate(&file, json),
+        Command::Validate {
+            file,
+            json,
+            rootless: true,
+        } => super::load::validate_rootless(&file, json),
         Command::Ls { json } => super::ls::ls(json),
         Command::Show { lab, node, json } => inspect::show_lab(&lab, node.as_deref(), json),
         Command::Exec { lab, node, cmd } => exec::exec_cmd(&lab, &node, &cmd),

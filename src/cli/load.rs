@@ -66,12 +66,64 @@ pub(crate) fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
     }
 }
 
+/// A file validated against this machine, then for a lab without root:
+/// every problem and every refusal in one list (a `physical` interface
+/// the machine lacks is refused for needing root, not reported missing).
+fn for_rootless(r: Result<Loaded, Problems>) -> Result<Loaded, Problems> {
+    let l = r.map_err(nslab_model::rootless::with_refusals)?;
+    nslab_model::rootless::check(&l.topology)?;
+    Ok(l)
+}
+
+/// [`file_or_demo`] for a lab without root (`up --rootless` calls this
+/// before anything is made): what such a lab cannot have is printed as
+/// every problem is, status 2.
+pub(crate) fn file_or_demo_rootless(file: Option<&Path>) -> Result<Loaded, Exit> {
+    loaded(for_rootless(match file {
+        Some(f) => crate::launch::read(f),
+        None => crate::launch::demo(),
+    }))
+}
+
+/// `validate --rootless`: the file's problems and what a lab without root
+/// cannot have, each at its place with the reason; status 2 if any.
+pub(crate) fn validate_rootless(file: &Path, json: bool) -> Exit {
+    if json {
+        return validate_json_as(file, true);
+    }
+    let l = match file_or_demo_rootless(Some(file)) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
+        eprintln!("{}: warning: {w}", l.source);
+    }
+    let n = l.desired.nodes.len();
+    println!(
+        "{}: ok without root (lab {}, {n} node(s))",
+        file.display(),
+        l.desired.lab
+    );
+    Exit::Ok
+}
+
 /// `validate --json`: the verdict and every problem as data, for editors
 /// and scripts (`{"file", "ok", "lab"}` or `{"file", "ok": false,
 /// "problems": [{code, message, line, column, hint}]}`).
 pub(crate) fn validate_json(path: &Path) -> Exit {
+    validate_json_as(path, false)
+}
+
+/// [`validate_json`]; with `rootless`, what a lab without root cannot
+/// have are problems too (`nslab::rootless`).
+fn validate_json_as(path: &Path, rootless: bool) -> Exit {
     let name = path.display().to_string();
-    match crate::launch::read(path) {
+    let checked = if rootless {
+        for_rootless(crate::launch::read(path))
+    } else {
+        crate::launch::read(path)
+    };
+    match checked {
         Ok(l) => {
             // What plain `validate` prints, as data: the file's warnings
             // and the kernel modules this machine lacks.

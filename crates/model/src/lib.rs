@@ -26,6 +26,7 @@ mod loc;
 pub mod names;
 mod problem;
 pub mod raw;
+pub mod rootless;
 mod topology;
 pub mod values;
 

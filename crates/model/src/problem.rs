@@ -78,6 +78,10 @@ pub enum ProblemKind {
     DuplicateRoute,
     /// A `run:` program that does not exist or cannot be executed.
     ProgramMissing,
+    /// What a lab without root cannot have (`validate --rootless`): a
+    /// `kind: host` node, a `physical` interface, an image node, a sysctl
+    /// the kernel keeps for root, an `owner:` other than root.
+    Rootless,
 }
 
 impl ProblemKind {
@@ -114,6 +118,7 @@ impl ProblemKind {
             ProblemKind::PortConflict => "nslab::port-conflict",
             ProblemKind::DuplicateRoute => "nslab::duplicate-route",
             ProblemKind::ProgramMissing => "nslab::program-missing",
+            ProblemKind::Rootless => "nslab::rootless",
         }
     }
 }

@@ -64,6 +64,11 @@ pub(crate) fn node_fs(cx: &mut Ctx<'_>, p: &str, name: &NodeName, raw: RawFs, no
                 );
                 continue;
             }
+            if let RawDir::Map(m) = &d.value {
+                if let Some(o) = &m.owner {
+                    cx.span(format!("{p}.dirs.{}.owner", dir.path), loc_of(o));
+                }
+            }
             node.dirs.push(dir);
         }
     }

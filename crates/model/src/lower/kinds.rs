@@ -139,7 +139,10 @@ pub(super) fn lower_kind(
         "tap" => DeviceKind::Tap(Tap {
             owner: match &r.owner {
                 // In range: fits a u32.
-                Some(l) => Some(cx.ranged(l, &limits::TAP_OWNER)? as u32),
+                Some(l) => {
+                    cx.span(format!("{}.owner", here.path), loc_of(l));
+                    Some(cx.ranged(l, &limits::TAP_OWNER)? as u32)
+                }
                 None => None,
             },
         }),

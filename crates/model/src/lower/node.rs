@@ -22,7 +22,7 @@ pub(crate) fn lower_node(
     let mut node = Node::plain(loc);
     node_settings(cx, &p, name, &raw, &mut node);
     super::image::lower_image(cx, &p, name, &raw, &mut node);
-    node_sysctls(cx, raw.sysctls.unwrap_or_default(), &mut node);
+    node_sysctls(cx, &p, raw.sysctls.unwrap_or_default(), &mut node);
     for (k, v) in raw.interfaces.unwrap_or_default().0 {
         let Some(ifname) = cx.parse::<IfName>(&k, "an interface name") else {
             continue;
@@ -132,9 +132,12 @@ fn node_lo(cx: &mut Ctx<'_>, p: &str, lo: &Spanned<RawLo>, node: &mut Node) {
     }
 }
 
-fn node_sysctls(cx: &mut Ctx<'_>, raw: Entries<Leaf>, node: &mut Node) {
+fn node_sysctls(cx: &mut Ctx<'_>, p: &str, raw: Entries<Leaf>, node: &mut Node) {
     for (k, v) in raw.0 {
         let key: Option<SysctlKey> = cx.parse(&k, "a sysctl key");
+        if let Some(key) = &key {
+            cx.span(format!("{p}.sysctls.{key}"), loc_of(&k));
+        }
         let val = match &v.value {
             Scalar::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
             _ => cx.text(&v, "a sysctl value"),
