@@ -136,12 +136,12 @@ fn run(
                 Ok(())
             }
             Action::Freeze(n) => {
-                crate::services::freeze(rec, &n);
-                pause(rec, &n, true)
+                crate::services::freeze(host, rec, &n);
+                pause(host, rec, &n, true)
             }
             Action::Thaw(n) => {
-                crate::services::thaw(rec, &n);
-                pause(rec, &n, false)
+                crate::services::thaw(host, rec, &n);
+                pause(host, rec, &n, false)
             }
             Action::Repair(nodes) => {
                 errors.extend(repair(host, desired, rec, &nodes));
@@ -154,8 +154,8 @@ fn run(
 }
 
 /// An image node's container paused (`podman pause`) or unpaused.
-fn pause(rec: &Record, node: &str, paused: bool) -> Result<(), OpError> {
-    crate::services::containers::set_paused(rec, node, paused)
+fn pause(host: &mut dyn Host, rec: &Record, node: &str, paused: bool) -> Result<(), OpError> {
+    crate::services::containers::set_paused(host, rec, node, paused)
         .map(|_| ())
         .map_err(|e| {
             let op = if paused {
@@ -325,7 +325,7 @@ pub fn heal(
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
     super::up_locked(host, &dir, desired, &rec.source, &text, &mut |_, _| {})?;
-    crate::services::start_locked(&dir, t, desired)?;
+    crate::services::start_locked(host, &dir, t, desired)?;
     Ok(faults)
 }
 
