@@ -65,7 +65,7 @@ mod stop;
 #[cfg(test)]
 mod tests;
 
-pub use freeze::{freeze, frozen, thaw};
+pub use freeze::{freeze, frozen, running, thaw};
 pub use status::status;
 pub use stop::{stop_all, stop_orphans};
 

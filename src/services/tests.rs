@@ -5,6 +5,7 @@
 
 use super::status::Running;
 use crate::host::fake::FakeHost;
+use crate::host::Host;
 use crate::lab::faults::{self, Request};
 use crate::lab::tests::{examples, kernel, load, machine, recorded, Example};
 use crate::launch::{Loaded, Undone, UpError};
@@ -184,7 +185,8 @@ fn a_start_failing_in_a_lab_that_was_up_keeps_it_up() {
 
 /// `stop NODE` then `start NODE` gives back exactly what `stop` took:
 /// the node's processes thawed and its container unpaused, its
-/// interfaces up, other nodes untouched.
+/// interfaces up; and no more: a process frozen or a container paused
+/// before `stop` stays so, other nodes are untouched.
 #[test]
 fn start_restores_what_stop_took_and_no_more() {
     if !sandboxed("start_restores_what_stop_took_and_no_more") {
@@ -211,6 +213,7 @@ fn start_restores_what_stop_took_and_no_more() {
         for node in busy {
             let mut h = machine(&e.desired);
             up(&mut h, &e).expect("up");
+            frozen_before(&mut h, &read_record(&e.desired.lab), &node);
             let healthy = kernel(&h);
             let stop = Request::stop(node.clone());
             faults::apply(&mut h, &e.desired, &stop).expect("stop");
@@ -228,6 +231,22 @@ fn start_restores_what_stop_took_and_no_more() {
         }
     }
     assert!(tried >= 5, "only {tried} nodes tried");
+}
+
+/// Before `stop`: one of the node's processes frozen, or its container
+/// paused, by someone else (when it has several processes, or a
+/// container and no process), which `start` must leave so.
+fn frozen_before(h: &mut FakeHost, rec: &Record, node: &str) {
+    let mine: Vec<&Process> = rec.processes.iter().filter(|p| p.node == node).collect();
+    if mine.len() >= 2 {
+        h.processes()
+            .signal(&[(mine[0].pid, mine[0].start)], libc::SIGSTOP);
+    }
+    if let Some(c) = rec.containers.get(node) {
+        if mine.is_empty() {
+            h.containers().set_paused(c, true).expect("pause");
+        }
+    }
 }
 
 /// A record naming a process that is not the lab's (crafted, or a pid
