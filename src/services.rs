@@ -255,6 +255,8 @@ pub(crate) fn start_locked(
     }
     if result.is_err() {
         // Undo this run's part: stop what it started (with their children).
+        // Only those alive: a session of a dead leader's pid may be
+        // another's now.
         started.retain(|(pid, start)| p.process(*pid, *start).is_some());
         let leaders: Vec<i32> = started.iter().map(|(pid, _)| *pid).collect();
         stop::stop_where(p, started, |_, q| leaders.contains(&q.stat.session));

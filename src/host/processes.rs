@@ -68,7 +68,7 @@ pub trait Processes {
     /// names; how many received it.
     fn signal(&mut self, targets: &[(i32, u64)], sig: i32) -> usize;
     /// Stops `targets` (`SIGTERM`, up to `grace`, then `SIGKILL`); how
-    /// many are still alive.
+    /// many of them were alive to be stopped.
     fn stop(&mut self, targets: &[(i32, u64)], grace: Duration) -> usize;
 }
 

@@ -98,7 +98,9 @@ impl Processes for Linux {
     }
 
     fn stop(&mut self, targets: &[(i32, u64)], grace: Duration) -> usize {
-        procs::stop(&handles(targets), grace)
+        let alive = handles(targets);
+        procs::stop(&alive, grace);
+        alive.len()
     }
 }
 

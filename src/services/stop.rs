@@ -131,8 +131,7 @@ pub(super) fn stop_where(
         if stop.is_empty() {
             break;
         }
-        p.stop(&stop, GRACE);
-        total += stop.len();
+        total += p.stop(&stop, GRACE);
         stop = Vec::new();
     }
     total
