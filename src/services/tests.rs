@@ -74,7 +74,8 @@ fn with_processes() -> Vec<Example> {
 
 /// `up` then `down` of every example starts each entry and container
 /// once, each the lab's and running, and leaves the machine as it
-/// started: kernel, processes, containers, no record.
+/// started (the processes' children stopped too): kernel, processes,
+/// containers, no record.
 #[test]
 fn up_then_down_runs_each_process_once_and_leaves_nothing() {
     if !sandboxed("up_then_down_runs_each_process_once_and_leaves_nothing") {
@@ -95,6 +96,9 @@ fn up_then_down_runs_each_process_once_and_leaves_nothing() {
             assert_eq!(running, Running::Yes, "{}: {p:?}", e.path);
         }
         // `up` again: nothing new starts, nothing is stopped.
+        for p in &rec.processes {
+            h.procs.fork(p.pid).expect("fork");
+        }
         let running = kernel(&h);
         up(&mut h, &e).unwrap_or_else(|err| panic!("{}: up again: {err}", e.path));
         assert_eq!(kernel(&h), running, "{}: up again", e.path);
@@ -223,6 +227,10 @@ fn start_restores_what_stop_took_and_no_more() {
         for node in busy {
             let mut h = machine(&e.desired);
             up(&mut h, &e).expect("up");
+            // Each with a child (frozen and thawed with it).
+            for p in read_record(&e.desired.lab).processes {
+                h.procs.fork(p.pid).expect("fork");
+            }
             frozen_before(&mut h, &read_record(&e.desired.lab), &node);
             let healthy = kernel(&h);
             let stop = Request::stop(node.clone());
@@ -233,6 +241,22 @@ fn start_restores_what_stop_took_and_no_more() {
                 "{}: stop {node} changed nothing",
                 e.path
             );
+            let rec = read_record(&e.desired.lab);
+            let leaders: Vec<i32> = rec.processes.iter().map(|p| p.pid).collect();
+            for q in h.procs.procs.values() {
+                let of = rec.processes.iter().find(|p| p.pid == q.stat.session);
+                let mine = of.is_some_and(|p| p.node == node);
+                let want = if mine {
+                    'T'
+                } else {
+                    healthy.3[&q.pid].stat.state
+                };
+                assert_eq!(q.stat.state, want, "{}: stop {node}: {q:?}", e.path);
+                assert!(leaders.contains(&q.stat.session), "{q:?}");
+            }
+            if let Some(c) = rec.containers.get(&node) {
+                assert_eq!(h.procs.containers[c].state, "paused", "{}: {c}", e.path);
+            }
             let start = Request::Start { node: node.clone() };
             faults::apply(&mut h, &e.desired, &start).expect("start");
             assert_eq!(kernel(&h), healthy, "{}: stop {node}, start {node}", e.path);

@@ -62,6 +62,17 @@ impl Table {
         self.add(None, Some(HOST_NS))
     }
 
+    /// A child of process `parent` (a fork: its session, namespace and
+    /// mark); its pid and start time.
+    pub fn fork(&mut self, parent: i32) -> Option<(i32, u64)> {
+        let p = self.procs.get(&parent)?.clone();
+        let (pid, start) = self.add(p.mark, p.ns);
+        let child = self.procs.get_mut(&pid)?;
+        child.stat.session = p.stat.session;
+        child.stat.pgrp = p.stat.pgrp;
+        Some((pid, start))
+    }
+
     fn add(&mut self, mark: Option<(String, String)>, ns: Option<NsId>) -> (i32, u64) {
         let start = self.tick();
         let pid = i32::try_from(1000 + start).unwrap_or(i32::MAX);
