@@ -150,6 +150,25 @@ fn a_start_failing_at_each_process_removes_a_new_lab() {
     assert!(failures >= 10, "only {failures} failures tried");
 }
 
+/// An image the host's store lacks stops `up` before anything is made
+/// (nslab pulls nothing): the machine as before, no record.
+#[test]
+fn an_image_the_host_lacks_changes_nothing() {
+    if !sandboxed("an_image_the_host_lacks_changes_nothing") {
+        return;
+    }
+    for e in with_processes().into_iter().filter(|e| asked(e).1 > 0) {
+        let mut h = machine(&e.desired);
+        let images = e.t.nodes.values().filter_map(|n| n.image.clone());
+        h.procs.missing_images.extend(images);
+        let before = kernel(&h);
+        let r = up(&mut h, &e);
+        assert!(matches!(&r, Err(UpError::Invalid(_))), "{}: {r:?}", e.path);
+        assert_eq!(kernel(&h), before, "{}", e.path);
+        assert!(!recorded(&e.desired.lab), "{}: record made", e.path);
+    }
+}
+
 /// A lab that was up keeps running when an `up` fails to start a
 /// process again (two had died; the first starts again, the second
 /// fails): the network as before, the processes that ran still run, the
