@@ -17,7 +17,7 @@ mod nodefs;
 mod record_io;
 mod settle;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use settle::observe_settled;
 
@@ -207,9 +207,9 @@ pub fn up_with_processes(
     let dir = StateDir::open(&desired.lab).map_err(sd_err)?;
     let _lock = dir.lock().map_err(sd_err)?;
     let report = up_locked(host, &dir, desired, source, topology, progress)?;
-    let processes = crate::services::containers::start_locked(&dir, t, desired)
+    let processes = crate::services::containers::start_locked(host, &dir, t, desired)
         .map_err(crate::services::ServiceError::from)
-        .and_then(|()| crate::services::start_locked(&dir, t, desired));
+        .and_then(|()| crate::services::start_locked(host, &dir, t, desired));
     Ok((report, processes))
 }
 
@@ -235,7 +235,7 @@ pub(crate) fn up_locked(
     // lab's is in it, and so do the far ends of its veths in the other
     // nodes: stop those processes first, so the kernel destroys it (the
     // processes are started again in the node's new namespace).
-    crate::services::stop_orphans(&desired.lab);
+    crate::services::stop_orphans(host, &desired.lab);
     // Look before anything is written: a namespace of the file's that
     // belongs to someone else stops the run here, and is never recorded
     // as this lab's.

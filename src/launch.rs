@@ -198,7 +198,7 @@ pub(crate) fn up(
     l: &Loaded,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Started, UpError> {
-    check_images(l).map_err(UpError::Invalid)?;
+    check_images(host, l).map_err(UpError::Invalid)?;
     nslab_sys::process::raise_open_files_limit();
     let name = l.desired.lab.clone();
     // A lab this call creates is removed again if its processes fail.
@@ -249,16 +249,16 @@ pub(crate) fn up(
     })
 }
 
-/// For `up`: the file's images are in Podman's local store (nslab pulls
-/// nothing), each problem at its `image:`.
-fn check_images(l: &Loaded) -> Result<(), Problems> {
+/// For `up`: the file's images are in the host's local store (Podman's;
+/// nslab pulls nothing), each problem at its `image:`.
+fn check_images(host: &mut dyn crate::host::Host, l: &Loaded) -> Result<(), Problems> {
     if l.topology.nodes.values().all(|n| n.image.is_none()) {
         return Ok(());
     }
     let interfaces = KernelInterfaces::for_file(&l.topology.source.text);
     let host = Host {
         interfaces: &interfaces,
-        programs: &LocalImages,
+        programs: &LocalImages(std::cell::RefCell::new(host.containers())),
     };
     nslab_model::parse_str_on(&l.topology.source.name, &l.topology.source.text, host).map(|_| ())
 }

@@ -34,7 +34,8 @@
 //! # The public API
 //!
 //! [`Lab`] and the values it takes and gives ([`Error`] and its [`Cause`], [`Check`],
-//! [`Outcome`], [`Fault`], [`Impair`], [`ScenarioResult`]), and the model
+//! [`Outcome`], [`Fault`] and what a `stop` took ([`Took`]), [`Impair`],
+//! [`ScenarioResult`]), and the model
 //! ([`model`]: parse a file into a [`model::Topology`]). Everything else is
 //! the crate's own; the `nslab` binary is a client of the same entry point
 //! ([`launch`]) the facade uses.
@@ -56,7 +57,7 @@ pub(crate) mod state;
 pub use check::{Check, Outcome, Proto};
 pub use facade::{Cause, Error, Lab};
 pub use nslab_model as model;
-pub use record::Fault;
+pub use record::{Fault, Took};
 pub use scenario::{ScenarioResult, StepResult};
 pub use state::Impair;
 

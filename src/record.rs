@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod fault;
 
-pub use fault::{impair_words, Fault};
+pub use fault::{impair_words, Fault, Took};
 
 pub const FILE: &str = "state.json";
 /// The topology the lab was last brought up from (for `check`, `show`).

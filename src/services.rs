@@ -9,17 +9,14 @@
 //! by the mark, so a lost record or a namespace that lost its name leaves
 //! nothing running.
 
+use crate::host::processes::{Launch, NsId, Proc, Processes, SpawnError};
+use crate::host::Host;
 use crate::record::{self, Process, Record};
 use crate::state::State;
 use nslab_model::Topology;
-use nslab_sys::procs::{self, NsId};
 use nslab_sys::statedir::StateDir;
-use nslab_sys::{exec, netns};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
-use std::os::fd::AsFd;
-use std::process::Stdio;
 
 /// Why processes could not be started (or the responder could not run).
 #[derive(Debug, thiserror::Error)]
@@ -63,9 +60,13 @@ impl From<containers::ContainerError> for ServiceError {
 
 pub mod containers;
 mod freeze;
+mod status;
 mod stop;
+#[cfg(test)]
+mod tests;
 
-pub use freeze::{freeze, frozen, thaw};
+pub use freeze::{freeze, frozen, running, thaw};
+pub use status::status;
 pub use stop::{stop_all, stop_orphans};
 
 /// What a node should be running: `serve tcp/80 udp/53` or `run: argv`.
@@ -116,49 +117,47 @@ fn id_pair(id: NsId) -> (u64, u64) {
 }
 
 /// Identities of the named namespaces `names` (missing ones are skipped).
-fn ids_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
+fn ids_of<'a>(p: &mut dyn Processes, names: impl IntoIterator<Item = &'a String>) -> Vec<NsId> {
     names
         .into_iter()
-        .filter_map(|n| netns::open(n).ok())
-        .filter_map(|fd| procs::ns_id(fd.as_fd()).ok())
+        .filter_map(|n| p.netns(n, false))
+        .map(|(id, _)| id)
         .collect()
 }
 
-/// A recorded process, if it is still the process that was started and
-/// the kernel says it is the lab's: alive with the recorded start time (a
-/// reused pid never matches), and carrying the lab's mark in its
-/// environment or living in one of the lab's namespaces `lab_ns` (those
-/// whose `lo` carries the lab's mark). A record naming any other process
-/// (crafted, or from before a reboot) never gets it signalled.
-fn verified(lab: &str, p: &Process, lab_ns: &[NsId]) -> Option<procs::Handle> {
-    let h = procs::Handle::open(p.pid, p.start)?;
-    let marked = procs::mark_of(p.pid).is_some_and(|(l, _)| l == lab);
-    let in_lab = procs::ns_of(p.pid).is_some_and(|n| lab_ns.contains(&n));
-    // Still the process the handle is on (not a pid reused meanwhile).
-    let same = procs::start_time(p.pid) == Some(p.start);
-    ((marked || in_lab) && same).then_some(h)
+/// A recorded process as it is now, if it is still the process that was
+/// started and the kernel says it is the lab's: alive with the recorded
+/// start time (a reused pid never matches), and carrying the lab's mark
+/// in its environment or living in one of the lab's namespaces `lab_ns`
+/// (those whose `lo` carries the lab's mark). A record naming any other
+/// process (crafted, or from before a reboot) never gets it signalled.
+fn verified(p: &mut dyn Processes, lab: &str, rec: &Process, lab_ns: &[NsId]) -> Option<Proc> {
+    let q = p.process(rec.pid, rec.start)?;
+    let marked = q.mark.as_ref().is_some_and(|(l, _)| l == lab);
+    let in_lab = q.ns.is_some_and(|n| lab_ns.contains(&n));
+    (marked || in_lab).then_some(q)
 }
 
 /// The namespaces of the record's nodes that are the lab's by proof:
 /// their `lo` carries the alias `nslab:<lab>`.
-fn lab_namespaces(rec: &Record) -> Vec<NsId> {
-    let alias = format!("nslab:{}", rec.lab);
+fn lab_namespaces(p: &mut dyn Processes, rec: &Record) -> Vec<NsId> {
+    let alias = nslab_types::names::lab_mark(&rec.lab);
     rec.nodes
         .values()
         .flatten()
-        .filter_map(|n| netns::open(n).ok())
-        .filter(|fd| crate::host::query::lo_alias(fd.as_fd()).as_deref() == Some(alias.as_str()))
-        .filter_map(|fd| procs::ns_id(fd.as_fd()).ok())
+        .filter_map(|n| p.netns(n, true))
+        .filter(|(_, a)| a.as_deref() == Some(alias.as_str()))
+        .map(|(id, _)| id)
         .collect()
 }
 
 /// The identity of each node's namespace, by node (nodes whose namespace
 /// is missing are left out).
-fn node_namespaces(desired: &State) -> BTreeMap<String, NsId> {
+fn node_namespaces(p: &mut dyn Processes, desired: &State) -> BTreeMap<String, NsId> {
     let mut node_ns = BTreeMap::new();
     for (name, n) in &desired.nodes {
         if let Some(ns) = &n.netns {
-            if let Some(id) = ids_of([ns]).first() {
+            if let Some(id) = ids_of(p, [ns]).first() {
                 node_ns.insert(name.clone(), *id);
             }
         }
@@ -167,27 +166,29 @@ fn node_namespaces(desired: &State) -> BTreeMap<String, NsId> {
 }
 
 /// The recorded processes to keep (alive, asked for, in their node's
-/// namespace), and handles on those alive that are not to be kept.
+/// namespace), and those alive that are not to be kept.
 fn sort_recorded(
+    p: &mut dyn Processes,
     lab: &str,
     recorded: Vec<Process>,
     want: &[(String, Vec<String>)],
     node_ns: &BTreeMap<String, NsId>,
-) -> (Vec<Process>, Vec<procs::Handle>) {
+) -> (Vec<Process>, Vec<(i32, u64)>) {
     let mut keep = Vec::new();
     let mut stop = Vec::new();
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
-    for p in recorded {
-        let h = verified(lab, &p, &lab_ns);
+    for r in recorded {
+        let Some(q) = verified(p, lab, &r, &lab_ns) else {
+            continue;
+        };
         let asked = want
             .iter()
-            .any(|(n, argv)| *n == p.node && what(argv) == p.what);
-        let at_home =
-            procs::ns_of(p.pid).is_some() && procs::ns_of(p.pid) == node_ns.get(&p.node).copied();
-        match h {
-            Some(_) if asked && at_home => keep.push(p),
-            Some(h) => stop.push(h),
-            None => {}
+            .any(|(n, argv)| *n == r.node && what(argv) == r.what);
+        let at_home = q.ns.is_some() && q.ns == node_ns.get(&r.node).copied();
+        if asked && at_home {
+            keep.push(r);
+        } else {
+            stop.push((q.pid, q.stat.start));
         }
     }
     (keep, stop)
@@ -211,38 +212,40 @@ fn sort_recorded(
 ///
 /// The caller holds the lab's lock (`up`, `heal`).
 pub(crate) fn start_locked(
+    host: &mut dyn Host,
     dir: &StateDir,
     t: &Topology,
     desired: &State,
 ) -> Result<(), ServiceError> {
+    let p = host.processes();
     let lab = t.lab.as_str();
     let mut rec = match dir.read(record::FILE)? {
         Some(b) => Record::from_json(&b)?,
         None => return Err(ServiceError::NotUp(lab.to_string())),
     };
     let want = wanted(t, desired);
-    let node_ns = node_namespaces(desired);
-    let (keep, stop) = sort_recorded(lab, std::mem::take(&mut rec.processes), &want, &node_ns);
+    let node_ns = node_namespaces(p, desired);
+    let recorded = std::mem::take(&mut rec.processes);
+    let (keep, stop) = sort_recorded(p, lab, recorded, &want, &node_ns);
     let lab_ns: Vec<NsId> = node_ns.values().copied().collect();
-    stop::all_but(lab, &keep, stop, &lab_ns);
+    stop::all_but(p, lab, &keep, stop, &lab_ns);
     rec.processes = keep;
     let exe = nslab_exe().map_err(ServiceError::NoBinary)?;
-    let mut started: Vec<procs::Handle> = Vec::new();
+    let mut started: Vec<(i32, u64)> = Vec::new();
     let mut result = Ok(());
     for (i, (node, argv)) in want.iter().enumerate() {
         if rec
             .processes
             .iter()
-            .any(|p| p.node == *node && p.what == what(argv))
+            .any(|r| r.node == *node && r.what == what(argv))
         {
             continue;
         }
-        match start_one(dir, &exe, lab, node, i, argv, desired, &node_ns) {
-            Ok(p) => {
-                if let Some(h) = procs::Handle::open(p.pid, p.start) {
-                    started.push(h);
-                }
-                rec.processes.push(p);
+        let entry = Entry { node, i, argv };
+        match start_one(p, dir, &exe, lab, entry, desired, &node_ns) {
+            Ok(r) => {
+                started.push((r.pid, r.start));
+                rec.processes.push(r);
             }
             Err(e) => {
                 result = Err(e);
@@ -252,31 +255,40 @@ pub(crate) fn start_locked(
     }
     if result.is_err() {
         // Undo this run's part: stop what it started (with their children).
-        let leaders: Vec<i32> = started.iter().map(|h| h.pid).collect();
-        stop::stop_where(started, |q| leaders.contains(&q.stat.session));
-        rec.processes.retain(|p| !leaders.contains(&p.pid));
+        // Only those alive: a session of a dead leader's pid may be
+        // another's now.
+        started.retain(|(pid, start)| p.process(*pid, *start).is_some());
+        let leaders: Vec<i32> = started.iter().map(|(pid, _)| *pid).collect();
+        stop::stop_where(p, started, |_, q| leaders.contains(&q.stat.session));
+        rec.processes.retain(|r| !leaders.contains(&r.pid));
     }
     dir.write_atomic(record::FILE, &rec.to_json())?;
     result
 }
 
+/// One entry of what a node should run: its index among the lab's (for
+/// its log) and its argv.
+struct Entry<'a> {
+    node: &'a str,
+    i: usize,
+    argv: &'a [String],
+}
+
 /// Starts one `serve:` or `run:` entry in its node, marked with the lab
 /// and node; for `serve:`, waits until the responder is listening.
-#[allow(clippy::too_many_arguments)]
 fn start_one(
+    p: &mut dyn Processes,
     dir: &StateDir,
     exe: &std::path::Path,
     lab: &str,
-    node: &str,
-    i: usize,
-    argv: &[String],
+    e: Entry<'_>,
     desired: &State,
     node_ns: &BTreeMap<String, NsId>,
 ) -> Result<Process, ServiceError> {
+    let (node, argv) = (e.node, e.argv);
     let Some(Some(ns)) = desired.nodes.get(node).map(|n| n.netns.clone()) else {
         return Err(ServiceError::NoNamespace { node: node.into() });
     };
-    let fd = netns::open(&ns)?;
     let is_serve = argv.first().map(String::as_str) == Some("__serve");
     let full: Vec<OsString> = if is_serve {
         std::iter::once(exe.as_os_str().to_owned())
@@ -285,40 +297,31 @@ fn start_one(
     } else {
         argv.iter().map(OsString::from).collect()
     };
-    let log = dir.log_path(node, i);
-    let mut cmd = exec::spawn_in(fd.as_fd(), &full, &log)?;
-    exec::join_node(&mut cmd, &ns);
-    cmd.env(procs::LAB_VAR, lab).env(procs::NODE_VAR, node);
-    if is_serve {
-        cmd.stdout(Stdio::piped());
-    }
-    let mut child = cmd.spawn().map_err(|source| ServiceError::Spawn {
-        node: node.into(),
-        what: what(argv),
-        source,
+    let log = dir.log_path(node, e.i);
+    let launch = Launch {
+        lab,
+        node,
+        netns: &ns,
+        argv: &full,
+        log: &log,
+        wait_ready: is_serve,
+    };
+    let (pid, start) = p.spawn(&launch).map_err(|err| match err {
+        SpawnError::Sys(e) => ServiceError::Sys(e),
+        SpawnError::Pid(e) => ServiceError::Pid(e),
+        SpawnError::Spawn(source) => ServiceError::Spawn {
+            node: node.into(),
+            what: what(argv),
+            source,
+        },
+        SpawnError::NotReady => ServiceError::NotReady {
+            node: node.into(),
+            log: std::fs::read_to_string(&log)
+                .unwrap_or_else(|e| format!("(its log {} cannot be read: {e})", log.display()))
+                .trim()
+                .to_string(),
+        },
     })?;
-    let pid = i32::try_from(child.id())?;
-    // Our child: it cannot be reaped (nor its pid reused) before we wait.
-    let start = procs::start_time(pid).unwrap_or(0);
-    if is_serve {
-        // The responder prints one line once its sockets are bound.
-        let ready = child.stdout.take().map(|out| {
-            let mut line = String::new();
-            BufReader::new(out).read_line(&mut line).map(|_| line)
-        });
-        if !matches!(ready, Some(Ok(ref l)) if l.starts_with("ready")) {
-            let _ = child.kill();
-            let _ = child.wait();
-            let log_text = std::fs::read_to_string(&log)
-                .unwrap_or_else(|e| format!("(its log {} cannot be read: {e})", log.display()));
-            return Err(ServiceError::NotReady {
-                node: node.into(),
-                log: log_text.trim().to_string(),
-            });
-        }
-    }
-    // The child is reaped by init once nslab exits; `down` stops it.
-    std::mem::forget(child);
     Ok(Process {
         node: node.to_string(),
         pid,
@@ -326,57 +329,6 @@ fn start_one(
         netns: node_ns.get(node).copied().map(id_pair),
         what: what(argv),
     })
-}
-
-/// How a recorded process is, for `show`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Running {
-    /// The recorded process, in its node's namespace.
-    Yes,
-    /// As `Yes`, but stopped by a signal (`nslab stop`).
-    Frozen,
-    Exited,
-    /// Left in a namespace that is not its node's (gone, or replaced).
-    OutsideItsNode,
-}
-
-impl std::fmt::Display for Running {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Running::Yes => "running",
-            Running::Frozen => "frozen",
-            Running::Exited => "exited",
-            Running::OutsideItsNode => "running outside its node's namespace",
-        })
-    }
-}
-
-/// The recorded processes of `node` (every node if `None`), each with how
-/// it is now.
-pub fn status<'r>(rec: &'r Record, node: Option<&str>) -> Vec<(&'r Process, Running)> {
-    let mut out = Vec::new();
-    let lab_ns = lab_namespaces(rec);
-    for p in &rec.processes {
-        if node.is_none_or(|n| n == p.node) {
-            let home = rec
-                .nodes
-                .get(&p.node)
-                .and_then(|ns| ns.as_ref())
-                .and_then(|ns| ids_of([ns]).first().copied());
-            let state = match verified(&rec.lab, p, &lab_ns) {
-                None => Running::Exited,
-                Some(_) if home.is_some() && procs::ns_of(p.pid) == home => {
-                    match procs::stat(p.pid) {
-                        Some(s) if s.state == 'T' => Running::Frozen,
-                        _ => Running::Yes,
-                    }
-                }
-                Some(_) => Running::OutsideItsNode,
-            };
-            out.push((p, state));
-        }
-    }
-    out
 }
 
 /// The built-in responder (`nslab __serve LABEL tcp/80 ...`, run inside a

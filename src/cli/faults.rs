@@ -252,7 +252,8 @@ pub(super) fn show(rec: &Record, node: Option<&str>) {
     for f in list {
         println!("  {f}");
         if let Fault::Stopped { node, .. } = f {
-            let frozen = crate::services::frozen(rec, node);
+            let frozen =
+                crate::services::frozen(&mut crate::host::linux::Linux::new(&rec.lab), rec, node);
             println!("    {} process(es) frozen", frozen.len());
         }
     }

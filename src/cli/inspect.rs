@@ -65,7 +65,7 @@ pub(super) fn show_lab(lab: &str, node: Option<&str>, json: bool) -> Exit {
         };
         print!("{}", show::render_with(&state, node, &extra));
         print!("{}", super::show_bridge::render(&name, &bridges));
-        for (p, running) in crate::services::status(&rec, node) {
+        for (p, running) in crate::services::status(&mut host, &rec, node) {
             println!(
                 "{}: pid {} {running}: {}",
                 p.node,
@@ -87,7 +87,7 @@ fn containers(
     rec: &record::Record,
     node: Option<&str>,
 ) -> std::collections::BTreeMap<String, (String, String, String)> {
-    let mut c = crate::services::containers::states(rec);
+    let mut c = crate::services::containers::states(&mut Linux::new(&rec.lab), rec);
     c.retain(|n, _| node.is_none_or(|x| x == n));
     c
 }

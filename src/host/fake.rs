@@ -13,6 +13,7 @@
 mod addrs_routes;
 mod links;
 mod machine;
+pub mod procs;
 
 use super::link_change_parts;
 use super::linux::Drops;
@@ -45,6 +46,8 @@ pub struct FakeHost {
     /// Fail the wait for the host's links this many times (a `down` that
     /// cannot finish).
     pub fail_host_links: usize,
+    /// The processes and containers (see [`procs`]).
+    pub procs: procs::Table,
     /// When each address was added (the first of a subnet is its primary).
     added: BTreeMap<(String, String, Cidr), u64>,
     clock: u64,
@@ -192,6 +195,8 @@ impl FakeHost {
         }
         let mut n = NodeState::new(Some(netns.to_string()));
         n.lo_up = false;
+        let mark = nslab_types::names::lab_mark(&self.state.lab);
+        self.procs.named(netns, mark);
         self.state.nodes.insert(node.to_string(), n);
         Ok(())
     }
@@ -205,6 +210,9 @@ impl FakeHost {
             .ok_or_else(|| OpError::new(op, Cause::errno_of(libc::ENOENT)))?;
         for ifname in n.links.keys() {
             self.remove(&Endpoint::new(node, ifname));
+        }
+        if let Some(ns) = &n.netns {
+            self.procs.unnamed(ns);
         }
         self.state.nodes.remove(node);
         self.partitions.remove(node);

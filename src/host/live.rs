@@ -78,4 +78,12 @@ impl Host for Linux {
     fn release(&mut self) {
         Linux::release(self);
     }
+
+    fn processes(&mut self) -> &mut dyn super::Processes {
+        self
+    }
+
+    fn containers(&mut self) -> &mut dyn super::Containers {
+        self
+    }
 }

@@ -5,7 +5,8 @@
 //! itself) are tested without root. [`query`] answers the few questions
 //! the layers above ask the kernel outside a plan, [`bridges`] how a lab's
 //! bridges forward, [`events`] what changes as it happens: `host` is the
-//! only module that talks netlink or nftables.
+//! only module that talks netlink or nftables. Besides the network, a host
+//! has [`processes`]: the lab's processes and containers.
 
 pub mod bridges;
 mod error;
@@ -18,6 +19,8 @@ pub mod linux;
 mod live;
 pub mod nat;
 mod observe;
+pub mod processes;
+mod procs_linux;
 pub mod query;
 
 pub(crate) use crate::plan::link_change_parts;
@@ -27,6 +30,7 @@ use crate::plan::{At, Op};
 use crate::record::PhysicalWas;
 use crate::state::State;
 use linux::Drops;
+pub use processes::{Containers, Processes};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -126,4 +130,9 @@ pub trait Host {
     /// away): what one call of the lab layer opened is not kept for the
     /// next.
     fn release(&mut self);
+
+    /// The machine's processes (`serve:`/`run:`, see [`processes`]).
+    fn processes(&mut self) -> &mut dyn Processes;
+    /// The machine's containers (`image:` nodes).
+    fn containers(&mut self) -> &mut dyn Containers;
 }

@@ -58,9 +58,9 @@ pub fn down_with(
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
     // Containers first (their processes live in the lab's namespaces).
-    let container_error = crate::services::containers::remove_all(lab, rec.as_ref(), &dir);
+    let container_error = crate::services::containers::remove_all(host, lab, rec.as_ref(), &dir);
     // Processes next, while their namespaces still have names.
-    let stopped = crate::services::stop_all(lab, rec.as_ref(), &found);
+    let stopped = crate::services::stop_all(host, lab, rec.as_ref(), &found);
     let Some(rec) = rec.or_else(|| (!found.is_empty() || stopped > 0).then(|| Record::new(lab)))
     else {
         // The directory was there (an `up` killed before it recorded or
@@ -151,7 +151,7 @@ fn dir_of(host: &mut dyn Host, lab: &str) -> Result<Option<StateDir>, LabError> 
     }
     let found = host.lab_namespaces(lab, &[]);
     if found.is_empty() {
-        if crate::services::stop_all(lab, None, &found) > 0 {
+        if crate::services::stop_all(host, lab, None, &found) > 0 {
             return Ok(None);
         }
         return Err(LabError::NotFound(lab.to_string()));
@@ -165,7 +165,7 @@ fn after_teardown(host: &mut dyn Host, lab: &str, rec: &Record) -> Vec<OpError> 
     // A partition's table in the host node (the namespaces took theirs).
     let mut errors: Vec<OpError> = super::faults::remove_host_table(host).into_iter().collect();
     // A process that entered a namespace after the first look.
-    crate::services::stop_all(lab, None, &[]);
+    crate::services::stop_all(host, lab, None, &[]);
     if let Err(e) = host.wait_host_links_gone(lab) {
         errors.push(e);
     }

@@ -17,7 +17,7 @@ use super::{sd_err, LabError, HOST};
 use crate::host::linux::Drops;
 use crate::host::{Host, OpError};
 use crate::plan::{At, LinkChange, Op};
-use crate::record::{self, Fault, Record};
+use crate::record::{self, Fault, Record, Took};
 use crate::state::{Impair, State};
 use std::collections::BTreeSet;
 
@@ -60,8 +60,10 @@ enum Action {
     Op(Box<Op>),
     /// Rewrite the partition tables of these nodes from the faults.
     Partition(BTreeSet<String>),
+    /// Freeze what the node's `Stopped` fault says `stop` takes.
     Freeze(String),
-    Thaw(String),
+    /// Thaw what `stop` took (`None`: all of the node's).
+    Thaw(String, Option<Took>),
     /// Put back the addresses and routes the file gives these nodes (the
     /// kernel drops routes, and IPv6 addresses, of an interface taken
     /// down).
@@ -136,12 +138,16 @@ fn run(
                 Ok(())
             }
             Action::Freeze(n) => {
-                crate::services::freeze(rec, &n);
-                pause(rec, &n, true)
+                let took = faults.iter().find_map(|f| match f {
+                    Fault::Stopped { node, took, .. } if *node == n => took.as_ref(),
+                    _ => None,
+                });
+                crate::services::freeze(host, rec, &n, took);
+                pause(host, rec, &n, true, took)
             }
-            Action::Thaw(n) => {
-                crate::services::thaw(rec, &n);
-                pause(rec, &n, false)
+            Action::Thaw(n, took) => {
+                crate::services::thaw(host, rec, &n, took.as_ref());
+                pause(host, rec, &n, false, took.as_ref())
             }
             Action::Repair(nodes) => {
                 errors.extend(repair(host, desired, rec, &nodes));
@@ -154,8 +160,19 @@ fn run(
 }
 
 /// An image node's container paused (`podman pause`) or unpaused.
-fn pause(rec: &Record, node: &str, paused: bool) -> Result<(), OpError> {
-    crate::services::containers::set_paused(rec, node, paused)
+/// Only a container `stop` paused (`took`; `None`: any) is unpaused, and
+/// paused only if `took` says so.
+fn pause(
+    host: &mut dyn Host,
+    rec: &Record,
+    node: &str,
+    paused: bool,
+    took: Option<&Took>,
+) -> Result<(), OpError> {
+    if took.is_some_and(|t| !t.paused) {
+        return Ok(());
+    }
+    crate::services::containers::set_paused(host, rec, node, paused)
         .map(|_| ())
         .map_err(|e| {
             let op = if paused {
@@ -206,9 +223,16 @@ pub fn apply(
     host.release();
     // The file's words first (no such node, no such interface), then the
     // lab as it is up: a node it does not have is refused.
-    let (after, actions) = prepare(desired, &rec, req)?;
+    let (mut after, actions) = prepare(desired, &rec, req)?;
     check_recorded(&rec, request::nodes(desired, req))?;
     let before = rec.faults.clone();
+    // A node stopped now: what it will take (its processes and container
+    // that run), recorded before anything is frozen.
+    for f in after.iter_mut().filter(|f| !before.contains(&**f)) {
+        if let Fault::Stopped { node, took, .. } = f {
+            *took = Some(crate::services::running(host, &rec, node));
+        }
+    }
     let pending_before = rec.pending.clone();
     let added: Vec<Fault> = after
         .iter()
@@ -255,7 +279,7 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
     for f in faults {
         match f {
             Fault::Partition { .. } => parted.extend(f.nodes().into_iter().map(str::to_string)),
-            Fault::Stopped { node, downed } => {
+            Fault::Stopped { node, downed, took } => {
                 if links {
                     for i in downed {
                         if let Some(l) = file_link(node, i) {
@@ -263,7 +287,7 @@ fn undo_actions(desired: &State, rec: &Record, faults: &[Fault], links: bool) ->
                         }
                     }
                 }
-                actions.push(Action::Thaw(node.clone()));
+                actions.push(Action::Thaw(node.clone(), took.clone()));
             }
             Fault::LinkDown { node, ifname } if links => {
                 if let Some(l) = file_link(node, ifname) {
@@ -325,7 +349,7 @@ pub fn heal(
     dir.write_atomic(record::FILE, &rec.to_json())
         .map_err(sd_err)?;
     super::up_locked(host, &dir, desired, &rec.source, &text, &mut |_, _| {})?;
-    crate::services::start_locked(&dir, t, desired)?;
+    crate::services::start_locked(host, &dir, t, desired)?;
     Ok(faults)
 }
 

@@ -1,13 +1,15 @@
 //! The lab lifecycle against the in-memory kernel ([`FakeHost`]): what a
-//! user relies on of `up`, `down` and the faults, for every example the
-//! fake can hold. The kernel is the fake; what lives outside it (the
-//! record under /run/nslab, the nodes' host names and hosts files) is the
-//! sandbox's, so each test runs in one.
+//! user relies on of `up`, `down` and the faults, for every example. The
+//! kernel, its processes and the containers are the fake's; what lives
+//! outside it (the record under /run/nslab, the nodes' host names and
+//! hosts files) is the sandbox's, so each test runs in one. The helpers
+//! here serve `services`' tests too.
 
 use super::faults::{self, Request};
 use super::{down, up_with_processes, LabError};
 use crate::host::fake::FakeHost;
 use crate::host::linux::Drops;
+use crate::host::processes::{Container, Proc};
 use crate::record::Fault;
 use crate::state::Impair;
 use crate::state::{desired::desired, LinkKind, NodeState, State};
@@ -15,17 +17,30 @@ use nslab_sys::sandbox::Sandbox;
 use nslab_sys::statedir::StateDir;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What the fake kernel holds that a lab may change.
-type Kernel = (State, BTreeSet<String>, BTreeMap<String, Drops>);
+/// What the fake machine holds that a lab may change: the kernel's
+/// objects, the processes and the containers.
+pub(crate) type Kernel = (
+    State,
+    BTreeSet<String>,
+    BTreeMap<String, Drops>,
+    BTreeMap<i32, Proc>,
+    BTreeMap<String, Container>,
+);
 
-fn kernel(h: &FakeHost) -> Kernel {
-    (h.state.clone(), h.host_ifaces.clone(), h.partitions.clone())
+pub(crate) fn kernel(h: &FakeHost) -> Kernel {
+    (
+        h.state.clone(),
+        h.host_ifaces.clone(),
+        h.partitions.clone(),
+        h.procs.procs.clone(),
+        h.procs.containers.clone(),
+    )
 }
 
 /// A machine for `desired`: its host nodes (with a value for every host
 /// sysctl the file sets, as a kernel has one) and the host interfaces its
 /// `physical` ones take.
-fn machine(desired: &State) -> FakeHost {
+pub(crate) fn machine(desired: &State) -> FakeHost {
     let mut h = FakeHost::new(&desired.lab);
     for (name, n) in &desired.nodes {
         if n.netns.is_none() {
@@ -44,14 +59,14 @@ fn machine(desired: &State) -> FakeHost {
     h
 }
 
-struct Example {
-    path: String,
-    text: String,
-    t: nslab_model::Topology,
-    desired: State,
+pub(crate) struct Example {
+    pub path: String,
+    pub text: String,
+    pub t: nslab_model::Topology,
+    pub desired: State,
 }
 
-fn load(path: &str, text: &str) -> Example {
+pub(crate) fn load(path: &str, text: &str) -> Example {
     let t = nslab_model::parse_str(path, text, &nslab_model::AnyHostInterfaces)
         .unwrap_or_else(|e| panic!("{path}: {e}"));
     Example {
@@ -62,9 +77,8 @@ fn load(path: &str, text: &str) -> Example {
     }
 }
 
-/// Every example without processes (the fake has no namespaces to start
-/// them in).
-fn examples() -> Vec<Example> {
+/// Every example, those with `serve:`, `run:` and `image:` included.
+pub(crate) fn examples() -> Vec<Example> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     let mut out = Vec::new();
     let mut paths: Vec<_> = std::fs::read_dir(dir)
@@ -76,9 +90,6 @@ fn examples() -> Vec<Example> {
     paths.sort();
     for p in paths {
         let text = std::fs::read_to_string(&p).expect("read example");
-        if text.contains("serve:") || text.contains("run:") || text.contains("image:") {
-            continue;
-        }
         out.push(load(&p.display().to_string(), &text));
     }
     out
@@ -87,15 +98,15 @@ fn examples() -> Vec<Example> {
 fn up(h: &mut FakeHost, e: &Example) -> Result<super::UpReport, LabError> {
     let (report, processes) =
         up_with_processes(h, &e.t, &e.desired, &e.path, &e.text, &mut |_, _| {})?;
-    processes.expect("no process to start");
+    processes.unwrap_or_else(|err| panic!("{}: processes: {err}", e.path));
     Ok(report)
 }
 
-fn recorded(lab: &str) -> bool {
+pub(crate) fn recorded(lab: &str) -> bool {
     StateDir::find(lab).expect("state dir").is_some()
 }
 
-fn sandboxed(name: &str) -> bool {
+pub(crate) fn sandboxed(name: &str) -> bool {
     Sandbox::new()
         .with_pid_namespace()
         .enter(&format!("lab::tests::{name}"))
@@ -108,7 +119,7 @@ fn up_then_down_leaves_the_kernel_as_it_started() {
         return;
     }
     let all = examples();
-    assert!(all.len() >= 8, "examples without processes: {}", all.len());
+    assert!(all.len() >= 8, "examples: {}", all.len());
     for e in &all {
         let mut h = machine(&e.desired);
         let before = kernel(&h);

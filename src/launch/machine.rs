@@ -108,18 +108,19 @@ impl HostPrograms for FileSystemPrograms {
     }
 }
 
-/// [`FileSystemPrograms`], and the images in Podman's local store: what
-/// `up` checks a file with `image:` against, before anything is made
-/// (`validate`, `plan` and `graph` need Podman, not the images).
-pub(super) struct LocalImages;
+/// [`FileSystemPrograms`], and the images in the host's local store
+/// (Podman's): what `up` checks a file with `image:` against, before
+/// anything is made (`validate`, `plan` and `graph` need Podman, not the
+/// images).
+pub(super) struct LocalImages<'h>(pub std::cell::RefCell<&'h mut dyn crate::host::Containers>);
 
-impl HostPrograms for LocalImages {
+impl HostPrograms for LocalImages<'_> {
     fn lookup(&self, argv0: &str) -> ProgramLookup {
         FileSystemPrograms.lookup(argv0)
     }
 
     fn image(&self, reference: &str) -> ImageLookup {
-        match nslab_sys::podman::image_exists(reference) {
+        match self.0.borrow_mut().image_exists(reference) {
             Ok(true) => ImageLookup::Present,
             Ok(false) => ImageLookup::Absent,
             Err(e) => ImageLookup::Unknown(e.to_string()),

@@ -32,7 +32,23 @@ pub enum Fault {
     },
     /// `nslab stop LAB NODE`: the node's interfaces `downed` (those that
     /// were up) are down and its processes are frozen.
-    Stopped { node: String, downed: Vec<String> },
+    Stopped {
+        node: String,
+        downed: Vec<String>,
+        /// What `stop` froze, which `start` thaws (and no more); `None`
+        /// (a record from before it was kept): every process of the node.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        took: Option<Took>,
+    },
+}
+
+/// What `stop` froze of a node: its processes that were running (pid
+/// and start time), and whether it paused its container. A process or
+/// container frozen before `stop` is not listed: `start` leaves it so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Took {
+    pub processes: Vec<(i32, u64)>,
+    pub paused: bool,
 }
 
 impl Fault {
@@ -139,6 +155,15 @@ mod tests {
             Fault::Stopped {
                 node: "b".into(),
                 downed: vec!["eth0".into()],
+                took: None,
+            },
+            Fault::Stopped {
+                node: "c".into(),
+                downed: Vec::new(),
+                took: Some(Took {
+                    processes: vec![(42, 7)],
+                    paused: true,
+                }),
             },
         ];
         let mut r = super::super::Record::new("t");
@@ -155,7 +180,8 @@ mod tests {
                 "link r1:eth1 down",
                 "impair a:eth0 delay 50ms loss 1%",
                 "partition a,b -/-> c (one way)",
-                "stop b"
+                "stop b",
+                "stop c"
             ]
         );
     }

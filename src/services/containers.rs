@@ -9,6 +9,7 @@
 //! (written before the first `podman run`, kept until `down`), so a lost
 //! record still leads `down` to them, by their label alone.
 
+use crate::host::Host;
 use crate::record::{self, Record};
 use crate::state::fs::NodeFs;
 use crate::state::State;
@@ -94,6 +95,7 @@ fn spec_of(
 /// one is kept as it is), removes the lab's containers of nodes that are
 /// no longer image nodes. The caller holds the lab's lock.
 pub(crate) fn start_locked(
+    host: &mut dyn Host,
     dir: &StateDir,
     t: &Topology,
     desired: &State,
@@ -134,15 +136,17 @@ pub(crate) fn start_locked(
         move |source| ContainerError::Podman { node, source }
     };
     // The lab's containers no image node wants any more.
+    let c = host.containers();
     let wanted: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let stale: Vec<String> = podman::lab_containers(lab)
+    let stale: Vec<String> = c
+        .lab_containers(lab)
         .map_err(podman_err("(all)"))?
         .into_iter()
         .filter(|c| !wanted.contains(&c.as_str()))
         .collect();
-    podman::remove(&stale).map_err(podman_err("(all)"))?;
+    c.remove(&stale).map_err(podman_err("(all)"))?;
     for s in &specs {
-        match podman::inspect(&s.name).map_err(podman_err(&s.node))? {
+        match c.inspect(&s.name).map_err(podman_err(&s.node))? {
             Some(c) if c.lab != lab => {
                 return Err(ContainerError::Foreign {
                     node: s.node.clone(),
@@ -155,12 +159,12 @@ pub(crate) fn start_locked(
             {
                 continue
             }
-            Some(_) => {
-                podman::remove(std::slice::from_ref(&s.name)).map_err(podman_err(&s.node))?
-            }
+            Some(_) => c
+                .remove(std::slice::from_ref(&s.name))
+                .map_err(podman_err(&s.node))?,
             None => {}
         }
-        podman::start(s).map_err(podman_err(&s.node))?;
+        c.run(s).map_err(podman_err(&s.node))?;
     }
     Ok(())
 }
@@ -168,21 +172,27 @@ pub(crate) fn start_locked(
 /// Removes every container of the lab (by its label), if the lab has or
 /// may have some (`rec`, or the marker in `dir`). Podman missing: there
 /// are none. Returns what failed.
-pub(crate) fn remove_all(lab: &str, rec: Option<&Record>, dir: &StateDir) -> Option<PodmanError> {
+pub(crate) fn remove_all(
+    host: &mut dyn Host,
+    lab: &str,
+    rec: Option<&Record>,
+    dir: &StateDir,
+) -> Option<PodmanError> {
     let listed = rec.is_some_and(|r| !r.containers.is_empty());
     let marked = matches!(dir.read(MARKER), Ok(Some(_)));
     if !listed && !marked {
         return None;
     }
-    podman::wait_starting(lab, std::time::Duration::from_secs(30));
-    let names = match podman::lab_containers(lab) {
+    let c = host.containers();
+    c.wait_starting(lab, std::time::Duration::from_secs(30));
+    let names = match c.lab_containers(lab) {
         Ok(n) => n,
         Err(PodmanError::Spawn { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             return None
         }
         Err(e) => return Some(e),
     };
-    podman::remove(&names).err()
+    c.remove(&names).err()
 }
 
 /// The container of `node`, if the lab's record names one.
@@ -209,25 +219,31 @@ pub fn command_at(
 
 /// Pauses (`true`) or unpauses the node's container, if it has one;
 /// whether it did.
-pub fn set_paused(rec: &Record, node: &str, paused: bool) -> Result<bool, PodmanError> {
+pub fn set_paused(
+    host: &mut dyn Host,
+    rec: &Record,
+    node: &str,
+    paused: bool,
+) -> Result<bool, PodmanError> {
     let Some(name) = rec.containers.get(node) else {
         return Ok(false);
     };
-    let state = podman::inspect(name)?.map(|c| c.state).unwrap_or_default();
+    let c = host.containers();
+    let state = c.inspect(name)?.map(|c| c.state).unwrap_or_default();
     match (paused, state.as_str()) {
-        (true, "running") => podman::pause(name).map(|()| true),
-        (false, "paused") => podman::unpause(name).map(|()| true),
+        (true, "running") | (false, "paused") => c.set_paused(name, paused).map(|()| true),
         _ => Ok(false),
     }
 }
 
 /// Each image node's container and how it is (`running`, `paused`,
 /// `exited`, `missing`...), for `show`.
-pub fn states(rec: &Record) -> BTreeMap<String, (String, String, String)> {
+pub fn states(host: &mut dyn Host, rec: &Record) -> BTreeMap<String, (String, String, String)> {
+    let c = host.containers();
     rec.containers
         .iter()
         .map(|(node, name)| {
-            let (state, image) = match podman::inspect(name) {
+            let (state, image) = match c.inspect(name) {
                 Ok(Some(c)) => (c.state, c.image),
                 Ok(None) => ("missing".to_string(), String::new()),
                 Err(e) => (format!("unknown ({e})"), String::new()),

@@ -140,4 +140,12 @@ impl Host for FakeHost {
     }
 
     fn release(&mut self) {}
+
+    fn processes(&mut self) -> &mut dyn crate::host::Processes {
+        self
+    }
+
+    fn containers(&mut self) -> &mut dyn crate::host::Containers {
+        self
+    }
 }

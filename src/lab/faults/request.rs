@@ -48,6 +48,7 @@ impl Request {
         Request::Put(Fault::Stopped {
             node,
             downed: Vec::new(),
+            took: None,
         })
     }
 }
@@ -196,7 +197,9 @@ impl Change<'_> {
                 self.desired.lab
             )));
         };
-        if let Fault::Stopped { downed, .. } = self.faults.remove(pos) {
+        let mut thaw = None;
+        if let Fault::Stopped { downed, took, .. } = self.faults.remove(pos) {
+            thaw = took;
             // What `stop` took, and no more: an interface downed by
             // `nslab link` since stays down.
             let linked_down = |i: &str| {
@@ -211,7 +214,7 @@ impl Change<'_> {
             }
         }
         self.actions.push(Action::Repair([node.to_string()].into()));
-        self.actions.push(Action::Thaw(node.to_string()));
+        self.actions.push(Action::Thaw(node.to_string(), thaw));
         Ok(())
     }
 
@@ -239,9 +242,11 @@ impl Change<'_> {
             self.actions.push(set_up(self.rec, node, i, false));
         }
         self.actions.push(Action::Freeze(node.to_string()));
+        // What it freezes is known once the host is asked (`apply`).
         self.faults.push(Fault::Stopped {
             node: node.to_string(),
             downed,
+            took: None,
         });
         Ok(())
     }
@@ -266,7 +271,10 @@ impl Change<'_> {
             // Up by hand while its node is stopped: `stop` holds it no
             // more, and `start` has nothing to give back.
             for x in &mut self.faults {
-                if let Fault::Stopped { node: s, downed } = x {
+                if let Fault::Stopped {
+                    node: s, downed, ..
+                } = x
+                {
                     if s == n && up {
                         downed.retain(|d| d != i);
                     }
