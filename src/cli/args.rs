@@ -36,6 +36,10 @@ pub enum Command {
         /// Print one JSON value (the operations done, and the checks with --check) instead of the summary.
         #[arg(long)]
         json: bool,
+        /// Without root: in a user namespace of the user's, kept under $XDG_RUNTIME_DIR/nslab
+        /// (also NSLAB_ROOTLESS=1; the default when not root).
+        #[arg(long)]
+        rootless: bool,
     },
     /// Remove everything the lab owns, and nothing else (a lab that is not up: says so, exit 0).
     #[command(after_help = "Example:\n  nslab down bridge")]
@@ -214,6 +218,12 @@ pub enum Command {
         /// Write nslab.1 and a page per command (nslab-up.1, ...) into DIR instead.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+    /// Internal: the holder of a lab without root (its user namespace), started by `up`.
+    #[command(name = "__hold", hide = true)]
+    Hold {
+        /// The lab's name.
+        lab: String,
     },
     /// Internal: the built-in responder of `serve:`, run inside a node.
     #[command(name = "__serve", hide = true)]
