@@ -1,0 +1,306 @@
+//! `nslab up --rootless`: labs of a user who is not root, in a user
+//! namespace of the user's, kept under `$XDG_RUNTIME_DIR/nslab`. Each test
+//! runs in the sandbox (as root) and drives the nslab binary as an
+//! unprivileged uid, whose `XDG_RUNTIME_DIR` is a 0700 directory of its own
+//! on the sandbox's private /run.
+
+mod common;
+
+use common::{examples, nslab_bin, sandbox, text};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The user the tests run nslab as (not root; its own processes only).
+const UID: u32 = 65534;
+
+/// A fresh `XDG_RUNTIME_DIR` for [`UID`]: `/run/user/<uid>`, mode 0700.
+fn xdg() -> PathBuf {
+    let d = PathBuf::from(format!("/run/user/{UID}"));
+    std::fs::create_dir_all(&d).expect("mkdir XDG_RUNTIME_DIR");
+    std::os::unix::fs::chown(&d, Some(UID), Some(UID)).expect("chown XDG_RUNTIME_DIR");
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    d
+}
+
+/// nslab as [`UID`], with `XDG_RUNTIME_DIR` as given (unset for `None`).
+fn user(args: &[&str], xdg: Option<&Path>) -> Command {
+    let bin = nslab_bin();
+    let mode = std::fs::metadata(&bin).expect("the nslab binary").mode();
+    assert!(
+        mode & 0o005 == 0o005,
+        "{} is not readable and executable by others (mode {mode:o})",
+        bin.display()
+    );
+    let mut c = Command::new(bin);
+    c.args(args)
+        .uid(UID)
+        .gid(UID)
+        .env_remove("NSLAB_ROOTLESS")
+        .env_remove("XDG_RUNTIME_DIR")
+        .current_dir("/");
+    if let Some(x) = xdg {
+        c.env("XDG_RUNTIME_DIR", x);
+    }
+    c
+}
+
+fn run(args: &[&str], xdg: Option<&Path>) -> Output {
+    user(args, xdg).output().expect("run nslab as the user")
+}
+
+fn run_ok(args: &[&str], xdg: &Path, code: i32) -> String {
+    let o = run(args, Some(xdg));
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "nslab {}:\n{t}",
+        args.join(" ")
+    );
+    t
+}
+
+/// Live (not exited) processes of [`UID`]: `pid command`.
+fn processes_of_user() -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
+            continue;
+        };
+        let field = |k: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+        };
+        if field("Uid:").as_deref() == Some(&UID.to_string())
+            && field("State:").as_deref() != Some("Z")
+        {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            out.push(format!(
+                "{} {}",
+                e.file_name().to_string_lossy(),
+                String::from_utf8_lossy(&cmd).replace('\0', " ")
+            ));
+        }
+    }
+    out
+}
+
+/// Everything under `dir`, recursively.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(d) = std::fs::read_dir(dir) {
+        for e in d.flatten() {
+            out.push(e.path().display().to_string());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                out.extend(entries(&e.path()));
+            }
+        }
+    }
+    out
+}
+
+/// Nothing of the user's left: no file in its XDG_RUNTIME_DIR, no process.
+fn assert_nothing_left(xdg: &Path) {
+    // A process killed by `down` may take a moment to be reaped.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_of_user().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(processes_of_user(), Vec::<String>::new(), "processes left");
+    assert_eq!(
+        entries(xdg),
+        Vec::<String>::new(),
+        "files left in XDG_RUNTIME_DIR"
+    );
+}
+
+fn example(name: &str) -> String {
+    examples().join(name).display().to_string()
+}
+
+#[test]
+fn examples_come_up_checked_and_go_down_without_root() {
+    if !sandbox("examples_come_up_checked_and_go_down_without_root") {
+        return;
+    }
+    let x = xdg();
+    for (file, lab, node, addr) in [
+        ("bridge.yaml", "bridge", "net1", "10.0.1.1/24"),
+        ("nat-gateway.yaml", "natgw", "ns01", "192.168.88.11/24"),
+    ] {
+        let out = run_ok(&["up", "--rootless", "--check", &example(file)], &x, 0);
+        assert!(out.contains("passed"), "{out}");
+        assert!(
+            x.join("nslab").join(lab).join("holder").is_file(),
+            "{:?}",
+            entries(&x)
+        );
+        let addrs = run_ok(&["exec", lab, node, "--", "ip", "-br", "addr"], &x, 0);
+        assert!(addrs.contains(addr), "{addrs}");
+        // Root inside the lab's user namespace, the user outside it.
+        let id = run_ok(&["exec", lab, node, "--", "id", "-u"], &x, 0);
+        assert_eq!(id.trim(), "0", "{id}");
+        let ls = run_ok(&["ls", "--json"], &x, 0);
+        assert!(
+            ls.contains(&format!("\"lab\":\"{lab}\"")) && ls.contains("\"ok\""),
+            "{ls}"
+        );
+        run_ok(&["check", lab], &x, 0);
+        run_ok(&["down", lab], &x, 0);
+        assert_nothing_left(&x);
+    }
+}
+
+#[test]
+fn not_root_means_rootless_by_default() {
+    if !sandbox("not_root_means_rootless_by_default") {
+        return;
+    }
+    let x = xdg();
+    run_ok(&["up", &example("veth-pair.yaml")], &x, 0);
+    let ls = run_ok(&["ls"], &x, 0);
+    assert!(!ls.contains("no labs are up"), "{ls}");
+    assert!(std::fs::read_dir(x.join("nslab")).is_ok_and(|mut d| d.next().is_some()));
+    // Root's own directories were not touched.
+    assert!(!Path::new("/run/nslab").exists() && !Path::new("/run/netns").exists());
+    let lab = std::fs::read_dir(x.join("nslab"))
+        .expect("labs")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| !n.starts_with('.'))
+        .expect("a lab directory");
+    run_ok(&["down", &lab], &x, 0);
+    assert_nothing_left(&x);
+}
+
+#[test]
+fn an_unusable_xdg_runtime_dir_is_bad_input_and_changes_nothing() {
+    if !sandbox("an_unusable_xdg_runtime_dir_is_bad_input_and_changes_nothing") {
+        return;
+    }
+    let x = xdg();
+    let file = x.join("a-file");
+    std::fs::write(&file, "").expect("write");
+    std::os::unix::fs::chown(&file, Some(UID), Some(UID)).expect("chown");
+    let cases: [(Option<&Path>, &str); 4] = [
+        (None, "is not set"),
+        (Some(Path::new("/run/user/nowhere")), "No such file"),
+        (Some(&file), "is not a directory"),
+        (Some(Path::new("/run")), "belongs to uid 0"),
+    ];
+    for (dir, says) in cases {
+        for args in [
+            vec!["up", "--rootless", "EX"],
+            vec!["down", "bridge"],
+            vec!["ls"],
+        ] {
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| a.replace("EX", &example("bridge.yaml")))
+                .collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = run(&args, dir);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?} with {dir:?}: {t}");
+            assert!(
+                t.contains("XDG_RUNTIME_DIR") && t.contains(says),
+                "{dir:?}: {t}"
+            );
+            assert!(t.contains("hint:"), "{t}");
+        }
+    }
+    std::fs::remove_file(&file).expect("rm");
+    assert_nothing_left(&x);
+}
+
+#[test]
+fn what_needs_root_is_refused_before_anything_is_made() {
+    if !sandbox("what_needs_root_is_refused_before_anything_is_made") {
+        return;
+    }
+    let x = xdg();
+    let f = common::write(
+        "needs-root.yaml",
+        "lab: nr\nnodes:\n  h:\n    kind: host\n  a:\n    interfaces:\n      eth0: {}\nlinks:\n  - [h:v0, a:eth0]\n",
+    );
+    let o = run(&["up", "--rootless", &f], Some(&x));
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("kind: host"), "{t}");
+    assert_nothing_left(&x);
+}
+
+/// A lab with namespaces enough for `up` to be caught half way, and a
+/// process in every node.
+fn big_lab() -> String {
+    let mut y =
+        String::from("lab: killed\nnodes:\n  sw:\n    interfaces:\n      br0: { kind: bridge }\n");
+    for i in 0..40 {
+        y.push_str(&format!("      p{i}: {{ master: br0 }}\n"));
+    }
+    for i in 0..40 {
+        y.push_str(&format!(
+            "  h{i}:\n    interfaces:\n      eth0: {{ addresses: [10.1.0.{}/16] }}\n    run: [sleep 1000]\n",
+            i + 1
+        ));
+    }
+    y.push_str("links:\n");
+    for i in 0..40 {
+        y.push_str(&format!("  - [sw:p{i}, h{i}:eth0]\n"));
+    }
+    common::write("killed.yaml", &y)
+}
+
+#[test]
+fn a_killed_up_then_down_leaves_nothing() {
+    if !sandbox("a_killed_up_then_down_leaves_nothing") {
+        return;
+    }
+    let x = xdg();
+    let f = big_lab();
+    let lab = x.join("nslab/killed");
+    let netns = lab.join("netns");
+    type Moment<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
+    let moments: Vec<Moment> = vec![
+        ("before the holder is ready", Box::new(|| lab.is_dir())),
+        (
+            "once the holder is ready",
+            Box::new(|| lab.join("holder").is_file()),
+        ),
+        (
+            "half way through the namespaces",
+            Box::new(|| std::fs::read_dir(&netns).map_or(0, |d| d.count()) >= 10),
+        ),
+        (
+            "once processes started",
+            Box::new(|| processes_of_user().iter().any(|p| p.contains("sleep 1000"))),
+        ),
+    ];
+    for (when, reached) in moments {
+        let mut up = user(&["up", "--rootless", &f], Some(&x))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn up");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reached() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let was_reached = reached();
+        let _ = up.kill();
+        assert!(was_reached, "{when}: not reached within 30 s");
+        let status = up.wait().expect("wait for up");
+        assert!(
+            !status.success(),
+            "{when}: up finished before it was killed"
+        );
+        let o = run(&["down", "killed"], Some(&x));
+        assert_eq!(o.status.code(), Some(0), "{when}: {}", text(&o));
+        assert_nothing_left(&x);
+    }
+}
