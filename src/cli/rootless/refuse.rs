@@ -23,6 +23,16 @@ pub(super) fn reasons(loaded: &Loaded) -> Vec<String> {
                 "node {name} has `image:`: containers need root (rootless Podman is not supported)"
             ));
         }
+        let owners = node.dirs.iter().map(|d| (&d.path, &d.owner));
+        let owners = owners.chain(node.files.iter().map(|(p, f)| (p, &f.owner)));
+        for (path, owner) in owners {
+            if let Some(o) = owner.as_ref().filter(|o| !is_root(o)) {
+                out.push(format!(
+                    "node {name}: {path} is to be owned by {o}: without root, only uid 0 of \
+                     the lab's user namespace (the user) can own files"
+                ));
+            }
+        }
         for (ifname, i) in &node.interfaces {
             if matches!(i.kind, IfKind::Physical { .. }) {
                 out.push(format!(
@@ -32,6 +42,11 @@ pub(super) fn reasons(loaded: &Loaded) -> Vec<String> {
         }
     }
     out
+}
+
+fn is_root(o: &nslab_model::Owner) -> bool {
+    let root = |w: &str| w == "root" || w == "0";
+    root(&o.user) && o.group.as_deref().is_none_or(root)
 }
 
 /// Bad input (status 2) when the lab needs root.
