@@ -223,7 +223,8 @@ pub enum Command {
     #[command(name = "__hold", hide = true)]
     Hold {
         /// The lab's name.
-        lab: String,
+        #[arg(value_name = "LAB")]
+        name: String,
     },
     /// Internal: the built-in responder of `serve:`, run inside a node.
     #[command(name = "__serve", hide = true)]

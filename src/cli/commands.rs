@@ -23,7 +23,7 @@ fn dispatch(cmd: Command, loaded: Option<super::load::Loaded>) -> Exit {
         Command::Up {
             file, check, json, ..
         } => lifecycle::up(file.as_deref(), loaded, check, json),
-        Command::Hold { lab } => super::rootless::hold(&lab),
+        Command::Hold { name } => super::rootless::hold(&name),
         Command::Down { lab, json } => lifecycle::down_lab(&lab, json),
         Command::Plan {
             lab, script: true, ..
