@@ -57,8 +57,7 @@ fn lab_arg(cmd: &Command) -> Option<&str> {
         | Command::Check { lab, .. }
         | Command::Ping { lab, .. }
         | Command::Capture { lab, .. }
-        | Command::Events { lab, .. }
-        | Command::Graph { lab, .. } => lab,
+        | Command::Events { lab, .. } => lab,
         Command::Plan {
             lab: Some(lab),
             offline: false,
@@ -98,6 +97,15 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
         Command::Ls { .. } if wanted(false) => {
             if let Some(lab) = ls::child_lab() {
                 holder::enter_existing(&lab)?;
+            }
+        }
+        // `graph` needs no root: a lab of the user's is found if there is
+        // one, and a file is drawn without any.
+        Command::Graph { lab, .. } if wanted(false) => {
+            let name = super::labs::lab_name(lab)?;
+            let up = base_or_why().is_ok_and(|b| b.join(&name).join(userns::HOLDER_FILE).is_file());
+            if up {
+                holder::enter_existing(&name)?;
             }
         }
         Command::Down { lab, .. } if wanted(false) => {
@@ -146,32 +154,33 @@ fn remove_empty_base() {
 /// `$XDG_RUNTIME_DIR/nslab`, once `XDG_RUNTIME_DIR` is checked: set, a
 /// directory, the user's. Else bad input (status 2), nothing made.
 pub(super) fn base() -> Result<PathBuf, Exit> {
-    let bad = |why: String| {
+    base_or_why().map_err(|why| {
         super::bad_input(format!(
             "{why}; nslab without root keeps its labs under $XDG_RUNTIME_DIR/nslab\n  \
              hint: log in through a session that sets it (systemd-logind's /run/user/<uid>), or \
              `export XDG_RUNTIME_DIR=DIR` for a directory of your own with mode 0700; \
              a lab of root's needs root (sudo)"
         ))
-    };
+    })
+}
+
+/// [`base`], or what is wrong with `XDG_RUNTIME_DIR` (nothing printed).
+fn base_or_why() -> Result<PathBuf, String> {
     let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) else {
-        return Err(bad("XDG_RUNTIME_DIR is not set".into()));
+        return Err("XDG_RUNTIME_DIR is not set".into());
     };
     let x = PathBuf::from(x);
     let shown = x.display();
-    let m = match std::fs::metadata(&x) {
-        Ok(m) => m,
-        Err(e) => return Err(bad(format!("XDG_RUNTIME_DIR={shown}: {e}"))),
-    };
+    let m = std::fs::metadata(&x).map_err(|e| format!("XDG_RUNTIME_DIR={shown}: {e}"))?;
     if !m.is_dir() {
-        return Err(bad(format!("XDG_RUNTIME_DIR={shown} is not a directory")));
+        return Err(format!("XDG_RUNTIME_DIR={shown} is not a directory"));
     }
     let me = nix::unistd::geteuid().as_raw();
     if m.uid() != me {
-        return Err(bad(format!(
+        return Err(format!(
             "XDG_RUNTIME_DIR={shown} belongs to uid {}, not to uid {me} who runs nslab",
             m.uid()
-        )));
+        ));
     }
     Ok(x.join("nslab"))
 }
