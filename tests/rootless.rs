@@ -304,3 +304,66 @@ fn a_killed_up_then_down_leaves_nothing() {
         assert_nothing_left(&x);
     }
 }
+
+#[test]
+fn faults_and_a_second_up_work_in_the_labs_user_namespace() {
+    if !sandbox("faults_and_a_second_up_work_in_the_labs_user_namespace") {
+        return;
+    }
+    let x = xdg();
+    let f = example("failover.yaml");
+    run_ok(&["up", "--rootless", &f], &x, 0);
+    let holder = std::fs::read_to_string(x.join("nslab/failover/holder")).expect("holder");
+    let again = run_ok(&["up", "--rootless", &f], &x, 0);
+    assert!(again.contains(" 0 operation(s)"), "{again}");
+    let same = std::fs::read_to_string(x.join("nslab/failover/holder")).expect("holder");
+    assert_eq!(holder, same, "a second up started another holder");
+    run_ok(&["link", "failover", "rb:p1", "down"], &x, 0);
+    let shown = run_ok(&["show", "failover", "rb", "--json"], &x, 0);
+    assert!(shown.contains("\"p1\""), "{shown}");
+    let faulty = run_ok(&["ls", "--json"], &x, 0);
+    assert!(faulty.contains("\"faults\""), "{faulty}");
+    run_ok(&["heal", "failover"], &x, 0);
+    run_ok(&["test", "failover"], &x, 0);
+    let host = run_ok(&["exec", "failover", "ra", "--", "hostname"], &x, 0);
+    assert_eq!(host.trim(), "ra");
+    run_ok(&["down", "failover"], &x, 0);
+    assert_nothing_left(&x);
+}
+
+#[test]
+fn a_dead_holder_is_said_and_cleared() {
+    if !sandbox("a_dead_holder_is_said_and_cleared") {
+        return;
+    }
+    let x = xdg();
+    let f = example("bridge.yaml");
+    for then in ["up", "down"] {
+        run_ok(&["up", "--rootless", &f], &x, 0);
+        let holder = std::fs::read_to_string(x.join("nslab/bridge/holder")).expect("holder");
+        let pid: i32 = holder
+            .split(' ')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("pid");
+        let killed = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        assert!(killed.is_ok_and(|s| s.success()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Path::new(&format!("/proc/{pid}/ns")).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let o = run(&["show", "bridge"], Some(&x));
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains("holder of lab bridge is gone"),
+            "{}",
+            text(&o)
+        );
+        if then == "up" {
+            let up = run_ok(&["up", "--rootless", "--check", &f], &x, 0);
+            assert!(up.contains("passed"), "{up}");
+        }
+        run_ok(&["down", "bridge"], &x, 0);
+        assert_nothing_left(&x);
+    }
+}

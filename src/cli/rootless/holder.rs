@@ -28,7 +28,7 @@ pub(super) fn up(lab: &str) -> Result<(), Exit> {
     let dir = StateDir::open(lab).map_err(fail)?;
     match read_holder(lab) {
         Some(h) if h.alive() => return enter(&h),
-        Some(h) => clear_dead(&dir, &h)?,
+        Some(h) => clear_dead(lab, &dir, &h)?,
         None => {}
     }
     if let Err(e) = start(lab) {
@@ -50,7 +50,7 @@ pub(super) fn up(lab: &str) -> Result<(), Exit> {
 /// A holder that died (killed, or the machine's processes were) took the
 /// lab's namespaces with it: what is left of its processes is killed and
 /// its directory emptied, but for the lock held meanwhile.
-fn clear_dead(dir: &StateDir, h: &Holder) -> Result<(), Exit> {
+fn clear_dead(lab: &str, dir: &StateDir, h: &Holder) -> Result<(), Exit> {
     let _guard = dir.lock().map_err(fail)?;
     userns::kill_all_in(h.userns);
     let entries = std::fs::read_dir(dir.path())
@@ -64,7 +64,16 @@ fn clear_dead(dir: &StateDir, h: &Holder) -> Result<(), Exit> {
         };
         gone.map_err(|e| fail(format!("cannot remove {}: {e}", p.display())))?;
     }
+    remove_uts(lab);
     Ok(())
+}
+
+/// The lab's UTS namespace files, mounted only in the dead holder's mount
+/// namespace: plain files here.
+fn remove_uts(lab: &str) {
+    if let Ok(d) = nslab_sys::uts::lab_dir(lab) {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 /// Starts `nslab __hold LAB` and waits for its `ready` line.
@@ -197,6 +206,7 @@ pub(super) fn down(lab: &str) -> Result<Option<Holder>, Exit> {
                 userns::kill_all_in(h.userns);
             }
             dir.remove().map_err(fail)?;
+            remove_uts(lab);
             drop(guard);
             remove_empty_base();
             println!("lab {lab} is down: its holder was gone (and its namespaces with it); what was left is removed");
