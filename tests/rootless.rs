@@ -367,3 +367,66 @@ fn a_dead_holder_is_said_and_cleared() {
         assert_nothing_left(&x);
     }
 }
+
+/// Every command that takes a LAB, run by the user on the user's lab,
+/// works on it (it entered the lab's namespaces): a command added later
+/// and not entering would fail here, or be missing from the table.
+#[test]
+fn every_command_on_a_lab_enters_the_users_lab() {
+    if !sandbox("every_command_on_a_lab_enters_the_users_lab") {
+        return;
+    }
+    let x = xdg();
+    let file = common::write(
+        "every.yaml",
+        "lab: every\nnodes:\n  a: { interfaces: { eth0: { addresses: [10.0.0.1/24] } } }\n  \
+         b: { interfaces: { eth0: { addresses: [10.0.0.2/24] } } }\nlinks: [[a:eth0, b:eth0]]\n\
+         expect: [a -> b]\nscenarios:\n  s: [{ expect: [a -> b] }]\n",
+    );
+    // (command, arguments after LAB); `down` last.
+    let table: &[(&str, &[&str])] = &[
+        ("plan", &["--exit-code"]),
+        ("show", &["a"]),
+        ("graph", &[]),
+        ("exec", &["a", "--", "true"]),
+        ("shell", &["a"]),
+        ("check", &[]),
+        ("ping", &["a", "b"]),
+        ("capture", &["a:eth0", "--seconds", "1"]),
+        ("events", &["--timeout", "1"]),
+        ("link", &["a:eth0", "down"]),
+        ("impair", &["a:eth0", "--clear"]),
+        ("partition", &["a", "b"]),
+        ("stop", &["a"]),
+        ("start", &["a"]),
+        ("heal", &[]),
+        ("test", &[]),
+        ("down", &[]),
+    ];
+    let takes_lab: Vec<String> = nslab::cli_command()
+        .get_subcommands()
+        .filter(|c| c.get_positionals().any(|a| a.get_id() == "lab"))
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut wrong: Vec<String> = takes_lab
+        .iter()
+        .filter(|c| table.iter().all(|(t, _)| t != c))
+        .map(|c| format!("{c} takes LAB but is not in the table"))
+        .collect();
+    run_ok(&["up", "--rootless", &file], &x, 0);
+    for (cmd, rest) in table {
+        let mut args = vec![*cmd, "every"];
+        args.extend_from_slice(rest);
+        let o = run(&args, Some(&x));
+        if o.status.code() != Some(0) {
+            wrong.push(format!(
+                "nslab {}: {:?}: {}",
+                args.join(" "),
+                o.status.code(),
+                text(&o)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_nothing_left(&x);
+}
