@@ -256,8 +256,13 @@ fn a_dead_holder_is_said_and_cleared() {
         if then == "up" {
             let up = run_ok(&["up", "--rootless", "--check", &f], &x, 0);
             assert!(up.contains("passed"), "{up}");
+            run_ok(&["down", "bridge"], &x, 0);
+        } else {
+            let o = run(&["down", "bridge", "--json"], Some(&x));
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("down --json");
+            assert_eq!(v["was_up"], true, "{v}");
         }
-        run_ok(&["down", "bridge"], &x, 0);
         assert_nothing_left(&x);
     }
 }

@@ -108,9 +108,9 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
                 holder::enter_existing(&name)?;
             }
         }
-        Command::Down { lab, .. } if wanted(false) => {
+        Command::Down { lab, json } if wanted(false) => {
             let name = super::labs::lab_name(lab)?;
-            ctx.down = holder::down(&name)?.map(|h| (name, h));
+            ctx.down = holder::down(&name, *json)?.map(|h| (name, h));
         }
         _ => {
             if let Some(lab) = lab_arg(cmd).filter(|_| wanted(false)) {

@@ -180,7 +180,7 @@ fn root_base() -> PathBuf {
 
 /// `down`: enter the holder and return it (ended after the command), or,
 /// when it is gone, remove what is left here and end the command.
-pub(super) fn down(lab: &str) -> Result<Option<Holder>, Exit> {
+pub(super) fn down(lab: &str, json: bool) -> Result<Option<Holder>, Exit> {
     let roots = root_base().join(lab);
     set_paths(lab)?;
     let Some(dir) = StateDir::find(lab).map_err(fail)? else {
@@ -209,7 +209,13 @@ pub(super) fn down(lab: &str) -> Result<Option<Holder>, Exit> {
             remove_uts(lab);
             drop(guard);
             remove_empty_base();
-            println!("lab {lab} is down: its holder was gone (and its namespaces with it); what was left is removed");
+            if json {
+                let mut v = crate::cli::json::plan_report(lab, &crate::plan::Plan::default());
+                v["was_up"] = true.into();
+                println!("{v}");
+            } else {
+                println!("lab {lab} is down: its holder was gone (and its namespaces with it); what was left is removed");
+            }
             Err(Exit::Ok)
         }
     }
