@@ -58,12 +58,6 @@ fn lab_arg(cmd: &Command) -> Option<&str> {
         | Command::Ping { lab, .. }
         | Command::Capture { lab, .. }
         | Command::Events { lab, .. } => lab,
-        Command::Plan {
-            lab: Some(lab),
-            offline: false,
-            script: false,
-            ..
-        } => lab,
         Command::Fault(f) => match f {
             FaultCommand::Link { lab, .. }
             | FaultCommand::Impair { lab, .. }
@@ -99,9 +93,15 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
                 holder::enter_existing(&lab)?;
             }
         }
-        // `graph` needs no root: a lab of the user's is found if there is
-        // one, and a file is drawn without any.
-        Command::Graph { lab, .. } if wanted(false) => {
+        // `graph` needs no root, `plan FILE` reads the kernel as it always
+        // did: a lab of the user's that is up is entered, nothing else changes.
+        Command::Graph { lab, .. }
+        | Command::Plan {
+            lab: Some(lab),
+            offline: false,
+            script: false,
+            ..
+        } if wanted(false) => {
             let name = super::labs::lab_name(lab)?;
             let up = base_or_why().is_ok_and(|b| b.join(&name).join(userns::HOLDER_FILE).is_file());
             if up {
