@@ -329,3 +329,34 @@ fn every_command_on_a_lab_enters_the_users_lab() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_nothing_left(&x);
 }
+
+/// Four `up`s of one lab at once: one holder, every `up` in it.
+#[test]
+fn concurrent_ups_share_one_holder() {
+    if !sandbox("concurrent_ups_share_one_holder") {
+        return;
+    }
+    let x = xdg();
+    let f = example("bridge.yaml");
+    let ups: Vec<_> = (0..4)
+        .map(|_| {
+            user(&["up", "--rootless", &f], Some(&x))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn up")
+        })
+        .collect();
+    for up in ups {
+        let o = up.wait_with_output().expect("wait for up");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let holders: Vec<String> = processes_of_user()
+        .into_iter()
+        .filter(|p| p.contains("__hold"))
+        .collect();
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    run_ok(&["check", "bridge"], &x, 0);
+    run_ok(&["down", "bridge"], &x, 0);
+    assert_nothing_left(&x);
+}
