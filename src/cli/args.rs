@@ -11,7 +11,7 @@ use std::path::PathBuf;
     version,
     about = "Virtual networks on one Linux machine, from one topology file, straight over netlink",
     after_help = "LAB is a lab's name or the path of its topology file. The file format: docs/topology.md.\n\
-Commands that change or read the kernel need root; validate, graph and plan --offline do not.\n\
+Commands that change or read the kernel need root, or act on a lab of the user's without root (up --rootless, NSLAB_ROOTLESS=1, the default when not root: docs/rootless.md); validate, graph and plan --offline need neither.\n\
 Exit status: 0 success, 1 a check or command failed, 2 bad input (nothing was changed), 3 `plan --exit-code` found changes.\n\n\
 Example:\n  nslab demo"
 )]
