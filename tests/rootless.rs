@@ -360,3 +360,16 @@ fn concurrent_ups_share_one_holder() {
     run_ok(&["down", "bridge"], &x, 0);
     assert_nothing_left(&x);
 }
+
+/// `nslab demo` by a user who is not root: up, check, show and down in a
+/// holder of its own, which goes with the demo.
+#[test]
+fn the_demo_without_root_leaves_nothing() {
+    if !sandbox("the_demo_without_root_leaves_nothing") {
+        return;
+    }
+    let x = xdg();
+    let out = run_ok(&["demo"], &x, 0);
+    assert!(out.contains("is down"), "{out}");
+    assert_nothing_left(&x);
+}
