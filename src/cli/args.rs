@@ -11,7 +11,7 @@ use std::path::PathBuf;
     version,
     about = "Virtual networks on one Linux machine, from one topology file, straight over netlink",
     after_help = "LAB is a lab's name or the path of its topology file. The file format: docs/topology.md.\n\
-Commands that change or read the kernel need root; validate, graph and plan --offline do not.\n\
+Commands that change or read the kernel need root, or act on a lab of the user's without root (up --rootless, NSLAB_ROOTLESS=1, the default when not root: docs/rootless.md); validate, graph and plan --offline need neither.\n\
 Exit status: 0 success, 1 a check or command failed, 2 bad input (nothing was changed), 3 `plan --exit-code` found changes.\n\n\
 Example:\n  nslab demo"
 )]
@@ -36,6 +36,10 @@ pub enum Command {
         /// Print one JSON value (the operations done, and the checks with --check) instead of the summary.
         #[arg(long)]
         json: bool,
+        /// Without root: in a user namespace of the user's, kept under $XDG_RUNTIME_DIR/nslab
+        /// (also NSLAB_ROOTLESS=1; the default when not root).
+        #[arg(long)]
+        rootless: bool,
     },
     /// Remove everything the lab owns, and nothing else (a lab that is not up: says so, exit 0).
     #[command(after_help = "Example:\n  nslab down bridge")]
@@ -219,6 +223,13 @@ pub enum Command {
         /// Write nslab.1 and a page per command (nslab-up.1, ...) into DIR instead.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+    /// Internal: the holder of a lab without root (its user namespace), started by `up`.
+    #[command(name = "__hold", hide = true)]
+    Hold {
+        /// The lab's name.
+        #[arg(value_name = "LAB")]
+        name: String,
     },
     /// Internal: the built-in responder of `serve:`, run inside a node.
     #[command(name = "__serve", hide = true)]

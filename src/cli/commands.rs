@@ -7,8 +7,23 @@ use super::args::{Command, FaultCommand};
 use super::{capture, checks, events, exec, fail, faults, inspect, lifecycle, Exit};
 
 pub fn run(cmd: Command) -> Exit {
+    // Labs without root: chosen, started or entered before anything else
+    // (and before any thread).
+    let mut ctx = match super::rootless::prepare(&cmd) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let loaded = ctx.loaded.take();
+    let exit = dispatch(cmd, loaded);
+    super::rootless::finish(ctx, exit)
+}
+
+fn dispatch(cmd: Command, loaded: Option<super::load::Loaded>) -> Exit {
     match cmd {
-        Command::Up { file, check, json } => lifecycle::up(file.as_deref(), check, json),
+        Command::Up {
+            file, check, json, ..
+        } => lifecycle::up(file.as_deref(), loaded, check, json),
+        Command::Hold { name } => super::rootless::hold(&name),
         Command::Down { lab, json } => lifecycle::down_lab(&lab, json),
         Command::Plan {
             lab, script: true, ..

@@ -91,8 +91,9 @@ pub(super) fn summary(desired: &State, p: &Plan, started: Instant) {
     );
 }
 
-pub(super) fn up(file: Option<&Path>, check: bool, json: bool) -> Exit {
-    let loaded = match load::file_or_demo(file) {
+/// `up`; `loaded`: the file, when it was read already (without root).
+pub(super) fn up(file: Option<&Path>, loaded: Option<Loaded>, check: bool, json: bool) -> Exit {
+    let loaded = match loaded.map_or_else(|| load::file_or_demo(file), Ok) {
         Ok(l) => l,
         Err(e) => return e,
     };

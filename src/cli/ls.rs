@@ -159,6 +159,48 @@ fn rows() -> Result<Vec<Row>, nslab_sys::Error> {
     Ok(rows)
 }
 
+/// The user's labs without root, from the rows each lab's child printed.
+fn user_rows(listed: super::rootless::Listed) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (lab, rows) in listed {
+        match rows {
+            Ok(values) => out.extend(values.iter().filter_map(row_of)),
+            Err(why) => out.push(Row {
+                lab,
+                nodes: 0,
+                present: 0,
+                health: "unreadable",
+                detail: Some(why),
+                source: String::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// A row back from its `--json` form.
+fn row_of(v: &serde_json::Value) -> Option<Row> {
+    const WORDS: [&str; 8] = [
+        "ok",
+        "faults",
+        "drift",
+        "unchecked",
+        "degraded",
+        "incomplete",
+        "unreadable",
+        "unrecorded",
+    ];
+    let h = v["health"].as_str()?;
+    Some(Row {
+        lab: v["lab"].as_str()?.to_string(),
+        nodes: usize::try_from(v["nodes"].as_u64()?).ok()?,
+        present: usize::try_from(v["present"].as_u64()?).ok()?,
+        health: WORDS.iter().find(|w| **w == h)?,
+        detail: v["detail"].as_str().map(str::to_string),
+        source: v["source"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
 fn unreadable(
     name: &str,
     marked: &std::collections::BTreeMap<String, Vec<String>>,
@@ -213,9 +255,16 @@ fn table(rows: &[Row], colour: bool) -> String {
 }
 
 pub(super) fn ls(json: bool) -> Exit {
-    let rows = match rows() {
-        Ok(r) => r,
-        Err(e) => return super::fail(e),
+    let rows = if super::rootless::lists_for_user() {
+        match super::rootless::ls() {
+            Ok(l) => user_rows(l),
+            Err(e) => return e,
+        }
+    } else {
+        match rows() {
+            Ok(r) => r,
+            Err(e) => return super::fail(e),
+        }
     };
     if json {
         let v: Vec<_> = rows

@@ -17,6 +17,7 @@ mod lifecycle;
 pub mod load;
 mod ls;
 mod man;
+mod rootless;
 mod script;
 pub mod show;
 mod show_bridge;

@@ -20,8 +20,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{check_component, Error};
 
-/// `/etc/netns`, as for `ip netns`.
+/// `/etc/netns`, as for `ip netns`. A lab without root: `<its state directory>/etc-netns` (see
+/// [`crate::userns::paths`]).
 pub fn dir() -> PathBuf {
+    if let Some(p) = crate::userns::paths() {
+        return p.lab_dir().join("etc-netns");
+    }
     PathBuf::from("/etc/netns")
 }
 

@@ -17,6 +17,7 @@
 //! | [`podman`] | containers of image nodes: `podman run`/`rm`/`pause`/`exec` by their labels, as a program with arguments (no shell) |
 //! | [`nodefs`] | a node's private directories and files under `/run/nslab/<lab>/fs/<node>/`, and its view (dirs bound, `env:`) for every process started in it |
 //! | [`statedir`] | a lab's state directory `/run/nslab/<lab>/`: lock, atomic writes, logs |
+//! | [`userns`] | labs without root: the holder's user and mount namespaces, entering them, the paths under `$XDG_RUNTIME_DIR/nslab` |
 //! | `sandbox` | test support (hidden): run a kernel test in fresh network and mount namespaces — the one test sandbox |
 //! | `testing` | test support for the crates below nslab, behind the `testing` feature: a scratch namespace per test |
 //!
@@ -76,6 +77,7 @@ pub mod sysctl;
 pub mod tap;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod userns;
 pub mod uts;
 
 pub use error::Error;

@@ -56,11 +56,12 @@ use crate::error::{check_component, Error};
 mod list;
 pub use list::{exists, list, list_with_prefix, open_path};
 
-/// Where named namespaces live: `/run/netns`, as for `ip netns`.
-///
-/// The environment variable `NSLAB_NETNS_DIR` overrides it. That is for
-/// tests only: `ip netns` does not look there.
+/// Where named namespaces live: `/run/netns`, as for `ip netns`; for tests,
+/// `NSLAB_NETNS_DIR` (`ip netns` does not look there); rootless, `<lab dir>/netns`.
 pub fn netns_dir() -> PathBuf {
+    if let Some(p) = crate::userns::paths() {
+        return p.lab_dir().join("netns");
+    }
     std::env::var_os("NSLAB_NETNS_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

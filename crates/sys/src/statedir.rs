@@ -38,8 +38,13 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 
 const LOCK_FILE: &str = "lock";
 
-/// The base directory: `NSLAB_RUN_DIR` if set, else `/run/nslab`.
+/// The base directory: `$XDG_RUNTIME_DIR/nslab` for a lab without root
+/// (see [`crate::userns::paths`]), else `NSLAB_RUN_DIR` if set, else
+/// `/run/nslab`.
 pub fn base_dir() -> PathBuf {
+    if let Some(p) = crate::userns::paths() {
+        return p.base.clone();
+    }
     std::env::var_os("NSLAB_RUN_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -140,8 +145,14 @@ impl StateDir {
         }))
     }
 
-    /// The labs that have a directory under [`base_dir`], sorted.
+    /// The labs that have a directory under [`base_dir`], sorted (a
+    /// process that entered a lab without root: that lab alone).
     pub fn list_labs() -> Result<Vec<String>, Error> {
+        if let Some(p) = crate::userns::paths() {
+            let mut labs = StateDir::list_labs_in(&p.base)?;
+            labs.retain(|l| *l == p.lab);
+            return Ok(labs);
+        }
         StateDir::list_labs_in(&base_dir())
     }
 
@@ -358,6 +369,11 @@ impl StateDir {
     /// a waiter take the lock on the old directory first and lose its
     /// writes.
     pub fn remove(self) -> Result<(), Error> {
+        // A rootless lab's `netns/` is a mount point in its holder's mount
+        // namespace (made shared for the namespace files): unmount it first.
+        if crate::userns::paths().is_some() {
+            let _ = nix::mount::umount2(&self.dir.join("netns"), nix::mount::MntFlags::MNT_DETACH);
+        }
         match std::fs::remove_dir_all(&self.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),

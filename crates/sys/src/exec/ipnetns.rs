@@ -68,7 +68,7 @@ fn cstring(s: impl Into<Vec<u8>>, what: &str) -> Result<CString, Error> {
 
 impl Switch {
     pub(super) fn prepare(name: &str) -> Result<Switch, Error> {
-        Switch::prepare_with(name, Path::new("/etc/netns"), Path::new("/etc"))
+        Switch::prepare_with(name, &crate::etc_netns::dir(), Path::new("/etc"))
     }
 
     /// [`Switch::prepare`] with other places for `/etc/netns` and `/etc`.
