@@ -12,7 +12,6 @@
 
 mod holder;
 mod ls;
-mod refuse;
 
 pub(super) use holder::hold;
 pub(super) use ls::{lists_for_user, ls, Listed};
@@ -77,8 +76,7 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
     let mut ctx = Ctx::default();
     match cmd {
         Command::Up { file, rootless, .. } if wanted(*rootless) => {
-            let loaded = load::file_or_demo(file.as_deref())?;
-            refuse::refuse(&loaded)?;
+            let loaded = load::file_or_demo_rootless(file.as_deref())?;
             holder::up(&loaded.desired.lab)?;
             ctx.loaded = Some(loaded);
         }
