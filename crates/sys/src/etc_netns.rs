@@ -11,8 +11,10 @@
 //!
 //! These files are outside any namespace, so they are owned by a mark:
 //! their first line is `# nslab:<lab> ...`. A file without the lab's mark
-//! is never written over nor removed; `down` finds the lab's by the mark
-//! alone (also after a killed `up`).
+//! is never written over nor removed. `down` looks for the lab's by the
+//! names its record lists (each recorded before it is made, so also after
+//! a killed `up`), and through the whole directory for `<lab>-…` only when
+//! the record is or was lost ([`Candidates`]).
 
 use std::io::{self, Write as _};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -317,5 +319,52 @@ mod tests {
             assert_eq!(is_ours(&p, "nm"), ours, "{text:?}");
         }
         std::fs::remove_dir_all(&d).expect("rm");
+    }
+
+    /// By name, only the candidates' files (and the lab's unused shared
+    /// files) go, and the directory is never read; by prefix, also a
+    /// `<lab>-…` file no record names. Another lab's file, a file without
+    /// the mark and a kept node's file stay in both.
+    #[test]
+    fn by_name_only_the_named_by_prefix_also_the_labs_leftovers() {
+        let root = std::env::temp_dir().join(format!("nslab-etc-cand-{}", std::process::id()));
+        let put = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        let ours = "# nslab:lb node\n";
+        let named = vec!["lb-a".to_string(), "mine".to_string(), "lb-k".to_string()];
+        for by_prefix in [false, true] {
+            for ns in ["lb-a", "mine", "lb-k", "lb-left"] {
+                put(&format!("{ns}/hosts"), ours);
+            }
+            put(".lb-a.hosts.nslab", ours);
+            put(".nslab-hosts.lb.all", ours);
+            put(".nslab-hosts.lb.self", ours);
+            put("other-a/hosts", "# nslab:other node\n");
+            put("lb-b/hosts", "127.0.0.1 mine, not nslab's\n");
+            let c = Candidates {
+                named: &named,
+                variants: &["all", "self"],
+                by_prefix,
+            };
+            let errors = remove_hosts_in(&root, "lb", &c, &["lb-k".to_string()], &["all"]);
+            assert!(errors.is_empty(), "{errors:?}");
+            let mut left: Vec<String> = std::fs::read_dir(&root)
+                .expect("ls")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            let mut want = vec![".nslab-hosts.lb.all", "lb-b", "lb-k", "other-a"];
+            if !by_prefix {
+                want.push("lb-left");
+                want.sort();
+            }
+            assert_eq!(left, want, "by_prefix {by_prefix}");
+            assert!(root.join("lb-b/hosts").exists() && root.join("lb-k/hosts").exists());
+            std::fs::remove_dir_all(&root).expect("rm");
+        }
     }
 }
