@@ -10,6 +10,7 @@ use crate::state::{LinkKind, RouteState, State};
 use nslab_sys::statedir::StateDir;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod candidates;
 mod down;
 pub mod faults;
 mod hosts;
@@ -20,6 +21,9 @@ mod settle;
 pub(crate) mod tests;
 
 use settle::observe_settled;
+
+pub use candidates::owned_namespaces;
+use candidates::{previous, recorded_namespaces};
 
 use record_io::{clear_leftover_files, read_record};
 pub use record_io::{look, Recorded};
@@ -225,9 +229,7 @@ pub(crate) fn up_locked(
 ) -> Result<UpReport, LabError> {
     let dir = dir.clone();
     let (prev_file, warning) = read_record(&dir, true)?;
-    let prev = prev_file
-        .clone()
-        .unwrap_or_else(|| Record::new(&desired.lab));
+    let prev = previous(&dir, desired, prev_file.clone(), warning.is_some());
     host.release();
     clear_leftover_files(host, &prev);
     let fault_warnings = faults::undo_for_up(host, &prev);
@@ -298,7 +300,8 @@ pub(crate) fn up_locked(
 
 /// The record written before the kernel is touched: everything this run
 /// may create (marked incomplete), and how the physical interfaces it
-/// moves in and the host sysctls it sets are now.
+/// moves in and the host sysctls it sets are now (and, from `prev`,
+/// whether a lost record's time may have left more: [`Record::leftovers`]).
 fn intent_of(
     host: &mut dyn Host,
     desired: &State,
@@ -331,6 +334,7 @@ fn done_record(desired: &State, source: &str, prev: &Record, intent: Record) -> 
         .collect();
     // Restored by `down`, even for keys the file no longer sets.
     rec.host_sysctls = intent.host_sysctls;
+    rec.leftovers = intent.leftovers;
     rec
 }
 
@@ -365,23 +369,4 @@ fn physical_originals(
     }
     out.extend(host.host_interfaces(&ask));
     out
-}
-
-/// The lab's namespaces under /run/netns (those whose `lo` carries its
-/// mark), looked for only among the names its record lists and those
-/// starting with `<lab>-` ([`crate::host::query::lab_namespaces`]).
-pub fn owned_namespaces(host: &mut dyn Host, lab: &str) -> Vec<String> {
-    let recorded = match StateDir::find(lab) {
-        Ok(Some(dir)) => match look(&dir) {
-            Ok(Recorded::Found(r)) => recorded_namespaces(&r),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    host.lab_namespaces(lab, &recorded)
-}
-
-/// The namespaces a record lists for the lab's nodes.
-fn recorded_namespaces(rec: &Record) -> Vec<String> {
-    rec.nodes.values().flatten().cloned().collect()
 }

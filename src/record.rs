@@ -72,6 +72,15 @@ pub struct Record {
     /// `services::containers`; `down` also finds them by their label).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub containers: BTreeMap<String, String>,
+    /// Set when an `up` found the lab's record lost (unreadable, or gone
+    /// while the lab was up): what that time made may be under `<lab>-…`
+    /// names this record does not list, so `down` also looks for those
+    /// (one read of /run/netns and /etc/netns, whose cost grows with the
+    /// other labs). Otherwise the record lists every namespace and hosts
+    /// file of the lab's (each run records what it may make before making
+    /// it), and `down` looks at those names only. Kept until `down`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leftovers: bool,
 }
 
 /// A physical interface as it was in the host namespace.
@@ -154,6 +163,7 @@ impl Record {
                 self.pending.push(f.clone());
             }
         }
+        self.leftovers |= other.leftovers;
         self.nat_nodes = match (self.nat_nodes.take(), &other.nat_nodes) {
             (Some(mut a), Some(b)) => {
                 a.extend(b.iter().cloned());

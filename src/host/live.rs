@@ -24,6 +24,10 @@ impl Host for Linux {
         query::lab_namespaces(lab, named)
     }
 
+    fn lab_namespaces_among(&mut self, lab: &str, named: &[String]) -> Vec<String> {
+        query::lab_namespaces_among(lab, named)
+    }
+
     fn physical_marks(
         &mut self,
         lab: &str,

@@ -95,6 +95,15 @@ pub trait Host {
     /// The namespaces of `lab` among its candidates: the names `named`
     /// and those starting with `<lab>-` (see [`query::lab_namespaces`]).
     fn lab_namespaces(&mut self, lab: &str, named: &[String]) -> Vec<String>;
+    /// The namespaces of `lab` among the names `named` only (what its
+    /// readable record lists): no other name is looked at, so the cost
+    /// does not grow with the other namespaces on the machine (see
+    /// [`query::lab_namespaces_among`]).
+    fn lab_namespaces_among(&mut self, lab: &str, named: &[String]) -> Vec<String> {
+        let mut found = self.lab_namespaces(lab, named);
+        found.retain(|ns| named.contains(ns));
+        found
+    }
     /// Physical interfaces `lab` moved into `nodes`, by their marks
     /// (`node:ifname` -> host name).
     fn physical_marks(

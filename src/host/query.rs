@@ -70,17 +70,21 @@ pub fn marked_namespaces(claimed: &BTreeSet<String>) -> BTreeMap<String, Vec<Str
 /// record and file call its nodes' namespaces) and the names under
 /// /run/netns that start with `<lab>-` (what `up` names a node's namespace
 /// unless the file says otherwise, so a lab whose record is lost is still
-/// found). No other namespace is opened: what one lab's `up` and `down`
+/// found). No other namespace is opened, but the directory is read whole:
+/// a lab whose record is readable uses [`lab_namespaces_among`], whose
 /// cost does not grow with the namespaces of the other labs on the
 /// machine. A namespace of the lab's under a name of the file's own
 /// (`netns:`) that no record lists is not found.
 pub fn lab_namespaces(lab: &str, named: &[String]) -> Vec<String> {
-    let listed = netns::list_with_prefix(&names::netns_prefix(lab)).unwrap_or_default();
-    let candidates: BTreeSet<&str> = named
-        .iter()
-        .map(String::as_str)
-        .chain(listed.iter().map(String::as_str))
-        .collect();
+    let mut candidates = netns::list_with_prefix(&names::netns_prefix(lab)).unwrap_or_default();
+    candidates.extend(named.iter().cloned());
+    lab_namespaces_among(lab, &candidates)
+}
+
+/// The namespaces of lab `lab` among the names `named` (sorted, each
+/// once): those whose `lo` carries its mark. Nothing else is read.
+pub fn lab_namespaces_among(lab: &str, named: &[String]) -> Vec<String> {
+    let candidates: BTreeSet<&str> = named.iter().map(String::as_str).collect();
     let Ok(home) = netns::current() else {
         return Vec::new();
     };

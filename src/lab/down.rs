@@ -25,7 +25,8 @@ pub struct DownReport {
 /// Remove everything the lab owns, even if an `up` was killed half-way:
 /// what carries its mark where the record says to look (namespaces, host
 /// links, routes with nslab's protocol that the record lists for the host,
-/// the marked nft table) and every namespace under /run/netns named
+/// the marked nft table); when the record is lost (or was, see
+/// [`Record::leftovers`]), also every namespace under /run/netns named
 /// `<lab>-...` marked as the lab's. What is there but unmarked is left
 /// alone, and no other namespace is looked at. Host sysctls go back to the
 /// values recorded before the lab changed them. Without the record, host
@@ -51,10 +52,17 @@ pub fn down_with(
         return down_with(host, lab, progress);
     };
     let (rec, warning) = read_record(&dir, true)?;
-    let found = host.lab_namespaces(
-        lab,
-        &rec.as_ref().map(recorded_namespaces).unwrap_or_default(),
-    );
+    // A readable record lists every namespace and hosts file the lab made
+    // (each is recorded before it is made): only those names are looked
+    // at. A record that is, or once was, lost also has `<lab>-…` to look
+    // through (a read of whole directories).
+    let by_prefix = rec.as_ref().is_none_or(|r| r.leftovers);
+    let recorded = rec.as_ref().map(recorded_namespaces).unwrap_or_default();
+    let found = if by_prefix {
+        host.lab_namespaces(lab, &recorded)
+    } else {
+        host.lab_namespaces_among(lab, &recorded)
+    };
     // Without a record, the marks alone say what was moved in.
     let lost = rec.is_none();
     // Containers first (their processes live in the lab's namespaces).
@@ -73,7 +81,7 @@ pub fn down_with(
         });
     };
     clear_leftover_files(host, &rec);
-    let mut errors = remove_names(lab, &rec, &found, container_error);
+    let mut errors = remove_names(lab, &rec, &found, by_prefix, container_error);
     let scope = scope_of_down(host, lab, &rec, found, lost);
     host.give_back_as(rec.physical_was.clone());
     let observed = host.observe(&scope).map_err(LabError::Observe)?;
@@ -103,12 +111,14 @@ pub fn down_with(
 
 /// What `down` removes beside the kernel's objects, each found without the
 /// record too: the nodes' host names (owned by their directory), their
-/// names under /etc/netns (owned by the mark in each file), and the
-/// containers' removal error, as the operations that failed.
+/// names under /etc/netns (owned by the mark in each file; those named
+/// `<lab>-…` too `by_prefix`), and the containers' removal error, as the
+/// operations that failed.
 fn remove_names(
     lab: &str,
     rec: &Record,
     found: &[String],
+    by_prefix: bool,
     container_error: Option<impl std::fmt::Display>,
 ) -> Vec<OpError> {
     let mut errors: Vec<OpError> = nslab_sys::uts::remove(lab, &[])
@@ -119,8 +129,13 @@ fn remove_names(
         .into_iter()
         .chain(found.iter().cloned())
         .collect();
+    let candidates = nslab_sys::etc_netns::Candidates {
+        named: &named,
+        variants: super::hosts::VARIANTS,
+        by_prefix,
+    };
     errors.extend(
-        nslab_sys::etc_netns::remove_hosts(lab, &named, &[])
+        nslab_sys::etc_netns::remove_hosts(lab, &candidates, &[])
             .into_iter()
             .map(|e| OpError::at("remove the nodes' hosts files under /etc/netns", HOST, e)),
     );

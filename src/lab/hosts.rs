@@ -45,6 +45,8 @@ pub(super) fn names(desired: &State, was: &[String]) -> Result<(), LabError> {
 /// The shared file of the nodes with an address, and of those without.
 const ALL: &str = "all";
 const SELF: &str = "self";
+/// Every shared file a lab may have (what `down` looks for by name).
+pub(super) const VARIANTS: &[&str] = &[ALL, SELF];
 
 /// [`names`] under `root`; returns the bytes written. Every node's file is
 /// a link to one of (at most) two shared files of the lab: the names of
@@ -68,7 +70,14 @@ fn names_in(root: &std::path::Path, desired: &State, was: &[String]) -> Result<u
         etc_netns::link_hosts_in(root, &desired.lab, ns, variant).map_err(err)?;
         keep.push(ns.clone());
     }
-    match etc_netns::remove_hosts_in(root, &desired.lab, was, &keep, &variants)
+    // By name only: what a lost record's time left is `down`'s (the record
+    // says so), and no other lab's file is looked at.
+    let candidates = etc_netns::Candidates {
+        named: was,
+        variants: VARIANTS,
+        by_prefix: false,
+    };
+    match etc_netns::remove_hosts_in(root, &desired.lab, &candidates, &keep, &variants)
         .into_iter()
         .next()
     {
@@ -275,7 +284,13 @@ mod tests {
                 let t = std::fs::read_to_string(root.join(format!("q-n{i}/hosts"))).expect("read");
                 assert!(t.contains(&format!("\tn{}\n", n - 1 - i)), "{t}");
             }
-            assert!(etc_netns::remove_hosts_in(&root, "q", &[], &[], &[]).is_empty());
+            let named: Vec<String> = s.nodes.values().filter_map(|n| n.netns.clone()).collect();
+            let all = etc_netns::Candidates {
+                named: &named,
+                variants: VARIANTS,
+                by_prefix: false,
+            };
+            assert!(etc_netns::remove_hosts_in(&root, "q", &all, &[], &[]).is_empty());
             assert_eq!(std::fs::read_dir(&root).expect("readdir").count(), 0);
             sizes.push((written, stored));
         }

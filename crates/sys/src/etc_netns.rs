@@ -11,8 +11,10 @@
 //!
 //! These files are outside any namespace, so they are owned by a mark:
 //! their first line is `# nslab:<lab> ...`. A file without the lab's mark
-//! is never written over nor removed; `down` finds the lab's by the mark
-//! alone (also after a killed `up`).
+//! is never written over nor removed. `down` looks for the lab's by the
+//! names its record lists (each recorded before it is made, so also after
+//! a killed `up`), and through the whole directory for `<lab>-…` only when
+//! the record is or was lost ([`Candidates`]).
 
 use std::io::{self, Write as _};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -165,22 +167,97 @@ pub fn link_hosts_in(root: &Path, lab: &str, netns: &str, variant: &str) -> Resu
     Ok(())
 }
 
-/// Removes every hosts file of the lab's under `/etc/netns` but those of
-/// the namespaces in `keep` (and each directory it leaves empty), and,
-/// when `keep` is empty, the lab's shared files. It looks only at the lab's
-/// candidates: the namespaces `named` (what its record and file call its
-/// nodes' namespaces), those named `<lab>-...` (what `up` names them unless
-/// the file says otherwise) and the lab's shared files. No other lab's file
-/// is opened: what this costs does not grow with the other labs on the
-/// machine. Returns what could not be removed.
-pub fn remove_hosts(lab: &str, named: &[String], keep: &[String]) -> Vec<Error> {
+/// Which of a lab's files under `/etc/netns` [`remove_hosts`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidates<'a> {
+    /// The namespaces whose `hosts` may be the lab's: what its record and
+    /// file call its nodes' namespaces.
+    pub named: &'a [String],
+    /// Every variant of shared file the lab may have written (see
+    /// [`write_shared_in`]).
+    pub variants: &'a [&'a str],
+    /// Also every `<lab>-…` name and every shared file of the lab's, found
+    /// by reading the whole directory: for a lab whose record is (or once
+    /// was) lost, so that what it made is listed nowhere. Without it, the
+    /// names above are looked up one by one and nothing else is read: the
+    /// cost does not grow with the other labs' files.
+    pub by_prefix: bool,
+}
+
+/// Removes every hosts file of the lab's among its [`Candidates`] under
+/// `/etc/netns` but those of the namespaces in `keep` (and each directory
+/// it leaves empty), and, when `keep` is empty, the lab's shared files. A
+/// file is the lab's by its mark alone: no other file is written over or
+/// removed. Returns what could not be removed.
+pub fn remove_hosts(lab: &str, candidates: &Candidates, keep: &[String]) -> Vec<Error> {
     let shared: &[&str] = if keep.is_empty() { &[] } else { &["*"] };
-    remove_hosts_in(&dir(), lab, named, keep, shared)
+    remove_hosts_in(&dir(), lab, candidates, keep, shared)
 }
 
 /// [`remove_hosts`] under `root`, keeping the shared files named in
 /// `keep_shared` (`"*"`: all of them).
 pub fn remove_hosts_in(
+    root: &Path,
+    lab: &str,
+    candidates: &Candidates,
+    keep: &[String],
+    keep_shared: &[&str],
+) -> Vec<Error> {
+    if candidates.by_prefix {
+        return remove_listed(root, lab, candidates.named, keep, keep_shared);
+    }
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for ns in candidates.named {
+        // A name from a record is a single path component, or nothing.
+        if !seen.insert(ns) || check_component("namespace", ns).is_err() {
+            continue;
+        }
+        // A link half-made by a killed run (see `link_hosts_in`).
+        remove_if_ours(&root.join(format!(".{ns}{TMP_SUFFIX}")), lab, &mut errors);
+        if !keep.contains(ns) {
+            remove_node_file(&root.join(ns), lab, &mut errors);
+        }
+    }
+    let unused = |v: &&&str| !keep_shared.iter().any(|k| *k == "*" || k == *v);
+    for v in candidates.variants.iter().filter(unused) {
+        if let Ok(path) = shared_path(root, lab, v) {
+            remove_if_ours(&path, lab, &mut errors);
+        }
+    }
+    errors
+}
+
+/// Removes the file at `path` if it carries the lab's mark.
+fn remove_if_ours(path: &Path, lab: &str, errors: &mut Vec<Error>) {
+    if is_ours(path, lab) {
+        if let Err(err) = std::fs::remove_file(path) {
+            errors.push(Error::path("cannot remove", path, err));
+        }
+    }
+}
+
+/// Removes `node/hosts` if it carries the lab's mark, then `node` if that
+/// left it empty (another file there is someone else's).
+fn remove_node_file(node: &Path, lab: &str, errors: &mut Vec<Error>) {
+    let path = node.join("hosts");
+    if !is_ours(&path, lab) {
+        return;
+    }
+    if let Err(err) = std::fs::remove_file(&path) {
+        errors.push(Error::path("cannot remove", &path, err));
+        return;
+    }
+    match std::fs::remove_dir(node) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::DirectoryNotEmpty => {}
+        Err(err) => errors.push(Error::path("cannot remove", node, err)),
+    }
+}
+
+/// [`remove_hosts_in`] by one read of `root`: the lab's files among the
+/// names `named`, those named `<lab>-…` and its shared files.
+fn remove_listed(
     root: &Path,
     lab: &str,
     named: &[String],
@@ -209,30 +286,13 @@ pub fn remove_hosts_in(
         if !unused_shared && !candidate(ns) {
             continue;
         }
-        // A link half-made by a killed run (see `link_hosts_in`).
         let tmp = text.starts_with('.') && text.ends_with(TMP_SUFFIX);
-        if (tmp || unused_shared) && is_ours(&e.path(), lab) {
-            if let Err(err) = std::fs::remove_file(e.path()) {
-                errors.push(Error::path("cannot remove", e.path(), err));
-            }
+        if tmp || unused_shared {
+            remove_if_ours(&e.path(), lab, &mut errors);
             continue;
         }
-        if keep.iter().any(|k| *k.as_str() == name) {
-            continue;
-        }
-        let path = e.path().join("hosts");
-        if !is_ours(&path, lab) {
-            continue;
-        }
-        if let Err(err) = std::fs::remove_file(&path) {
-            errors.push(Error::path("cannot remove", &path, err));
-            continue;
-        }
-        // Only when empty: another file there is someone else's.
-        match std::fs::remove_dir(e.path()) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::DirectoryNotEmpty => {}
-            Err(err) => errors.push(Error::path("cannot remove", e.path(), err)),
+        if !keep.iter().any(|k| *k.as_str() == name) {
+            remove_node_file(&e.path(), lab, &mut errors);
         }
     }
     errors
@@ -263,5 +323,52 @@ mod tests {
             assert_eq!(is_ours(&p, "nm"), ours, "{text:?}");
         }
         std::fs::remove_dir_all(&d).expect("rm");
+    }
+
+    /// By name, only the candidates' files (and the lab's unused shared
+    /// files) go, and the directory is never read; by prefix, also a
+    /// `<lab>-…` file no record names. Another lab's file, a file without
+    /// the mark and a kept node's file stay in both.
+    #[test]
+    fn by_name_only_the_named_by_prefix_also_the_labs_leftovers() {
+        let root = std::env::temp_dir().join(format!("nslab-etc-cand-{}", std::process::id()));
+        let put = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        let ours = "# nslab:lb node\n";
+        let named = vec!["lb-a".to_string(), "mine".to_string(), "lb-k".to_string()];
+        for by_prefix in [false, true] {
+            for ns in ["lb-a", "mine", "lb-k", "lb-left"] {
+                put(&format!("{ns}/hosts"), ours);
+            }
+            put(".lb-a.hosts.nslab", ours);
+            put(".nslab-hosts.lb.all", ours);
+            put(".nslab-hosts.lb.self", ours);
+            put("other-a/hosts", "# nslab:other node\n");
+            put("lb-b/hosts", "127.0.0.1 mine, not nslab's\n");
+            let c = Candidates {
+                named: &named,
+                variants: &["all", "self"],
+                by_prefix,
+            };
+            let errors = remove_hosts_in(&root, "lb", &c, &["lb-k".to_string()], &["all"]);
+            assert!(errors.is_empty(), "{errors:?}");
+            let mut left: Vec<String> = std::fs::read_dir(&root)
+                .expect("ls")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            let mut want = vec![".nslab-hosts.lb.all", "lb-b", "lb-k", "other-a"];
+            if !by_prefix {
+                want.push("lb-left");
+                want.sort();
+            }
+            assert_eq!(left, want, "by_prefix {by_prefix}");
+            assert!(root.join("lb-b/hosts").exists() && root.join("lb-k/hosts").exists());
+            std::fs::remove_dir_all(&root).expect("rm");
+        }
     }
 }
