@@ -120,7 +120,7 @@ impl Lab {
 }
 
 /// The `nslab` command that makes `req`, and its arguments after LAB.
-fn cli_args(req: &Request) -> (&'static str, Vec<String>) {
+pub(super) fn cli_args(req: &Request) -> (&'static str, Vec<String>) {
     let at = |node: &str, ifname: &str| format!("{node}:{ifname}");
     match req {
         Request::Link {
@@ -162,14 +162,22 @@ fn cli_args(req: &Request) -> (&'static str, Vec<String>) {
     }
 }
 
-/// `nslab impair`'s flags for exactly `impair` (none: every one at 0).
+/// `nslab impair`'s flags for exactly `impair`: those it gives (none:
+/// no impairment, whatever the file says, which `--delay=0us` asks for).
 fn impair_flags(impair: Option<&Impair>) -> Vec<String> {
-    let i = impair.copied().unwrap_or_default();
-    let mut a = vec![
-        format!("--delay={}us", i.delay_us.unwrap_or(0)),
-        format!("--jitter={}us", i.jitter_us.unwrap_or(0)),
-        format!("--loss={}%", f64::from(i.loss_ppm.unwrap_or(0)) / 10_000.0),
-    ];
+    let Some(i) = impair.copied() else {
+        return vec!["--delay=0us".into()];
+    };
+    let mut a = Vec::new();
+    if let Some(d) = i.delay_us {
+        a.push(format!("--delay={d}us"));
+    }
+    if let Some(j) = i.jitter_us {
+        a.push(format!("--jitter={j}us"));
+    }
+    if let Some(l) = i.loss_ppm {
+        a.push(format!("--loss={}%", f64::from(l) / 10_000.0));
+    }
     if let Some(r) = i.rate_bps {
         a.push(format!("--rate={r}bit"));
     }
