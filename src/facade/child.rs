@@ -245,3 +245,44 @@ impl Child {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    fn ran(code: i32, stderr: &str) -> Ran {
+        let out = Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: Vec::new(),
+            stderr: stderr.as_bytes().to_vec(),
+        };
+        let lines = stderr.lines().map(plain).collect();
+        Ran { out, lines }
+    }
+
+    /// What `nslab` prints as `warning:`, `note:` and `error:` lines, in
+    /// colour or not, is what the facade gives as warnings, notes and the
+    /// error's words; a line that only mentions the word is not one.
+    #[test]
+    fn the_childs_lines_are_read_by_their_first_word() {
+        let r = ran(
+            1,
+            "\u{1b}[33mwarning:\u{1b}[0m a NAT rule is asked for twice\n\
+             note: eth9 came back as eth9-1\n\
+             (string): warning: the file's own, kept by the facade already\n\
+             \u{1b}[31merror:\u{1b}[0m node b has no interface nosuch\n\
+             error: lab x was not removed completely\n",
+        );
+        assert_eq!(r.said("warning"), ["a NAT rule is asked for twice"]);
+        assert_eq!(r.said("note"), ["eth9 came back as eth9-1"]);
+        assert!(!r.ok());
+        assert_eq!(
+            r.why("link").0,
+            "node b has no interface nosuch\nlab x was not removed completely"
+        );
+        // No `error:` line: all it said; nothing said: its status.
+        assert_eq!(ran(1, "  something odd\n\n").why("down").0, "something odd");
+        assert!(ran(3, "").why("down").0.contains("exit status: 3"));
+    }
+}
