@@ -92,7 +92,7 @@ fn wanted(t: &Topology, desired: &State) -> Vec<(String, Vec<String>)> {
 /// The `nslab` binary that runs the built-in responder: `NSLAB_BIN` when
 /// set; this program when it is `nslab`; else `nslab` in `PATH` (a
 /// program using the library, see [`crate::facade`]); else this program.
-fn nslab_exe() -> std::io::Result<std::path::PathBuf> {
+pub(crate) fn nslab_exe() -> std::io::Result<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("NSLAB_BIN") {
         return Ok(p.into());
     }
