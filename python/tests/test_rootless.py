@@ -137,16 +137,6 @@ def _processes_of_user() -> List[str]:
     return out
 
 
-# The wheel's `nslab` is a Python console script, and `nslab up --rootless`
-# starts the lab's holder as `current_exe() __hold LAB`: python, not nslab
-# ("the holder of lab pyrl ended before it was ready (exit status: 2)").
-# Passes once src/cli/rootless/holder.rs and ls.rs use
-# crate::services::nslab_exe() (NSLAB_BIN first) instead; strict, so that
-# it fails as soon as it passes and this mark is removed.
-@pytest.mark.xfail(
-    strict=True,
-    reason="the holder is started as current_exe(), python for the wheel's nslab command",
-)
 def test_the_lab_of_a_user_without_root(readable_venv: None) -> None:
     xdg = _xdg()
     env = {

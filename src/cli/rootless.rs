@@ -36,13 +36,7 @@ pub(super) struct Ctx {
 /// Whether the command runs without root: `--rootless`, else
 /// `NSLAB_ROOTLESS` (1/true/yes, or 0/false/no), else when not root.
 pub(super) fn wanted(flag: bool) -> bool {
-    let env = std::env::var("NSLAB_ROOTLESS").unwrap_or_default();
-    match env.as_str() {
-        _ if flag => true,
-        "1" | "true" | "yes" => true,
-        "0" | "false" | "no" => false,
-        _ => !nslab_sys::sandbox::is_root(),
-    }
+    nslab_sys::userns::wanted(flag)
 }
 
 /// The lab a command acts on as written (name or file), for the commands

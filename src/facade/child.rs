@@ -18,11 +18,7 @@ use std::process::{Command, Output, Stdio};
 /// command given no `--rootless`, so the facade and the binary it runs
 /// agree on where the lab is.
 pub(super) fn rootless() -> bool {
-    match std::env::var("NSLAB_ROOTLESS").unwrap_or_default().as_str() {
-        "1" | "true" | "yes" => true,
-        "0" | "false" | "no" => false,
-        _ => !nslab_sys::sandbox::is_root(),
-    }
+    nslab_sys::userns::wanted(false)
 }
 
 /// What the `nslab` binary said went wrong, in its words (its `error:`

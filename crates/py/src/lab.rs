@@ -15,7 +15,8 @@ use std::sync::{Mutex, MutexGuard};
 ///
 /// Bring one up with `Lab.up(path_or_dict)`, `Lab.up_str(yaml)` or
 /// `Lab.up_dict(d)`; use it as a context manager so it is taken down
-/// whatever happens inside. Needs root, as `nslab up` does.
+/// whatever happens inside. Works as root and without root, as `nslab
+/// up` does.
 #[pyclass(module = "nslab", name = "Lab", frozen)]
 pub(crate) struct Lab {
     /// `None` once taken down. Locked only with the GIL released.

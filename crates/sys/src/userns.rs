@@ -47,6 +47,18 @@ impl Paths {
 
 static PATHS: OnceLock<Paths> = OnceLock::new();
 
+/// Whether nslab works without root: `flag` (`--rootless`), else
+/// `NSLAB_ROOTLESS` (`1`/`true`/`yes` or `0`/`false`/`no`), else when
+/// this process is not root. The CLI and the library both ask this.
+pub fn wanted(flag: bool) -> bool {
+    match std::env::var("NSLAB_ROOTLESS").unwrap_or_default().as_str() {
+        _ if flag => true,
+        "1" | "true" | "yes" => true,
+        "0" | "false" | "no" => false,
+        _ => !crate::sandbox::is_root(),
+    }
+}
+
 /// Chooses the rootless paths for this process (once: a second call with
 /// other paths is an error, one with the same paths is not).
 pub fn set_paths(p: Paths) -> Result<(), Error> {

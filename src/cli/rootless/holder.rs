@@ -78,7 +78,7 @@ fn remove_uts(lab: &str) {
 
 /// Starts `nslab __hold LAB` and waits for its `ready` line.
 fn start(lab: &str) -> Result<(), Exit> {
-    let exe = std::env::current_exe().map_err(|e| {
+    let exe = crate::services::nslab_exe().map_err(|e| {
         fail(format!(
             "cannot find the nslab binary to start the holder of lab {lab}: {e}"
         ))

@@ -36,7 +36,7 @@ pub(in crate::cli) fn ls() -> Result<Listed, Exit> {
         Err(_) => Vec::new(),
     };
     labs.sort();
-    let exe = std::env::current_exe()
+    let exe = crate::services::nslab_exe()
         .map_err(|e| crate::cli::fail(format!("cannot find the nslab binary: {e}")))?;
     let mut out = Vec::new();
     for lab in labs {

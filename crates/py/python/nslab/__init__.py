@@ -9,7 +9,8 @@ purpose and check it -- the same engine as the ``nslab`` command, in process.
         assert lab.check("a -x c")
     # the lab is down here, whatever happened inside
 
-Needs root (as ``nslab up`` does). A node with ``serve:`` runs nslab's
+Works as root and without root (then each call runs the ``nslab``
+command, which enters the user's lab; see docs/rootless.md). A node with ``serve:`` runs nslab's
 responder: ``NSLAB_BIN`` when set, else ``nslab`` in ``PATH``, else the
 ``nslab`` command this package installed next to the Python running it
 (which this module then puts in ``NSLAB_BIN``). See docs/python.md.
