@@ -129,17 +129,23 @@ impl Lab {
             cause: Box::new(e),
         })?;
         let ran = c.up(file, &l.topology.source.text)?;
-        let mut warnings = l.warnings;
-        warnings.extend(ran.said("warning"));
-        Ok(Lab {
+        let (warnings, notes) = (ran.said("warning"), ran.said("note"));
+        Ok(Lab::made(l, warnings, notes, Backend::Child(c)))
+    }
+
+    /// The lab `l` made by `backend`: the file's warnings, then the run's.
+    fn made(l: Loaded, warnings: Vec<String>, notes: Vec<String>, backend: Backend) -> Lab {
+        let mut all = l.warnings;
+        all.extend(warnings);
+        Lab {
             topology: l.topology,
             desired: l.desired,
             keep: false,
             down: false,
-            warnings,
-            notes: ran.said("note"),
-            backend: Backend::Child(c),
-        })
+            warnings: all,
+            notes,
+            backend,
+        }
     }
 
     /// [`Lab::bring_up`] on `host` (the fake in tests).
@@ -157,17 +163,12 @@ impl Lab {
                 cause: Box::new(e),
             },
         })?;
-        let mut warnings = l.warnings;
-        warnings.extend(started.warnings);
-        Ok(Lab {
-            topology: l.topology,
-            desired: l.desired,
-            keep: false,
-            down: false,
-            warnings,
-            notes: started.notes,
-            backend: Backend::InProcess,
-        })
+        Ok(Lab::made(
+            l,
+            started.warnings,
+            started.notes,
+            Backend::InProcess,
+        ))
     }
 
     /// What was allowed but is almost surely a mistake, or went wrong

@@ -344,18 +344,7 @@ pub(super) fn validate(file: &Path, json: bool) -> Exit {
         return load::validate_json(file);
     }
     match load::from_file(file) {
-        Ok(l) => {
-            for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
-                eprintln!("{}: warning: {w}", l.source);
-            }
-            let n = l.desired.nodes.len();
-            println!(
-                "{}: ok (lab {}, {n} node(s))",
-                file.display(),
-                l.desired.lab
-            );
-            Exit::Ok
-        }
+        Ok(l) => load::validated(&l, file, "ok"),
         Err(e) => e,
     }
 }

@@ -95,12 +95,18 @@ pub(crate) fn validate_rootless(file: &Path, json: bool) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
+    validated(&l, file, "ok without root")
+}
+
+/// What `validate` says of a file it accepts: the kernel-module warnings,
+/// then `FILE: <verdict> (lab L, N node(s))`.
+pub(crate) fn validated(l: &Loaded, file: &Path, verdict: &str) -> Exit {
     for w in crate::host::kmods::warnings(&l.topology, &l.desired) {
         eprintln!("{}: warning: {w}", l.source);
     }
     let n = l.desired.nodes.len();
     println!(
-        "{}: ok without root (lab {}, {n} node(s))",
+        "{}: {verdict} (lab {}, {n} node(s))",
         file.display(),
         l.desired.lab
     );
