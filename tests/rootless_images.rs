@@ -106,7 +106,9 @@ fn an_image_node_comes_up_without_root_from_the_users_store() {
     }
     let x = xdg();
     let data = data_home();
-    import_as_user(&data.join("nslab/images"));
+    let store = data.join("nslab/images");
+    import_as_user(&store);
+    let before = entries(&store);
     let f = write("rimg.yaml", &lab(IMAGE));
     std::fs::set_permissions(
         "/run/test-files",
@@ -154,6 +156,8 @@ fn an_image_node_comes_up_without_root_from_the_users_store() {
     );
     nslab_ok(&["down", "rimg"], &x, &data);
     assert_nothing_left(&x);
+    // The user's store is only read: no container or layer of the lab's.
+    assert_eq!(entries(&store), before);
 }
 
 #[test]
@@ -179,4 +183,47 @@ fn an_image_not_in_the_users_store_is_refused_and_nothing_is_made() {
         "{t}"
     );
     assert_nothing_left(&x);
+}
+
+/// `up --rootless` killed (SIGKILL) at moments spread over its run, one
+/// of them while its `podman run` goes on: `down` leaves nothing (no
+/// process of the user, nothing under its `XDG_RUNTIME_DIR`).
+#[test]
+fn a_killed_up_with_an_image_node_then_down_leaves_nothing() {
+    if !sandbox("a_killed_up_with_an_image_node_then_down_leaves_nothing") {
+        return;
+    }
+    let x = xdg();
+    let data = data_home();
+    import_as_user(&data.join("nslab/images"));
+    let f = write("rimg.yaml", &lab(IMAGE));
+    std::fs::set_permissions(
+        "/run/test-files",
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    // How long a whole `up` takes here, to spread the kills over it.
+    let t0 = std::time::Instant::now();
+    nslab_ok(&["up", "--rootless", &f], &x, &data);
+    let whole = t0.elapsed();
+    nslab_ok(&["down", "rimg"], &x, &data);
+    assert_nothing_left(&x);
+    for tenth in [1, 3, 5, 7, 9] {
+        let mut child = user(&["up", "--rootless", &f], Some(&x))
+            .env("XDG_DATA_HOME", &data)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn up");
+        std::thread::sleep(whole * tenth / 10);
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = nslab(&["down", "rimg"], &x, &data);
+        assert!(
+            o.status.success(),
+            "down after a kill at {tenth}/10: {}",
+            text(&o)
+        );
+        assert_nothing_left(&x);
+    }
 }
