@@ -31,6 +31,9 @@ pub(super) struct Ctx {
     pub loaded: Option<Loaded>,
     /// `down` entered this lab's holder: end it afterwards.
     down: Option<(String, Holder)>,
+    /// `up` started this lab's holder: ended again when `up` refuses the
+    /// file there (an image not in the user's store), nothing made.
+    fresh: Option<(String, Holder)>,
 }
 
 /// Whether the command runs without root: `--rootless`, else
@@ -71,7 +74,8 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
     match cmd {
         Command::Up { file, rootless, .. } if wanted(*rootless) => {
             let loaded = load::file_or_demo_rootless(file.as_deref())?;
-            holder::up(&loaded.desired.lab)?;
+            let lab = loaded.desired.lab.clone();
+            ctx.fresh = holder::up(&lab)?.map(|h| (lab, h));
             ctx.loaded = Some(loaded);
         }
         Command::Demo if wanted(false) => {
@@ -117,7 +121,8 @@ pub(super) fn prepare(cmd: &Command) -> Result<Ctx, Exit> {
 /// After the command: `down` (and `demo`) end the lab's holder and every
 /// process left in its user namespace, and remove what is left.
 pub(super) fn finish(ctx: Ctx, exit: Exit) -> Exit {
-    let Some((lab, h)) = ctx.down else {
+    let refused = matches!(exit, Exit::BadInput);
+    let Some((lab, h)) = ctx.down.or(ctx.fresh.filter(|_| refused)) else {
         return exit;
     };
     let left = userns::kill_all_in(h.userns);

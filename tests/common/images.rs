@@ -190,3 +190,33 @@ impl Drop for Podman {
             .output();
     }
 }
+
+/// The test image's root file system as a tarball at `tar` (readable by
+/// everyone): `/bin/busybox` (Debian's busybox-static) and a link per
+/// applet, as [`podman`] imports it.
+pub fn rootfs_tar(tar: &Path) {
+    let root = tar.with_extension("d");
+    std::fs::create_dir_all(root.join("bin")).expect("mkdir rootfs");
+    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+        .expect("copy /bin/busybox (busybox-static)");
+    let applets = run(Command::new("/bin/busybox").arg("--list"));
+    for a in applets
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "busybox")
+    {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).expect("link an applet");
+    }
+    for dir in ["etc", "tmp", "www", "proc", "sys", "dev"] {
+        std::fs::create_dir_all(root.join(dir)).expect("mkdir");
+    }
+    run(Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(tar)
+        .arg("."));
+    std::fs::remove_dir_all(&root).expect("rm rootfs");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tar, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+}

@@ -8,8 +8,10 @@
 //! keeps for the machine's first namespace or does not let a user
 //! namespace's root write ([`sysctl`]), nothing may be owned by another
 //! user than the one the lab's user namespace maps (`owner:` of dirs,
-//! files and taps), and no node may be an image (Podman as root;
-//! rootless Podman is not wired in yet).
+//! files and taps). Image nodes are not refused here: a lab without root
+//! runs them with the user's rootless Podman, from the user's image store
+//! (`$XDG_DATA_HOME/nslab/images`), and `up` checks that the image is
+//! there, as it checks Podman's store with root.
 //!
 //! [`refusals`] is pure: every problem it returns points at the token in
 //! the file, with the reason and the fix.
@@ -186,13 +188,6 @@ pub fn refusals(topo: &Topology) -> Vec<Problem> {
                 topo.spans.get_or(&format!("{p}.kind"), node.loc),
                 format!("node `{name}` is the machine's own namespace (`kind: host`): a lab without root cannot change the machine"),
                 "make it a node of the lab (remove `kind: host`), or run the lab as root".into(),
-            );
-        }
-        if node.image.is_some() {
-            push(
-                topo.spans.get_or(&format!("{p}.image"), node.loc),
-                format!("node `{name}` is a container (`image:`): nslab runs containers with Podman as root; rootless Podman is not wired in yet"),
-                "write the node's programs under `run:`, or run the lab as root".into(),
             );
         }
         for (ifname, iface) in &node.interfaces {

@@ -13,6 +13,10 @@ use std::io;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+#[path = "podman_rootless.rs"]
+mod rootless;
+pub use rootless::image_store;
+
 /// The program.
 pub const PROGRAM: &str = "podman";
 /// The label naming the lab a container is of.
@@ -52,7 +56,7 @@ fn output(args: &[OsString]) -> Result<Output, PodmanError> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    Command::new(PROGRAM)
+    rootless::command()
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -167,7 +171,8 @@ impl Spec {
 /// [`crate::procs`]; the container does not inherit it): [`wait_starting`]
 /// finds it if this nslab is killed while it runs.
 pub fn start(spec: &Spec) -> Result<(), PodmanError> {
-    let o = Command::new(PROGRAM)
+    rootless::prepare_start()?;
+    let o = rootless::command()
         .args(spec.run_args())
         .env(crate::procs::LAB_VAR, &spec.lab)
         .env(crate::procs::NODE_VAR, &spec.node)
@@ -310,7 +315,7 @@ pub fn unpause(name: &str) -> Result<(), PodmanError> {
 /// A command that runs `argv` inside the container (`podman exec`), with
 /// standard input kept open (`-i`) and a terminal when `tty`.
 pub fn exec_command(name: &str, argv: &[OsString], tty: bool) -> Command {
-    let mut cmd = Command::new(PROGRAM);
+    let mut cmd = rootless::command();
     cmd.arg("exec").arg("-i");
     if tty {
         cmd.arg("-t");

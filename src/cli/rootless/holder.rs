@@ -22,12 +22,12 @@ fn enter(h: &Holder) -> Result<(), Exit> {
 }
 
 /// `up`: the lab's paths and directory, its holder (started when it has
-/// no live one), entered.
-pub(super) fn up(lab: &str) -> Result<(), Exit> {
+/// no live one), entered. The holder when this started it.
+pub(super) fn up(lab: &str) -> Result<Option<Holder>, Exit> {
     set_paths(lab)?;
     let dir = StateDir::open(lab).map_err(fail)?;
     match read_holder(lab) {
-        Some(h) if h.alive() => return enter(&h),
+        Some(h) if h.alive() => return enter(&h).map(|()| None),
         Some(h) => clear_dead(lab, &dir, &h)?,
         None => {}
     }
@@ -40,7 +40,7 @@ pub(super) fn up(lab: &str) -> Result<(), Exit> {
         return Err(e);
     }
     match read_holder(lab) {
-        Some(h) => enter(&h),
+        Some(h) => enter(&h).map(|()| Some(h)),
         None => Err(fail(format!(
             "the holder of lab {lab} is ready but wrote no {HOLDER_FILE} file"
         ))),

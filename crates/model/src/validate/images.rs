@@ -51,7 +51,7 @@ pub(super) fn check_images(cx: &mut Ctx<'_>, t: &Topology, host: Host<'_>) {
             ImageLookup::Present => continue,
             ImageLookup::Absent => (
                 "is not in Podman's local store (nslab pulls nothing)".to_string(),
-                format!("make it present first: `podman pull {image}`, `podman build` or `podman import`"),
+                format!("make it present first: `podman pull {image}`, `podman build` or `podman import`; for a lab without root, into your image store of such labs: `podman --root ${{XDG_DATA_HOME:-~/.local/share}}/nslab/images --storage-driver vfs pull {image}` (or `load`; docs/rootless.md)"),
             ),
             ImageLookup::Unknown(words) => (
                 format!("cannot be looked up: {words}"),
