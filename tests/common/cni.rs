@@ -156,11 +156,16 @@ pub fn http_get(addr: &str) -> String {
 /// Podman with every piece of its state private to the sandbox: its
 /// containers.conf (CNI backend, cgroupfs, file events, the ulimits these
 /// machines need), its storage (vfs under /run), its CNI config and plugin
-/// directories; a tmpfs over /var/lib (libcni's result cache) and /var/tmp
-/// and over /sys/fs/cgroup/unified. Returns the environment for `podman`.
+/// directories; a tmpfs over /var/lib (libcni's result cache), /var/tmp,
+/// /dev/shm (its locks) and /sys/fs/cgroup/unified. Returns the environment for `podman`.
 pub fn private_podman(conflist: &Value) -> Vec<(String, String)> {
     install();
-    for (what, dir) in [("tmpfs", "/var/lib"), ("tmpfs", "/var/tmp")] {
+    // /dev/shm: Podman's locks (`libpod_lock`) stay in this sandbox too.
+    for (what, dir) in [
+        ("tmpfs", "/var/lib"),
+        ("tmpfs", "/var/tmp"),
+        ("tmpfs", "/dev/shm"),
+    ] {
         let o = Command::new("mount")
             .args(["-t", what, what, dir])
             .output()

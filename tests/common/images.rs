@@ -104,6 +104,8 @@ pub fn podman() -> Podman {
     // crun refuses a hybrid cgroup layout: hide the v2 hierarchy (in this
     // sandbox's mount namespace only).
     run(Command::new("mount").args(["-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified"]));
+    // Podman's locks (`/dev/shm/libpod_lock`) stay in this sandbox too.
+    run(Command::new("mount").args(["-t", "tmpfs", "tmpfs", "/dev/shm"]));
     std::fs::write(
         d.join("containers.conf"),
         format!(
