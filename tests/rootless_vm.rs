@@ -17,7 +17,8 @@ use std::process::Command;
 /// and removes it again: a failure here is the kernel's, not the lab's.
 /// (Debian's 6.1 also loads `rtnl-link-<kind>` when the root of a user's
 /// own user namespace asks for the kind — seen with none of the four
-/// loaded before — but a hardened machine may not: `modules_disabled`.)
+/// loaded before — but that is the machine's to allow: `kernel.modprobe`,
+/// `kernel.modules_disabled`.)
 fn load_link_kinds_as_root() {
     let steps: [&[&str]; 6] = [
         &["link", "add", "kinds-d0", "type", "dummy"],
