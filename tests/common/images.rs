@@ -83,7 +83,7 @@ pub fn podman() -> Podman {
     );
     let made_cgroups = MadeCgroups::now();
     let d = Path::new(DIR);
-    for sub in ["storage", "runroot", "tmp", "networks", "rootfs/bin"] {
+    for sub in ["storage", "runroot", "tmp", "networks"] {
         std::fs::create_dir_all(d.join(sub)).expect("mkdir");
     }
     // Podman keeps a blob cache in /var/lib/containers/cache whatever its
@@ -131,32 +131,12 @@ pub fn podman() -> Podman {
     std::env::set_var("CONTAINERS_CONF", d.join("containers.conf"));
     std::env::set_var("CONTAINERS_STORAGE_CONF", d.join("storage.conf"));
     std::env::set_var("TMPDIR", d.join("tmp"));
-    let root = d.join("rootfs");
-    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
-        .expect("copy /bin/busybox (busybox-static)");
-    let applets = run(Command::new("/bin/busybox").arg("--list"));
-    for a in applets
-        .lines()
-        .map(str::trim)
-        .filter(|a| !a.is_empty() && *a != "busybox")
-    {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).expect("link an applet");
-    }
-    for dir in ["etc", "tmp", "www", "proc", "sys", "dev"] {
-        std::fs::create_dir_all(root.join(dir)).expect("mkdir");
-    }
     let tar = d.join("rootfs.tar");
-    run(Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg("."));
+    rootfs_tar(&tar);
     run(Command::new("podman")
         .args(["import", "-q", "--change", "CMD [\"/bin/sh\"]"])
         .arg(&tar)
         .arg(IMAGE));
-    std::fs::remove_dir_all(&root).expect("rm rootfs");
     std::fs::remove_file(&tar).expect("rm rootfs.tar");
     Podman {
         _made_cgroups: made_cgroups,
