@@ -80,7 +80,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Also refuse what a lab without root cannot have (`kind: host`, `physical`,
-        /// `image:`, `owner:` other than root, sysctls the kernel keeps for root): see
+        /// `owner:` other than root, sysctls the kernel keeps for root): see
         /// docs/rootless.md.
         #[arg(long)]
         rootless: bool,
