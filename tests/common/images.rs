@@ -19,37 +19,59 @@ pub const IMAGE: &str = "localhost/nslab-test-busybox:1";
 const DIR: &str = "/run/podman-test";
 
 /// The cgroup directories Podman makes on the machine's (shared) cgroup
-/// v1 hierarchies, removed again by [`Podman`]'s drop when the test made
-/// them (when empty: another user's stay). A container's own
+/// v1 hierarchies, removed again by [`remove_made_cgroups`] when the tests
+/// made them (when empty: another user's stay). A container's own
 /// (`libpod_parent/libpod-<id>`) may outlive it when its `podman run` was
 /// killed half-way: the drop removes those of this test's containers.
 const CGROUPS: &[&str] = &["libpod_parent/conmon", "libpod_parent"];
 
 /// Podman set up for this sandbox; dropping it removes every container
-/// left and the cgroup directories it made.
+/// left (the cgroup directories go after the sandbox: [`MadeCgroups`]).
 pub struct Podman {
     // Dropped after `Drop::drop` removed the containers.
     _made_cgroups: MadeCgroups,
 }
 
-/// The cgroup directories of [`CGROUPS`] that did not exist when it was
-/// made; dropping it removes them (when empty: another user's stay). Every
-/// test that runs Podman holds one, so none outlives the test on the
-/// machine's shared hierarchies.
-pub struct MadeCgroups(Vec<PathBuf>);
+/// Where a test that found [`CGROUPS`] missing says so, for every test
+/// process on the machine: tests run at once, and one that starts after
+/// another made the directories must still remove them if it ends last.
+const MADE_MARK: &str = "/tmp/.nslab-tests-made-libpod-cgroups";
+
+/// Says, for every test process on the machine, that a test found
+/// [`CGROUPS`] missing: Podman will make them on the machine's shared v1
+/// hierarchies, and [`remove_made_cgroups`] removes them after the test.
+/// Every test that runs Podman holds one.
+pub struct MadeCgroups;
 
 impl MadeCgroups {
     pub fn now() -> MadeCgroups {
-        MadeCgroups(cgroup_dirs().into_iter().filter(|p| !p.exists()).collect())
+        if cgroup_dirs().iter().any(|p| !p.exists()) {
+            std::fs::write(MADE_MARK, b"").expect("write the cgroup mark");
+        }
+        MadeCgroups
     }
 }
 
-impl Drop for MadeCgroups {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            // Busy or not empty: someone else's now.
-            let _ = std::fs::remove_dir(p);
+/// Run by [`super::sandbox`] in the test's parent, once the sandbox is gone
+/// (with its PID namespace, every conmon of it): the [`CGROUPS`] the tests
+/// made are removed once empty. While another test's containers are in
+/// them they are busy and stay: the last test to end removes them.
+/// Directories that were there before any test (another user's) are never
+/// touched.
+pub fn remove_made_cgroups() {
+    if !Path::new(MADE_MARK).exists() {
+        return;
+    }
+    for _ in 0..10 {
+        let busy = cgroup_dirs()
+            .iter()
+            .filter(|p| p.exists() && std::fs::remove_dir(p).is_err())
+            .count();
+        if busy == 0 {
+            let _ = std::fs::remove_file(MADE_MARK);
+            return;
         }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 

@@ -42,10 +42,14 @@ pub fn fixtures() -> PathBuf {
 /// the tests are not run as root, or when the child cannot prove it is in
 /// namespaces of its own (it mounts nothing then).
 pub fn sandbox(test: &str) -> bool {
-    nslab_sys::sandbox::Sandbox::new()
+    let inside = nslab_sys::sandbox::Sandbox::new()
         .with_pid_namespace()
         .with_empty_run()
-        .enter(test)
+        .enter(test);
+    if !inside {
+        images::remove_made_cgroups();
+    }
+    inside
 }
 
 /// Every `.rs` file under `dir`, recursively (for the source scans).
