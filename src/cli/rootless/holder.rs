@@ -27,7 +27,11 @@ pub(super) fn up(lab: &str) -> Result<Option<Holder>, Exit> {
     set_paths(lab)?;
     let dir = StateDir::open(lab).map_err(fail)?;
     match read_holder(lab) {
-        Some(h) if h.alive() => return enter(&h).map(|()| None),
+        Some(h) if h.alive() => match userns::enter(&h) {
+            Ok(()) => return Ok(None),
+            Err(_) if gone_soon(&h) => clear_dead(lab, &dir, &h)?,
+            Err(e) => return Err(fail(e)),
+        },
         Some(h) => clear_dead(lab, &dir, &h)?,
         None => {}
     }
@@ -173,6 +177,18 @@ pub(super) fn enter_existing(lab: &str) -> Result<(), Exit> {
     }
 }
 
+/// Whether the holder `h`, found alive but not entered, ends within a
+/// second (its namespaces go first, then the process).
+fn gone_soon(h: &Holder) -> bool {
+    for _ in 0..50 {
+        if !h.alive() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
 /// Where root's labs are (before the rootless paths are chosen).
 fn root_base() -> PathBuf {
     nslab_sys::statedir::base_dir()
@@ -194,29 +210,29 @@ pub(super) fn down(lab: &str, json: bool) -> Result<Option<Holder>, Exit> {
     let Some(guard) = dir.lock_existing().map_err(fail)? else {
         return Ok(None);
     };
-    match read_holder(lab) {
-        Some(h) if h.alive() => {
+    let found = read_holder(lab);
+    if let Some(h) = found.filter(Holder::alive) {
+        match userns::enter(&h) {
             // The command takes the lock again, from inside.
-            drop(guard);
-            enter(&h)?;
-            Ok(Some(h))
-        }
-        dead => {
-            if let Some(h) = dead {
-                userns::kill_all_in(h.userns);
-            }
-            dir.remove().map_err(fail)?;
-            remove_uts(lab);
-            drop(guard);
-            remove_empty_base();
-            if json {
-                let mut v = crate::cli::json::plan_report(lab, &crate::plan::Plan::default());
-                v["was_up"] = true.into();
-                println!("{v}");
-            } else {
-                println!("lab {lab} is down: its holder was gone (and its namespaces with it); what was left is removed");
-            }
-            Err(Exit::Ok)
+            Ok(()) => return Ok(Some(h)),
+            // It was ending as we looked (a killed `up`'s): as gone.
+            Err(_) if gone_soon(&h) => {}
+            Err(e) => return Err(fail(e)),
         }
     }
+    if let Some(h) = found {
+        userns::kill_all_in(h.userns);
+    }
+    dir.remove().map_err(fail)?;
+    remove_uts(lab);
+    drop(guard);
+    remove_empty_base();
+    if json {
+        let mut v = crate::cli::json::plan_report(lab, &crate::plan::Plan::default());
+        v["was_up"] = true.into();
+        println!("{v}");
+    } else {
+        println!("lab {lab} is down: its holder was gone (and its namespaces with it); what was left is removed");
+    }
+    Err(Exit::Ok)
 }
