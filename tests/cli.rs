@@ -566,11 +566,7 @@ scenarios:
         ("test", &[], 0, false, &[]),
         ("down", &[], 0, false, &["up", "FILE"]),
     ];
-    let takes_lab: Vec<String> = nslab::cli_command()
-        .get_subcommands()
-        .filter(|c| c.get_positionals().any(|a| a.get_id() == "lab"))
-        .map(|c| c.get_name().to_string())
-        .collect();
+    let takes_lab = commands_taking_lab();
     let mut wrong: Vec<String> = takes_lab
         .iter()
         .filter(|c| table.iter().all(|(t, ..)| t != c))

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{assert_nothing_left, examples, nslab_bin, sandbox, sh, text};
+use common::{assert_nothing_left, example_files, nslab_bin, sandbox, sh, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -158,13 +158,7 @@ fn no_ip_family_process_is_started_for_any_example_or_command() {
     let caught = std::fs::read_to_string(&trap.log).unwrap_or_default();
     assert_eq!(caught.lines().count(), 2, "the trap works: {caught}");
     std::fs::remove_file(&trap.log).expect("reset the log");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
-        .expect("examples/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
+    let files = example_files();
     assert!(files.len() >= 10, "the examples: {files:?}");
     let mut ran_up = 0;
     for path in &files {

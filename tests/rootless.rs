@@ -12,7 +12,7 @@ mod as_user;
 use as_user::{
     assert_nothing_left, entries, example, processes_of_user, run, run_ok, user, xdg, UID,
 };
-use common::{sandbox, text};
+use common::{commands_taking_lab, sandbox, text};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -302,11 +302,7 @@ fn every_command_on_a_lab_enters_the_users_lab() {
         ("test", &[]),
         ("down", &[]),
     ];
-    let takes_lab: Vec<String> = nslab::cli_command()
-        .get_subcommands()
-        .filter(|c| c.get_positionals().any(|a| a.get_id() == "lab"))
-        .map(|c| c.get_name().to_string())
-        .collect();
+    let takes_lab = commands_taking_lab();
     let mut wrong: Vec<String> = takes_lab
         .iter()
         .filter(|c| table.iter().all(|(t, _)| t != c))

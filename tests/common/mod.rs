@@ -31,6 +31,27 @@ pub fn examples() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
 }
 
+/// Every `examples/*.yaml`, sorted.
+pub fn example_files() -> Vec<PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(examples())
+        .expect("examples")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The subcommands that take a LAB, as clap has them.
+pub fn commands_taking_lab() -> Vec<String> {
+    nslab::cli_command()
+        .get_subcommands()
+        .filter(|c| c.get_positionals().any(|a| a.get_id() == "lab"))
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
 pub fn fixtures() -> PathBuf {
     std::env::var_os("NSLAB_FIXTURES")
         .map(PathBuf::from)
