@@ -266,12 +266,13 @@ pub(crate) fn up_locked(
         Ok(done) => {
             hosts::apply(desired, &recorded_namespaces(&prev))?;
             let rec = done_record(desired, source, &prev, intent);
+            let forgot = faults::forget_after_up(host, &prev, &rec);
             dir.write_atomic(record::FILE, &rec.to_json())
                 .map_err(sd_err)?;
             // `plan` is what was planned first; `done` may hold a second
             // round for what the kernel took along.
             let plan = if done.len() > p.len() { done } else { p };
-            let notes = [fault_warnings, host.take_notes()].concat();
+            let notes = [fault_warnings, host.take_notes(), forgot].concat();
             Ok(UpReport {
                 plan,
                 notes,

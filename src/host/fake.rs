@@ -48,6 +48,8 @@ pub struct FakeHost {
     pub fail_host_links: usize,
     /// The processes and containers (see [`procs`]).
     pub procs: procs::Table,
+    /// The nodes whose unresolved neighbours were deleted, in order.
+    pub forgot: Vec<String>,
     /// When each address was added (the first of a subnet is its primary).
     added: BTreeMap<(String, String, Cidr), u64>,
     clock: u64,

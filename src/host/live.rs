@@ -75,6 +75,10 @@ impl Host for Linux {
         Linux::set_partition(self, at, drops)
     }
 
+    fn forget_unresolved(&mut self, at: &At) -> Result<(), OpError> {
+        Linux::forget_unresolved(self, at)
+    }
+
     fn restore_host_sysctl(&mut self, key: &str, value: &str) -> Result<(), OpError> {
         query::restore_host_sysctl(key, value)
     }

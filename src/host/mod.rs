@@ -131,6 +131,10 @@ pub trait Host {
     fn partition_of(&mut self, at: &At) -> Result<Option<Drops>, OpError>;
     /// Replaces the node's partition table (deletes it: `None` or empty).
     fn set_partition(&mut self, at: &At, drops: Option<&Drops>) -> Result<(), OpError>;
+    /// Deletes the node's ARP and NDP entries still being resolved or that
+    /// failed to be: what a fault that cut traffic leaves holding packets
+    /// back once it is undone.
+    fn forget_unresolved(&mut self, at: &At) -> Result<(), OpError>;
     /// Writes back a host sysctl `down` restores (`key` as `sysctl -w`
     /// takes it). A per-interface key of an interface that is gone is
     /// done: there is nothing left to give it back to.

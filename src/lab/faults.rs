@@ -12,6 +12,7 @@ mod partition;
 mod request;
 mod seen;
 mod target;
+mod unresolved;
 
 use super::{sd_err, LabError, HOST};
 use crate::host::linux::Drops;
@@ -27,6 +28,7 @@ pub use request::Request;
 pub use seen::{active, partitions_seen};
 use target::{at, brought_up_from, check_recorded, open};
 pub use target::{check_brought_up_from, check_nodes, node_netns};
+pub(super) use unresolved::forget_after_up;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FaultError {
@@ -121,6 +123,7 @@ fn run(
 ) -> Vec<OpError> {
     let mut errors = Vec::new();
     let all = partition::drops(desired, faults);
+    let restores = actions.iter().any(unresolved::restores);
     for a in actions {
         let r = match a {
             Action::Op(op) => host.apply(&op),
@@ -155,6 +158,9 @@ fn run(
             }
         };
         errors.extend(r.err());
+    }
+    if restores {
+        errors.extend(unresolved::forget(host, rec));
     }
     errors
 }

@@ -282,8 +282,16 @@ fn a_fault_put_in_then_healed_restores_the_lab() {
         }
         assert_ne!(kernel(&h), healthy, "{what}: the fault changed nothing");
         assert!(!faults::active("row").expect("faults").is_empty());
+        h.forgot.clear();
         let healed = faults::heal(&mut h, &e.t, &e.desired).expect("heal");
         assert!(!healed.is_empty(), "{what}: nothing healed");
+        // What cut traffic leaves unresolved is forgotten in every node
+        // (tests/heal_neighbours.rs: on the kernel).
+        let forgot: std::collections::BTreeSet<&str> =
+            h.forgot.iter().map(String::as_str).collect();
+        let every: std::collections::BTreeSet<&str> = ["a", "b", "r"].into();
+        let cut = what != "partition";
+        assert_eq!(forgot == every, cut, "{what}: forgot {forgot:?}");
         assert_eq!(kernel(&h), healthy, "{what}: put in, then healed");
         assert!(faults::active("row").expect("faults").is_empty());
         down(&mut h, "row").expect("down");

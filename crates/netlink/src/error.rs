@@ -33,6 +33,7 @@ pub enum Op {
     DelQdisc,
     DumpQdiscs,
     DumpFdb,
+    DelNeighbour,
     Watch,
     GetNetconf,
 }
@@ -57,6 +58,7 @@ impl fmt::Display for Op {
             Op::DelQdisc => "delete qdisc",
             Op::DumpQdiscs => "dump qdiscs",
             Op::DumpFdb => "dump bridge forwarding database",
+            Op::DelNeighbour => "delete neighbour",
             Op::Watch => "watch route events",
             Op::GetNetconf => "get netconf",
         })

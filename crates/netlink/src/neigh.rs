@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use netlink_packet_core::{NLM_F_DUMP, NLM_F_REQUEST};
+use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
@@ -105,6 +105,26 @@ pub fn neighbour(msg: &NeighbourMessage) -> Option<Neighbour> {
     Some(n)
 }
 
+/// What deletes `n` when it is an ARP or NDP entry still being resolved
+/// or that failed to be: its family, interface and address.
+fn unresolved(n: NeighbourMessage) -> Option<NeighbourMessage> {
+    let h = &n.header;
+    let ip = matches!(h.family, AddressFamily::Inet | AddressFamily::Inet6);
+    let state = matches!(h.state, NeighbourState::Incomplete | NeighbourState::Failed);
+    if !(ip && state) {
+        return None;
+    }
+    let mut del = NeighbourMessage::default();
+    del.header.family = h.family;
+    del.header.ifindex = h.ifindex;
+    del.attributes = n
+        .attributes
+        .into_iter()
+        .filter(|a| matches!(a, NeighbourAttribute::Destination(_)))
+        .collect();
+    (!del.attributes.is_empty()).then_some(del)
+}
+
 fn state_name(s: NeighbourState) -> String {
     match s {
         NeighbourState::Other(bits) => format!("state 0x{bits:x}"),
@@ -122,6 +142,44 @@ impl Socket {
     /// Every neighbour of the namespace: ARP, NDP and FDB entries.
     pub fn neighbours(&mut self) -> Result<Vec<Neighbour>, Error> {
         self.neighbours_of(AddressFamily::Unspec)
+    }
+
+    /// Deletes every ARP and NDP entry of the namespace that is still
+    /// being resolved or whose resolution failed (`NUD_INCOMPLETE`,
+    /// `NUD_FAILED`; `ip neigh flush nud incomplete` and `nud failed`).
+    /// Such an entry outlives a link that was down: packets to it wait for
+    /// its next probe (a second) or are dropped when its last probe, sent
+    /// while the link was down, goes unanswered; without it the next packet
+    /// resolves the neighbour at once. Returns how many were deleted (one
+    /// gone meanwhile is not an error).
+    pub fn forget_unresolved(&mut self) -> Result<usize, Error> {
+        let mut req = NeighbourMessage::default();
+        req.header.family = AddressFamily::Unspec;
+        let msg = message(
+            NLM_F_REQUEST | NLM_F_DUMP,
+            RouteNetlinkMessage::GetNeighbour(req),
+        );
+        let stale: Vec<NeighbourMessage> = self
+            .dump_message(&msg, Op::DumpFdb)?
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewNeighbour(n) => unresolved(n),
+                _ => None,
+            })
+            .collect();
+        let mut deleted = 0;
+        for n in stale {
+            let del = message(
+                NLM_F_REQUEST | NLM_F_ACK,
+                RouteNetlinkMessage::DelNeighbour(n),
+            );
+            match self.request(del, Op::DelNeighbour) {
+                Ok(_) => deleted += 1,
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(deleted)
     }
 
     fn neighbours_of(&mut self, family: AddressFamily) -> Result<Vec<Neighbour>, Error> {
@@ -195,5 +253,53 @@ mod tests {
         assert!(neighbour(&msg).expect("arp").self_entry);
         msg.header.family = AddressFamily::Packet;
         assert_eq!(neighbour(&msg), None);
+    }
+
+    /// Only ARP and NDP entries being resolved, or that failed to be, are
+    /// deleted; the delete names the family, interface and address only.
+    #[test]
+    fn only_unresolved_arp_and_ndp_entries_are_forgotten() {
+        use NeighbourState as S;
+        let states = [
+            (S::Incomplete, true),
+            (S::Failed, true),
+            (S::Reachable, false),
+            (S::Stale, false),
+            (S::Delay, false),
+            (S::Probe, false),
+            (S::Permanent, false),
+            (S::Noarp, false),
+            (S::None, false),
+        ];
+        let dst = |f: AddressFamily| match f {
+            AddressFamily::Inet6 => NeighbourAddress::Inet6("fd00::2".parse().unwrap()),
+            _ => NeighbourAddress::Inet("10.0.0.2".parse().unwrap()),
+        };
+        for family in [
+            AddressFamily::Inet,
+            AddressFamily::Inet6,
+            AddressFamily::Bridge,
+        ] {
+            for (state, forgotten) in states {
+                let mut msg = NeighbourMessage::default();
+                msg.header.family = family;
+                msg.header.ifindex = 7;
+                msg.header.state = state;
+                msg.attributes = vec![
+                    NeighbourAttribute::Destination(dst(family)),
+                    NeighbourAttribute::LinkLayerAddress(vec![2, 0, 0, 0, 0, 2]),
+                ];
+                let del = unresolved(msg);
+                let want = forgotten && family != AddressFamily::Bridge;
+                assert_eq!(del.is_some(), want, "{family:?} {state:?}");
+                if let Some(d) = del {
+                    assert_eq!((d.header.family, d.header.ifindex), (family, 7));
+                    assert_eq!(
+                        d.attributes,
+                        vec![NeighbourAttribute::Destination(dst(family))]
+                    );
+                }
+            }
+        }
     }
 }

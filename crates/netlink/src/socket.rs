@@ -240,7 +240,11 @@ impl Socket {
 
     /// Sends one non-dump request and returns the kernel's reply message
     /// (`None` if it only acknowledged).
-    fn request(&mut self, mut msg: Message, op: Op) -> Result<Option<RouteNetlinkMessage>, Error> {
+    pub(crate) fn request(
+        &mut self,
+        mut msg: Message,
+        op: Op,
+    ) -> Result<Option<RouteNetlinkMessage>, Error> {
         let seq = self.next_seq();
         let mut out = Vec::new();
         encode::serialize(&mut msg, seq, &mut out);

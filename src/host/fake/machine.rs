@@ -110,6 +110,12 @@ impl Host for FakeHost {
 
     fn clear_leftover_netns(&mut self, _ns: &str) {}
 
+    fn forget_unresolved(&mut self, at: &At) -> Result<(), OpError> {
+        let node = self.partition_node(at, "flush unresolved neighbours")?;
+        self.forgot.push(node);
+        Ok(())
+    }
+
     fn give_back_as(&mut self, _was: BTreeMap<String, PhysicalWas>) {}
 
     fn take_notes(&mut self) -> Vec<String> {

@@ -115,6 +115,16 @@ impl Linux {
         r.map_err(|e| Self::fault_err(at, op, e))
     }
 
+    /// The node's unresolved ARP and NDP entries deleted
+    /// ([`nl::Socket::forget_unresolved`]).
+    pub fn forget_unresolved(&mut self, at: &At) -> Result<(), OpError> {
+        let op = "flush unresolved neighbours";
+        self.handle(at)
+            .and_then(|h| h.sock.forget_unresolved().map_err(Cause::from))
+            .map(|_| ())
+            .map_err(|e| Self::fault_err(at, op.to_string(), e))
+    }
+
     /// The drops of the node's partition table as the kernel holds them
     /// (`None`: no table of the lab's), for `show`.
     pub fn partition_of(&mut self, at: &At) -> Result<Option<Drops>, OpError> {
