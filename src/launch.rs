@@ -19,6 +19,8 @@ use std::path::Path;
 mod fs;
 mod machine;
 
+pub(crate) use fs::ids as owner_ids;
+
 use machine::{host, KernelInterfaces, LocalImages};
 
 /// The built-in demo lab: the Docker bridge setup of the spec.

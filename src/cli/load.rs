@@ -69,9 +69,18 @@ pub(crate) fn file_or_demo(file: Option<&Path>) -> Result<Loaded, Exit> {
 /// A file validated against this machine, then for a lab without root:
 /// every problem and every refusal in one list (a `physical` interface
 /// the machine lacks is refused for needing root, not reported missing).
+/// Owners as the lab's user namespace will map them (docs/rootless.md).
 fn for_rootless(r: Result<Loaded, Problems>) -> Result<Loaded, Problems> {
-    let l = r.map_err(nslab_model::rootless::with_refusals)?;
-    nslab_model::rootless::check(&l.topology)?;
+    use nslab_model::rootless;
+    // The map the user's lab will get (`up` sets it the same way).
+    let m = nslab_sys::userns::id_map();
+    let mapped = rootless::Mapped {
+        uids: m.uids_inside(),
+        gids: m.gids_inside(),
+    };
+    let ids = |o: &nslab_model::Owner| crate::launch::owner_ids(o).ok();
+    let l = r.map_err(|p| rootless::with_refusals_for(p, mapped, &ids))?;
+    rootless::check_for(&l.topology, mapped, &ids)?;
     Ok(l)
 }
 

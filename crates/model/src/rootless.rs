@@ -137,15 +137,23 @@ pub fn sysctl(key: &str) -> Sysctl {
 /// Whether `value` for `key` can be written in a rootless lab: a writable
 /// key, or a group range of the one mapped group (`0 0`).
 pub fn sysctl_allowed(key: &str, value: &str) -> bool {
+    sysctl_allowed_in(key, value, Mapped::ONE)
+}
+
+/// [`sysctl_allowed`] in a lab whose user namespace maps `mapped`: a group
+/// range of mapped gids.
+pub fn sysctl_allowed_in(key: &str, value: &str, mapped: Mapped) -> bool {
     match sysctl(key) {
         Writable => true,
-        GroupRange => value.split_whitespace().all(|g| g == "0"),
+        GroupRange => value
+            .split_whitespace()
+            .all(|g| g.parse::<u64>().is_ok_and(|g| g < mapped.gids)),
         Global | ReadOnly | Hidden => false,
     }
 }
 
 /// Why `key` is refused, and how to do without it.
-fn sysctl_reason(key: &str, why: Sysctl) -> (String, String) {
+fn sysctl_reason(key: &str, why: Sysctl, mapped: Mapped) -> (String, String) {
     match why {
         Global => (
             format!("sysctl `{key}` is not per namespace: only the machine's own network namespace has it, and a lab without root cannot change the machine"),
@@ -160,16 +168,57 @@ fn sysctl_reason(key: &str, why: Sysctl) -> (String, String) {
             format!("remove `{key}`, or run the lab as root"),
         ),
         GroupRange | Writable => (
-            format!("`{key}` takes only group ids mapped into the lab's user namespace, and a lab without root maps one: yours, as 0"),
-            format!("write `{key}: 0 0`, or run the lab as root"),
+            format!("`{key}` takes only group ids mapped into the lab's user namespace: {}", not_mapped(mapped)),
+            format!("write `{key}: 0 {}`, or run the lab as root", mapped.gids - 1),
         ),
     }
 }
 
-/// Everything in `topo` a lab without root cannot have, each at its token
-/// in the file with the reason and the fix (empty: the file can be made
-/// rootless).
+/// The ids a lab's user namespace maps: uids `0..uids` and gids
+/// `0..gids` inside (the user's own as 0; with subordinate ids, the rest
+/// from them). [`Mapped::ONE`] without subordinate ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapped {
+    pub uids: u64,
+    pub gids: u64,
+}
+
+impl Mapped {
+    /// The user's own uid and gid as 0, nothing else.
+    pub const ONE: Mapped = Mapped { uids: 1, gids: 1 };
+
+    fn has(self, (uid, gid): (u32, u32)) -> bool {
+        u64::from(uid) < self.uids && u64::from(gid) < self.gids
+    }
+}
+
+/// How an `owner:` is found: its uid and gid (the user's own group when
+/// none is written), `None` when the machine has no such user or group.
+pub type OwnerIds<'a> = &'a dyn Fn(&Owner) -> Option<(u32, u32)>;
+
+/// Owners by number alone (`root` is 0): what [`refusals`] knows without
+/// the machine's users.
+fn numeric(o: &Owner) -> Option<(u32, u32)> {
+    let id = |w: &str| if w == "root" { Some(0) } else { w.parse().ok() };
+    let uid = id(&o.user)?;
+    let gid = match &o.group {
+        Some(g) => id(g)?,
+        None => uid,
+    };
+    Some((uid, gid))
+}
+
+/// [`refusals_for`] with the one-id map, owners known by number (and
+/// `root`) alone: any other owner is refused.
 pub fn refusals(topo: &Topology) -> Vec<Problem> {
+    refusals_for(topo, Mapped::ONE, &numeric)
+}
+
+/// Everything in `topo` a lab without root whose user namespace maps
+/// `mapped` cannot have, each at its token in the file with the reason and
+/// the fix (empty: the file can be made rootless). `ids` finds an owner's
+/// ids, as `up` will (the machine's users and groups).
+pub fn refusals_for(topo: &Topology, mapped: Mapped, ids: OwnerIds) -> Vec<Problem> {
     let mut out = Vec::new();
     let file = topo.source.name.clone();
     let mut push = |loc: Loc, message: String, hint: String| {
@@ -198,24 +247,32 @@ pub fn refusals(topo: &Topology) -> Vec<Problem> {
                     format!("{name}:{ifname} is the machine's interface `{from}` (`kind: physical`): moving it into a lab needs CAP_NET_ADMIN in the machine's namespace"),
                     "use a link (a veth pair) to another node instead, or run the lab as root".into(),
                 ),
-                IfKind::Device(DeviceKind::Tap(t)) if t.owner.is_some_and(|o| o != 0) => push(
-                    topo.spans.get_or(&format!("{ip}.owner"), iface.loc),
-                    format!("{name}:{ifname} is to be owned by user {}: {ONE_ID}", t.owner.unwrap_or(0)),
-                    "remove `owner:` (the tap is then yours), or run the lab as root".into(),
-                ),
+                IfKind::Device(DeviceKind::Tap(t))
+                    if t.owner.is_some_and(|o| u64::from(o) >= mapped.uids) =>
+                {
+                    push(
+                        topo.spans.get_or(&format!("{ip}.owner"), iface.loc),
+                        format!(
+                            "{name}:{ifname} is to be owned by user {}: {}",
+                            t.owner.unwrap_or(0),
+                            not_mapped(mapped)
+                        ),
+                        owner_hint("the tap", mapped),
+                    )
+                }
                 _ => {}
             }
         }
-        for (at, what, owner) in owners(topo, &p, node) {
+        for (at, what, owner) in owners(topo, &p, node, mapped, ids) {
             push(
                 at,
-                format!("{what} is to be owned by `{owner}`: {ONE_ID}"),
-                "remove `owner:` (it is then yours), or run the lab as root".into(),
+                format!("{what} is to be owned by `{owner}`: {}", not_mapped(mapped)),
+                owner_hint("it", mapped),
             );
         }
         for (key, value) in &node.sysctls {
-            if !sysctl_allowed(key.as_str(), value) {
-                let (message, hint) = sysctl_reason(key.as_str(), sysctl(key.as_str()));
+            if !sysctl_allowed_in(key.as_str(), value, mapped) {
+                let (message, hint) = sysctl_reason(key.as_str(), sysctl(key.as_str()), mapped);
                 push(
                     topo.spans.get_or(&format!("{p}.sysctls.{key}"), node.loc),
                     message,
@@ -227,23 +284,49 @@ pub fn refusals(topo: &Topology) -> Vec<Problem> {
     out
 }
 
-/// Why only the user can own what a rootless lab makes.
-const ONE_ID: &str = "a lab without root maps one user and one group into its user namespace, yours, as root (0), and the kernel gives files and taps only to mapped ids";
+/// How to get subordinate ids, which a lab without root maps.
+pub const SUBIDS_HINT: &str = "give your user subordinate ids (as root: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER` and `apt-get install uidmap`), which the lab then maps (docs/rootless.md)";
 
-/// The `owner:` of a node's dirs and files that is not root (0, the
-/// user inside the lab): where it is, what it owns, the owner.
-fn owners(topo: &Topology, p: &str, node: &Node) -> Vec<(Loc, String, String)> {
-    let root = |w: &str| w == "root" || w == "0";
-    let not_root = |o: &Owner| !root(&o.user) || o.group.as_deref().is_some_and(|g| !root(g));
+/// Why an owner outside `mapped` cannot own what the lab makes.
+fn not_mapped(mapped: Mapped) -> String {
+    if mapped == Mapped::ONE {
+        "a lab without root maps one user and one group into its user namespace, yours, as root (0), and the kernel gives files and taps only to mapped ids".into()
+    } else {
+        format!(
+            "a lab without root maps uids 0-{} and gids 0-{} into its user namespace (yours as 0, then your subordinate ids), and the kernel gives files and taps only to mapped ids",
+            mapped.uids - 1,
+            mapped.gids - 1
+        )
+    }
+}
+
+fn owner_hint(what: &str, mapped: Mapped) -> String {
+    if mapped == Mapped::ONE {
+        format!("remove `owner:` ({what} is then yours); or {SUBIDS_HINT}; or run the lab as root")
+    } else {
+        format!("remove `owner:` ({what} is then yours), write an owner among the mapped ids, add subordinate ids to your range (/etc/subuid, /etc/subgid), or run the lab as root")
+    }
+}
+
+/// The `owner:` of a node's dirs and files that `mapped` does not map
+/// (or that `ids` does not find): where it is, what it owns, the owner.
+fn owners(
+    topo: &Topology,
+    p: &str,
+    node: &Node,
+    mapped: Mapped,
+    ids: OwnerIds,
+) -> Vec<(Loc, String, String)> {
+    let outside = |o: &Owner| !ids(o).is_some_and(|i| mapped.has(i));
     let dirs = node.dirs.iter().filter_map(|d| {
-        let o = d.owner.as_ref().filter(|o| not_root(o))?;
+        let o = d.owner.as_ref().filter(|o| outside(o))?;
         let at = topo
             .spans
             .get_or(&format!("{p}.dirs.{}.owner", d.path), d.loc);
         Some((at, format!("directory `{}`", d.path), o.to_string()))
     });
     let files = node.files.iter().filter_map(|(path, f)| {
-        let o = f.owner.as_ref().filter(|o| not_root(o))?;
+        let o = f.owner.as_ref().filter(|o| outside(o))?;
         let at = if f.owner_loc.is_known() {
             f.owner_loc
         } else {
@@ -257,7 +340,12 @@ fn owners(topo: &Topology, p: &str, node: &Node) -> Vec<(Loc, String, String)> {
 /// [`refusals`] as a result: `Err` holds every refusal, in file order, as
 /// `nslab` prints problems (status 2, nothing made).
 pub fn check(topo: &Topology) -> Result<(), Problems> {
-    let list = refusals(topo);
+    check_for(topo, Mapped::ONE, &numeric)
+}
+
+/// [`check`] with the map the lab will get and the machine's owners.
+pub fn check_for(topo: &Topology, mapped: Mapped, ids: OwnerIds) -> Result<(), Problems> {
+    let list = refusals_for(topo, mapped, ids);
     if list.is_empty() {
         Ok(())
     } else {
@@ -271,6 +359,11 @@ pub fn check(topo: &Topology) -> Result<(), Problems> {
 /// `physical` interface gives way to its refusal and every other refusal
 /// is added, so one run says all. Otherwise `problems` as they are.
 pub fn with_refusals(problems: Problems) -> Problems {
+    with_refusals_for(problems, Mapped::ONE, &numeric)
+}
+
+/// [`with_refusals`] with the map the lab will get and the machine's owners.
+pub fn with_refusals_for(problems: Problems, mapped: Mapped, ids: OwnerIds) -> Problems {
     let source = problems.source().clone();
     let Ok(topo) = crate::parse_str(&source.name, &source.text, &AnyHostInterfaces) else {
         return problems;
@@ -280,6 +373,6 @@ pub fn with_refusals(problems: Problems) -> Problems {
         .filter(|p| p.kind != ProblemKind::PhysicalMissing)
         .cloned()
         .collect();
-    list.extend(refusals(&topo));
+    list.extend(refusals_for(&topo, mapped, ids));
     Problems::new(source, list)
 }

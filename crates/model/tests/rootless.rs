@@ -232,3 +232,118 @@ fn every_example_refused_only_for_what_its_text_has() {
     }
     assert!(seen >= 10, "only {seen} examples");
 }
+
+/// Owners as a machine with these users and groups has them (the tests'
+/// own table, not this machine's): `frr` 103:108, `daemon` 1:1, `far`
+/// 70000:70000, numbers as themselves.
+fn table_ids(o: &nslab_model::Owner) -> Option<(u32, u32)> {
+    let id = |w: &str| match w {
+        "root" => Some(0),
+        "daemon" => Some(1),
+        "frr" => Some(103),
+        "far" => Some(70000),
+        n => n.parse().ok(),
+    };
+    let uid = id(&o.user)?;
+    let gid = match o.group.as_deref() {
+        Some(g) => id(g)?,
+        None if o.user == "frr" => 108,
+        None => uid,
+    };
+    Some((uid, gid))
+}
+
+/// Every `owner:` (directory, file, tap) and group range against the map
+/// the lab gets: with subordinate ids (uids and gids 0-65536 inside) an
+/// owner inside the map is accepted and one outside refused at its token;
+/// with the one-id map every owner but root is refused, and the hint says
+/// how to get subordinate ids.
+#[test]
+fn an_owner_is_accepted_exactly_when_the_labs_map_has_it() {
+    use rootless::Mapped;
+    let sub = Mapped {
+        uids: 65537,
+        gids: 65537,
+    };
+    // (text, refused with subordinate ids at (line, col)); every one but
+    // the root owners is refused with the one-id map.
+    type Case = (&'static str, Option<(u32, u32)>, bool);
+    let table: &[Case] = &[
+        (
+            "    dirs: [{ path: /var/run/frr, owner: frr }]\n",
+            None,
+            true,
+        ),
+        ("    dirs: [{ path: /d, owner: daemon }]\n", None, true),
+        ("    dirs: [{ path: /d, owner: \"frr:0\" }]\n", None, true),
+        (
+            "    dirs: [{ path: /d, owner: \"65536:65536\" }]\n",
+            None,
+            true,
+        ),
+        (
+            "    dirs: [{ path: /d, owner: far }]\n",
+            Some((4, 31)),
+            true,
+        ),
+        (
+            "    dirs: [{ path: /d, owner: \"0:65537\" }]\n",
+            Some((4, 31)),
+            true,
+        ),
+        (
+            "    dirs: [{ path: /d, owner: nosuchuser }]\n",
+            Some((4, 31)),
+            true,
+        ),
+        (
+            "    dirs: [/d]\n    files:\n      /d/f: { content: hi, owner: daemon }\n",
+            None,
+            true,
+        ),
+        (
+            "    dirs: [/d]\n    files:\n      /d/f: { content: hi, owner: far }\n",
+            Some((6, 35)),
+            true,
+        ),
+        (
+            "    interfaces:\n      tap0: { kind: tap, owner: 65536 }\n",
+            None,
+            true,
+        ),
+        (
+            "    interfaces:\n      tap0: { kind: tap, owner: 65537 }\n",
+            Some((5, 33)),
+            true,
+        ),
+        ("    dirs: [{ path: /d, owner: root }]\n", None, false),
+        (
+            "    sysctls:\n      net.ipv4.ping_group_range: 0 65536\n",
+            None,
+            true,
+        ),
+        (
+            "    sysctls:\n      net.ipv4.ping_group_range: 0 65537\n",
+            Some((5, 7)),
+            true,
+        ),
+    ];
+    for (body, with_sub, refused_with_one) in table {
+        let text = format!("lab: l\nnodes:\n  a:\n{body}");
+        let topo = parse_str("lab.yaml", &text, &AnyHostInterfaces).expect("valid");
+        let got: Vec<_> = rootless::refusals_for(&topo, sub, &table_ids)
+            .iter()
+            .map(|p| (p.loc.line, p.loc.col))
+            .collect();
+        assert_eq!(got, with_sub.iter().copied().collect::<Vec<_>>(), "{text}");
+        let one = rootless::refusals_for(&topo, Mapped::ONE, &table_ids);
+        assert_eq!(!one.is_empty(), *refused_with_one, "{text}\n{one:?}");
+        for p in one.iter().filter(|p| p.message.contains("owned by")) {
+            assert!(
+                p.hint.contains("usermod --add-subuids")
+                    && p.hint.contains("apt-get install uidmap"),
+                "{text}\n{p}"
+            );
+        }
+    }
+}

@@ -50,7 +50,8 @@
 //!
 //! The system calls that `nix` and `std` do not wrap are here, and only in
 //! the modules marked `#[allow(unsafe_code)]` below (`iface`, `tap`,
-//! `procs`, `process`, and the `pre_exec` hooks of `exec`), one
+//! `procs`, `process`, the `pre_exec` hooks of `exec`, and the fork of
+//! `userns`'s `clear`), one
 //! `// SAFETY:` line per block (`clippy::undocumented_unsafe_blocks`
 //! denies a block without one); every other module denies `unsafe`.
 #![deny(unsafe_code)]

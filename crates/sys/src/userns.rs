@@ -27,6 +27,13 @@ use nix::sched::{setns, unshare, CloneFlags};
 
 use crate::error::Error;
 
+#[allow(unsafe_code)] // a fork (crate docs: `unsafe`)
+mod clear;
+mod subids;
+
+pub use clear::remove_as_mapped;
+pub use subids::{id_map, ranges, set_map, IdMap, Range};
+
 /// Where a rootless lab keeps everything: `<base>/<lab>/` is its state
 /// directory, `<base>/<lab>/netns/` its namespace files,
 /// `<base>/<lab>/etc-netns/` its hosts files.
@@ -121,20 +128,32 @@ pub fn userns_of(pid: &str) -> Option<u64> {
         .map(|m| m.ino())
 }
 
+/// How the holder's user namespace gets its map: the parent's answer to
+/// [`become_holder`]'s question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// The holder writes the one-id map itself ([`IdMap::One`]).
+    Own,
+    /// The parent wrote it ([`set_map`], [`IdMap::Sub`]).
+    Written,
+}
+
 /// Turns the calling (single-threaded) process into a lab's holder's
-/// namespaces: a new user namespace where the caller's uid and gid are 0,
-/// and a new mount namespace with every mount private. Returns what the
-/// holder file is to say.
-pub fn become_holder() -> Result<Holder, Error> {
+/// namespaces: a new user namespace, and a new mount namespace with every
+/// mount private. Once the user namespace is made, `ask` is called: it
+/// says (after the parent wrote it with `newuidmap`) whether the map is
+/// written, or whether the holder writes the one-id map (the caller's uid
+/// and gid as 0) itself. Returns what the holder file is to say.
+pub fn become_holder(ask: impl FnOnce() -> Result<Mapping, Error>) -> Result<Holder, Error> {
     let uid = nix::unistd::getuid().as_raw();
     let gid = nix::unistd::getgid().as_raw();
     unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS).map_err(|e| Error::Os {
         op: "unshare a user namespace (are unprivileged user namespaces turned off? see docs/rootless.md)",
         source: e.into(),
     })?;
-    write_proc("/proc/self/setgroups", "deny")?;
-    write_proc("/proc/self/uid_map", &format!("0 {uid} 1"))?;
-    write_proc("/proc/self/gid_map", &format!("0 {gid} 1"))?;
+    if ask()? == Mapping::Own {
+        write_one_id_map(uid, gid)?;
+    }
     // A network namespace of the lab's own for nslab to work from (and
     // come back to between nodes): the machine's is not the user's to enter.
     unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::Os {
@@ -165,6 +184,13 @@ pub fn become_holder() -> Result<Holder, Error> {
         source: io::Error::from(io::ErrorKind::NotFound),
     })?;
     Ok(Holder { pid, start, userns })
+}
+
+/// The one-id map, written by the process that unshared for itself.
+fn write_one_id_map(uid: u32, gid: u32) -> Result<(), Error> {
+    write_proc("/proc/self/setgroups", "deny")?;
+    write_proc("/proc/self/uid_map", &format!("0 {uid} 1"))?;
+    write_proc("/proc/self/gid_map", &format!("0 {gid} 1"))
 }
 
 fn write_proc(path: &str, text: &str) -> Result<(), Error> {

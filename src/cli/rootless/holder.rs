@@ -59,16 +59,34 @@ fn clear_dead(lab: &str, dir: &StateDir, h: &Holder) -> Result<(), Exit> {
     userns::kill_all_in(h.userns);
     let entries = std::fs::read_dir(dir.path())
         .map_err(|e| fail(format!("cannot list {}: {e}", dir.path().display())))?;
-    for e in entries.flatten().filter(|e| e.file_name() != "lock") {
-        let p = e.path();
-        let gone = if e.file_type().is_ok_and(|t| t.is_dir()) {
-            std::fs::remove_dir_all(&p)
-        } else {
-            std::fs::remove_file(&p)
-        };
-        gone.map_err(|e| fail(format!("cannot remove {}: {e}", p.display())))?;
+    let paths: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name() != "lock")
+        .map(|e| e.path())
+        .collect();
+    // What the user cannot remove (owned by subordinate ids) is removed
+    // in a user namespace with the same map.
+    let kept: Vec<PathBuf> = paths
+        .into_iter()
+        .filter(|p| userns::remove_as_mapped(&userns::IdMap::One, std::slice::from_ref(p)).is_err())
+        .collect();
+    if !kept.is_empty() {
+        userns::remove_as_mapped(&userns::id_map(), &kept).map_err(fail)?;
     }
     remove_uts(lab);
+    Ok(())
+}
+
+/// Removes the lab's directory `dir` from outside its (gone) user
+/// namespace: what the user cannot remove, owned by subordinate ids, in a
+/// fresh user namespace with the same map.
+fn remove_dir(dir: StateDir) -> Result<(), Exit> {
+    let path = dir.path().to_path_buf();
+    if let Err(e) = dir.remove() {
+        if userns::remove_as_mapped(&userns::id_map(), &[path]).is_err() {
+            return Err(fail(e));
+        }
+    }
     Ok(())
 }
 
@@ -80,7 +98,10 @@ fn remove_uts(lab: &str) {
     }
 }
 
-/// Starts `nslab __hold LAB` and waits for its `ready` line.
+/// Starts `nslab __hold LAB` and waits for its `ready` line. In between,
+/// once the holder made its user namespace (its `userns` line), the map:
+/// written here with `newuidmap`/`newgidmap` when the user has
+/// subordinate ids ([`userns::id_map`]), else by the holder itself.
 fn start(lab: &str) -> Result<(), Exit> {
     let exe = crate::services::nslab_exe().map_err(|e| {
         fail(format!(
@@ -89,16 +110,39 @@ fn start(lab: &str) -> Result<(), Exit> {
     })?;
     let mut child = std::process::Command::new(exe)
         .args(["__hold", lab])
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| fail(format!("cannot start the holder of lab {lab}: {e}")))?;
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut line);
+    let mut out = child.stdout.take().map(BufReader::new);
+    let mut line = || {
+        let mut l = String::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_line(&mut l);
+        }
+        l.trim().to_string()
+    };
+    let mut first = line();
+    if first == USERNS_LINE {
+        let map = userns::id_map();
+        let pid = i32::try_from(child.id()).unwrap_or(-1);
+        let answer = match userns::set_map(pid, &map) {
+            Ok(()) if map == userns::IdMap::One => ANSWER_OWN,
+            Ok(()) => ANSWER_WRITTEN,
+            Err(e) => {
+                drop(child.stdin.take());
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(fail(format!("the holder of lab {lab}: {e}")));
+            }
+        };
+        if let Some(mut i) = child.stdin.take() {
+            let _ = writeln!(i, "{answer}");
+        }
+        first = line();
     }
-    match line.trim() {
+    match first.as_str() {
         "ready" => Ok(()),
         "" => {
             let st = child.wait().map(|s| s.to_string()).unwrap_or_default();
@@ -110,6 +154,28 @@ fn start(lab: &str) -> Result<(), Exit> {
             let _ = child.wait();
             Err(fail(format!("the holder of lab {lab}: {why}")))
         }
+    }
+}
+
+/// The holder's line once its user namespace is made, and the answers.
+const USERNS_LINE: &str = "userns";
+const ANSWER_OWN: &str = "own";
+const ANSWER_WRITTEN: &str = "mapped";
+
+/// In the holder: says its user namespace is made, and reads how it is
+/// mapped (no answer: `up` is gone, and the holder ends).
+fn ask_mapping() -> Result<userns::Mapping, nslab_sys::Error> {
+    println!("{USERNS_LINE}");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    match answer.trim() {
+        ANSWER_OWN => Ok(userns::Mapping::Own),
+        ANSWER_WRITTEN => Ok(userns::Mapping::Written),
+        _ => Err(nslab_sys::Error::Os {
+            op: "map the holder's user namespace",
+            source: std::io::Error::other("`up` gave no answer"),
+        }),
     }
 }
 
@@ -140,7 +206,7 @@ pub(in crate::cli) fn hold(lab: &str) -> Exit {
 /// holder, alive, was there first (this one ends).
 fn become_holder(lab: &str) -> Result<bool, String> {
     set_paths(lab).map_err(|_| "XDG_RUNTIME_DIR cannot be used".to_string())?;
-    let h = userns::become_holder().map_err(|e| e.to_string())?;
+    let h = userns::become_holder(ask_mapping).map_err(|e| e.to_string())?;
     let dir = StateDir::find(lab)
         .map_err(|e| e.to_string())?
         .ok_or("the lab's directory is gone (a `down` removed it)")?;
@@ -223,7 +289,7 @@ pub(super) fn down(lab: &str, json: bool) -> Result<Option<Holder>, Exit> {
     if let Some(h) = found {
         userns::kill_all_in(h.userns);
     }
-    dir.remove().map_err(fail)?;
+    remove_dir(dir)?;
     remove_uts(lab);
     drop(guard);
     remove_empty_base();
