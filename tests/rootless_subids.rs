@@ -136,10 +136,11 @@ fn kill_holder(x: &Path) {
 }
 
 /// With subordinate ids: the lab comes up, the directory is `daemon`'s
-/// inside (uid 1) and the range's first id but one outside, a process
-/// that switched to `daemon` wrote in it; `down` leaves nothing, also
-/// after the holder was killed (the files owned by `daemon` are then
-/// removed through a fresh user namespace with the same map).
+/// inside (uid 1) and the range's first id outside, a process that
+/// switched to `daemon` wrote in it; `down` leaves nothing, also after the
+/// holder was killed (the files owned by `daemon` are then removed
+/// through a fresh user namespace with the same map), and so does an `up`
+/// over a killed holder's lab, then `down`.
 #[test]
 fn an_owner_in_the_subordinate_ids_comes_up_and_goes_down() {
     if !sandbox("an_owner_in_the_subordinate_ids_comes_up_and_goes_down") {
@@ -150,7 +151,7 @@ fn an_owner_in_the_subordinate_ids_comes_up_and_goes_down() {
     let x = xdg();
     let f = owned_lab();
     run_ok(&["validate", "--rootless", &f], &x, 0);
-    for holder_killed in [false, true] {
+    for (holder_killed, up_again) in [(false, false), (true, false), (true, true)] {
         run_ok(&["up", "--rootless", &f], &x, 0);
         let inside = run_ok(
             &["exec", "owned", "a", "--", "stat", "-c", "%u:%g", "/mnt"],
@@ -174,9 +175,16 @@ fn an_owner_in_the_subordinate_ids_comes_up_and_goes_down() {
         if holder_killed {
             kill_holder(&x);
         }
+        if up_again {
+            // It clears what the dead holder's lab left, `daemon`'s files too.
+            run_ok(&["up", "--rootless", &f], &x, 0);
+        }
         let o = run(&["down", "owned"], Some(&x));
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        assert_nothing_left(&x, &format!("holder killed: {holder_killed}"));
+        assert_nothing_left(
+            &x,
+            &format!("holder killed: {holder_killed}, up again: {up_again}"),
+        );
     }
 }
 
