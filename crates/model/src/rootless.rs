@@ -193,18 +193,19 @@ impl Mapped {
 }
 
 /// How an `owner:` is found: its uid and gid (the user's own group when
-/// none is written), `None` when the machine has no such user or group.
+/// none is written), `None` when the machine has no such user or group
+/// (not refused here: the file's own problem says so).
 pub type OwnerIds<'a> = &'a dyn Fn(&Owner) -> Option<(u32, u32)>;
 
 /// Owners by number alone (`root` is 0): what [`refusals`] knows without
-/// the machine's users.
+/// the machine's users; any other name is taken as unmapped.
 fn numeric(o: &Owner) -> Option<(u32, u32)> {
-    let id = |w: &str| if w == "root" { Some(0) } else { w.parse().ok() };
-    let uid = id(&o.user)?;
-    let gid = match &o.group {
-        Some(g) => id(g)?,
-        None => uid,
+    let id = |w: &str| match w {
+        "root" => 0,
+        w => w.parse().unwrap_or(u32::MAX),
     };
+    let uid = id(&o.user);
+    let gid = o.group.as_deref().map_or(uid, id);
     Some((uid, gid))
 }
 
@@ -308,8 +309,8 @@ fn owner_hint(what: &str, mapped: Mapped) -> String {
     }
 }
 
-/// The `owner:` of a node's dirs and files that `mapped` does not map
-/// (or that `ids` does not find): where it is, what it owns, the owner.
+/// The `owner:` of a node's dirs and files that `mapped` does not map:
+/// where it is, what it owns, the owner.
 fn owners(
     topo: &Topology,
     p: &str,
@@ -317,7 +318,7 @@ fn owners(
     mapped: Mapped,
     ids: OwnerIds,
 ) -> Vec<(Loc, String, String)> {
-    let outside = |o: &Owner| !ids(o).is_some_and(|i| mapped.has(i));
+    let outside = |o: &Owner| ids(o).is_some_and(|i| !mapped.has(i));
     let dirs = node.dirs.iter().filter_map(|d| {
         let o = d.owner.as_ref().filter(|o| outside(o))?;
         let at = topo
