@@ -10,7 +10,8 @@ mod common;
 mod as_user;
 
 use as_user::{
-    assert_nothing_left, entries, example, processes_of_user, run, run_ok, user, xdg, UID,
+    assert_nothing_left, entries, example, kill_when, processes_of_user, run, run_ok, user, xdg,
+    UID,
 };
 use common::{commands_taking_lab, sandbox, text};
 use std::path::Path;
@@ -176,19 +177,7 @@ fn a_killed_up_then_down_leaves_nothing() {
         ),
     ];
     for (when, reached) in moments {
-        let mut up = user(&["up", "--rootless", &f], Some(&x))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn up");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !reached() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        let was_reached = reached();
-        let _ = up.kill();
-        assert!(was_reached, "{when}: not reached within 30 s");
-        let status = up.wait().expect("wait for up");
+        let status = kill_when(&["up", "--rootless", &f], &x, when, &reached);
         assert!(
             !status.success(),
             "{when}: up finished before it was killed"

@@ -16,11 +16,11 @@ mod common;
 #[allow(dead_code)] // shared with tests/rootless.rs
 mod as_user;
 
-use as_user::{entries, run, run_ok, user, xdg, UID};
+use as_user::{entries, kill_when, processes_where, run, run_ok, xdg, UID};
 use common::{sandbox, text};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The subordinate range the tests give [`UID`] (`nobody`).
@@ -74,32 +74,9 @@ fn owned_lab() -> String {
     common::write("owned.yaml", &y)
 }
 
-/// Live processes of [`UID`] or of its subordinate ids: `uid pid command`.
+/// Live processes of [`UID`] or of its subordinate ids: `pid command`.
 fn processes() -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
-            continue;
-        };
-        let field = |k: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(k))
-                .and_then(|v| v.split_whitespace().next().map(str::to_string))
-        };
-        let uid: Option<u32> = field("Uid:").and_then(|u| u.parse().ok());
-        let mine = uid.is_some_and(|u| u == UID || (SUB_START..SUB_START + SUB_COUNT).contains(&u));
-        if mine && field("State:").as_deref() != Some("Z") {
-            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-            out.push(format!(
-                "{} {} {}",
-                uid.unwrap_or(0),
-                e.file_name().to_string_lossy(),
-                String::from_utf8_lossy(&cmd).replace('\0', " ")
-            ));
-        }
-    }
-    out
+    processes_where(|u| u == UID || (SUB_START..SUB_START + SUB_COUNT).contains(&u))
 }
 
 /// Nothing left: no process of the user or its subordinate ids, nothing
@@ -210,19 +187,7 @@ fn a_killed_up_with_owned_dirs_then_down_leaves_nothing() {
         ),
     ];
     for (when, reached, kill_too) in moments {
-        let mut up = user(&["up", "--rootless", &f], Some(&x))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn up");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !reached() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        let was_reached = reached();
-        let _ = up.kill();
-        let _ = up.wait();
-        assert!(was_reached, "{when}: not reached within 30 s");
+        kill_when(&["up", "--rootless", &f], &x, when, &reached);
         if kill_too {
             kill_holder(&x);
         }

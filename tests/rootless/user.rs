@@ -59,6 +59,11 @@ pub fn run_ok(args: &[&str], xdg: &Path, code: i32) -> String {
 
 /// Live (not exited) processes of [`UID`]: `pid command`.
 pub fn processes_of_user() -> Vec<String> {
+    processes_where(|uid| uid == UID)
+}
+
+/// Live (not exited) processes whose uid `mine` takes: `pid command`.
+pub fn processes_where(mine: impl Fn(u32) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
@@ -70,9 +75,8 @@ pub fn processes_of_user() -> Vec<String> {
                 .find_map(|l| l.strip_prefix(k))
                 .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
         };
-        if field("Uid:").as_deref() == Some(&UID.to_string())
-            && field("State:").as_deref() != Some("Z")
-        {
+        let uid: Option<u32> = field("Uid:").and_then(|u| u.parse().ok());
+        if uid.is_some_and(&mine) && field("State:").as_deref() != Some("Z") {
             let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
             out.push(format!(
                 "{} {}",
@@ -82,6 +86,32 @@ pub fn processes_of_user() -> Vec<String> {
         }
     }
     out
+}
+
+/// Starts `nslab ARGS` as the user, kills it (SIGKILL) once `reached`
+/// holds (within 30 s, else the test fails, saying `when`), and returns
+/// how it ended.
+#[allow(dead_code)] // not every test binary that includes this file uses it
+pub fn kill_when(
+    args: &[&str],
+    xdg: &Path,
+    when: &str,
+    reached: &dyn Fn() -> bool,
+) -> std::process::ExitStatus {
+    let mut up = user(args, Some(xdg))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn nslab");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reached() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let was_reached = reached();
+    let _ = up.kill();
+    let status = up.wait().expect("wait for nslab");
+    assert!(was_reached, "{when}: not reached within 30 s");
+    status
 }
 
 /// Everything under `dir`, recursively.
