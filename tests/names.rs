@@ -179,3 +179,39 @@ fn a_hosts_file_that_is_not_the_labs_is_left_alone() {
     );
     assert_nothing_left(LAB);
 }
+
+/// `/etc/netns` outlives a reboot: when `up` made it, the last lab's
+/// `down` removes it; another lab's files, or anyone's, keep it.
+#[test]
+fn the_last_labs_down_leaves_no_etc_netns_behind() {
+    if !sandbox("the_last_labs_down_leaves_no_etc_netns_behind") {
+        return;
+    }
+    // The sandbox gives an empty /etc/netns (a tmpfs over the machine's,
+    // if it has one): start from a machine without one.
+    let _ = nix::mount::umount2("/etc/netns", nix::mount::MntFlags::MNT_DETACH);
+    let etc = Path::new("/etc/netns");
+    if etc.exists() {
+        std::fs::remove_dir_all(etc).expect("rm -r /etc/netns (in the sandbox's overlay)");
+    }
+    let f = write("names.yaml", &file());
+    let other = write("other.yaml", "lab: other\nnodes: { x: {}, y: {} }\n");
+    nslab_ok(&["up", &f], 0);
+    nslab_ok(&["up", &other], 0);
+    assert!(etc.join("nm-a/hosts").exists() && etc.join("other-x/hosts").exists());
+    nslab_ok(&["down", LAB], 0);
+    assert!(etc.join("other-x/hosts").exists(), "the other lab's file");
+    nslab_ok(&["down", "other"], 0);
+    assert!(!etc.exists(), "/etc/netns left after the last lab's down");
+    assert_nothing_left(LAB);
+    // Someone else's file keeps it.
+    std::fs::create_dir_all(etc.join("theirs")).expect("mkdir");
+    std::fs::write(etc.join("theirs/hosts"), "10.9.9.9 mine\n").expect("write");
+    nslab_ok(&["up", &f], 0);
+    nslab_ok(&["down", LAB], 0);
+    assert_eq!(
+        std::fs::read_to_string(etc.join("theirs/hosts")).expect("still there"),
+        "10.9.9.9 mine\n"
+    );
+    assert_nothing_left(LAB);
+}

@@ -16,6 +16,7 @@
 //! a killed `up`), and through the whole directory for `<lab>-…` only when
 //! the record is or was lost ([`Candidates`]).
 
+use std::fs::File;
 use std::io::{self, Write as _};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -105,13 +106,7 @@ pub fn write_shared_in(
     text: &str,
 ) -> Result<u64, HostsError> {
     let path = shared_path(root, lab, variant)?;
-    std::fs::create_dir_all(root).map_err(|e| Error::path("cannot create", root, e))?;
-    let open = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path);
-    let mut file = match open {
+    let mut file = match open_shared(root, &path)? {
         Ok(f) => {
             if !is_ours(&path, lab) {
                 return Err(foreign(path, lab));
@@ -121,13 +116,7 @@ pub fn write_shared_in(
             }
             f
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&path)
-            .map_err(|e| Error::path("cannot create", &path, e))?,
-        Err(e) => return Err(Error::path("cannot open", &path, e).into()),
+        Err(f) => f,
     };
     // Over the old bytes, then cut to length: a reader never sees an empty
     // file (`ip netns exec` started meanwhile binds it as it is).
@@ -139,6 +128,35 @@ pub fn write_shared_in(
     };
     write(&mut file).map_err(|e| Error::path("cannot write", &path, e))?;
     Ok(text.len() as u64)
+}
+
+/// The shared file at `path` opened (`Ok`) or created (`Err`), `root` made
+/// again if another lab's `down` removed it (empty) meanwhile.
+fn open_shared(root: &Path, path: &Path) -> Result<Result<File, File>, HostsError> {
+    let mut tries = 0;
+    loop {
+        std::fs::create_dir_all(root).map_err(|e| Error::path("cannot create", root, e))?;
+        let open = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path);
+        match open {
+            Ok(f) => return Ok(Ok(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::path("cannot open", path, e).into()),
+        }
+        let made = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(path);
+        match made {
+            Ok(f) => return Ok(Err(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 3 => tries += 1,
+            Err(e) => return Err(Error::path("cannot create", path, e).into()),
+        }
+    }
 }
 
 /// Makes `root/<netns>/hosts` a hard link to the lab's shared file
@@ -186,12 +204,19 @@ pub struct Candidates<'a> {
 
 /// Removes every hosts file of the lab's among its [`Candidates`] under
 /// `/etc/netns` but those of the namespaces in `keep` (and each directory
-/// it leaves empty), and, when `keep` is empty, the lab's shared files. A
+/// it leaves empty, `/etc/netns` itself included when `keep` is empty),
+/// and, when `keep` is empty, the lab's shared files. A
 /// file is the lab's by its mark alone: no other file is written over or
 /// removed. Returns what could not be removed.
 pub fn remove_hosts(lab: &str, candidates: &Candidates, keep: &[String]) -> Vec<Error> {
     let shared: &[&str] = if keep.is_empty() { &[] } else { &["*"] };
-    remove_hosts_in(&dir(), lab, candidates, keep, shared)
+    let root = dir();
+    let errors = remove_hosts_in(&root, lab, candidates, keep, shared);
+    if keep.is_empty() {
+        // It outlives a reboot: gone once empty (`rmdir`: only then).
+        let _ = std::fs::remove_dir(&root);
+    }
+    errors
 }
 
 /// [`remove_hosts`] under `root`, keeping the shared files named in
