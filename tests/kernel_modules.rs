@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{examples, nslab_bin};
+use common::{example_files, examples, nslab_bin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -190,13 +190,7 @@ fn without_anything_to_read_nothing_is_warned() {
 #[test]
 fn validate_json_has_the_kernel_module_warnings_validate_prints() {
     let none = Root::new("json", &[], &[]);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
-        .expect("examples/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
+    let files = example_files();
     let mut warned_any = false;
     for path in &files {
         let path = path.to_str().expect("utf-8");

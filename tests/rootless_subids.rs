@@ -16,7 +16,7 @@ mod common;
 #[allow(dead_code)] // shared with tests/rootless.rs
 mod as_user;
 
-use as_user::{entries, kill_when, processes_where, run, run_ok, xdg, UID};
+use as_user::{assert_none_left, kill_when, processes_where, run, run_ok, xdg, UID};
 use common::{sandbox, text};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -82,16 +82,7 @@ fn processes() -> Vec<String> {
 /// Nothing left: no process of the user or its subordinate ids, nothing
 /// in its XDG_RUNTIME_DIR.
 fn assert_nothing_left(x: &Path, when: &str) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !processes().is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(processes(), Vec::<String>::new(), "{when}: processes left");
-    assert_eq!(
-        entries(x),
-        Vec::<String>::new(),
-        "{when}: files left in XDG_RUNTIME_DIR"
-    );
+    assert_none_left(x, &processes, when);
 }
 
 fn holder_pid(x: &Path) -> i32 {

@@ -130,16 +130,21 @@ pub fn entries(dir: &Path) -> Vec<String> {
 
 /// Nothing of the user's left: no file in its XDG_RUNTIME_DIR, no process.
 pub fn assert_nothing_left(xdg: &Path) {
-    // A process killed by `down` may take a moment to be reaped.
+    assert_none_left(xdg, &processes_of_user, "after down");
+}
+
+/// Nothing left: no file in `xdg`, and (once those killed by `down` are
+/// reaped, within 5 s) none of the `processes`; `when` names the moment.
+pub fn assert_none_left(xdg: &Path, processes: &dyn Fn() -> Vec<String>, when: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !processes_of_user().is_empty() && Instant::now() < deadline {
+    while !processes().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(processes_of_user(), Vec::<String>::new(), "processes left");
+    assert_eq!(processes(), Vec::<String>::new(), "{when}: processes left");
     assert_eq!(
         entries(xdg),
         Vec::<String>::new(),
-        "files left in XDG_RUNTIME_DIR"
+        "{when}: files left in XDG_RUNTIME_DIR"
     );
 }
 
