@@ -6,7 +6,7 @@
 
 use super::Action;
 use crate::host::{Host, OpError};
-use crate::plan::{At, LinkChange, Op};
+use crate::plan::{LinkChange, Op};
 use crate::record::{Fault, Record};
 
 /// Whether carrying out `a` can give traffic back: an interface set up,
@@ -59,13 +59,8 @@ fn cut(faults: &[Fault]) -> bool {
 pub(super) fn forget(host: &mut dyn Host, rec: &Record) -> Vec<OpError> {
     rec.nodes
         .iter()
-        .filter_map(|(node, netns)| {
-            let netns = netns.clone()?;
-            let at = At {
-                node: node.clone(),
-                netns: Some(netns),
-            };
-            host.forget_unresolved(&at).err()
-        })
+        .filter(|(_, netns)| netns.is_some())
+        .filter_map(|(node, _)| super::at(rec, node))
+        .filter_map(|at| host.forget_unresolved(&at).err())
         .collect()
 }
